@@ -1,0 +1,58 @@
+/**
+ * The store's one error vocabulary. Every layer below the gRPC edge throws a
+ * StorageError with a string-literal code; storage/grpc/errors.ts maps each code
+ * to etcd's gRPC status and message in exactly one table.
+ */
+export const StorageErrorCode = {
+  EmptyKey: 'EmptyKey',
+  KeyNotFound: 'KeyNotFound',
+  ValueProvided: 'ValueProvided',
+  LeaseProvided: 'LeaseProvided',
+  TooManyOps: 'TooManyOps',
+  DuplicateKey: 'DuplicateKey',
+  Compacted: 'Compacted',
+  FutureRevision: 'FutureRevision',
+  NoSpace: 'NoSpace',
+  LeaseNotFound: 'LeaseNotFound',
+  LeaseExists: 'LeaseExists',
+  LeaseTtlTooLarge: 'LeaseTtlTooLarge',
+  RequestTooLarge: 'RequestTooLarge',
+  PermissionDenied: 'PermissionDenied',
+  InvalidArgument: 'InvalidArgument',
+  MemberNotFound: 'MemberNotFound',
+  NotCapable: 'NotCapable',
+  Stopped: 'Stopped',
+  Timeout: 'Timeout',
+  Corrupt: 'Corrupt',
+} as const;
+
+export type StorageErrorCode = (typeof StorageErrorCode)[keyof typeof StorageErrorCode];
+
+/** Context carried by a StorageError, for logs and for tests; never parsed. */
+export interface StorageErrorContext {
+  /** The key the failing operation was about, when there is one. */
+  readonly key?: Buffer;
+  /** The revision asked for, when the error is about a revision. */
+  readonly revision?: number;
+  /** The lease asked for, when the error is about a lease. */
+  readonly lease?: bigint;
+  /** Free-form detail for InvalidArgument. */
+  readonly detail?: string;
+}
+
+export class StorageError extends Error {
+  readonly code: StorageErrorCode;
+  readonly context: StorageErrorContext;
+
+  constructor(code: StorageErrorCode, context: StorageErrorContext = {}) {
+    super(context.detail ? `${code}: ${context.detail}` : code);
+    this.name = 'StorageError';
+    this.code = code;
+    this.context = context;
+  }
+}
+
+/** Whether err is a StorageError with the given code. */
+export function isStorageError(err: unknown, code?: StorageErrorCode): err is StorageError {
+  return err instanceof StorageError && (code === undefined || err.code === code);
+}

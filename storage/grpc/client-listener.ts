@@ -1,0 +1,102 @@
+import { Server, ServerCredentials, type ConnectionInjector } from '@grpc/grpc-js';
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse, type Server as HttpServer } from 'node:http';
+import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
+
+const HTTP2_PREFACE = Buffer.from('PRI * HTTP/2.0');
+
+/** Where a member listens: parsed from a client URL such as http://127.0.0.1:2379. */
+export interface ListenAddress {
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+}
+
+/** Parses a listen URL as etcd accepts them (http only for now). */
+export function parseListenUrl(url: string): ListenAddress {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new Error(`invalid URL ${JSON.stringify(url)}: expected scheme://host:port`);
+  }
+  if (u.protocol === 'https:') throw new Error(`${url}: TLS listeners are not supported yet; use http://`);
+  if (u.protocol !== 'http:') throw new Error(`${url}: unsupported scheme ${u.protocol} (expected http://)`);
+  if (u.port === '') throw new Error(`${url}: a port is required`);
+  if (u.pathname !== '/' && u.pathname !== '') throw new Error(`${url}: a listen URL takes no path`);
+  const host = u.hostname.replace(/^\[(.*)\]$/, '$1');
+  return { url, host, port: Number(u.port) };
+}
+
+/**
+ * One client port serving both gRPC (HTTP/2 with prior knowledge) and HTTP/1.1,
+ * as etcd does: each connection is told apart by its first bytes. Anything that
+ * is not the HTTP/2 preface goes to the HTTP/1 side, which answers garbage with
+ * 400 and closes.
+ */
+export class ClientListener {
+  private readonly grpcServer: Server;
+  private readonly injector: ConnectionInjector;
+  private readonly httpServer: HttpServer;
+  private readonly netServers: NetServer[] = [];
+  private readonly sockets = new Set<Socket>();
+
+  constructor(grpcServer: Server, httpHandler: (req: IncomingMessage, res: ServerResponse) => void) {
+    this.grpcServer = grpcServer;
+    this.injector = grpcServer.createConnectionInjector(ServerCredentials.createInsecure());
+    this.httpServer = createHttpServer(httpHandler);
+    this.httpServer.on('clientError', (_err, socket: Socket) => {
+      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+      else socket.destroy();
+    });
+  }
+
+  /** Listens on addr; resolves with the bound port, rejects with etcd-style text when it cannot. */
+  listen(addr: ListenAddress): Promise<number> {
+    const server = createNetServer((socket) => this.route(socket));
+    this.netServers.push(server);
+    return new Promise((resolve, reject) => {
+      server.once('error', (err: NodeJS.ErrnoException) => {
+        const why = err.code === 'EADDRINUSE' ? 'address already in use' : err.code === 'EADDRNOTAVAIL' ? 'cannot assign requested address' : err.message;
+        reject(new Error(`listen tcp ${addr.host}:${addr.port}: bind: ${why}`));
+      });
+      server.listen(addr.port, addr.host, () => {
+        const bound = server.address();
+        resolve(typeof bound === 'object' && bound !== null ? bound.port : addr.port);
+      });
+    });
+  }
+
+  private route(socket: Socket): void {
+    this.sockets.add(socket);
+    socket.on('close', () => this.sockets.delete(socket));
+    socket.on('error', () => socket.destroy());
+    let head = Buffer.alloc(0);
+    const onData = (chunk: Buffer): void => {
+      head = Buffer.concat([head, chunk]);
+      const n = Math.min(head.length, HTTP2_PREFACE.length);
+      const isPrefaceSoFar = head.subarray(0, n).equals(HTTP2_PREFACE.subarray(0, n));
+      if (isPrefaceSoFar && head.length < HTTP2_PREFACE.length) return; // need more bytes to decide
+      // Put the bytes back unread and hand the socket over paused: the http2 session
+      // drains the readable buffer itself; the HTTP/1 parser reads once resumed.
+      socket.off('data', onData);
+      socket.pause();
+      socket.unshift(head);
+      if (isPrefaceSoFar) {
+        this.injector.injectConnection(socket);
+      } else {
+        this.httpServer.emit('connection', socket);
+        socket.resume();
+      }
+    };
+    socket.on('data', onData);
+  }
+
+  /** Stops accepting, ends open connections, and shuts the gRPC server down. */
+  async close(): Promise<void> {
+    await Promise.all(this.netServers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+    this.injector.destroy();
+    this.grpcServer.forceShutdown();
+    for (const s of this.sockets) s.destroy();
+    this.httpServer.close();
+  }
+}

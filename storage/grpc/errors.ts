@@ -1,0 +1,37 @@
+import { status as Status, type ServiceError, Metadata } from '@grpc/grpc-js';
+import { isStorageError, type StorageErrorCode } from '../errors.js';
+
+/** etcd's gRPC status code and message for each storage error: the one translation table. */
+const table: Record<StorageErrorCode, readonly [Status, string]> = {
+  EmptyKey: [Status.INVALID_ARGUMENT, 'etcdserver: key is not provided'],
+  KeyNotFound: [Status.INVALID_ARGUMENT, 'etcdserver: key not found'],
+  ValueProvided: [Status.INVALID_ARGUMENT, 'etcdserver: value is provided'],
+  LeaseProvided: [Status.INVALID_ARGUMENT, 'etcdserver: lease is provided'],
+  TooManyOps: [Status.INVALID_ARGUMENT, 'etcdserver: too many operations in txn request'],
+  DuplicateKey: [Status.INVALID_ARGUMENT, 'etcdserver: duplicate key given in txn request'],
+  Compacted: [Status.OUT_OF_RANGE, 'etcdserver: mvcc: required revision has been compacted'],
+  FutureRevision: [Status.OUT_OF_RANGE, 'etcdserver: mvcc: required revision is a future revision'],
+  NoSpace: [Status.RESOURCE_EXHAUSTED, 'etcdserver: mvcc: database space exceeded'],
+  LeaseNotFound: [Status.NOT_FOUND, 'etcdserver: requested lease not found'],
+  LeaseExists: [Status.FAILED_PRECONDITION, 'etcdserver: lease already exists'],
+  LeaseTtlTooLarge: [Status.OUT_OF_RANGE, 'etcdserver: too large lease TTL'],
+  RequestTooLarge: [Status.INVALID_ARGUMENT, 'etcdserver: request is too large'],
+  PermissionDenied: [Status.PERMISSION_DENIED, 'etcdserver: permission denied'],
+  InvalidArgument: [Status.INVALID_ARGUMENT, 'etcdserver: invalid argument'],
+  MemberNotFound: [Status.NOT_FOUND, 'etcdserver: member not found'],
+  NotCapable: [Status.UNAVAILABLE, 'etcdserver: not capable'],
+  Stopped: [Status.UNAVAILABLE, 'etcdserver: server stopped'],
+  Timeout: [Status.UNAVAILABLE, 'etcdserver: request timed out'],
+  Corrupt: [Status.DATA_LOSS, 'etcdserver: corrupt cluster'],
+};
+
+/** The gRPC error a client receives for err. Errors that are not StorageErrors are internal. */
+export function toServiceError(err: unknown): Partial<ServiceError> {
+  if (isStorageError(err)) {
+    const [code, details] = table[err.code];
+    const message = err.code === 'InvalidArgument' && err.context.detail ? `etcdserver: ${err.context.detail}` : details;
+    return { code, details: message, message, metadata: new Metadata() };
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return { code: Status.INTERNAL, details: message, message, metadata: new Metadata() };
+}

@@ -1,0 +1,48 @@
+import * as protoLoader from '@grpc/proto-loader';
+import type { ServiceDefinition } from '@grpc/grpc-js';
+import { fileURLToPath } from 'node:url';
+
+const protoDir = fileURLToPath(new URL('../proto/', import.meta.url));
+
+/**
+ * Wire conventions for every message: camelCase fields, 64-bit integers as
+ * decimal strings (ids do not fit a double), enums by name, every field present
+ * with its default, and the name of the set field of each oneof.
+ */
+const loaderOptions: protoLoader.Options = {
+  keepCase: false,
+  longs: String,
+  enums: String,
+  defaults: true,
+  oneofs: true,
+  includeDirs: [protoDir],
+};
+
+const packageDefinition = protoLoader.loadSync(['rpc.proto', 'kv.proto'], loaderOptions);
+
+/** Byte length of the encoded request, attached by the deserializer. */
+export const encodedSize: unique symbol = Symbol('encodedSize');
+
+/** A decoded request with its encoded size attached. */
+export type Sized<T> = T & { [encodedSize]?: number };
+
+/**
+ * The definition of one etcd service (e.g. 'KV'), with request deserializers
+ * that remember each request's encoded size for the request-size limit.
+ */
+export function etcdService(name: 'KV' | 'Watch' | 'Lease' | 'Cluster' | 'Maintenance'): ServiceDefinition {
+  const def = packageDefinition[`etcdserverpb.${name}`] as unknown as ServiceDefinition;
+  const sized: Record<string, ServiceDefinition[string]> = {};
+  for (const [method, m] of Object.entries(def)) {
+    const deserialize = m.requestDeserialize;
+    sized[method] = {
+      ...m,
+      requestDeserialize: (buf: Buffer) => {
+        const req = deserialize(buf) as Record<PropertyKey, unknown>;
+        req[encodedSize] = buf.length;
+        return req;
+      },
+    };
+  }
+  return sized as ServiceDefinition;
+}

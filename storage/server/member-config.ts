@@ -1,0 +1,22 @@
+/** A member's configuration: etcd's flags, already parsed and checked. */
+export interface MemberConfig {
+  readonly name: string;
+  readonly dataDir: string;
+  readonly listenClientUrls: readonly string[];
+  readonly advertiseClientUrls: readonly string[];
+  readonly listenPeerUrls: readonly string[];
+  readonly initialAdvertisePeerUrls: readonly string[];
+  /** name -> peer URLs, from --initial-cluster. */
+  readonly initialCluster: ReadonlyMap<string, readonly string[]>;
+  readonly initialClusterState: 'new' | 'existing';
+  readonly initialClusterToken: string;
+  /** Largest write request accepted, in bytes (etcd's --max-request-bytes). */
+  readonly maxRequestBytes: number;
+  /** Most operations in one Txn (etcd's --max-txn-ops). */
+  readonly maxTxnOps: number;
+  /** Skip fsync: benchmarks of the write path only, never for real data. */
+  readonly unsafeNoFsync: boolean;
+}
+
+/** etcd's defaults for a member started with no flags. */
+export const DEFAULT_MAX_REQUEST_BYTES = 1.5 * 1024 * 1024;

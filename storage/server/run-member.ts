@@ -1,0 +1,74 @@
+import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { serveClients, type ClientServer } from '../grpc/grpc-server.js';
+import type { MemberConfig } from './member-config.js';
+import { ConfigError } from './member-flags.js';
+import { ETCD_API_VERSION, StoreServer } from './store-server.js';
+
+/** A running member: its store and its client listeners. */
+export interface RunningMember {
+  readonly store: StoreServer;
+  readonly clients: ClientServer;
+  stop(): Promise<void>;
+}
+
+function checkDataDir(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    if (!statSync(dir).isDirectory()) throw new Error('not a directory');
+    accessSync(dir, constants.R_OK | constants.W_OK | constants.X_OK);
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    throw new ConfigError(`cannot access data directory ${JSON.stringify(dir)}: ${why}`);
+  }
+}
+
+function httpHandler(store: StoreServer): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    const send = (code: number, body: unknown): void => {
+      res.writeHead(code, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/health' && (req.method === 'GET' || req.method === 'HEAD')) {
+      send(200, { health: 'true', reason: '' });
+      return;
+    }
+    if (path === '/version' && req.method === 'GET') {
+      send(200, { etcdserver: ETCD_API_VERSION, etcdcluster: '3.4.0' });
+      return;
+    }
+    void store;
+    res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
+    res.end('404 page not found\n');
+  };
+}
+
+/** Starts a member with config: opens its store and serves clients. */
+export async function runMember(config: MemberConfig): Promise<RunningMember> {
+  if (config.initialCluster.size > 1) {
+    throw new ConfigError(
+      `--initial-cluster names ${config.initialCluster.size} members; this Kite build runs single-member stores only (replication arrives with the Raft wiring)`,
+    );
+  }
+  if (config.initialClusterState === 'existing') {
+    throw new ConfigError('--initial-cluster-state=existing joins a running cluster, which needs replication; this Kite build runs single-member stores only');
+  }
+  checkDataDir(config.dataDir);
+  const store = StoreServer.open(config);
+  let clients: ClientServer;
+  try {
+    clients = await serveClients(store, httpHandler(store));
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  return {
+    store,
+    clients,
+    stop: async () => {
+      await clients.close();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,197 @@
+import { StorageError } from '../errors.js';
+import { KvStore } from '../mvcc/kv-store.js';
+import { DEFAULT_MAX_TXN_OPS, KvApplier, type LeaseLookup } from './kv-applier.js';
+import type {
+  CompactionRequest,
+  DeleteRangeRequest,
+  DeleteRangeResponse,
+  PutRequest,
+  PutResponse,
+  RangeRequest,
+  RangeResponse,
+  TxnRequest,
+  TxnResponse,
+} from './kv-requests.js';
+import type { MemberConfig } from './member-config.js';
+import { computeClusterId, computeMemberId } from './member-id.js';
+
+/** The version of etcd's API this store speaks, reported by Status and /version. */
+export const ETCD_API_VERSION = '3.4.0';
+
+/** A member of the cluster, as MemberList reports it. */
+export interface MemberInfo {
+  readonly id: bigint;
+  readonly name: string;
+  readonly peerUrls: readonly string[];
+  readonly clientUrls: readonly string[];
+  readonly isLearner: boolean;
+}
+
+/** The fields every response header carries. */
+export interface HeaderInfo {
+  readonly clusterId: bigint;
+  readonly memberId: bigint;
+  readonly revision: number;
+  readonly raftTerm: number;
+}
+
+export interface StatusInfo {
+  readonly header: HeaderInfo;
+  readonly version: string;
+  readonly dbSize: number;
+  readonly dbSizeInUse: number;
+  readonly leader: bigint;
+  readonly raftIndex: number;
+  readonly raftTerm: number;
+  readonly raftAppliedIndex: number;
+  readonly errors: readonly string[];
+  readonly isLearner: boolean;
+}
+
+/**
+ * Index of the first client write on a fresh single member: etcd's bootstrap
+ * writes four log entries (the member's conf change, the new leader's empty
+ * entry, the published member attributes and the cluster version).
+ */
+const BOOTSTRAP_INDEX = 4;
+/** Entries a single member appends on each restart: the leader's empty entry and the published attributes. */
+const RESTART_ENTRIES = 2;
+
+/**
+ * One store member: the MVCC store, the request applier, and the member's
+ * identity. Serves etcd's KV, Maintenance and Cluster requests; a write resolves
+ * only once it is durable.
+ */
+export class StoreServer {
+  readonly config: MemberConfig;
+  readonly kv: KvStore;
+  private readonly applier: KvApplier;
+  readonly memberId: bigint;
+  readonly clusterId: bigint;
+  private readonly term: number;
+  private appliedIndex: number;
+  private closed = false;
+
+  private constructor(config: MemberConfig, kv: KvStore, leases: LeaseLookup) {
+    this.config = config;
+    this.kv = kv;
+    this.applier = new KvApplier(kv, leases);
+    const meta = kv.storage;
+    const stored = meta.getMeta<{ memberId: string; clusterId: string; token: string }>('identity');
+    if (stored === undefined) {
+      this.memberId = computeMemberId(config.initialAdvertisePeerUrls, config.initialClusterToken);
+      this.clusterId = computeClusterId([this.memberId]);
+      void meta.putMeta('identity', { memberId: this.memberId.toString(), clusterId: this.clusterId.toString(), token: config.initialClusterToken });
+    } else {
+      this.memberId = BigInt(stored.memberId);
+      this.clusterId = BigInt(stored.clusterId);
+    }
+    // A single member elects itself on every start: its term goes up by one each
+    // time, from 2 on the first start as etcd's does.
+    this.term = (meta.getMeta<number>('term') ?? 1) + 1;
+    void meta.putMeta('term', this.term);
+    const index = meta.getMeta<number>('appliedIndex');
+    this.appliedIndex = index === undefined ? BOOTSTRAP_INDEX : index + RESTART_ENTRIES;
+    void meta.putMeta('appliedIndex', this.appliedIndex);
+  }
+
+  /** Opens the member's data dir and store. */
+  static open(config: MemberConfig, leases: LeaseLookup = { has: () => false }): StoreServer {
+    const kv = KvStore.open(config.dataDir, { unsafeNoSync: config.unsafeNoFsync });
+    return new StoreServer(config, kv, leases);
+  }
+
+  header(revision: number = this.kv.revision): HeaderInfo {
+    return { clusterId: this.clusterId, memberId: this.memberId, revision, raftTerm: this.term };
+  }
+
+  range(r: RangeRequest): RangeResponse {
+    this.assertOpen();
+    return this.applier.range(r);
+  }
+
+  async put(r: PutRequest): Promise<PutResponse> {
+    this.assertOpen();
+    const { response, write } = this.applier.put(r);
+    await this.applied(write.durable);
+    return response;
+  }
+
+  async deleteRange(r: DeleteRangeRequest): Promise<DeleteRangeResponse> {
+    this.assertOpen();
+    const { response, write } = this.applier.deleteRange(r);
+    await this.applied(write.durable);
+    return response;
+  }
+
+  async txn(r: TxnRequest): Promise<TxnResponse> {
+    this.assertOpen();
+    const { response, write } = this.applier.txn(r, this.config.maxTxnOps ?? DEFAULT_MAX_TXN_OPS);
+    await this.applied(write.durable, isReadOnly(r));
+    return response;
+  }
+
+  async compact(r: CompactionRequest): Promise<number> {
+    this.assertOpen();
+    const { scheduled, physical } = this.kv.compact(r.revision);
+    await this.applied(r.physical ? Promise.all([scheduled, physical]) : scheduled);
+    return this.kv.revision;
+  }
+
+  /** Whether a write request of this many encoded bytes is accepted. */
+  checkRequestSize(bytes: number): void {
+    if (bytes > this.config.maxRequestBytes) throw new StorageError('RequestTooLarge', { detail: `${bytes} bytes` });
+  }
+
+  status(): StatusInfo {
+    return {
+      header: this.header(),
+      version: ETCD_API_VERSION,
+      dbSize: this.kv.storage.sizeOnDisk(),
+      dbSizeInUse: this.kv.storage.sizeInUse(),
+      leader: this.memberId,
+      raftIndex: this.appliedIndex,
+      raftTerm: this.term,
+      raftAppliedIndex: this.appliedIndex,
+      errors: [],
+      isLearner: false,
+    };
+  }
+
+  members(): MemberInfo[] {
+    return [
+      {
+        id: this.memberId,
+        name: this.config.name,
+        peerUrls: this.config.initialAdvertisePeerUrls,
+        clientUrls: this.config.advertiseClientUrls,
+        isLearner: false,
+      },
+    ];
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.kv.storage.putMeta('appliedIndex', this.appliedIndex);
+    await this.kv.close();
+  }
+
+  /** Waits for a write to be durable and counts it as one applied log entry. */
+  private async applied(durable: Promise<unknown>, readOnly = false): Promise<void> {
+    await durable;
+    if (!readOnly) {
+      this.appliedIndex++;
+      void this.kv.storage.putMeta('appliedIndex', this.appliedIndex);
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new StorageError('Stopped');
+  }
+}
+
+/** Whether a Txn can write nothing at all, in which case etcd serves it without the log. */
+function isReadOnly(r: TxnRequest): boolean {
+  return [...(r.success ?? []), ...(r.failure ?? [])].every((op) => op.kind === 'range' || (op.kind === 'txn' && isReadOnly(op.txn)));
+}

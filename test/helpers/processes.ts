@@ -1,0 +1,141 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+export const kiteBin = join(repoRoot, 'dist/bin/kite.js');
+
+/** A free TCP port on 127.0.0.1, as the OS hands one out. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** A fresh temporary directory, removed by the returned cleanup. */
+export function tempDir(prefix: string): { path: string; remove: () => void } {
+  const path = mkdtempSync(join(tmpdir(), `kite-${prefix}-`));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** Whether a command is on PATH. */
+export function hasCommand(cmd: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+}
+
+/**
+ * Reports loudly that a compatibility test cannot run here. CI installs the tools,
+ * so there the skip never happens.
+ */
+export function missingTool(tool: string, pkg: string): string | false {
+  if (hasCommand(tool)) return false;
+  const msg = `*** ${tool} is not installed: compatibility test SKIPPED (apt-get install -y ${pkg}) ***`;
+  process.stderr.write(`\n${msg}\n\n`);
+  return msg;
+}
+
+/** A store process (kite or real etcd) on loopback. */
+export interface StoreProcess {
+  readonly name: string;
+  readonly clientUrl: string;
+  readonly peerUrl: string;
+  readonly endpoint: string;
+  readonly dataDir: string;
+  readonly child: ChildProcess;
+  /** Everything the process wrote to stdout and stderr so far. */
+  output(): string;
+  /** Sends signal and waits for exit. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+export interface StartOptions {
+  readonly kind: 'kite' | 'etcd';
+  readonly name?: string;
+  readonly dataDir: string;
+  readonly clientPort?: number;
+  readonly peerPort?: number;
+  readonly extraArgs?: readonly string[];
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/** Starts kite store or etcd with etcd's flags, waiting until /health answers. */
+export async function startStore(opts: StartOptions): Promise<StoreProcess> {
+  const name = opts.name ?? 'm1';
+  const clientPort = opts.clientPort ?? (await freePort());
+  const peerPort = opts.peerPort ?? (await freePort());
+  const clientUrl = `http://127.0.0.1:${clientPort}`;
+  const peerUrl = `http://127.0.0.1:${peerPort}`;
+  const args = [
+    `--name=${name}`,
+    `--data-dir=${opts.dataDir}`,
+    `--listen-client-urls=${clientUrl}`,
+    `--advertise-client-urls=${clientUrl}`,
+    `--listen-peer-urls=${peerUrl}`,
+    `--initial-advertise-peer-urls=${peerUrl}`,
+    `--initial-cluster=${name}=${peerUrl}`,
+    ...(opts.extraArgs ?? []),
+  ];
+  const child =
+    opts.kind === 'kite'
+      ? spawn(process.execPath, [kiteBin, 'store', ...args], { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn('etcd', args, { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const proc: StoreProcess = {
+    name,
+    clientUrl,
+    peerUrl,
+    endpoint: `127.0.0.1:${clientPort}`,
+    dataDir: opts.dataDir,
+    child,
+    output: () => out,
+    stop: async (signal: NodeJS.Signals = 'SIGTERM') => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited;
+    },
+  };
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${opts.kind} exited early (${child.exitCode}):\n${out}`);
+    try {
+      const res = await fetch(`${clientUrl}/health`, { signal: AbortSignal.timeout(1000) });
+      if (res.ok) {
+        const body = (await res.json()) as { health?: string };
+        if (body.health === 'true') return proc;
+      }
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await proc.stop('SIGKILL');
+  throw new Error(`${opts.kind} did not become healthy in 20 s:\n${out}`);
+}
+
+export interface CommandResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs etcdctl (API v3) against endpoints, with optional stdin. */
+export function etcdctl(endpoints: string, args: readonly string[], input?: string): CommandResult {
+  const r = spawnSync('etcdctl', [`--endpoints=${endpoints}`, '--command-timeout=5s', ...args], {
+    input,
+    encoding: 'utf8',
+    env: { ...process.env, ETCDCTL_API: '3' },
+    timeout: 20_000,
+  });
+  return { code: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+}

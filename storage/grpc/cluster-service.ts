@@ -14,7 +14,8 @@ export function clusterService(server: StoreServer): UntypedServiceImplementatio
     throw new StorageError('NotCapable');
   });
   return {
-    MemberList: unary(() => ({ header: headerToWire(server.header()), members: server.members().map(memberToWire) })),
+    // etcd's member list header carries no revision.
+    MemberList: unary(() => ({ header: headerToWire(server.header(0)), members: server.members().map(memberToWire) })),
     MemberAdd: single,
     MemberRemove: single,
     MemberUpdate: single,

@@ -31,14 +31,16 @@ function httpHandler(store: StoreServer): (req: IncomingMessage, res: ServerResp
     };
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/health' && (req.method === 'GET' || req.method === 'HEAD')) {
-      send(200, { health: 'true', reason: '' });
+      store.probeHealth().then(
+        () => send(200, { health: 'true', reason: '' }),
+        (err: unknown) => send(503, { health: 'false', reason: String(err) }),
+      );
       return;
     }
     if (path === '/version' && req.method === 'GET') {
       send(200, { etcdserver: ETCD_API_VERSION, etcdcluster: '3.4.0' });
       return;
     }
-    void store;
     res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
     res.end('404 page not found\n');
   };

@@ -1,6 +1,14 @@
 import { StorageError } from '../errors.js';
 import { KvStore } from '../mvcc/kv-store.js';
-import { DEFAULT_MAX_TXN_OPS, KvApplier, type LeaseLookup } from './kv-applier.js';
+import {
+  checkDeleteRangeRequest,
+  checkPutRequest,
+  checkTxnRequest,
+  DEFAULT_MAX_TXN_OPS,
+  KvApplier,
+  type Applied,
+  type LeaseLookup,
+} from './kv-applier.js';
 import type {
   CompactionRequest,
   DeleteRangeRequest,
@@ -111,31 +119,35 @@ export class StoreServer {
   }
 
   async put(r: PutRequest): Promise<PutResponse> {
-    this.assertOpen();
-    const { response, write } = this.applier.put(r);
-    await this.applied(write.durable);
-    return response;
+    checkPutRequest(r);
+    return this.write(() => this.applier.put(r));
   }
 
   async deleteRange(r: DeleteRangeRequest): Promise<DeleteRangeResponse> {
-    this.assertOpen();
-    const { response, write } = this.applier.deleteRange(r);
-    await this.applied(write.durable);
-    return response;
+    checkDeleteRangeRequest(r);
+    return this.write(() => this.applier.deleteRange(r));
   }
 
   async txn(r: TxnRequest): Promise<TxnResponse> {
-    this.assertOpen();
-    const { response, write } = this.applier.txn(r, this.config.maxTxnOps ?? DEFAULT_MAX_TXN_OPS);
-    await this.applied(write.durable, isReadOnly(r));
-    return response;
+    const maxTxnOps = this.config.maxTxnOps ?? DEFAULT_MAX_TXN_OPS;
+    checkTxnRequest(r, maxTxnOps);
+    return this.write(() => this.applier.txn(r, maxTxnOps), isReadOnly(r));
   }
 
   async compact(r: CompactionRequest): Promise<number> {
     this.assertOpen();
-    const { scheduled, physical } = this.kv.compact(r.revision);
+    const { scheduled, physical } = this.logged(() => this.kv.compact(r.revision));
     await this.applied(r.physical ? Promise.all([scheduled, physical]) : scheduled);
     return this.kv.revision;
+  }
+
+  /**
+   * A health probe: etcd's /health runs a quorum read through the log, so it
+   * takes one log entry, and a member that can take one is healthy.
+   */
+  async probeHealth(): Promise<void> {
+    this.assertOpen();
+    await this.applied(this.kv.untilDurable());
   }
 
   /** Whether a write request of this many encoded bytes is accepted. */
@@ -175,6 +187,27 @@ export class StoreServer {
     this.closed = true;
     await this.kv.storage.putMeta('appliedIndex', this.appliedIndex);
     await this.kv.close();
+  }
+
+  /**
+   * Runs a write that has passed the request checks. In etcd such a request is an
+   * entry in the log whether or not applying it fails, so a failure counts too.
+   */
+  private async write<T>(apply: () => Applied<T>, readOnly = false): Promise<T> {
+    this.assertOpen();
+    const { response, write } = readOnly ? apply() : this.logged(apply);
+    await this.applied(write.durable, readOnly);
+    return response;
+  }
+
+  /** Runs apply; if it throws, the request still took a log entry. */
+  private logged<T>(apply: () => T): T {
+    try {
+      return apply();
+    } catch (err) {
+      this.appliedIndex++;
+      throw err;
+    }
   }
 
   /** Waits for a write to be durable and counts it as one applied log entry. */

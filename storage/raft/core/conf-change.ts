@@ -1,0 +1,61 @@
+// Membership changes, one member at a time. A ConfChange travels through the log as the
+// data of a 'conf-change' entry; it takes effect on a member when the application has
+// applied the entry and calls applyConfChange().
+
+import { RaftError, RaftErrorCode } from './errors.js';
+import type { NodeId } from './messages.js';
+
+export const ConfChangeType = {
+  /** Add a voter, or promote a learner to voter. */
+  AddNode: 'add-node',
+  /** Remove a voter or learner. */
+  RemoveNode: 'remove-node',
+  /** Add a learner, or demote a voter to learner. */
+  AddLearner: 'add-learner',
+  /** Change nothing in the configuration; carries new context (for example an address). */
+  UpdateNode: 'update-node',
+} as const;
+export type ConfChangeType = (typeof ConfChangeType)[keyof typeof ConfChangeType];
+
+/** A change to the membership. */
+export interface ConfChange {
+  /** What to do. */
+  readonly type: ConfChangeType;
+  /** The member it is about. */
+  readonly nodeId: NodeId;
+  /** Opaque data for the application (for example the member's URLs). */
+  readonly context?: Uint8Array;
+}
+
+const TYPE_CODES: readonly ConfChangeType[] = [
+  ConfChangeType.AddNode,
+  ConfChangeType.RemoveNode,
+  ConfChangeType.AddLearner,
+  ConfChangeType.UpdateNode,
+];
+
+/** Encodes a ConfChange as entry data: 1 byte type, 8 bytes id (big-endian), then context. */
+export function encodeConfChange(cc: ConfChange): Uint8Array {
+  const context = cc.context ?? new Uint8Array(0);
+  const out = new Uint8Array(9 + context.byteLength);
+  const view = new DataView(out.buffer);
+  out[0] = TYPE_CODES.indexOf(cc.type);
+  view.setBigUint64(1, BigInt.asUintN(64, cc.nodeId));
+  out.set(context, 9);
+  return out;
+}
+
+/** Decodes entry data written by encodeConfChange. */
+export function decodeConfChange(data: Uint8Array): ConfChange {
+  if (data.byteLength < 9) {
+    throw new RaftError(RaftErrorCode.InvariantViolated, `conf change entry too short (${data.byteLength} bytes)`);
+  }
+  const type = TYPE_CODES[data[0] as number];
+  if (type === undefined) {
+    throw new RaftError(RaftErrorCode.InvariantViolated, `unknown conf change type ${data[0]}`);
+  }
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const nodeId = view.getBigUint64(1);
+  const context = data.slice(9);
+  return context.byteLength > 0 ? { type, nodeId, context } : { type, nodeId };
+}

@@ -52,7 +52,8 @@ export class ClientListener {
 
   /** Listens on addr; resolves with the bound port, rejects with etcd-style text when it cannot. */
   listen(addr: ListenAddress): Promise<number> {
-    const server = createNetServer((socket) => this.route(socket));
+    // Nagle's algorithm would hold small responses back waiting for ACKs.
+    const server = createNetServer({ noDelay: true }, (socket) => this.route(socket));
     this.netServers.push(server);
     return new Promise((resolve, reject) => {
       server.once('error', (err: NodeJS.ErrnoException) => {

@@ -1,0 +1,73 @@
+import { credentials, loadPackageDefinition, type Client, type ServiceError } from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * A thin promise-based gRPC client for etcd's KV, Maintenance and Cluster
+ * services, speaking the wire form directly (int64 as decimal strings, enums by
+ * name). Works against Kite and real etcd alike; used by tests, benchmarks and,
+ * later, the registry's remote store client.
+ */
+export type WireMessage = Record<string, unknown>;
+
+type Unary = (req: WireMessage, cb: (err: ServiceError | null, res: WireMessage) => void) => void;
+type ServiceClient = Client & Record<string, Unary>;
+type ServiceCtor = new (addr: string, creds: ReturnType<typeof credentials.createInsecure>, opts?: object) => ServiceClient;
+
+const protoDir = fileURLToPath(new URL('../proto/', import.meta.url));
+const definition = protoLoader.loadSync(['rpc.proto'], { includeDirs: [protoDir], longs: String, enums: String, defaults: true, oneofs: true });
+const etcdserverpb = (loadPackageDefinition(definition) as unknown as { etcdserverpb: Record<'KV' | 'Maintenance' | 'Cluster', ServiceCtor> }).etcdserverpb;
+
+export class EtcdGrpcClient {
+  private readonly kv: ServiceClient;
+  private readonly maintenance: ServiceClient;
+  private readonly cluster: ServiceClient;
+
+  /** endpoint is host:port. */
+  constructor(endpoint: string, options: object = {}) {
+    const creds = credentials.createInsecure();
+    this.kv = new etcdserverpb.KV(endpoint, creds, options);
+    this.maintenance = new etcdserverpb.Maintenance(endpoint, creds, options);
+    this.cluster = new etcdserverpb.Cluster(endpoint, creds, options);
+  }
+
+  range(req: WireMessage): Promise<WireMessage> {
+    return call(this.kv, 'Range', req);
+  }
+
+  put(req: WireMessage): Promise<WireMessage> {
+    return call(this.kv, 'Put', req);
+  }
+
+  deleteRange(req: WireMessage): Promise<WireMessage> {
+    return call(this.kv, 'DeleteRange', req);
+  }
+
+  txn(req: WireMessage): Promise<WireMessage> {
+    return call(this.kv, 'Txn', req);
+  }
+
+  compact(req: WireMessage): Promise<WireMessage> {
+    return call(this.kv, 'Compact', req);
+  }
+
+  status(): Promise<WireMessage> {
+    return call(this.maintenance, 'Status', {});
+  }
+
+  memberList(): Promise<WireMessage> {
+    return call(this.cluster, 'MemberList', {});
+  }
+
+  close(): void {
+    this.kv.close();
+    this.maintenance.close();
+    this.cluster.close();
+  }
+}
+
+function call(client: ServiceClient, method: string, req: WireMessage): Promise<WireMessage> {
+  return new Promise((resolve, reject) => {
+    client[method]!.call(client, req, (err, res) => (err ? reject(err) : resolve(res)));
+  });
+}

@@ -22,11 +22,12 @@ export class RaftLog {
 
   constructor(storage: LogStorage) {
     this.storage = storage;
-    const firstIndex = storage.firstIndex();
     this.unstable = new UnstableLog(storage.lastIndex() + 1);
-    // Everything up to the snapshot is committed and applied by definition.
-    this.committed = firstIndex - 1;
-    this.applied = firstIndex - 1;
+    // Everything up to the snapshot is committed, and the application restarts from the
+    // snapshot. (The log may keep a few entries before the snapshot index.)
+    const base = Math.max(storage.firstIndex() - 1, storage.snapshot().metadata.index);
+    this.committed = base;
+    this.applied = base;
   }
 
   firstIndex(): number {

@@ -1,0 +1,116 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Client, credentials, type ServiceError } from '@grpc/grpc-js';
+import { connect } from 'node:net';
+import { EtcdGrpcClient, type WireMessage } from '../../storage/client/etcd-grpc-client.js';
+import { missingTool, startStore, tempDir, type StoreProcess } from '../helpers/processes.js';
+
+/** Hand-encoded protobuf pieces, so that malformed messages can be sent. */
+function varint(n: number): Buffer {
+  const out: number[] = [];
+  while (n > 0x7f) {
+    out.push((n & 0x7f) | 0x80);
+    n = Math.floor(n / 128);
+  }
+  out.push(n);
+  return Buffer.from(out);
+}
+const bytesField = (field: number, value: Buffer): Buffer => Buffer.concat([varint((field << 3) | 2), varint(value.length), value]);
+const varintField = (field: number, value: number): Buffer => Buffer.concat([varint((field << 3) | 0), varint(value)]);
+
+interface Outcome {
+  readonly code: number;
+  readonly message: string;
+}
+
+/** Sends raw bytes as the request of method and reports the gRPC status. */
+function rawCall(endpoint: string, method: string, body: Buffer): Promise<Outcome> {
+  const client = new Client(endpoint, credentials.createInsecure());
+  return new Promise((resolve) => {
+    client.makeUnaryRequest(
+      method,
+      (b: Buffer) => b,
+      (b: Buffer) => b,
+      body,
+      (err: ServiceError | null) => {
+        client.close();
+        resolve({ code: err?.code ?? 0, message: err?.details ?? '' });
+      },
+    );
+  });
+}
+
+const PUT = '/etcdserverpb.KV/Put';
+const TXN = '/etcdserverpb.KV/Txn';
+const RANGE = '/etcdserverpb.KV/Range';
+const key = bytesField(1, Buffer.from('/bad/k'));
+
+const putOp = (k: string): Buffer => bytesField(2, bytesField(2, Buffer.concat([bytesField(1, Buffer.from(k)), bytesField(2, Buffer.from('v'))])));
+
+/** Each case: a malformed or forbidden request, and whether etcd's message text must match too (etcd's own errors). */
+const cases: Array<{ name: string; method: string; body: Buffer; sameMessage: boolean }> = [
+  { name: 'empty key', method: PUT, body: bytesField(2, Buffer.from('v')), sameMessage: true },
+  { name: 'empty range key', method: RANGE, body: Buffer.alloc(0), sameMessage: true },
+  { name: 'unknown fields are ignored', method: PUT, body: Buffer.concat([key, bytesField(2, Buffer.from('v')), varintField(99, 7), bytesField(100, Buffer.from('x'))]), sameMessage: true },
+  { name: 'value of 1.6 MiB (over --max-request-bytes)', method: PUT, body: Buffer.concat([key, bytesField(2, Buffer.alloc(1.6 * 1024 * 1024, 1))]), sameMessage: true },
+  { name: 'value of 2.5 MiB (over the gRPC message limit)', method: PUT, body: Buffer.concat([key, bytesField(2, Buffer.alloc(2.5 * 1024 * 1024, 1))]), sameMessage: false },
+  { name: 'txn with 129 operations', method: TXN, body: Buffer.concat(Array.from({ length: 129 }, (_, i) => putOp(`/bad/t${i}`))), sameMessage: true },
+  { name: 'txn putting one key twice', method: TXN, body: Buffer.concat([putOp('/bad/d'), putOp('/bad/d')]), sameMessage: true },
+  { name: 'key sent as a varint (wrong wire type)', method: PUT, body: Buffer.concat([varintField(1, 5), bytesField(2, Buffer.from('v'))]), sameMessage: false },
+  { name: 'truncated message', method: PUT, body: Buffer.from([0x0a, 0x20, 0x61]), sameMessage: false },
+  { name: 'garbage bytes', method: PUT, body: Buffer.from('ffffffffffffffffffff0102030405', 'hex'), sameMessage: false },
+  { name: 'limit as a length-delimited field', method: RANGE, body: Buffer.concat([key, bytesField(3, Buffer.from('zz'))]), sameMessage: false },
+];
+
+async function run(kind: 'kite' | 'etcd'): Promise<{ outcomes: Outcome[]; intact: boolean; httpGarbage: string }> {
+  const dir = tempDir(`bad-${kind}`);
+  let proc: StoreProcess | undefined;
+  try {
+    proc = await startStore({ kind, dataDir: dir.path });
+    const client = new EtcdGrpcClient(proc.endpoint);
+    await client.put({ key: Buffer.from('/keep'), value: Buffer.from('safe') });
+    const before = (await client.range({ key: Buffer.from('/keep') })).header as WireMessage;
+    const outcomes: Outcome[] = [];
+    for (const c of cases) outcomes.push(await rawCall(proc.endpoint, c.method, c.body));
+    // Garbage straight onto the client port.
+    const httpGarbage = await new Promise<string>((resolve) => {
+      const s = connect(Number(proc!.endpoint.split(':')[1]), '127.0.0.1', () => s.write(Buffer.from('\x16\x03\x01\x00\xff garbage\r\n\r\n')));
+      let got = '';
+      s.on('data', (d) => (got += d.toString()));
+      s.on('close', () => resolve(got.split('\r\n')[0] ?? ''));
+      s.on('error', () => resolve(got));
+      setTimeout(() => s.destroy(), 2000);
+    });
+    // The member is up and nothing but the accepted requests changed the data.
+    const after = await client.range({ key: Buffer.from('/keep') });
+    const kv = (after.kvs as WireMessage[])[0]!;
+    const written = await client.range({ key: Buffer.from('/bad/'), rangeEnd: Buffer.from('/bad0'), keysOnly: true });
+    const intact =
+      (kv.value as Buffer).toString() === 'safe' &&
+      Number(kv.modRevision) === Number(before.revision) &&
+      (written.kvs as WireMessage[]).map((k) => (k.key as Buffer).toString()).join(',') === '/bad/k';
+    client.close();
+    return { outcomes, intact, httpGarbage };
+  } finally {
+    await proc?.stop();
+    dir.remove();
+  }
+}
+
+test('bad input gets the same gRPC status from kite store as from etcd, and harms nothing', { timeout: 120_000 }, async (t) => {
+  const skip = missingTool('etcd', 'etcd-server');
+  if (skip) {
+    t.skip(skip);
+    return;
+  }
+  const etcd = await run('etcd');
+  const kite = await run('kite');
+  if (process.env.KITE_DEBUG) console.log(JSON.stringify({ etcd, kite }, null, 1));
+  assert.ok(etcd.intact, 'etcd kept its data (sanity)');
+  assert.ok(kite.intact, 'kite kept its data: only the valid put with unknown fields wrote /bad/k');
+  cases.forEach((c, i) => {
+    assert.equal(kite.outcomes[i]!.code, etcd.outcomes[i]!.code, `${c.name}: status code (etcd said ${JSON.stringify(etcd.outcomes[i])}, kite said ${JSON.stringify(kite.outcomes[i])})`);
+    if (c.sameMessage) assert.equal(kite.outcomes[i]!.message, etcd.outcomes[i]!.message, `${c.name}: message`);
+  });
+  assert.match(kite.httpGarbage, /^HTTP\/1\.1 400/, 'garbage on the client port gets 400');
+});

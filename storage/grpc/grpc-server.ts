@@ -4,6 +4,9 @@ import type { StoreServer } from '../server/store-server.js';
 import { ClientListener, parseListenUrl } from './client-listener.js';
 import { clusterService } from './cluster-service.js';
 import { kvService } from './kv-service.js';
+import { leaseService } from './lease-service.js';
+import { watchService } from './watch-service.js';
+import { WatchableStore } from '../mvcc/watchable-store.js';
 import { maintenanceService } from './maintenance-service.js';
 import { etcdService } from './proto.js';
 
@@ -18,7 +21,7 @@ export interface ClientServer {
 }
 
 /** Builds the gRPC server with etcd's services for a StoreServer. */
-export function createGrpcServer(store: StoreServer): Server {
+export function createGrpcServer(store: StoreServer, watchable: WatchableStore): Server {
   const grpcServer = new Server({
     'grpc.max_receive_message_length': store.config.maxRequestBytes + GRPC_OVERHEAD_BYTES,
     'grpc.max_send_message_length': 2 ** 31 - 1,
@@ -26,6 +29,8 @@ export function createGrpcServer(store: StoreServer): Server {
   grpcServer.addService(etcdService('KV'), kvService(store));
   grpcServer.addService(etcdService('Maintenance'), maintenanceService(store));
   grpcServer.addService(etcdService('Cluster'), clusterService(store));
+  grpcServer.addService(etcdService('Lease'), leaseService(store));
+  grpcServer.addService(etcdService('Watch'), watchService(store, watchable));
   return grpcServer;
 }
 
@@ -34,13 +39,21 @@ export async function serveClients(
   store: StoreServer,
   httpHandler: (req: IncomingMessage, res: ServerResponse) => void,
 ): Promise<ClientServer> {
-  const listener = new ClientListener(createGrpcServer(store), httpHandler);
+  const watchable = new WatchableStore(store.kv);
+  const listener = new ClientListener(createGrpcServer(store, watchable), httpHandler);
   const ports: number[] = [];
   try {
     for (const url of store.config.listenClientUrls) ports.push(await listener.listen(parseListenUrl(url)));
   } catch (err) {
+    watchable.close();
     await listener.close();
     throw err;
   }
-  return { ports, close: () => listener.close() };
+  return {
+    ports,
+    close: async () => {
+      watchable.close();
+      await listener.close();
+    },
+  };
 }

@@ -32,12 +32,14 @@ export class Backend {
   private readonly env: RootDatabase;
   private readonly revs: Database<RevisionRecord, number>;
   private readonly meta: Database<unknown, string>;
+  private readonly leases: Database<number, string>;
 
   private constructor(path: string, env: RootDatabase) {
     this.path = path;
     this.env = env;
     this.revs = env.openDB<RevisionRecord, number>({ name: 'revisions' });
     this.meta = env.openDB<unknown, string>({ name: 'meta' });
+    this.leases = env.openDB<number, string>({ name: 'leases' });
   }
 
   /** Opens (creating if needed) the environment in dir. */
@@ -89,6 +91,21 @@ export class Backend {
 
   async putMeta(key: string, value: unknown): Promise<void> {
     await this.meta.put(key, value);
+  }
+
+  /** Durably records lease id (decimal) with its granted TTL in seconds. */
+  async putLease(id: bigint, ttl: number): Promise<void> {
+    await this.leases.put(id.toString(), ttl);
+  }
+
+  /** Durably forgets lease id. */
+  async removeLease(id: bigint): Promise<void> {
+    await this.leases.remove(id.toString());
+  }
+
+  /** Every stored lease with its granted TTL. */
+  *storedLeases(): Generator<{ id: bigint; ttl: number }> {
+    for (const { key, value } of this.leases.getRange({})) yield { id: BigInt(key), ttl: value };
   }
 
   /** Resolves once every write issued so far is committed and synced. */

@@ -49,6 +49,11 @@ class KeyHistory {
     this.generations.push({ ver, created, revs: [modified] });
   }
 
+  /** Records a life of which only its tombstone is left (kept by compaction at its revision). */
+  restoreTombstone(rev: Revision): void {
+    this.generations.push({ ver: 1, created: rev, revs: [rev] }, { ver: 0, created: rev, revs: [] });
+  }
+
   /** Ends the key's current life with a tombstone at rev. */
   tombstone(rev: Revision): void {
     this.put(rev);
@@ -88,9 +93,11 @@ class KeyHistory {
   }
 
   /**
-   * Forgets every revision that no read at or after atRev can need: whole lives
-   * that ended by atRev, and inside the life current at atRev everything before
-   * its newest revision <= atRev. Returns whether the key has nothing left.
+   * Forgets every revision that no read or watch from atRev on can need: whole
+   * lives that ended before atRev, and inside the life current at atRev everything
+   * before its newest revision <= atRev. A tombstone at exactly atRev stays, so a
+   * watch starting at the compact revision still sees that delete. Returns whether
+   * the key has nothing left.
    */
   compact(atRev: number): boolean {
     const last = this.generations.length - 1;
@@ -98,7 +105,7 @@ class KeyHistory {
     while (first < last) {
       const g = this.generations[first]!;
       const tomb = g.revs[g.revs.length - 1];
-      if (tomb !== undefined && tomb.main > atRev) break;
+      if (tomb !== undefined && tomb.main >= atRev) break;
       first++;
     }
     if (first > 0) this.generations.splice(0, first);
@@ -143,6 +150,11 @@ export class KeyIndex {
     } else {
       h.put(modified);
     }
+  }
+
+  /** Records a tombstone found on disk for a key that is not live (its life was compacted away). */
+  restoreTombstone(key: string, rev: Revision): void {
+    this.history(key).restoreTombstone(rev);
   }
 
   /** Records the deletion of key at rev; the key must be live. */

@@ -105,6 +105,18 @@ export class KvStore {
     return this.rangeAt(r, this.resolveReadRevision(options.revision ?? 0, this.durableRevision), this.durableRevision, options);
   }
 
+  /**
+   * The key's value just before revision rev (a watch event's prev_kv), or
+   * undefined if it did not exist or that history is compacted.
+   */
+  prevKeyValue(key: Buffer, rev: number): KeyValue | undefined {
+    const at = rev - 1;
+    if (at < this.compactRev) return undefined;
+    const k = key.toString('latin1');
+    const v = this.index.get(k, at);
+    return v === undefined ? undefined : this.keyValueAt(k, v);
+  }
+
   /** The changes of revisions in (after, upTo], for watchers catching up. */
   *changesSince(after: number, upTo: number): Generator<{ revision: number; events: Event[] }> {
     for (const { rev, record } of this.backend.records(after + 1, upTo + 1)) {
@@ -252,6 +264,7 @@ export class KvStore {
         const at = { main: rev, sub };
         if (change[1] === null) {
           if (this.index.get(key, rev) !== undefined) this.index.tombstone(key, at);
+          else this.index.restoreTombstone(key, at);
         } else {
           this.index.restore(key, { main: change[2], sub: 0 }, at, change[3]);
         }

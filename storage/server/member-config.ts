@@ -14,6 +14,12 @@ export interface MemberConfig {
   readonly maxRequestBytes: number;
   /** Most operations in one Txn (etcd's --max-txn-ops). */
   readonly maxTxnOps: number;
+  /** Raft election timeout in ms (etcd's --election-timeout); the minimum lease TTL derives from it. */
+  readonly electionTimeoutMs: number;
+  /** Raft heartbeat interval in ms (etcd's --heartbeat-interval). */
+  readonly heartbeatIntervalMs: number;
+  /** Interval of progress notifications to watchers that asked for them (ms). */
+  readonly watchProgressNotifyIntervalMs?: number;
   /** Skip fsync: benchmarks of the write path only, never for real data. */
   readonly unsafeNoFsync: boolean;
 }

@@ -128,6 +128,9 @@ export function buildMemberConfig(values: Record<MemberFlagName, string>, explic
       `--initial-cluster has ${name}=${mine.join(',')} but missing from --initial-advertise-peer-urls=${advertisePeer.join(',')}`,
     );
   }
+  if (Number(values['election-timeout']) < 5 * Number(values['heartbeat-interval'])) {
+    throw new ConfigError(`--election-timeout[${values['election-timeout']}ms] should be at least as 5 times as --heartbeat-interval[${values['heartbeat-interval']}ms]`);
+  }
   const mode = values['auto-compaction-mode'];
   if (mode !== 'periodic' && mode !== 'revision') {
     throw new ConfigError(`unknown auto-compaction-mode ${JSON.stringify(mode)}: expected periodic or revision`);
@@ -144,6 +147,8 @@ export function buildMemberConfig(values: Record<MemberFlagName, string>, explic
     initialClusterToken: values['initial-cluster-token'],
     maxRequestBytes: positiveInt('max-request-bytes', values['max-request-bytes']),
     maxTxnOps: positiveInt('max-txn-ops', values['max-txn-ops']),
+    electionTimeoutMs: positiveInt('election-timeout', values['election-timeout']),
+    heartbeatIntervalMs: positiveInt('heartbeat-interval', values['heartbeat-interval']),
     unsafeNoFsync: values['unsafe-no-fsync'] === 'true',
   };
 }

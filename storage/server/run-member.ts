@@ -65,10 +65,24 @@ export async function runMember(config: MemberConfig): Promise<RunningMember> {
     await store.close();
     throw err;
   }
+  // etcd checks for expired leases every 500 ms.
+  let revoking = false;
+  const leaseTimer = setInterval(() => {
+    if (revoking) return;
+    revoking = true;
+    store.revokeExpiredLeases().then(
+      () => (revoking = false),
+      (err: unknown) => {
+        revoking = false;
+        process.stderr.write(JSON.stringify({ level: 'warn', ts: new Date().toISOString(), msg: 'failed to revoke expired leases', error: String(err) }) + '\n');
+      },
+    );
+  }, 500);
   return {
     store,
     clients,
     stop: async () => {
+      clearInterval(leaseTimer);
       await clients.close();
       await store.close();
     },

@@ -7,7 +7,6 @@ import {
   DEFAULT_MAX_TXN_OPS,
   KvApplier,
   type Applied,
-  type LeaseLookup,
 } from './kv-applier.js';
 import type {
   CompactionRequest,
@@ -21,6 +20,10 @@ import type {
   TxnResponse,
 } from './kv-requests.js';
 import type { MemberConfig } from './member-config.js';
+import { systemClock, type Clock } from '../lease/clock.js';
+import { Lessor, type LeaseTimeToLive } from '../lease/lessor.js';
+import { toKeyRange } from '../mvcc/key-value.js';
+import type { Event } from '../mvcc/key-value.js';
 import { computeClusterId, computeMemberId } from './member-id.js';
 
 /** The version of etcd's API this store speaks, reported by Status and /version. */
@@ -74,6 +77,8 @@ export class StoreServer {
   readonly config: MemberConfig;
   readonly kv: KvStore;
   private readonly applier: KvApplier;
+  readonly lessor: Lessor;
+  private leaseSeq: bigint;
   readonly memberId: bigint;
   readonly clusterId: bigint;
   private readonly term: number;
@@ -82,10 +87,12 @@ export class StoreServer {
   private indexDirty = false;
   private closed = false;
 
-  private constructor(config: MemberConfig, kv: KvStore, leases: LeaseLookup) {
+  private constructor(config: MemberConfig, kv: KvStore, clock: Clock) {
     this.config = config;
     this.kv = kv;
-    this.applier = new KvApplier(kv, leases);
+    // etcd's minimum lease TTL: 1.5 election timeouts, rounded up to whole seconds.
+    this.lessor = new Lessor(clock, Math.ceil((1.5 * config.electionTimeoutMs) / 1000));
+    this.applier = new KvApplier(kv, this.lessor);
     const meta = kv.storage;
     const stored = meta.getMeta<{ memberId: string; clusterId: string; token: string }>('identity');
     if (stored === undefined) {
@@ -103,12 +110,38 @@ export class StoreServer {
     const index = meta.getMeta<number>('appliedIndex');
     this.appliedIndex = index === undefined ? BOOTSTRAP_INDEX : index + RESTART_ENTRIES;
     void meta.putMeta('appliedIndex', this.appliedIndex);
+    // Lease ids as etcd makes them: the member id's low 16 bits, then a counter
+    // that starts from the clock in ms so ids stay unique across restarts.
+    this.leaseSeq = ((this.memberId & 0xffffn) << 48n) | ((BigInt(Date.now()) & 0xffffffffffn) << 8n);
+    this.restoreLeases();
   }
 
   /** Opens the member's data dir and store. */
-  static open(config: MemberConfig, leases: LeaseLookup = { has: () => false }): StoreServer {
+  static open(config: MemberConfig, clock: Clock = systemClock): StoreServer {
     const kv = KvStore.open(config.dataDir, { unsafeNoSync: config.unsafeNoFsync });
-    return new StoreServer(config, kv, leases);
+    return new StoreServer(config, kv, clock);
+  }
+
+  /**
+   * Rebuilds the lessor from the stored leases and the keys that name them. Every
+   * lease starts with its full TTL, as on an etcd leader's promotion. A key whose
+   * lease is gone (a revoke interrupted by a crash) is deleted, finishing the revoke.
+   */
+  private restoreLeases(): void {
+    for (const { id, ttl } of this.kv.storage.storedLeases()) this.lessor.grant(id, ttl);
+    const orphans: Buffer[] = [];
+    const all = this.kv.range(toKeyRange(Buffer.from([0]), Buffer.from([0])));
+    for (const kv of all.kvs) {
+      if (kv.lease === 0n) continue;
+      if (this.lessor.has(kv.lease)) this.lessor.attach(kv.key.toString('latin1'), kv.lease);
+      else orphans.push(kv.key);
+    }
+    if (orphans.length > 0) {
+      const txn = this.kv.write();
+      for (const key of orphans) txn.deleteRange(toKeyRange(key, undefined));
+      void txn.end().durable;
+    }
+    this.lessor.refreshAll();
   }
 
   header(revision: number = this.kv.revision): HeaderInfo {
@@ -198,8 +231,77 @@ export class StoreServer {
   private async write<T>(apply: () => Applied<T>, readOnly = false): Promise<T> {
     this.assertOpen();
     const { response, write } = readOnly ? apply() : this.logged(apply);
+    this.trackLeases(write.events);
     await this.applied(write.durable, readOnly);
     return response;
+  }
+
+  /** Keeps the lessor's key attachments in step with committed changes. */
+  private trackLeases(events: readonly Event[]): void {
+    for (const e of events) {
+      const key = e.kv.key.toString('latin1');
+      if (e.type === 'put') this.lessor.attach(key, e.kv.lease);
+      else this.lessor.detach(key);
+    }
+  }
+
+  // ---- leases ----
+
+  /** Grants a lease; id 0n lets the member choose. Resolves once the grant is durable. */
+  async leaseGrant(requestedTtl: number, requestedId: bigint): Promise<{ id: bigint; ttl: number }> {
+    this.assertOpen();
+    const { id, ttl } = this.logged(() => {
+      const ttl = this.lessor.checkGrant(requestedId, requestedTtl);
+      let id = requestedId;
+      while (id === 0n || this.lessor.has(id)) {
+        this.leaseSeq = (this.leaseSeq & ~0xffffffffffffn) | ((this.leaseSeq + 1n) & 0xffffffffffffn);
+        id = this.leaseSeq & 0x7fffffffffffffffn;
+      }
+      return { id, ttl };
+    });
+    // Reserve the id at once so a concurrent grant cannot take it, then persist.
+    this.lessor.grant(id, ttl);
+    await this.applied(this.kv.storage.putLease(id, ttl));
+    return { id, ttl };
+  }
+
+  /** Revokes a lease, deleting its keys in one revision. */
+  async leaseRevoke(id: bigint): Promise<number> {
+    this.assertOpen();
+    const keys = this.logged(() => this.lessor.revoke(id));
+    const txn = this.kv.write();
+    for (const key of keys) txn.deleteRange(toKeyRange(Buffer.from(key, 'latin1'), undefined));
+    const write = txn.end();
+    await write.durable;
+    await this.applied(this.kv.storage.removeLease(id));
+    return write.revision;
+  }
+
+  /** Renews a lease to its full TTL; throws LeaseNotFound for an unknown or expired lease. */
+  leaseRenew(id: bigint): number {
+    this.assertOpen();
+    return this.lessor.renew(id);
+  }
+
+  leaseTimeToLive(id: bigint, keys: boolean): LeaseTimeToLive {
+    this.assertOpen();
+    return this.lessor.timeToLive(id, keys);
+  }
+
+  leaseIds(): bigint[] {
+    return this.lessor.ids();
+  }
+
+  /** Revokes every lease whose time is up; returns how many. */
+  async revokeExpiredLeases(): Promise<number> {
+    let n = 0;
+    for (const id of this.lessor.expired()) {
+      if (this.closed) break;
+      if (!this.lessor.has(id)) continue;
+      await this.leaseRevoke(id);
+      n++;
+    }
+    return n;
   }
 
   /** Runs apply; if it throws, the request still took a log entry. */

@@ -34,15 +34,25 @@ test('key index: compaction keeps what reads at or after the compact revision ne
     { name: 'superseded versions go, newest <= at stays', build: (i) => [2, 3, 5].forEach((m) => i.put('k', r(m))), at: 4, kept: [[3, 0], [5, 0]], gone: [[2, 0]] },
     { name: 'compacting exactly at a version keeps it', build: (i) => [2, 3].forEach((m) => i.put('k', r(m))), at: 3, kept: [[3, 0]], gone: [[2, 0]] },
     {
-      name: 'a life ended by a tombstone <= at goes entirely',
+      name: 'a life ended by a tombstone before at goes entirely',
+      build: (i) => {
+        i.put('k', r(2));
+        i.tombstone('k', r(3));
+      },
+      at: 4,
+      kept: [],
+      gone: [[2, 0], [3, 0]],
+      keyGone: true,
+    },
+    {
+      name: 'a tombstone at exactly at stays (watchers from at see the delete), the life before it goes',
       build: (i) => {
         i.put('k', r(2));
         i.tombstone('k', r(3));
       },
       at: 3,
-      kept: [],
-      gone: [[2, 0], [3, 0]],
-      keyGone: true,
+      kept: [[3, 0]],
+      gone: [[2, 0]],
     },
     {
       name: 'a tombstone after at keeps the version before it',

@@ -84,7 +84,7 @@ export class Lessor {
   timeToLive(id: bigint, withKeys: boolean): LeaseTimeToLive {
     const lease = this.leases.get(id);
     if (lease === undefined) return { id, ttl: -1, grantedTtl: 0, keys: [] };
-    const left = Math.max(0, Math.ceil((lease.expiresAt - this.clock.now()) / 1000));
+    const left = Math.max(0, Math.floor((lease.expiresAt - this.clock.now()) / 1000));
     return { id, ttl: left, grantedTtl: lease.ttl, keys: withKeys ? [...lease.keys].sort().map((k) => Buffer.from(k, 'latin1')) : [] };
   }
 

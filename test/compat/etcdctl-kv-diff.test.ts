@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { etcdctl, freePort, missingTool, startStore, tempDir, type StoreProcess } from '../helpers/processes.js';
+import { normalize } from '../helpers/normalize.js';
 
 /**
  * One script of etcdctl 3.4 commands, run against a fresh real etcd and then a
@@ -87,18 +88,6 @@ const script: Step[] = [
   txn([], ['put /dup 1', 'put /dup 2'], []),
   { args: ['endpoint', 'status', '-w', 'json'] },
 ];
-
-/** Blanks what legitimately differs between etcd and Kite, and the client's log noise. */
-export function normalize(text: string): string {
-  return text
-    .split('\n')
-    .filter((line) => !line.startsWith('{"level":'))
-    .join('\n')
-    .replace(/"dbSize(InUse)?":\d+/g, '"dbSize$1":<size>')
-    .replace(/"version":"3\.4\.\d+"/g, '"version":"<version>"')
-    .replace(/\|\s+3\.4\.\d+\s+\|\s+[\d.]+ [kMG]?B\s+\|/g, '| <version> | <size> |')
-    .replace(/took = [\d.]+[µm]?s/g, 'took = <duration>');
-}
 
 async function runScript(kind: 'kite' | 'etcd', clientPort: number, peerPort: number): Promise<string[]> {
   const dir = tempDir(`diff-${kind}`);

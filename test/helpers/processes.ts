@@ -139,3 +139,29 @@ export function etcdctl(endpoints: string, args: readonly string[], input?: stri
   });
   return { code: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
 }
+
+/**
+ * Runs a long-lived etcdctl command (watch, elect, lock) while `during` makes
+ * changes, until its output satisfies `done` or timeoutMs passes; then stops it.
+ */
+export async function etcdctlStreaming(
+  endpoints: string,
+  args: readonly string[],
+  during: () => Promise<void> | void,
+  done: (out: string) => boolean,
+  timeoutMs = 5000,
+): Promise<CommandResult> {
+  const child = spawn('etcdctl', [`--endpoints=${endpoints}`, ...args], { env: { ...process.env, ETCDCTL_API: '3' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number>((resolve) => child.once('exit', (code) => resolve(code ?? -1)));
+  await new Promise((r) => setTimeout(r, 400)); // let it connect and register
+  await during();
+  const deadline = Date.now() + timeoutMs;
+  while (!done(stdout) && child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  if (child.exitCode === null) child.kill('SIGTERM');
+  const code = await exited;
+  return { code, stdout, stderr };
+}

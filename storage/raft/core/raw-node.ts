@@ -187,7 +187,7 @@ export class RawNode {
     }
     const r = this.raft;
     const softState = this.softState();
-    const hardState = { ...r.hardState(), vote: this.prevHardState.vote };
+    const hardState = r.hardState();
     const softChanged = !softStateEqual(softState, this.prevSoftState);
     const hardChanged = !hardStateEqual(hardState, this.prevHardState);
     const entries = r.raftLog.unstable.entries.slice();

@@ -1,14 +1,17 @@
-import { Server } from '@grpc/grpc-js';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { StoreServer } from '../server/store-server.js';
-import { ClientListener, parseListenUrl } from './client-listener.js';
-import { clusterService } from './cluster-service.js';
-import { kvService } from './kv-service.js';
-import { leaseService } from './lease-service.js';
-import { watchService } from './watch-service.js';
+import { Server, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import { WatchableStore } from '../mvcc/watchable-store.js';
-import { maintenanceService } from './maintenance-service.js';
-import { etcdService } from './proto.js';
+import type { StoreServer } from '../server/store-server.js';
+import { Gateway } from '../http/gateway.js';
+import { httpHandler } from '../http/http-handler.js';
+import { StoreMetrics } from '../http/metrics.js';
+import { ClientListener, parseListenUrl } from './client-listener.js';
+import { clusterHandlers } from './cluster-service.js';
+import { kvHandlers } from './kv-service.js';
+import { leaseHandlers, leaseKeepAlive } from './lease-service.js';
+import { maintenanceHandlers } from './maintenance-service.js';
+import { etcdService, type EtcdServiceName } from './proto.js';
+import { unary, type UnaryHandler, type UnaryHandlers } from './unary.js';
+import { watchStream } from './watch-service.js';
 
 /** etcd adds this much room above --max-request-bytes for gRPC framing. */
 const GRPC_OVERHEAD_BYTES = 512 * 1024;
@@ -17,30 +20,54 @@ const GRPC_OVERHEAD_BYTES = 512 * 1024;
 export interface ClientServer {
   /** The ports actually bound, one per listen URL (useful with port 0). */
   readonly ports: readonly number[];
+  readonly watchable: WatchableStore;
+  readonly metrics: StoreMetrics;
   close(): Promise<void>;
 }
 
-/** Builds the gRPC server with etcd's services for a StoreServer. */
-export function createGrpcServer(store: StoreServer, watchable: WatchableStore): Server {
+/** Serves store on each of its --listen-client-urls: gRPC, the JSON gateway, /health, /version and /metrics. */
+export async function serveClients(store: StoreServer): Promise<ClientServer> {
+  const watchable = new WatchableStore(store.kv);
+  const metrics = new StoreMetrics(store, watchable);
+  const unaryHandlers: Partial<Record<EtcdServiceName, UnaryHandlers>> = {};
+  const instrumented = (service: EtcdServiceName, handlers: UnaryHandlers): UnaryHandlers => {
+    const out: UnaryHandlers = {};
+    for (const [method, h] of Object.entries(handlers)) out[method] = metrics.instrument(service, method, h);
+    unaryHandlers[service] = out;
+    return out;
+  };
+  const watch = watchStream(store, watchable);
+  const keepAlive = leaseKeepAlive(store);
+
   const grpcServer = new Server({
     'grpc.max_receive_message_length': store.config.maxRequestBytes + GRPC_OVERHEAD_BYTES,
     'grpc.max_send_message_length': 2 ** 31 - 1,
   });
-  grpcServer.addService(etcdService('KV'), kvService(store));
-  grpcServer.addService(etcdService('Maintenance'), maintenanceService(store));
-  grpcServer.addService(etcdService('Cluster'), clusterService(store));
-  grpcServer.addService(etcdService('Lease'), leaseService(store));
-  grpcServer.addService(etcdService('Watch'), watchService(store, watchable));
-  return grpcServer;
-}
+  const add = (service: EtcdServiceName, impl: UntypedServiceImplementation): void => grpcServer.addService(etcdService(service), impl);
+  const asGrpc = (handlers: UnaryHandlers): UntypedServiceImplementation => Object.fromEntries(Object.entries(handlers).map(([m, h]) => [m, unary(h)]));
+  add('KV', asGrpc(instrumented('KV', kvHandlers(store))));
+  add('Maintenance', asGrpc(instrumented('Maintenance', maintenanceHandlers(store))));
+  add('Cluster', asGrpc(instrumented('Cluster', clusterHandlers(store))));
+  add('Lease', {
+    ...asGrpc(instrumented('Lease', leaseHandlers(store))),
+    LeaseKeepAlive: (call: Parameters<typeof keepAlive>[0]) => {
+      metrics.streamStarted('Lease', 'LeaseKeepAlive');
+      keepAlive(call);
+    },
+  });
+  add('Watch', {
+    Watch: (call: Parameters<typeof watch>[0]) => {
+      metrics.streamStarted('Watch', 'Watch');
+      watch(call);
+    },
+  });
 
-/** Serves store on each of its --listen-client-urls. */
-export async function serveClients(
-  store: StoreServer,
-  httpHandler: (req: IncomingMessage, res: ServerResponse) => void,
-): Promise<ClientServer> {
-  const watchable = new WatchableStore(store.kv);
-  const listener = new ClientListener(createGrpcServer(store, watchable), httpHandler);
+  const gateway = new Gateway({
+    unary: (service, method): UnaryHandler | undefined => unaryHandlers[service]?.[method],
+    watch,
+    keepAlive,
+  });
+  const listener = new ClientListener(grpcServer, httpHandler(store, gateway, metrics));
   const ports: number[] = [];
   try {
     for (const url of store.config.listenClientUrls) ports.push(await listener.listen(parseListenUrl(url)));
@@ -51,6 +78,8 @@ export async function serveClients(
   }
   return {
     ports,
+    watchable,
+    metrics,
     close: async () => {
       watchable.close();
       await listener.close();

@@ -1,4 +1,3 @@
-import type { UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { StoreServer } from '../server/store-server.js';
 import {
   deleteRangeRequestFromWire,
@@ -11,34 +10,34 @@ import {
   txnRequestFromWire,
   txnResponseToWire,
 } from './convert.js';
-import { unary } from './unary.js';
+import type { UnaryHandlers } from './unary.js';
 
 /** etcd's KV service over a StoreServer. */
-export function kvService(server: StoreServer): UntypedServiceImplementation {
+export function kvHandlers(server: StoreServer): UnaryHandlers {
   const header = (revision: number) => headerToWire(server.header(revision));
   return {
-    Range: unary((req) => {
+    Range: (req) => {
       const res = server.range(rangeRequestFromWire(req));
       return rangeResponseToWire(res, header(res.revision));
-    }),
-    Put: unary(async (req, size) => {
+    },
+    Put: async (req, size) => {
       server.checkRequestSize(size);
       const res = await server.put(putRequestFromWire(req));
       return putResponseToWire(res, header(res.revision));
-    }),
-    DeleteRange: unary(async (req, size) => {
+    },
+    DeleteRange: async (req, size) => {
       server.checkRequestSize(size);
       const res = await server.deleteRange(deleteRangeRequestFromWire(req));
       return deleteRangeResponseToWire(res, header(res.revision));
-    }),
-    Txn: unary(async (req, size) => {
+    },
+    Txn: async (req, size) => {
       server.checkRequestSize(size);
       const res = await server.txn(txnRequestFromWire(req));
       return txnResponseToWire(res, header(res.revision));
-    }),
-    Compact: unary(async (req) => {
+    },
+    Compact: async (req) => {
       const revision = await server.compact({ revision: Number(req.revision ?? 0), physical: req.physical === true });
       return { header: header(revision) };
-    }),
+    },
   };
 }

@@ -1,11 +1,9 @@
-import type { ServerDuplexStream, UntypedServiceImplementation } from '@grpc/grpc-js';
+import type { ServerDuplexStream } from '@grpc/grpc-js';
 import { isStorageError } from '../errors.js';
 import type { StoreServer } from '../server/store-server.js';
 import { headerToWire } from './convert.js';
 import { toServiceError } from './errors.js';
-import { unary } from './unary.js';
-
-type Wire = Record<string, unknown>;
+import type { UnaryHandlers, Wire } from './unary.js';
 
 function leaseId(v: unknown): bigint {
   try {
@@ -15,41 +13,44 @@ function leaseId(v: unknown): bigint {
   }
 }
 
-/** etcd's Lease service. */
-export function leaseService(server: StoreServer): UntypedServiceImplementation {
+/** etcd's Lease service, its unary methods. */
+export function leaseHandlers(server: StoreServer): UnaryHandlers {
   const header = (revision?: number) => headerToWire(server.header(revision));
   return {
-    LeaseGrant: unary(async (req) => {
+    LeaseGrant: async (req) => {
       const { id, ttl } = await server.leaseGrant(Number(req.TTL ?? 0), leaseId(req.ID));
       return { header: header(), ID: id.toString(), TTL: ttl, error: '' };
-    }),
-    LeaseRevoke: unary(async (req) => {
+    },
+    LeaseRevoke: async (req) => {
       const revision = await server.leaseRevoke(leaseId(req.ID));
       return { header: header(revision) };
-    }),
-    LeaseTimeToLive: unary((req) => {
+    },
+    LeaseTimeToLive: (req) => {
       const t = server.leaseTimeToLive(leaseId(req.ID), req.keys === true);
       return { header: header(), ID: t.id.toString(), TTL: t.ttl, grantedTTL: t.grantedTtl, keys: t.keys };
-    }),
-    LeaseLeases: unary(() => ({ header: header(), leases: server.leaseIds().map((id) => ({ ID: id.toString() })) })),
-    LeaseKeepAlive: (call: ServerDuplexStream<Wire, Wire>) => {
-      call.on('data', (req: Wire) => {
-        const id = leaseId(req.ID);
-        let ttl: number;
-        try {
-          ttl = server.leaseRenew(id);
-        } catch (err) {
-          // etcd answers a keepalive of an unknown or expired lease with TTL 0.
-          if (!isStorageError(err, 'LeaseNotFound')) {
-            call.emit('error', toServiceError(err));
-            return;
-          }
-          ttl = 0;
-        }
-        if (!call.writableEnded) call.write({ header: header(), ID: id.toString(), TTL: ttl });
-      });
-      call.on('end', () => call.end());
-      call.on('error', () => undefined);
     },
+    LeaseLeases: () => ({ header: header(), leases: server.leaseIds().map((id) => ({ ID: id.toString() })) }),
+  };
+}
+
+/** LeaseKeepAlive: each request renews its lease and gets the TTL back (0 for an unknown lease, as etcd). */
+export function leaseKeepAlive(server: StoreServer): (call: ServerDuplexStream<Wire, Wire>) => void {
+  return (call) => {
+    call.on('data', (req: Wire) => {
+      const id = leaseId(req.ID);
+      let ttl: number;
+      try {
+        ttl = server.leaseRenew(id);
+      } catch (err) {
+        if (!isStorageError(err, 'LeaseNotFound')) {
+          call.emit('error', toServiceError(err));
+          return;
+        }
+        ttl = 0;
+      }
+      if (!call.writableEnded && !call.destroyed) call.write({ header: headerToWire(server.header()), ID: id.toString(), TTL: ttl });
+    });
+    call.on('end', () => call.end());
+    call.on('error', () => undefined);
   };
 }

@@ -1,15 +1,15 @@
-import { status as Status, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { StorageError } from '../errors.js';
 import type { StoreServer } from '../server/store-server.js';
 import { headerToWire } from './convert.js';
-import { unary } from './unary.js';
+import type { UnaryHandlers } from './unary.js';
 
 /** etcd's Maintenance service: Status now; alarms, defragment, hashes and snapshots with issue 3. */
-export function maintenanceService(server: StoreServer): UntypedServiceImplementation {
-  const notYet = unary(() => {
-    throw Object.assign(new Error('not implemented by this Kite member yet'), { code: Status.UNIMPLEMENTED });
-  });
+export function maintenanceHandlers(server: StoreServer): UnaryHandlers {
+  const notYet = (): never => {
+    throw new StorageError('NotCapable');
+  };
   return {
-    Status: unary(() => {
+    Status: () => {
       const s = server.status();
       return {
         header: headerToWire(s.header),
@@ -23,13 +23,12 @@ export function maintenanceService(server: StoreServer): UntypedServiceImplement
         errors: [...s.errors],
         isLearner: s.isLearner,
       };
-    }),
+    },
     // No alarm can be raised yet (the space quota comes with issue 3): the list is empty.
-    Alarm: unary(() => ({ header: headerToWire(server.header()), alarms: [] })),
+    Alarm: () => ({ header: headerToWire(server.header()), alarms: [] }),
     Defragment: notYet,
     Hash: notYet,
     HashKV: notYet,
-    Snapshot: notYet,
     MoveLeader: notYet,
   };
 }

@@ -2,7 +2,8 @@ import * as protoLoader from '@grpc/proto-loader';
 import type { ServiceDefinition } from '@grpc/grpc-js';
 import { fileURLToPath } from 'node:url';
 
-const protoDir = fileURLToPath(new URL('../proto/', import.meta.url));
+/** Where our .proto files are, next to the compiled code. */
+export const protoDir = fileURLToPath(new URL('../proto/', import.meta.url));
 
 /**
  * Wire conventions for every message: camelCase fields, 64-bit integers as
@@ -30,7 +31,9 @@ export type Sized<T> = T & { [encodedSize]?: number };
  * The definition of one etcd service (e.g. 'KV'), with request deserializers
  * that remember each request's encoded size for the request-size limit.
  */
-export function etcdService(name: 'KV' | 'Watch' | 'Lease' | 'Cluster' | 'Maintenance'): ServiceDefinition {
+export type EtcdServiceName = 'KV' | 'Watch' | 'Lease' | 'Cluster' | 'Maintenance';
+
+export function etcdService(name: EtcdServiceName): ServiceDefinition {
   const def = packageDefinition[`etcdserverpb.${name}`] as unknown as ServiceDefinition;
   const sized: Record<string, ServiceDefinition[string]> = {};
   for (const [method, m] of Object.entries(def)) {

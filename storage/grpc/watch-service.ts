@@ -1,4 +1,4 @@
-import type { ServerDuplexStream, UntypedServiceImplementation } from '@grpc/grpc-js';
+import type { ServerDuplexStream } from '@grpc/grpc-js';
 import { toKeyRange } from '../mvcc/key-value.js';
 import type { WatchableStore, WatchEvent, Watcher, WatchNotice, WatchSink } from '../mvcc/watchable-store.js';
 import type { StoreServer } from '../server/store-server.js';
@@ -19,133 +19,131 @@ function eventToWire(e: WatchEvent): Wire {
 }
 
 /** etcd's Watch service: one bidirectional stream carries many watchers. */
-export function watchService(server: StoreServer, watchable: WatchableStore): UntypedServiceImplementation {
+export function watchStream(server: StoreServer, watchable: WatchableStore): (call: ServerDuplexStream<Wire, Wire>) => void {
   const header = (revision?: number) => headerToWire(server.header(revision));
-  return {
-    Watch: (call: ServerDuplexStream<Wire, Wire>) => {
-      const watchers = new Map<number, Watcher>();
-      const fragmentFor = new Set<number>();
-      let nextId = 0;
-      let closed = false;
-      const write = (msg: Wire): void => {
-        if (!closed && !call.writableEnded && !call.destroyed) call.write(msg);
-      };
-      const sink: WatchSink = {
-        isFull: () => closed || call.writableLength >= STREAM_BUFFER_RESPONSES,
-        send: (n: WatchNotice) => {
-          switch (n.kind) {
-            case 'events':
-              sendEvents(n.watchId, n.revision, n.events);
-              break;
-            case 'progress':
-              write({ header: header(n.revision), watchId: n.watchId, events: [] });
-              break;
-            case 'compacted':
-              watchers.delete(n.watchId);
-              write({ header: header(n.revision), watchId: n.watchId, canceled: true, compactRevision: n.compactRevision, cancelReason: 'mvcc: required revision has been compacted' });
-              break;
-          }
-        },
-      };
-      const sendEvents = (watchId: number, revision: number, events: WatchEvent[]): void => {
-        const wire = events.map(eventToWire);
-        const limit = server.config.maxRequestBytes;
-        if (!fragmentFor.has(watchId) || wire.length <= 1) {
-          write({ header: header(revision), watchId, events: wire });
-          return;
+  return (call: ServerDuplexStream<Wire, Wire>) => {
+    const watchers = new Map<number, Watcher>();
+    const fragmentFor = new Set<number>();
+    let nextId = 0;
+    let closed = false;
+    const write = (msg: Wire): void => {
+      if (!closed && !call.writableEnded && !call.destroyed) call.write(msg);
+    };
+    const sink: WatchSink = {
+      isFull: () => closed || call.writableLength >= STREAM_BUFFER_RESPONSES,
+      send: (n: WatchNotice) => {
+        switch (n.kind) {
+          case 'events':
+            sendEvents(n.watchId, n.revision, n.events);
+            break;
+          case 'progress':
+            write({ header: header(n.revision), watchId: n.watchId, events: [] });
+            break;
+          case 'compacted':
+            watchers.delete(n.watchId);
+            write({ header: header(n.revision), watchId: n.watchId, canceled: true, compactRevision: n.compactRevision, cancelReason: 'mvcc: required revision has been compacted' });
+            break;
         }
-        // Fragmented: split so that each response stays under the request size limit.
-        let chunk: Wire[] = [];
-        let size = 0;
-        const flush = (more: boolean): void => {
-          write({ header: header(revision), watchId, events: chunk, fragment: more });
-          chunk = [];
-          size = 0;
-        };
-        wire.forEach((e, i) => {
-          const kv = e.kv as { key: Buffer; value: Buffer };
-          const bytes = kv.key.length + kv.value.length + 64;
-          if (chunk.length > 0 && size + bytes > limit) flush(true);
-          chunk.push(e);
-          size += bytes;
-          if (i === wire.length - 1) flush(false);
-        });
+      },
+    };
+    const sendEvents = (watchId: number, revision: number, events: WatchEvent[]): void => {
+      const wire = events.map(eventToWire);
+      const limit = server.config.maxRequestBytes;
+      if (!fragmentFor.has(watchId) || wire.length <= 1) {
+        write({ header: header(revision), watchId, events: wire });
+        return;
+      }
+      // Fragmented: split so that each response stays under the request size limit.
+      let chunk: Wire[] = [];
+      let size = 0;
+      const flush = (more: boolean): void => {
+        write({ header: header(revision), watchId, events: chunk, fragment: more });
+        chunk = [];
+        size = 0;
       };
-      call.on('drain', () => watchable.scheduleSync());
-      const progressTimer = setInterval(() => {
-        for (const w of watchers.values()) {
-          if (w.isSynced && w.options.progressNotify && !sink.isFull()) write({ header: header(), watchId: w.id, events: [] });
-        }
-      }, server.config.watchProgressNotifyIntervalMs ?? DEFAULT_PROGRESS_NOTIFY_INTERVAL_MS);
-      progressTimer.unref();
+      wire.forEach((e, i) => {
+        const kv = e.kv as { key: Buffer; value: Buffer };
+        const bytes = kv.key.length + kv.value.length + 64;
+        if (chunk.length > 0 && size + bytes > limit) flush(true);
+        chunk.push(e);
+        size += bytes;
+        if (i === wire.length - 1) flush(false);
+      });
+    };
+    call.on('drain', () => watchable.scheduleSync());
+    const progressTimer = setInterval(() => {
+      for (const w of watchers.values()) {
+        if (w.isSynced && w.options.progressNotify && !sink.isFull()) write({ header: header(), watchId: w.id, events: [] });
+      }
+    }, server.config.watchProgressNotifyIntervalMs ?? DEFAULT_PROGRESS_NOTIFY_INTERVAL_MS);
+    progressTimer.unref();
 
-      const create = (req: Wire): void => {
-        const requested = Number(req.watchId ?? 0);
-        if (requested !== 0 && watchers.has(requested)) {
-          write({ header: header(), watchId: requested, created: true, canceled: true, cancelReason: 'mvcc: duplicate watch ID provided on the WatchStream' });
-          return;
-        }
-        let id = requested;
-        if (id === 0) {
-          while (watchers.has(nextId)) nextId++;
-          id = nextId++;
-        }
-        const filters = Array.isArray(req.filters) ? (req.filters as unknown[]) : [];
-        const key = Buffer.isBuffer(req.key) ? req.key : Buffer.alloc(0);
-        const rangeEnd = Buffer.isBuffer(req.rangeEnd) ? req.rangeEnd : Buffer.alloc(0);
-        if (req.fragment === true) fragmentFor.add(id);
-        // The created response goes first; the watcher may send events right after.
-        write({ header: header(), watchId: id, created: true });
-        const w = watchable.watch(
-          id,
-          {
-            range: toKeyRange(key, rangeEnd),
-            startRevision: Math.max(0, Number(req.startRevision ?? 0)),
-            prevKv: req.prevKv === true,
-            noPut: filters.includes('NOPUT'),
-            noDelete: filters.includes('NODELETE'),
-            progressNotify: req.progressNotify === true,
-          },
-          sink,
-        );
-        watchers.set(id, w);
-      };
-      const cancel = (id: number): void => {
-        const w = watchers.get(id);
-        if (w === undefined) return;
-        watchable.cancel(w);
-        watchers.delete(id);
-        fragmentFor.delete(id);
-        write({ header: header(), watchId: id, canceled: true });
-      };
-      const closeAll = (): void => {
-        if (closed) return;
-        closed = true;
-        clearInterval(progressTimer);
-        for (const w of watchers.values()) watchable.cancel(w);
-        watchers.clear();
-      };
-      call.on('data', (req: Wire) => {
-        switch (req.requestUnion) {
-          case 'createRequest':
-            create((req.createRequest ?? {}) as Wire);
-            break;
-          case 'cancelRequest':
-            cancel(Number((req.cancelRequest as Wire | undefined)?.watchId ?? 0));
-            break;
-          case 'progressRequest':
-            // Not tied to one watcher: etcd 3.4 answers with watch id -1.
-            write({ header: header(), watchId: -1 });
-            break;
-        }
-      });
-      call.on('end', () => {
-        closeAll();
-        call.end();
-      });
-      call.on('cancelled', closeAll);
-      call.on('close', closeAll);
-      call.on('error', closeAll);
-    },
+    const create = (req: Wire): void => {
+      const requested = Number(req.watchId ?? 0);
+      if (requested !== 0 && watchers.has(requested)) {
+        write({ header: header(), watchId: requested, created: true, canceled: true, cancelReason: 'mvcc: duplicate watch ID provided on the WatchStream' });
+        return;
+      }
+      let id = requested;
+      if (id === 0) {
+        while (watchers.has(nextId)) nextId++;
+        id = nextId++;
+      }
+      const filters = Array.isArray(req.filters) ? (req.filters as unknown[]) : [];
+      const key = Buffer.isBuffer(req.key) ? req.key : Buffer.alloc(0);
+      const rangeEnd = Buffer.isBuffer(req.rangeEnd) ? req.rangeEnd : Buffer.alloc(0);
+      if (req.fragment === true) fragmentFor.add(id);
+      // The created response goes first; the watcher may send events right after.
+      write({ header: header(), watchId: id, created: true });
+      const w = watchable.watch(
+        id,
+        {
+          range: toKeyRange(key, rangeEnd),
+          startRevision: Math.max(0, Number(req.startRevision ?? 0)),
+          prevKv: req.prevKv === true,
+          noPut: filters.includes('NOPUT'),
+          noDelete: filters.includes('NODELETE'),
+          progressNotify: req.progressNotify === true,
+        },
+        sink,
+      );
+      watchers.set(id, w);
+    };
+    const cancel = (id: number): void => {
+      const w = watchers.get(id);
+      if (w === undefined) return;
+      watchable.cancel(w);
+      watchers.delete(id);
+      fragmentFor.delete(id);
+      write({ header: header(), watchId: id, canceled: true });
+    };
+    const closeAll = (): void => {
+      if (closed) return;
+      closed = true;
+      clearInterval(progressTimer);
+      for (const w of watchers.values()) watchable.cancel(w);
+      watchers.clear();
+    };
+    call.on('data', (req: Wire) => {
+      switch (req.requestUnion) {
+        case 'createRequest':
+          create((req.createRequest ?? {}) as Wire);
+          break;
+        case 'cancelRequest':
+          cancel(Number((req.cancelRequest as Wire | undefined)?.watchId ?? 0));
+          break;
+        case 'progressRequest':
+          // Not tied to one watcher: etcd 3.4 answers with watch id -1.
+          write({ header: header(), watchId: -1 });
+          break;
+      }
+    });
+    call.on('end', () => {
+      closeAll();
+      call.end();
+    });
+    call.on('cancelled', closeAll);
+    call.on('close', closeAll);
+    call.on('error', closeAll);
   };
 }

@@ -1,9 +1,8 @@
 import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { serveClients, type ClientServer } from '../grpc/grpc-server.js';
 import type { MemberConfig } from './member-config.js';
 import { ConfigError } from './member-flags.js';
-import { ETCD_API_VERSION, StoreServer } from './store-server.js';
+import { StoreServer } from './store-server.js';
 
 /** A running member: its store and its client listeners. */
 export interface RunningMember {
@@ -23,29 +22,6 @@ function checkDataDir(dir: string): void {
   }
 }
 
-function httpHandler(store: StoreServer): (req: IncomingMessage, res: ServerResponse) => void {
-  return (req, res) => {
-    const send = (code: number, body: unknown): void => {
-      res.writeHead(code, { 'Content-Type': 'application/json' });
-      res.end(JSON.stringify(body));
-    };
-    const path = (req.url ?? '/').split('?')[0];
-    if (path === '/health' && (req.method === 'GET' || req.method === 'HEAD')) {
-      store.probeHealth().then(
-        () => send(200, { health: 'true', reason: '' }),
-        (err: unknown) => send(503, { health: 'false', reason: String(err) }),
-      );
-      return;
-    }
-    if (path === '/version' && req.method === 'GET') {
-      send(200, { etcdserver: ETCD_API_VERSION, etcdcluster: '3.4.0' });
-      return;
-    }
-    res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
-    res.end('404 page not found\n');
-  };
-}
-
 /** Starts a member with config: opens its store and serves clients. */
 export async function runMember(config: MemberConfig): Promise<RunningMember> {
   if (config.initialCluster.size > 1) {
@@ -60,7 +36,7 @@ export async function runMember(config: MemberConfig): Promise<RunningMember> {
   const store = StoreServer.open(config);
   let clients: ClientServer;
   try {
-    clients = await serveClients(store, httpHandler(store));
+    clients = await serveClients(store);
   } catch (err) {
     await store.close();
     throw err;

@@ -1,0 +1,43 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ETCD_API_VERSION, type StoreServer } from '../server/store-server.js';
+import { Gateway } from './gateway.js';
+import type { StoreMetrics } from './metrics.js';
+
+/** The HTTP/1.1 side of a client port: /health, /version, /metrics and the JSON gateway. */
+export function httpHandler(store: StoreServer, gateway: Gateway, metrics: StoreMetrics): (req: IncomingMessage, res: ServerResponse) => void {
+  const send = (res: ServerResponse, code: number, body: unknown): void => {
+    res.writeHead(code, { 'Content-Type': 'application/json' });
+    res.end(JSON.stringify(body));
+  };
+  return (req, res) => {
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    if (Gateway.matches(path)) {
+      gateway.handle(req, res, path);
+      return;
+    }
+    const isGet = req.method === 'GET' || req.method === 'HEAD';
+    if (path === '/health' && isGet) {
+      store.probeHealth().then(
+        () => send(res, 200, { health: 'true', reason: '' }),
+        (err: unknown) => send(res, 503, { health: 'false', reason: String(err) }),
+      );
+      return;
+    }
+    if (path === '/version' && isGet) {
+      send(res, 200, { etcdserver: ETCD_API_VERSION, etcdcluster: '3.4.0' });
+      return;
+    }
+    if (path === '/metrics' && isGet) {
+      metrics.registry.metrics().then(
+        (text) => {
+          res.writeHead(200, { 'Content-Type': metrics.registry.contentType });
+          res.end(text);
+        },
+        (err: unknown) => send(res, 500, { error: String(err) }),
+      );
+      return;
+    }
+    res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
+    res.end('404 page not found\n');
+  };
+}

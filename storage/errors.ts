@@ -24,6 +24,7 @@ export const StorageErrorCode = {
   Stopped: 'Stopped',
   Timeout: 'Timeout',
   Corrupt: 'Corrupt',
+  BadLeaderTransferee: 'BadLeaderTransferee',
 } as const;
 
 export type StorageErrorCode = (typeof StorageErrorCode)[keyof typeof StorageErrorCode];

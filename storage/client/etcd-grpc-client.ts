@@ -55,6 +55,18 @@ export class EtcdGrpcClient {
     return call(this.maintenance, 'Status', {});
   }
 
+  alarm(req: WireMessage): Promise<WireMessage> {
+    return call(this.maintenance, 'Alarm', req);
+  }
+
+  defragment(): Promise<WireMessage> {
+    return call(this.maintenance, 'Defragment', {});
+  }
+
+  hashKv(revision: number): Promise<WireMessage> {
+    return call(this.maintenance, 'HashKV', { revision });
+  }
+
   memberList(): Promise<WireMessage> {
     return call(this.cluster, 'MemberList', {});
   }

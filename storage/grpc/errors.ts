@@ -23,6 +23,7 @@ const table: Record<StorageErrorCode, readonly [Status, string]> = {
   Stopped: [Status.UNAVAILABLE, 'etcdserver: server stopped'],
   Timeout: [Status.UNAVAILABLE, 'etcdserver: request timed out'],
   Corrupt: [Status.DATA_LOSS, 'etcdserver: corrupt cluster'],
+  BadLeaderTransferee: [Status.FAILED_PRECONDITION, 'etcdserver: bad leader transferee'],
 };
 
 /** The gRPC error a client receives for err. Errors that are not StorageErrors are internal. */

@@ -5,9 +5,6 @@ import type { UnaryHandlers } from './unary.js';
 
 /** etcd's Maintenance service: Status now; alarms, defragment, hashes and snapshots with issue 3. */
 export function maintenanceHandlers(server: StoreServer): UnaryHandlers {
-  const notYet = (): never => {
-    throw new StorageError('NotCapable');
-  };
   return {
     Status: () => {
       const s = server.status();
@@ -24,11 +21,30 @@ export function maintenanceHandlers(server: StoreServer): UnaryHandlers {
         isLearner: s.isLearner,
       };
     },
-    // No alarm can be raised yet (the space quota comes with issue 3): the list is empty.
-    Alarm: () => ({ header: headerToWire(server.header()), alarms: [] }),
-    Defragment: notYet,
-    Hash: notYet,
-    HashKV: notYet,
-    MoveLeader: notYet,
+    Alarm: async (req) => {
+      const action = req.action ?? 'GET';
+      const alarm = req.alarm === 'NOSPACE' || req.alarm === 'CORRUPT' ? req.alarm : undefined;
+      const memberId = BigInt((req.memberID as string | undefined) ?? 0);
+      if (action !== 'GET') {
+        if (alarm === undefined) throw new StorageError('InvalidArgument', { detail: 'alarm type is required' });
+        if (memberId !== 0n && memberId !== server.memberId) throw new StorageError('MemberNotFound');
+      }
+      const alarms = await server.alarm(alarm, action === 'GET' ? undefined : action === 'ACTIVATE');
+      return { header: headerToWire(server.header()), alarms: alarms.map((a) => ({ memberID: a.memberId.toString(), alarm: a.alarm })) };
+    },
+    Defragment: async () => {
+      await server.defragment();
+      return { header: headerToWire(server.header()) };
+    },
+    // Hash: over every stored change; HashKV: over the history compaction keeps, up to a revision.
+    Hash: () => ({ header: headerToWire(server.header()), hash: server.kv.hashKv(0).hash }),
+    HashKV: (req) => {
+      const h = server.kv.hashKv(Number(req.revision ?? 0));
+      return { header: headerToWire(server.header()), hash: h.hash, compactRevision: h.compactRevision };
+    },
+    MoveLeader: (req) => {
+      server.moveLeader(BigInt((req.targetID as string | undefined) ?? 0));
+      return { header: headerToWire(server.header()) };
+    },
   };
 }

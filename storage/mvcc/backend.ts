@@ -1,5 +1,5 @@
 import { open, type Database, type RootDatabase } from 'lmdb';
-import { mkdirSync, statSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -29,32 +29,56 @@ export interface BackendOptions {
  */
 export class Backend {
   readonly path: string;
-  private readonly env: RootDatabase;
-  private readonly revs: Database<RevisionRecord, number>;
-  private readonly meta: Database<unknown, string>;
-  private readonly leases: Database<number, string>;
+  private readonly options: BackendOptions;
+  private env!: RootDatabase;
+  private revs!: Database<RevisionRecord, number>;
+  private meta!: Database<unknown, string>;
+  private leases!: Database<number, string>;
 
-  private constructor(path: string, env: RootDatabase) {
+  private constructor(path: string, options: BackendOptions) {
     this.path = path;
-    this.env = env;
-    this.revs = env.openDB<RevisionRecord, number>({ name: 'revisions' });
-    this.meta = env.openDB<unknown, string>({ name: 'meta' });
-    this.leases = env.openDB<number, string>({ name: 'leases' });
+    this.options = options;
+    this.openEnv();
   }
 
   /** Opens (creating if needed) the environment in dir. */
   static open(dir: string, options: BackendOptions = {}): Backend {
     mkdirSync(dir, { recursive: true });
-    const env = open({
-      path: join(dir, 'kite.mdb'),
+    return new Backend(dir, options);
+  }
+
+  private get file(): string {
+    return join(this.path, 'kite.mdb');
+  }
+
+  private openEnv(): void {
+    this.env = open({
+      path: this.file,
       maxDbs: 8,
       // Commits are synced before their promises resolve; overlapping sync would
       // resolve at commit time, before the data is durable.
       overlappingSync: false,
-      noSync: options.unsafeNoSync === true,
+      noSync: this.options.unsafeNoSync === true,
       compression: false,
     });
-    return new Backend(dir, env);
+    this.revs = this.env.openDB<RevisionRecord, number>({ name: 'revisions' });
+    this.meta = this.env.openDB<unknown, string>({ name: 'meta' });
+    this.leases = this.env.openDB<number, string>({ name: 'leases' });
+  }
+
+  /**
+   * Rewrites the database file without its free pages, as etcd's defragment:
+   * a compacting copy replaces the file. The caller must hold off writes meanwhile.
+   */
+  async defragment(): Promise<void> {
+    await this.flushed();
+    const copy = `${this.file}.defrag`;
+    rmSync(copy, { force: true });
+    await this.env.backup(copy, true);
+    await this.env.close();
+    renameSync(copy, this.file);
+    rmSync(`${this.file}-lock`, { force: true });
+    this.openEnv();
   }
 
   /** The record of main revision rev, if stored. */
@@ -116,18 +140,20 @@ export class Backend {
   /** Bytes the database file occupies on disk. */
   sizeOnDisk(): number {
     try {
-      return statSync(join(this.path, 'kite.mdb')).size;
+      return statSync(this.file).size;
     } catch {
       return 0;
     }
   }
 
-  /** Bytes of pages lmdb has in use (the rest of the file is free pages). */
+  /** Bytes of pages holding data (the rest of the file is free pages), as etcd's dbSizeInUse. */
   sizeInUse(): number {
-    const stat = this.env.getStats() as { pageSize?: number; treeBranchPageCount?: number; treeLeafPageCount?: number; overflowPages?: number; lastPageNumber?: number; freelistEntries?: number };
-    const pageSize = stat.pageSize ?? 4096;
-    const last = stat.lastPageNumber ?? 0;
-    return (last + 1) * pageSize;
+    type Stats = { pageSize: number; treeBranchPageCount: number; treeLeafPageCount: number; overflowPages: number };
+    const pages = (st: Stats): number => st.treeBranchPageCount + st.treeLeafPageCount + st.overflowPages;
+    const root = this.env.getStats() as Stats;
+    let used = 2 + pages(root); // two meta pages, then the main tree
+    for (const db of [this.revs, this.meta, this.leases]) used += pages(db.getStats() as Stats);
+    return used * root.pageSize;
   }
 
   async close(): Promise<void> {

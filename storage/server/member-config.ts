@@ -18,6 +18,10 @@ export interface MemberConfig {
   readonly electionTimeoutMs: number;
   /** Raft heartbeat interval in ms (etcd's --heartbeat-interval). */
   readonly heartbeatIntervalMs: number;
+  /** Space quota in bytes; writes past it raise the NOSPACE alarm. 0: no quota. */
+  readonly quotaBackendBytes: number;
+  /** etcd's --auto-compaction-mode and --auto-compaction-retention, parsed; undefined: off. */
+  readonly autoCompaction?: { readonly mode: 'periodic'; readonly retentionMs: number } | { readonly mode: 'revision'; readonly retention: number };
   /** Interval of progress notifications to watchers that asked for them (ms). */
   readonly watchProgressNotifyIntervalMs?: number;
   /** Skip fsync: benchmarks of the write path only, never for real data. */
@@ -26,3 +30,5 @@ export interface MemberConfig {
 
 /** etcd's defaults for a member started with no flags. */
 export const DEFAULT_MAX_REQUEST_BYTES = 1.5 * 1024 * 1024;
+/** etcd's default space quota (used when --quota-backend-bytes is 0). */
+export const DEFAULT_QUOTA_BYTES = 2 * 1024 * 1024 * 1024;

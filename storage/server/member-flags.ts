@@ -1,4 +1,4 @@
-import { DEFAULT_MAX_REQUEST_BYTES, type MemberConfig } from './member-config.js';
+import { DEFAULT_MAX_REQUEST_BYTES, DEFAULT_QUOTA_BYTES, type MemberConfig } from './member-config.js';
 import { DEFAULT_MAX_TXN_OPS } from './kv-applier.js';
 
 /**
@@ -105,6 +105,30 @@ export function parseInitialCluster(v: string): Map<string, string[]> {
   return cluster;
 }
 
+/**
+ * etcd's --auto-compaction-retention: in revision mode a count of revisions; in
+ * periodic mode a duration ("5m", "1h30m") or a bare number of hours. 0 turns it off.
+ */
+export function parseAutoCompaction(mode: 'periodic' | 'revision', retention: string): MemberConfig['autoCompaction'] {
+  if (mode === 'revision') {
+    const n = Number(retention);
+    if (!Number.isInteger(n) || n < 0) throw new ConfigError(`--auto-compaction-retention: expected a revision count, got ${JSON.stringify(retention)}`);
+    return n === 0 ? undefined : { mode, retention: n };
+  }
+  let ms: number;
+  if (/^\d+(\.\d+)?$/.test(retention)) {
+    ms = Number(retention) * 3_600_000;
+  } else {
+    const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+    const parts = [...retention.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
+    if (parts.length === 0 || parts.map((p) => p[0]).join('') !== retention) {
+      throw new ConfigError(`--auto-compaction-retention: expected a duration such as 5m or 1h, or a number of hours, got ${JSON.stringify(retention)}`);
+    }
+    ms = parts.reduce((sum, p) => sum + Number(p[1]) * units[p[2]!]!, 0);
+  }
+  return ms === 0 ? undefined : { mode, retentionMs: ms };
+}
+
 /** Checks resolved flags as etcd does at start-up and builds the member's configuration. */
 export function buildMemberConfig(values: Record<MemberFlagName, string>, explicit: ReadonlySet<MemberFlagName>): MemberConfig {
   const name = values.name;
@@ -135,6 +159,9 @@ export function buildMemberConfig(values: Record<MemberFlagName, string>, explic
   if (mode !== 'periodic' && mode !== 'revision') {
     throw new ConfigError(`unknown auto-compaction-mode ${JSON.stringify(mode)}: expected periodic or revision`);
   }
+  const autoCompaction = parseAutoCompaction(mode, values['auto-compaction-retention']);
+  const quota = Number(values['quota-backend-bytes']);
+  if (!Number.isInteger(quota)) throw new ConfigError(`--quota-backend-bytes: expected an integer, got ${JSON.stringify(values['quota-backend-bytes'])}`);
   return {
     name,
     dataDir: values['data-dir'] === '' ? `${name}.etcd` : values['data-dir'],
@@ -147,6 +174,8 @@ export function buildMemberConfig(values: Record<MemberFlagName, string>, explic
     initialClusterToken: values['initial-cluster-token'],
     maxRequestBytes: positiveInt('max-request-bytes', values['max-request-bytes']),
     maxTxnOps: positiveInt('max-txn-ops', values['max-txn-ops']),
+    quotaBackendBytes: quota === 0 ? DEFAULT_QUOTA_BYTES : Math.max(0, quota),
+    ...(autoCompaction === undefined ? {} : { autoCompaction }),
     electionTimeoutMs: positiveInt('election-timeout', values['election-timeout']),
     heartbeatIntervalMs: positiveInt('heartbeat-interval', values['heartbeat-interval']),
     unsafeNoFsync: values['unsafe-no-fsync'] === 'true',

@@ -3,6 +3,8 @@ import { serveClients, type ClientServer } from '../grpc/grpc-server.js';
 import type { MemberConfig } from './member-config.js';
 import { ConfigError } from './member-flags.js';
 import { StoreServer } from './store-server.js';
+import { Compactor } from './compactor.js';
+import { systemClock } from '../lease/clock.js';
 
 /** A running member: its store and its client listeners. */
 export interface RunningMember {
@@ -41,6 +43,9 @@ export async function runMember(config: MemberConfig): Promise<RunningMember> {
     await store.close();
     throw err;
   }
+  const warn = (msg: string, err: unknown): void => {
+    process.stderr.write(JSON.stringify({ level: 'warn', ts: new Date().toISOString(), msg, error: String(err) }) + '\n');
+  };
   // etcd checks for expired leases every 500 ms.
   let revoking = false;
   const leaseTimer = setInterval(() => {
@@ -50,15 +55,21 @@ export async function runMember(config: MemberConfig): Promise<RunningMember> {
       () => (revoking = false),
       (err: unknown) => {
         revoking = false;
-        process.stderr.write(JSON.stringify({ level: 'warn', ts: new Date().toISOString(), msg: 'failed to revoke expired leases', error: String(err) }) + '\n');
+        warn('failed to revoke expired leases', err);
       },
     );
   }, 500);
+  let compactTimer: NodeJS.Timeout | undefined;
+  if (config.autoCompaction !== undefined) {
+    const compactor = new Compactor({ get revision() { return store.kv.revision; }, get compactRevision() { return store.kv.compactRevision; }, compact: (rev) => store.compact({ revision: rev }) }, systemClock, config.autoCompaction);
+    compactTimer = setInterval(() => void compactor.tick().catch((err: unknown) => warn('auto compaction failed', err)), Math.max(1000, Math.min(compactor.interval, 60_000)));
+  }
   return {
     store,
     clients,
     stop: async () => {
       clearInterval(leaseTimer);
+      if (compactTimer !== undefined) clearInterval(compactTimer);
       await clients.close();
       await store.close();
     },

@@ -29,6 +29,15 @@ import { computeClusterId, computeMemberId } from './member-id.js';
 /** The version of etcd's API this store speaks, reported by Status and /version. */
 export const ETCD_API_VERSION = '3.4.0';
 
+/** etcd's alarm types. */
+export type AlarmType = 'NOSPACE' | 'CORRUPT';
+
+/** A raised alarm. */
+export interface AlarmInfo {
+  readonly memberId: bigint;
+  readonly alarm: AlarmType;
+}
+
 /** A member of the cluster, as MemberList reports it. */
 export interface MemberInfo {
   readonly id: bigint;
@@ -84,6 +93,9 @@ export class StoreServer {
   private readonly term: number;
   private appliedIndex: number;
   private savingIndex = false;
+  private readonly alarms: Set<AlarmType>;
+  /** Set while a defragmentation runs: writes wait for it. */
+  private gate: Promise<void> | undefined;
   private indexDirty = false;
   private closed = false;
 
@@ -113,6 +125,7 @@ export class StoreServer {
     // Lease ids as etcd makes them: the member id's low 16 bits, then a counter
     // that starts from the clock in ms so ids stay unique across restarts.
     this.leaseSeq = ((this.memberId & 0xffffn) << 48n) | ((BigInt(Date.now()) & 0xffffffffffn) << 8n);
+    this.alarms = new Set(meta.getMeta<AlarmType[]>('alarms') ?? []);
     this.restoreLeases();
   }
 
@@ -155,7 +168,7 @@ export class StoreServer {
 
   async put(r: PutRequest): Promise<PutResponse> {
     checkPutRequest(r);
-    return this.write(() => this.applier.put(r));
+    return this.write(() => this.applier.put(r), false, r.key.length + (r.value?.length ?? 0));
   }
 
   async deleteRange(r: DeleteRangeRequest): Promise<DeleteRangeResponse> {
@@ -166,11 +179,12 @@ export class StoreServer {
   async txn(r: TxnRequest): Promise<TxnResponse> {
     const maxTxnOps = this.config.maxTxnOps ?? DEFAULT_MAX_TXN_OPS;
     checkTxnRequest(r, maxTxnOps);
-    return this.write(() => this.applier.txn(r, maxTxnOps), isReadOnly(r));
+    return this.write(() => this.applier.txn(r, maxTxnOps), isReadOnly(r), putCost(r));
   }
 
   async compact(r: CompactionRequest): Promise<number> {
     this.assertOpen();
+    await this.gate;
     const { scheduled, physical } = this.logged(() => this.kv.compact(r.revision));
     await this.applied(r.physical ? Promise.all([scheduled, physical]) : scheduled);
     return this.kv.revision;
@@ -183,6 +197,66 @@ export class StoreServer {
   async probeHealth(): Promise<void> {
     this.assertOpen();
     await this.applied(this.kv.untilDurable());
+  }
+
+  // ---- maintenance ----
+
+  /** Raised alarms. */
+  alarmList(): AlarmInfo[] {
+    return [...this.alarms].map((alarm) => ({ memberId: this.memberId, alarm }));
+  }
+
+  /**
+   * etcd's Alarm request: lists (alarm undefined with activate undefined), raises or
+   * clears an alarm on this member. Every alarm request is a log entry in etcd, the
+   * listing included. Returns the alarms the request concerned.
+   */
+  async alarm(alarm: AlarmType | undefined, activate: boolean | undefined): Promise<AlarmInfo[]> {
+    this.assertOpen();
+    if (activate === undefined || alarm === undefined) {
+      await this.applied(this.kv.untilDurable());
+      return this.alarmList().filter((a) => alarm === undefined || a.alarm === alarm);
+    }
+    const changed = activate !== this.alarms.has(alarm);
+    if (activate) this.alarms.add(alarm);
+    else this.alarms.delete(alarm);
+    await this.applied(changed ? this.kv.storage.putMeta('alarms', [...this.alarms]) : this.kv.untilDurable());
+    return changed || activate ? [{ memberId: this.memberId, alarm }] : [];
+  }
+
+  /**
+   * etcd's space quota: a write that adds data is refused while NOSPACE is raised,
+   * and raises it when the database would grow past the quota.
+   */
+  private checkSpace(bytes: number): void {
+    if (this.alarms.has('NOSPACE')) throw new StorageError('NoSpace');
+    const quota = this.config.quotaBackendBytes ?? 0;
+    if (quota > 0 && this.kv.storage.sizeOnDisk() + bytes > quota) {
+      this.alarms.add('NOSPACE');
+      void this.kv.storage.putMeta('alarms', [...this.alarms]);
+      throw new StorageError('NoSpace');
+    }
+  }
+
+  /** Rewrites the database without free space; writes wait until it is done. */
+  async defragment(): Promise<void> {
+    this.assertOpen();
+    while (this.gate !== undefined) await this.gate;
+    let release!: () => void;
+    this.gate = new Promise((resolve) => (release = resolve));
+    try {
+      await this.kv.untilDurable();
+      await this.kv.compactionsDone();
+      await this.kv.storage.defragment();
+    } finally {
+      this.gate = undefined;
+      release();
+    }
+  }
+
+  /** etcd's MoveLeader on a single member: only the member itself can lead. */
+  moveLeader(target: bigint): void {
+    if (target !== this.memberId) throw new StorageError('BadLeaderTransferee');
   }
 
   /** Whether a write request of this many encoded bytes is accepted. */
@@ -200,7 +274,8 @@ export class StoreServer {
       raftIndex: this.appliedIndex,
       raftTerm: this.term,
       raftAppliedIndex: this.appliedIndex,
-      errors: [],
+      // etcd lists raised alarms as protobuf text, e.g. "memberID:42 alarm:NOSPACE ".
+      errors: [...this.alarms].map((a) => `memberID:${this.memberId} alarm:${a} `),
       isLearner: false,
     };
   }
@@ -228,8 +303,10 @@ export class StoreServer {
    * Runs a write that has passed the request checks. In etcd such a request is an
    * entry in the log whether or not applying it fails, so a failure counts too.
    */
-  private async write<T>(apply: () => Applied<T>, readOnly = false): Promise<T> {
+  private async write<T>(apply: () => Applied<T>, readOnly = false, putBytes = 0): Promise<T> {
     this.assertOpen();
+    if (this.gate !== undefined) await this.gate;
+    if (putBytes > 0) this.checkSpace(putBytes);
     const { response, write } = readOnly ? apply() : this.logged(apply);
     this.trackLeases(write.events);
     await this.applied(write.durable, readOnly);
@@ -250,6 +327,8 @@ export class StoreServer {
   /** Grants a lease; id 0n lets the member choose. Resolves once the grant is durable. */
   async leaseGrant(requestedTtl: number, requestedId: bigint): Promise<{ id: bigint; ttl: number }> {
     this.assertOpen();
+    if (this.gate !== undefined) await this.gate;
+    this.checkSpace(16);
     const { id, ttl } = this.logged(() => {
       const ttl = this.lessor.checkGrant(requestedId, requestedTtl);
       let id = requestedId;
@@ -268,6 +347,7 @@ export class StoreServer {
   /** Revokes a lease, deleting its keys in one revision. */
   async leaseRevoke(id: bigint): Promise<number> {
     this.assertOpen();
+    if (this.gate !== undefined) await this.gate;
     const keys = this.logged(() => this.lessor.revoke(id));
     const txn = this.kv.write();
     for (const key of keys) txn.deleteRange(toKeyRange(Buffer.from(key, 'latin1'), undefined));
@@ -349,6 +429,16 @@ export class StoreServer {
   private assertOpen(): void {
     if (this.closed) throw new StorageError('Stopped');
   }
+}
+
+/** Bytes a Txn's puts would add, for the space quota; 0 when it puts nothing. */
+function putCost(r: TxnRequest): number {
+  let n = 0;
+  for (const op of [...(r.success ?? []), ...(r.failure ?? [])]) {
+    if (op.kind === 'put') n += op.put.key.length + (op.put.value?.length ?? 0);
+    else if (op.kind === 'txn') n += putCost(op.txn);
+  }
+  return n;
 }
 
 /** Whether a Txn can write nothing at all, in which case etcd serves it without the log. */

@@ -86,6 +86,12 @@ const script: Step[] = [
   { args: ['put', '/nope', '--ignore-value'] },
   { args: ['put', '/c/k', 'v', '--lease=1234'] },
   txn([], ['put /dup 1', 'put /dup 2'], []),
+  // Maintenance.
+  { args: ['defrag'] },
+  { args: ['alarm', 'list'] },
+  { args: ['alarm', 'disarm'] },
+  { args: ['move-leader', '1234'] },
+  { args: ['get', '/c/k'] },
   { args: ['endpoint', 'status', '-w', 'json'] },
 ];
 

@@ -46,11 +46,74 @@ export const FaultMix = {
   Crashes: 'crashes',
   /** Membership changes, leader transfers and frequent snapshots, under light partitions and crashes. */
   Membership: 'membership',
+  /** Leaders cut off right after election and crashed right after a commit, clients writing to stale leaders. */
+  LeaderChurn: 'leader-churn',
   /** Everything at once. */
   Chaos: 'chaos',
 } as const;
 export type FaultMix = (typeof FaultMix)[keyof typeof FaultMix];
 export const FAULT_MIXES: readonly FaultMix[] = Object.values(FaultMix);
+
+/** How hard each kind of fault hits, per tick (or per occasion for the "critical moment" ones). */
+interface FaultProfile {
+  /** Chance per tick to redraw the link loss, duplication and delay. */
+  readonly linkChurn: number;
+  /** Mild background loss and delay for the whole fault phase. */
+  readonly mildLinks: boolean;
+  /** Chance per tick to start a partition (when none is in force). */
+  readonly partitions: number;
+  /** Chance per tick to crash a member (half the time the leader). */
+  readonly crashes: number;
+  /** Chance per tick to change some member's disk latency. */
+  readonly slowDisks: number;
+  /** Chance per tick of a membership change or leader transfer. */
+  readonly membership: number;
+  /** Chance to crash a member just after it persisted a vote. */
+  readonly crashAfterVote: number;
+  /** Chance to crash a leader just after it persisted a new commit index. */
+  readonly crashAfterCommit: number;
+  /** Chance to cut a newly elected leader off from everyone. */
+  readonly isolateNewLeader: number;
+}
+
+const NO_FAULTS: FaultProfile = {
+  linkChurn: 0,
+  mildLinks: false,
+  partitions: 0,
+  crashes: 0,
+  slowDisks: 0,
+  membership: 0,
+  crashAfterVote: 0,
+  crashAfterCommit: 0,
+  isolateNewLeader: 0,
+};
+
+const PROFILES: Record<Exclude<FaultMix, 'chaos'>, FaultProfile> = {
+  calm: NO_FAULTS,
+  lossy: { ...NO_FAULTS, linkChurn: 0.05 },
+  partitions: { ...NO_FAULTS, mildLinks: true, partitions: 0.1, isolateNewLeader: 0.2 },
+  crashes: { ...NO_FAULTS, mildLinks: true, crashes: 0.05, slowDisks: 0.03, crashAfterVote: 0.3, crashAfterCommit: 0.1, isolateNewLeader: 0.2 },
+  membership: { ...NO_FAULTS, mildLinks: true, partitions: 0.03, crashes: 0.015, membership: 0.04, crashAfterVote: 0.3, crashAfterCommit: 0.1 },
+  'leader-churn': { ...NO_FAULTS, mildLinks: true, partitions: 0.03, crashes: 0.02, crashAfterVote: 0.2, crashAfterCommit: 0.25, isolateNewLeader: 0.5 },
+};
+
+function profileFor(mix: FaultMix): FaultProfile {
+  if (mix !== FaultMix.Chaos) return PROFILES[mix];
+  // Chaos: every fault at the strongest rate any mix uses.
+  const all = Object.values(PROFILES);
+  const max = (key: Exclude<keyof FaultProfile, 'mildLinks'>) => Math.max(...all.map((p) => p[key]));
+  return {
+    linkChurn: max('linkChurn'),
+    mildLinks: true,
+    partitions: max('partitions'),
+    crashes: max('crashes'),
+    slowDisks: max('slowDisks'),
+    membership: max('membership'),
+    crashAfterVote: max('crashAfterVote'),
+    crashAfterCommit: max('crashAfterCommit'),
+    isolateNewLeader: max('isolateNewLeader'),
+  };
+}
 
 export interface SimConfig {
   readonly seed: number;
@@ -86,7 +149,8 @@ export function configForSeed(seed: number, overrides: Partial<Pick<SimConfig, '
     readOnlyOption: leaseReads ? ReadOnlyOption.LeaseBased : ReadOnlyOption.Safe,
     faultTicks: 200 + rng.intn(200),
     snapshotEvery: aggressiveSnapshots ? 3 + rng.intn(20) : 50 + rng.intn(100),
-    maxSizePerMsg: rng.chance(0.5) ? 64 + rng.intn(512) : 1 << 20,
+    // One entry per message, a few entries, or effectively unlimited.
+    maxSizePerMsg: rng.pick([1, 64 + rng.intn(512), 1 << 20, 1 << 20]),
     maxInflightMsgs: 1 + rng.intn(16),
   };
 }
@@ -208,6 +272,7 @@ class Simulation {
   private flapping: Flapping | undefined = undefined;
   private readonly removedIds = new Set<NodeId>();
   private readonly stats = emptyStats();
+  private readonly profile: FaultProfile;
   private readonly leaderTermsSeen = new Set<number>();
   private readonly confIndexesSeen = new Set<number>();
   private readonly log: (line: string) => void;
@@ -218,6 +283,7 @@ class Simulation {
     options: SimOptions,
   ) {
     this.rng = new SeededRandom(config.seed);
+    this.profile = profileFor(config.mix);
     this.verbose = options.verbose ?? false;
     this.log = options.log ?? ((line) => console.log(line));
     this.network = new SimNetwork(this.rng, (at, message) => this.queue.push(at, { kind: 'deliver', message }));
@@ -400,7 +466,7 @@ class Simulation {
         const node = this.nodes.get(event.id);
         // Faults stop at healing, including crashes scheduled before it.
         if (node === undefined || node.gen !== event.gen || this.healed) return;
-        this.crashAndScheduleRestart(node, 'right after voting');
+        this.crashAndScheduleRestart(node, 'at a critical moment');
         return;
       }
       case 'shutdown': {
@@ -413,7 +479,11 @@ class Simulation {
 
   /** Takes and handles Readies until the member has none or waits for its disk. */
   private drive(node: SimNode): void {
-    for (;;) {
+    for (let rounds = 0; ; rounds++) {
+      if (rounds > 1000) {
+        this.checker.coreFailure(node.id, new Error('Ready loop does not settle (1000 Readies in one step)'));
+        return;
+      }
       const raw = node.raw;
       if (raw === undefined || node.pending !== undefined || !this.checker.ok) return;
       let rd: Ready | undefined;
@@ -451,9 +521,14 @@ class Simulation {
     if (rd.hardState !== undefined) {
       const votedNow = rd.hardState.vote !== node.storage.getHardState().vote && rd.hardState.vote !== 0n;
       node.storage.setHardState(rd.hardState);
+      const commitMoved = rd.hardState.commit > node.persistedCommit;
       node.persistedCommit = rd.hardState.commit;
       this.checker.persistCommit(id, rd.hardState.commit, rd.hardState.term);
-      if (votedNow && this.crashAfterVoteChance() && this.rng.chance(0.3)) {
+      // Crash a leader just after it learns of a commit: its successor must keep the entry.
+      if (commitMoved && raw.raft.state === 'leader' && !this.healed && this.rng.chance(this.profile.crashAfterCommit)) {
+        this.queue.push(this.now + this.rng.intn(2 * TICK), { kind: 'crash', id, gen: node.gen });
+      }
+      if (votedNow && !this.healed && this.rng.chance(this.profile.crashAfterVote)) {
         this.queue.push(this.now + this.rng.intn(3 * TICK), { kind: 'crash', id, gen: node.gen });
       }
     }
@@ -538,14 +613,6 @@ class Simulation {
 
   // ---- faults -------------------------------------------------------------------------
 
-  private has(...mixes: FaultMix[]): boolean {
-    return mixes.includes(this.config.mix) || this.config.mix === FaultMix.Chaos;
-  }
-
-  private crashAfterVoteChance(): boolean {
-    return !this.healed && this.has(FaultMix.Crashes, FaultMix.Membership);
-  }
-
   private upNodes(): SimNode[] {
     return [...this.nodes.values()].filter((n) => n.raw !== undefined);
   }
@@ -567,29 +634,20 @@ class Simulation {
 
   private injectFaults(): void {
     const rng = this.rng;
-    if (this.has(FaultMix.Lossy) && rng.chance(0.05)) {
-      const maxDelay = 5 + rng.intn(55);
-      this.network.faults = {
-        loss: rng.float() * 0.4,
-        duplicate: rng.float() * 0.2,
-        minDelay: 1,
-        maxDelay,
-      };
+    const p = this.profile;
+    if (this.tickNo === 0 && p.mildLinks) this.network.faults = { loss: 0.02, duplicate: 0.02, minDelay: 1, maxDelay: 12 };
+    if (rng.chance(p.linkChurn)) {
+      this.network.faults = { loss: rng.float() * 0.4, duplicate: rng.float() * 0.2, minDelay: 1, maxDelay: 5 + rng.intn(55) };
       this.say(`links: ${JSON.stringify(this.network.faults)}`);
     }
-    if ((this.has(FaultMix.Partitions, FaultMix.Crashes, FaultMix.Membership) || this.config.mix === FaultMix.Lossy) && this.tickNo === 0) {
-      if (!this.has(FaultMix.Lossy)) this.network.faults = { loss: 0.02, duplicate: 0.02, minDelay: 1, maxDelay: 12 };
-    }
-    if (this.has(FaultMix.Partitions)) this.partitionFaults(0.1);
-    else if (this.has(FaultMix.Membership)) this.partitionFaults(0.03);
-    if (this.has(FaultMix.Crashes)) this.crashFaults(0.05);
-    else if (this.has(FaultMix.Membership)) this.crashFaults(0.015);
-    if (this.has(FaultMix.Crashes) && rng.chance(0.03)) {
+    if (p.partitions > 0) this.partitionFaults(p.partitions);
+    if (p.crashes > 0) this.crashFaults(p.crashes);
+    if (rng.chance(p.slowDisks)) {
       const node = rng.pick([...this.nodes.values()]);
       node.diskDelay = rng.chance(0.5) ? 0 : 1 + rng.intn(4 * TICK);
       this.say(`disk of ${node.id}: delay ${node.diskDelay}`);
     }
-    if (this.has(FaultMix.Membership)) this.membershipFaults(0.04);
+    if (p.membership > 0) this.membershipFaults(p.membership);
   }
 
   private partitionFaults(rate: number): void {
@@ -722,7 +780,10 @@ class Simulation {
     const up = this.upNodes();
     if (up.length === 0) return;
     if (rng.chance(0.6)) {
-      const target = rng.chance(0.7) ? (this.leader() ?? rng.pick(up)) : rng.pick(up);
+      // Mostly to a leader, any leader (a deposed one that has not noticed grows a divergent
+      // tail), else to any member (forwarding).
+      const leaders = up.filter((n) => n.raw?.raft.state === 'leader');
+      const target = rng.chance(0.7) && leaders.length > 0 ? rng.pick(leaders) : rng.pick(up);
       const n = rng.chance(0.2) ? 1 + rng.intn(5) : 1;
       const ids: number[] = [];
       for (let i = 0; i < n; i++) ids.push(this.nextProposalId++);
@@ -847,6 +908,13 @@ class Simulation {
         this.leaderTermsSeen.add(r.term);
         this.stats.leaderTerms++;
         this.say(`${node.id} is leader of term ${r.term}`);
+        // Cut a new leader off before its first appends land: its successor may then hold
+        // a tail the old leader never saw (the setting of the paper's Figure 8).
+        if (!this.healed && this.flapping === undefined && this.rng.chance(this.profile.isolateNewLeader)) {
+          this.network.healPartitions();
+          this.network.partition([[node.id], this.allIds().filter((x) => x !== node.id)]);
+          this.say(`new leader ${node.id} isolated`);
+        }
       }
       this.checker.checkLeaderCompleteness(node.id, r.term, r.raftLog.firstIndex(), (i) => r.raftLog.term(i));
     }

@@ -3,6 +3,8 @@ import { Command, Option } from 'commander';
 import { buildMemberConfig, ConfigError, memberFlags, resolveFlags, envName, type MemberFlagName } from '../storage/server/member-flags.js';
 import { runMember } from '../storage/server/run-member.js';
 import { formatMemberId } from '../storage/server/member-id.js';
+import { restoreSnapshot } from '../storage/snapshot/etcd-snapshot.js';
+import { existsSync, readdirSync } from 'node:fs';
 
 function log(level: 'info' | 'warn' | 'error', msg: string, fields: Record<string, unknown> = {}): void {
   process.stderr.write(JSON.stringify({ level, ts: new Date().toISOString(), msg, ...fields }) + '\n');
@@ -18,6 +20,7 @@ for (const [flag, spec] of Object.entries(memberFlags)) {
   // Defaults are applied after ETCD_* variables are merged, so commander gets none.
   store.addOption(new Option(`--${flag} <value>`, `${spec.help} [env ${envName(flag)}] (default ${JSON.stringify(spec.default)})`));
 }
+store.addOption(new Option('--from-snapshot <file>', 'when the data dir holds no data yet, restore it from this etcd-format snapshot (Kite\'s or etcd\'s) first'));
 store.action(async (opts: Record<string, string | undefined>) => {
   const given: Partial<Record<MemberFlagName, string>> = {};
   for (const flag of Object.keys(memberFlags) as MemberFlagName[]) {
@@ -28,6 +31,10 @@ store.action(async (opts: Record<string, string | undefined>) => {
     const { values, explicit, warnings } = resolveFlags(given, process.env);
     for (const w of warnings) log('warn', w);
     const config = buildMemberConfig(values, explicit);
+    if (opts.fromSnapshot !== undefined && (!existsSync(config.dataDir) || readdirSync(config.dataDir).length === 0)) {
+      const r = await restoreSnapshot(opts.fromSnapshot, config.dataDir);
+      log('info', 'restored snapshot', { path: opts.fromSnapshot, 'data-dir': config.dataDir, revision: r.revision, 'key-versions': r.keys, leases: r.leases });
+    }
     const member = await runMember(config);
     log('info', 'serving client traffic', {
       name: config.name,
@@ -61,5 +68,20 @@ store.action(async (opts: Record<string, string | undefined>) => {
     throw err;
   }
 });
+
+const snapshot = program.command('snapshot').description('etcd-format snapshots');
+snapshot
+  .command('restore <file>')
+  .description("builds a new data dir from a snapshot saved by `etcdctl snapshot save` (from Kite or from etcd)")
+  .requiredOption('--data-dir <dir>', 'the data dir to create (must not exist or be empty)')
+  .action(async (file: string, o: { dataDir: string }) => {
+    try {
+      const r = await restoreSnapshot(file, o.dataDir);
+      console.log(`restored ${file} into ${o.dataDir}: revision ${r.revision}, ${r.keys} key versions, ${r.leases} leases`);
+    } catch (err) {
+      log('error', err instanceof Error ? err.message : String(err));
+      process.exit(1);
+    }
+  });
 
 await program.parseAsync(process.argv);

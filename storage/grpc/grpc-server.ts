@@ -8,7 +8,7 @@ import { ClientListener, parseListenUrl } from './client-listener.js';
 import { clusterHandlers } from './cluster-service.js';
 import { kvHandlers } from './kv-service.js';
 import { leaseHandlers, leaseKeepAlive } from './lease-service.js';
-import { maintenanceHandlers } from './maintenance-service.js';
+import { maintenanceHandlers, snapshotStream } from './maintenance-service.js';
 import { etcdService, type EtcdServiceName } from './proto.js';
 import { unary, type UnaryHandler, type UnaryHandlers } from './unary.js';
 import { watchStream } from './watch-service.js';
@@ -46,7 +46,14 @@ export async function serveClients(store: StoreServer): Promise<ClientServer> {
   const add = (service: EtcdServiceName, impl: UntypedServiceImplementation): void => grpcServer.addService(etcdService(service), impl);
   const asGrpc = (handlers: UnaryHandlers): UntypedServiceImplementation => Object.fromEntries(Object.entries(handlers).map(([m, h]) => [m, unary(h)]));
   add('KV', asGrpc(instrumented('KV', kvHandlers(store))));
-  add('Maintenance', asGrpc(instrumented('Maintenance', maintenanceHandlers(store))));
+  const snapshot = snapshotStream(store);
+  add('Maintenance', {
+    ...asGrpc(instrumented('Maintenance', maintenanceHandlers(store))),
+    Snapshot: (call: Parameters<typeof snapshot>[0]) => {
+      metrics.streamStarted('Maintenance', 'Snapshot');
+      snapshot(call);
+    },
+  });
   add('Cluster', asGrpc(instrumented('Cluster', clusterHandlers(store))));
   add('Lease', {
     ...asGrpc(instrumented('Lease', leaseHandlers(store))),

@@ -1,7 +1,12 @@
+import type { ServerWritableStream } from '@grpc/grpc-js';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { StorageError } from '../errors.js';
+import { snapshotChunks } from '../snapshot/etcd-snapshot.js';
+import { toServiceError } from './errors.js';
 import type { StoreServer } from '../server/store-server.js';
 import { headerToWire } from './convert.js';
-import type { UnaryHandlers } from './unary.js';
+import type { UnaryHandlers, Wire } from './unary.js';
 
 /** etcd's Maintenance service: Status now; alarms, defragment, hashes and snapshots with issue 3. */
 export function maintenanceHandlers(server: StoreServer): UnaryHandlers {
@@ -46,5 +51,41 @@ export function maintenanceHandlers(server: StoreServer): UnaryHandlers {
       server.moveLeader(BigInt((req.targetID as string | undefined) ?? 0));
       return { header: headerToWire(server.header()) };
     },
+  };
+}
+
+/**
+ * Snapshot: writes an etcd-format snapshot next to the data, streams it in 32 KiB
+ * chunks followed by its SHA-256 (as etcd does), then removes the file.
+ */
+export function snapshotStream(server: StoreServer): (call: ServerWritableStream<Wire, Wire>) => void {
+  return (call) => {
+    const path = join(server.config.dataDir, `snapshot-${process.pid}-${Date.now()}.tmp`);
+    try {
+      const revision = server.snapshot(path);
+      const header = headerToWire(server.header(revision));
+      const chunks = snapshotChunks(path);
+      const pump = (): void => {
+        for (;;) {
+          if (call.cancelled || call.destroyed) return done();
+          const next = chunks.next();
+          if (next.done === true) {
+            call.end();
+            return done();
+          }
+          const ok = call.write({ header, remainingBytes: next.value.remaining, blob: next.value.blob });
+          if (!ok) {
+            call.once('drain', pump);
+            return;
+          }
+        }
+      };
+      const done = (): void => rmSync(path, { force: true });
+      call.on('cancelled', done);
+      pump();
+    } catch (err) {
+      rmSync(path, { force: true });
+      call.destroy(toServiceError(err) as Error);
+    }
   };
 }

@@ -137,7 +137,7 @@ export class KvStore {
     for (const { rev: main, record } of this.backend.records(1, upTo + 1)) {
       record.forEach((change, sub) => {
         if (change === null) return;
-        if (main <= this.compactRev && !this.index.has(change[0].toString('latin1'), { main, sub })) return;
+        if (!this.isKept(change[0], main, sub)) return;
         head.writeUInt32BE(Math.floor(main / 2 ** 32), 0);
         head.writeUInt32BE(main >>> 0, 4);
         head.writeUInt32BE(sub, 8);
@@ -147,6 +147,11 @@ export class KvStore {
       });
     }
     return { hash: crc.digest(), revision: upTo, compactRevision: this.compactRev };
+  }
+
+  /** Whether compaction keeps the change at {main, sub} of key (true above the compact revision). */
+  isKept(key: Buffer, main: number, sub: number): boolean {
+    return main > this.compactRev || this.index.has(key.toString('latin1'), { main, sub });
   }
 
   /** Resolves once compactions scheduled so far have finished on disk. */

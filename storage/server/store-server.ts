@@ -23,6 +23,7 @@ import type { MemberConfig } from './member-config.js';
 import { systemClock, type Clock } from '../lease/clock.js';
 import { Lessor, type LeaseTimeToLive } from '../lease/lessor.js';
 import { toKeyRange } from '../mvcc/key-value.js';
+import { writeSnapshot } from '../snapshot/etcd-snapshot.js';
 import type { Event } from '../mvcc/key-value.js';
 import { computeClusterId, computeMemberId } from './member-id.js';
 
@@ -252,6 +253,16 @@ export class StoreServer {
       this.gate = undefined;
       release();
     }
+  }
+
+  /**
+   * Writes an etcd-format snapshot of the store to path (see storage/snapshot);
+   * returns the revision it holds.
+   */
+  snapshot(path: string): number {
+    this.assertOpen();
+    const leases = this.lessor.ids().map((id) => ({ id, ttl: this.lessor.get(id)!.ttl }));
+    return writeSnapshot(this.kv, leases, this.appliedIndex, path);
   }
 
   /** etcd's MoveLeader on a single member: only the member itself can lead. */

@@ -73,9 +73,12 @@ export class Cluster {
     ids: readonly NodeId[],
     readonly options: MemberOptions = {},
     bootstrap = true,
+    /** Members that exist in the configuration but never answer (their messages vanish). */
+    readonly absent: readonly NodeId[] = [],
   ) {
     let seed = 1;
     for (const id of ids) {
+      if (absent.includes(id)) continue;
       const member = new Member(id, options, seed++);
       if (bootstrap) member.node.bootstrap(ids);
       this.members.set(id, member);
@@ -87,6 +90,23 @@ export class Cluster {
     const m = this.members.get(id);
     if (m === undefined) throw new Error(`no member ${id}`);
     return m;
+  }
+
+  /**
+   * Replaces a member's persisted state: a snapshot at (1, 1) holding `voters`, then entries
+   * with the given terms from index 2, hard state at `term`. Then restarts it from that.
+   */
+  setLog(id: NodeId, terms: readonly number[], term: number, voters: readonly NodeId[]): Member {
+    const member = this.member(id);
+    const storage = member.storage;
+    storage.applySnapshot({
+      metadata: { index: 1, term: 1, confState: { voters, learners: [] } },
+      data: new Uint8Array(0),
+    });
+    storage.append(terms.map((t, i) => ({ term: t, index: i + 2, type: EntryType.Normal, data: bytes(`e${i + 2}@${t}`) })));
+    storage.setHardState({ term, vote: 0n, commit: 1 });
+    member.restart();
+    return member;
   }
 
   /** Adds a member with an empty log (for membership changes). */
@@ -185,6 +205,14 @@ export class Cluster {
   propose(id: NodeId, text: string): void {
     this.member(id).node.propose(new TextEncoder().encode(text));
     this.stabilize();
+  }
+
+  /** The terms of a member's log from its first index. */
+  logTerms(id: NodeId): number[] {
+    const log = this.member(id).raft.raftLog;
+    const out: number[] = [];
+    for (let i = log.firstIndex(); i <= log.lastIndex(); i++) out.push(log.term(i) as number);
+    return out;
   }
 
   /** The non-empty commands a member applied, as text. */

@@ -7,7 +7,7 @@
 // Prints every failing seed with its replay command, then
 // `seeds: N, violations: V, liveness failures: L, steps: K`, and exits 1 if V + L > 0.
 
-import { FAULT_MIXES, addStats, configForSeed, emptyStats, runSimulation, type FaultMix, type SimResult } from './sim-cluster.js';
+import { FAULT_MIXES, addStats, configForSeed, describeFailure, emptyStats, runSimulation, type FaultMix } from './sim-cluster.js';
 
 interface Args {
   seed?: number;
@@ -59,15 +59,6 @@ function parseArgs(argv: readonly string[]): Args {
     }
   }
   return args;
-}
-
-/** A one-line description of a failed run, with the command that replays it. */
-export function describeFailure(result: SimResult): string | undefined {
-  const { seed, size, mix } = result.config;
-  const v = result.violations[0];
-  const what = v !== undefined ? `VIOLATION ${v.kind}: ${v.message} (step ${v.step})` : result.livenessFailure !== undefined ? `LIVENESS FAILURE: ${result.livenessFailure}` : undefined;
-  if (what === undefined) return undefined;
-  return `seed ${seed} (size ${size}, mix ${mix}): ${what}\n  replay: npm run sim -- --seed ${seed} --verbose`;
 }
 
 function main(): number {

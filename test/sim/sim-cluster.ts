@@ -92,9 +92,9 @@ const PROFILES: Record<Exclude<FaultMix, 'chaos'>, FaultProfile> = {
   calm: NO_FAULTS,
   lossy: { ...NO_FAULTS, linkChurn: 0.05 },
   partitions: { ...NO_FAULTS, mildLinks: true, partitions: 0.1, isolateNewLeader: 0.2 },
-  crashes: { ...NO_FAULTS, mildLinks: true, crashes: 0.05, slowDisks: 0.03, crashAfterVote: 0.3, crashAfterCommit: 0.1, isolateNewLeader: 0.2 },
-  membership: { ...NO_FAULTS, mildLinks: true, partitions: 0.03, crashes: 0.015, membership: 0.04, crashAfterVote: 0.3, crashAfterCommit: 0.1 },
-  'leader-churn': { ...NO_FAULTS, mildLinks: true, partitions: 0.03, crashes: 0.02, crashAfterVote: 0.2, crashAfterCommit: 0.25, isolateNewLeader: 0.5 },
+  crashes: { ...NO_FAULTS, mildLinks: true, crashes: 0.05, slowDisks: 0.03, crashAfterVote: 0.3, crashAfterCommit: 0.3, isolateNewLeader: 0.2 },
+  membership: { ...NO_FAULTS, mildLinks: true, partitions: 0.03, crashes: 0.015, membership: 0.05, crashAfterVote: 0.2, crashAfterCommit: 0.2 },
+  'leader-churn': { ...NO_FAULTS, mildLinks: true, partitions: 0.03, crashes: 0.02, crashAfterVote: 0.2, crashAfterCommit: 0.5, isolateNewLeader: 0.5 },
 };
 
 function profileFor(mix: FaultMix): FaultProfile {
@@ -234,6 +234,8 @@ class SimNode {
   /** Removed from the cluster and stopped for good. */
   shutDown = false;
   restartScheduled = false;
+  /** The last term in which this member's first commit as leader was considered for a crash. */
+  commitCrashTerm = -1;
 
   constructor(readonly id: NodeId) {}
 
@@ -245,6 +247,15 @@ class SimNode {
 interface Flapping {
   untilTick: number;
   period: number;
+}
+
+/** A one-line description of a failed run, with the command that replays it. */
+export function describeFailure(result: SimResult): string | undefined {
+  const { seed, size, mix } = result.config;
+  const v = result.violations[0];
+  const what = v !== undefined ? `VIOLATION ${v.kind}: ${v.message} (step ${v.step})` : result.livenessFailure !== undefined ? `LIVENESS FAILURE: ${result.livenessFailure}` : undefined;
+  if (what === undefined) return undefined;
+  return `seed ${seed} (size ${size}, mix ${mix}): ${what}\n  replay: npm run sim -- --seed ${seed} --verbose`;
 }
 
 export function runSimulation(config: SimConfig, options: SimOptions = {}): SimResult {
@@ -524,8 +535,11 @@ class Simulation {
       const commitMoved = rd.hardState.commit > node.persistedCommit;
       node.persistedCommit = rd.hardState.commit;
       this.checker.persistCommit(id, rd.hardState.commit, rd.hardState.term);
-      // Crash a leader just after it learns of a commit: its successor must keep the entry.
-      if (commitMoved && raw.raft.state === 'leader' && !this.healed && this.rng.chance(this.profile.crashAfterCommit)) {
+      // Crash a new leader just after its first commit (which may cover entries of earlier
+      // terms): its successor must keep them.
+      const firstCommitOfTerm = commitMoved && raw.raft.state === 'leader' && node.commitCrashTerm !== raw.raft.term;
+      if (firstCommitOfTerm) node.commitCrashTerm = raw.raft.term;
+      if (firstCommitOfTerm && !this.healed && this.rng.chance(this.profile.crashAfterCommit)) {
         this.queue.push(this.now + this.rng.intn(2 * TICK), { kind: 'crash', id, gen: node.gen });
       }
       if (votedNow && !this.healed && this.rng.chance(this.profile.crashAfterVote)) {

@@ -113,6 +113,8 @@ export class Raft {
   /** A leader accepts no new conf change until the entry at this index is applied. */
   pendingConfIndex = 0;
 
+  /** TimeoutNow arrived while a committed conf change was unapplied: campaign once it is applied. */
+  private pendingTransferCampaign = false;
   private readonly readOnly: ReadOnly;
   private pendingReadIndexMessages: Message[] = [];
   private electionElapsed = 0;
@@ -275,6 +277,7 @@ export class Raft {
       pr.next = last + 1;
     }
     this.pendingConfIndex = 0;
+    this.pendingTransferCampaign = false;
     this.readOnly.reset();
     this.pendingReadIndexMessages = [];
   }
@@ -320,6 +323,7 @@ export class Raft {
     }
     if (this.hasUnappliedConfChanges()) {
       this.logger.warn(`${this.id} has committed but unapplied conf changes; not campaigning at term ${this.term}`);
+      if (type === CampaignType.Transfer) this.pendingTransferCampaign = true;
       return;
     }
     this.campaign(type);
@@ -907,6 +911,14 @@ export class Raft {
     if (best !== NONE) this.sendTimeoutNow(best);
     this.logger.info(`${this.id} was removed from the configuration; stepping down at term ${this.term}`);
     this.becomeFollower(this.term, NONE);
+  }
+
+  /** The application applied entries (called by the RawNode on advance). */
+  onApplied(): void {
+    if (this.pendingTransferCampaign && this.state === StateType.Follower && !this.hasUnappliedConfChanges()) {
+      this.pendingTransferCampaign = false;
+      this.hup(CampaignType.Transfer);
+    }
   }
 
   // ---- helpers ------------------------------------------------------------------------

@@ -240,6 +240,7 @@ export class RawNode {
     if (done.lastEntry !== undefined) log.unstable.stableTo(done.lastEntry.index, done.lastEntry.term);
     if (done.lastCommittedIndex !== undefined) log.appliedTo(done.lastCommittedIndex);
     this.inFlight = undefined;
+    this.raft.onApplied();
   }
 
   /** The member's current state. */

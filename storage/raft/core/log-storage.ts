@@ -153,9 +153,18 @@ export class MemoryStorage implements LogStorage {
     return this.snap;
   }
 
-  /** Drops entries before `compactIndex`; the entry at compactIndex becomes the placeholder. */
+  /**
+   * Drops entries before `compactIndex`; the entry at compactIndex becomes the placeholder.
+   * Never past the latest snapshot: a follower behind the log must be able to get a snapshot
+   * from which the remaining log continues.
+   */
   compact(compactIndex: number): void {
     const offset = this.first().index;
+    if (compactIndex > this.snap.metadata.index) {
+      throw new RaftError(RaftErrorCode.InvariantViolated, `compact ${compactIndex} is past the snapshot at ${this.snap.metadata.index}`, {
+        index: compactIndex,
+      });
+    }
     if (compactIndex <= offset) {
       throw new RaftError(RaftErrorCode.Compacted, `already compacted to ${offset}`, { index: compactIndex });
     }

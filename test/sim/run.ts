@@ -9,6 +9,8 @@
 
 import { FAULT_MIXES, addStats, configForSeed, describeFailure, emptyStats, runSimulation, type FaultMix } from './sim-cluster.js';
 
+class UsageError extends Error {}
+
 interface Args {
   seed?: number;
   seeds?: number;
@@ -24,12 +26,12 @@ function parseArgs(argv: readonly string[]): Args {
     const flag = argv[i];
     const value = (): string => {
       const v = argv[++i];
-      if (v === undefined) throw new Error(`${flag} needs a value`);
+      if (v === undefined) throw new UsageError(`${flag} needs a value`);
       return v;
     };
     const int = (): number => {
       const v = Number(value());
-      if (!Number.isSafeInteger(v) || v < 0) throw new Error(`${flag} needs a non-negative integer`);
+      if (!Number.isSafeInteger(v) || v < 0) throw new UsageError(`${flag} needs a non-negative integer`);
       return v;
     };
     switch (flag) {
@@ -50,12 +52,12 @@ function parseArgs(argv: readonly string[]): Args {
         break;
       case '--mix': {
         const mix = value();
-        if (!(FAULT_MIXES as readonly string[]).includes(mix)) throw new Error(`--mix must be one of ${FAULT_MIXES.join(', ')}`);
+        if (!(FAULT_MIXES as readonly string[]).includes(mix)) throw new UsageError(`--mix must be one of ${FAULT_MIXES.join(', ')}`);
         args.mix = mix as FaultMix;
         break;
       }
       default:
-        throw new Error(`unknown argument ${flag}`);
+        throw new UsageError(`unknown argument ${flag}`);
     }
   }
   return args;
@@ -95,4 +97,10 @@ function main(): number {
   return violations + liveness > 0 ? 1 : 0;
 }
 
-process.exitCode = main();
+try {
+  process.exitCode = main();
+} catch (err) {
+  if (!(err instanceof UsageError)) throw err;
+  console.error(`${err.message}\nusage: npm run sim -- --seed S [--verbose] | --seeds N [--first-seed S]  [--size 3|5] [--mix ${FAULT_MIXES.join('|')}]`);
+  process.exitCode = 2;
+}

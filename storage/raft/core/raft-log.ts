@@ -8,7 +8,9 @@ import { UnstableLog } from './unstable-log.js';
 
 /** An index and the term of the entry there. */
 export interface IndexTerm {
+  /** A log index. */
   readonly index: number;
+  /** The term of the entry there (0 if unknown, for example compacted). */
   readonly term: number;
 }
 

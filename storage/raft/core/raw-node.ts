@@ -53,31 +53,49 @@ export interface Ready {
 
 /** A member's progress as the leader sees it. */
 export interface ProgressStatus {
+  /** The highest index known to be on the member. */
   readonly match: number;
+  /** The next index the leader will send. */
   readonly next: number;
+  /** Probe, replicate or snapshot. */
   readonly state: ProgressState;
+  /** The member is a learner. */
   readonly isLearner: boolean;
+  /** The member responded since the last quorum check. */
   readonly recentActive: boolean;
 }
 
 /** A snapshot of a member's state, for tests, metrics and the driver's decisions. */
 export interface Status {
+  /** This member. */
   readonly id: NodeId;
+  /** Term, vote and commit index (in memory; possibly not yet persisted). */
   readonly hardState: HardState;
+  /** Leader and role. */
   readonly softState: SoftState;
+  /** The highest index the application reported applied. */
   readonly applied: number;
+  /** The first index still in the log. */
   readonly firstIndex: number;
+  /** The last index in the log (persisted or not). */
   readonly lastIndex: number;
+  /** The membership as this member applies it. */
   readonly confState: ConfState;
+  /** The member leadership is being transferred to, or NONE. */
   readonly leadTransferee: NodeId;
-  /** Set on the leader only. */
+  /** Each member's replication progress; set on the leader only. */
   readonly progress?: ReadonlyMap<NodeId, ProgressStatus>;
 }
 
+/** What the outstanding Ready handed out, to settle on advance(). */
 interface InFlight {
+  /** The hard state to remember as persisted. */
   readonly hardState?: HardState;
+  /** The last entry to mark stable (if it was not replaced meanwhile). */
   readonly lastEntry?: Entry;
+  /** The snapshot to mark stable and applied. */
   readonly snapshotIndex?: number;
+  /** The last committed entry handed out for applying. */
   readonly lastCommittedIndex?: number;
 }
 

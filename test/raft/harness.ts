@@ -7,7 +7,7 @@ import { MemoryStorage } from '../../storage/raft/core/log-storage.js';
 import { EntryType, type Entry, type Message, type NodeId } from '../../storage/raft/core/messages.js';
 import { SeededRandom } from '../../storage/raft/core/random.js';
 import type { RaftConfig, ReadState } from '../../storage/raft/core/raft.js';
-import { RawNode } from '../../storage/raft/core/raw-node.js';
+import { RawNode, type Ready } from '../../storage/raft/core/raw-node.js';
 
 export interface MemberOptions {
   readonly preVote?: boolean;
@@ -65,6 +65,8 @@ export class Cluster {
   private readonly cut = new Set<string>();
   /** Return false to drop a message. */
   filter: (m: Message) => boolean = () => true;
+  /** Called with every Ready before it is handled (transcripts print them). */
+  onReady: (member: Member, rd: Ready) => void = () => {};
   /** Every message delivered, for assertions. */
   readonly delivered: Message[] = [];
   private queue: Message[] = [];
@@ -164,6 +166,7 @@ export class Cluster {
 
   private handleReady(member: Member): void {
     const rd = member.node.ready();
+    this.onReady(member, rd);
     if (rd.snapshot !== undefined) member.storage.applySnapshot(rd.snapshot);
     member.storage.append(rd.entries);
     if (rd.hardState !== undefined) member.storage.setHardState(rd.hardState);

@@ -6,6 +6,8 @@ import { ConfChangeType } from '../../storage/raft/core/conf-change.js';
 import type { ReadState } from '../../storage/raft/core/raft.js';
 import { RaftError, RaftErrorCode } from '../../storage/raft/core/errors.js';
 import { MessageType, entrySize, message, type NodeId } from '../../storage/raft/core/messages.js';
+import { SeededRandom } from '../../storage/raft/core/random.js';
+import { RawNode } from '../../storage/raft/core/raw-node.js';
 import { Cluster, bytes } from './harness.js';
 
 const ELECTION = 10;
@@ -409,4 +411,27 @@ test('flow control: the in-flight window and the message size limit bound what i
   assert.ok(all.every((m) => m.entries.length === 1 || size(m) <= 100), 'no message over the size limit (unless a single entry)');
   assert.ok(all.some((m) => m.entries.length > 1), 'entries are batched up to the limit');
   for (const id of [2n, 3n]) assert.equal(c.appliedText(id).length, 20, `${id} caught up after heartbeats`);
+});
+
+test('restart with a persisted applied index: no entry is applied twice, membership is still complete', () => {
+  const c = new Cluster([1n, 2n, 3n]);
+  c.campaign(1n);
+  c.addMember(4n);
+  c.member(1n).node.proposeConfChange({ type: ConfChangeType.AddLearner, nodeId: 4n });
+  c.stabilize();
+  c.propose(1n, 'a');
+  const member = c.member(2n);
+  const applied = member.raft.raftLog.applied;
+  // Restart as an application that keeps its applied index with its data would.
+  const node = new RawNode({
+    id: 2n,
+    storage: member.storage,
+    electionTick: 10,
+    heartbeatTick: 1,
+    random: new SeededRandom(7),
+    applied,
+  });
+  assert.equal(node.status().applied, applied);
+  assert.equal(node.hasReady(), false, 'nothing to re-apply');
+  assert.deepEqual(node.status().confState, { voters: [1n, 2n, 3n], learners: [4n] });
 });

@@ -67,7 +67,10 @@ export interface RaftConfig {
   readonly maxSizePerMsg?: number;
   /** How many appends may be in flight to one follower. Default 256. */
   readonly maxInflightMsgs?: number;
-  /** The index the application has already applied (default: the snapshot index). */
+  /**
+   * The index the application has already applied (default: the snapshot index). Entries
+   * up to it are not handed out again; conf changes among them are replayed internally.
+   */
   readonly applied?: number;
   /** Where to log state changes. Default: nowhere. */
   readonly logger?: Logger;
@@ -148,7 +151,15 @@ export class Raft {
     this.prs.setMembers(confState.voters, confState.learners, this.raftLog.lastIndex() + 1);
     this.isLearner = this.prs.isLearner(this.id);
     this.loadState(hardState);
-    if (config.applied !== undefined && config.applied > this.raftLog.applied) this.raftLog.appliedTo(config.applied);
+    if (config.applied !== undefined && config.applied > this.raftLog.applied) {
+      // The application already applied entries past the snapshot and will not see them
+      // again, so the membership changes among them are replayed here.
+      const log = this.raftLog;
+      for (const entry of log.slice(log.applied + 1, config.applied + 1, Number.POSITIVE_INFINITY)) {
+        if (entry.type === EntryType.ConfChange) this.applyConfChange(decodeConfChange(entry.data));
+      }
+      log.appliedTo(config.applied);
+    }
     this.becomeFollower(this.term, NONE);
   }
 

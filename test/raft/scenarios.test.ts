@@ -435,3 +435,22 @@ test('restart with a persisted applied index: no entry is applied twice, members
   assert.equal(node.hasReady(), false, 'nothing to re-apply');
   assert.deepEqual(node.status().confState, { voters: [1n, 2n, 3n], learners: [4n] });
 });
+
+test('a forwarded proposal that comes back to its origin is dropped quietly, not thrown (sim seed 12696)', () => {
+  const c = new Cluster([1n, 2n, 3n]);
+  c.campaign(2n);
+  c.filter = (m) => m.type !== MessageType.TimeoutNow;
+  c.member(2n).node.transferLeader(1n);
+  c.stabilize();
+  // Member 2 forwarded a proposal while it was a follower; the old leader forwarded it back
+  // after leadership moved to 2, which is now busy transferring leadership away.
+  const bounced = message({ type: MessageType.Prop, from: 2n, to: 2n, entries: [{ term: 0, index: 0, type: 'normal', data: bytes('p') }] });
+  assert.doesNotThrow(() => c.member(2n).node.step(bounced));
+  // The application's own proposal is refused with an error, as before.
+  assert.throws(() => c.member(2n).node.propose(bytes('q')), rejects(RaftErrorCode.ProposalDropped));
+  const readBack = message({ type: MessageType.ReadIndex, from: 3n, to: 3n, context: bytes('r') });
+  c.isolate(3n);
+  c.member(3n).node.campaign();
+  c.stabilize();
+  assert.doesNotThrow(() => c.member(3n).node.step(readBack));
+});

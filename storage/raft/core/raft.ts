@@ -116,6 +116,8 @@ export class Raft {
   /** A leader accepts no new conf change until the entry at this index is applied. */
   pendingConfIndex = 0;
 
+  /** Set while stepping a request of this member's own application: refusals then throw. */
+  private localRequest = false;
   /** TimeoutNow arrived while a committed conf change was unapplied: campaign once it is applied. */
   private pendingTransferCampaign = false;
   private readonly readOnly: ReadOnly;
@@ -171,9 +173,8 @@ export class Raft {
   }
 
   /**
-   * Processes one message: from a peer, or local (hup, beat, proposals, read requests).
-   * Throws RaftError 'proposal-dropped' / 'read-index-dropped' / 'conf-change-rejected'
-   * for this member's own requests that cannot proceed.
+   * Processes one message: from a peer, or local (hup, beat). Requests that cannot proceed
+   * are dropped quietly; use stepLocal() for the application's own requests.
    */
   step(m: Message): void {
     if (m.term === 0) {
@@ -217,6 +218,21 @@ export class Raft {
         return;
       default:
         this.stepFn(m);
+    }
+  }
+
+  /**
+   * Steps a request made by this member's own application (a proposal or a read). Unlike
+   * step(), a refusal throws (RaftError 'proposal-dropped', 'conf-change-rejected' or
+   * 'read-index-dropped'). A forwarded request that comes back over the network, even one
+   * that started here, is stepped with step() and dropped quietly.
+   */
+  stepLocal(m: Message): void {
+    this.localRequest = true;
+    try {
+      this.step(m);
+    } finally {
+      this.localRequest = false;
     }
   }
 
@@ -571,7 +587,7 @@ export class Raft {
       if (entry.type === EntryType.ConfChange) {
         const refusal = this.confChangeRefusal(decodeConfChange(entry.data));
         if (refusal !== undefined) {
-          if (m.from === this.id) {
+          if (this.localRequest) {
             throw new RaftError(RaftErrorCode.ConfChangeRejected, refusal, { nodeId: this.id, reason: refusal });
           }
           this.logger.warn(`${this.id} ignoring forwarded conf change: ${refusal}`);
@@ -966,14 +982,14 @@ export class Raft {
   }
 
   private dropProposal(m: Message, reason: string): void {
-    if (m.from === this.id) {
+    if (this.localRequest) {
       throw new RaftError(RaftErrorCode.ProposalDropped, `proposal dropped: ${reason}`, { nodeId: this.id, reason });
     }
     this.logger.warn(`${this.id} dropping proposal from ${m.from}: ${reason}`);
   }
 
   private dropRead(m: Message): void {
-    if (m.from === this.id) {
+    if (this.localRequest) {
       throw new RaftError(RaftErrorCode.ReadIndexDropped, 'read index dropped: no leader', { nodeId: this.id });
     }
   }

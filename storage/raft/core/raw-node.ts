@@ -147,7 +147,7 @@ export class RawNode {
   /** Proposes several commands in one message (the way a busy server batches). */
   proposeBatch(batch: readonly Uint8Array[]): void {
     const entries = batch.map((data) => ({ term: 0, index: 0, type: EntryType.Normal, data }));
-    this.raft.step(message({ type: MessageType.Prop, from: this.raft.id, entries }));
+    this.raft.stepLocal(message({ type: MessageType.Prop, from: this.raft.id, entries }));
   }
 
   /**
@@ -156,7 +156,7 @@ export class RawNode {
    */
   proposeConfChange(cc: ConfChange): void {
     const entry = { term: 0, index: 0, type: EntryType.ConfChange, data: encodeConfChange(cc) };
-    this.raft.step(message({ type: MessageType.Prop, from: this.raft.id, entries: [entry] }));
+    this.raft.stepLocal(message({ type: MessageType.Prop, from: this.raft.id, entries: [entry] }));
   }
 
   /** Processes a message from a peer. */
@@ -173,7 +173,7 @@ export class RawNode {
    * without a leader.
    */
   readIndex(context: Uint8Array): void {
-    this.raft.step(message({ type: MessageType.ReadIndex, from: this.raft.id, context }));
+    this.raft.stepLocal(message({ type: MessageType.ReadIndex, from: this.raft.id, context }));
   }
 
   /** Asks the leader to hand leadership to `transferee` (etcd's MoveLeader). */

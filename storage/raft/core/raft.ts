@@ -463,7 +463,7 @@ export class Raft {
         return;
       case MessageType.ReadIndex:
         if (this.lead === NONE) {
-          this.dropRead(m);
+          this.dropRead();
           return;
         }
         this.msgs.push({ ...m, to: this.lead });
@@ -483,7 +483,7 @@ export class Raft {
         this.dropProposal(m, 'no leader');
         return;
       case MessageType.ReadIndex:
-        this.dropRead(m);
+        this.dropRead();
         return;
       case MessageType.App:
         this.becomeFollower(m.term, m.from);
@@ -988,7 +988,7 @@ export class Raft {
     this.logger.warn(`${this.id} dropping proposal from ${m.from}: ${reason}`);
   }
 
-  private dropRead(m: Message): void {
+  private dropRead(): void {
     if (this.localRequest) {
       throw new RaftError(RaftErrorCode.ReadIndexDropped, 'read index dropped: no leader', { nodeId: this.id });
     }

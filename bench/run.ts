@@ -1,22 +1,29 @@
 /**
- * Store benchmarks: put with 1, 16 and 256 concurrent clients, range with 1 and
- * 256, each for a fixed time against a fresh `kite store` (and, with --vs-etcd, a
- * fresh real etcd started the same way on free ports), printing ops/s, p50 and p99
- * and the Kite/etcd ratio. Both servers fsync every acknowledged write.
+ * Store benchmarks against a fresh `kite store` (and, with --vs-etcd, a fresh real
+ * etcd started the same way on free ports), side by side with the Kite/etcd ratio:
+ * - kv: put with 1, 16 and 256 concurrent clients, range with 1 and 256, for a
+ *   fixed time each; ops/s, p50, p99. Both servers fsync every acknowledged write.
+ * - watch: event fan-out to 100 and 1,000 watchers on one prefix (events/s, p50,
+ *   p99 from put to delivery); server memory for 10,000 idle watchers; server
+ *   memory across connect / watch / disconnect churn.
  *
- *   npm run bench [-- --vs-etcd] [--seconds 5] [--only put]
+ *   npm run bench [-- --vs-etcd] [--suite kv|watch|all] [--seconds 5] [--only put|range]
  */
 import { parseArgs } from 'node:util';
 import { hasCommand, startStore, tempDir, type StoreProcess } from '../test/helpers/processes.js';
 import { preload, runLoad, type LoadResult } from './kv-load.js';
+import { churnMemory, fanOut, idleWatcherMemory, type FanOutResult } from './watch-load.js';
 
 const { values } = parseArgs({
   options: {
     'vs-etcd': { type: 'boolean', default: false },
     seconds: { type: 'string', default: '5' },
     only: { type: 'string' },
+    suite: { type: 'string', default: 'all' },
   },
 });
+const runKv = values.suite === 'all' || values.suite === 'kv';
+const runWatch = values.suite === 'all' || values.suite === 'watch';
 
 interface Workload {
   readonly name: string;
@@ -37,14 +44,32 @@ const KEY_SPACE = 10_000;
 const VALUE_SIZE = 256;
 const seconds = Number(values.seconds);
 
-async function measure(kind: 'kite' | 'etcd'): Promise<Map<string, LoadResult>> {
+interface WatchResults {
+  readonly fan: FanOutResult[];
+  readonly idle: { before: number; after: number };
+  readonly churn: number[];
+}
+
+async function measure(kind: 'kite' | 'etcd'): Promise<{ kv: Map<string, LoadResult>; watch?: WatchResults }> {
   const results = new Map<string, LoadResult>();
+  let watch: WatchResults | undefined;
   const dir = tempDir(`bench-${kind}`);
   let proc: StoreProcess | undefined;
   try {
     proc = await startStore({ kind, name: 'bench', dataDir: dir.path });
-    await preload(proc.endpoint, KEY_SPACE, VALUE_SIZE);
-    for (const w of workloads) {
+    if (runWatch) {
+      // Idle memory first, on the fresh member, before other loads leave garbage behind.
+      const idle = await idleWatcherMemory(proc.endpoint, proc.child.pid!, 10_000);
+      process.stderr.write(`${kind.padEnd(4)} 10,000 idle watchers: +${((idle.after - idle.before) / 2 ** 20).toFixed(1)} MiB\n`);
+      await fanOut(proc.endpoint, 100, 500); // warm-up: JIT and connections
+      const fan = [await fanOut(proc.endpoint, 100, 2000), await fanOut(proc.endpoint, 1000, 500)];
+      for (const f of fan) process.stderr.write(`${kind.padEnd(4)} fan-out ${f.watchers} watchers: ${f.eventsPerSecond.toFixed(0)} events/s, p50 ${f.p50Ms.toFixed(1)} ms, p99 ${f.p99Ms.toFixed(1)} ms (${f.delivered}/${f.watchers * f.puts} delivered)\n`);
+      const churn = await churnMemory(proc.endpoint, proc.child.pid!, 1000);
+      process.stderr.write(`${kind.padEnd(4)} churn RSS MiB: ${churn.map((b) => (b / 2 ** 20).toFixed(1)).join(' -> ')}\n`);
+      watch = { fan, idle, churn };
+    }
+    if (runKv) await preload(proc.endpoint, KEY_SPACE, VALUE_SIZE);
+    for (const w of runKv ? workloads : []) {
       const r = await runLoad({ endpoint: proc.endpoint, op: w.op, clients: w.clients, conns: Math.min(w.clients, 8), seconds, keySpace: KEY_SPACE, valueSize: VALUE_SIZE });
       results.set(w.name, r);
       process.stderr.write(`${kind.padEnd(4)} ${w.name.padEnd(20)} ${r.opsPerSecond.toFixed(0).padStart(8)} ops/s  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms${r.errors ? `  errors ${r.errors}` : ''}\n`);
@@ -53,7 +78,7 @@ async function measure(kind: 'kite' | 'etcd'): Promise<Map<string, LoadResult>> 
     await proc?.stop();
     dir.remove();
   }
-  return results;
+  return { kv: results, ...(watch ? { watch } : {}) };
 }
 
 const withEtcd = values['vs-etcd'];
@@ -64,9 +89,9 @@ if (withEtcd && !hasCommand('etcd')) {
 const kite = await measure('kite');
 const etcd = withEtcd ? await measure('etcd') : undefined;
 
-const rows = workloads.map((w) => {
-  const k = kite.get(w.name)!;
-  const e = etcd?.get(w.name);
+const rows = (runKv ? workloads : []).map((w) => {
+  const k = kite.kv.get(w.name)!;
+  const e = etcd?.kv.get(w.name);
   return {
     workload: w.name,
     'kite ops/s': Math.round(k.opsPerSecond),
@@ -82,5 +107,27 @@ const rows = workloads.map((w) => {
       : {}),
   };
 });
-console.log(`\nKV benchmark: ${seconds} s per workload, ${KEY_SPACE} keys, ${VALUE_SIZE}-byte values, fsync on every commit`);
-console.table(rows);
+if (runKv) {
+  console.log(`\nKV benchmark: ${seconds} s per workload, ${KEY_SPACE} keys, ${VALUE_SIZE}-byte values, fsync on every commit`);
+  console.table(rows);
+}
+if (runWatch && kite.watch) {
+  const mib = (b: number) => +(b / 2 ** 20).toFixed(1);
+  const ew = etcd?.watch;
+  console.log('\nWatch benchmark: fan-out of puts from 16 writers to watchers on one prefix; memory is the server RSS');
+  console.table(
+    kite.watch.fan.map((f, i) => {
+      const e = ew?.fan[i];
+      return {
+        watchers: f.watchers,
+        'kite events/s': Math.round(f.eventsPerSecond),
+        'kite p99 ms': +f.p99Ms.toFixed(1),
+        ...(e ? { 'etcd events/s': Math.round(e.eventsPerSecond), 'etcd p99 ms': +e.p99Ms.toFixed(1), 'kite/etcd events/s': +(f.eventsPerSecond / e.eventsPerSecond).toFixed(2) } : {}),
+      };
+    }),
+  );
+  console.table([
+    { measure: '10,000 idle watchers (MiB added)', kite: mib(kite.watch.idle.after - kite.watch.idle.before), ...(ew ? { etcd: mib(ew.idle.after - ew.idle.before) } : {}) },
+    { measure: '1,000 connect/watch/disconnect rounds (MiB, first -> last)', kite: `${mib(kite.watch.churn[0]!)} -> ${mib(kite.watch.churn[kite.watch.churn.length - 1]!)}`, ...(ew ? { etcd: `${mib(ew.churn[0]!)} -> ${mib(ew.churn[ew.churn.length - 1]!)}` } : {}) },
+  ]);
+}

@@ -1,4 +1,4 @@
-import { credentials, loadPackageDefinition, type Client, type ServiceError } from '@grpc/grpc-js';
+import { credentials, loadPackageDefinition, type Client, type ClientDuplexStream, type ServiceError } from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { fileURLToPath } from 'node:url';
 
@@ -12,21 +12,26 @@ export type WireMessage = Record<string, unknown>;
 
 type Unary = (req: WireMessage, cb: (err: ServiceError | null, res: WireMessage) => void) => void;
 type ServiceClient = Client & Record<string, Unary>;
+
+/** A bidirectional stream of wire messages (Watch, LeaseKeepAlive). */
+export type WireDuplex = ClientDuplexStream<WireMessage, WireMessage>;
 type ServiceCtor = new (addr: string, creds: ReturnType<typeof credentials.createInsecure>, opts?: object) => ServiceClient;
 
 const protoDir = fileURLToPath(new URL('../proto/', import.meta.url));
 const definition = protoLoader.loadSync(['rpc.proto'], { includeDirs: [protoDir], longs: String, enums: String, defaults: true, oneofs: true });
-const etcdserverpb = (loadPackageDefinition(definition) as unknown as { etcdserverpb: Record<'KV' | 'Maintenance' | 'Cluster', ServiceCtor> }).etcdserverpb;
+const etcdserverpb = (loadPackageDefinition(definition) as unknown as { etcdserverpb: Record<'KV' | 'Maintenance' | 'Cluster' | 'Watch', ServiceCtor> }).etcdserverpb;
 
 export class EtcdGrpcClient {
   private readonly kv: ServiceClient;
   private readonly maintenance: ServiceClient;
   private readonly cluster: ServiceClient;
+  private readonly watchClient: ServiceClient;
 
   /** endpoint is host:port. */
   constructor(endpoint: string, options: object = {}) {
     const creds = credentials.createInsecure();
     this.kv = new etcdserverpb.KV(endpoint, creds, options);
+    this.watchClient = new etcdserverpb.Watch(endpoint, creds, options);
     this.maintenance = new etcdserverpb.Maintenance(endpoint, creds, options);
     this.cluster = new etcdserverpb.Cluster(endpoint, creds, options);
   }
@@ -71,7 +76,13 @@ export class EtcdGrpcClient {
     return call(this.cluster, 'MemberList', {});
   }
 
+  /** Opens a Watch stream; write WatchRequests, read WatchResponses. */
+  watch(): WireDuplex {
+    return (this.watchClient as unknown as { Watch(): WireDuplex }).Watch();
+  }
+
   close(): void {
+    this.watchClient.close();
     this.kv.close();
     this.maintenance.close();
     this.cluster.close();

@@ -21,6 +21,9 @@ const loaderOptions: protoLoader.Options = {
 
 const packageDefinition = protoLoader.loadSync(['rpc.proto', 'kv.proto'], loaderOptions);
 
+/** The key under which a response object may carry its already-encoded bytes. */
+export const preEncodedKey: unique symbol = Symbol.for('kite.preEncoded');
+
 /** Byte length of the encoded request, attached by the deserializer. */
 export const encodedSize: unique symbol = Symbol('encodedSize');
 
@@ -38,8 +41,11 @@ export function etcdService(name: EtcdServiceName): ServiceDefinition {
   const sized: Record<string, ServiceDefinition[string]> = {};
   for (const [method, m] of Object.entries(def)) {
     const deserialize = m.requestDeserialize;
+    const serialize = m.responseSerialize;
     sized[method] = {
       ...m,
+      // A response carrying its own bytes (see watch-encoding) is sent as is.
+      responseSerialize: (res: Record<PropertyKey, unknown>) => (res[preEncodedKey] as Buffer | undefined) ?? serialize(res),
       requestDeserialize: (buf: Buffer) => {
         const req = deserialize(buf) as Record<PropertyKey, unknown>;
         req[encodedSize] = buf.length;

@@ -3,6 +3,7 @@ import { toKeyRange } from '../mvcc/key-value.js';
 import type { WatchableStore, WatchEvent, Watcher, WatchNotice, WatchSink } from '../mvcc/watchable-store.js';
 import type { StoreServer } from '../server/store-server.js';
 import { headerToWire, keyValueToWire } from './convert.js';
+import { encodedWatchEvents } from './watch-encoding.js';
 
 type Wire = Record<string, unknown>;
 
@@ -47,12 +48,12 @@ export function watchStream(server: StoreServer, watchable: WatchableStore): (ca
       },
     };
     const sendEvents = (watchId: number, revision: number, events: WatchEvent[]): void => {
-      const wire = events.map(eventToWire);
-      const limit = server.config.maxRequestBytes;
-      if (!fragmentFor.has(watchId) || wire.length <= 1) {
-        write({ header: header(revision), watchId, events: wire });
+      if (!fragmentFor.has(watchId) || events.length <= 1) {
+        write(encodedWatchEvents(header(revision), watchId, events));
         return;
       }
+      const wire = events.map(eventToWire);
+      const limit = server.config.maxRequestBytes;
       // Fragmented: split so that each response stays under the request size limit.
       let chunk: Wire[] = [];
       let size = 0;

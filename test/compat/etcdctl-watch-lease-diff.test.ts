@@ -62,8 +62,11 @@ function blank(text: string): string {
     .replace(/"ID":\d+/g, '"ID":<id>')
     .replace(/"(lease|id)":\d{6,}/g, '"$1":<id>')
     .replace(/remaining\(\d+s\)/g, 'remaining(<n>s)')
-    .replace(/"TTL":5[89]|"TTL":60/g, '"TTL":<about 60>')
-    .replace(/with TTL\((5[89]|60)\)/g, 'with TTL(<about 60>)');
+    .replace(/"(TTL|ttl)":(5[89]|60)/g, '"$1":<about 60>')
+    .replace(/with TTL\((5[89]|60)\)/g, 'with TTL(<about 60>)')
+    // etcd lists a lease's keys in Go map order, which varies from run to run.
+    .replace(/"keys":\[([^\]]*)\]/g, (_m, list: string) => `"keys":[${list.split(',').sort().join(',')}]`)
+    .replace(/attached keys\(\[([^\]]*)\]\)/g, (_m, list: string) => `attached keys([${list.split(' ').sort().join(' ')}])`);
 }
 
 function show(args: readonly string[], r: CommandResult): string {

@@ -24,7 +24,8 @@ test('each acknowledged sequential put is preceded by its own fsync', { timeout:
   const child = spawn(
     'strace',
     ['-f', '-qq', '-e', 'trace=fsync,fdatasync', '-o', trace, process.execPath, kiteBin, 'store', `--data-dir=${join(dir.path, 'data')}`, `--listen-client-urls=${url}`, `--advertise-client-urls=${url}`],
-    { stdio: 'ignore' },
+    // Its own process group, so that stopping it stops the traced member too.
+    { stdio: 'ignore', detached: true },
   );
   const client = new EtcdGrpcClient(`127.0.0.1:${port}`);
   try {
@@ -47,8 +48,9 @@ test('each acknowledged sequential put is preceded by its own fsync', { timeout:
     assert.ok(synced >= puts, `${puts} acknowledged puts but only ${synced} syncs`);
   } finally {
     client.close();
-    child.kill('SIGKILL');
-    await new Promise((r) => child.once('exit', r));
+    const exited = new Promise((r) => child.once('exit', r));
+    process.kill(-child.pid!, 'SIGKILL');
+    await exited;
     dir.remove();
   }
 });

@@ -42,6 +42,7 @@ export class StoreMetrics {
     gauge('etcd_debugging_mvcc_current_revision', 'The current revision of store.', () => store.kv.revision);
     gauge('etcd_debugging_mvcc_compact_revision', 'The revision of the last compaction in store.', () => store.kv.compactRevision);
     gauge('etcd_debugging_mvcc_watcher_total', 'Total number of watchers.', () => watchable.watcherCount);
+    gauge('etcd_debugging_mvcc_slow_watcher_total', 'Total number of unsynced slow watchers.', () => watchable.unsyncedCount);
     gauge('etcd_debugging_lease_total', 'The number of current leases.', () => store.leaseIds().length);
     gauge('etcd_server_has_leader', 'Whether or not a leader exists. 1 is existence, 0 is not.', () => 1);
   }

@@ -89,6 +89,11 @@ export class WatchableStore {
     return this.synced.size + this.unsynced.size;
   }
 
+  /** Number of watchers catching up from the store (behind, or set aside as slow). */
+  get unsyncedCount(): number {
+    return this.unsynced.size;
+  }
+
   /** Starts a watcher; the caller has checked its id is free on its stream. */
   watch(id: number, options: WatchOptions, sink: WatchSink): Watcher {
     const current = this.kv.revision;

@@ -22,6 +22,7 @@ export const StorageErrorCode = {
   MemberNotFound: 'MemberNotFound',
   NotCapable: 'NotCapable',
   Stopped: 'Stopped',
+  Unavailable: 'Unavailable',
   Timeout: 'Timeout',
   Corrupt: 'Corrupt',
   BadLeaderTransferee: 'BadLeaderTransferee',

@@ -19,19 +19,21 @@ type ServiceCtor = new (addr: string, creds: ReturnType<typeof credentials.creat
 
 const protoDir = fileURLToPath(new URL('../proto/', import.meta.url));
 const definition = protoLoader.loadSync(['rpc.proto'], { includeDirs: [protoDir], longs: String, enums: String, defaults: true, oneofs: true });
-const etcdserverpb = (loadPackageDefinition(definition) as unknown as { etcdserverpb: Record<'KV' | 'Maintenance' | 'Cluster' | 'Watch', ServiceCtor> }).etcdserverpb;
+const etcdserverpb = (loadPackageDefinition(definition) as unknown as { etcdserverpb: Record<'KV' | 'Maintenance' | 'Cluster' | 'Watch' | 'Lease', ServiceCtor> }).etcdserverpb;
 
 export class EtcdGrpcClient {
   private readonly kv: ServiceClient;
   private readonly maintenance: ServiceClient;
   private readonly cluster: ServiceClient;
   private readonly watchClient: ServiceClient;
+  private readonly lease: ServiceClient;
 
   /** endpoint is host:port. */
   constructor(endpoint: string, options: object = {}) {
     const creds = credentials.createInsecure();
     this.kv = new etcdserverpb.KV(endpoint, creds, options);
     this.watchClient = new etcdserverpb.Watch(endpoint, creds, options);
+    this.lease = new etcdserverpb.Lease(endpoint, creds, options);
     this.maintenance = new etcdserverpb.Maintenance(endpoint, creds, options);
     this.cluster = new etcdserverpb.Cluster(endpoint, creds, options);
   }
@@ -76,12 +78,17 @@ export class EtcdGrpcClient {
     return call(this.cluster, 'MemberList', {});
   }
 
+  leaseGrant(req: WireMessage): Promise<WireMessage> {
+    return call(this.lease, 'LeaseGrant', req);
+  }
+
   /** Opens a Watch stream; write WatchRequests, read WatchResponses. */
   watch(): WireDuplex {
     return (this.watchClient as unknown as { Watch(): WireDuplex }).Watch();
   }
 
   close(): void {
+    this.lease.close();
     this.watchClient.close();
     this.kv.close();
     this.maintenance.close();

@@ -21,6 +21,7 @@ const table: Record<StorageErrorCode, readonly [Status, string]> = {
   MemberNotFound: [Status.NOT_FOUND, 'etcdserver: member not found'],
   NotCapable: [Status.UNAVAILABLE, 'etcdserver: not capable'],
   Stopped: [Status.UNAVAILABLE, 'etcdserver: server stopped'],
+  Unavailable: [Status.UNAVAILABLE, 'etcdserver: request timed out, possibly due to connection lost'],
   Timeout: [Status.UNAVAILABLE, 'etcdserver: request timed out'],
   Corrupt: [Status.DATA_LOSS, 'etcdserver: corrupt cluster'],
   BadLeaderTransferee: [Status.FAILED_PRECONDITION, 'etcdserver: bad leader transferee'],

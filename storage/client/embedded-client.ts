@@ -74,7 +74,8 @@ export class EmbeddedStoreClient implements StoreClient {
 
   watch(prefix: string, fromRevision: number, onNotice: (n: StoreWatchNotice) => void): StoreWatch {
     const p = Buffer.from(prefix);
-    let watcher: Watcher | undefined;
+    // Filled in once the watchable store has created the watcher.
+    const ref: { watcher?: Watcher } = {};
     let done = false;
     const sink = {
       isFull: () => false,
@@ -84,20 +85,19 @@ export class EmbeddedStoreClient implements StoreClient {
         else if (n.kind === 'progress') onNotice({ kind: 'progress', revision: n.revision });
         else {
           done = true;
-          if (watcher) this.watches.delete(watcher);
+          if (ref.watcher) this.watches.delete(ref.watcher);
           onNotice({ kind: 'closed', code: 'Compacted', compactRevision: n.compactRevision, message: 'required revision has been compacted' });
         }
       },
     };
-    watcher = this.watchable.watch(this.nextId++, { range: toKeyRange(p, prefixRangeEnd(p)), startRevision: fromRevision, prevKv: true, noPut: false, noDelete: false, progressNotify: true }, sink);
+    const watcher = this.watchable.watch(this.nextId++, { range: toKeyRange(p, prefixRangeEnd(p)), startRevision: fromRevision, prevKv: true, noPut: false, noDelete: false, progressNotify: true }, sink);
+    ref.watcher = watcher;
     this.watches.set(watcher, onNotice);
     return {
       cancel: () => {
         done = true;
-        if (watcher) {
-          this.watchable.cancel(watcher);
-          this.watches.delete(watcher);
-        }
+        this.watchable.cancel(watcher);
+        this.watches.delete(watcher);
       },
     };
   }

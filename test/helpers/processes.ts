@@ -157,7 +157,7 @@ export async function etcdctlStreaming(
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number>((resolve) => child.once('exit', (code) => resolve(code ?? -1)));
-  await new Promise((r) => setTimeout(r, 400)); // let it connect and register
+  await new Promise((r) => setTimeout(r, 1000)); // let it connect and register its watch
   await during();
   const deadline = Date.now() + timeoutMs;
   while (!done(stdout) && child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));

@@ -42,7 +42,8 @@ export function watchStream(server: StoreServer, watchable: WatchableStore): (ca
             break;
           case 'compacted':
             watchers.delete(n.watchId);
-            write({ header: header(n.revision), watchId: n.watchId, canceled: true, compactRevision: n.compactRevision, cancelReason: 'mvcc: required revision has been compacted' });
+            // As etcd 3.4: no revision in the header and no cancel reason, only compact_revision.
+            write({ header: header(0), watchId: n.watchId, canceled: true, compactRevision: n.compactRevision });
             break;
         }
       },
@@ -82,7 +83,8 @@ export function watchStream(server: StoreServer, watchable: WatchableStore): (ca
     const create = (req: Wire): void => {
       const requested = Number(req.watchId ?? 0);
       if (requested !== 0 && watchers.has(requested)) {
-        write({ header: header(), watchId: requested, created: true, canceled: true, cancelReason: 'mvcc: duplicate watch ID provided on the WatchStream' });
+        // etcd 3.4 answers a duplicate id with watch id -1.
+        write({ header: header(), watchId: -1, created: true, canceled: true, cancelReason: 'mvcc: duplicate watch ID provided on the WatchStream' });
         return;
       }
       let id = requested;

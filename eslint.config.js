@@ -28,6 +28,23 @@ export default tseslint.config(
     },
   },
   {
+    // The registry reaches the store only through the narrow store client.
+    files: ['registry/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: ['**/api/**', '**/storage/mvcc/**', '**/storage/server/**', '**/storage/grpc/**', '**/storage/raft/**', '**/storage/lease/**', '**/storage/snapshot/**', '**/storage/http/**'] },
+      ],
+    },
+  },
+  {
+    // The API layer is thin: it talks to the registry, never to the store.
+    files: ['api/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: ['**/storage/**'] }],
+    },
+  },
+  {
     // The Raft core is pure: no I/O, no clock, no randomness of its own.
     files: ['storage/raft/core/**/*.ts'],
     rules: {

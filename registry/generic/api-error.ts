@@ -1,0 +1,122 @@
+/**
+ * The registry's one error type: a Kubernetes metav1.Status waiting to be sent.
+ * The API layer renders it as is (api/ never builds Status objects itself); the
+ * registry translates storage errors into it in exactly one place (fromStorageError).
+ */
+import { isStorageError } from '../../storage/errors.js';
+
+/** metav1.StatusReason values Kite uses. */
+export type StatusReason =
+  | 'NotFound'
+  | 'AlreadyExists'
+  | 'Conflict'
+  | 'Invalid'
+  | 'BadRequest'
+  | 'MethodNotAllowed'
+  | 'Gone'
+  | 'Expired'
+  | 'RequestEntityTooLarge'
+  | 'UnsupportedMediaType'
+  | 'NotAcceptable'
+  | 'Forbidden'
+  | 'InternalError'
+  | 'ServiceUnavailable'
+  | 'Timeout';
+
+/** One cause of an Invalid error: metav1.StatusCause. */
+export interface StatusCause {
+  /** e.g. FieldValueInvalid, FieldValueRequired, FieldValueNotSupported, FieldValueDuplicate. */
+  readonly reason: string;
+  readonly message: string;
+  /** JSON path of the field, e.g. metadata.name or spec.containers[0].image. */
+  readonly field: string;
+}
+
+export interface StatusDetails {
+  readonly name?: string;
+  readonly group?: string;
+  /** The resource (plural), e.g. configmaps. */
+  readonly kind?: string;
+  readonly uid?: string;
+  readonly causes?: readonly StatusCause[];
+  readonly retryAfterSeconds?: number;
+}
+
+/** The JSON body of a failed request. */
+export interface Status {
+  readonly kind: 'Status';
+  readonly apiVersion: 'v1';
+  readonly metadata: Record<string, never>;
+  readonly status: 'Failure';
+  readonly message: string;
+  readonly reason: StatusReason;
+  readonly details?: StatusDetails;
+  readonly code: number;
+}
+
+export class ApiError extends Error {
+  readonly code: number;
+  readonly reason: StatusReason;
+  readonly details: StatusDetails | undefined;
+
+  constructor(code: number, reason: StatusReason, message: string, details?: StatusDetails) {
+    super(message);
+    this.name = 'ApiError';
+    this.code = code;
+    this.reason = reason;
+    this.details = details;
+  }
+
+  toStatus(): Status {
+    return {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: this.message,
+      reason: this.reason,
+      ...(this.details === undefined ? {} : { details: this.details }),
+      code: this.code,
+    };
+  }
+}
+
+/** Identifies a resource in error messages: plural resource and optional group. */
+export interface ResourceRef {
+  readonly resource: string;
+  readonly group: string;
+}
+
+const qualified = (r: ResourceRef): string => (r.group === '' ? r.resource : `${r.resource}.${r.group}`);
+
+export const errors = {
+  notFound: (r: ResourceRef, name: string) => new ApiError(404, 'NotFound', `${qualified(r)} "${name}" not found`, { name, group: r.group, kind: r.resource }),
+  alreadyExists: (r: ResourceRef, name: string) => new ApiError(409, 'AlreadyExists', `${qualified(r)} "${name}" already exists`, { name, group: r.group, kind: r.resource }),
+  conflict: (r: ResourceRef, name: string, why: string) =>
+    new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${qualified(r)} "${name}": ${why}`, { name, group: r.group, kind: r.resource }),
+  /** kind is the object's Kind (e.g. ConfigMap), as Kubernetes words Invalid messages. */
+  invalid: (r: ResourceRef, kind: string, name: string, causes: readonly StatusCause[]) =>
+    new ApiError(
+      422,
+      'Invalid',
+      `${kind}${r.group === '' ? '' : `.${r.group}`} "${name}" is invalid: ${causes.map((c) => `${c.field}: ${c.message}`).join(', ')}`,
+      { name, group: r.group, kind: kind, causes },
+    ),
+  badRequest: (message: string) => new ApiError(400, 'BadRequest', message),
+  methodNotAllowed: (message: string) => new ApiError(405, 'MethodNotAllowed', message),
+  gone: (message: string) => new ApiError(410, 'Expired', message),
+  tooLarge: (message: string) => new ApiError(413, 'RequestEntityTooLarge', message),
+  unsupportedMediaType: (type: string) => new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (got ${type})`),
+  internal: (message: string) => new ApiError(500, 'InternalError', `Internal error occurred: ${message}`),
+  unavailable: (message: string) => new ApiError(503, 'ServiceUnavailable', message),
+};
+
+/** Translates a storage-layer failure; the one place where storage errors become Status. */
+export function fromStorageError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  if (isStorageError(err, 'Compacted')) return new ApiError(410, 'Expired', 'The resourceVersion for the provided watch is too old.');
+  if (isStorageError(err, 'FutureRevision')) return new ApiError(504, 'Timeout', 'Too large resource version');
+  if (isStorageError(err, 'Unavailable') || isStorageError(err, 'Timeout') || isStorageError(err, 'Stopped')) return errors.unavailable(`storage is unavailable: ${err.message}`);
+  if (isStorageError(err, 'NoSpace')) return new ApiError(507, 'InternalError', 'etcdserver: mvcc: database space exceeded');
+  return errors.internal(err instanceof Error ? err.message : String(err));
+}

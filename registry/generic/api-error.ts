@@ -102,6 +102,8 @@ export const errors = {
       `${kind}${r.group === '' ? '' : `.${r.group}`} "${name}" is invalid: ${causes.map((c) => `${c.field}: ${c.message}`).join(', ')}`,
       { name, group: r.group, kind: kind, causes },
     ),
+  /** A path that names nothing the server serves. */
+  notFoundPath: (path: string) => new ApiError(404, 'NotFound', `the server could not find the requested resource (${path})`, { causes: [{ reason: 'UnexpectedServerResponse', message: '404 page not found', field: '' }] }),
   badRequest: (message: string) => new ApiError(400, 'BadRequest', message),
   methodNotAllowed: (message: string) => new ApiError(405, 'MethodNotAllowed', message),
   gone: (message: string) => new ApiError(410, 'Expired', message),

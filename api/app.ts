@@ -1,0 +1,78 @@
+import express, { type Express, type Request, type Response } from 'express';
+import type { Registry } from '../registry/generic/resource-store.js';
+import { errors } from '../registry/generic/api-error.js';
+import { apiGroupList, apiResourceList, apiVersions, versionInfo } from './discovery.js';
+import { encodeBody, wanted } from './negotiate.js';
+import { resolvePath } from './request-path.js';
+import { handleResource } from './resource-handler.js';
+import { sendError } from './status.js';
+
+/** Where the OpenAPI v3 documents come from (schemas/). */
+export interface OpenApiSource {
+  /** The /openapi/v3 index. */
+  index(): unknown;
+  /** The document for a path such as "api/v1" or "apis/apps/v1", if served. */
+  document(path: string): unknown | undefined;
+}
+
+export interface ApiAppOptions {
+  readonly registry: Registry;
+  readonly openapi?: OpenApiSource;
+  /** host:port clients reach this server at, for /api's serverAddressByClientCIDRs. */
+  readonly serverAddress: string;
+  /** Answers /readyz and /livez; true by default. */
+  readonly isReady?: () => boolean;
+}
+
+/**
+ * The API server's HTTP layer: discovery, OpenAPI, health, and every resource
+ * path, routed to the registry. Thin by design: no storage logic here.
+ */
+export function createApiApp(o: ApiAppOptions): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  const json = (req: Request, res: Response, body: unknown): void => {
+    const { type, text } = encodeBody(body, wanted(req).format);
+    res.status(200).type(type).send(text);
+  };
+  app.get('/version', (req, res) => json(req, res, versionInfo()));
+  for (const path of ['/healthz', '/livez', '/readyz']) {
+    app.get(path, (_req, res) => {
+      const ok = o.isReady?.() ?? true;
+      res.status(ok ? 200 : 503).type('text/plain').send(ok ? 'ok' : 'not ready');
+    });
+  }
+  app.get('/api', (req, res) => json(req, res, apiVersions(o.serverAddress)));
+  app.get('/apis', (req, res) => json(req, res, apiGroupList(o.registry)));
+  app.get('/openapi/v3', (req, res) => {
+    if (o.openapi === undefined) return sendError(res, errors.notFoundPath(req.path));
+    json(req, res, o.openapi.index());
+  });
+  app.get(/^\/openapi\/v3\/(.+)$/, (req, res) => {
+    const doc = o.openapi?.document((req.params as Record<string, string>)[0] ?? '');
+    if (doc === undefined) return sendError(res, errors.notFoundPath(req.path));
+    res.setHeader('Cache-Control', 'public, immutable');
+    json(req, res, doc);
+  });
+  app.use((req, res) => {
+    const path = req.path;
+    const seg = path.split('/').filter((s) => s !== '');
+    if (req.method === 'GET' && seg[0] === 'api' && seg.length === 2) {
+      const list = apiResourceList(o.registry, '', seg[1]!);
+      return list === undefined ? sendError(res, errors.notFoundPath(path)) : json(req, res, list);
+    }
+    if (req.method === 'GET' && seg[0] === 'apis' && seg.length === 3) {
+      const list = apiResourceList(o.registry, seg[1]!, seg[2]!);
+      return list === undefined ? sendError(res, errors.notFoundPath(path)) : json(req, res, list);
+    }
+    if (req.method === 'GET' && seg[0] === 'apis' && seg.length === 2) {
+      const group = (apiGroupList(o.registry) as { groups: Array<{ name: string }> }).groups.find((g) => g.name === seg[1]);
+      return group === undefined ? sendError(res, errors.notFoundPath(path)) : json(req, res, { kind: 'APIGroup', apiVersion: 'v1', ...group });
+    }
+    const rp = resolvePath(o.registry, path);
+    if (rp === undefined) return sendError(res, errors.notFoundPath(path));
+    void handleResource(req, res, rp);
+  });
+  return app;
+}

@@ -1,0 +1,44 @@
+import type { Registry, ResourceStore } from '../registry/generic/resource-store.js';
+
+/** A request path resolved to a resource: /api/v1/namespaces/ns/configmaps/name/status and the like. */
+export interface ResourcePath {
+  readonly store: ResourceStore;
+  readonly namespace: string | undefined;
+  readonly name: string | undefined;
+  readonly subresource: string | undefined;
+}
+
+/**
+ * Resolves a Kubernetes REST path against the registry:
+ *   /api/v1[/namespaces/{ns}]/{resource}[/{name}[/{subresource}]]
+ *   /apis/{group}/{version}[/namespaces/{ns}]/{resource}[/{name}[/{subresource}]]
+ * /api/v1/namespaces/{name} is the namespace itself. Returns undefined for paths
+ * that name no served resource.
+ */
+export function resolvePath(registry: Registry, path: string): ResourcePath | undefined {
+  const seg = path.split('/').filter((s) => s !== '').map(decodeURIComponent);
+  let group: string;
+  let version: string;
+  let rest: string[];
+  if (seg[0] === 'api' && seg.length >= 2) {
+    group = '';
+    version = seg[1]!;
+    rest = seg.slice(2);
+  } else if (seg[0] === 'apis' && seg.length >= 3) {
+    group = seg[1]!;
+    version = seg[2]!;
+    rest = seg.slice(3);
+  } else {
+    return undefined;
+  }
+  if (rest.length === 0) return undefined;
+  if (rest[0] === 'namespaces' && rest.length >= 3) {
+    const store = registry.store(group, version, rest[2]!);
+    if (store !== undefined && store.info.namespaced) {
+      return { store, namespace: rest[1], name: rest[3], subresource: rest[4] };
+    }
+  }
+  const store = registry.store(group, version, rest[0]!);
+  if (store === undefined || rest.length > 3) return undefined;
+  return { store, namespace: undefined, name: rest[1], subresource: rest[2] };
+}

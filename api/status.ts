@@ -1,0 +1,12 @@
+import type { Response } from 'express';
+import { ApiError, fromStorageError } from '../registry/generic/api-error.js';
+
+/** Sends err as a metav1.Status with its HTTP code: the one place errors are rendered. */
+export function sendError(res: Response, err: unknown): void {
+  const e = err instanceof ApiError ? err : fromStorageError(err);
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  res.status(e.code).type('application/json').send(JSON.stringify(e.toStatus()));
+}

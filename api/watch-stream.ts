@@ -1,0 +1,39 @@
+import type { Request, Response } from 'express';
+import type { ResourceStore, WatchEvent, WatchOptions } from '../registry/generic/resource-store.js';
+import { includeObject } from './query.js';
+import type { Wanted } from './negotiate.js';
+
+/**
+ * A watch: newline-delimited metav1.WatchEvent JSON, flushed per event, until the
+ * client goes away, the timeout passes (timeoutSeconds, else a random 30-60 min
+ * like kube-apiserver), or the registry sends an ERROR event. With a Table Accept
+ * header each event carries a one-row Table, as kubectl get -w asks.
+ */
+export function serveWatch(req: Request, res: Response, store: ResourceStore, namespace: string | undefined, options: WatchOptions & { timeoutSeconds?: number }, want: Wanted): void {
+  res.status(200);
+  res.setHeader('Content-Type', 'application/json');
+  res.setHeader('Transfer-Encoding', 'chunked');
+  res.flushHeaders();
+  let done = false;
+  // Set once the registry's watch has started (an ERROR may end it while starting).
+  const active: { watch?: { stop(): void } } = {};
+  const finish = (): void => {
+    if (done) return;
+    done = true;
+    clearTimeout(timer);
+    active.watch?.stop();
+    res.end();
+  };
+  const write = (e: WatchEvent): void => {
+    if (done) return;
+    const object = want.table && e.type !== 'ERROR' && e.type !== 'BOOKMARK' ? store.table([e.object], undefined, includeObject(req)) : e.object;
+    res.write(JSON.stringify({ type: e.type, object }) + '\n');
+    if (e.type === 'ERROR') finish();
+  };
+  const seconds = options.timeoutSeconds ?? 1800 + Math.floor(Math.random() * 1800);
+  const timer = setTimeout(finish, seconds * 1000);
+  active.watch = store.watch(namespace, options, write);
+  if (done) active.watch.stop(); // an ERROR event arrived while the watch was starting
+  req.on('close', finish);
+  res.on('close', finish);
+}

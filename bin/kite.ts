@@ -42,7 +42,7 @@ store.action(async (opts: Record<string, string | undefined>) => {
       'cluster-id': formatMemberId(member.store.clusterId),
       'data-dir': config.dataDir,
       'listen-client-urls': config.listenClientUrls,
-      ports: member.clients.ports,
+      ports: member.clients?.ports ?? [],
       revision: member.store.kv.revision,
     });
     let stopping = false;

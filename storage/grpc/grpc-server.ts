@@ -1,5 +1,6 @@
 import { Server, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import { WatchableStore } from '../mvcc/watchable-store.js';
+import { StorageError } from '../errors.js';
 import type { StoreServer } from '../server/store-server.js';
 import { Gateway } from '../http/gateway.js';
 import { httpHandler } from '../http/http-handler.js';
@@ -25,12 +26,52 @@ export interface ClientServer {
   close(): Promise<void>;
 }
 
+export interface ServeOptions {
+  /**
+   * Refuse every write from clients (PERMISSION_DENIED), as the store embedded in
+   * the API server does: the API server is its only writer, others may read and watch.
+   */
+  readonly readOnly?: boolean;
+  /** A watchable store to share with in-process clients; one is made if absent. */
+  readonly watchable?: WatchableStore;
+}
+
+/** Methods that change the store, refused on a read-only client port. */
+const writeMethods: Record<string, ReadonlySet<string>> = {
+  KV: new Set(['Put', 'DeleteRange', 'Compact']),
+  Lease: new Set(['LeaseGrant', 'LeaseRevoke']),
+  Maintenance: new Set(['Defragment', 'MoveLeader']),
+  Cluster: new Set(['MemberAdd', 'MemberRemove', 'MemberUpdate', 'MemberPromote']),
+};
+
+function readOnlyHandlers(service: EtcdServiceName, handlers: UnaryHandlers): UnaryHandlers {
+  const out: UnaryHandlers = {};
+  const denied = (): never => {
+    throw new StorageError('PermissionDenied');
+  };
+  for (const [method, h] of Object.entries(handlers)) {
+    if (writeMethods[service]?.has(method)) out[method] = denied;
+    else if (service === 'KV' && method === 'Txn') out[method] = (req, size) => (txnWrites(req) ? denied() : h(req, size));
+    else if (service === 'Maintenance' && method === 'Alarm') out[method] = (req, size) => ((req.action ?? 'GET') !== 'GET' ? denied() : h(req, size));
+    else out[method] = h;
+  }
+  return out;
+}
+
+/** Whether a wire TxnRequest contains any write, in either branch, nested ones included. */
+function txnWrites(req: Record<string, unknown>): boolean {
+  const ops = [...((req.success as Array<Record<string, unknown>> | undefined) ?? []), ...((req.failure as Array<Record<string, unknown>> | undefined) ?? [])];
+  return ops.some((op) => op.request === 'requestPut' || op.request === 'requestDeleteRange' || (op.request === 'requestTxn' && txnWrites(op.requestTxn as Record<string, unknown>)));
+}
+
 /** Serves store on each of its --listen-client-urls: gRPC, the JSON gateway, /health, /version and /metrics. */
-export async function serveClients(store: StoreServer): Promise<ClientServer> {
-  const watchable = new WatchableStore(store.kv);
+export async function serveClients(store: StoreServer, options: ServeOptions = {}): Promise<ClientServer> {
+  const watchable = options.watchable ?? new WatchableStore(store.kv);
+  const ownsWatchable = options.watchable === undefined;
   const metrics = new StoreMetrics(store, watchable);
   const unaryHandlers: Partial<Record<EtcdServiceName, UnaryHandlers>> = {};
-  const instrumented = (service: EtcdServiceName, handlers: UnaryHandlers): UnaryHandlers => {
+  const instrumented = (service: EtcdServiceName, all: UnaryHandlers): UnaryHandlers => {
+    const handlers = options.readOnly ? readOnlyHandlers(service, all) : all;
     const out: UnaryHandlers = {};
     for (const [method, h] of Object.entries(handlers)) out[method] = metrics.instrument(service, method, h);
     unaryHandlers[service] = out;
@@ -38,6 +79,7 @@ export async function serveClients(store: StoreServer): Promise<ClientServer> {
   };
   const watch = watchStream(store, watchable);
   const keepAlive = leaseKeepAlive(store);
+  const snapshot = snapshotStream(store);
 
   const grpcServer = new Server({
     'grpc.max_receive_message_length': store.config.maxRequestBytes + GRPC_OVERHEAD_BYTES,
@@ -46,7 +88,6 @@ export async function serveClients(store: StoreServer): Promise<ClientServer> {
   const add = (service: EtcdServiceName, impl: UntypedServiceImplementation): void => grpcServer.addService(etcdService(service), impl);
   const asGrpc = (handlers: UnaryHandlers): UntypedServiceImplementation => Object.fromEntries(Object.entries(handlers).map(([m, h]) => [m, unary(h)]));
   add('KV', asGrpc(instrumented('KV', kvHandlers(store))));
-  const snapshot = snapshotStream(store);
   add('Maintenance', {
     ...asGrpc(instrumented('Maintenance', maintenanceHandlers(store))),
     Snapshot: (call: Parameters<typeof snapshot>[0]) => {
@@ -79,7 +120,7 @@ export async function serveClients(store: StoreServer): Promise<ClientServer> {
   try {
     for (const url of store.config.listenClientUrls) ports.push(await listener.listen(parseListenUrl(url)));
   } catch (err) {
-    watchable.close();
+    if (ownsWatchable) watchable.close();
     await listener.close();
     throw err;
   }
@@ -88,7 +129,7 @@ export async function serveClients(store: StoreServer): Promise<ClientServer> {
     watchable,
     metrics,
     close: async () => {
-      watchable.close();
+      if (ownsWatchable) watchable.close();
       await listener.close();
     },
   };

@@ -1,16 +1,25 @@
 import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
-import { serveClients, type ClientServer } from '../grpc/grpc-server.js';
+import { serveClients, type ClientServer, type ServeOptions } from '../grpc/grpc-server.js';
+import { WatchableStore } from '../mvcc/watchable-store.js';
 import type { MemberConfig } from './member-config.js';
 import { ConfigError } from './member-flags.js';
 import { StoreServer } from './store-server.js';
 import { Compactor } from './compactor.js';
 import { systemClock } from '../lease/clock.js';
 
-/** A running member: its store and its client listeners. */
+/** A running member: its store, its watchable view, and its client listeners (if it serves clients). */
 export interface RunningMember {
   readonly store: StoreServer;
-  readonly clients: ClientServer;
+  readonly watchable: WatchableStore;
+  readonly clients: ClientServer | undefined;
   stop(): Promise<void>;
+}
+
+export interface RunOptions {
+  /** Serve etcd's API on --listen-client-urls (default true). */
+  readonly serveClients?: boolean;
+  /** Refuse client writes (the store embedded in the API server). */
+  readonly readOnly?: ServeOptions['readOnly'];
 }
 
 function checkDataDir(dir: string): void {
@@ -25,7 +34,7 @@ function checkDataDir(dir: string): void {
 }
 
 /** Starts a member with config: opens its store and serves clients. */
-export async function runMember(config: MemberConfig): Promise<RunningMember> {
+export async function runMember(config: MemberConfig, options: RunOptions = {}): Promise<RunningMember> {
   if (config.initialCluster.size > 1) {
     throw new ConfigError(
       `--initial-cluster names ${config.initialCluster.size} members; this Kite build runs single-member stores only (replication arrives with the Raft wiring)`,
@@ -36,10 +45,12 @@ export async function runMember(config: MemberConfig): Promise<RunningMember> {
   }
   checkDataDir(config.dataDir);
   const store = StoreServer.open(config);
-  let clients: ClientServer;
+  const watchable = new WatchableStore(store.kv);
+  let clients: ClientServer | undefined;
   try {
-    clients = await serveClients(store);
+    if (options.serveClients !== false) clients = await serveClients(store, { watchable, readOnly: options.readOnly === true });
   } catch (err) {
+    watchable.close();
     await store.close();
     throw err;
   }
@@ -66,11 +77,13 @@ export async function runMember(config: MemberConfig): Promise<RunningMember> {
   }
   return {
     store,
+    watchable,
     clients,
     stop: async () => {
       clearInterval(leaseTimer);
       if (compactTimer !== undefined) clearInterval(compactTimer);
-      await clients.close();
+      await clients?.close();
+      watchable.close();
       await store.close();
     },
   };

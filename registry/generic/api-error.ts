@@ -104,6 +104,9 @@ export const errors = {
     ),
   /** A path that names nothing the server serves. */
   notFoundPath: (path: string) => new ApiError(404, 'NotFound', `the server could not find the requested resource (${path})`, { causes: [{ reason: 'UnexpectedServerResponse', message: '404 page not found', field: '' }] }),
+  /** 403: e.g. creating in a namespace that is being terminated. */
+  forbidden: (r: ResourceRef, name: string, why: string) =>
+    new ApiError(403, 'Forbidden', `${qualified(r)} "${name}" is forbidden: ${why}`, { name, group: r.group, kind: r.resource }),
   badRequest: (message: string) => new ApiError(400, 'BadRequest', message),
   methodNotAllowed: (message: string) => new ApiError(405, 'MethodNotAllowed', message),
   gone: (message: string) => new ApiError(410, 'Expired', message),

@@ -1,4 +1,6 @@
 import type { StatusCause } from './api-error.js';
+import type { NameRule } from './name-validation.js';
+import type { TableConvertor } from './table.js';
 import type { KubeObject, ResourceInfo } from './types.js';
 
 /**
@@ -22,4 +24,25 @@ export interface Strategy {
   isSpecChange(obj: KubeObject, old: KubeObject): boolean;
   /** Field selectors the kind supports beyond metadata.name and metadata.namespace. */
   fieldSelectorValue?(obj: KubeObject, field: string): string | undefined;
+  /** The rule names follow; dns1123Subdomain when absent. */
+  readonly nameRule?: NameRule;
+  /** The kind's table columns for kubectl; NAME AGE when absent. */
+  readonly table?: TableConvertor;
+  /** The scale subresource, for kinds that serve one. */
+  readonly scale?: ScaleAccess;
+  /**
+   * Called on DELETE before the key is removed: returns true when the object is
+   * only marked for deletion (the strategy set what it needs, e.g. a namespace's
+   * status.phase Terminating) and something else removes it later.
+   */
+  beginGracefulDelete?(obj: KubeObject): boolean;
+}
+
+/** Reads and writes the replica count behind a kind's scale subresource. */
+export interface ScaleAccess {
+  specReplicas(obj: KubeObject): number;
+  statusReplicas(obj: KubeObject): number;
+  /** The label selector as a string (autoscaling/v1 Scale status.selector). */
+  selector(obj: KubeObject): string;
+  setSpecReplicas(obj: KubeObject, replicas: number): void;
 }

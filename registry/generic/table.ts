@@ -1,0 +1,80 @@
+import type { KubeObject } from './types.js';
+
+/** metav1.TableColumnDefinition. */
+export interface ColumnDefinition {
+  readonly name: string;
+  readonly type: 'string' | 'integer' | 'number' | 'boolean' | 'date';
+  readonly format: string;
+  readonly description: string;
+  /** 0: always shown; 1: only with -o wide. */
+  readonly priority: number;
+}
+
+/** How a kind prints: its columns and one row of cells per object (now is for AGE). */
+export interface TableConvertor {
+  readonly columns: readonly ColumnDefinition[];
+  cells(obj: KubeObject, now: Date): unknown[];
+}
+
+/** Shorthand for a column definition. */
+export function column(name: string, description: string, priority = 0, type: ColumnDefinition['type'] = 'string', format = ''): ColumnDefinition {
+  return { name, type, format, description, priority };
+}
+
+/** The NAME column every kind starts with. */
+export const nameColumn = column('Name', 'Name must be unique within a namespace.', 0, 'string', 'name');
+/** The AGE column. */
+export const ageColumn = column('Age', 'CreationTimestamp is a timestamp representing the server time when this object was created.');
+
+/** kubectl's short human duration: 45s, 5m, 3h20m, 2d, 3y. */
+export function humanDuration(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 120) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 10) return s % 60 === 0 ? `${m}m` : `${m}m${s % 60}s`;
+  if (m < 180) return `${m}m`;
+  const h = Math.floor(m / 60);
+  if (h < 8) return m % 60 === 0 ? `${h}h` : `${h}h${m % 60}m`;
+  if (h < 48) return `${h}h`;
+  const d = Math.floor(h / 24);
+  if (d < 8) return h % 24 === 0 ? `${d}d` : `${d}d${h % 24}h`;
+  if (d < 365 * 2) return `${d}d`;
+  return `${Math.floor(d / 365)}y`;
+}
+
+/** The AGE of a timestamp ('<unknown>' when absent). */
+export function age(timestamp: string | undefined, now: Date): string {
+  if (timestamp === undefined) return '<unknown>';
+  return humanDuration(now.getTime() - Date.parse(timestamp));
+}
+
+/** The object as PartialObjectMetadata (includeObject=Metadata). */
+export function partialMetadata(obj: KubeObject): KubeObject {
+  return { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: obj.metadata };
+}
+
+/** Builds a meta.k8s.io/v1 Table. */
+export function buildTable(
+  convertor: TableConvertor,
+  objects: readonly KubeObject[],
+  listMeta: { resourceVersion?: string; continue?: string; remainingItemCount?: number } | undefined,
+  includeObject: 'None' | 'Metadata' | 'Object',
+  now: Date,
+): unknown {
+  return {
+    kind: 'Table',
+    apiVersion: 'meta.k8s.io/v1',
+    metadata: listMeta ?? {},
+    columnDefinitions: convertor.columns,
+    rows: objects.map((o) => ({
+      cells: convertor.cells(o, now),
+      ...(includeObject === 'None' ? {} : { object: includeObject === 'Metadata' ? partialMetadata(o) : o }),
+    })),
+  };
+}
+
+/** Default columns for kinds without their own: NAME AGE. */
+export const defaultTable: TableConvertor = {
+  columns: [nameColumn, ageColumn],
+  cells: (o, now) => [o.metadata.name ?? '', age(o.metadata.creationTimestamp, now)],
+};

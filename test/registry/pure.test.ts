@@ -1,0 +1,121 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ApiError } from '../../registry/generic/api-error.js';
+import { decodeContinue, encodeContinue } from '../../registry/generic/continue-token.js';
+import { matchesFields, parseFieldSelector } from '../../registry/generic/field-selector.js';
+import { listPrefix, objectKey } from '../../registry/generic/keys.js';
+import { matchesLabels, parseLabelSelector } from '../../registry/generic/label-selector.js';
+import { dns1123LabelErrors, dns1123SubdomainErrors } from '../../registry/generic/name-validation.js';
+import { mergePatch } from '../../registry/generic/patch.js';
+import { strategicMergePatch } from '../../registry/generic/strategic-merge.js';
+import { humanDuration } from '../../registry/generic/table.js';
+
+const labels = { app: 'web', tier: 'front', env: 'prod' };
+
+test('label selectors', () => {
+  const cases: [string, boolean][] = [
+    ['', true],
+    ['app=web', true],
+    ['app==web', true],
+    ['app!=web', false],
+    ['app=db', false],
+    ['missing!=x', true],
+    ['app in (web,db)', true],
+    ['app in (db)', false],
+    ['app notin (db, cache)', true],
+    ['missing notin (x)', true],
+    ['tier', true],
+    ['!tier', false],
+    ['!missing', true],
+    ['app=web,tier=front', true],
+    ['app=web, tier in (back)', false],
+    ['app in (web),!missing,env', true],
+  ];
+  for (const [s, want] of cases) assert.equal(matchesLabels(parseLabelSelector(s), labels), want, s);
+  for (const bad of ['app=(', 'in in', 'app=web,,x', '!', 'a b c']) {
+    assert.throws(() => parseLabelSelector(bad), (e) => e instanceof ApiError && e.code === 400, bad);
+  }
+});
+
+test('field selectors', () => {
+  const values: Record<string, string> = { 'metadata.name': 'a', 'status.phase': 'Running' };
+  const cases: [string, boolean][] = [
+    ['', true],
+    ['metadata.name=a', true],
+    ['metadata.name==a', true],
+    ['metadata.name!=a', false],
+    ['metadata.name=a,status.phase=Running', true],
+    ['status.phase!=Pending', true],
+    ['status.phase=Pending', false],
+  ];
+  for (const [s, want] of cases) assert.equal(matchesFields(parseFieldSelector(s), (f) => values[f]), want, s);
+  assert.throws(() => parseFieldSelector('nonsense'), (e) => e instanceof ApiError && e.code === 400);
+});
+
+test('keys follow Kubernetes prefixes', () => {
+  const ns = { resource: 'namespaces', namespaced: false };
+  const cm = { resource: 'configmaps', namespaced: true };
+  const deploy = { resource: 'deployments', namespaced: true };
+  assert.equal(objectKey(ns, undefined, 'default'), '/registry/namespaces/default');
+  assert.equal(objectKey(cm, 'default', 'foo'), '/registry/configmaps/default/foo');
+  assert.equal(objectKey(deploy, 'default', 'web'), '/registry/deployments/default/web');
+  assert.equal(listPrefix(cm, 'default'), '/registry/configmaps/default/');
+  assert.equal(listPrefix(cm, undefined), '/registry/configmaps/');
+  assert.equal(listPrefix(ns, 'x'), '/registry/namespaces/');
+});
+
+test('DNS-1123 names', () => {
+  for (const ok of ['a', 'foo', 'foo-bar', 'a.b.c', '0abc', 'x'.repeat(253)]) assert.deepEqual(dns1123SubdomainErrors(ok), [], ok);
+  for (const bad of ['', 'Foo', '-a', 'a-', 'a..b', 'a_b', 'x'.repeat(254)]) assert.notDeepEqual(dns1123SubdomainErrors(bad), [], bad);
+  for (const ok of ['a', 'foo-bar', 'x'.repeat(63)]) assert.deepEqual(dns1123LabelErrors(ok), [], ok);
+  for (const bad of ['a.b', 'Foo', 'x'.repeat(64)]) assert.notDeepEqual(dns1123LabelErrors(bad), [], bad);
+  assert.match(dns1123SubdomainErrors('Foo')[0]!, /^a lowercase RFC 1123 subdomain must consist of/);
+});
+
+test('continue tokens round-trip and reject garbage', () => {
+  assert.deepEqual(decodeContinue(encodeContinue({ resourceVersion: 7, start: 'default/foo' })), { resourceVersion: 7, start: 'default/foo' });
+  for (const bad of ['!!!', Buffer.from('{"v":"x"}').toString('base64'), Buffer.from('{"v":"meta.k8s.io/v1","rv":1,"start":"../x"}').toString('base64')]) {
+    assert.throws(() => decodeContinue(bad), (e) => e instanceof ApiError && e.code === 400);
+  }
+});
+
+test('merge patch (RFC 7386)', () => {
+  assert.deepEqual(mergePatch({ a: 1, b: { c: 2, d: 3 }, l: [1, 2] }, { a: null, b: { c: 9 }, l: [3] }), { b: { c: 9, d: 3 }, l: [3] });
+});
+
+test('strategic merge patch', () => {
+  const pod = {
+    metadata: { labels: { a: '1', b: '2' }, finalizers: ['x'] },
+    spec: {
+      containers: [
+        { name: 'app', image: 'app:1', ports: [{ containerPort: 80, name: 'http' }], env: [{ name: 'A', value: '1' }, { name: 'B', value: '2' }] },
+        { name: 'side', image: 'side:1' },
+      ],
+      volumes: [{ name: 'v1', emptyDir: {} }],
+      tolerations: [{ key: 'a' }],
+    },
+  };
+  const cases: [string, Record<string, unknown>, (r: typeof pod) => unknown, unknown][] = [
+    ['merge container by name', { spec: { containers: [{ name: 'app', image: 'app:2' }] } }, (r) => r.spec.containers.map((c) => `${c.name}=${c.image}`), ['app=app:2', 'side=side:1']],
+    ['new container appended', { spec: { containers: [{ name: 'new', image: 'n' }] } }, (r) => r.spec.containers.map((c) => c.name), ['app', 'side', 'new']],
+    ['$patch delete', { spec: { containers: [{ name: 'side', $patch: 'delete' }] } }, (r) => r.spec.containers.map((c) => c.name), ['app']],
+    ['$patch replace list', { spec: { volumes: [{ $patch: 'replace' }, { name: 'v2' }] } }, (r) => r.spec.volumes, [{ name: 'v2' }]],
+    ['env by name', { spec: { containers: [{ name: 'app', env: [{ name: 'B', value: '3' }] }] } }, (r) => r.spec.containers[0]!.env, [{ name: 'A', value: '1' }, { name: 'B', value: '3' }]],
+    ['ports by containerPort', { spec: { containers: [{ name: 'app', ports: [{ containerPort: 80, protocol: 'TCP' }, { containerPort: 443 }] }] } }, (r) => r.spec.containers[0]!.ports, [{ containerPort: 80, name: 'http', protocol: 'TCP' }, { containerPort: 443 }]],
+    ['null deletes', { metadata: { labels: { a: null } } }, (r) => r.metadata.labels, { b: '2' }],
+    ['other lists replaced', { spec: { tolerations: [{ key: 'b' }] } }, (r) => r.spec.tolerations, [{ key: 'b' }]],
+    ['map $patch replace', { metadata: { labels: { $patch: 'replace', c: '3' } } }, (r) => r.metadata.labels, { c: '3' }],
+  ];
+  for (const [what, patch, pick, want] of cases) {
+    const before = structuredClone(pod);
+    assert.deepEqual(pick(strategicMergePatch(pod, patch) as typeof pod), want, what);
+    assert.deepEqual(pod, before, `${what}: original untouched`);
+  }
+  const svc = { spec: { ports: [{ port: 80, targetPort: 8080 }, { port: 443 }] } };
+  assert.deepEqual(strategicMergePatch(svc, { spec: { ports: [{ port: 80, targetPort: 9090 }] } }), { spec: { ports: [{ port: 80, targetPort: 9090 }, { port: 443 }] } });
+});
+
+test('human durations as kubectl prints them', () => {
+  const cases: [number, string][] = [[5, '5s'], [119, '119s'], [300, '5m'], [330, '5m30s'], [3600, '60m'], [3 * 3600 + 1200, '3h20m'], [20 * 3600, '20h'], [3 * 86400, '3d'], [30 * 86400, '30d'], [800 * 86400, '2y']];
+  for (const [s, want] of cases) assert.equal(humanDuration(s * 1000), want, String(s));
+});

@@ -1,0 +1,111 @@
+/**
+ * The `paths` of a group-version's OpenAPI document: the collection and item
+ * operations of each served resource, each carrying x-kubernetes-action and
+ * x-kubernetes-group-version-kind (an object on operations, unlike on schemas).
+ */
+import type { JsonObject } from './json.js';
+import { refPrefix } from './schema-sources.js';
+import type { ServedGroupVersion, ServedResource } from './served-resources.js';
+
+const json = ['application/json', 'application/yaml'];
+const patchTypes = ['application/apply-patch+yaml', 'application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json'];
+
+const query = (name: string, type: 'string' | 'integer' | 'boolean', description: string): JsonObject => ({
+  name,
+  in: 'query',
+  description,
+  schema: { type },
+});
+
+const pathParam = (name: string, description: string): JsonObject => ({ name, in: 'path', required: true, description, schema: { type: 'string' } });
+
+const dryRun = query('dryRun', 'string', 'When All, the request is checked and answered but nothing is stored.');
+const fieldManager = query('fieldManager', 'string', 'Name of the actor making the change, recorded in managedFields.');
+const fieldValidation = query('fieldValidation', 'string', 'What to do with unknown or duplicate fields: Ignore, Warn (the default) or Strict.');
+const writeParams = [dryRun, fieldManager, fieldValidation];
+
+const capitalize = (s: string): string => s.slice(0, 1).toUpperCase() + s.slice(1);
+
+function content(types: readonly string[], schema: string): JsonObject {
+  return Object.fromEntries(types.map((t) => [t, { schema: { $ref: `${refPrefix}${schema}` } }]));
+}
+
+const response = (description: string, schema: string): JsonObject => ({ description, content: content(json, schema) });
+
+function operationId(verb: string, gv: ServedGroupVersion, r: ServedResource): string {
+  const group = gv.groupVersion === 'v1' ? 'CoreV1' : gv.groupVersion.split('/').map(capitalize).join('');
+  return `${verb}${group}${r.isNamespaced ? 'Namespaced' : ''}${r.operationName ?? r.gvk.kind}`;
+}
+
+function operation(verb: string, action: string, gv: ServedGroupVersion, r: ServedResource, extra: JsonObject): JsonObject {
+  const { group, version, kind } = r.gvk;
+  return {
+    operationId: operationId(verb, gv, r),
+    ...extra,
+    'x-kubernetes-action': action,
+    'x-kubernetes-group-version-kind': { group, version, kind },
+  };
+}
+
+function itemPath(gv: ServedGroupVersion, r: ServedResource): [string, JsonObject] {
+  const base = `/${gv.path}/${r.isNamespaced ? 'namespaces/{namespace}/' : ''}${r.resource}/{name}${r.subresource === undefined ? '' : `/${r.subresource}`}`;
+  const params = [pathParam('name', `Name of the ${r.gvk.kind}.`), ...(r.isNamespaced ? [pathParam('namespace', 'Namespace of the object.')] : [])];
+  const item: JsonObject = {
+    parameters: params,
+    get: operation('read', 'get', gv, r, { description: `Read the ${r.gvk.kind}.`, responses: { '200': response('OK', r.schema) } }),
+    put: operation('replace', 'put', gv, r, {
+      description: `Replace the ${r.gvk.kind}.`,
+      parameters: writeParams,
+      requestBody: { required: true, content: content(json, r.schema) },
+      responses: { '200': response('OK', r.schema), '201': response('Created', r.schema) },
+    }),
+    patch: operation('patch', 'patch', gv, r, {
+      description: `Partially update the ${r.gvk.kind}.`,
+      parameters: [...writeParams, query('force', 'boolean', 'For apply patches: take over fields other managers own.')],
+      requestBody: { required: true, content: content(patchTypes, 'io.k8s.apimachinery.pkg.apis.meta.v1.Patch') },
+      responses: { '200': response('OK', r.schema), '201': response('Created', r.schema) },
+    }),
+  };
+  if (r.subresource !== undefined) return [base, item];
+  const del = operation('delete', 'delete', gv, r, {
+    description: `Delete the ${r.gvk.kind}.`,
+    parameters: [dryRun, query('gracePeriodSeconds', 'integer', 'Seconds before the object is removed.'), query('propagationPolicy', 'string', 'Orphan, Background or Foreground.')],
+    responses: { '200': response('OK', 'io.k8s.apimachinery.pkg.apis.meta.v1.Status'), '202': response('Accepted', 'io.k8s.apimachinery.pkg.apis.meta.v1.Status') },
+  });
+  return [base, { ...item, delete: del }];
+}
+
+function collectionPath(gv: ServedGroupVersion, r: ServedResource, listSchema: string): [string, JsonObject] {
+  const base = `/${gv.path}/${r.isNamespaced ? 'namespaces/{namespace}/' : ''}${r.resource}`;
+  return [
+    base,
+    {
+      parameters: r.isNamespaced ? [pathParam('namespace', 'Namespace of the objects.')] : [],
+      get: operation('list', 'list', gv, r, {
+          description: `List or watch ${r.gvk.kind} objects.`,
+          parameters: [
+            query('labelSelector', 'string', 'Only objects whose labels match.'),
+            query('fieldSelector', 'string', 'Only objects whose fields match.'),
+            query('limit', 'integer', 'Most objects to return; the rest come with continue.'),
+            query('continue', 'string', 'Token from a previous limited list.'),
+            query('resourceVersion', 'string', 'Which version of the store to read.'),
+            query('watch', 'boolean', 'Stream changes instead of listing.'),
+            query('timeoutSeconds', 'integer', 'Ends a list or watch after this many seconds.'),
+          ],
+          responses: { '200': response('OK', listSchema) },
+        }),
+      post: operation('create', 'post', gv, r, {
+        description: `Create a ${r.gvk.kind}.`,
+        parameters: writeParams,
+        requestBody: { required: true, content: content(json, r.schema) },
+        responses: { '200': response('OK', r.schema), '201': response('Created', r.schema), '202': response('Accepted', r.schema) },
+      }),
+    },
+  ];
+}
+
+/** The document's `paths` object for one group-version, sorted by path. */
+export function openApiPaths(gv: ServedGroupVersion): JsonObject {
+  const entries = gv.resources.flatMap((r) => (r.listSchema === undefined ? [itemPath(gv, r)] : [collectionPath(gv, r, r.listSchema), itemPath(gv, r)]));
+  return Object.fromEntries(entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}

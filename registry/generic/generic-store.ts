@@ -247,6 +247,12 @@ export class GenericStore implements ResourceStore {
       const next = mutate(structuredClone(current));
       next.metadata.resourceVersion = current.metadata.resourceVersion;
       if (isDeepStrictEqual(next, current) || options.dryRun === true) return next;
+      if (this.isFinalized(next)) {
+        const d = await this.client.optimisticDelete(key, stored.modRevision);
+        if (d.succeeded) return next;
+        stored = d.current;
+        continue;
+      }
       const r = await this.client.optimisticPut(key, this.encode(next), stored.modRevision);
       if (r.succeeded) {
         next.metadata.resourceVersion = String(r.revision);
@@ -255,6 +261,11 @@ export class GenericStore implements ResourceStore {
       if (attempt >= max) throw errors.conflict(this.info, name, 'the object has been modified; please apply your changes to the latest version and try again');
       stored = r.current;
     }
+  }
+
+  /** Whether an update leaves an object marked for deletion with no finalizers: then it is removed. */
+  private isFinalized(o: KubeObject): boolean {
+    return o.metadata.deletionTimestamp !== undefined && (o.metadata.finalizers ?? []).length === 0 && this.strategy.beginGracefulDelete === undefined;
   }
 
   /** Turns a requested new state into the stored one: server-owned fields kept, subresource rules, defaults, validation. */

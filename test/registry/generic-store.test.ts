@@ -131,6 +131,22 @@ async function conformance(s: TestStore): Promise<void> {
   assert.equal(deleted.metadata.uid, victim.metadata.uid);
   await assert.rejects(store.delete('default', 'counter'), code(404));
 
+  // Finalizers: DELETE only marks; removing the last finalizer removes the object.
+  await store.create('default', { metadata: { name: 'fin', finalizers: ['example.com/x'] }, data: {} });
+  const marked = await store.delete('default', 'fin');
+  assert.ok(marked.metadata.deletionTimestamp !== undefined);
+  assert.ok((await store.get('default', 'fin')).metadata.deletionTimestamp !== undefined);
+  await store.patch('default', 'fin', 'merge', { metadata: { finalizers: null } });
+  await assert.rejects(store.get('default', 'fin'), code(404));
+
+  // sendInitialEvents: the current objects, then a bookmark marking their end.
+  const se: WatchEvent[] = [];
+  const ws = store.watch('other', { sendInitialEvents: true, allowWatchBookmarks: true, resourceVersion: '', labelSelector: 'parity=even' }, (e) => se.push(e));
+  await until(() => se.some((e) => e.type === 'BOOKMARK'), 'the initial-events-end bookmark');
+  ws.stop();
+  assert.ok(se.slice(0, -1).every((e) => e.type === 'ADDED'));
+  assert.equal((se.at(-1)!.object as KubeObject).metadata.annotations?.['k8s.io/initial-events-end'], 'true');
+
   // Compaction: expired continue, Exact list and watch from before it.
   const p1 = await store.list('other', { limit: 2 });
   await store.create('other', cm('after-compact'));

@@ -197,6 +197,7 @@ export class GenericStore implements ResourceStore {
   async get(namespace: string | undefined, name: string, subresource?: string): Promise<KubeObject> {
     try {
       const obj = await this.read(this.ns(namespace), name);
+      if (subresource !== undefined && !this.info.subresources.includes(subresource)) throw errors.notFound(this.info, `${name}/${subresource}`);
       return subresource === 'scale' ? this.toScale(obj) : obj;
     } catch (e) {
       throw fromStorageError(e);
@@ -472,8 +473,12 @@ export class GenericStore implements ResourceStore {
         const head = (await this.client.get(prefix)).revision;
         if (head < rv) throw new ApiError(504, 'Timeout', `Too large resource version: ${rv}, current: ${head}`);
       }
-    } else if (options.resourceVersionMatch === 'Exact') {
-      throw errors.badRequest('resourceVersionMatch "Exact" is forbidden for resourceVersion "0"');
+    } else if (options.resourceVersionMatch !== undefined) {
+      throw errors.badRequest(
+        options.resourceVersion === '0' && options.resourceVersionMatch === 'Exact'
+          ? 'resourceVersionMatch "Exact" is forbidden for resourceVersion "0"'
+          : 'resourceVersionMatch is forbidden unless resourceVersion is provided',
+      );
     }
     const items: KubeObject[] = [];
     let more = false;
@@ -506,14 +511,23 @@ export class GenericStore implements ResourceStore {
     const metadata: ObjectList['metadata'] = { resourceVersion: String(revision) };
     if (more && lastKey !== undefined) {
       metadata.continue = encodeContinue({ resourceVersion: revision, start: lastKey.slice(prefix.length) });
-      if (options.labelSelector === undefined && options.fieldSelector === undefined) metadata.remainingItemCount = Math.max(0, remaining - items.length);
+      if ((options.labelSelector ?? '') === '' && (options.fieldSelector ?? '') === '') metadata.remainingItemCount = Math.max(0, remaining - items.length);
     }
     return { apiVersion: apiVersionOf(this.info), kind: this.info.listKind, metadata, items };
   }
 
   // ---- watch ----
 
+  /**
+   * Streams changes. Bad parameters (selectors, resourceVersion) throw an ApiError
+   * at once, before any event; later failures (410 Expired, ...) arrive as one
+   * ERROR event that ends the watch.
+   */
   watch(namespace: string | undefined, options: WatchOptions, onEvent: (e: WatchEvent) => void): { stop(): void } {
+    const match = this.selectors(options);
+    const rv = options.resourceVersion ?? '';
+    const initial = rv === '' || rv === '0' || options.sendInitialEvents === true;
+    const from = initial ? 0 : parseRevision(rv, 'resourceVersion');
     let stopped = false;
     let storeWatch: { cancel(): void } | undefined;
     let timer: NodeJS.Timeout | undefined;
@@ -528,13 +542,6 @@ export class GenericStore implements ResourceStore {
       if (e.type === 'ERROR') stop();
     };
     const fail = (err: unknown): void => emit({ type: 'ERROR', object: fromStorageError(err).toStatus() });
-    let match: (o: KubeObject) => boolean;
-    try {
-      match = this.selectors(options);
-    } catch (e) {
-      fail(e);
-      return { stop };
-    }
     const prefix = listPrefix(this.info, this.ns(namespace));
     const bookmark = (revision: number, annotations?: Record<string, string>): void =>
       emit({ type: 'BOOKMARK', object: { kind: this.info.kind, apiVersion: apiVersionOf(this.info), metadata: { resourceVersion: String(revision), ...(annotations ? { annotations } : {}) } } });
@@ -561,16 +568,7 @@ export class GenericStore implements ResourceStore {
         timer.unref();
       }
     };
-    const rv = options.resourceVersion ?? '';
-    const initial = rv === '' || rv === '0' || options.sendInitialEvents === true;
     if (!initial) {
-      let from: number;
-      try {
-        from = parseRevision(rv, 'resourceVersion');
-      } catch (e) {
-        fail(e);
-        return { stop };
-      }
       startFrom(from + 1);
       return { stop };
     }

@@ -121,6 +121,10 @@ async function conformance(s: TestStore): Promise<void> {
   await until(() => initial.length >= 4, 'live ADDED');
   w0.stop();
 
+  assert.throws(() => store.watch('other', { labelSelector: 'a in (' }, () => undefined), code(400));
+  assert.throws(() => store.watch('other', { resourceVersion: 'abc' }, () => undefined), code(400));
+  await assert.rejects(store.get('default', 'a', 'scale'), code(404));
+
   // Delete preconditions.
   const victim = await store.get('default', 'counter');
   await assert.rejects(store.delete('default', 'counter', { preconditions: { uid: 'wrong' } }), code(409, 'Conflict'));

@@ -11,8 +11,8 @@ import { sendError } from './status.js';
 export interface OpenApiSource {
   /** The /openapi/v3 index. */
   index(): unknown;
-  /** The document for a path such as "api/v1" or "apis/apps/v1", if served. */
-  document(path: string): unknown | undefined;
+  /** The serialized document for a path such as "api/v1" or "apis/apps/v1", if served (its bytes match the index's hash). */
+  document(path: string): { body: string } | undefined;
 }
 
 export interface ApiAppOptions {
@@ -50,10 +50,10 @@ export function createApiApp(o: ApiAppOptions): Express {
     json(req, res, o.openapi.index());
   });
   app.get(/^\/openapi\/v3\/(.+)$/, (req, res) => {
-    const doc = o.openapi?.document((req.params as Record<string, string>)[0] ?? '');
+    const doc = o.openapi?.document(req.path.replace(/^\/openapi\/v3\//, ''));
     if (doc === undefined) return sendError(res, errors.notFoundPath(req.path));
     res.setHeader('Cache-Control', 'public, immutable');
-    json(req, res, doc);
+    res.status(200).type('application/json').send(doc.body);
   });
   app.use((req, res) => {
     const path = req.path;

@@ -6,6 +6,9 @@ import { deleteOptions, includeObject, isWatch, listOptions, patchOptions, patch
 import type { ResourcePath } from './request-path.js';
 import { sendError } from './status.js';
 import { serveWatch } from './watch-stream.js';
+import { hasSchema, strictDecodingMessage, validateBody } from '../schemas/validate-body.js';
+import { apiVersionOf, type ResourceInfo } from '../registry/generic/types.js';
+import type { WriteOptions } from '../registry/generic/resource-store.js';
 
 /**
  * One request on a resource path: decode, call the store's verb, encode. No
@@ -40,7 +43,9 @@ export async function handleResource(req: Request, res: Response, rp: ResourcePa
       case 'POST': {
         if (name !== undefined) throw errors.methodNotAllowed(`the server does not allow this method on the requested resource`);
         const { body } = await readBody(req);
-        const created = await store.create(namespace, asObject(body), writeOptions(req, warnings));
+        const options = writeOptions(req, warnings);
+        checkSchema(store.info, undefined, body, options);
+        const created = await store.create(namespace, asObject(body), options);
         send(201, created, { objects: [created] });
         return;
       }
@@ -51,7 +56,9 @@ export async function handleResource(req: Request, res: Response, rp: ResourcePa
         if (obj.metadata.name !== undefined && obj.metadata.name !== name) {
           throw errors.badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
         }
-        const updated = await store.update(namespace, name, obj, { ...writeOptions(req, warnings), ...(subresource === undefined ? {} : { subresource }) });
+        const options = writeOptions(req, warnings);
+        checkSchema(store.info, subresource, obj, options);
+        const updated = await store.update(namespace, name, obj, { ...options, ...(subresource === undefined ? {} : { subresource }) });
         send(200, updated, { objects: [updated] });
         return;
       }
@@ -79,6 +86,21 @@ export async function handleResource(req: Request, res: Response, rp: ResourcePa
   } catch (err) {
     sendError(res, err);
   }
+}
+
+/**
+ * Checks a create or update body against the kind's OpenAPI schema: type and
+ * required-field errors are Invalid (422); unknown fields are a BadRequest under
+ * fieldValidation=Strict, a warning under Warn, nothing under Ignore.
+ */
+function checkSchema(info: ResourceInfo, subresource: string | undefined, body: unknown, options: WriteOptions): void {
+  const [gv, kind] = subresource === 'scale' ? ['autoscaling/v1', 'Scale'] : [apiVersionOf(info), info.kind];
+  if (!hasSchema(gv, kind)) return;
+  const v = validateBody(gv, kind, body, options.fieldValidation ?? 'Warn');
+  const name = (body as { metadata?: { name?: string } } | undefined)?.metadata?.name ?? '';
+  if (v.causes.length > 0) throw errors.invalid(info, kind, name, v.causes);
+  if (v.unknownFields.length > 0) throw errors.badRequest(strictDecodingMessage(v.unknownFields));
+  options.warnings?.push(...v.warnings);
 }
 
 function asObject(body: unknown): KubeObject {

@@ -519,15 +519,20 @@ export class GenericStore implements ResourceStore {
   // ---- watch ----
 
   /**
-   * Streams changes. Bad parameters (selectors, resourceVersion) throw an ApiError
-   * at once, before any event; later failures (410 Expired, ...) arrive as one
-   * ERROR event that ends the watch.
+   * Throws the ApiError (400) a watch with these options would end with at once,
+   * so a caller can answer with a plain Status before it starts streaming.
+   */
+  checkWatchOptions(options: WatchOptions): void {
+    this.selectors(options);
+    const rv = options.resourceVersion ?? '';
+    if (rv !== '' && rv !== '0') parseRevision(rv, 'resourceVersion');
+  }
+
+  /**
+   * Streams changes. Every failure, bad parameters included, arrives as one
+   * ERROR event (possibly before watch returns) that ends the watch.
    */
   watch(namespace: string | undefined, options: WatchOptions, onEvent: (e: WatchEvent) => void): { stop(): void } {
-    const match = this.selectors(options);
-    const rv = options.resourceVersion ?? '';
-    const initial = rv === '' || rv === '0' || options.sendInitialEvents === true;
-    const from = initial ? 0 : parseRevision(rv, 'resourceVersion');
     let stopped = false;
     let storeWatch: { cancel(): void } | undefined;
     let timer: NodeJS.Timeout | undefined;
@@ -542,6 +547,16 @@ export class GenericStore implements ResourceStore {
       if (e.type === 'ERROR') stop();
     };
     const fail = (err: unknown): void => emit({ type: 'ERROR', object: fromStorageError(err).toStatus() });
+    let match: (o: KubeObject) => boolean;
+    try {
+      this.checkWatchOptions(options);
+      match = this.selectors(options);
+    } catch (e) {
+      fail(e);
+      return { stop };
+    }
+    const rv = options.resourceVersion ?? '';
+    const initial = rv === '' || rv === '0' || options.sendInitialEvents === true;
     const prefix = listPrefix(this.info, this.ns(namespace));
     const bookmark = (revision: number, annotations?: Record<string, string>): void =>
       emit({ type: 'BOOKMARK', object: { kind: this.info.kind, apiVersion: apiVersionOf(this.info), metadata: { resourceVersion: String(revision), ...(annotations ? { annotations } : {}) } } });
@@ -569,7 +584,7 @@ export class GenericStore implements ResourceStore {
       }
     };
     if (!initial) {
-      startFrom(from + 1);
+      startFrom(Number(rv) + 1);
       return { stop };
     }
     const sendInitial = async (): Promise<void> => {

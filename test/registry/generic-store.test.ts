@@ -121,8 +121,11 @@ async function conformance(s: TestStore): Promise<void> {
   await until(() => initial.length >= 4, 'live ADDED');
   w0.stop();
 
-  assert.throws(() => store.watch('other', { labelSelector: 'a in (' }, () => undefined), code(400));
-  assert.throws(() => store.watch('other', { resourceVersion: 'abc' }, () => undefined), code(400));
+  assert.throws(() => store.checkWatchOptions({ labelSelector: 'a in (' }), code(400));
+  assert.throws(() => store.checkWatchOptions({ resourceVersion: 'abc' }), code(400));
+  const badWatch: WatchEvent[] = [];
+  store.watch('other', { labelSelector: 'a in (' }, (e) => badWatch.push(e));
+  assert.deepEqual(badWatch.map((e) => [e.type, (e.object as { code?: number }).code]), [['ERROR', 400]], 'bad parameters: one ERROR event, at once');
   await assert.rejects(store.get('default', 'a', 'scale'), code(404));
 
   // Delete preconditions.

@@ -5,6 +5,9 @@ import { runMember } from '../storage/server/run-member.js';
 import { formatMemberId } from '../storage/server/member-id.js';
 import { restoreSnapshot } from '../storage/snapshot/etcd-snapshot.js';
 import { existsSync, readdirSync } from 'node:fs';
+import { runApiServer } from './apiserver.js';
+import { KiteRegistry } from '../registry/registry.js';
+import { openApiDocumentJson, openApiIndex } from '../schemas/openapi-documents.js';
 
 function log(level: 'info' | 'warn' | 'error', msg: string, fields: Record<string, unknown> = {}): void {
   process.stderr.write(JSON.stringify({ level, ts: new Date().toISOString(), msg, ...fields }) + '\n');
@@ -68,6 +71,57 @@ store.action(async (opts: Record<string, string | undefined>) => {
     throw err;
   }
 });
+
+program
+  .command('apiserver')
+  .description('run the Kubernetes-style API server, on an embedded store unless --etcd-servers is given')
+  .option('--data-dir <dir>', 'where the embedded store and the kubeconfig live', './kite-data')
+  .option('--bind-address <addr>', 'address to serve the API on', '127.0.0.1')
+  .option('--port <port>', 'port to serve the API on', '8080')
+  .option('--etcd-servers <urls>', 'comma-separated etcd endpoints (a Kite cluster or real etcd 3.4+) instead of the embedded store', '')
+  .option('--embedded-store-url <url>', "where the embedded store also serves etcd's API, read-only for others ('none' to turn off)", 'http://127.0.0.1:2379')
+  .action(async (o: { dataDir: string; bindAddress: string; port: string; etcdServers: string; embeddedStoreUrl: string }) => {
+    const port = Number(o.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      log('error', `--port: expected a port number, got ${JSON.stringify(o.port)}`);
+      process.exit(1);
+    }
+    try {
+      const server = await runApiServer({
+        dataDir: o.dataDir,
+        bindAddress: o.bindAddress,
+        port,
+        etcdServers: o.etcdServers.split(',').map((s) => s.trim()).filter((s) => s !== ''),
+        embeddedStoreUrl: o.embeddedStoreUrl,
+        openapi: { index: openApiIndex, document: openApiDocumentJson },
+        makeRegistry: async (client) => {
+          const registry = new KiteRegistry(client, { log: (msg: string) => log('warn', msg) });
+          await registry.start();
+          return { registry, stop: () => registry.stop() };
+        },
+      });
+      log('info', 'kite apiserver is serving', { url: server.url, kubeconfig: server.kubeconfig, store: o.etcdServers || (o.embeddedStoreUrl === 'none' ? 'embedded' : `embedded, etcd API read-only at ${o.embeddedStoreUrl}`) });
+      process.stdout.write(`Kite API server at ${server.url}. Point kubectl at it:\n  export KUBECONFIG=${server.kubeconfig}\n`);
+      let stopping = false;
+      const stop = (signal: string): void => {
+        if (stopping) return;
+        stopping = true;
+        log('info', 'received signal; shutting down', { signal });
+        server.stop().then(
+          () => process.exit(0),
+          (err: unknown) => {
+            log('error', 'shutdown failed', { error: String(err) });
+            process.exit(1);
+          },
+        );
+      };
+      process.on('SIGTERM', () => stop('SIGTERM'));
+      process.on('SIGINT', () => stop('SIGINT'));
+    } catch (err) {
+      log('error', err instanceof Error ? err.message : String(err));
+      process.exit(1);
+    }
+  });
 
 const snapshot = program.command('snapshot').description('etcd-format snapshots');
 snapshot

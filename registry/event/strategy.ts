@@ -9,7 +9,7 @@ interface EventFields {
   message?: string;
   lastTimestamp?: string;
   eventTime?: string;
-  involvedObject?: { kind?: string; name?: string; namespace?: string };
+  involvedObject?: { kind?: string; name?: string; namespace?: string; uid?: string; apiVersion?: string; resourceVersion?: string; fieldPath?: string };
   source?: { component?: string };
 }
 
@@ -32,6 +32,15 @@ export const eventStrategy: Strategy = baseStrategy(
           return e.involvedObject?.name ?? '';
         case 'involvedObject.namespace':
           return e.involvedObject?.namespace ?? '';
+        // kubectl describe selects an object's events by these too.
+        case 'involvedObject.uid':
+          return e.involvedObject?.uid ?? '';
+        case 'involvedObject.apiVersion':
+          return e.involvedObject?.apiVersion ?? '';
+        case 'involvedObject.resourceVersion':
+          return e.involvedObject?.resourceVersion ?? '';
+        case 'involvedObject.fieldPath':
+          return e.involvedObject?.fieldPath ?? '';
         case 'reason':
           return e.reason ?? '';
         case 'type':

@@ -13,6 +13,25 @@ function log(level: 'info' | 'warn' | 'error', msg: string, fields: Record<strin
   process.stderr.write(JSON.stringify({ level, ts: new Date().toISOString(), msg, ...fields }) + '\n');
 }
 
+/** Shuts down cleanly on SIGTERM or SIGINT, then exits (1 if the shutdown failed). */
+function stopOnSignals(stop: () => Promise<void>): void {
+  let stopping = false;
+  const onSignal = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    log('info', 'received signal; shutting down', { signal });
+    stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log('error', 'shutdown failed', { error: String(err) });
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
+}
+
 const program = new Command();
 program.name('kite').description('Kite: a small Kubernetes-style control plane on its own etcd-compatible store').showHelpAfterError();
 
@@ -48,21 +67,7 @@ store.action(async (opts: Record<string, string | undefined>) => {
       ports: member.clients?.ports ?? [],
       revision: member.store.kv.revision,
     });
-    let stopping = false;
-    const stop = (signal: string): void => {
-      if (stopping) return;
-      stopping = true;
-      log('info', 'received signal; shutting down', { signal });
-      member.stop().then(
-        () => process.exit(0),
-        (err: unknown) => {
-          log('error', 'shutdown failed', { error: String(err) });
-          process.exit(1);
-        },
-      );
-    };
-    process.on('SIGTERM', () => stop('SIGTERM'));
-    process.on('SIGINT', () => stop('SIGINT'));
+    stopOnSignals(() => member.stop());
   } catch (err) {
     if (err instanceof ConfigError || (err instanceof Error && err.message.startsWith('listen tcp'))) {
       log('error', err.message);
@@ -102,21 +107,7 @@ program
       });
       log('info', 'kite apiserver is serving', { url: server.url, kubeconfig: server.kubeconfig, store: o.etcdServers || (o.embeddedStoreUrl === 'none' ? 'embedded' : `embedded, etcd API read-only at ${o.embeddedStoreUrl}`) });
       process.stdout.write(`Kite API server at ${server.url}. Point kubectl at it:\n  export KUBECONFIG=${server.kubeconfig}\n`);
-      let stopping = false;
-      const stop = (signal: string): void => {
-        if (stopping) return;
-        stopping = true;
-        log('info', 'received signal; shutting down', { signal });
-        server.stop().then(
-          () => process.exit(0),
-          (err: unknown) => {
-            log('error', 'shutdown failed', { error: String(err) });
-            process.exit(1);
-          },
-        );
-      };
-      process.on('SIGTERM', () => stop('SIGTERM'));
-      process.on('SIGINT', () => stop('SIGINT'));
+      stopOnSignals(() => server.stop());
     } catch (err) {
       log('error', err instanceof Error ? err.message : String(err));
       process.exit(1);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { WatchEvent } from '../mvcc/watchable-store.js';
 import { preEncodedKey, protoDir } from './proto.js';
 import { keyValueToWire } from './convert.js';
+import { lengthDelimited, varintField } from '../proto/wire.js';
 import type { Wire } from './unary.js';
 
 /**
@@ -30,26 +31,10 @@ function encodedEvent(e: WatchEvent): Buffer {
   return b;
 }
 
-function varint(n: bigint): number[] {
-  const out: number[] = [];
-  let x = BigInt.asUintN(64, n);
-  do {
-    let byte = Number(x & 0x7fn);
-    x >>= 7n;
-    if (x > 0n) byte |= 0x80;
-    out.push(byte);
-  } while (x > 0n);
-  return out;
-}
-
-function lengthDelimited(field: number, payload: Buffer): Buffer[] {
-  return [Buffer.from([(field << 3) | 2, ...varint(BigInt(payload.length))]), payload];
-}
-
 /** The encoded WatchResponse {header, watch_id, events}, as a response object grpc sends as is. */
 export function encodedWatchEvents(header: Wire, watchId: number, events: readonly WatchEvent[]): Wire {
   const parts: Buffer[] = [...lengthDelimited(1, Buffer.from(HeaderType.encode(HeaderType.fromObject(header)).finish()))];
-  if (watchId !== 0) parts.push(Buffer.from([(2 << 3) | 0, ...varint(BigInt(watchId))]));
+  if (watchId !== 0) parts.push(varintField(2, BigInt(watchId)));
   for (const e of events) parts.push(...lengthDelimited(11, encodedEvent(e)));
   return { [preEncodedKey]: Buffer.concat(parts) } as unknown as Wire;
 }

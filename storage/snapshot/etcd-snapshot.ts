@@ -14,6 +14,7 @@ import { protoDir } from '../grpc/proto.js';
 import { Backend, type StoredChange } from '../mvcc/backend.js';
 import type { KvStore } from '../mvcc/kv-store.js';
 import { BoltReader, BoltWriter, type Entry } from './bbolt.js';
+import { varintField } from '../proto/wire.js';
 
 const root = new protobuf.Root();
 root.resolvePath = (_o: string, target: string) => join(protoDir, target.replace(/^.*\//, ''));
@@ -36,18 +37,6 @@ export function revisionKey(main: number, sub: number, tombstone: boolean): Buff
 function parseRevisionKey(b: Buffer): { main: number; sub: number; tombstone: boolean } {
   if ((b.length !== 17 && b.length !== 18) || b[8] !== 0x5f) throw new Error(`snapshot: bad revision key ${b.toString('hex')}`);
   return { main: Number(b.readBigUInt64BE(0)), sub: Number(b.readBigUInt64BE(9)), tombstone: b.length === 18 && b[17] === TOMBSTONE };
-}
-
-function varintField(field: number, v: bigint): Buffer {
-  const out = [(field << 3) | 0];
-  let x = BigInt.asUintN(64, v);
-  do {
-    let byte = Number(x & 0x7fn);
-    x >>= 7n;
-    if (x > 0n) byte |= 0x80;
-    out.push(byte);
-  } while (x > 0n);
-  return Buffer.from(out);
 }
 
 /** What a snapshot holds besides the key history. */

@@ -1,0 +1,145 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import request from 'supertest';
+import type { Express } from 'express';
+import { createApiApp } from '../../api/app.js';
+import { KiteRegistry } from '../../registry/registry.js';
+import { openApiDocumentJson, openApiIndex } from '../../schemas/openapi-documents.js';
+import { EmbeddedStoreClient } from '../../storage/client/embedded-client.js';
+import { buildMemberConfig, resolveFlags } from '../../storage/server/member-flags.js';
+import { runMember, type RunningMember } from '../../storage/server/run-member.js';
+import { tempDir } from '../helpers/processes.js';
+
+/**
+ * The API server's HTTP rules with supertest, on the real app, registry and an
+ * embedded store on a temp dir: status codes and Status bodies, content
+ * negotiation, optimistic concurrency, paging, tables, watch streaming.
+ */
+let app: Express;
+let member: RunningMember;
+let registry: KiteRegistry;
+let client: EmbeddedStoreClient;
+const dir = tempDir('http-rules');
+
+before(async () => {
+  const { values, explicit } = resolveFlags({ 'data-dir': dir.path }, {});
+  member = await runMember(buildMemberConfig(values, explicit), { serveClients: false });
+  client = new EmbeddedStoreClient(member.store, member.watchable);
+  registry = new KiteRegistry(client);
+  await registry.start();
+  app = createApiApp({ registry, serverAddress: '127.0.0.1:0', openapi: { index: openApiIndex, document: openApiDocumentJson } });
+});
+
+after(async () => {
+  await registry.stop();
+  await client.close();
+  await member.stop();
+  dir.remove();
+});
+
+const cm = (name: string, data: Record<string, string> = { a: '1' }) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data });
+const base = '/api/v1/namespaces/default/configmaps';
+
+test('create, get, conflict on a stale resourceVersion, NotFound and AlreadyExists as Status', async () => {
+  const created = await request(app).post(base).send(cm('one')).expect(201);
+  assert.match(created.body.metadata.uid, /^[0-9a-f-]{36}$/);
+  const rv = created.body.metadata.resourceVersion as string;
+  assert.ok(Number(rv) > 0);
+  const dup = await request(app).post(base).send(cm('one')).expect(409);
+  assert.deepEqual([dup.body.kind, dup.body.reason, dup.body.code, dup.body.message], ['Status', 'AlreadyExists', 409, 'configmaps "one" already exists']);
+  const ok = await request(app).put(`${base}/one`).send({ ...cm('one', { a: '2' }), metadata: { name: 'one', resourceVersion: rv } }).expect(200);
+  assert.ok(Number(ok.body.metadata.resourceVersion) > Number(rv));
+  const stale = await request(app).put(`${base}/one`).send({ ...cm('one', { a: '3' }), metadata: { name: 'one', resourceVersion: rv } }).expect(409);
+  assert.equal(stale.body.reason, 'Conflict');
+  const missing = await request(app).get(`${base}/nope`).expect(404);
+  assert.deepEqual([missing.body.reason, missing.body.details.name, missing.body.details.kind], ['NotFound', 'nope', 'configmaps']);
+  await request(app).post('/api/v1/namespaces/nowhere/configmaps').send(cm('x')).expect(404);
+});
+
+test('Invalid 422 with field causes, BadRequest, 405, 413, 415, unknown fields per fieldValidation', async () => {
+  const bad = await request(app).post(base).send(cm('Bad_Name')).expect(422);
+  assert.equal(bad.body.reason, 'Invalid');
+  assert.equal(bad.body.details.causes[0].field, 'metadata.name');
+  const typeErr = await request(app).post('/apis/apps/v1/namespaces/default/deployments').send({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd' }, spec: { replicas: 'two' } }).expect(422);
+  assert.ok((typeErr.body.details.causes as Array<{ field: string }>).some((c) => c.field === 'spec.replicas'));
+  await request(app).post(`${base}?fieldValidation=Strict`).send({ ...cm('strict'), bogus: 1 }).expect(400);
+  const warned = await request(app).post(`${base}?fieldValidation=Warn`).send({ ...cm('warned'), bogus: 1 }).expect(201);
+  assert.equal(String(warned.headers.warning), '299 - "unknown field \\"bogus\\""');
+  await request(app).post(`${base}/one`).send(cm('one')).expect(405);
+  await request(app).post(base).set('Content-Type', 'text/plain').send('hello').expect(415);
+  await request(app).post(base).set('Content-Type', 'application/json').send('{not json').expect(400);
+  const big = cm('big', { blob: 'x'.repeat(3.2 * 1024 * 1024) });
+  await request(app).post(base).send(big).expect(413);
+});
+
+test('YAML bodies and YAML responses; dryRun writes nothing', async () => {
+  const yaml = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-yaml\ndata:\n  k: v\n';
+  await request(app).post(base).set('Content-Type', 'application/yaml').send(yaml).expect(201);
+  const got = await request(app).get(`${base}/from-yaml`).set('Accept', 'application/yaml').expect(200);
+  assert.match(got.headers['content-type'] ?? '', /application\/yaml/);
+  assert.match(got.text, /^ {2}k: v$/m);
+  await request(app).post(`${base}?dryRun=All`).send(cm('dry')).expect(201);
+  await request(app).get(`${base}/dry`).expect(404);
+});
+
+test('patches: merge, JSON and strategic; concurrent patches lose no update', async () => {
+  await request(app).post(base).send(cm('counter', { n: '0' })).expect(201);
+  await request(app).patch(`${base}/counter`).set('Content-Type', 'application/merge-patch+json').send({ data: { m: 'x' } }).expect(200);
+  await request(app).patch(`${base}/counter`).set('Content-Type', 'application/json-patch+json').send([{ op: 'add', path: '/data/j', value: 'y' }]).expect(200);
+  // 20 concurrent JSON patches each append one distinct key: all must land.
+  await Promise.all(Array.from({ length: 20 }, (_, i) => request(app).patch(`${base}/counter`).set('Content-Type', 'application/json-patch+json').send([{ op: 'add', path: `/data/k${i}`, value: String(i) }]).expect(200)));
+  const final = await request(app).get(`${base}/counter`).expect(200);
+  assert.equal(Object.keys(final.body.data as object).length, 3 + 20);
+  await request(app).patch(`${base}/counter`).set('Content-Type', 'application/x-unknown').send('{}').expect(415);
+});
+
+test('lists: label and field selectors, limit and continue at one revision, Table output', async () => {
+  for (let i = 0; i < 5; i++) await request(app).post(base).send({ ...cm(`page-${i}`), metadata: { name: `page-${i}`, labels: { group: 'pages', idx: String(i) } } }).expect(201);
+  const sel = await request(app).get(`${base}?labelSelector=${encodeURIComponent('group=pages,idx in (1,3)')}`).expect(200);
+  assert.deepEqual((sel.body.items as Array<{ metadata: { name: string } }>).map((o) => o.metadata.name), ['page-1', 'page-3']);
+  const field = await request(app).get(`${base}?fieldSelector=metadata.name%3Dpage-2`).expect(200);
+  assert.equal(field.body.items.length, 1);
+  const page1 = await request(app).get(`${base}?labelSelector=group%3Dpages&limit=2`).expect(200);
+  assert.equal(page1.body.items.length, 2);
+  const token = page1.body.metadata.continue as string;
+  assert.ok(token);
+  await request(app).post(base).send({ ...cm('page-9'), metadata: { name: 'page-9', labels: { group: 'pages' } } }).expect(201);
+  const page2 = await request(app).get(`${base}?labelSelector=group%3Dpages&limit=10&continue=${encodeURIComponent(token)}`).expect(200);
+  assert.deepEqual((page2.body.items as Array<{ metadata: { name: string } }>).map((o) => o.metadata.name), ['page-2', 'page-3', 'page-4'], 'the later page does not see page-9');
+  assert.equal(page2.body.metadata.resourceVersion, page1.body.metadata.resourceVersion);
+  const table = await request(app).get(`${base}?labelSelector=group%3Dpages`).set('Accept', 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json').expect(200);
+  assert.equal(table.body.kind, 'Table');
+  assert.deepEqual((table.body.columnDefinitions as Array<{ name: string }>).map((c) => c.name), ['Name', 'Data', 'Age']);
+  assert.equal(table.body.rows.length, 6);
+});
+
+test('watch: resume from a resourceVersion replays what happened since, as NDJSON WatchEvents', async () => {
+  const start = await request(app).post(base).send(cm('w1')).expect(201);
+  const rv = start.body.metadata.resourceVersion as string;
+  await request(app).put(`${base}/w1`).send({ ...cm('w1', { a: 'changed' }), metadata: { name: 'w1' } }).expect(200);
+  await request(app).delete(`${base}/w1`).expect(200);
+  const res = await request(app).get(`${base}?watch=1&resourceVersion=${rv}&timeoutSeconds=1`).buffer(true).parse((r, cb) => {
+    let text = '';
+    r.on('data', (d: Buffer) => (text += d.toString()));
+    r.on('end', () => cb(null, text));
+  });
+  const events = String(res.body)
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as { type: string; object: { metadata: { name: string } } })
+    .filter((e) => e.object.metadata.name === 'w1');
+  assert.deepEqual(events.map((e) => e.type), ['MODIFIED', 'DELETED']);
+});
+
+test('discovery: /version, /api, /apis, /api/v1 with subresources, /openapi/v3', async () => {
+  assert.equal((await request(app).get('/version').expect(200)).body.major, '1');
+  assert.deepEqual((await request(app).get('/api').expect(200)).body.versions, ['v1']);
+  const apis = await request(app).get('/apis').expect(200);
+  assert.ok((apis.body.groups as Array<{ name: string }>).some((g) => g.name === 'apps'));
+  const apps = await request(app).get('/apis/apps/v1').expect(200);
+  const names = (apps.body.resources as Array<{ name: string }>).map((r) => r.name);
+  assert.ok(names.includes('deployments') && names.includes('deployments/status') && names.includes('deployments/scale'));
+  const index = await request(app).get('/openapi/v3').expect(200);
+  assert.ok(index.body.paths['apis/apps/v1']);
+  await request(app).get('/apis/nope/v1').expect(404);
+});

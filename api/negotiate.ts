@@ -1,6 +1,8 @@
 import type { Request } from 'express';
 import { stringify as toYaml, parse as parseYaml } from 'yaml';
 import { errors } from '../registry/generic/api-error.js';
+import { decodeKubernetesProtobuf, KUBERNETES_PROTOBUF_TYPE } from './protobuf/decode.js';
+import { ProtobufError } from './protobuf/protobuf-error.js';
 
 /** Largest request body accepted, as kube-apiserver's 3 MiB limit. */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -26,7 +28,7 @@ export function encodeBody(body: unknown, format: Wanted['format']): { type: str
   return format === 'yaml' ? { type: 'application/yaml', text: toYaml(body) } : { type: 'application/json', text: JSON.stringify(body) };
 }
 
-/** The request body, decoded by its content type (JSON or YAML), up to 3 MiB. */
+/** The request body, decoded by its content type (JSON, YAML or Kubernetes protobuf), up to 3 MiB. */
 export async function readBody(req: Request): Promise<{ body: unknown; contentType: string }> {
   const contentType = (req.headers['content-type'] ?? 'application/json').split(';')[0]!.trim().toLowerCase();
   const chunks: Buffer[] = [];
@@ -36,7 +38,9 @@ export async function readBody(req: Request): Promise<{ body: unknown; contentTy
     if (size > MAX_BODY_BYTES) throw errors.tooLarge('Request entity too large: limit is 3145728');
     chunks.push(chunk);
   }
-  const text = Buffer.concat(chunks).toString('utf8');
+  const bytes = Buffer.concat(chunks);
+  if (contentType === KUBERNETES_PROTOBUF_TYPE) return { body: bytes.length === 0 ? undefined : decodeProtobuf(bytes, contentType), contentType };
+  const text = bytes.toString('utf8');
   if (text.trim() === '') return { body: undefined, contentType };
   const isYaml = contentType === 'application/yaml' || contentType === 'application/apply-patch+yaml' || contentType === 'application/x-yaml';
   const isJson = contentType === 'application/json' || contentType.endsWith('+json');
@@ -45,5 +49,16 @@ export async function readBody(req: Request): Promise<{ body: unknown; contentTy
     return { body: isYaml ? parseYaml(text) : JSON.parse(text), contentType };
   } catch (err) {
     throw errors.badRequest(`the body of the request could not be decoded: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+/** A Kubernetes protobuf body as the JSON object it stands for; an unknown kind is 415, a bad body 400. */
+function decodeProtobuf(bytes: Buffer, contentType: string): unknown {
+  try {
+    return decodeKubernetesProtobuf(bytes);
+  } catch (err) {
+    if (!(err instanceof ProtobufError)) throw err;
+    if (err.code === 'UnknownKind') throw errors.unsupportedMediaType(`${contentType} for ${err.kind ?? 'an unknown kind'}`);
+    throw errors.badRequest(`the body of the request could not be decoded: ${err.message}`);
   }
 }

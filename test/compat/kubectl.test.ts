@@ -9,9 +9,9 @@ import { freePort, kiteBin, missingTool, repoRoot, tempDir } from '../helpers/pr
  * Real kubectl against a real `kite apiserver` (embedded store): the commands a
  * user types first, with their output checked, not only exit codes.
  *
- * kubectl 1.32's typed `create <kind>` commands send Kubernetes protobuf bodies,
- * which Kite does not decode yet; objects are created the JSON way instead:
- * `kubectl create ... --dry-run=client -o yaml | kubectl apply -f -`.
+ * Objects here are created with `kubectl create ... --dry-run=client -o yaml |
+ * kubectl apply -f -` (a common JSON workflow); kubectl's typed create commands,
+ * which send protobuf bodies, are covered by kubectl-create.test.ts.
  */
 interface Run {
   readonly code: number;

@@ -10,8 +10,6 @@
  * Every informer event and every action is printed as one JSON line.
  */
 import { pathToFileURL } from 'node:url';
-// Before client-node: lets its undici load on Node 20 (see the file).
-import './node20-shim.js';
 import { ApiException, CoreV1Api, KubeConfig, makeInformer, type Informer, type ObjectCache, type V1ConfigMap } from '@kubernetes/client-node';
 
 /** The label that asks for a mirror. */

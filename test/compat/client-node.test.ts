@@ -2,8 +2,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-// Before client-node: lets its undici load on Node 20 (see the file).
-import '../../examples/controller/node20-shim.js';
 import { ApiException, CoreV1Api, KubeConfig, type V1ConfigMap } from '@kubernetes/client-node';
 import { allowPlainHttp, mirrorLabel, startMirrorController, type InformerEvent } from '../../examples/controller/configmap-controller.js';
 import { freePort, kiteBin, repoRoot, tempDir } from '../helpers/processes.js';

@@ -378,7 +378,10 @@ export class WriteTxn {
     return v === undefined ? undefined : this.store.keyValueAt(key, v);
   }
 
-  /** Puts key = value with lease (0n for none). */
+  /**
+   * Puts key = value with lease (0n for none). The store keeps the buffers it is
+   * given (callers pass freshly decoded or built buffers and do not change them).
+   */
   put(key: Buffer, value: Buffer, lease: bigint): void {
     this.assertOpen();
     const k = key.toString('latin1');
@@ -388,11 +391,9 @@ export class WriteTxn {
     const prev = index.get(k, this.revision);
     const createRevision = prev === undefined ? rev.main : prev.createRevision.main;
     const version = prev === undefined ? 1 : prev.version + 1;
-    const keyCopy = Buffer.from(key);
-    const valueCopy = Buffer.from(value);
-    this.record.push([keyCopy, valueCopy, createRevision, version, lease.toString()]);
+    this.record.push([key, value, createRevision, version, lease.toString()]);
     index.put(k, rev);
-    this.events.push({ type: 'put', kv: { key: keyCopy, createRevision, modRevision: rev.main, version, value: valueCopy, lease } });
+    this.events.push({ type: 'put', kv: { key, createRevision, modRevision: rev.main, version, value, lease } });
   }
 
   /** Deletes every key in r; returns the key-values deleted, as they were. */

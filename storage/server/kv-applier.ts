@@ -305,7 +305,9 @@ function sortComparator(target: SortTarget): (a: KeyValue, b: KeyValue) => numbe
 }
 
 function putIn(txn: WriteTxn, r: PutRequest): PutResponse {
-  const prev = txn.get(r.key.toString('latin1'));
+  // The previous value is read only when the request needs it (a read of the stored record).
+  const needsPrev = r.prevKv === true || r.ignoreValue === true || r.ignoreLease === true;
+  const prev = needsPrev ? txn.get(r.key.toString('latin1')) : undefined;
   if ((r.ignoreValue || r.ignoreLease) && prev === undefined) throw new StorageError('KeyNotFound', { key: r.key });
   const value = r.ignoreValue ? prev!.value : (r.value ?? Buffer.alloc(0));
   const lease = r.ignoreLease ? prev!.lease : (r.lease ?? 0n);

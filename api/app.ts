@@ -1,7 +1,7 @@
 import express, { type Express, type Request, type Response } from 'express';
 import type { Registry } from '../registry/generic/resource-store.js';
 import { errors } from '../registry/generic/api-error.js';
-import { apiGroupList, apiResourceList, apiVersions, versionInfo } from './discovery.js';
+import { AGGREGATED_DISCOVERY_TYPE, aggregatedDiscovery, apiGroupList, apiResourceList, apiVersions, versionInfo, wantsAggregated } from './discovery.js';
 import { encodeBody, wanted } from './negotiate.js';
 import { resolvePath } from './request-path.js';
 import { handleResource } from './resource-handler.js';
@@ -43,8 +43,17 @@ export function createApiApp(o: ApiAppOptions): Express {
       res.status(ok ? 200 : 503).type('text/plain').send(ok ? 'ok' : 'not ready');
     });
   }
-  app.get('/api', (req, res) => json(req, res, apiVersions(o.serverAddress)));
-  app.get('/apis', (req, res) => json(req, res, apiGroupList(o.registry)));
+  // kubectl asks for aggregated discovery first and falls back to the legacy documents.
+  const discovery = (req: Request, res: Response, core: boolean): void => {
+    if (wantsAggregated(req.headers.accept)) {
+      res.setHeader('Vary', 'Accept');
+      res.status(200).type(AGGREGATED_DISCOVERY_TYPE).send(JSON.stringify(aggregatedDiscovery(o.registry, core)));
+      return;
+    }
+    json(req, res, core ? apiVersions(o.serverAddress) : apiGroupList(o.registry));
+  };
+  app.get('/api', (req, res) => discovery(req, res, true));
+  app.get('/apis', (req, res) => discovery(req, res, false));
   app.get('/openapi/v3', (req, res) => {
     if (o.openapi === undefined) return sendError(res, errors.notFoundPath(req.path));
     json(req, res, o.openapi.index());

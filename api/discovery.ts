@@ -75,3 +75,60 @@ export function apiResourceList(registry: Registry, group: string, version: stri
   }
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group === '' ? version : `${group}/${version}`, resources: list };
 }
+
+/** The media type of aggregated discovery (apidiscovery.k8s.io/v2), as kubectl 1.32 asks for it. */
+export const AGGREGATED_DISCOVERY_TYPE = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';
+
+/** Whether the Accept header asks for aggregated discovery v2. */
+export function wantsAggregated(accept: string | undefined): boolean {
+  return (accept ?? '').split(',').some((p) => {
+    const t = p.replace(/\s+/g, '').toLowerCase();
+    return t.includes('g=apidiscovery.k8s.io') && t.includes('v=v2;') && t.includes('as=apigroupdiscoverylist');
+  });
+}
+
+function resourceDiscovery(r: ResourceInfo): unknown {
+  const kind = { group: r.group, version: r.version, kind: r.kind };
+  return {
+    resource: r.resource,
+    responseKind: kind,
+    scope: r.namespaced ? 'Namespaced' : 'Cluster',
+    singularResource: r.singular,
+    verbs: r.verbs,
+    ...(r.shortNames.length > 0 ? { shortNames: r.shortNames } : {}),
+    ...(r.categories.length > 0 ? { categories: r.categories } : {}),
+    ...(r.subresources.length > 0
+      ? {
+          subresources: r.subresources.map((sub) => ({
+            subresource: sub,
+            responseKind: sub === 'scale' ? { group: 'autoscaling', version: 'v1', kind: 'Scale' } : kind,
+            verbs: ['get', 'patch', 'update'],
+          })),
+        }
+      : {}),
+  };
+}
+
+/**
+ * Aggregated discovery (apidiscovery.k8s.io/v2 APIGroupDiscoveryList): every group,
+ * version and resource in one document; /api holds the core group, /apis the others.
+ */
+export function aggregatedDiscovery(registry: Registry, core: boolean): unknown {
+  const groups = [...groupVersions(registry).entries()].filter(([g]) => (g === '') === core).sort(([a], [b]) => a.localeCompare(b));
+  return {
+    kind: 'APIGroupDiscoveryList',
+    apiVersion: 'apidiscovery.k8s.io/v2',
+    metadata: {},
+    items: groups.map(([group, versions]) => ({
+      metadata: { ...(group === '' ? {} : { name: group }), creationTimestamp: null },
+      versions: [...versions].sort().map((version) => ({
+        version,
+        resources: registry
+          .resources()
+          .filter((r) => r.group === group && r.version === version)
+          .map(resourceDiscovery),
+        freshness: 'Current',
+      })),
+    })),
+  };
+}

@@ -142,4 +142,14 @@ test('discovery: /version, /api, /apis, /api/v1 with subresources, /openapi/v3',
   const index = await request(app).get('/openapi/v3').expect(200);
   assert.ok(index.body.paths['apis/apps/v1']);
   await request(app).get('/apis/nope/v1').expect(404);
+  // Aggregated discovery, which kubectl 1.32 asks for first.
+  const accept = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json';
+  const agg = await request(app).get('/apis').set('Accept', accept).expect(200);
+  assert.match(agg.headers['content-type'] ?? '', /as=APIGroupDiscoveryList/);
+  const appsGroup = (agg.body.items as Array<{ metadata: { name: string }; versions: Array<{ resources: Array<{ resource: string; scope: string; subresources?: Array<{ subresource: string }> }> }> }>).find((g) => g.metadata.name === 'apps');
+  const deployments = appsGroup?.versions[0]?.resources.find((r) => r.resource === 'deployments');
+  assert.equal(deployments?.scope, 'Namespaced');
+  assert.deepEqual(deployments?.subresources?.map((s) => s.subresource).sort(), ['scale', 'status']);
+  const core = await request(app).get('/api').set('Accept', accept).expect(200);
+  assert.ok((core.body.items[0].versions[0].resources as Array<{ resource: string }>).some((r) => r.resource === 'configmaps'));
 });

@@ -6,10 +6,13 @@
  * - watch: event fan-out to 100 and 1,000 watchers on one prefix (events/s, p50,
  *   p99 from put to delivery); server memory for 10,000 idle watchers; server
  *   memory across connect / watch / disconnect churn.
+ * - api: the API server's workloads (bench/api.ts; there is no etcd equivalent).
  *
- *   npm run bench [-- --vs-etcd] [--suite kv|watch|all] [--seconds 5] [--only put|range]
+ *   npm run bench [-- --vs-etcd] [--suite kv|watch|api|all] [--seconds 5] [--only put|range]
  */
 import { parseArgs } from 'node:util';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { hasCommand, startStore, tempDir, type StoreProcess } from '../test/helpers/processes.js';
 import { preload, runLoad, type LoadResult } from './kv-load.js';
 import { churnMemory, fanOut, idleWatcherMemory, type FanOutResult } from './watch-load.js';
@@ -24,6 +27,7 @@ const { values } = parseArgs({
 });
 const runKv = values.suite === 'all' || values.suite === 'kv';
 const runWatch = values.suite === 'all' || values.suite === 'watch';
+const runApi = values.suite === 'all' || values.suite === 'api';
 
 interface Workload {
   readonly name: string;
@@ -81,12 +85,12 @@ async function measure(kind: 'kite' | 'etcd'): Promise<{ kv: Map<string, LoadRes
   return { kv: results, ...(watch ? { watch } : {}) };
 }
 
-const withEtcd = values['vs-etcd'];
+const withEtcd = values['vs-etcd'] && (runKv || runWatch);
 if (withEtcd && !hasCommand('etcd')) {
   console.error('--vs-etcd needs etcd on PATH (apt-get install -y etcd-server)');
   process.exit(2);
 }
-const kite = await measure('kite');
+const kite = runKv || runWatch ? await measure('kite') : { kv: new Map<string, LoadResult>() };
 const etcd = withEtcd ? await measure('etcd') : undefined;
 
 const rows = (runKv ? workloads : []).map((w) => {
@@ -130,4 +134,10 @@ if (runWatch && kite.watch) {
     { measure: '10,000 idle watchers (MiB added)', kite: mib(kite.watch.idle.after - kite.watch.idle.before), ...(ew ? { etcd: mib(ew.idle.after - ew.idle.before) } : {}) },
     { measure: '1,000 connect/watch/disconnect rounds (MiB, first -> last)', kite: `${mib(kite.watch.churn[0]!)} -> ${mib(kite.watch.churn[kite.watch.churn.length - 1]!)}`, ...(ew ? { etcd: `${mib(ew.churn[0]!)} -> ${mib(ew.churn[ew.churn.length - 1]!)}` } : {}) },
   ]);
+}
+
+if (runApi) {
+  // The API server's workloads run in their own process (bench/api.ts).
+  const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./api.ts', import.meta.url))], { stdio: 'inherit' });
+  if (r.status !== 0) process.exitCode = 1;
 }

@@ -81,6 +81,7 @@ export class Backend {
     renameSync(copy, this.file);
     rmSync(`${this.file}-lock`, { force: true });
     this.openEnv();
+    this.sizeCheckedAt = -Infinity; // the file just shrank
   }
 
   /** The record of main revision rev, if stored. */
@@ -143,9 +144,9 @@ export class Backend {
    * sizeOnDisk as of at most 250 ms ago: cheap enough for the space-quota check on
    * every write (a stat per write cost 3% of a busy member's time).
    */
-  recentSizeOnDisk(): number {
+  recentSizeOnDisk(fresh = false): number {
     const now = performance.now();
-    if (now - this.sizeCheckedAt > 250) {
+    if (fresh || now - this.sizeCheckedAt > 250) {
       this.cachedSize = this.sizeOnDisk();
       this.sizeCheckedAt = now;
     }

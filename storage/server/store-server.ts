@@ -232,7 +232,8 @@ export class StoreServer {
   private checkSpace(bytes: number): void {
     if (this.alarms.has('NOSPACE')) throw new StorageError('NoSpace');
     const quota = this.config.quotaBackendBytes ?? 0;
-    if (quota > 0 && this.kv.storage.recentSizeOnDisk() + bytes > quota) {
+    // A recent size is enough to pass; a fresh one must confirm before the alarm goes up.
+    if (quota > 0 && this.kv.storage.recentSizeOnDisk() + bytes > quota && this.kv.storage.recentSizeOnDisk(true) + bytes > quota) {
       this.alarms.add('NOSPACE');
       void this.kv.storage.putMeta('alarms', [...this.alarms]);
       throw new StorageError('NoSpace');

@@ -267,6 +267,13 @@ export interface components {
             /** @description Label query, in string form, for the pods counted in replicas. */
             selector?: string;
         };
+        /** @description Linux capabilities added to or dropped from a container. */
+        "io.k8s.api.core.v1.Capabilities": {
+            /** @description Capabilities added. */
+            add?: string[];
+            /** @description Capabilities dropped. */
+            drop?: string[];
+        };
         /** @description Names a config map to read environment variables from. */
         "io.k8s.api.core.v1.ConfigMapEnvSource": {
             /**
@@ -353,6 +360,16 @@ export interface components {
              * @enum {string}
              */
             terminationMessagePolicy?: "FallbackToLogsOnError" | "File";
+            /** @description How the kubelet checks the container is alive; a failing container is restarted. */
+            livenessProbe?: components["schemas"]["io.k8s.api.core.v1.Probe"];
+            /** @description How the kubelet checks the container is ready to receive traffic. */
+            readinessProbe?: components["schemas"]["io.k8s.api.core.v1.Probe"];
+            /** @description How the kubelet checks the container has started; the other probes wait for it. */
+            startupProbe?: components["schemas"]["io.k8s.api.core.v1.Probe"];
+            /** @description Actions run right after the container starts and right before it stops. */
+            lifecycle?: components["schemas"]["io.k8s.api.core.v1.Lifecycle"];
+            /** @description Security settings of this container, over the pod's. */
+            securityContext?: components["schemas"]["io.k8s.api.core.v1.SecurityContext"];
         };
         /** @description A network port of a container. */
         "io.k8s.api.core.v1.ContainerPort": {
@@ -417,6 +434,51 @@ export interface components {
             /** @description A resource limit or request of a container. */
             resourceFieldRef?: components["schemas"]["io.k8s.api.core.v1.ResourceFieldSelector"];
         };
+        /** @description A command run inside the container. */
+        "io.k8s.api.core.v1.ExecAction": {
+            /** @description The command line; a zero exit status means success. */
+            command?: string[];
+        };
+        /** @description A gRPC health check. */
+        "io.k8s.api.core.v1.GRPCAction": {
+            /**
+             * Format: int32
+             * @description The port number.
+             * @default 0
+             */
+            port: number;
+            /** @description The service name passed to the health check. */
+            service?: string;
+        };
+        /** @description An HTTP GET whose 2xx or 3xx answer means success. */
+        "io.k8s.api.core.v1.HTTPGetAction": {
+            /** @description The path to request. */
+            path?: string;
+            /** @description The port, by number or by the container port's name. */
+            port: components["schemas"]["io.k8s.apimachinery.pkg.util.intstr.IntOrString"];
+            /** @description The host to connect to; the pod IP by default. */
+            host?: string;
+            /**
+             * @description HTTP or HTTPS.
+             * @enum {string}
+             */
+            scheme?: "HTTP" | "HTTPS";
+            /** @description Extra request headers. */
+            httpHeaders?: components["schemas"]["io.k8s.api.core.v1.HTTPHeader"][];
+        };
+        /** @description One header of an HTTP probe request. */
+        "io.k8s.api.core.v1.HTTPHeader": {
+            /**
+             * @description The header name.
+             * @default
+             */
+            name: string;
+            /**
+             * @description The header value.
+             * @default
+             */
+            value: string;
+        };
         /** @description A path on the node. */
         "io.k8s.api.core.v1.HostPathVolumeSource": {
             /**
@@ -445,6 +507,22 @@ export interface components {
              */
             mode?: number;
         };
+        /** @description Actions run right after a container starts and right before it stops. */
+        "io.k8s.api.core.v1.Lifecycle": {
+            /** @description Run right after the container is created. */
+            postStart?: components["schemas"]["io.k8s.api.core.v1.LifecycleHandler"];
+            /** @description Run right before the container is stopped. */
+            preStop?: components["schemas"]["io.k8s.api.core.v1.LifecycleHandler"];
+        };
+        /** @description An action run on a container lifecycle event. */
+        "io.k8s.api.core.v1.LifecycleHandler": {
+            /** @description Run a command. */
+            exec?: components["schemas"]["io.k8s.api.core.v1.ExecAction"];
+            /** @description Make an HTTP GET request. */
+            httpGet?: components["schemas"]["io.k8s.api.core.v1.HTTPGetAction"];
+            /** @description Open a TCP connection. */
+            tcpSocket?: components["schemas"]["io.k8s.api.core.v1.TCPSocketAction"];
+        };
         /** @description Names another object in the same namespace. */
         "io.k8s.api.core.v1.LocalObjectReference": {
             /**
@@ -472,6 +550,30 @@ export interface components {
             claimName: string;
             /** @description Mount read-only. */
             readOnly?: boolean;
+        };
+        /** @description Security settings for every container of a pod. */
+        "io.k8s.api.core.v1.PodSecurityContext": {
+            /**
+             * Format: int64
+             * @description The user id processes run as.
+             */
+            runAsUser?: number;
+            /**
+             * Format: int64
+             * @description The group id processes run as.
+             */
+            runAsGroup?: number;
+            /** @description Refuse to start containers as root. */
+            runAsNonRoot?: boolean;
+            /**
+             * Format: int64
+             * @description A supplemental group that owns mounted volumes.
+             */
+            fsGroup?: number;
+            /** @description Extra groups of every process. */
+            supplementalGroups?: number[];
+            /** @description The seccomp profile. */
+            seccompProfile?: components["schemas"]["io.k8s.api.core.v1.SeccompProfile"];
         };
         /** @description What a pod runs and how. */
         "io.k8s.api.core.v1.PodSpec": {
@@ -527,6 +629,15 @@ export interface components {
             priorityClassName?: string;
             /** @description Taints the pod tolerates. */
             tolerations?: components["schemas"]["io.k8s.api.core.v1.Toleration"][];
+            /** @description Security settings for every container of the pod. */
+            securityContext?: components["schemas"]["io.k8s.api.core.v1.PodSecurityContext"];
+            /** @description Whether service information is injected into the environment. */
+            enableServiceLinks?: boolean;
+            /**
+             * Format: int32
+             * @description The pod's priority, resolved from its priority class.
+             */
+            priority?: number;
         };
         /** @description The pod a controller creates copies of. */
         "io.k8s.api.core.v1.PodTemplateSpec": {
@@ -540,6 +651,47 @@ export interface components {
              * @default {}
              */
             spec?: components["schemas"]["io.k8s.api.core.v1.PodSpec"];
+        };
+        /** @description A check of a container, repeated every periodSeconds. */
+        "io.k8s.api.core.v1.Probe": {
+            /** @description Run a command. */
+            exec?: components["schemas"]["io.k8s.api.core.v1.ExecAction"];
+            /** @description Make an HTTP GET request. */
+            httpGet?: components["schemas"]["io.k8s.api.core.v1.HTTPGetAction"];
+            /** @description Open a TCP connection. */
+            tcpSocket?: components["schemas"]["io.k8s.api.core.v1.TCPSocketAction"];
+            /** @description Call a gRPC health check. */
+            grpc?: components["schemas"]["io.k8s.api.core.v1.GRPCAction"];
+            /**
+             * Format: int32
+             * @description Seconds to wait after the container starts before the first check.
+             */
+            initialDelaySeconds?: number;
+            /**
+             * Format: int32
+             * @description Seconds after which a check counts as failed.
+             */
+            timeoutSeconds?: number;
+            /**
+             * Format: int32
+             * @description Seconds between checks.
+             */
+            periodSeconds?: number;
+            /**
+             * Format: int32
+             * @description Successes in a row that count as success after a failure.
+             */
+            successThreshold?: number;
+            /**
+             * Format: int32
+             * @description Failures in a row that count as failure.
+             */
+            failureThreshold?: number;
+            /**
+             * Format: int64
+             * @description Grace period for stopping the pod when this probe fails.
+             */
+            terminationGracePeriodSeconds?: number;
         };
         /** @description Picks a container's resource request or limit. */
         "io.k8s.api.core.v1.ResourceFieldSelector": {
@@ -563,6 +715,17 @@ export interface components {
             requests?: {
                 [key: string]: components["schemas"]["io.k8s.apimachinery.pkg.api.resource.Quantity"];
             };
+        };
+        /** @description The seccomp profile applied. */
+        "io.k8s.api.core.v1.SeccompProfile": {
+            /**
+             * @description RuntimeDefault, Localhost or Unconfined.
+             * @default
+             * @enum {string}
+             */
+            type: "Localhost" | "RuntimeDefault" | "Unconfined";
+            /** @description The profile file, for Localhost. */
+            localhostProfile?: string;
         };
         /** @description Names a secret to read environment variables from. */
         "io.k8s.api.core.v1.SecretEnvSource": {
@@ -602,6 +765,38 @@ export interface components {
             defaultMode?: number;
             /** @description Whether the secret may be missing. */
             optional?: boolean;
+        };
+        /** @description Security settings of one container. */
+        "io.k8s.api.core.v1.SecurityContext": {
+            /**
+             * Format: int64
+             * @description The user id the process runs as.
+             */
+            runAsUser?: number;
+            /**
+             * Format: int64
+             * @description The group id the process runs as.
+             */
+            runAsGroup?: number;
+            /** @description Refuse to start as root. */
+            runAsNonRoot?: boolean;
+            /** @description Mount the root filesystem read-only. */
+            readOnlyRootFilesystem?: boolean;
+            /** @description Whether a process may gain more privileges than its parent. */
+            allowPrivilegeEscalation?: boolean;
+            /** @description Run as a privileged container. */
+            privileged?: boolean;
+            /** @description Capabilities added or dropped. */
+            capabilities?: components["schemas"]["io.k8s.api.core.v1.Capabilities"];
+            /** @description The seccomp profile. */
+            seccompProfile?: components["schemas"]["io.k8s.api.core.v1.SeccompProfile"];
+        };
+        /** @description A TCP connection whose success means success. */
+        "io.k8s.api.core.v1.TCPSocketAction": {
+            /** @description The port, by number or by the container port's name. */
+            port: components["schemas"]["io.k8s.apimachinery.pkg.util.intstr.IntOrString"];
+            /** @description The host to connect to; the pod IP by default. */
+            host?: string;
         };
         /** @description Lets a pod be scheduled onto nodes with a matching taint. */
         "io.k8s.api.core.v1.Toleration": {

@@ -79,6 +79,9 @@ test('kubectl 1.32 against kite apiserver', { timeout: 240_000 }, async (t) => {
     writeFileSync(manifest, readFileSync(manifest, 'utf8').replace('replicas: 2', 'replicas: 3'));
     assert.match(ok(['apply', '-f', manifest]), /^deployment\.apps\/web configured$/m);
     assert.equal(ok(['get', 'deploy', 'web', '-o', 'jsonpath={.spec.replicas}']), '3');
+    // A manifest with probes, lifecycle hooks and security contexts passes strict field validation.
+    assert.match(ok(['apply', '-f', join(repoRoot, 'examples/kubectl/deployment-probes.yaml')]), /^deployment\.apps\/api created$/m);
+    assert.equal(ok(['get', 'deploy', 'api', '-o', 'jsonpath={.spec.template.spec.containers[0].livenessProbe.httpGet.port}']), 'http');
     // Output formats.
     assert.match(ok(['get', 'deploy']), /^NAME\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+AGE\nweb\s+/m);
     assert.match(ok(['get', 'deploy', '-o', 'wide']), /CONTAINERS\s+IMAGES\s+SELECTOR[\s\S]*nginx\s+nginx:1\.27\s+app=web/);

@@ -83,8 +83,8 @@ test('kubectl 1.32 against kite apiserver', { timeout: 240_000 }, async (t) => {
     assert.match(ok(['apply', '-f', join(repoRoot, 'examples/kubectl/deployment-probes.yaml')]), /^deployment\.apps\/api created$/m);
     assert.equal(ok(['get', 'deploy', 'api', '-o', 'jsonpath={.spec.template.spec.containers[0].livenessProbe.httpGet.port}']), 'http');
     // Output formats.
-    assert.match(ok(['get', 'deploy']), /^NAME\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+AGE\nweb\s+/m);
-    assert.match(ok(['get', 'deploy', '-o', 'wide']), /CONTAINERS\s+IMAGES\s+SELECTOR[\s\S]*nginx\s+nginx:1\.27\s+app=web/);
+    assert.match(ok(['get', 'deploy', 'web']), /^NAME\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+AGE\nweb\s+/m);
+    assert.match(ok(['get', 'deploy', 'web', '-o', 'wide']), /CONTAINERS\s+IMAGES\s+SELECTOR[\s\S]*nginx\s+nginx:1\.27\s+app=web/);
     assert.equal(ok(['get', 'cm', '-o', 'name']).trim().split('\n').sort().join(','), 'configmap/colors');
     assert.match(ok(['get', 'ns', 'team-a', '-o', 'yaml']), /^ {2}phase: Active$/m);
     assert.match(ok(['get', 'cm', 'colors', '-o', 'yaml']), /^ {2}primary: blue$/m);

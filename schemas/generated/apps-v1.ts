@@ -267,6 +267,15 @@ export interface components {
             /** @description Label query, in string form, for the pods counted in replicas. */
             selector?: string;
         };
+        /** @description Scheduling constraints of a pod. */
+        "io.k8s.api.core.v1.Affinity": {
+            /** @description Constraints on nodes. */
+            nodeAffinity?: components["schemas"]["io.k8s.api.core.v1.NodeAffinity"];
+            /** @description Pods to run near. */
+            podAffinity?: components["schemas"]["io.k8s.api.core.v1.PodAffinity"];
+            /** @description Pods to run away from. */
+            podAntiAffinity?: components["schemas"]["io.k8s.api.core.v1.PodAffinity"];
+        };
         /** @description Linux capabilities added to or dropped from a container. */
         "io.k8s.api.core.v1.Capabilities": {
             /** @description Capabilities added. */
@@ -531,6 +540,41 @@ export interface components {
              */
             name?: string;
         };
+        /** @description Node constraints of a pod. */
+        "io.k8s.api.core.v1.NodeAffinity": {
+            /** @description Nodes the pod must run on. */
+            requiredDuringSchedulingIgnoredDuringExecution?: components["schemas"]["io.k8s.api.core.v1.NodeSelector"];
+            /** @description Nodes the pod prefers. */
+            preferredDuringSchedulingIgnoredDuringExecution?: components["schemas"]["io.k8s.api.core.v1.PreferredSchedulingTerm"][];
+        };
+        /** @description Terms of which at least one must hold. */
+        "io.k8s.api.core.v1.NodeSelector": {
+            /** @description The terms, ORed. */
+            nodeSelectorTerms: components["schemas"]["io.k8s.api.core.v1.NodeSelectorTerm"][];
+        };
+        /** @description A requirement on a node label (or field). */
+        "io.k8s.api.core.v1.NodeSelectorRequirement": {
+            /**
+             * @description The label key.
+             * @default
+             */
+            key: string;
+            /**
+             * @description In, NotIn, Exists, DoesNotExist, Gt or Lt.
+             * @default
+             * @enum {string}
+             */
+            operator: "DoesNotExist" | "Exists" | "Gt" | "In" | "Lt" | "NotIn";
+            /** @description The values the operator compares with. */
+            values?: string[];
+        };
+        /** @description Requirements that must all hold for a node to match. */
+        "io.k8s.api.core.v1.NodeSelectorTerm": {
+            /** @description Requirements on node labels. */
+            matchExpressions?: components["schemas"]["io.k8s.api.core.v1.NodeSelectorRequirement"][];
+            /** @description Requirements on node fields. */
+            matchFields?: components["schemas"]["io.k8s.api.core.v1.NodeSelectorRequirement"][];
+        };
         /** @description Picks a field of the pod. */
         "io.k8s.api.core.v1.ObjectFieldSelector": {
             /** @description Version of the schema fieldPath is written in; defaults to v1. */
@@ -550,6 +594,27 @@ export interface components {
             claimName: string;
             /** @description Mount read-only. */
             readOnly?: boolean;
+        };
+        /** @description Pods this pod should run near. */
+        "io.k8s.api.core.v1.PodAffinity": {
+            /** @description Terms that must hold. */
+            requiredDuringSchedulingIgnoredDuringExecution?: components["schemas"]["io.k8s.api.core.v1.PodAffinityTerm"][];
+            /** @description Terms preferred, with weights. */
+            preferredDuringSchedulingIgnoredDuringExecution?: components["schemas"]["io.k8s.api.core.v1.WeightedPodAffinityTerm"][];
+        };
+        /** @description Pods that must (or must not) run in the same topology domain. */
+        "io.k8s.api.core.v1.PodAffinityTerm": {
+            /** @description The pods this term is about. */
+            labelSelector?: components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector"];
+            /** @description Namespaces the selector applies to; the pod's own by default. */
+            namespaces?: string[];
+            /** @description Namespaces the selector applies to, by label. */
+            namespaceSelector?: components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector"];
+            /**
+             * @description The node label that defines a topology domain.
+             * @default
+             */
+            topologyKey: string;
         };
         /** @description Security settings for every container of a pod. */
         "io.k8s.api.core.v1.PodSecurityContext": {
@@ -631,6 +696,10 @@ export interface components {
             tolerations?: components["schemas"]["io.k8s.api.core.v1.Toleration"][];
             /** @description Security settings for every container of the pod. */
             securityContext?: components["schemas"]["io.k8s.api.core.v1.PodSecurityContext"];
+            /** @description Scheduling constraints on nodes and on other pods. */
+            affinity?: components["schemas"]["io.k8s.api.core.v1.Affinity"];
+            /** @description How the pods of a group spread across topology domains. */
+            topologySpreadConstraints?: components["schemas"]["io.k8s.api.core.v1.TopologySpreadConstraint"][];
             /** @description Whether service information is injected into the environment. */
             enableServiceLinks?: boolean;
             /**
@@ -651,6 +720,20 @@ export interface components {
              * @default {}
              */
             spec?: components["schemas"]["io.k8s.api.core.v1.PodSpec"];
+        };
+        /** @description A node preference with its weight. */
+        "io.k8s.api.core.v1.PreferredSchedulingTerm": {
+            /**
+             * Format: int32
+             * @description Weight in the range 1-100.
+             * @default 0
+             */
+            weight: number;
+            /**
+             * @description The nodes preferred.
+             * @default {}
+             */
+            preference: components["schemas"]["io.k8s.api.core.v1.NodeSelectorTerm"];
         };
         /** @description A check of a container, repeated every periodSeconds. */
         "io.k8s.api.core.v1.Probe": {
@@ -820,6 +903,35 @@ export interface components {
              */
             tolerationSeconds?: number;
         };
+        /** @description How a group of pods spreads across topology domains. */
+        "io.k8s.api.core.v1.TopologySpreadConstraint": {
+            /**
+             * Format: int32
+             * @description The largest allowed difference in pod count between domains.
+             * @default 0
+             */
+            maxSkew: number;
+            /**
+             * @description The node label that defines a domain.
+             * @default
+             */
+            topologyKey: string;
+            /**
+             * @description DoNotSchedule or ScheduleAnyway.
+             * @default
+             * @enum {string}
+             */
+            whenUnsatisfiable: "DoNotSchedule" | "ScheduleAnyway";
+            /** @description The pods counted. */
+            labelSelector?: components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector"];
+            /**
+             * Format: int32
+             * @description The least number of eligible domains.
+             */
+            minDomains?: number;
+            /** @description Pod label keys whose values narrow the pods counted. */
+            matchLabelKeys?: string[];
+        };
         /** @description A named volume of a pod; exactly one source is set. */
         "io.k8s.api.core.v1.Volume": {
             /**
@@ -859,6 +971,20 @@ export interface components {
              * @enum {string}
              */
             mountPropagation?: "Bidirectional" | "HostToContainer" | "None";
+        };
+        /** @description A pod affinity preference with its weight. */
+        "io.k8s.api.core.v1.WeightedPodAffinityTerm": {
+            /**
+             * Format: int32
+             * @description Weight in the range 1-100.
+             * @default 0
+             */
+            weight: number;
+            /**
+             * @description The term.
+             * @default {}
+             */
+            podAffinityTerm: components["schemas"]["io.k8s.api.core.v1.PodAffinityTerm"];
         };
         /** @description A fixed-point amount written as a string: a number with an optional binary (Ki, Mi, Gi, ...), decimal (m, k, M, G, ...) or exponent suffix, for example 500m, 128Mi or 1e3. */
         "io.k8s.apimachinery.pkg.api.resource.Quantity": string;

@@ -322,6 +322,15 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description Scheduling constraints of a pod. */
+        "io.k8s.api.core.v1.Affinity": {
+            /** @description Constraints on nodes. */
+            nodeAffinity?: components["schemas"]["io.k8s.api.core.v1.NodeAffinity"];
+            /** @description Pods to run near. */
+            podAffinity?: components["schemas"]["io.k8s.api.core.v1.PodAffinity"];
+            /** @description Pods to run away from. */
+            podAntiAffinity?: components["schemas"]["io.k8s.api.core.v1.PodAffinity"];
+        };
         /** @description Linux capabilities added to or dropped from a container. */
         "io.k8s.api.core.v1.Capabilities": {
             /** @description Capabilities added. */
@@ -802,6 +811,41 @@ export interface components {
              */
             phase?: "Active" | "Terminating";
         };
+        /** @description Node constraints of a pod. */
+        "io.k8s.api.core.v1.NodeAffinity": {
+            /** @description Nodes the pod must run on. */
+            requiredDuringSchedulingIgnoredDuringExecution?: components["schemas"]["io.k8s.api.core.v1.NodeSelector"];
+            /** @description Nodes the pod prefers. */
+            preferredDuringSchedulingIgnoredDuringExecution?: components["schemas"]["io.k8s.api.core.v1.PreferredSchedulingTerm"][];
+        };
+        /** @description Terms of which at least one must hold. */
+        "io.k8s.api.core.v1.NodeSelector": {
+            /** @description The terms, ORed. */
+            nodeSelectorTerms: components["schemas"]["io.k8s.api.core.v1.NodeSelectorTerm"][];
+        };
+        /** @description A requirement on a node label (or field). */
+        "io.k8s.api.core.v1.NodeSelectorRequirement": {
+            /**
+             * @description The label key.
+             * @default
+             */
+            key: string;
+            /**
+             * @description In, NotIn, Exists, DoesNotExist, Gt or Lt.
+             * @default
+             * @enum {string}
+             */
+            operator: "DoesNotExist" | "Exists" | "Gt" | "In" | "Lt" | "NotIn";
+            /** @description The values the operator compares with. */
+            values?: string[];
+        };
+        /** @description Requirements that must all hold for a node to match. */
+        "io.k8s.api.core.v1.NodeSelectorTerm": {
+            /** @description Requirements on node labels. */
+            matchExpressions?: components["schemas"]["io.k8s.api.core.v1.NodeSelectorRequirement"][];
+            /** @description Requirements on node fields. */
+            matchFields?: components["schemas"]["io.k8s.api.core.v1.NodeSelectorRequirement"][];
+        };
         /** @description Picks a field of the pod. */
         "io.k8s.api.core.v1.ObjectFieldSelector": {
             /** @description Version of the schema fieldPath is written in; defaults to v1. */
@@ -860,6 +904,27 @@ export interface components {
              * @default {}
              */
             status?: components["schemas"]["io.k8s.api.core.v1.PodStatus"];
+        };
+        /** @description Pods this pod should run near. */
+        "io.k8s.api.core.v1.PodAffinity": {
+            /** @description Terms that must hold. */
+            requiredDuringSchedulingIgnoredDuringExecution?: components["schemas"]["io.k8s.api.core.v1.PodAffinityTerm"][];
+            /** @description Terms preferred, with weights. */
+            preferredDuringSchedulingIgnoredDuringExecution?: components["schemas"]["io.k8s.api.core.v1.WeightedPodAffinityTerm"][];
+        };
+        /** @description Pods that must (or must not) run in the same topology domain. */
+        "io.k8s.api.core.v1.PodAffinityTerm": {
+            /** @description The pods this term is about. */
+            labelSelector?: components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector"];
+            /** @description Namespaces the selector applies to; the pod's own by default. */
+            namespaces?: string[];
+            /** @description Namespaces the selector applies to, by label. */
+            namespaceSelector?: components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector"];
+            /**
+             * @description The node label that defines a topology domain.
+             * @default
+             */
+            topologyKey: string;
         };
         /** @description One aspect of a pod's state. */
         "io.k8s.api.core.v1.PodCondition": {
@@ -984,6 +1049,10 @@ export interface components {
             tolerations?: components["schemas"]["io.k8s.api.core.v1.Toleration"][];
             /** @description Security settings for every container of the pod. */
             securityContext?: components["schemas"]["io.k8s.api.core.v1.PodSecurityContext"];
+            /** @description Scheduling constraints on nodes and on other pods. */
+            affinity?: components["schemas"]["io.k8s.api.core.v1.Affinity"];
+            /** @description How the pods of a group spread across topology domains. */
+            topologySpreadConstraints?: components["schemas"]["io.k8s.api.core.v1.TopologySpreadConstraint"][];
             /** @description Whether service information is injected into the environment. */
             enableServiceLinks?: boolean;
             /**
@@ -1033,6 +1102,20 @@ export interface components {
              * @default {}
              */
             spec?: components["schemas"]["io.k8s.api.core.v1.PodSpec"];
+        };
+        /** @description A node preference with its weight. */
+        "io.k8s.api.core.v1.PreferredSchedulingTerm": {
+            /**
+             * Format: int32
+             * @description Weight in the range 1-100.
+             * @default 0
+             */
+            weight: number;
+            /**
+             * @description The nodes preferred.
+             * @default {}
+             */
+            preference: components["schemas"]["io.k8s.api.core.v1.NodeSelectorTerm"];
         };
         /** @description A check of a container, repeated every periodSeconds. */
         "io.k8s.api.core.v1.Probe": {
@@ -1392,6 +1475,35 @@ export interface components {
              */
             tolerationSeconds?: number;
         };
+        /** @description How a group of pods spreads across topology domains. */
+        "io.k8s.api.core.v1.TopologySpreadConstraint": {
+            /**
+             * Format: int32
+             * @description The largest allowed difference in pod count between domains.
+             * @default 0
+             */
+            maxSkew: number;
+            /**
+             * @description The node label that defines a domain.
+             * @default
+             */
+            topologyKey: string;
+            /**
+             * @description DoNotSchedule or ScheduleAnyway.
+             * @default
+             * @enum {string}
+             */
+            whenUnsatisfiable: "DoNotSchedule" | "ScheduleAnyway";
+            /** @description The pods counted. */
+            labelSelector?: components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector"];
+            /**
+             * Format: int32
+             * @description The least number of eligible domains.
+             */
+            minDomains?: number;
+            /** @description Pod label keys whose values narrow the pods counted. */
+            matchLabelKeys?: string[];
+        };
         /** @description A named volume of a pod; exactly one source is set. */
         "io.k8s.api.core.v1.Volume": {
             /**
@@ -1432,6 +1544,20 @@ export interface components {
              */
             mountPropagation?: "Bidirectional" | "HostToContainer" | "None";
         };
+        /** @description A pod affinity preference with its weight. */
+        "io.k8s.api.core.v1.WeightedPodAffinityTerm": {
+            /**
+             * Format: int32
+             * @description Weight in the range 1-100.
+             * @default 0
+             */
+            weight: number;
+            /**
+             * @description The term.
+             * @default {}
+             */
+            podAffinityTerm: components["schemas"]["io.k8s.api.core.v1.PodAffinityTerm"];
+        };
         /** @description A fixed-point amount written as a string: a number with an optional binary (Ki, Mi, Gi, ...), decimal (m, k, M, G, ...) or exponent suffix, for example 500m, 128Mi or 1e3. */
         "io.k8s.apimachinery.pkg.api.resource.Quantity": string;
         /** @description One aspect of an object's current state. */
@@ -1466,6 +1592,31 @@ export interface components {
         };
         /** @description The set of fields a manager owns, encoded as a trie of field names. */
         "io.k8s.apimachinery.pkg.apis.meta.v1.FieldsV1": Record<string, never>;
+        /** @description A query over labels. Conditions are ANDed; an empty selector matches everything, a missing one matches nothing. */
+        "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector": {
+            /** @description Labels that must all be present with exactly these values. */
+            matchLabels?: {
+                [key: string]: string;
+            };
+            /** @description Further conditions, all of which must hold. */
+            matchExpressions?: components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelectorRequirement"][];
+        };
+        /** @description One condition on a label key. */
+        "io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelectorRequirement": {
+            /**
+             * @description The label key the condition is about.
+             * @default
+             */
+            key: string;
+            /**
+             * @description How the key relates to values.
+             * @default
+             * @enum {string}
+             */
+            operator: "DoesNotExist" | "Exists" | "In" | "NotIn";
+            /** @description Values for In and NotIn (must be non-empty); must be empty for Exists and DoesNotExist. */
+            values?: string[];
+        };
         /** @description Metadata of a list response. */
         "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta": {
             /** @description Version of the store the list was read at; start a watch from here. */

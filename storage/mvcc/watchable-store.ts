@@ -35,6 +35,12 @@ export interface WatchOptions {
 const CATCH_UP_MAX_REVISIONS = 1000;
 /** How often watchers that fell behind are retried while their sinks are full. */
 const SYNC_INTERVAL_MS = 100;
+/**
+ * Revisions whose events stay in memory for watchers catching up: a watcher set
+ * aside for a moment reads them from here (the same event objects every other
+ * watcher got, encoded once) instead of from the store.
+ */
+const RECENT_REVISIONS = 4096;
 
 /** One watcher: a key range, the next revision it needs, and where to send. */
 export class Watcher {
@@ -74,11 +80,16 @@ export class WatchableStore {
   /** Events for synced watchers gathered this tick, sent together (see notify). */
   private readonly pending = new Map<Watcher, { revision: number; events: WatchEvent[] }>();
   private flushScheduled = false;
+  /** The events of the newest RECENT_REVISIONS revisions that had any, by revision. */
+  private readonly recent = new Map<number, readonly Event[]>();
+  /** Every revision above this one is in `recent` (if it had events). */
+  private recentFrom: number;
   private readonly timer: NodeJS.Timeout;
   private readonly stopListening: () => void;
 
   constructor(kv: KvStore) {
     this.kv = kv;
+    this.recentFrom = kv.revision;
     this.stopListening = kv.onChange((revision, events) => this.notify(revision, events));
     this.timer = setInterval(() => this.syncWatchers(), SYNC_INTERVAL_MS);
     this.timer.unref();
@@ -134,6 +145,7 @@ export class WatchableStore {
     clearInterval(this.timer);
     this.stopListening();
     this.pending.clear();
+    this.recent.clear();
     this.synced.clear();
     this.unsynced.clear();
   }
@@ -145,6 +157,12 @@ export class WatchableStore {
    * message per revision per watcher under load.
    */
   private notify(revision: number, events: readonly Event[]): void {
+    this.recent.set(revision, events);
+    while (this.recent.size > RECENT_REVISIONS) {
+      const oldest = this.recent.keys().next().value as number;
+      this.recent.delete(oldest);
+      this.recentFrom = oldest;
+    }
     for (const w of this.synced) {
       if (w.nextRevision > revision) continue; // started at a future revision
       if (w.sink.isFull()) {
@@ -206,7 +224,7 @@ export class WatchableStore {
       }
       const upTo = Math.min(current, w.nextRevision - 1 + CATCH_UP_MAX_REVISIONS);
       const events: WatchEvent[] = [];
-      for (const { events: revEvents } of this.kv.changesSince(w.nextRevision - 1, upTo)) {
+      for (const revEvents of this.eventsBetween(w.nextRevision - 1, upTo)) {
         const matching = revEvents.filter((e) => w.matches(e));
         if (matching.length > 0) events.push(...this.withPrev(w, matching));
       }
@@ -221,6 +239,18 @@ export class WatchableStore {
       }
     }
     if (again) this.scheduleSync();
+  }
+
+  /** The events of revisions in (after, upTo], in order: from memory when recent, else from the store. */
+  private *eventsBetween(after: number, upTo: number): Generator<readonly Event[]> {
+    if (after >= this.recentFrom) {
+      for (let rev = after + 1; rev <= upTo; rev++) {
+        const events = this.recent.get(rev);
+        if (events !== undefined) yield events;
+      }
+      return;
+    }
+    for (const { events } of this.kv.changesSince(after, upTo)) yield events;
   }
 
   private withPrev(w: Watcher, events: readonly Event[]): WatchEvent[] {

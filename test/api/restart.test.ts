@@ -1,50 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { freePort, kiteBin, tempDir } from '../helpers/processes.js';
+import { freePort, tempDir } from '../helpers/processes.js';
+import { startApiServer } from '../helpers/apiserver.js';
 
 /**
  * `kite apiserver` keeps what it was given across a clean restart: every object
  * comes back byte for byte (resourceVersion and uid included), lists report the
  * same resourceVersion, and the next write gets a higher one.
  */
-interface ApiServer {
-  readonly url: string;
-  /** Everything the process wrote so far. */
-  output(): string;
-  /** SIGTERM, then waits for the process to exit; resolves to its exit code. */
-  stop(): Promise<number | null>;
-}
-
-async function startApiServer(dataDir: string, port: number): Promise<ApiServer> {
-  const child: ChildProcess = spawn(process.execPath, [kiteBin, 'apiserver', `--data-dir=${dataDir}`, `--port=${port}`, '--embedded-store-url=none'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  child.stdout?.on('data', (d: Buffer) => (log += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const url = `http://127.0.0.1:${port}`;
-  const server: ApiServer = {
-    url,
-    output: () => log,
-    stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      return exited;
-    },
-  };
-  for (let i = 0; i < 200; i++) {
-    if (child.exitCode !== null) throw new Error(`kite apiserver exited: ${log}`);
-    try {
-      if ((await fetch(`${url}/readyz`)).ok) return server;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill('SIGKILL');
-  await exited;
-  throw new Error(`kite apiserver did not become ready: ${log}`);
-}
 
 interface KubeObject {
   readonly apiVersion: string;

@@ -4,7 +4,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { ApiException, CoreV1Api, KubeConfig, type V1ConfigMap } from '@kubernetes/client-node';
 import { allowPlainHttp, mirrorLabel, startMirrorController, type InformerEvent } from '../../examples/controller/configmap-controller.js';
-import { freePort, kiteBin, repoRoot, tempDir } from '../helpers/processes.js';
+import { freePort, repoRoot, tempDir } from '../helpers/processes.js';
+import { startApiServer } from '../helpers/apiserver.js';
 
 /**
  * @kubernetes/client-node (JSON, informers) against a real `kite apiserver`:
@@ -12,40 +13,6 @@ import { freePort, kiteBin, repoRoot, tempDir } from '../helpers/processes.js';
  * informer follows them in order, exactly once each, across a restart of the
  * API server on the same data dir and port.
  */
-interface ApiServer {
-  readonly kubeconfig: string;
-  output(): string;
-  /** SIGTERM, then waits for exit; resolves to the exit code. */
-  stop(): Promise<number | null>;
-}
-
-async function startApiServer(dataDir: string, port: number): Promise<ApiServer> {
-  const child: ChildProcess = spawn(process.execPath, [kiteBin, 'apiserver', `--data-dir=${dataDir}`, `--port=${port}`, '--embedded-store-url=none'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  child.stdout?.on('data', (d: Buffer) => (log += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const server: ApiServer = {
-    kubeconfig: join(dataDir, 'kubeconfig'),
-    output: () => log,
-    stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      return exited;
-    },
-  };
-  for (let i = 0; i < 200; i++) {
-    if (child.exitCode !== null) throw new Error(`kite apiserver exited: ${log}`);
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/readyz`)).ok) return server;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill('SIGKILL');
-  await exited;
-  throw new Error(`kite apiserver did not become ready: ${log}`);
-}
 
 /** Polls until check() returns true, or fails with what describe() says. */
 async function waitFor(what: string, check: () => Promise<boolean> | boolean, describe: () => string = () => '', timeoutMs = 20_000): Promise<void> {

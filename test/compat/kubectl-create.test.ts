@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { freePort, kiteBin, missingTool, tempDir } from '../helpers/processes.js';
+import { missingTool, tempDir } from '../helpers/processes.js';
+import { startApiServer } from '../helpers/apiserver.js';
 
 /**
  * Real kubectl 1.32's typed `create` commands against a real `kite apiserver`.
@@ -15,25 +16,6 @@ interface Run {
   readonly err: string;
 }
 
-async function startApiServer(dataDir: string): Promise<{ child: ChildProcess; kubeconfig: string }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [kiteBin, 'apiserver', `--data-dir=${dataDir}`, `--port=${port}`, '--embedded-store-url=none'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  child.stdout?.on('data', (d: Buffer) => (log += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 200; i++) {
-    if (child.exitCode !== null) throw new Error(`kite apiserver exited: ${log}`);
-    try {
-      if ((await fetch(`${url}/readyz`)).ok) return { child, kubeconfig: join(dataDir, 'kubeconfig') };
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`kite apiserver did not become ready: ${log}`);
-}
 
 interface Obj {
   readonly metadata: { readonly name: string; readonly namespace?: string; readonly labels?: Record<string, string> };
@@ -49,7 +31,8 @@ test('kubectl 1.32 typed create commands (protobuf bodies) against kite apiserve
     return;
   }
   const dir = tempDir('kubectl-create');
-  const { child, kubeconfig } = await startApiServer(join(dir.path, 'data'));
+  const server = await startApiServer(join(dir.path, 'data'));
+  const kubeconfig = server.kubeconfig;
   const env = { ...process.env, KUBECONFIG: kubeconfig };
   const k = (args: string[]): Run => {
     const r = spawnSync('kubectl', args, { encoding: 'utf8', env, timeout: 30_000 });
@@ -106,8 +89,7 @@ test('kubectl 1.32 typed create commands (protobuf bodies) against kite apiserve
     assert.match(ok(['delete', 'configmap', 'c']), /configmap "c" deleted/);
     assert.notEqual(k(['get', 'configmap', 'c']).code, 0);
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
+    await server.stop();
     dir.remove();
   }
 });

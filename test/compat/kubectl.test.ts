@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, kiteBin, missingTool, repoRoot, tempDir } from '../helpers/processes.js';
+import { missingTool, repoRoot, tempDir } from '../helpers/processes.js';
+import { startApiServer } from '../helpers/apiserver.js';
 
 /**
  * Real kubectl against a real `kite apiserver` (embedded store): the commands a
@@ -19,25 +20,6 @@ interface Run {
   readonly err: string;
 }
 
-async function startApiServer(dataDir: string): Promise<{ child: ChildProcess; url: string; kubeconfig: string }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [kiteBin, 'apiserver', `--data-dir=${dataDir}`, `--port=${port}`, '--embedded-store-url=none'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  child.stdout?.on('data', (d: Buffer) => (log += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 200; i++) {
-    if (child.exitCode !== null) throw new Error(`kite apiserver exited: ${log}`);
-    try {
-      if ((await fetch(`${url}/readyz`)).ok) return { child, url, kubeconfig: join(dataDir, 'kubeconfig') };
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`kite apiserver did not become ready: ${log}`);
-}
 
 test('kubectl 1.32 against kite apiserver', { timeout: 240_000 }, async (t) => {
   const skip = missingTool('kubectl', 'kubectl');
@@ -46,7 +28,8 @@ test('kubectl 1.32 against kite apiserver', { timeout: 240_000 }, async (t) => {
     return;
   }
   const dir = tempDir('kubectl');
-  const { child, kubeconfig } = await startApiServer(join(dir.path, 'data'));
+  const server = await startApiServer(join(dir.path, 'data'));
+  const kubeconfig = server.kubeconfig;
   const env = { ...process.env, KUBECONFIG: kubeconfig, KUBECTL_EXTERNAL_DIFF: '' };
   const k = (args: string[], input?: string, extraEnv: NodeJS.ProcessEnv = {}): Run => {
     const r = spawnSync('kubectl', args, { encoding: 'utf8', env: { ...env, ...extraEnv }, input, timeout: 30_000 });
@@ -141,8 +124,7 @@ test('kubectl 1.32 against kite apiserver', { timeout: 240_000 }, async (t) => {
     assert.match(k(['get', 'cm', 'nope']).err, /configmaps "nope" not found/);
     assert.match(k(['apply', '-f', '-'], 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: Bad_Name\n').err, /a lowercase RFC 1123 subdomain/);
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
+    await server.stop();
     dir.remove();
   }
 });

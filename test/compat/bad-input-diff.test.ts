@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Client, credentials, type ServiceError } from '@grpc/grpc-js';
 import { connect } from 'node:net';
 import { EtcdGrpcClient, type WireMessage } from '../../storage/client/etcd-grpc-client.js';
-import { missingTool, startStore, tempDir, type StoreProcess } from '../helpers/processes.js';
+import { onEtcdAndKite, type StoreProcess } from '../helpers/processes.js';
 
 /** Hand-encoded protobuf pieces, so that malformed messages can be sent. */
 function varint(n: number): Buffer {
@@ -62,49 +62,37 @@ const cases: Array<{ name: string; method: string; body: Buffer; sameMessage: bo
   { name: 'limit as a length-delimited field', method: RANGE, body: Buffer.concat([key, bytesField(3, Buffer.from('zz'))]), sameMessage: false },
 ];
 
-async function run(kind: 'kite' | 'etcd'): Promise<{ outcomes: Outcome[]; intact: boolean; httpGarbage: string }> {
-  const dir = tempDir(`bad-${kind}`);
-  let proc: StoreProcess | undefined;
-  try {
-    proc = await startStore({ kind, dataDir: dir.path });
-    const client = new EtcdGrpcClient(proc.endpoint);
-    await client.put({ key: Buffer.from('/keep'), value: Buffer.from('safe') });
-    const before = (await client.range({ key: Buffer.from('/keep') })).header as WireMessage;
-    const outcomes: Outcome[] = [];
-    for (const c of cases) outcomes.push(await rawCall(proc.endpoint, c.method, c.body));
-    // Garbage straight onto the client port.
-    const httpGarbage = await new Promise<string>((resolve) => {
-      const s = connect(Number(proc!.endpoint.split(':')[1]), '127.0.0.1', () => s.write(Buffer.from('\x16\x03\x01\x00\xff garbage\r\n\r\n')));
-      let got = '';
-      s.on('data', (d) => (got += d.toString()));
-      s.on('close', () => resolve(got.split('\r\n')[0] ?? ''));
-      s.on('error', () => resolve(got));
-      setTimeout(() => s.destroy(), 2000);
-    });
-    // The member is up and nothing but the accepted requests changed the data.
-    const after = await client.range({ key: Buffer.from('/keep') });
-    const kv = (after.kvs as WireMessage[])[0]!;
-    const written = await client.range({ key: Buffer.from('/bad/'), rangeEnd: Buffer.from('/bad0'), keysOnly: true });
-    const intact =
-      (kv.value as Buffer).toString() === 'safe' &&
-      Number(kv.modRevision) === Number(before.revision) &&
-      (written.kvs as WireMessage[]).map((k) => (k.key as Buffer).toString()).join(',') === '/bad/k';
-    client.close();
-    return { outcomes, intact, httpGarbage };
-  } finally {
-    await proc?.stop();
-    dir.remove();
-  }
+async function run(proc: StoreProcess): Promise<{ outcomes: Outcome[]; intact: boolean; httpGarbage: string }> {
+  const client = new EtcdGrpcClient(proc.endpoint);
+  await client.put({ key: Buffer.from('/keep'), value: Buffer.from('safe') });
+  const before = (await client.range({ key: Buffer.from('/keep') })).header as WireMessage;
+  const outcomes: Outcome[] = [];
+  for (const c of cases) outcomes.push(await rawCall(proc.endpoint, c.method, c.body));
+  // Garbage straight onto the client port.
+  const httpGarbage = await new Promise<string>((resolve) => {
+    const s = connect(Number(proc.endpoint.split(':')[1]), '127.0.0.1', () => s.write(Buffer.from('\x16\x03\x01\x00\xff garbage\r\n\r\n')));
+    let got = '';
+    s.on('data', (d) => (got += d.toString()));
+    s.on('close', () => resolve(got.split('\r\n')[0] ?? ''));
+    s.on('error', () => resolve(got));
+    setTimeout(() => s.destroy(), 2000);
+  });
+  // The member is up and nothing but the accepted requests changed the data.
+  const after = await client.range({ key: Buffer.from('/keep') });
+  const kv = (after.kvs as WireMessage[])[0]!;
+  const written = await client.range({ key: Buffer.from('/bad/'), rangeEnd: Buffer.from('/bad0'), keysOnly: true });
+  const intact =
+    (kv.value as Buffer).toString() === 'safe' &&
+    Number(kv.modRevision) === Number(before.revision) &&
+    (written.kvs as WireMessage[]).map((k) => (k.key as Buffer).toString()).join(',') === '/bad/k';
+  client.close();
+  return { outcomes, intact, httpGarbage };
 }
 
 test('bad input gets the same gRPC status from kite store as from etcd, and harms nothing', { timeout: 120_000 }, async (t) => {
-  const skip = missingTool('etcd', 'etcd-server');
-  if (skip) {
-    t.skip(skip);
-    return;
-  }
-  const etcd = await run('etcd');
-  const kite = await run('kite');
+  const both = await onEtcdAndKite(t, 'bad', run);
+  if (both === undefined) return;
+  const { etcd, kite } = both;
   if (process.env.KITE_DEBUG) console.log(JSON.stringify({ etcd, kite }, null, 1));
   assert.ok(etcd.intact, 'etcd kept its data (sanity)');
   assert.ok(kite.intact, 'kite kept its data: only the valid put with unknown fields wrote /bad/k');

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Etcd3 } from 'etcd3';
-import { missingTool, startStore, tempDir, type StoreProcess } from '../helpers/processes.js';
+import { onEtcdAndKite, type StoreProcess } from '../helpers/processes.js';
 
 /**
  * The `etcd3` npm client, used the way a real kube-apiserver uses its etcd
@@ -105,29 +105,19 @@ async function scenario(client: Etcd3): Promise<Json[]> {
   return log;
 }
 
-async function run(kind: 'kite' | 'etcd'): Promise<Json[]> {
-  const dir = tempDir(`etcd3-${kind}`);
-  let proc: StoreProcess | undefined;
-  let client: Etcd3 | undefined;
+async function run(member: StoreProcess): Promise<Json[]> {
+  const client = new Etcd3({ hosts: member.clientUrl });
   try {
-    proc = await startStore({ kind, dataDir: dir.path });
-    client = new Etcd3({ hosts: proc.clientUrl });
     return await scenario(client);
   } finally {
-    client?.close();
-    await proc?.stop();
-    dir.remove();
+    client.close();
   }
 }
 
 test('etcd3 npm client: the kube-apiserver KV forms behave the same on kite store and etcd', { timeout: 120_000 }, async (t) => {
-  const skip = missingTool('etcd', 'etcd-server');
-  if (skip) {
-    t.skip(skip);
-    return;
-  }
-  const etcd = await run('etcd');
-  const kite = await run('kite');
+  const both = await onEtcdAndKite(t, 'etcd3', run);
+  if (both === undefined) return;
+  const { etcd, kite } = both;
   assert.ok(JSON.stringify(etcd).includes('"succeeded":false'), 'the script exercised a failing compare (sanity)');
   if (process.env.KITE_DEBUG) console.log(JSON.stringify(kite));
   assert.equal(etcd.length, kite.length);

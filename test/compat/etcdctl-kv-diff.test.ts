@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { etcdctl, freePort, missingTool, startStore, tempDir, type StoreProcess } from '../helpers/processes.js';
+import { etcdctl, onEtcdAndKite, type StoreProcess } from '../helpers/processes.js';
 import { normalize } from '../helpers/normalize.js';
 
 /**
@@ -95,50 +95,31 @@ const script: Step[] = [
   { args: ['endpoint', 'status', '-w', 'json'] },
 ];
 
-async function runScript(kind: 'kite' | 'etcd', clientPort: number, peerPort: number): Promise<string[]> {
-  const dir = tempDir(`diff-${kind}`);
-  let proc: StoreProcess | undefined;
-  try {
-    proc = await startStore({ kind, name: 'diff1', dataDir: dir.path, clientPort, peerPort });
-    const outputs: string[] = [];
-    let baseIndex: number | undefined;
-    for (const step of script) {
-      const r = etcdctl(proc.endpoint, step.args, step.input);
-      let text = normalize(`$ etcdctl ${step.args.join(' ')}\nexit ${r.code}\n${r.stdout}${r.stderr}`);
-      // The raft index at the start depends on how often the harness polled /health
-      // (each poll is a log entry in etcd 3.4), so compare how it advances instead.
-      const first = /"raftIndex":(\d+)/.exec(text);
-      if (first && baseIndex === undefined) baseIndex = Number(first[1]);
-      if (baseIndex !== undefined) {
-        const base = baseIndex;
-        text = text
-          .replace(/"raft(Applied)?Index":(\d+)/g, (_m, applied: string | undefined, n: string) => `"raft${applied ?? ''}Index":+${Number(n) - base}`)
-          .replace(/\|\s+(\d+)\s+\|\s+(\d+)\s+\|\s+(\|)/g, (_m, a: string, b: string) => `| +${Number(a) - base} | +${Number(b) - base} |        |`);
-      }
-      outputs.push(text);
+async function runScript(proc: StoreProcess): Promise<string[]> {
+  const outputs: string[] = [];
+  let baseIndex: number | undefined;
+  for (const step of script) {
+    const r = etcdctl(proc.endpoint, step.args, step.input);
+    let text = normalize(`$ etcdctl ${step.args.join(' ')}\nexit ${r.code}\n${r.stdout}${r.stderr}`);
+    // The raft index at the start depends on how often the harness polled /health
+    // (each poll is a log entry in etcd 3.4), so compare how it advances instead.
+    const first = /"raftIndex":(\d+)/.exec(text);
+    if (first && baseIndex === undefined) baseIndex = Number(first[1]);
+    if (baseIndex !== undefined) {
+      const base = baseIndex;
+      text = text
+        .replace(/"raft(Applied)?Index":(\d+)/g, (_m, applied: string | undefined, n: string) => `"raft${applied ?? ''}Index":+${Number(n) - base}`)
+        .replace(/\|\s+(\d+)\s+\|\s+(\d+)\s+\|\s+(\|)/g, (_m, a: string, b: string) => `| +${Number(a) - base} | +${Number(b) - base} |        |`);
     }
-    return outputs;
-  } finally {
-    await proc?.stop();
-    dir.remove();
+    outputs.push(text);
   }
+  return outputs;
 }
 
 test('etcdctl 3.4: the same KV script gives the same output from etcd and kite store', { timeout: 180_000 }, async (t) => {
-  const skip = missingTool('etcdctl', 'etcd-client') || missingTool('etcd', 'etcd-server');
-  if (skip) {
-    t.skip(skip);
-    return;
-  }
-  const clientPort = await freePort();
-  const peerPort = await freePort();
-  const etcd = await runScript('etcd', clientPort, peerPort);
-  const kite = await runScript('kite', clientPort, peerPort);
-  if (process.env.KITE_DIFF_DUMP) {
-    const { writeFileSync } = await import('node:fs');
-    writeFileSync(`${process.env.KITE_DIFF_DUMP}.etcd`, etcd.join('\n'));
-    writeFileSync(`${process.env.KITE_DIFF_DUMP}.kite`, kite.join('\n'));
-  }
+  const both = await onEtcdAndKite(t, 'diff1', runScript, [['etcdctl', 'etcd-client']]);
+  if (both === undefined) return;
+  const { etcd, kite } = both;
   // Sanity: the script really exercised the server (so equality means something).
   assert.match(etcd[3]!, /\/singless\/test\/gender\nmale/);
   assert.match(etcd.join('\n'), /required revision has been compacted/);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { etcdctl, etcdctlStreaming, freePort, missingTool, startStore, tempDir, type CommandResult, type StoreProcess } from '../helpers/processes.js';
+import { etcdctl, etcdctlStreaming, onEtcdAndKite, type CommandResult, type StoreProcess } from '../helpers/processes.js';
 import { normalize } from '../helpers/normalize.js';
 
 /**
@@ -76,54 +76,35 @@ function show(args: readonly string[], r: CommandResult): string {
   return blank(`$ etcdctl ${args.join(' ')}\nexit ${r.code}\n${r.stdout}${r.stderr}`);
 }
 
-async function runScript(kind: 'kite' | 'etcd', clientPort: number, peerPort: number): Promise<string[]> {
-  const dir = tempDir(`wl-${kind}`);
-  let proc: StoreProcess | undefined;
-  try {
-    proc = await startStore({ kind, name: 'wl', dataDir: dir.path, clientPort, peerPort });
-    const out: string[] = [];
-    for (const step of script) {
-      const args = substitute(step.args);
-      if (step.kind === 'run') {
-        const r = etcdctl(proc.endpoint, args);
-        if (args[0] === 'lease' && args[1] === 'grant' && r.code === 0) leaseHex = /lease ([0-9a-f]+) granted/.exec(r.stdout)?.[1] ?? '';
-        out.push(show(args, r));
-      } else {
-        const endpoint = proc.endpoint;
-        const r = await etcdctlStreaming(
-          endpoint,
-          args,
-          () => {
-            for (const d of step.during) etcdctl(endpoint, substitute(d));
-          },
-          (o) => o.split('\n').filter((l) => l !== '').length >= step.lines,
-        );
-        // A stopped stream's exit status depends on when the signal lands; compare output only.
-        out.push(blank(`$ etcdctl ${args.join(' ')}\n${r.stdout}${r.stderr.split('\n').filter((l) => !l.startsWith('{"level":')).join('\n')}`));
-      }
+async function runScript(proc: StoreProcess): Promise<string[]> {
+  const out: string[] = [];
+  for (const step of script) {
+    const args = substitute(step.args);
+    if (step.kind === 'run') {
+      const r = etcdctl(proc.endpoint, args);
+      if (args[0] === 'lease' && args[1] === 'grant' && r.code === 0) leaseHex = /lease ([0-9a-f]+) granted/.exec(r.stdout)?.[1] ?? '';
+      out.push(show(args, r));
+    } else {
+      const endpoint = proc.endpoint;
+      const r = await etcdctlStreaming(
+        endpoint,
+        args,
+        () => {
+          for (const d of step.during) etcdctl(endpoint, substitute(d));
+        },
+        (o) => o.split('\n').filter((l) => l !== '').length >= step.lines,
+      );
+      // A stopped stream's exit status depends on when the signal lands; compare output only.
+      out.push(blank(`$ etcdctl ${args.join(' ')}\n${r.stdout}${r.stderr.split('\n').filter((l) => !l.startsWith('{"level":')).join('\n')}`));
     }
-    return out;
-  } finally {
-    await proc?.stop();
-    dir.remove();
   }
+  return out;
 }
 
 test('etcdctl 3.4: watch, lease, lock and elect give the same output from etcd and kite store', { timeout: 180_000 }, async (t) => {
-  const skip = missingTool('etcdctl', 'etcd-client') || missingTool('etcd', 'etcd-server');
-  if (skip) {
-    t.skip(skip);
-    return;
-  }
-  const clientPort = await freePort();
-  const peerPort = await freePort();
-  const etcd = await runScript('etcd', clientPort, peerPort);
-  const kite = await runScript('kite', clientPort, peerPort);
-  if (process.env.KITE_DIFF_DUMP) {
-    const { writeFileSync } = await import('node:fs');
-    writeFileSync(`${process.env.KITE_DIFF_DUMP}.etcd`, etcd.join('\n'));
-    writeFileSync(`${process.env.KITE_DIFF_DUMP}.kite`, kite.join('\n'));
-  }
+  const both = await onEtcdAndKite(t, 'wl', runScript, [['etcdctl', 'etcd-client']]);
+  if (both === undefined) return;
+  const { etcd, kite } = both;
   assert.match(etcd.join('\n'), /holding the lock/, 'sanity: the lock step ran');
   assert.match(etcd.join('\n'), /DELETE\n\/l\/a/, 'sanity: revoking the lease deleted its keys');
   for (let i = 0; i < script.length; i++) assert.equal(kite[i], etcd[i], `step ${i}: etcdctl ${script[i]!.args.join(' ')}`);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { freePort, missingTool, startStore, tempDir, type StoreProcess } from '../helpers/processes.js';
+import { onEtcdAndKite, type StoreProcess } from '../helpers/processes.js';
 
 /**
  * etcd's JSON gateway, used as etcd's documentation uses it with curl: the same
@@ -68,30 +68,16 @@ function blank(s: string): string {
     .replace(/"leases":\[\{"ID":"\d+"\}\]/g, '"leases":[{"ID":"<lease>"}]');
 }
 
-async function run(kind: 'kite' | 'etcd', clientPort: number, peerPort: number): Promise<string[]> {
-  const dir = tempDir(`gw-${kind}`);
-  let proc: StoreProcess | undefined;
-  try {
-    proc = await startStore({ kind, name: 'gw', dataDir: dir.path, clientPort, peerPort });
-    const out: string[] = [];
-    for (const c of calls) out.push(blank(await post(proc.clientUrl, c)));
-    return out;
-  } finally {
-    await proc?.stop();
-    dir.remove();
-  }
+async function run(proc: StoreProcess): Promise<string[]> {
+  const out: string[] = [];
+  for (const c of calls) out.push(blank(await post(proc.clientUrl, c)));
+  return out;
 }
 
 test('JSON gateway: the same curl-style calls give the same answers from etcd and kite store', { timeout: 120_000 }, async (t) => {
-  const skip = missingTool('etcd', 'etcd-server');
-  if (skip) {
-    t.skip(skip);
-    return;
-  }
-  const clientPort = await freePort();
-  const peerPort = await freePort();
-  const etcd = await run('etcd', clientPort, peerPort);
-  const kite = await run('kite', clientPort, peerPort);
+  const both = await onEtcdAndKite(t, 'gw', run);
+  if (both === undefined) return;
+  const { etcd, kite } = both;
   assert.match(etcd[1]!, /"value":"YmFy"/, 'sanity: etcd answered the range');
   calls.forEach((c, i) => assert.equal(kite[i], etcd[i], `${c.path} ${JSON.stringify(c.body)}`));
 });

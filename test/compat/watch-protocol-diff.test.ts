@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EtcdGrpcClient, type WireMessage } from '../../storage/client/etcd-grpc-client.js';
-import { freePort, missingTool, startStore, tempDir, type StoreProcess } from '../helpers/processes.js';
+import { onEtcdAndKite, type StoreProcess } from '../helpers/processes.js';
 
 /**
  * The Watch protocol spoken directly, against etcd 3.4 and kite store: filters,
@@ -65,28 +65,14 @@ async function script(endpoint: string): Promise<string[]> {
   }
 }
 
-async function run(kind: 'kite' | 'etcd', clientPort: number, peerPort: number): Promise<string[]> {
-  const dir = tempDir(`wp-${kind}`);
-  let proc: StoreProcess | undefined;
-  try {
-    proc = await startStore({ kind, name: 'wp', dataDir: dir.path, clientPort, peerPort });
-    return await script(proc.endpoint);
-  } finally {
-    await proc?.stop();
-    dir.remove();
-  }
+async function run(proc: StoreProcess): Promise<string[]> {
+  return await script(proc.endpoint);
 }
 
 test('watch protocol: the same requests give the same responses from etcd and kite store', { timeout: 60_000 }, async (t) => {
-  const skip = missingTool('etcd', 'etcd-server');
-  if (skip) {
-    t.skip(skip);
-    return;
-  }
-  const clientPort = await freePort();
-  const peerPort = await freePort();
-  const etcd = await run('etcd', clientPort, peerPort);
-  const kite = await run('kite', clientPort, peerPort);
+  const both = await onEtcdAndKite(t, 'wp', run);
+  if (both === undefined) return;
+  const { etcd, kite } = both;
   if (process.env.KITE_DEBUG) console.log(etcd.join('\n') + '\n---\n' + kite.join('\n'));
   assert.ok(etcd.some((l) => l.includes('DELETE /p/a')), 'sanity: the NOPUT watcher saw the delete');
   // Each watch id's responses in order; the order between different watchers is not

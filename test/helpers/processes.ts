@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -164,4 +164,45 @@ export async function etcdctlStreaming(
   if (child.exitCode === null) child.kill('SIGTERM');
   const code = await exited;
   return { code, stdout, stderr };
+}
+
+/**
+ * A differential run: fn against a fresh real etcd, then against a fresh kite
+ * store started with the same member name and ports (so member and cluster ids
+ * match), each on its own temp dir, stopped and removed afterwards. When etcd or
+ * another tool named in `tools` ([command, Debian package]) is missing, the test
+ * is skipped loudly and the result is undefined.
+ */
+export async function onEtcdAndKite<T>(
+  t: { skip(message?: string): void },
+  name: string,
+  fn: (member: StoreProcess) => Promise<T>,
+  tools: ReadonlyArray<readonly [string, string]> = [],
+): Promise<{ etcd: T; kite: T } | undefined> {
+  const skip = [...tools, ['etcd', 'etcd-server'] as const].map(([cmd, pkg]) => missingTool(cmd, pkg)).find((m) => m !== false);
+  if (skip) {
+    t.skip(skip);
+    return undefined;
+  }
+  const clientPort = await freePort();
+  const peerPort = await freePort();
+  const runOn = async (kind: 'etcd' | 'kite'): Promise<T> => {
+    const dir = tempDir(`${name}-${kind}`);
+    let member: StoreProcess | undefined;
+    try {
+      member = await startStore({ kind, name, dataDir: dir.path, clientPort, peerPort });
+      return await fn(member);
+    } finally {
+      await member?.stop();
+      dir.remove();
+    }
+  };
+  const etcd = await runOn('etcd');
+  const kite = await runOn('kite');
+  if (process.env.KITE_DIFF_DUMP) {
+    const show = (x: T): string => (Array.isArray(x) ? x.join('\n') : JSON.stringify(x, null, 1));
+    writeFileSync(`${process.env.KITE_DIFF_DUMP}.etcd`, show(etcd));
+    writeFileSync(`${process.env.KITE_DIFF_DUMP}.kite`, show(kite));
+  }
+  return { etcd, kite };
 }

@@ -1,6 +1,7 @@
 import { Client, credentials, type ClientDuplexStream } from '@grpc/grpc-js';
 import { EtcdGrpcClient, type WireMessage } from '../storage/client/etcd-grpc-client.js';
 import { readFileSync } from 'node:fs';
+import { prefixRangeEnd } from '../storage/mvcc/key-value.js';
 
 /**
  * What the benchmark reads of a WatchResponse: whether it confirms a create, and
@@ -75,11 +76,8 @@ export function rssOf(pid: number): number {
   return m ? Number(m[1]) * 1024 : 0;
 }
 
-function prefixEnd(p: string): Buffer {
-  const b = Buffer.from(p);
-  b[b.length - 1]!++;
-  return b;
-}
+/** The end of the prefix range of p (the store's own helper). */
+const prefixEnd = (p: string): Buffer => prefixRangeEnd(Buffer.from(p));
 
 /** Opens `watchers` watchers on prefix over `streams` streams; resolves when all are created. */
 async function openWatchers(endpoint: string, prefix: string, watchers: number, streams: number, onEvents: (values: Buffer[]) => void): Promise<{ streams: SummaryStream[]; close(): void }> {

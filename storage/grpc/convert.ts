@@ -37,7 +37,8 @@ function int(v: unknown): number {
   return n;
 }
 
-function big(v: unknown): bigint {
+/** A 64-bit integer field of a wire message (a decimal string), as bigint; InvalidArgument if it is not one. */
+export function big(v: unknown): bigint {
   try {
     return BigInt((v as string | number | undefined) ?? 0);
   } catch {

@@ -1,32 +1,24 @@
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import { isStorageError } from '../errors.js';
 import type { StoreServer } from '../server/store-server.js';
-import { headerToWire } from './convert.js';
+import { big, headerToWire } from './convert.js';
 import { toServiceError } from './errors.js';
 import type { UnaryHandlers, Wire } from './unary.js';
-
-function leaseId(v: unknown): bigint {
-  try {
-    return BigInt((v as string | undefined) ?? 0);
-  } catch {
-    return 0n;
-  }
-}
 
 /** etcd's Lease service, its unary methods. */
 export function leaseHandlers(server: StoreServer): UnaryHandlers {
   const header = (revision?: number) => headerToWire(server.header(revision));
   return {
     LeaseGrant: async (req) => {
-      const { id, ttl } = await server.leaseGrant(Number(req.TTL ?? 0), leaseId(req.ID));
+      const { id, ttl } = await server.leaseGrant(Number(req.TTL ?? 0), big(req.ID));
       return { header: header(), ID: id.toString(), TTL: ttl, error: '' };
     },
     LeaseRevoke: async (req) => {
-      const revision = await server.leaseRevoke(leaseId(req.ID));
+      const revision = await server.leaseRevoke(big(req.ID));
       return { header: header(revision) };
     },
     LeaseTimeToLive: (req) => {
-      const t = server.leaseTimeToLive(leaseId(req.ID), req.keys === true);
+      const t = server.leaseTimeToLive(big(req.ID), req.keys === true);
       return { header: header(), ID: t.id.toString(), TTL: t.ttl, grantedTTL: t.grantedTtl, keys: t.keys };
     },
     LeaseLeases: () => ({ header: header(), leases: server.leaseIds().map((id) => ({ ID: id.toString() })) }),
@@ -37,9 +29,10 @@ export function leaseHandlers(server: StoreServer): UnaryHandlers {
 export function leaseKeepAlive(server: StoreServer): (call: ServerDuplexStream<Wire, Wire>) => void {
   return (call) => {
     call.on('data', (req: Wire) => {
-      const id = leaseId(req.ID);
+      let id = 0n;
       let ttl: number;
       try {
+        id = big(req.ID);
         ttl = server.leaseRenew(id);
       } catch (err) {
         if (!isStorageError(err, 'LeaseNotFound')) {

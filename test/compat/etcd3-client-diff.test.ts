@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Etcd3 } from 'etcd3';
 import { onEtcdAndKite, type StoreProcess } from '../helpers/processes.js';
+import { prefixRangeEnd } from '../../storage/mvcc/key-value.js';
 
 /**
  * The `etcd3` npm client, used the way a real kube-apiserver uses its etcd
@@ -12,11 +13,8 @@ import { onEtcdAndKite, type StoreProcess } from '../helpers/processes.js';
  * same script runs against real etcd and kite store; transcripts must be equal.
  */
 const b = (s: string) => Buffer.from(s);
-const prefixEnd = (p: string) => {
-  const e = b(p);
-  e[e.length - 1]!++;
-  return e;
-};
+/** The end of the prefix range of p (the store's own helper). */
+const prefixEnd = (p: string): Buffer => prefixRangeEnd(Buffer.from(p));
 
 type Json = unknown;
 

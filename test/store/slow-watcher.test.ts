@@ -2,12 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EtcdGrpcClient, type WireMessage } from '../../storage/client/etcd-grpc-client.js';
 import { startStore, tempDir } from '../helpers/processes.js';
+import { prefixRangeEnd } from '../../storage/mvcc/key-value.js';
 
-function prefixEnd(p: string): Buffer {
-  const b = Buffer.from(p);
-  b[b.length - 1]!++;
-  return b;
-}
+/** The end of the prefix range of p (the store's own helper). */
+const prefixEnd = (p: string): Buffer => prefixRangeEnd(Buffer.from(p));
 
 /**
  * A client that stops reading its watch stream: writers and a second watcher go

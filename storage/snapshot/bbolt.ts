@@ -54,7 +54,7 @@ export class BoltWriter {
 
   /** Writes a bucket from entries in ascending key order. */
   writeBucket(name: string, entries: Iterable<Entry>): void {
-    const leaves = this.writeLeaves(entries);
+    const leaves = this.writePages(LEAF_PAGE, entries);
     this.buckets.push({ name: Buffer.from(name), root: this.writeBranches(leaves) });
   }
 
@@ -63,7 +63,7 @@ export class BoltWriter {
     const rootEntries = [...this.buckets]
       .sort((a, b) => Buffer.compare(a.name, b.name))
       .map((b) => ({ key: b.name, value: bucketValue(b.root), flags: BUCKET_LEAF }));
-    const rootPage = this.writeNode(LEAF_PAGE, rootEntries);
+    const rootPage = this.writePage(LEAF_PAGE, rootEntries);
     const freelist = Buffer.alloc(PAGE_SIZE);
     freelist.writeBigUInt64LE(2n, 0);
     freelist.writeUInt16LE(FREELIST_PAGE, 8);
@@ -91,100 +91,78 @@ export class BoltWriter {
     return p;
   }
 
-  /** Packs entries into as few leaf pages as fit; returns each page's first key and id. */
-  private writeLeaves(entries: Iterable<Entry>): Array<{ key: Buffer; page: number }> {
+  /** Packs items into as few pages of one type as fit, in order; returns each page's first key and id. */
+  private writePages(type: typeof LEAF_PAGE | typeof BRANCH_PAGE, items: Iterable<PageItem>): Array<{ key: Buffer; page: number }> {
     const out: Array<{ key: Buffer; page: number }> = [];
-    let batch: Array<Entry & { flags: number }> = [];
+    let batch: PageItem[] = [];
     let size = HEADER;
     const flush = (): void => {
       if (batch.length === 0) return;
-      out.push({ key: batch[0]!.key, page: this.writeNode(LEAF_PAGE, batch) });
+      out.push({ key: batch[0]!.key, page: this.writePage(type, batch) });
       batch = [];
       size = HEADER;
     };
-    for (const e of entries) {
-      const need = ELEMENT + e.key.length + e.value.length;
+    for (const item of items) {
+      const need = ELEMENT + item.key.length + (item.value?.length ?? 0);
       if (batch.length > 0 && (size + need > PAGE_SIZE || batch.length === 0xffff)) flush();
-      batch.push({ ...e, flags: 0 });
+      batch.push(item);
       size += need;
     }
     flush();
-    if (out.length === 0) out.push({ key: Buffer.alloc(0), page: this.writeNode(LEAF_PAGE, []) });
+    if (out.length === 0) out.push({ key: Buffer.alloc(0), page: this.writePage(type, []) });
     return out;
   }
 
-  /** Builds branch levels over children until one page remains; returns the root page. */
+  /** Builds branch levels over leaf pages until one page remains; returns the root page. */
   private writeBranches(children: Array<{ key: Buffer; page: number }>): number {
     let level = children;
-    while (level.length > 1) {
-      const next: Array<{ key: Buffer; page: number }> = [];
-      let batch: Array<{ key: Buffer; page: number }> = [];
-      let size = HEADER;
-      const flush = (): void => {
-        next.push({ key: batch[0]!.key, page: this.writeBranch(batch) });
-        batch = [];
-        size = HEADER;
-      };
-      for (const c of level) {
-        const need = ELEMENT + c.key.length;
-        if (batch.length > 0 && (size + need > PAGE_SIZE || batch.length === 0xffff)) flush();
-        batch.push(c);
-        size += need;
-      }
-      if (batch.length > 0) flush();
-      level = next;
-    }
+    while (level.length > 1) level = this.writePages(BRANCH_PAGE, level);
     return level[0]!.page;
   }
 
-  private writeNode(flags: number, entries: ReadonlyArray<Entry & { flags: number }>): number {
-    const dataSize = entries.reduce((n, e) => n + e.key.length + e.value.length, 0);
-    const total = HEADER + entries.length * ELEMENT + dataSize;
-    const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
+  /**
+   * Writes one page (with overflow pages when the items do not fit one) at the next
+   * page id. Leaf elements: flags, pos, ksize, vsize, then key and value; branch
+   * elements: pos, ksize, child page id, then key. pos counts from the element.
+   */
+  private writePage(type: typeof LEAF_PAGE | typeof BRANCH_PAGE, items: readonly PageItem[]): number {
+    const dataSize = items.reduce((n, it) => n + it.key.length + (it.value?.length ?? 0), 0);
+    const pages = Math.max(1, Math.ceil((HEADER + items.length * ELEMENT + dataSize) / PAGE_SIZE));
     const p = Buffer.alloc(pages * PAGE_SIZE);
     const id = this.nextPage;
     p.writeBigUInt64LE(BigInt(id), 0);
-    p.writeUInt16LE(flags, 8);
-    p.writeUInt16LE(entries.length, 10);
+    p.writeUInt16LE(type, 8);
+    p.writeUInt16LE(items.length, 10);
     p.writeUInt32LE(pages - 1, 12);
-    let data = HEADER + entries.length * ELEMENT;
-    entries.forEach((e, i) => {
+    let data = HEADER + items.length * ELEMENT;
+    items.forEach((it, i) => {
       const el = HEADER + i * ELEMENT;
-      p.writeUInt32LE(e.flags, el);
-      p.writeUInt32LE(data - el, el + 4);
-      p.writeUInt32LE(e.key.length, el + 8);
-      p.writeUInt32LE(e.value.length, el + 12);
-      e.key.copy(p, data);
-      e.value.copy(p, data + e.key.length);
-      data += e.key.length + e.value.length;
+      if (type === LEAF_PAGE) {
+        p.writeUInt32LE(it.flags ?? 0, el);
+        p.writeUInt32LE(data - el, el + 4);
+        p.writeUInt32LE(it.key.length, el + 8);
+        p.writeUInt32LE(it.value?.length ?? 0, el + 12);
+      } else {
+        p.writeUInt32LE(data - el, el);
+        p.writeUInt32LE(it.key.length, el + 4);
+        p.writeBigUInt64LE(BigInt(it.page ?? 0), el + 8);
+      }
+      it.key.copy(p, data);
+      it.value?.copy(p, data + it.key.length);
+      data += it.key.length + (it.value?.length ?? 0);
     });
     writeSync(this.fd, p, 0, p.length, id * PAGE_SIZE);
     this.nextPage += pages;
     return id;
   }
+}
 
-  private writeBranch(children: ReadonlyArray<{ key: Buffer; page: number }>): number {
-    const total = HEADER + children.length * ELEMENT + children.reduce((n, c) => n + c.key.length, 0);
-    const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
-    const p = Buffer.alloc(pages * PAGE_SIZE);
-    const id = this.nextPage;
-    p.writeBigUInt64LE(BigInt(id), 0);
-    p.writeUInt16LE(BRANCH_PAGE, 8);
-    p.writeUInt16LE(children.length, 10);
-    p.writeUInt32LE(pages - 1, 12);
-    let data = HEADER + children.length * ELEMENT;
-    children.forEach((c, i) => {
-      const el = HEADER + i * ELEMENT;
-      p.writeUInt32LE(data - el, el);
-      p.writeUInt32LE(c.key.length, el + 4);
-      p.writeBigUInt64LE(BigInt(c.page), el + 8);
-      c.key.copy(p, data);
-      data += c.key.length;
-    });
-    writeSync(this.fd, p, 0, p.length, id * PAGE_SIZE);
-    this.nextPage += pages;
-    return id;
-  }
+/** One element of a page: a leaf's key and value (flags 0x01: a bucket), or a branch's key and child page. */
+interface PageItem {
+  readonly key: Buffer;
+  readonly value?: Buffer;
+  readonly flags?: number;
+  readonly page?: number;
 }
 
 function bucketValue(root: number): Buffer {

@@ -396,19 +396,30 @@ export class WriteTxn {
     this.events.push({ type: 'put', kv: { key, createRevision, modRevision: rev.main, version, value, lease } });
   }
 
-  /** Deletes every key in r; returns the key-values deleted, as they were. */
-  deleteRange(r: KeyRange): KeyValue[] {
+  /**
+   * Deletes every key in r; returns how many, and, when withPrevious, their
+   * key-values as they were (which reads each one's stored value, so only on request).
+   */
+  deleteRange(r: KeyRange, withPrevious = false): { deleted: number; previous: KeyValue[] } {
     this.assertOpen();
-    const deleted = this.range(r).kvs;
     const index = this.store.indexForWrite;
-    for (const kv of deleted) {
+    const live: Array<{ key: string; version: KeyVersion }> = [];
+    if (isSingleKey(r)) {
+      const version = index.get(r.start, this.revision);
+      if (version !== undefined) live.push({ key: r.start, version });
+    } else {
+      index.range(r.start, r.end ?? undefined, this.revision, (k) => void live.push(k));
+    }
+    const previous = withPrevious ? live.map((k) => this.store.keyValueAt(k.key, k.version)) : [];
+    for (const { key } of live) {
       const rev: Revision = { main: this.revision, sub: this.record.length };
       if (rev.sub === 0) this.store.beginRecord(rev.main, this.record);
-      this.record.push([kv.key, null, 0, 0, '0']);
-      index.tombstone(kv.key.toString('latin1'), rev);
-      this.events.push({ type: 'delete', kv: { key: kv.key, createRevision: 0, modRevision: rev.main, version: 0, value: Buffer.alloc(0), lease: 0n } });
+      const keyBytes = Buffer.from(key, 'latin1');
+      this.record.push([keyBytes, null, 0, 0, '0']);
+      index.tombstone(key, rev);
+      this.events.push({ type: 'delete', kv: { key: keyBytes, createRevision: 0, modRevision: rev.main, version: 0, value: Buffer.alloc(0), lease: 0n } });
     }
-    return deleted;
+    return { deleted: live.length, previous };
   }
 
   /** Ends the transaction; if it changed anything, commits it at this.revision. */

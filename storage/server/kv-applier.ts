@@ -316,7 +316,7 @@ function putIn(txn: WriteTxn, r: PutRequest): PutResponse {
 }
 
 function deleteIn(txn: WriteTxn, r: DeleteRangeRequest): DeleteRangeResponse {
-  const deleted = txn.deleteRange(toKeyRange(r.key, r.rangeEnd));
-  const revision = deleted.length > 0 || txn.hasChanges ? txn.revision : txn.beginRevision;
-  return { revision, deleted: deleted.length, prevKvs: r.prevKv ? deleted : [] };
+  const { deleted, previous } = txn.deleteRange(toKeyRange(r.key, r.rangeEnd), r.prevKv === true);
+  const revision = deleted > 0 || txn.hasChanges ? txn.revision : txn.beginRevision;
+  return { revision, deleted, prevKvs: previous };
 }

@@ -57,7 +57,12 @@ store.action(async (opts: Record<string, string | undefined>) => {
       const r = await restoreSnapshot(opts.fromSnapshot, config.dataDir);
       log('info', 'restored snapshot', { path: opts.fromSnapshot, 'data-dir': config.dataDir, revision: r.revision, 'key-versions': r.keys, leases: r.leases });
     }
-    const member = await runMember(config);
+    const member = await runMember(config, {
+      onRemoved: () => {
+        log('warn', 'the member has been permanently removed from the cluster; exiting', { name: config.name });
+        process.exit(0);
+      },
+    });
     log('info', 'serving client traffic', {
       name: config.name,
       'member-id': formatMemberId(member.store.memberId),

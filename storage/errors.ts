@@ -26,6 +26,16 @@ export const StorageErrorCode = {
   Timeout: 'Timeout',
   Corrupt: 'Corrupt',
   BadLeaderTransferee: 'BadLeaderTransferee',
+  NoLeader: 'NoLeader',
+  MemberBadUrls: 'MemberBadUrls',
+  NotLeader: 'NotLeader',
+  MemberExists: 'MemberExists',
+  PeerUrlExists: 'PeerUrlExists',
+  MemberNotLearner: 'MemberNotLearner',
+  LearnerNotReady: 'LearnerNotReady',
+  TooManyLearners: 'TooManyLearners',
+  ConfChangeRejected: 'ConfChangeRejected',
+  NotSupportedForLearner: 'NotSupportedForLearner',
 } as const;
 
 export type StorageErrorCode = (typeof StorageErrorCode)[keyof typeof StorageErrorCode];

@@ -1,23 +1,44 @@
 import { StorageError } from '../errors.js';
 import type { MemberInfo, StoreServer } from '../server/store-server.js';
-import { headerToWire } from './convert.js';
+import { big, headerToWire } from './convert.js';
 import type { UnaryHandlers } from './unary.js';
 
 function memberToWire(m: MemberInfo): Record<string, unknown> {
   return { ID: m.id.toString(), name: m.name, peerURLs: [...m.peerUrls], clientURLs: [...m.clientUrls], isLearner: m.isLearner };
 }
 
-/** etcd's Cluster service. A single member lists itself; changing membership needs Raft. */
+/** etcd's Cluster service. A single member lists itself and cannot change membership; a cluster member can. */
 export function clusterHandlers(server: StoreServer): UnaryHandlers {
-  const notCapable = (): never => {
-    throw new StorageError('NotCapable');
-  };
+  const header = (): Record<string, unknown> => headerToWire(server.header(0));
+  const urls = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : []);
   return {
     // etcd's member list header carries no revision.
-    MemberList: () => ({ header: headerToWire(server.header(0)), members: server.members().map(memberToWire) }),
-    MemberAdd: notCapable,
-    MemberRemove: notCapable,
-    MemberUpdate: notCapable,
-    MemberPromote: notCapable,
+    MemberList: () => ({ header: header(), members: server.members().map(memberToWire) }),
+    MemberAdd: async (req) => {
+      const peerUrls = urls(req.peerURLs);
+      checkPeerUrls(peerUrls);
+      const { member, members } = await server.memberAdd(peerUrls, req.isLearner === true);
+      return { header: header(), member: memberToWire(member), members: members.map(memberToWire) };
+    },
+    MemberRemove: async (req) => ({ header: header(), members: (await server.memberRemove(big(req.ID))).map(memberToWire) }),
+    MemberUpdate: async (req) => {
+      const peerUrls = urls(req.peerURLs);
+      checkPeerUrls(peerUrls);
+      return { header: header(), members: (await server.memberUpdate(big(req.ID), peerUrls)).map(memberToWire) };
+    },
+    MemberPromote: async (req) => ({ header: header(), members: (await server.memberPromote(big(req.ID))).map(memberToWire) }),
   };
+}
+
+/** etcd's check of the URLs given to member add and update. */
+function checkPeerUrls(peerUrls: readonly string[]): void {
+  const ok = peerUrls.length > 0 && peerUrls.every((u) => {
+    try {
+      const url = new URL(u);
+      return (url.protocol === 'http:' || url.protocol === 'https:') && url.port !== '' && (url.pathname === '/' || url.pathname === '');
+    } catch {
+      return false;
+    }
+  });
+  if (!ok) throw new StorageError('MemberBadUrls');
 }

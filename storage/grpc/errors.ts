@@ -25,6 +25,17 @@ const table: Record<StorageErrorCode, readonly [Status, string]> = {
   Timeout: [Status.UNAVAILABLE, 'etcdserver: request timed out'],
   Corrupt: [Status.DATA_LOSS, 'etcdserver: corrupt cluster'],
   BadLeaderTransferee: [Status.FAILED_PRECONDITION, 'etcdserver: bad leader transferee'],
+  NoLeader: [Status.UNAVAILABLE, 'etcdserver: no leader'],
+  MemberBadUrls: [Status.INVALID_ARGUMENT, 'etcdserver: given member URLs are invalid'],
+  NotLeader: [Status.FAILED_PRECONDITION, 'etcdserver: not leader'],
+  MemberExists: [Status.FAILED_PRECONDITION, 'etcdserver: member ID already exist'],
+  PeerUrlExists: [Status.FAILED_PRECONDITION, 'etcdserver: Peer URLs already exists'],
+  MemberNotLearner: [Status.FAILED_PRECONDITION, 'etcdserver: can only promote a learner member'],
+  LearnerNotReady: [Status.FAILED_PRECONDITION, 'etcdserver: can only promote a learner member which is in sync with leader'],
+  TooManyLearners: [Status.FAILED_PRECONDITION, 'etcdserver: too many learner members in cluster'],
+  // etcd has no message of its own for this: Raft refused the change (another is still pending).
+  ConfChangeRejected: [Status.FAILED_PRECONDITION, 'etcdserver: membership change rejected: another change is still pending'],
+  NotSupportedForLearner: [Status.UNAVAILABLE, 'etcdserver: rpc not supported for learner'],
 };
 
 /** The gRPC error a client receives for err. Errors that are not StorageErrors are internal. */

@@ -17,8 +17,12 @@ export function kvHandlers(server: StoreServer): UnaryHandlers {
   const header = (revision: number) => headerToWire(server.header(revision));
   return {
     Range: (req) => {
-      const res = server.range(rangeRequestFromWire(req));
-      return rangeResponseToWire(res, header(res.revision));
+      const respond = (): Record<string, unknown> => {
+        const res = server.range(rangeRequestFromWire(req));
+        return rangeResponseToWire(res, header(res.revision));
+      };
+      const barrier = server.readBarrier(req.serializable === true);
+      return barrier === undefined ? respond() : barrier.then(respond);
     },
     Put: async (req, size) => {
       server.checkRequestSize(size);

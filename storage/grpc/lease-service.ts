@@ -17,8 +17,8 @@ export function leaseHandlers(server: StoreServer): UnaryHandlers {
       const revision = await server.leaseRevoke(big(req.ID));
       return { header: header(revision) };
     },
-    LeaseTimeToLive: (req) => {
-      const t = server.leaseTimeToLive(big(req.ID), req.keys === true);
+    LeaseTimeToLive: async (req) => {
+      const t = await server.leaseTimeToLive(big(req.ID), req.keys === true);
       return { header: header(), ID: t.id.toString(), TTL: t.ttl, grantedTTL: t.grantedTtl, keys: t.keys };
     },
     LeaseLeases: () => ({ header: header(), leases: server.leaseIds().map((id) => ({ ID: id.toString() })) }),
@@ -30,18 +30,21 @@ export function leaseKeepAlive(server: StoreServer): (call: ServerDuplexStream<W
   return (call) => {
     call.on('data', (req: Wire) => {
       let id = 0n;
-      let ttl: number;
+      const answer = (ttl: number): void => {
+        if (!call.writableEnded && !call.destroyed) call.write({ header: headerToWire(server.header()), ID: id.toString(), TTL: ttl });
+      };
+      const fail = (err: unknown): void => {
+        if (isStorageError(err, 'LeaseNotFound')) answer(0);
+        else call.emit('error', toServiceError(err));
+      };
       try {
         id = big(req.ID);
-        ttl = server.leaseRenew(id);
+        const ttl = server.leaseRenew(id);
+        if (typeof ttl === 'number') answer(ttl);
+        else ttl.then(answer, fail);
       } catch (err) {
-        if (!isStorageError(err, 'LeaseNotFound')) {
-          call.emit('error', toServiceError(err));
-          return;
-        }
-        ttl = 0;
+        fail(err);
       }
-      if (!call.writableEnded && !call.destroyed) call.write({ header: headerToWire(server.header()), ID: id.toString(), TTL: ttl });
     });
     call.on('end', () => call.end());
     call.on('error', () => undefined);

@@ -47,8 +47,8 @@ export function maintenanceHandlers(server: StoreServer): UnaryHandlers {
       const h = server.kv.hashKv(Number(req.revision ?? 0));
       return { header: headerToWire(server.header()), hash: h.hash, compactRevision: h.compactRevision };
     },
-    MoveLeader: (req) => {
-      server.moveLeader(BigInt((req.targetID as string | undefined) ?? 0));
+    MoveLeader: async (req) => {
+      await server.moveLeader(BigInt((req.targetID as string | undefined) ?? 0));
       return { header: headerToWire(server.header()) };
     },
   };

@@ -84,6 +84,22 @@ export class Backend {
     this.sizeCheckedAt = -Infinity; // the file just shrank
   }
 
+  /** Writes a compacted, consistent copy of the database to path (what a leader sends a follower). */
+  async copyTo(path: string): Promise<void> {
+    rmSync(path, { force: true });
+    await this.env.backup(path, true);
+  }
+
+  /** Replaces the database with the file at path (moved into place), and reopens it. */
+  async replaceWith(path: string): Promise<void> {
+    await this.flushed();
+    await this.env.close();
+    renameSync(path, this.file);
+    rmSync(`${this.file}-lock`, { force: true });
+    this.openEnv();
+    this.sizeCheckedAt = -Infinity;
+  }
+
   /** The record of main revision rev, if stored. */
   getRecord(rev: number): RevisionRecord | undefined {
     return this.revs.get(rev);

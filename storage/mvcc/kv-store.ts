@@ -45,7 +45,7 @@ const BATCH_RECORDS = 500;
  */
 export class KvStore {
   private readonly backend: Backend;
-  private readonly index = new KeyIndex();
+  private index = new KeyIndex();
   /** Newest revision written (possibly not yet durable). */
   private headRevision: number;
   /** Newest durable revision; what reads see. */
@@ -57,6 +57,7 @@ export class KvStore {
   /** Resolves when the newest write so far is durable. */
   private lastCommit: Promise<void> = Promise.resolve();
   private readonly listeners = new Set<ChangeListener>();
+  private readonly restoreListeners = new Set<() => void>();
   private fatal: Error | undefined;
 
   private constructor(backend: Backend) {
@@ -83,6 +84,11 @@ export class KvStore {
   /** The revision reads see: the newest durable one. */
   get revision(): number {
     return this.durableRevision;
+  }
+
+  /** The newest revision written, durable or not. */
+  get writtenRevision(): number {
+    return this.headRevision;
   }
 
   /** The newest compacted revision; reads below it fail. */
@@ -170,16 +176,49 @@ export class KvStore {
    * versions are removed from disk in the background. Resolves when the compaction
    * is recorded durably; `physical` resolves when the old versions are gone.
    */
-  compact(rev: number): { scheduled: Promise<void>; physical: Promise<void> } {
+  compact(rev: number, options: { againstWritten?: boolean } = {}): { scheduled: Promise<void>; physical: Promise<void> } {
     this.assertHealthy();
     if (rev <= this.compactRev) throw new StorageError('Compacted', { revision: rev });
-    if (rev > this.durableRevision) throw new StorageError('FutureRevision', { revision: rev });
+    // A cluster member applying a logged compaction checks against what it has written,
+    // which is the same on every member (what is durable yet is not).
+    if (rev > (options.againstWritten ? this.headRevision : this.durableRevision)) throw new StorageError('FutureRevision', { revision: rev });
     this.compactRev = rev;
     const scheduled = this.backend.putMeta('scheduledCompactRevision', rev);
     this.index.compact(rev);
     const physical = (this.compaction = this.compaction.then(() => scheduled).then(() => this.compactPhysically(rev)));
     physical.catch((err: unknown) => this.fail(err));
     return { scheduled, physical };
+  }
+
+  /**
+   * Replaces the whole store with the database file at path (a cluster member installing
+   * its leader's snapshot). Waits for pending writes; watchers are told through onRestore.
+   */
+  async restore(path: string): Promise<void> {
+    await this.compaction.catch(() => undefined);
+    await this.backend.flushed();
+    await this.backend.replaceWith(path);
+    this.pending.clear();
+    this.index = new KeyIndex();
+    const finished = this.backend.getMeta<number>('finishedCompactRevision') ?? 0;
+    const scheduled = this.backend.getMeta<number>('scheduledCompactRevision') ?? finished;
+    const last = Math.max(this.backend.lastRevision(), scheduled, 1);
+    this.headRevision = last;
+    this.durableRevision = last;
+    this.compactRev = scheduled;
+    this.lastCommit = Promise.resolve();
+    this.rebuildIndex();
+    if (scheduled > 0) {
+      this.index.compact(scheduled);
+      if (scheduled > finished) this.compaction = this.compactPhysically(scheduled);
+    }
+    for (const listener of this.restoreListeners) listener();
+  }
+
+  /** Registers a listener called after restore() replaced the store. */
+  onRestore(listener: () => void): () => void {
+    this.restoreListeners.add(listener);
+    return () => this.restoreListeners.delete(listener);
   }
 
   async close(): Promise<void> {

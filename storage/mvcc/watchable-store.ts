@@ -90,7 +90,12 @@ export class WatchableStore {
   constructor(kv: KvStore) {
     this.kv = kv;
     this.recentFrom = kv.revision;
-    this.stopListening = kv.onChange((revision, events) => this.notify(revision, events));
+    const stopChanges = kv.onChange((revision, events) => this.notify(revision, events));
+    const stopRestores = kv.onRestore(() => this.restored());
+    this.stopListening = () => {
+      stopChanges();
+      stopRestores();
+    };
     this.timer = setInterval(() => this.syncWatchers(), SYNC_INTERVAL_MS);
     this.timer.unref();
   }
@@ -139,6 +144,22 @@ export class WatchableStore {
   isSinkSynced(sink: WatchSink): boolean {
     for (const w of this.unsynced) if (w.sink === sink) return false;
     return true;
+  }
+
+  /**
+   * The store was replaced by a newer one (a snapshot from the leader): every watcher
+   * catches up from the new store, from the revision it had reached.
+   */
+  private restored(): void {
+    this.flushPending();
+    this.recent.clear();
+    this.recentFrom = this.kv.revision;
+    for (const w of this.synced) {
+      w.isSynced = false;
+      this.unsynced.add(w);
+    }
+    this.synced.clear();
+    this.scheduleSync();
   }
 
   close(): void {

@@ -50,6 +50,16 @@ export interface TransportOptions {
   readonly snapshotDir: string;
   /** Unary requests from peers: path like '/kite/lease/renew'; return the response body or throw (error text goes back with status 500). */
   readonly onRequest?: (path: string, body: Buffer) => Promise<Buffer>;
+  /**
+   * The cluster's member list, served as JSON on GET /members to anyone (etcd's peer
+   * endpoint of the same name): a member joining with --initial-cluster-state=existing
+   * reads its own id and the cluster id there, before it can name the cluster.
+   */
+  readonly membersView?: () => unknown;
+  /** Whether a member id was removed from the cluster: its requests are refused with 410 Gone, as etcd's. */
+  readonly isRemoved?: (id: bigint) => boolean;
+  /** A peer answered 410 Gone: this member has been removed from the cluster and must stop. */
+  readonly onRemoved?: () => void;
   /** Where the transport reports connectivity changes and refusals. */
   readonly log?: (level: 'info' | 'warn', msg: string, fields?: Record<string, unknown>) => void;
 }
@@ -114,6 +124,8 @@ export class TransportError extends Error {
 }
 
 export const STREAM_PATH = '/raft/stream';
+/** Where a joining member reads the cluster's member list (see TransportOptions.membersView). */
+export const MEMBERS_PATH = '/members';
 export const SNAPSHOT_PATH = '/raft/snapshot';
 
 const HEADER_CLUSTER_ID = 'x-kite-cluster-id';
@@ -502,6 +514,10 @@ export class PeerTransport {
 
   /** Logs a refusal (412 or another status) once per peer until the next success. */
   private noteRefusal(peer: Peer, res: Response): void {
+    if (res.status === 410 && !this.isClosed) {
+      this.log('warn', 'a peer says this member has been permanently removed from the cluster', { 'remote-peer-id': hex(peer.id) });
+      this.options.onRemoved?.();
+    }
     const reason = res.status === 412 ? String(res.headers[HEADER_REFUSAL] ?? 'precondition-failed') : `status ${res.status}`;
     if (peer.lastRefusal === reason || this.isClosed) return;
     peer.lastRefusal = reason;
@@ -595,12 +611,21 @@ export class PeerTransport {
       return;
     }
     const path = headers[':path'] ?? '';
+    if (headers[':method'] === 'GET' && path === MEMBERS_PATH && this.options.membersView !== undefined) {
+      stream.respond({ ':status': 200, 'content-type': 'application/json', [HEADER_CLUSTER_ID]: this.clusterIdHex });
+      stream.end(JSON.stringify(this.options.membersView()));
+      return;
+    }
     if (headers[':method'] !== 'POST') {
       respondText(stream, 405, `peer requests must be POST, not ${String(headers[':method'])}`);
       return;
     }
     if (!this.checkIdentity(stream, headers)) return;
     const from = String(headers[HEADER_FROM]);
+    if (this.options.isRemoved !== undefined && /^[0-9a-f]{1,16}$/.test(from) && this.options.isRemoved(BigInt(`0x${from}`))) {
+      respondText(stream, 410, 'the member has been permanently removed from the cluster', 'removed');
+      return;
+    }
     if (path === STREAM_PATH) this.receiveStream(stream, from);
     else if (path === SNAPSHOT_PATH) this.track(this.receiveSnapshot(stream, headers, from));
     else void this.serveRequest(stream, path, from);
@@ -656,6 +681,14 @@ export class PeerTransport {
           isBroken = true;
           this.log('warn', 'malformed raft stream from peer; closing it', { 'remote-peer-id': from, error: err.message });
           stream.close(constants.NGHTTP2_PROTOCOL_ERROR);
+          return;
+        }
+        // A member removed while its stream was open: close the stream, so that its
+        // reconnection is answered 410 Gone and it learns it was removed.
+        const sender = msgs[0]?.from;
+        if (sender !== undefined && this.options.isRemoved?.(sender) === true) {
+          isBroken = true;
+          stream.close(constants.NGHTTP2_REFUSED_STREAM);
           return;
         }
         // Outside the try: an exception from the driver is not a wire problem.

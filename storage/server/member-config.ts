@@ -18,6 +18,10 @@ export interface MemberConfig {
   readonly electionTimeoutMs: number;
   /** Raft heartbeat interval in ms (etcd's --heartbeat-interval). */
   readonly heartbeatIntervalMs: number;
+  /** Applied entries between Raft snapshots (etcd's --snapshot-count). */
+  readonly snapshotCount?: number;
+  /** Log entries kept behind a Raft snapshot for slow followers (etcd's --experimental-snapshot-catchup-entries). */
+  readonly snapshotCatchUpEntries?: number;
   /** Space quota in bytes; writes past it raise the NOSPACE alarm. 0: no quota. */
   readonly quotaBackendBytes: number;
   /** etcd's --auto-compaction-mode and --auto-compaction-retention, parsed; undefined: off. */

@@ -21,6 +21,7 @@ export const memberFlags = {
   'heartbeat-interval': { default: '100', help: 'time (in milliseconds) of a heartbeat interval' },
   'election-timeout': { default: '1000', help: 'time (in milliseconds) for an election to timeout' },
   'snapshot-count': { default: '100000', help: 'number of committed transactions to trigger a snapshot to disk' },
+  'experimental-snapshot-catchup-entries': { default: '5000', help: 'number of entries for a slow follower to catch up after compacting the raft storage entries' },
   'quota-backend-bytes': { default: '0', help: 'raise alarms when backend size exceeds the given quota (0 defaults to low space quota)' },
   'auto-compaction-mode': { default: 'periodic', help: "interpret 'auto-compaction-retention' one of: periodic|revision" },
   'auto-compaction-retention': { default: '0', help: 'auto compaction retention length; 0 means disable auto compaction' },
@@ -178,6 +179,8 @@ export function buildMemberConfig(values: Record<MemberFlagName, string>, explic
     ...(autoCompaction === undefined ? {} : { autoCompaction }),
     electionTimeoutMs: positiveInt('election-timeout', values['election-timeout']),
     heartbeatIntervalMs: positiveInt('heartbeat-interval', values['heartbeat-interval']),
+    snapshotCount: positiveInt('snapshot-count', values['snapshot-count']),
+    snapshotCatchUpEntries: positiveInt('experimental-snapshot-catchup-entries', values['experimental-snapshot-catchup-entries']),
     unsafeNoFsync: values['unsafe-no-fsync'] === 'true',
   };
 }

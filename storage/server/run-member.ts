@@ -1,9 +1,11 @@
-import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { serveClients, type ClientServer, type ServeOptions } from '../grpc/grpc-server.js';
 import { WatchableStore } from '../mvcc/watchable-store.js';
 import type { MemberConfig } from './member-config.js';
 import { ConfigError } from './member-flags.js';
 import { StoreServer } from './store-server.js';
+import { ClusterStoreServer } from './cluster-server.js';
 import { Compactor } from './compactor.js';
 import { systemClock } from '../lease/clock.js';
 
@@ -20,6 +22,8 @@ export interface RunOptions {
   readonly serveClients?: boolean;
   /** Refuse client writes (the store embedded in the API server). */
   readonly readOnly?: ServeOptions['readOnly'];
+  /** Called after the member stopped because the cluster removed it. */
+  readonly onRemoved?: () => void;
 }
 
 function checkDataDir(dir: string): void {
@@ -33,18 +37,19 @@ function checkDataDir(dir: string): void {
   }
 }
 
+/**
+ * Whether config makes a Raft cluster member: more than one initial member, joining an
+ * existing cluster, or a data dir that already holds a Raft log. Otherwise the member is a
+ * single-member store, which applies writes directly with no log.
+ */
+export function isClusterMember(config: MemberConfig): boolean {
+  return config.initialCluster.size > 1 || config.initialClusterState === 'existing' || existsSync(join(config.dataDir, 'raft', 'raft.mdb'));
+}
+
 /** Starts a member with config: opens its store and serves clients. */
 export async function runMember(config: MemberConfig, options: RunOptions = {}): Promise<RunningMember> {
-  if (config.initialCluster.size > 1) {
-    throw new ConfigError(
-      `--initial-cluster names ${config.initialCluster.size} members; this Kite build runs single-member stores only (replication arrives with the Raft wiring)`,
-    );
-  }
-  if (config.initialClusterState === 'existing') {
-    throw new ConfigError('--initial-cluster-state=existing joins a running cluster, which needs replication; this Kite build runs single-member stores only');
-  }
   checkDataDir(config.dataDir);
-  const store = StoreServer.open(config);
+  const store = isClusterMember(config) ? await ClusterStoreServer.start(config) : StoreServer.open(config);
   const watchable = new WatchableStore(store.kv);
   let clients: ClientServer | undefined;
   try {
@@ -75,7 +80,7 @@ export async function runMember(config: MemberConfig, options: RunOptions = {}):
     const compactor = new Compactor({ get revision() { return store.kv.revision; }, get compactRevision() { return store.kv.compactRevision; }, compact: (rev) => store.compact({ revision: rev }) }, systemClock, config.autoCompaction);
     compactTimer = setInterval(() => void compactor.tick().catch((err: unknown) => warn('auto compaction failed', err)), Math.max(1000, Math.min(compactor.interval, 60_000)));
   }
-  return {
+  const member: RunningMember = {
     store,
     watchable,
     clients,
@@ -87,4 +92,10 @@ export async function runMember(config: MemberConfig, options: RunOptions = {}):
       await store.close();
     },
   };
+  if (store instanceof ClusterStoreServer) {
+    store.onRemoved = () => {
+      void member.stop().then(() => options.onRemoved?.());
+    };
+  }
+  return member;
 }

@@ -86,21 +86,22 @@ const RESTART_ENTRIES = 2;
 export class StoreServer {
   readonly config: MemberConfig;
   readonly kv: KvStore;
-  private readonly applier: KvApplier;
+  protected readonly applier: KvApplier;
   readonly lessor: Lessor;
-  private leaseSeq: bigint;
+  protected leaseSeq: bigint;
   readonly memberId: bigint;
   readonly clusterId: bigint;
   private readonly term: number;
-  private appliedIndex: number;
+  protected appliedIndex: number;
   private savingIndex = false;
-  private readonly alarms: Set<AlarmType>;
+  protected readonly alarms: Set<AlarmType>;
   /** Set while a defragmentation runs: writes wait for it. */
-  private gate: Promise<void> | undefined;
+  protected gate: Promise<void> | undefined;
   private indexDirty = false;
-  private closed = false;
+  protected closed = false;
 
-  private constructor(config: MemberConfig, kv: KvStore, clock: Clock) {
+  /** identity: the member and cluster ids of a cluster member (a single member derives its own). */
+  protected constructor(config: MemberConfig, kv: KvStore, clock: Clock, identity?: { memberId: bigint; clusterId: bigint }) {
     this.config = config;
     this.kv = kv;
     // etcd's minimum lease TTL: 1.5 election timeouts, rounded up to whole seconds.
@@ -108,7 +109,10 @@ export class StoreServer {
     this.applier = new KvApplier(kv, this.lessor);
     const meta = kv.storage;
     const stored = meta.getMeta<{ memberId: string; clusterId: string; token: string }>('identity');
-    if (stored === undefined) {
+    if (identity !== undefined) {
+      this.memberId = identity.memberId;
+      this.clusterId = identity.clusterId;
+    } else if (stored === undefined) {
       this.memberId = computeMemberId(config.initialAdvertisePeerUrls, config.initialClusterToken);
       this.clusterId = computeClusterId([this.memberId]);
       void meta.putMeta('identity', { memberId: this.memberId.toString(), clusterId: this.clusterId.toString(), token: config.initialClusterToken });
@@ -116,18 +120,24 @@ export class StoreServer {
       this.memberId = BigInt(stored.memberId);
       this.clusterId = BigInt(stored.clusterId);
     }
-    // A single member elects itself on every start: its term goes up by one each
-    // time, from 2 on the first start as etcd's does.
-    this.term = (meta.getMeta<number>('term') ?? 1) + 1;
-    void meta.putMeta('term', this.term);
-    const index = meta.getMeta<number>('appliedIndex');
-    this.appliedIndex = index === undefined ? BOOTSTRAP_INDEX : index + RESTART_ENTRIES;
-    void meta.putMeta('appliedIndex', this.appliedIndex);
+    if (identity === undefined) {
+      // A single member elects itself on every start: its term goes up by one each
+      // time, from 2 on the first start as etcd's does.
+      this.term = (meta.getMeta<number>('term') ?? 1) + 1;
+      void meta.putMeta('term', this.term);
+      const index = meta.getMeta<number>('appliedIndex');
+      this.appliedIndex = index === undefined ? BOOTSTRAP_INDEX : index + RESTART_ENTRIES;
+      void meta.putMeta('appliedIndex', this.appliedIndex);
+    } else {
+      // A cluster member's term and index are Raft's (see ClusterStoreServer).
+      this.term = 0;
+      this.appliedIndex = meta.getMeta<number>('consistentIndex') ?? 0;
+    }
     // Lease ids as etcd makes them: the member id's low 16 bits, then a counter
     // that starts from the clock in ms so ids stay unique across restarts.
     this.leaseSeq = ((this.memberId & 0xffffn) << 48n) | ((BigInt(Date.now()) & 0xffffffffffn) << 8n);
     this.alarms = new Set(meta.getMeta<AlarmType[]>('alarms') ?? []);
-    this.restoreLeases();
+    this.restoreLeases(identity === undefined);
   }
 
   /** Opens the member's data dir and store. */
@@ -139,9 +149,11 @@ export class StoreServer {
   /**
    * Rebuilds the lessor from the stored leases and the keys that name them. Every
    * lease starts with its full TTL, as on an etcd leader's promotion. A key whose
-   * lease is gone (a revoke interrupted by a crash) is deleted, finishing the revoke.
+   * lease is gone (a revoke interrupted by a crash) is deleted, finishing the revoke
+   * (only on a single member: a cluster member applies a revoke in one transaction, and
+   * must not write anything the log did not say).
    */
-  private restoreLeases(): void {
+  protected restoreLeases(deleteOrphans = true): void {
     for (const { id, ttl } of this.kv.storage.storedLeases()) this.lessor.grant(id, ttl);
     const orphans: Buffer[] = [];
     const all = this.kv.range(toKeyRange(Buffer.from([0]), Buffer.from([0])));
@@ -150,7 +162,7 @@ export class StoreServer {
       if (this.lessor.has(kv.lease)) this.lessor.attach(kv.key.toString('latin1'), kv.lease);
       else orphans.push(kv.key);
     }
-    if (orphans.length > 0) {
+    if (orphans.length > 0 && deleteOrphans) {
       const txn = this.kv.write();
       for (const key of orphans) txn.deleteRange(toKeyRange(key, undefined));
       void txn.end().durable;
@@ -160,6 +172,14 @@ export class StoreServer {
 
   header(revision: number = this.kv.revision): HeaderInfo {
     return { clusterId: this.clusterId, memberId: this.memberId, revision, raftTerm: this.term };
+  }
+
+  /**
+   * What a read must wait for to be linearizable: undefined on a single member, whose
+   * reads always see every acknowledged write (see ClusterStoreServer).
+   */
+  readBarrier(_serializable: boolean): Promise<void> | undefined {
+    return undefined;
   }
 
   range(r: RangeRequest): RangeResponse {
@@ -229,7 +249,7 @@ export class StoreServer {
    * etcd's space quota: a write that adds data is refused while NOSPACE is raised,
    * and raises it when the database would grow past the quota.
    */
-  private checkSpace(bytes: number): void {
+  protected checkSpace(bytes: number): void {
     if (this.alarms.has('NOSPACE')) throw new StorageError('NoSpace');
     const quota = this.config.quotaBackendBytes ?? 0;
     // A recent size is enough to pass; a fresh one must confirm before the alarm goes up.
@@ -267,7 +287,7 @@ export class StoreServer {
   }
 
   /** etcd's MoveLeader on a single member: only the member itself can lead. */
-  moveLeader(target: bigint): void {
+  async moveLeader(target: bigint): Promise<void> {
     if (target !== this.memberId) throw new StorageError('BadLeaderTransferee');
   }
 
@@ -304,6 +324,24 @@ export class StoreServer {
     ];
   }
 
+  // Membership changes need Raft: a single member cannot make them.
+
+  async memberAdd(_peerUrls: readonly string[], _isLearner: boolean): Promise<{ member: MemberInfo; members: MemberInfo[] }> {
+    throw new StorageError('NotCapable');
+  }
+
+  async memberRemove(_id: bigint): Promise<MemberInfo[]> {
+    throw new StorageError('NotCapable');
+  }
+
+  async memberUpdate(_id: bigint, _peerUrls: readonly string[]): Promise<MemberInfo[]> {
+    throw new StorageError('NotCapable');
+  }
+
+  async memberPromote(_id: bigint): Promise<MemberInfo[]> {
+    throw new StorageError('NotCapable');
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -326,7 +364,7 @@ export class StoreServer {
   }
 
   /** Keeps the lessor's key attachments in step with committed changes. */
-  private trackLeases(events: readonly Event[]): void {
+  protected trackLeases(events: readonly Event[]): void {
     for (const e of events) {
       const key = e.kv.key.toString('latin1');
       if (e.type === 'put') this.lessor.attach(key, e.kv.lease);
@@ -370,12 +408,12 @@ export class StoreServer {
   }
 
   /** Renews a lease to its full TTL; throws LeaseNotFound for an unknown or expired lease. */
-  leaseRenew(id: bigint): number {
+  leaseRenew(id: bigint): number | Promise<number> {
     this.assertOpen();
     return this.lessor.renew(id);
   }
 
-  leaseTimeToLive(id: bigint, keys: boolean): LeaseTimeToLive {
+  leaseTimeToLive(id: bigint, keys: boolean): LeaseTimeToLive | Promise<LeaseTimeToLive> {
     this.assertOpen();
     return this.lessor.timeToLive(id, keys);
   }
@@ -438,7 +476,7 @@ export class StoreServer {
     );
   }
 
-  private assertOpen(): void {
+  protected assertOpen(): void {
     if (this.closed) throw new StorageError('Stopped');
   }
 }

@@ -84,20 +84,29 @@ export async function startStore(opts: StartOptions): Promise<StoreProcess> {
     `--initial-cluster=${name}=${peerUrl}`,
     ...(opts.extraArgs ?? []),
   ];
+  const proc = spawnStore(opts.kind, { name, clientUrl, peerUrl, dataDir: opts.dataDir }, args, opts.env ?? {});
+  await waitHealthy(proc, opts.kind);
+  return proc;
+}
+
+/** Spawns kite store or etcd with args and extra environment, without waiting for it. */
+export function spawnStore(
+  kind: 'kite' | 'etcd',
+  where: { name: string; clientUrl: string; peerUrl: string; dataDir: string },
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+): StoreProcess {
   const child =
-    opts.kind === 'kite'
-      ? spawn(process.execPath, [kiteBin, 'store', ...args], { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] })
-      : spawn('etcd', args, { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    kind === 'kite'
+      ? spawn(process.execPath, [kiteBin, 'store', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn('etcd', args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const proc: StoreProcess = {
-    name,
-    clientUrl,
-    peerUrl,
-    endpoint: `127.0.0.1:${clientPort}`,
-    dataDir: opts.dataDir,
+  return {
+    ...where,
+    endpoint: where.clientUrl.replace(/^http:\/\//, ''),
     child,
     output: () => out,
     stop: async (signal: NodeJS.Signals = 'SIGTERM') => {
@@ -105,14 +114,18 @@ export async function startStore(opts: StartOptions): Promise<StoreProcess> {
       await exited;
     },
   };
-  const deadline = Date.now() + 20_000;
+}
+
+/** Waits until the member's /health says true (20 s at most); kills it and throws otherwise. */
+export async function waitHealthy(proc: StoreProcess, kind: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${opts.kind} exited early (${child.exitCode}):\n${out}`);
+    if (proc.child.exitCode !== null) throw new Error(`${kind} ${proc.name} exited early (${proc.child.exitCode}):\n${proc.output()}`);
     try {
-      const res = await fetch(`${clientUrl}/health`, { signal: AbortSignal.timeout(1000) });
+      const res = await fetch(`${proc.clientUrl}/health`, { signal: AbortSignal.timeout(1000) });
       if (res.ok) {
         const body = (await res.json()) as { health?: string };
-        if (body.health === 'true') return proc;
+        if (body.health === 'true') return;
       }
     } catch {
       // not up yet
@@ -120,7 +133,7 @@ export async function startStore(opts: StartOptions): Promise<StoreProcess> {
     await new Promise((r) => setTimeout(r, 100));
   }
   await proc.stop('SIGKILL');
-  throw new Error(`${opts.kind} did not become healthy in 20 s:\n${out}`);
+  throw new Error(`${kind} ${proc.name} did not become healthy in ${timeoutMs / 1000} s:\n${proc.output()}`);
 }
 
 export interface CommandResult {

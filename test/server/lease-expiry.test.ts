@@ -35,8 +35,8 @@ test('lease expiry deletes every attached key in one revision; leases survive a 
     // Restart: the lease comes back with its full TTL again, its keys still attached.
     await s.close();
     s = StoreServer.open(config(dir.path), clock);
-    assert.equal(s.leaseTimeToLive(id, true).ttl, 5);
-    assert.deepEqual(s.leaseTimeToLive(id, true).keys.map(String), ['/l/a', '/l/b']);
+    assert.equal((await s.leaseTimeToLive(id, true)).ttl, 5);
+    assert.deepEqual((await s.leaseTimeToLive(id, true)).keys.map(String), ['/l/a', '/l/b']);
     clock.advance(4000);
     assert.equal(await s.revokeExpiredLeases(), 0);
     clock.advance(1001);
@@ -45,7 +45,7 @@ test('lease expiry deletes every attached key in one revision; leases survive a 
     assert.deepEqual(after.kvs.map((kv) => kv.key.toString()), ['/l/c']);
     assert.equal(s.kv.revision, before + 1, 'both keys went in one revision');
     assert.equal(s.range({ key: b('/l/a'), revision: before }).count, 1, 'history before the expiry is intact');
-    assert.equal(s.leaseTimeToLive(id, false).ttl, -1);
+    assert.equal((await s.leaseTimeToLive(id, false)).ttl, -1);
     await s.close();
   } finally {
     dir.remove();

@@ -33,7 +33,7 @@ test('kite store: clear errors for bad flags, an unusable data dir and a port in
       ['bad URL', [...base.slice(1), '--listen-client-urls=ftp://x:1', `--data-dir=${dir.path}/d4`], {}, /URL scheme must be http, https, unix, or unixs/],
       ['flag and variable both set', [...base, `--data-dir=${dir.path}/d5`], { ETCD_DATA_DIR: '/tmp/elsewhere' }, /conflicting environment variable "ETCD_DATA_DIR" is shadowed/],
       ['data dir is a file', [...base, `--data-dir=${file}`], {}, /cannot access data directory/],
-      ['several members (needs Raft)', [...base, `--data-dir=${dir.path}/d6`, '--name=a', '--initial-advertise-peer-urls=http://127.0.0.1:2380', '--initial-cluster=a=http://127.0.0.1:2380,b=http://127.0.0.1:2381'], {}, /runs single-member stores only/],
+      ['joining a cluster nobody serves', [...base, `--data-dir=${dir.path}/d6`, '--name=a', '--initial-advertise-peer-urls=http://127.0.0.1:1', '--listen-peer-urls=http://127.0.0.1:0', '--initial-cluster=a=http://127.0.0.1:1,b=http://127.0.0.1:2', '--initial-cluster-state=existing'], {}, /could not get the cluster's member list from any peer in --initial-cluster/],
       ['not a number', [...base, `--data-dir=${dir.path}/d7`, '--max-request-bytes=lots'], {}, /--max-request-bytes: expected a positive integer/],
     ];
     for (const [name, args, env, want] of cases) {

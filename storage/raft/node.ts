@@ -1,0 +1,340 @@
+// The Raft driver of a store member: the core (storage/raft/core) given a clock, a disk
+// (DiskLogStorage) and a network (PeerTransport). It runs the core's Ready loop in the
+// order docs/raft.md prescribes: persist, send, apply, serve reads, advance.
+
+import { randomInt } from 'node:crypto';
+import type { ConfChange } from './core/conf-change.js';
+import { RaftError, RaftErrorCode } from './core/errors.js';
+import { EntryType, NONE, type ConfState, type Entry, type Message, type NodeId, type Snapshot } from './core/messages.js';
+import { RawNode, type Status } from './core/raw-node.js';
+import type { RandomSource } from './core/random.js';
+import type { DiskLogStorage } from './disk-storage.js';
+import type { PeerTransport } from './transport.js';
+
+/** What the driver asks of the application it replicates. */
+export interface RaftApplication {
+  /**
+   * Applies committed entries in order. The application may wait before it starts (for a
+   * defragmentation, say) but then applies them all in one turn, so that one lmdb
+   * transaction takes their changes. Conf-change entries are passed too: the application
+   * must call node.applyConfChange for each.
+   */
+  apply(entries: readonly Entry[]): void | Promise<void>;
+  /** Replaces the application's state with the snapshot's (received with its database). */
+  installSnapshot(snapshot: Snapshot): Promise<void>;
+  /** The leader or term changed. */
+  leaderChanged(leader: NodeId, term: number): void;
+}
+
+export interface RaftNodeOptions {
+  readonly id: NodeId;
+  readonly storage: DiskLogStorage;
+  readonly transport: PeerTransport;
+  readonly heartbeatMs: number;
+  readonly electionMs: number;
+  /** Create a Raft snapshot (and compact the log) after this many applied entries. */
+  readonly snapshotCount: number;
+  /** Log entries kept behind a snapshot, so slow followers can catch up without one (etcd: 5000). */
+  readonly catchUpEntries?: number;
+  /** Persist durably (fsync). Off only for benchmarks that say so. */
+  readonly sync?: boolean;
+  readonly log: (level: 'info' | 'warn', msg: string, fields?: Record<string, unknown>) => void;
+}
+
+/** Entropy for election timeouts; the core only needs a uniform integer. */
+const systemRandom: RandomSource = { intn: (n: number) => randomInt(n) };
+
+/** A read waiting for the leader to confirm the commit index it must see. */
+interface PendingRead {
+  readonly context: Uint8Array;
+  readonly waiters: { resolve: (index: number) => void; reject: (err: Error) => void }[];
+  sentAt: number;
+}
+
+/** Warn when persisting a Ready takes longer than this (etcd's slow fdatasync warning). */
+const SLOW_SYNC_MS = 1000;
+
+export class RaftNode {
+  readonly id: NodeId;
+  readonly raw: RawNode;
+  private readonly storage: DiskLogStorage;
+  private readonly transport: PeerTransport;
+  private readonly options: RaftNodeOptions;
+  private app: RaftApplication | undefined;
+  private ticker: NodeJS.Timeout | undefined;
+  private scheduled = false;
+  private running = false;
+  private stopped = false;
+  private leader: NodeId = NONE;
+  private term = 0;
+  private appliedIndex: number;
+  private snapshotIndex: number;
+  private readCounter = 0n;
+  /** The read-index request in flight, and the one that gathers reads meanwhile. */
+  private inFlightRead: PendingRead | undefined;
+  private nextRead: PendingRead | undefined;
+  private readonly appliedWaiters: { index: number; resolve: () => void }[] = [];
+  private failure: Error | undefined;
+
+  constructor(options: RaftNodeOptions) {
+    this.id = options.id;
+    this.storage = options.storage;
+    this.transport = options.transport;
+    this.options = options;
+    const electionTick = Math.max(2, Math.round(options.electionMs / options.heartbeatMs));
+    this.raw = new RawNode({
+      id: options.id,
+      storage: options.storage,
+      electionTick,
+      heartbeatTick: 1,
+      random: systemRandom,
+      preVote: true,
+      checkQuorum: true,
+      logger: { info: (m) => options.log('info', m), warn: (m) => options.log('warn', m) },
+    });
+    this.snapshotIndex = options.storage.snapshot().metadata.index;
+    this.appliedIndex = this.snapshotIndex;
+    this.term = options.storage.hardState().term;
+  }
+
+  /** Starts ticking and processing; app receives committed entries from now on. */
+  start(app: RaftApplication): void {
+    this.app = app;
+    this.ticker = setInterval(() => {
+      this.raw.tick();
+      this.checkReadTimeout();
+      this.schedule();
+    }, this.options.heartbeatMs);
+    this.schedule();
+  }
+
+  /** Steps messages that arrived from peers. */
+  receive(msgs: readonly Message[]): void {
+    for (const m of msgs) {
+      try {
+        this.raw.step(m);
+      } catch (err) {
+        this.options.log('warn', 'dropped a raft message', { type: m.type, from: m.from.toString(16), error: String(err) });
+      }
+    }
+    this.schedule();
+  }
+
+  /** Proposes an application command; throws RaftError 'proposal-dropped' when it cannot be taken now. */
+  propose(data: Uint8Array): void {
+    this.assertRunning();
+    this.raw.propose(data);
+    this.schedule();
+  }
+
+  /** Proposes a membership change. */
+  proposeConfChange(cc: ConfChange): void {
+    this.assertRunning();
+    this.raw.proposeConfChange(cc);
+    this.schedule();
+  }
+
+  /** Applies a committed conf change to the core's membership (the application calls this). */
+  applyConfChange(cc: ConfChange): ConfState {
+    return this.raw.applyConfChange(cc);
+  }
+
+  /** Asks the leader to hand leadership to transferee. */
+  transferLeader(transferee: NodeId): void {
+    this.assertRunning();
+    this.raw.transferLeader(transferee);
+    this.schedule();
+  }
+
+  /**
+   * A linearizable read barrier: resolves with an index such that once it is applied,
+   * local reads reflect every write acknowledged before this call. Reads that arrive
+   * while a request is in flight share the next one, as etcd's read loop batches them.
+   */
+  readIndex(): Promise<number> {
+    this.assertRunning();
+    return new Promise((resolve, reject) => {
+      if (this.nextRead === undefined) {
+        this.readCounter++;
+        const context = Buffer.alloc(8);
+        context.writeBigUInt64BE(this.readCounter);
+        this.nextRead = { context, waiters: [], sentAt: 0 };
+      }
+      this.nextRead.waiters.push({ resolve, reject });
+      this.sendRead();
+    });
+  }
+
+  /** Resolves once the entry at index is applied. */
+  waitApplied(index: number): Promise<void> {
+    if (index <= this.appliedIndex) return Promise.resolve();
+    return new Promise((resolve) => this.appliedWaiters.push({ index, resolve }));
+  }
+
+  get leaderId(): NodeId {
+    return this.leader;
+  }
+
+  get currentTerm(): number {
+    return this.term;
+  }
+
+  get applied(): number {
+    return this.appliedIndex;
+  }
+
+  status(): Status {
+    return this.raw.status();
+  }
+
+  /** Stops ticking and processing; pending reads fail. */
+  stop(): void {
+    this.stopped = true;
+    if (this.ticker !== undefined) clearInterval(this.ticker);
+    const err = new RaftError(RaftErrorCode.ProposalDropped, 'raft node stopped');
+    for (const read of [this.inFlightRead, this.nextRead]) for (const w of read?.waiters ?? []) w.reject(err);
+    this.inFlightRead = this.nextRead = undefined;
+  }
+
+  /** Closes the log storage; call after stop(). */
+  async closeStorage(): Promise<void> {
+    while (this.running) await new Promise((r) => setTimeout(r, 5));
+    await this.storage.close();
+  }
+
+  private assertRunning(): void {
+    if (this.failure !== undefined) throw this.failure;
+    if (this.stopped) throw new RaftError(RaftErrorCode.ProposalDropped, 'raft node stopped');
+  }
+
+  private sendRead(): void {
+    if (this.inFlightRead !== undefined || this.nextRead === undefined) return;
+    const read = this.nextRead;
+    this.nextRead = undefined;
+    try {
+      this.raw.readIndex(read.context);
+    } catch (err) {
+      for (const w of read.waiters) w.reject(err as Error);
+      return;
+    }
+    read.sentAt = performance.now();
+    this.inFlightRead = read;
+    this.schedule();
+  }
+
+  /** A read-index request or its answer can be lost; ask again after an election timeout. */
+  private checkReadTimeout(): void {
+    const read = this.inFlightRead;
+    if (read === undefined || performance.now() - read.sentAt < this.options.electionMs) return;
+    this.inFlightRead = undefined;
+    this.readCounter++;
+    const context = Buffer.alloc(8);
+    context.writeBigUInt64BE(this.readCounter);
+    if (this.nextRead === undefined) this.nextRead = { context, waiters: read.waiters, sentAt: 0 };
+    else this.nextRead.waiters.push(...read.waiters);
+    this.sendRead();
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.stopped) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.run();
+    });
+  }
+
+  private async run(): Promise<void> {
+    if (this.running || this.stopped || this.app === undefined) return;
+    this.running = true;
+    try {
+      while (!this.stopped && this.raw.hasReady()) await this.processReady(this.app);
+    } catch (err) {
+      // The core or the disk failed: the member must stop rather than go on inconsistent.
+      this.failure = err instanceof Error ? err : new Error(String(err));
+      this.options.log('warn', 'raft node failed; stopping', { error: String(err) });
+      this.stop();
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async processReady(app: RaftApplication): Promise<void> {
+    const rd = this.raw.ready();
+    if (rd.softState !== undefined || (rd.hardState !== undefined && rd.hardState.term !== this.term)) {
+      const lead = rd.softState?.lead ?? this.leader;
+      const term = rd.hardState?.term ?? this.term;
+      if (lead !== this.leader) {
+        this.options.log('info', lead === NONE ? 'raft lost its leader' : 'raft elected a leader', {
+          leader: lead.toString(16),
+          term,
+        });
+      }
+      this.leader = lead;
+      this.term = term;
+      app.leaderChanged(lead, term);
+    }
+    const started = performance.now();
+    const persisted = this.storage.save({ snapshot: rd.snapshot, entries: rd.entries, hardState: rd.hardState }, rd.mustSync && this.options.sync !== false);
+    if (rd.mustSync) await persisted;
+    else persisted.catch((err: unknown) => this.options.log('warn', 'failed to persist raft hard state', { error: String(err) }));
+    const took = performance.now() - started;
+    if (took > SLOW_SYNC_MS) this.options.log('warn', 'slow fdatasync', { took: `${Math.round(took)}ms`, expected: `${SLOW_SYNC_MS}ms` });
+    this.transport.send(rd.messages);
+    if (rd.snapshot !== undefined) {
+      await app.installSnapshot(rd.snapshot);
+      this.appliedIndex = this.snapshotIndex = rd.snapshot.metadata.index;
+    }
+    if (rd.committedEntries.length > 0) {
+      const applyStarted = performance.now();
+      await app.apply(rd.committedEntries);
+      const applyTook = performance.now() - applyStarted;
+      if (applyTook > 100) this.options.log('warn', 'apply request took too long', { took: `${Math.round(applyTook)}ms`, expected: '100ms' });
+      this.appliedIndex = (rd.committedEntries[rd.committedEntries.length - 1] as Entry).index;
+    }
+    for (const rs of rd.readStates) this.resolveRead(rs.requestCtx, rs.index);
+    this.raw.advance();
+    this.releaseApplied();
+    this.maybeSnapshot();
+  }
+
+  private resolveRead(context: Uint8Array, index: number): void {
+    const read = this.inFlightRead;
+    if (read === undefined || Buffer.compare(Buffer.from(read.context), Buffer.from(context)) !== 0) return;
+    this.inFlightRead = undefined;
+    for (const w of read.waiters) w.resolve(index);
+    this.sendRead();
+  }
+
+  private releaseApplied(): void {
+    if (this.appliedWaiters.length === 0) return;
+    const due = this.appliedWaiters.filter((w) => w.index <= this.appliedIndex);
+    if (due.length === 0) return;
+    const rest = this.appliedWaiters.filter((w) => w.index > this.appliedIndex);
+    this.appliedWaiters.length = 0;
+    this.appliedWaiters.push(...rest);
+    for (const w of due) w.resolve();
+  }
+
+  /**
+   * Every snapshotCount applied entries, records a Raft snapshot at the applied index and
+   * drops the log before it, keeping catchUpEntries so that a follower a little behind is
+   * sent entries rather than the whole database. The snapshot's data is empty: the state
+   * is the store's database, which the transport streams to a follower that needs it.
+   */
+  private maybeSnapshot(): void {
+    const applied = this.appliedIndex;
+    if (applied - this.snapshotIndex < this.options.snapshotCount) return;
+    const confState = this.raw.status().confState;
+    this.storage.createSnapshot(applied, confState, new Uint8Array(0));
+    this.snapshotIndex = applied;
+    const compactTo = applied - (this.options.catchUpEntries ?? 5000);
+    if (compactTo > this.storage.firstIndex()) this.storage.compact(compactTo);
+    this.options.log('info', 'saved raft snapshot', { index: applied, compactedTo: Math.max(compactTo, 0) });
+  }
+}
+
+/** Whether an entry is a membership change. */
+export function isConfChangeEntry(e: Entry): boolean {
+  return e.type === EntryType.ConfChange;
+}

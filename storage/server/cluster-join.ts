@@ -1,0 +1,69 @@
+// How a member started with --initial-cluster-state=existing learns the cluster it joins:
+// it asks the peers named in --initial-cluster for their member list, as etcd's
+// GET /members on the peer port.
+
+import { connect } from 'node:http2';
+import { MEMBERS_PATH } from '../raft/transport.js';
+import { ConfigError } from './member-flags.js';
+
+/** A member as peers exchange it (ids as decimal strings). */
+export interface ClusterViewMember {
+  readonly id: string;
+  readonly name: string;
+  readonly peerUrls: readonly string[];
+  readonly clientUrls: readonly string[];
+  readonly isLearner: boolean;
+}
+
+/** What GET /members on a peer port answers. */
+export interface ClusterView {
+  readonly clusterId: string;
+  readonly members: readonly ClusterViewMember[];
+}
+
+
+/** Fetches the member list from the first of peerUrls that answers. */
+export async function fetchClusterMembers(peerUrls: readonly string[], timeoutMs = 5000): Promise<ClusterView> {
+  const errors: string[] = [];
+  for (const url of peerUrls) {
+    try {
+      return await fetchFrom(url, timeoutMs);
+    } catch (err) {
+      errors.push(`${url}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  throw new ConfigError(`could not get the cluster's member list from any peer in --initial-cluster (${errors.join('; ') || 'no peers named'})`);
+}
+
+function fetchFrom(url: string, timeoutMs: number): Promise<ClusterView> {
+  return new Promise((resolve, reject) => {
+    const session = connect(url);
+    const timer = setTimeout(() => {
+      session.destroy();
+      reject(new Error('timed out'));
+    }, timeoutMs);
+    const done = (err: Error | undefined, view?: ClusterView): void => {
+      clearTimeout(timer);
+      session.close();
+      if (err !== undefined) reject(err);
+      else resolve(view as ClusterView);
+    };
+    session.on('error', (err) => done(err));
+    const req = session.request({ ':method': 'GET', ':path': MEMBERS_PATH });
+    const chunks: Buffer[] = [];
+    let status = 0;
+    req.on('response', (headers) => (status = Number(headers[':status'])));
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('error', (err) => done(err));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      if (status !== 200) return done(new Error(`HTTP ${status}: ${body.trim()}`));
+      try {
+        done(undefined, JSON.parse(body) as ClusterView);
+      } catch (err) {
+        done(err as Error);
+      }
+    });
+    req.end();
+  });
+}

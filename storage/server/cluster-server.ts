@@ -1,0 +1,808 @@
+import { mkdirSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { StorageError } from '../errors.js';
+import { systemClock, type Clock } from '../lease/clock.js';
+import type { LeaseTimeToLive } from '../lease/lessor.js';
+import { toKeyRange } from '../mvcc/key-value.js';
+import { KvStore } from '../mvcc/kv-store.js';
+import { ConfChangeType, decodeConfChange, type ConfChange } from '../raft/core/conf-change.js';
+import { RaftError, RaftErrorCode } from '../raft/core/errors.js';
+import { EntryType, NONE, type Entry, type Message, type NodeId, type Snapshot } from '../raft/core/messages.js';
+import { DiskLogStorage } from '../raft/disk-storage.js';
+import { RaftNode, type RaftApplication } from '../raft/node.js';
+import { PeerTransport } from '../raft/transport.js';
+import { checkDeleteRangeRequest, checkPutRequest, checkTxnRequest, DEFAULT_MAX_TXN_OPS } from './kv-applier.js';
+import type {
+  CompactionRequest,
+  DeleteRangeRequest,
+  DeleteRangeResponse,
+  PutRequest,
+  PutResponse,
+  TxnRequest,
+  TxnResponse,
+} from './kv-requests.js';
+import type { MemberConfig } from './member-config.js';
+import { ConfigError } from './member-flags.js';
+import { computeClusterId, computeMemberId, formatMemberId } from './member-id.js';
+import {
+  decodeEnvelope,
+  decodeMemberContext,
+  encodeEnvelope,
+  encodeMemberContext,
+  type MemberContext,
+  type ReplicatedRequest,
+} from './replicated-request.js';
+import { StoreServer, type AlarmInfo, type AlarmType, type MemberInfo, type StatusInfo } from './store-server.js';
+import { fetchClusterMembers, type ClusterView } from './cluster-join.js';
+
+/** etcd's default --snapshot-count. */
+export const DEFAULT_SNAPSHOT_COUNT = 100_000;
+
+/** A proposal's caller, waiting for the entry to be applied. */
+interface Waiter {
+  resolve(value: unknown): void;
+  reject(err: unknown): void;
+}
+
+/** What applying one command produced: the response, and when it is durable. */
+interface AppliedCommand {
+  readonly response: unknown;
+  readonly durable: Promise<unknown>;
+}
+
+type LogFn = (level: 'info' | 'warn', msg: string, fields?: Record<string, unknown>) => void;
+
+const defaultLog: LogFn = (level, msg, fields) => {
+  process.stderr.write(JSON.stringify({ level, ts: new Date().toISOString(), caller: 'kite/cluster', msg, ...fields }) + '\n');
+};
+
+/** Paths a member answers on its peer port besides Raft's own. */
+const PEER_PATHS = {
+  leaseRenew: '/kite/lease/renew',
+  leaseTimeToLive: '/kite/lease/ttl',
+  promote: '/kite/member/promote',
+} as const;
+
+/**
+ * A member of a replicated cluster. Every change goes through the Raft log: a request is
+ * proposed as an entry, and answered when this member applies it. Linearizable reads wait
+ * for a ReadIndex confirmation; serializable reads answer from local state.
+ *
+ * Data dir layout: `kite.mdb` holds the MVCC store, leases, membership and the index of the
+ * last applied entry (written in the same lmdb transaction as the entry's changes, so a
+ * crash never applies an entry twice or skips one); `raft/raft.mdb` holds the Raft log,
+ * hard state and snapshot metadata.
+ */
+export class ClusterStoreServer extends StoreServer implements RaftApplication {
+  private node!: RaftNode;
+  private transport!: PeerTransport;
+  private readonly memberMap = new Map<NodeId, MemberInfo>();
+  private readonly removed = new Set<NodeId>();
+  private readonly waiters = new Map<bigint, Waiter>();
+  private requestSeq: bigint;
+  private leader: NodeId = NONE;
+  /** Database files received with snapshot messages, by snapshot index. */
+  private readonly receivedSnapshots = new Map<number, string>();
+  private publishTimer: NodeJS.Timeout | undefined;
+  private removing = false;
+  private readonly logFn: LogFn;
+  private readonly requestTimeoutMs: number;
+  /** Called when this member has been removed from the cluster; it must stop. */
+  onRemoved: (() => void) | undefined;
+
+  private constructor(config: MemberConfig, kv: KvStore, clock: Clock, identity: { memberId: bigint; clusterId: bigint }, log: LogFn) {
+    super(config, kv, clock, identity);
+    this.logFn = log;
+    // etcd's request timeout: 5 s plus two election timeouts.
+    this.requestTimeoutMs = 5000 + 2 * config.electionTimeoutMs;
+    this.requestSeq = ((this.memberId & 0xffffn) << 48n) | ((BigInt(Date.now()) & 0xffffffffffn) << 8n);
+    for (const m of kv.storage.getMeta<StoredMember[]>('members') ?? []) this.memberMap.set(BigInt(m.id), fromStored(m));
+    for (const id of kv.storage.getMeta<string[]>('removedMembers') ?? []) this.removed.add(BigInt(id));
+  }
+
+  /**
+   * Opens a cluster member: a restart from its data dir, the founding of a new cluster
+   * (--initial-cluster-state=new), or joining a running one (existing) that has already
+   * added it with `member add`.
+   */
+  static async start(config: MemberConfig, options: { clock?: Clock; log?: LogFn } = {}): Promise<ClusterStoreServer> {
+    const log = options.log ?? defaultLog;
+    const raftDir = join(config.dataDir, 'raft');
+    mkdirSync(raftDir, { recursive: true });
+    const storage = DiskLogStorage.open(raftDir, { unsafeNoSync: config.unsafeNoFsync });
+    const kv = KvStore.open(config.dataDir, { unsafeNoSync: config.unsafeNoFsync });
+    let server: ClusterStoreServer;
+    let founding: NodeId[] | undefined;
+    try {
+      const start = await planStart(config, storage, kv);
+      server = new ClusterStoreServer(config, kv, options.clock ?? systemClock, start.identity, log);
+      if (start.members !== undefined) {
+        for (const m of start.members) server.memberMap.set(m.id, m);
+        void server.saveMembers();
+        void kv.storage.putMeta('identity', {
+          memberId: start.identity.memberId.toString(),
+          clusterId: start.identity.clusterId.toString(),
+          token: config.initialClusterToken,
+        });
+      }
+      founding = start.founding;
+    } catch (err) {
+      await storage.close();
+      await kv.close();
+      throw err;
+    }
+    await server.startRaft(storage, founding);
+    return server;
+  }
+
+  private async startRaft(storage: DiskLogStorage, founding: NodeId[] | undefined): Promise<void> {
+    const snapshotDir = join(this.config.dataDir, 'raft', 'snap');
+    rmSync(snapshotDir, { recursive: true, force: true });
+    mkdirSync(snapshotDir, { recursive: true });
+    try {
+      this.transport = await PeerTransport.listen({
+        memberId: this.memberId,
+        clusterId: this.clusterId,
+        listenPeerUrls: this.config.listenPeerUrls,
+        snapshotDir,
+        onMessages: (msgs) => this.node.receive(msgs),
+        onSnapshot: (msg, dbPath) => this.receiveSnapshot(msg, dbPath),
+        onRequest: (path, body) => this.answerPeer(path, body),
+        membersView: () => this.clusterView(),
+        isRemoved: (id) => this.removed.has(id),
+        onRemoved: () => this.removedFromCluster(),
+        log: this.logFn,
+      });
+    } catch (err) {
+      await storage.close();
+      await this.kv.close();
+      throw err;
+    }
+    this.transport.snapshotSource = () => this.databaseCopy();
+    for (const m of this.memberMap.values()) if (m.id !== this.memberId) this.transport.addPeer(m.id, m.peerUrls);
+    this.node = new RaftNode({
+      id: this.memberId,
+      storage,
+      transport: this.transport,
+      heartbeatMs: this.config.heartbeatIntervalMs,
+      electionMs: this.config.electionTimeoutMs,
+      snapshotCount: this.config.snapshotCount ?? DEFAULT_SNAPSHOT_COUNT,
+      catchUpEntries: this.config.snapshotCatchUpEntries,
+      sync: !this.config.unsafeNoFsync,
+      log: this.logFn,
+    });
+    if (founding !== undefined) this.node.raw.bootstrap(founding);
+    this.node.start(this);
+    this.publishTimer = setInterval(() => this.publish(), 500);
+  }
+
+  // ---- RaftApplication ----
+
+  async apply(entries: readonly Entry[]): Promise<void> {
+    while (this.gate !== undefined) await this.gate;
+    // Everything below runs in one turn, so lmdb commits the entries' changes and the
+    // new applied index in one transaction.
+    let index = this.appliedIndex;
+    for (const e of entries) {
+      if (e.type === EntryType.ConfChange) this.applyConfChange(e, e.index > index);
+      else if (e.index > index && e.data.byteLength > 0) this.applyNormal(e);
+      if (e.index > index) index = e.index;
+    }
+    if (index !== this.appliedIndex) {
+      this.appliedIndex = index;
+      void this.kv.storage.putMeta('consistentIndex', index);
+    }
+  }
+
+  async installSnapshot(snapshot: Snapshot): Promise<void> {
+    const { index } = snapshot.metadata;
+    const path = this.receivedSnapshots.get(index);
+    if (path === undefined) throw new Error(`raft snapshot at ${index} arrived without its database`);
+    this.receivedSnapshots.delete(index);
+    while (this.gate !== undefined) await this.gate;
+    let release!: () => void;
+    this.gate = new Promise((resolve) => (release = resolve));
+    try {
+      await this.kv.restore(path);
+      // Lessor, alarms, membership and the applied index now come from the new database.
+      for (const id of this.lessor.ids()) this.lessor.revoke(id);
+      this.restoreLeases(false);
+      this.alarms.clear();
+      for (const a of this.kv.storage.getMeta<AlarmType[]>('alarms') ?? []) this.alarms.add(a);
+      this.memberMap.clear();
+      for (const m of this.kv.storage.getMeta<StoredMember[]>('members') ?? []) this.memberMap.set(BigInt(m.id), fromStored(m));
+      for (const id of this.kv.storage.getMeta<string[]>('removedMembers') ?? []) this.removed.add(BigInt(id));
+      this.appliedIndex = this.kv.storage.getMeta<number>('consistentIndex') ?? index;
+      for (const m of this.memberMap.values()) if (m.id !== this.memberId) this.transport.addPeer(m.id, m.peerUrls);
+      this.logFn('info', 'installed database snapshot', { index, appliedIndex: this.appliedIndex, revision: this.kv.revision });
+    } finally {
+      this.gate = undefined;
+      release();
+    }
+  }
+
+  leaderChanged(leader: NodeId, term: number): void {
+    const was = this.leader;
+    this.leader = leader;
+    if (leader === this.memberId && was !== this.memberId) {
+      // A new leader gives every lease its full TTL, as etcd's lessor promotion does.
+      this.lessor.refreshAll();
+      this.logFn('info', 'became leader', { term });
+    }
+    if (leader !== NONE && was !== NONE && leader !== was) {
+      this.logFn('warn', 'leader changed', { from: formatMemberId(was), to: formatMemberId(leader), term });
+    }
+  }
+
+  private applyNormal(e: Entry): void {
+    let envelope;
+    try {
+      envelope = decodeEnvelope(e.data);
+    } catch (err) {
+      this.logFn('warn', 'skipped an entry that is not a Kite request', { index: e.index, error: String(err) });
+      return;
+    }
+    const waiter = this.waiters.get(envelope.id);
+    this.waiters.delete(envelope.id);
+    try {
+      const { response, durable } = this.applyCommand(envelope.request);
+      if (waiter !== undefined) durable.then(() => waiter.resolve(response), (err: unknown) => waiter.reject(err));
+    } catch (err) {
+      waiter?.reject(err);
+    }
+  }
+
+  /** Applies one command; throws the request's error (which still took its log entry). */
+  private applyCommand(req: ReplicatedRequest): AppliedCommand {
+    switch (req.op) {
+      case 'put': {
+        const { response, write } = this.applier.put(req.put);
+        this.trackLeases(write.events);
+        return { response, durable: write.durable };
+      }
+      case 'deleteRange': {
+        const { response, write } = this.applier.deleteRange(req.deleteRange);
+        this.trackLeases(write.events);
+        return { response, durable: write.durable };
+      }
+      case 'txn': {
+        const { response, write } = this.applier.txn(req.txn, this.config.maxTxnOps ?? DEFAULT_MAX_TXN_OPS);
+        this.trackLeases(write.events);
+        return { response, durable: write.durable };
+      }
+      case 'compact': {
+        const { scheduled, physical } = this.kv.compact(req.compact.revision, { againstWritten: true });
+        return { response: this.kv.writtenRevision, durable: req.compact.physical ? Promise.all([scheduled, physical]) : scheduled };
+      }
+      case 'leaseGrant': {
+        if (this.lessor.has(req.id)) throw new StorageError('LeaseExists', { lease: req.id });
+        this.lessor.grant(req.id, req.ttl);
+        return { response: { id: req.id, ttl: req.ttl }, durable: this.kv.storage.putLease(req.id, req.ttl) };
+      }
+      case 'leaseRevoke': {
+        const keys = this.lessor.revoke(req.id);
+        const txn = this.kv.write();
+        for (const key of keys) txn.deleteRange(toKeyRange(Buffer.from(key, 'latin1'), undefined));
+        const write = txn.end();
+        return { response: write.revision, durable: Promise.all([write.durable, this.kv.storage.removeLease(req.id)]) };
+      }
+      case 'alarm': {
+        const changed = req.activate !== this.alarms.has(req.alarm);
+        if (req.activate) this.alarms.add(req.alarm);
+        else this.alarms.delete(req.alarm);
+        const response: AlarmInfo[] = changed || req.activate ? [{ memberId: req.memberId, alarm: req.alarm }] : [];
+        return { response, durable: changed ? this.kv.storage.putMeta('alarms', [...this.alarms]) : this.kv.untilDurable() };
+      }
+      case 'publish': {
+        const { memberId, name, clientUrls } = req.attributes;
+        const m = this.memberMap.get(memberId);
+        if (m === undefined) return { response: undefined, durable: Promise.resolve() };
+        this.memberMap.set(memberId, { ...m, name, clientUrls: [...clientUrls] });
+        return { response: undefined, durable: this.saveMembers() };
+      }
+      case 'noop':
+        return { response: undefined, durable: this.kv.untilDurable() };
+    }
+  }
+
+  private applyConfChange(e: Entry, isNew: boolean): void {
+    const cc = decodeConfChange(e.data);
+    const context = decodeMemberContext(cc.context);
+    this.node.applyConfChange(cc);
+    if (!isNew) return;
+    const id = cc.nodeId;
+    const known = this.memberMap.get(id);
+    switch (cc.type) {
+      case ConfChangeType.AddNode:
+      case ConfChangeType.AddLearner: {
+        const isLearner = cc.type === ConfChangeType.AddLearner;
+        const member: MemberInfo = known
+          ? { ...known, isLearner }
+          : { id, name: context?.name ?? '', peerUrls: context?.peerUrls ?? [], clientUrls: [], isLearner };
+        this.memberMap.set(id, member);
+        if (id !== this.memberId) this.transport.addPeer(id, member.peerUrls);
+        if (known === undefined) this.logFn('info', 'added member', { id: formatMemberId(id), peerUrls: member.peerUrls, isLearner });
+        else if (known.isLearner && !isLearner) this.logFn('info', 'promoted learner', { id: formatMemberId(id) });
+        break;
+      }
+      case ConfChangeType.RemoveNode:
+        this.memberMap.delete(id);
+        this.removed.add(id);
+        this.logFn('info', 'removed member', { id: formatMemberId(id) });
+        if (id === this.memberId) this.removedFromCluster();
+        else this.transport.removePeer(id);
+        break;
+      case ConfChangeType.UpdateNode:
+        if (known !== undefined && context !== undefined) {
+          this.memberMap.set(id, { ...known, peerUrls: [...context.peerUrls] });
+          if (id !== this.memberId) this.transport.addPeer(id, context.peerUrls);
+          this.logFn('info', 'updated member', { id: formatMemberId(id), peerUrls: context.peerUrls });
+        }
+        break;
+    }
+    void this.saveMembers();
+    void this.kv.storage.putMeta('removedMembers', [...this.removed].map(String));
+    const requestId = context?.requestId;
+    if (requestId !== undefined) {
+      const waiter = this.waiters.get(BigInt(requestId));
+      this.waiters.delete(BigInt(requestId));
+      waiter?.resolve(this.members());
+    }
+  }
+
+  /** This member was removed (it applied its own removal, or a peer said so): it stops. */
+  private removedFromCluster(): void {
+    if (this.closed || this.removing) return;
+    this.removing = true;
+    this.logFn('warn', 'the member has been permanently removed from the cluster; the data-dir used by this member must be removed');
+    setImmediate(() => this.onRemoved?.());
+  }
+
+  private saveMembers(): Promise<void> {
+    return this.kv.storage.putMeta('members', [...this.memberMap.values()].map(toStored));
+  }
+
+  // ---- proposals and reads ----
+
+  private nextRequestId(): bigint {
+    this.requestSeq = (this.requestSeq & ~0xffffffffffffn) | ((this.requestSeq + 1n) & 0xffffffffffffn);
+    return this.requestSeq;
+  }
+
+  /** Proposes a command and resolves with its response once this member has applied it. */
+  private async replicate<T>(request: ReplicatedRequest): Promise<T> {
+    this.assertOpen();
+    if (this.gate !== undefined) await this.gate;
+    const id = this.nextRequestId();
+    return this.await<T>(id, () => this.node.propose(encodeEnvelope({ id, request })));
+  }
+
+  /** Registers a waiter for id, runs propose, and settles on apply, error or timeout. */
+  private await<T>(id: bigint, propose: () => void): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters.delete(id);
+        reject(new StorageError('Timeout'));
+      }, this.requestTimeoutMs);
+      this.waiters.set(id, {
+        resolve: (v) => {
+          clearTimeout(timer);
+          resolve(v as T);
+        },
+        reject: (err) => {
+          clearTimeout(timer);
+          reject(err);
+        },
+      });
+      try {
+        propose();
+      } catch (err) {
+        this.waiters.delete(id);
+        clearTimeout(timer);
+        reject(toStorageError(err));
+      }
+    });
+  }
+
+  override readBarrier(serializable: boolean): Promise<void> | undefined {
+    return serializable ? undefined : this.linearizableRead();
+  }
+
+  /** Waits until this member has applied everything committed before the call (ReadIndex). */
+  private async linearizableRead(): Promise<void> {
+    this.assertOpen();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new StorageError('Timeout')), this.requestTimeoutMs);
+    });
+    try {
+      const index = await Promise.race([this.node.readIndex().catch((err: unknown) => Promise.reject(toStorageError(err))), timeout]);
+      await Promise.race([this.node.waitApplied(index), timeout]);
+      await this.kv.untilDurable();
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  // ---- KV ----
+
+  override async put(r: PutRequest): Promise<PutResponse> {
+    checkPutRequest(r);
+    this.checkSpace(r.key.length + (r.value?.length ?? 0));
+    return this.replicate({ op: 'put', put: r });
+  }
+
+  override async deleteRange(r: DeleteRangeRequest): Promise<DeleteRangeResponse> {
+    checkDeleteRangeRequest(r);
+    return this.replicate({ op: 'deleteRange', deleteRange: r });
+  }
+
+  override async txn(r: TxnRequest): Promise<TxnResponse> {
+    checkTxnRequest(r, this.config.maxTxnOps ?? DEFAULT_MAX_TXN_OPS);
+    if (isReadOnlyTxn(r)) {
+      await this.linearizableRead();
+      return this.applier.txn(r, this.config.maxTxnOps ?? DEFAULT_MAX_TXN_OPS).response;
+    }
+    return this.replicate({ op: 'txn', txn: r });
+  }
+
+  override async compact(r: CompactionRequest): Promise<number> {
+    return this.replicate({ op: 'compact', compact: r });
+  }
+
+  override async probeHealth(): Promise<void> {
+    await this.linearizableRead();
+  }
+
+  // ---- leases ----
+
+  override async leaseGrant(requestedTtl: number, requestedId: bigint): Promise<{ id: bigint; ttl: number }> {
+    this.assertOpen();
+    this.checkSpace(16);
+    const ttl = this.lessor.checkGrant(requestedId, requestedTtl);
+    let id = requestedId;
+    while (id === 0n || this.lessor.has(id)) {
+      this.leaseSeq = (this.leaseSeq & ~0xffffffffffffn) | ((this.leaseSeq + 1n) & 0xffffffffffffn);
+      id = this.leaseSeq & 0x7fffffffffffffffn;
+    }
+    return this.replicate({ op: 'leaseGrant', id, ttl });
+  }
+
+  override async leaseRevoke(id: bigint): Promise<number> {
+    return this.replicate({ op: 'leaseRevoke', id });
+  }
+
+  /** Keep-alives are served by the leader, whose lessor alone keeps time; others forward. */
+  override leaseRenew(id: bigint): number | Promise<number> {
+    this.assertOpen();
+    if (this.leader === this.memberId) return this.lessor.renew(id);
+    return this.askLeader(PEER_PATHS.leaseRenew, { id: id.toString() }).then((r) => (r as { ttl: number }).ttl);
+  }
+
+  override leaseTimeToLive(id: bigint, keys: boolean): LeaseTimeToLive | Promise<LeaseTimeToLive> {
+    this.assertOpen();
+    if (this.leader === this.memberId) return this.lessor.timeToLive(id, keys);
+    return this.askLeader(PEER_PATHS.leaseTimeToLive, { id: id.toString(), keys }).then((r) => {
+      const t = r as { id: string; ttl: number; grantedTtl: number; keys: string[] };
+      return { id: BigInt(t.id), ttl: t.ttl, grantedTtl: t.grantedTtl, keys: t.keys.map((k) => Buffer.from(k, 'base64')) };
+    });
+  }
+
+  /** Only the leader revokes expired leases (through the log). */
+  override async revokeExpiredLeases(): Promise<number> {
+    if (this.leader !== this.memberId) return 0;
+    return super.revokeExpiredLeases();
+  }
+
+  private async askLeader(path: string, body: unknown): Promise<unknown> {
+    const leader = this.leader;
+    if (leader === NONE) throw new StorageError('NoLeader');
+    let reply: Buffer;
+    try {
+      reply = await this.transport.request(leader, path, Buffer.from(JSON.stringify(body)), this.requestTimeoutMs);
+    } catch {
+      throw new StorageError('Unavailable');
+    }
+    const parsed = JSON.parse(reply.toString('utf8')) as { error?: string; result?: unknown };
+    if (parsed.error !== undefined) throw new StorageError(parsed.error as StorageError['code']);
+    return parsed.result;
+  }
+
+  /** Requests forwarded by other members. */
+  private async answerPeer(path: string, body: Buffer): Promise<Buffer> {
+    const req = JSON.parse(body.toString('utf8')) as { id: string; keys?: boolean };
+    let result: unknown;
+    try {
+      switch (path) {
+        case PEER_PATHS.leaseRenew:
+          if (this.leader !== this.memberId) throw new StorageError('NotLeader');
+          result = { ttl: this.lessor.renew(BigInt(req.id)) };
+          break;
+        case PEER_PATHS.leaseTimeToLive: {
+          if (this.leader !== this.memberId) throw new StorageError('NotLeader');
+          const t = this.lessor.timeToLive(BigInt(req.id), req.keys === true);
+          result = { id: t.id.toString(), ttl: t.ttl, grantedTtl: t.grantedTtl, keys: t.keys.map((k) => k.toString('base64')) };
+          break;
+        }
+        case PEER_PATHS.promote:
+          result = (await this.memberPromote(BigInt(req.id))).map(toStored);
+          break;
+        default:
+          throw new Error(`unknown peer path ${path}`);
+      }
+    } catch (err) {
+      if (err instanceof StorageError) return Buffer.from(JSON.stringify({ error: err.code }));
+      throw err;
+    }
+    return Buffer.from(JSON.stringify({ result }));
+  }
+
+  // ---- alarms ----
+
+  override async alarm(alarm: AlarmType | undefined, activate: boolean | undefined): Promise<AlarmInfo[]> {
+    this.assertOpen();
+    if (activate === undefined || alarm === undefined) {
+      await this.linearizableRead();
+      return this.alarmList().filter((a) => alarm === undefined || a.alarm === alarm);
+    }
+    return this.replicate({ op: 'alarm', memberId: this.memberId, alarm, activate });
+  }
+
+  // ---- membership ----
+
+  override members(): MemberInfo[] {
+    return [...this.memberMap.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  override async memberAdd(peerUrls: readonly string[], isLearner: boolean): Promise<{ member: MemberInfo; members: MemberInfo[] }> {
+    this.assertOpen();
+    for (const m of this.memberMap.values()) {
+      if (m.peerUrls.some((u) => peerUrls.includes(u))) throw new StorageError('PeerUrlExists');
+    }
+    if (isLearner && [...this.memberMap.values()].some((m) => m.isLearner)) throw new StorageError('TooManyLearners');
+    const id = computeMemberId(peerUrls, this.config.initialClusterToken, Math.floor(Date.now() / 1000));
+    if (this.memberMap.has(id) || this.removed.has(id)) throw new StorageError('MemberExists');
+    const members = await this.changeMembership({
+      type: isLearner ? ConfChangeType.AddLearner : ConfChangeType.AddNode,
+      nodeId: id,
+      context: { name: '', peerUrls: [...peerUrls], isLearner },
+    });
+    const member = members.find((m) => m.id === id) ?? { id, name: '', peerUrls, clientUrls: [], isLearner };
+    return { member, members };
+  }
+
+  override async memberRemove(id: bigint): Promise<MemberInfo[]> {
+    this.assertOpen();
+    if (!this.memberMap.has(id)) throw new StorageError('MemberNotFound');
+    return this.changeMembership({ type: ConfChangeType.RemoveNode, nodeId: id });
+  }
+
+  override async memberUpdate(id: bigint, peerUrls: readonly string[]): Promise<MemberInfo[]> {
+    this.assertOpen();
+    const m = this.memberMap.get(id);
+    if (m === undefined) throw new StorageError('MemberNotFound');
+    for (const other of this.memberMap.values()) {
+      if (other.id !== id && other.peerUrls.some((u) => peerUrls.includes(u))) throw new StorageError('PeerUrlExists');
+    }
+    return this.changeMembership({ type: ConfChangeType.UpdateNode, nodeId: id, context: { name: m.name, peerUrls: [...peerUrls], isLearner: m.isLearner } });
+  }
+
+  override async memberPromote(id: bigint): Promise<MemberInfo[]> {
+    this.assertOpen();
+    const m = this.memberMap.get(id);
+    if (m === undefined) throw new StorageError('MemberNotFound');
+    if (!m.isLearner) throw new StorageError('MemberNotLearner');
+    // Only the leader knows how far the learner is; others forward.
+    if (this.leader !== this.memberId) {
+      const reply = (await this.askLeader(PEER_PATHS.promote, { id: id.toString() })) as StoredMember[];
+      return reply.map(fromStored);
+    }
+    const progress = this.node.status().progress?.get(id);
+    const commit = this.node.status().hardState.commit;
+    // etcd's readiness rule: the learner has at least 90% of the leader's committed log.
+    if (progress === undefined || progress.match < commit * 0.9) throw new StorageError('LearnerNotReady');
+    return this.changeMembership({ type: ConfChangeType.AddNode, nodeId: id, context: { name: m.name, peerUrls: [...m.peerUrls], isLearner: false } });
+  }
+
+  private changeMembership(change: { type: ConfChangeType; nodeId: bigint; context?: MemberContext }): Promise<MemberInfo[]> {
+    const requestId = this.nextRequestId();
+    const cc: ConfChange = {
+      type: change.type,
+      nodeId: change.nodeId,
+      context: change.context === undefined ? encodeMemberContext({ name: '', peerUrls: [], isLearner: false, requestId: requestId.toString() }) : encodeMemberContext({ ...change.context, requestId: requestId.toString() }),
+    };
+    return this.await<MemberInfo[]>(requestId, () => this.node.proposeConfChange(cc));
+  }
+
+  /** Publishes this member's name and client URLs through the log until they are applied. */
+  private publish(): void {
+    const me = this.memberMap.get(this.memberId);
+    if (me === undefined || this.leader === NONE || this.closed) return;
+    const urls = this.config.advertiseClientUrls;
+    if (me.name === this.config.name && me.clientUrls.length === urls.length && me.clientUrls.every((u, i) => u === urls[i])) {
+      clearInterval(this.publishTimer);
+      this.publishTimer = undefined;
+      return;
+    }
+    this.replicate({ op: 'publish', attributes: { memberId: this.memberId, name: this.config.name, clientUrls: [...urls] } }).catch(() => undefined);
+  }
+
+  /** The cluster as a joining member fetches it from a peer. */
+  private clusterView(): ClusterView {
+    return { clusterId: this.clusterId.toString(), members: this.members().map(toStored) };
+  }
+
+  // ---- maintenance ----
+
+  override async moveLeader(target: bigint): Promise<void> {
+    this.assertOpen();
+    if (this.leader !== this.memberId) throw new StorageError('NotLeader');
+    const m = this.memberMap.get(target);
+    if (m === undefined || m.isLearner) throw new StorageError('BadLeaderTransferee');
+    if (target === this.memberId) return;
+    this.node.transferLeader(target);
+    const deadline = Date.now() + this.requestTimeoutMs;
+    while (this.leader !== target) {
+      if (Date.now() > deadline) throw new StorageError('Timeout');
+      await new Promise((r) => setTimeout(r, this.config.heartbeatIntervalMs));
+    }
+  }
+
+  override header(revision: number = this.kv.revision): ReturnType<StoreServer['header']> {
+    return { clusterId: this.clusterId, memberId: this.memberId, revision, raftTerm: this.node?.currentTerm ?? 0 };
+  }
+
+  override status(): StatusInfo {
+    const st = this.node.status();
+    return {
+      ...super.status(),
+      leader: this.leader,
+      raftIndex: st.hardState.commit,
+      raftTerm: st.hardState.term,
+      raftAppliedIndex: this.appliedIndex,
+      isLearner: this.memberMap.get(this.memberId)?.isLearner ?? false,
+    };
+  }
+
+  /** The leader's side of a snapshot: a consistent copy of the database to stream. */
+  private async databaseCopy(): Promise<{ path: string; release: () => void }> {
+    await this.kv.untilDurable();
+    const dir = join(this.config.dataDir, 'raft', 'snap-out');
+    mkdirSync(dir, { recursive: true });
+    const path = join(dir, `db-${Date.now()}-${Math.floor(Math.random() * 1e9)}.mdb`);
+    await this.kv.storage.copyTo(path);
+    return { path, release: () => rmSync(path, { force: true }) };
+  }
+
+  private receiveSnapshot(msg: Message, dbPath: string): void {
+    const index = msg.snapshot?.metadata.index;
+    if (index === undefined) {
+      rmSync(dbPath, { force: true });
+      return;
+    }
+    const kept = join(this.config.dataDir, 'raft', 'snap', `incoming-${index}.mdb`);
+    renameSync(dbPath, kept);
+    const old = this.receivedSnapshots.get(index);
+    if (old !== undefined && old !== kept) rmSync(old, { force: true });
+    this.receivedSnapshots.set(index, kept);
+    this.node.receive([msg]);
+  }
+
+  override async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.publishTimer !== undefined) clearInterval(this.publishTimer);
+    this.node.stop();
+    for (const w of this.waiters.values()) w.reject(new StorageError('Stopped'));
+    this.waiters.clear();
+    await this.transport.close();
+    await this.node.closeStorage();
+    await this.kv.close();
+  }
+}
+
+// ---- starting ----
+
+interface StartPlan {
+  readonly identity: { memberId: bigint; clusterId: bigint };
+  /** Membership to record (a fresh member); undefined on a restart. */
+  readonly members?: MemberInfo[];
+  /** The founding voters to bootstrap the log with (a new cluster's fresh member). */
+  readonly founding?: NodeId[];
+}
+
+/** Decides how this member starts, and refuses a configuration that contradicts the data or the cluster. */
+async function planStart(config: MemberConfig, storage: DiskLogStorage, kv: KvStore): Promise<StartPlan> {
+  const stored = kv.storage.getMeta<{ memberId: string; clusterId: string; token: string }>('identity');
+  if (!storage.isEmpty()) {
+    if (stored === undefined) throw new ConfigError(`data dir ${config.dataDir} has a raft log but no member identity; it is damaged`);
+    return { identity: { memberId: BigInt(stored.memberId), clusterId: BigInt(stored.clusterId) } };
+  }
+  if (stored !== undefined || kv.revision > 1) {
+    throw new ConfigError(
+      `data dir ${config.dataDir} holds a single-member store; a cluster member needs an empty --data-dir (or run it without --initial-cluster)`,
+    );
+  }
+  const ownUrls = config.initialCluster.get(config.name);
+  if (ownUrls === undefined) {
+    throw new ConfigError(`couldn't find local name ${JSON.stringify(config.name)} in the initial cluster configuration`);
+  }
+  if (!sameUrls(ownUrls, config.initialAdvertisePeerUrls)) {
+    throw new ConfigError(
+      `--initial-cluster has ${config.name}=${ownUrls.join(',')} but missing from --initial-advertise-peer-urls=${config.initialAdvertisePeerUrls.join(',')}`,
+    );
+  }
+  if (config.initialClusterState === 'new') {
+    const members: MemberInfo[] = [...config.initialCluster].map(([name, urls]) => ({
+      id: computeMemberId(urls, config.initialClusterToken),
+      name,
+      peerUrls: [...urls],
+      clientUrls: [],
+      isLearner: false,
+    }));
+    const ids = members.map((m) => m.id);
+    if (new Set(ids).size !== ids.length) throw new ConfigError('--initial-cluster names two members with the same peer URLs');
+    const memberId = computeMemberId(config.initialAdvertisePeerUrls, config.initialClusterToken);
+    const founding = [...ids].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    return { identity: { memberId, clusterId: computeClusterId(ids) }, members, founding };
+  }
+  // Joining: the cluster must already list this member (added with `member add`).
+  const peers = [...config.initialCluster].filter(([name]) => name !== config.name).flatMap(([, urls]) => urls);
+  const view = await fetchClusterMembers(peers);
+  const members = view.members.map(fromStored);
+  const me = members.find((m) => sameUrls(m.peerUrls, config.initialAdvertisePeerUrls));
+  if (me === undefined) {
+    throw new ConfigError(
+      `the cluster (${peers.join(', ')}) has no member with peer URLs ${config.initialAdvertisePeerUrls.join(',')}; add it first with \`etcdctl member add ${config.name} --peer-urls=${config.initialAdvertisePeerUrls.join(',')}\``,
+    );
+  }
+  if (me.name !== '' && me.name !== config.name) {
+    throw new ConfigError(`the cluster already has a started member ${me.name} with these peer URLs`);
+  }
+  return { identity: { memberId: me.id, clusterId: BigInt(view.clusterId) }, members };
+}
+
+function sameUrls(a: readonly string[], b: readonly string[]): boolean {
+  const x = [...a].map(normalizeUrl).sort();
+  const y = [...b].map(normalizeUrl).sort();
+  return x.length === y.length && x.every((u, i) => u === y[i]);
+}
+
+function normalizeUrl(u: string): string {
+  try {
+    return new URL(u).toString().replace(/\/$/, '');
+  } catch {
+    return u;
+  }
+}
+
+// ---- helpers ----
+
+/** A member as stored in the database and sent between members (ids as decimal strings). */
+export interface StoredMember {
+  readonly id: string;
+  readonly name: string;
+  readonly peerUrls: readonly string[];
+  readonly clientUrls: readonly string[];
+  readonly isLearner: boolean;
+}
+
+function toStored(m: MemberInfo): StoredMember {
+  return { id: m.id.toString(), name: m.name, peerUrls: [...m.peerUrls], clientUrls: [...m.clientUrls], isLearner: m.isLearner };
+}
+
+function fromStored(m: StoredMember): MemberInfo {
+  return { id: BigInt(m.id), name: m.name, peerUrls: [...m.peerUrls], clientUrls: [...m.clientUrls], isLearner: m.isLearner };
+}
+
+function toStorageError(err: unknown): unknown {
+  if (err instanceof RaftError) {
+    if (err.code === RaftErrorCode.ProposalDropped || err.code === RaftErrorCode.ReadIndexDropped) return new StorageError('NoLeader');
+    if (err.code === RaftErrorCode.ConfChangeRejected) return new StorageError('ConfChangeRejected');
+  }
+  return err;
+}
+
+function isReadOnlyTxn(r: TxnRequest): boolean {
+  return [...(r.success ?? []), ...(r.failure ?? [])].every((op) => op.kind === 'range' || (op.kind === 'txn' && isReadOnlyTxn(op.txn)));
+}

@@ -1,0 +1,151 @@
+// The seed docs' repair procedure (member remove, wipe, member add, start with state
+// existing), learners and promotion, member update and move-leader, with etcdctl.
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { test } from 'node:test';
+import { eventually, TestCluster } from '../helpers/cluster.js';
+import { etcdctl, missingTool, tempDir, waitHealthy } from '../helpers/processes.js';
+
+function members(endpoints: string): { id: string; status: string; name: string; peer: string; client: string; learner: string }[] {
+  const r = etcdctl(endpoints, ['member', 'list']);
+  assert.equal(r.code, 0, r.stderr);
+  return r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => {
+      const [id, status, name, peer, client, learner] = l.split(', ');
+      return { id: id!, status: status!, name: name!, peer: peer!, client: client!, learner: learner! };
+    });
+}
+
+function leaderId(endpoints: string): string {
+  const r = etcdctl(endpoints, ['endpoint', 'status', '-w', 'json']);
+  assert.equal(r.code, 0, r.stderr);
+  // Read the id from the text: JSON.parse would round a uint64 to a double.
+  const leader = /"leader":(\d+)/.exec(r.stdout)?.[1];
+  assert.ok(leader, r.stdout);
+  return BigInt(leader).toString(16);
+}
+
+test(
+  "the seed docs' repair procedure: remove a member, wipe it, add it back, and it catches up by snapshot",
+  { skip: missingTool('etcdctl', 'etcd-client'), timeout: 180_000 },
+  async () => {
+    const dir = tempDir('cluster-repair');
+    // Small snapshot settings so that the re-added member must be sent a snapshot.
+    const cluster = await TestCluster.plan('kite', 3, dir.path, { ETCD_SNAPSHOT_COUNT: '50', ETCD_EXPERIMENTAL_SNAPSHOT_CATCHUP_ENTRIES: '10' });
+    try {
+      await cluster.startAll();
+      const survivors = cluster.endpoints(['etcd1', 'etcd2']);
+      await eventually(() => assert.ok(members(survivors).every((m) => m.client !== ''), etcdctl(survivors, ['member', 'list']).stdout));
+      const old = members(survivors).find((m) => m.name === 'etcd3')!;
+
+      // etcdctl member remove <id>: the removed member stops by itself.
+      const removed = etcdctl(survivors, ['member', 'remove', old.id]);
+      assert.equal(removed.code, 0, removed.stderr);
+      assert.match(removed.stdout, new RegExp(`Member ${old.id} removed from cluster`));
+      const etcd3 = cluster.running.get('etcd3')!;
+      await eventually(() => assert.notEqual(etcd3.child.exitCode, null, 'the removed member exits'), 15_000);
+      cluster.running.delete('etcd3');
+      assert.equal(members(survivors).length, 2);
+
+      // The cluster goes on with two members; enough writes that the log is compacted.
+      for (let i = 0; i < 120; i++) assert.equal(etcdctl(survivors, ['put', `/repair/${i}`, `v${i}`]).code, 0);
+
+      // Wipe the data dir, add the member back: it is listed unstarted.
+      rmSync(cluster.spec('etcd3').dataDir, { recursive: true, force: true });
+      const added = etcdctl(survivors, ['member', 'add', 'etcd3', `--peer-urls=${cluster.spec('etcd3').peerUrl}`]);
+      assert.equal(added.code, 0, added.stderr);
+      const newId = /Member ([0-9a-f]+) added to cluster/.exec(added.stdout)?.[1];
+      assert.ok(newId, added.stdout);
+      assert.notEqual(newId, old.id);
+      assert.match(added.stdout, /ETCD_INITIAL_CLUSTER_STATE="existing"/);
+      const unstarted = members(survivors).find((m) => m.id === newId);
+      assert.equal(unstarted?.status, 'unstarted');
+
+      // Start it with state existing: it catches up by snapshot and is listed started.
+      cluster.writeEnvFile('etcd3', 'existing');
+      const proc = cluster.spawn('etcd3');
+      await waitHealthy(proc, 'kite', 30_000);
+      await eventually(() => {
+        const m = members(survivors).find((x) => x.id === newId);
+        assert.deepEqual(m && [m.status, m.name, m.client], ['started', 'etcd3', cluster.spec('etcd3').clientUrl]);
+      });
+      const mine = cluster.endpoints(['etcd3']);
+      await eventually(() => assert.equal(etcdctl(mine, ['get', '/repair/119', '--print-value-only', '--consistency=s']).stdout, 'v119\n'));
+      assert.match(proc.output(), /installed database snapshot/, 'the new member was sent a snapshot');
+      const counted = etcdctl(mine, ['get', '/repair/', '--prefix', '--limit=1', '-w', 'json']);
+      assert.equal(counted.code, 0, counted.stderr);
+      assert.equal((JSON.parse(counted.stdout) as { count: number }).count, 120);
+    } catch (err) {
+      process.stderr.write(cluster.output());
+      throw err;
+    } finally {
+      await cluster.stopAll('SIGKILL');
+      dir.remove();
+    }
+  },
+);
+
+test('member add --learner, member promote, member update and move-leader', { skip: missingTool('etcdctl', 'etcd-client'), timeout: 180_000 }, async () => {
+  const dir = tempDir('cluster-learner');
+  const cluster = await TestCluster.plan('kite', 3, dir.path);
+  try {
+    await cluster.startAll();
+    const founders = cluster.endpoints(['etcd1', 'etcd2', 'etcd3']);
+    for (let i = 0; i < 20; i++) assert.equal(etcdctl(founders, ['put', `/l/${i}`, 'x']).code, 0);
+
+    // A learner joins, receives the log, and does not vote.
+    await cluster.addSpec('etcd4');
+    const added = etcdctl(founders, ['member', 'add', 'etcd4', `--peer-urls=${cluster.spec('etcd4').peerUrl}`, '--learner']);
+    assert.equal(added.code, 0, added.stderr);
+    const learnerId = /Member ([0-9a-f]+) added to cluster/.exec(added.stdout)![1]!;
+    cluster.writeEnvFile('etcd4', 'existing', ['etcd1', 'etcd2', 'etcd3', 'etcd4']);
+    cluster.spawn('etcd4');
+    await eventually(() => {
+      const m = members(founders).find((x) => x.id === learnerId);
+      assert.deepEqual(m && [m.status, m.name, m.learner], ['started', 'etcd4', 'true']);
+    }, 30_000);
+    await eventually(() => assert.equal(etcdctl(cluster.endpoints(['etcd4']), ['get', '/l/19', '--print-value-only', '--consistency=s']).stdout, 'x\n'));
+
+    // Promote it (the leader may first say it is not caught up).
+    await eventually(() => {
+      const r = etcdctl(founders, ['member', 'promote', learnerId]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, new RegExp(`Member ${learnerId} promoted in cluster`));
+    }, 20_000);
+    assert.equal(members(founders).find((x) => x.id === learnerId)?.learner, 'false');
+    const again = etcdctl(founders, ['member', 'promote', learnerId]);
+    assert.notEqual(again.code, 0);
+    assert.match(again.stderr, /can only promote a learner member/);
+
+    // member update changes a member's peer URLs (here one that has not started yet).
+    await cluster.addSpec('etcd5');
+    const five = etcdctl(founders, ['member', 'add', 'etcd5', `--peer-urls=${cluster.spec('etcd5').peerUrl}`, '--learner']);
+    assert.equal(five.code, 0, five.stderr);
+    const fiveId = /Member ([0-9a-f]+) added to cluster/.exec(five.stdout)![1]!;
+    const moved = 'http://127.0.0.1:1';
+    const upd = etcdctl(founders, ['member', 'update', fiveId, `--peer-urls=${moved}`]);
+    assert.equal(upd.code, 0, upd.stderr);
+    assert.equal(members(founders).find((x) => x.id === fiveId)?.peer, moved);
+    assert.equal(etcdctl(founders, ['member', 'remove', fiveId]).code, 0);
+    const dup = etcdctl(founders, ['member', 'add', 'again', `--peer-urls=${cluster.spec('etcd1').peerUrl}`]);
+    assert.notEqual(dup.code, 0);
+    assert.match(dup.stderr, /Peer URLs already exists/);
+
+    // move-leader hands leadership to the promoted member.
+    const all = cluster.endpoints();
+    const before = leaderId(all);
+    const target = before === learnerId ? members(all).find((m) => m.id !== before)!.id : learnerId;
+    const ml = etcdctl(all, ['move-leader', target]);
+    assert.equal(ml.code, 0, ml.stderr);
+    assert.match(ml.stdout, new RegExp(`Leadership transferred from ${before} to ${target}`));
+    await eventually(() => assert.equal(leaderId(all), target));
+  } catch (err) {
+    process.stderr.write(cluster.output());
+    throw err;
+  } finally {
+    await cluster.stopAll('SIGKILL');
+    dir.remove();
+  }
+});

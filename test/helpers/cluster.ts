@@ -1,0 +1,149 @@
+// Multi-process clusters of kite store (or real etcd) on loopback, configured the way the
+// seed docs configure etcd: one env file of ETCD_* variables per member.
+
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { freePort, spawnStore, waitHealthy, type StoreProcess } from './processes.js';
+
+export interface MemberSpec {
+  readonly name: string;
+  readonly clientUrl: string;
+  readonly peerUrl: string;
+  readonly dataDir: string;
+}
+
+/** Parses an env file of KEY=value lines (values optionally double-quoted; # comments). */
+export function parseEnvFile(text: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const eq = line.indexOf('=');
+    if (eq < 0) continue;
+    let value = line.slice(eq + 1).trim();
+    if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
+    env[line.slice(0, eq).trim()] = value;
+  }
+  return env;
+}
+
+export class TestCluster {
+  readonly kind: 'kite' | 'etcd';
+  readonly dir: string;
+  readonly token: string;
+  readonly specs: MemberSpec[] = [];
+  /** Running members by name. */
+  readonly running = new Map<string, StoreProcess>();
+  private readonly extraEnv: Record<string, string>;
+
+  private constructor(kind: 'kite' | 'etcd', dir: string, token: string, extraEnv: Record<string, string>) {
+    this.kind = kind;
+    this.dir = dir;
+    this.token = token;
+    this.extraEnv = extraEnv;
+  }
+
+  /** Plans a cluster of size members with free loopback ports; starts nothing. */
+  static async plan(kind: 'kite' | 'etcd', size: number, dir: string, extraEnv: Record<string, string> = {}): Promise<TestCluster> {
+    const c = new TestCluster(kind, dir, `token-${process.pid}-${Date.now()}`, extraEnv);
+    for (let i = 1; i <= size; i++) await c.addSpec(`etcd${i}`);
+    return c;
+  }
+
+  /** Adds a member to the plan (not to the cluster) with fresh ports. */
+  async addSpec(name: string): Promise<MemberSpec> {
+    const spec = {
+      name,
+      clientUrl: `http://127.0.0.1:${await freePort()}`,
+      peerUrl: `http://127.0.0.1:${await freePort()}`,
+      dataDir: join(this.dir, name),
+    };
+    this.specs.push(spec);
+    return spec;
+  }
+
+  spec(name: string): MemberSpec {
+    const s = this.specs.find((m) => m.name === name);
+    if (s === undefined) throw new Error(`no member ${name} in the plan`);
+    return s;
+  }
+
+  /**
+   * Writes name's env file, as the seed docs' /etc/etcd/etcd.conf: initialCluster names
+   * the members to list in ETCD_INITIAL_CLUSTER (default: every planned member).
+   */
+  writeEnvFile(name: string, state: 'new' | 'existing', initialCluster: readonly string[] = this.specs.map((s) => s.name)): string {
+    const m = this.spec(name);
+    const clientUrls = m.clientUrl;
+    const lines = [
+      `ETCD_NAME=${name}`,
+      `ETCD_DATA_DIR="${m.dataDir}"`,
+      `ETCD_LISTEN_PEER_URLS="${m.peerUrl}"`,
+      `ETCD_LISTEN_CLIENT_URLS="${clientUrls}"`,
+      `ETCD_INITIAL_ADVERTISE_PEER_URLS="${m.peerUrl}"`,
+      `ETCD_INITIAL_CLUSTER="${initialCluster.map((n) => `${n}=${this.spec(n).peerUrl}`).join(',')}"`,
+      `ETCD_INITIAL_CLUSTER_STATE="${state}"`,
+      `ETCD_INITIAL_CLUSTER_TOKEN="${this.token}"`,
+      `ETCD_ADVERTISE_CLIENT_URLS="${m.clientUrl}"`,
+    ];
+    const path = join(this.dir, `${name}.env`);
+    writeFileSync(path, lines.join('\n') + '\n');
+    return path;
+  }
+
+  /** Spawns a member from its env file (written if absent) without waiting for it. */
+  spawn(name: string, envFile = join(this.dir, `${name}.env`)): StoreProcess {
+    const env = { ...parseEnvFile(readFileSync(envFile, 'utf8')), ...this.extraEnv };
+    const m = this.spec(name);
+    const proc = spawnStore(this.kind, m, [], env);
+    this.running.set(name, proc);
+    return proc;
+  }
+
+  /** Writes every member's env file (state new), spawns them all, and waits until all are healthy. */
+  async startAll(): Promise<void> {
+    for (const s of this.specs) this.writeEnvFile(s.name, 'new');
+    const procs = this.specs.map((s) => this.spawn(s.name));
+    await Promise.all(procs.map((p) => waitHealthy(p, this.kind, 30_000)));
+  }
+
+  /** Spawns every planned member again from its existing env file, waiting until all are healthy. */
+  async startAllAgain(): Promise<void> {
+    const procs = this.specs.map((s) => this.spawn(s.name));
+    await Promise.all(procs.map((p) => waitHealthy(p, this.kind, 30_000)));
+  }
+
+  /** Client endpoints (host:port, comma-separated) of the running members, or of names. */
+  endpoints(names: readonly string[] = [...this.running.keys()]): string {
+    return names.map((n) => this.spec(n).clientUrl.replace('http://', '')).join(',');
+  }
+
+  async stop(name: string, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    const p = this.running.get(name);
+    this.running.delete(name);
+    await p?.stop(signal);
+  }
+
+  async stopAll(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    await Promise.all([...this.running.keys()].map((n) => this.stop(n, signal)));
+  }
+
+  /** Everything every member printed, for a failing test's message. */
+  output(): string {
+    return [...this.running.values()].map((p) => `--- ${p.name}\n${p.output().slice(-4000)}`).join('\n');
+  }
+}
+
+/** Polls check (which throws until it holds) for up to ms, then throws its last error. */
+export async function eventually(check: () => void, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      check();
+      return;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}

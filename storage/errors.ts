@@ -27,6 +27,7 @@ export const StorageErrorCode = {
   Corrupt: 'Corrupt',
   BadLeaderTransferee: 'BadLeaderTransferee',
   NoLeader: 'NoLeader',
+  LeaderFailed: 'LeaderFailed',
   MemberBadUrls: 'MemberBadUrls',
   NotLeader: 'NotLeader',
   MemberExists: 'MemberExists',

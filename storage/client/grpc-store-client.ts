@@ -34,9 +34,19 @@ export function fromGrpcError(err: unknown): StorageError {
 }
 
 /**
+ * Whether an Unavailable error says the write cannot have been applied: the
+ * connection was never made, or the member had no leader to propose to.
+ */
+function hadNoEffect(err: unknown): boolean {
+  const details = String((err as Partial<ServiceError>).details ?? '');
+  return /No connection established|ECONNREFUSED|etcdserver: no leader|etcdserver: server stopped/.test(details);
+}
+
+/**
  * The store client over gRPC, to a Kite cluster or a real etcd. Reads move on to
- * the next endpoint when one is unavailable; writes are not retried (one that
- * timed out may have been applied), their Unavailable goes to the caller. Watches
+ * the next endpoint when one is unavailable. Writes move on only when the request
+ * certainly had no effect (no connection, or no leader to take it); one that timed
+ * out may have been applied, so its Unavailable goes to the caller. Watches
  * share one Watch stream; if it breaks, each watch is closed with Unavailable and
  * its owner resumes from the last revision it saw.
  */
@@ -71,11 +81,17 @@ export class GrpcStoreClient implements StoreClient {
   }
 
   private async write<T>(fn: (c: EtcdGrpcClient) => Promise<T>): Promise<T> {
-    try {
-      return await fn(this.clients[this.current]!);
-    } catch (err) {
-      if ((err as Partial<ServiceError>).code === Status.UNAVAILABLE) this.current = (this.current + 1) % this.clients.length;
-      throw fromGrpcError(err);
+    // Every endpoint twice, so that a write during an election waits for the new leader.
+    const attempts = 2 * this.clients.length;
+    for (let i = 1; ; i++) {
+      try {
+        return await fn(this.clients[this.current]!);
+      } catch (err) {
+        if ((err as Partial<ServiceError>).code !== Status.UNAVAILABLE) throw fromGrpcError(err);
+        this.current = (this.current + 1) % this.clients.length;
+        if (i >= attempts || !hadNoEffect(err)) throw fromGrpcError(err);
+        await new Promise((r) => setTimeout(r, 100 * i));
+      }
     }
   }
 

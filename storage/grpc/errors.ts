@@ -26,6 +26,7 @@ const table: Record<StorageErrorCode, readonly [Status, string]> = {
   Corrupt: [Status.DATA_LOSS, 'etcdserver: corrupt cluster'],
   BadLeaderTransferee: [Status.FAILED_PRECONDITION, 'etcdserver: bad leader transferee'],
   NoLeader: [Status.UNAVAILABLE, 'etcdserver: no leader'],
+  LeaderFailed: [Status.UNAVAILABLE, 'etcdserver: request timed out, possibly due to previous leader failure'],
   MemberBadUrls: [Status.INVALID_ARGUMENT, 'etcdserver: given member URLs are invalid'],
   NotLeader: [Status.FAILED_PRECONDITION, 'etcdserver: not leader'],
   MemberExists: [Status.FAILED_PRECONDITION, 'etcdserver: member ID already exist'],

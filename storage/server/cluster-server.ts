@@ -40,6 +40,8 @@ export const DEFAULT_SNAPSHOT_COUNT = 100_000;
 
 /** A proposal's caller, waiting for the entry to be applied. */
 interface Waiter {
+  /** The term this member was in when it proposed. */
+  readonly term: number;
   resolve(value: unknown): void;
   reject(err: unknown): void;
 }
@@ -185,7 +187,8 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
     let index = this.appliedIndex;
     for (const e of entries) {
       if (e.type === EntryType.ConfChange) this.applyConfChange(e, e.index > index);
-      else if (e.index > index && e.data.byteLength > 0) this.applyNormal(e);
+      else if (e.data.byteLength === 0) this.failLostProposals(e.term);
+      else if (e.index > index) this.applyNormal(e);
       if (e.index > index) index = e.index;
     }
     if (index !== this.appliedIndex) {
@@ -231,6 +234,21 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
     }
     if (leader !== NONE && was !== NONE && leader !== was) {
       this.logFn('warn', 'leader changed', { from: formatMemberId(was), to: formatMemberId(leader), term });
+    }
+  }
+
+  /**
+   * A new leader's first entry (empty, at its term) is applied: every entry of earlier
+   * terms that will ever commit precedes it, so a proposal this member made in an
+   * earlier term that is still unanswered was lost with the old leader. Its caller is
+   * told now rather than after the request timeout (etcd's "possibly due to previous
+   * leader failure": the outcome is unknown to the client, as with any timeout).
+   */
+  private failLostProposals(term: number): void {
+    for (const [id, w] of this.waiters) {
+      if (w.term >= term) continue;
+      this.waiters.delete(id);
+      w.reject(new StorageError('LeaderFailed'));
     }
   }
 
@@ -385,6 +403,7 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
         reject(new StorageError('Timeout'));
       }, this.requestTimeoutMs);
       this.waiters.set(id, {
+        term: this.node.currentTerm,
         resolve: (v) => {
           clearTimeout(timer);
           resolve(v as T);
@@ -693,7 +712,8 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
     this.closed = true;
     if (this.publishTimer !== undefined) clearInterval(this.publishTimer);
     this.node.stop();
-    for (const w of this.waiters.values()) w.reject(new StorageError('Stopped'));
+    // Their entries may yet commit on the other members: the outcome is unknown.
+    for (const w of this.waiters.values()) w.reject(new StorageError('Unavailable'));
     this.waiters.clear();
     await this.transport.close();
     await this.node.closeStorage();

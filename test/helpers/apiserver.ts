@@ -14,12 +14,13 @@ export interface ApiServerProcess {
 }
 
 /**
- * Starts `kite apiserver` (embedded store, no etcd port) on dataDir and port (a
- * free one by default) and waits until /readyz answers.
+ * Starts `kite apiserver` (embedded store, no etcd port, unless extraArgs say
+ * otherwise) on dataDir and port (a free one by default) and waits until /readyz answers.
  */
-export async function startApiServer(dataDir: string, port?: number): Promise<ApiServerProcess> {
+export async function startApiServer(dataDir: string, port?: number, extraArgs: readonly string[] = []): Promise<ApiServerProcess> {
   const p = port ?? (await freePort());
-  const child = spawn(process.execPath, [kiteBin, 'apiserver', `--data-dir=${dataDir}`, `--port=${p}`, '--embedded-store-url=none'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const args = [kiteBin, 'apiserver', `--data-dir=${dataDir}`, `--port=${p}`, '--embedded-store-url=none', ...extraArgs];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   child.stdout?.on('data', (d: Buffer) => (log += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (log += d.toString()));

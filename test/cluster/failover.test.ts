@@ -95,7 +95,7 @@ test('kill the leader under continuous writes: a new leader, clients carry on, n
     await Promise.all(loops);
     etcd3.close();
     noRetry.close();
-    kite.close();
+    await kite.close();
 
     for (const [i, w] of writers.entries()) {
       assert.ok(w.acked.length > 0, `writer ${i} wrote`);

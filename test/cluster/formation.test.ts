@@ -1,9 +1,10 @@
 // A three-member kite cluster formed from env files as the seed docs form etcd's, checked
 // with etcdctl the way the docs check it; then every member restarted.
 import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { eventually, TestCluster } from '../helpers/cluster.js';
-import { etcdctl, missingTool, tempDir } from '../helpers/processes.js';
+import { etcdctl, etcdctlStreaming, missingTool, tempDir } from '../helpers/processes.js';
 
 interface EndpointStatus {
   Endpoint: string;
@@ -51,6 +52,20 @@ test('three members form a cluster from env files; etcdctl sees one leader and e
     await eventually(() => assert.equal(etcdctl(c!, ['get', 'foo', '--print-value-only', '--consistency=s']).stdout, 'bar\n'));
     for (let i = 0; i < 20; i++) assert.equal(etcdctl([a, b, c][i % 3]!, ['put', `k${i}`, `v${i}`]).code, 0);
 
+    // Watches work on every member: each sees the writes made through the others, in order.
+    for (const [i, ep] of [a!, b!, c!].entries()) {
+      const other = [a!, b!, c!][(i + 1) % 3]!;
+      const w = await etcdctlStreaming(
+        ep,
+        ['watch', '--prefix', `/w${i}/`],
+        () => {
+          for (let j = 0; j < 3; j++) assert.equal(etcdctl(other, ['put', `/w${i}/${j}`, `x${j}`]).code, 0);
+        },
+        (out) => out.includes(`/w${i}/2`),
+      );
+      assert.equal(w.stdout, [0, 1, 2].map((j) => `PUT\n/w${i}/${j}\nx${j}\n`).join(''), `watch on member ${i + 1}`);
+    }
+
     // endpoint status: exactly one leader, the same term, index and revision everywhere.
     await eventually(() => {
       const st = endpointStatus(all);
@@ -66,6 +81,17 @@ test('three members form a cluster from env files; etcdctl sees one leader and e
     const table = etcdctl(all, ['-w', 'table', 'endpoint', 'status']);
     assert.equal(table.code, 0, table.stderr);
     assert.equal(table.stdout.split('\n').filter((l) => / true \|/.test(l)).length, 1, `one leader in the table:\n${table.stdout}`);
+
+    // A member of another cluster (another token) is refused by the peers: it never joins.
+    await cluster.addSpec('stranger');
+    cluster.writeEnvFile('stranger', 'new', ['etcd1', 'etcd2', 'stranger']);
+    const envPath = `${cluster.dir}/stranger.env`;
+    writeFileSync(envPath, readFileSync(envPath, 'utf8').replace(cluster.token, 'another-token'));
+    const intruder = cluster.spawn('stranger');
+    await eventually(() => assert.match(intruder.output(), /cluster ID mismatch/), 15_000);
+    await cluster.stop('stranger', 'SIGKILL');
+    cluster.specs.pop();
+    assert.equal(memberList(all).length, 3, 'the stranger is not a member');
 
     const health = etcdctl(all, ['endpoint', 'health']);
     assert.equal(health.code, 0, health.stderr);

@@ -95,12 +95,18 @@ test('member add --learner, member promote, member update and move-leader', { sk
     const founders = cluster.endpoints(['etcd1', 'etcd2', 'etcd3']);
     for (let i = 0; i < 20; i++) assert.equal(etcdctl(founders, ['put', `/l/${i}`, 'x']).code, 0);
 
-    // A learner joins, receives the log, and does not vote.
+    // A member the cluster has not added is refused, with a clear message.
     await cluster.addSpec('etcd4');
+    cluster.writeEnvFile('etcd4', 'existing', ['etcd1', 'etcd2', 'etcd3', 'etcd4']);
+    const early = cluster.spawn('etcd4');
+    await eventually(() => assert.notEqual(early.child.exitCode, null, 'a member not yet added exits'), 15_000);
+    assert.match(early.output(), /has no member with peer URLs .*; add it first with `etcdctl member add etcd4/);
+    cluster.running.delete('etcd4');
+
+    // A learner joins, receives the log, and does not vote.
     const added = etcdctl(founders, ['member', 'add', 'etcd4', `--peer-urls=${cluster.spec('etcd4').peerUrl}`, '--learner']);
     assert.equal(added.code, 0, added.stderr);
     const learnerId = /Member ([0-9a-f]+) added to cluster/.exec(added.stdout)![1]!;
-    cluster.writeEnvFile('etcd4', 'existing', ['etcd1', 'etcd2', 'etcd3', 'etcd4']);
     cluster.spawn('etcd4');
     await eventually(() => {
       const m = members(founders).find((x) => x.id === learnerId);

@@ -10,8 +10,11 @@ export interface LoadResult {
 }
 
 export interface LoadOptions {
-  readonly endpoint: string;
+  /** One endpoint, or several: the connections are spread over them in turn (as etcd's benchmark tool does). */
+  readonly endpoint: string | readonly string[];
   readonly op: 'put' | 'range';
+  /** Range reads served by the member that gets them, without a ReadIndex round. */
+  readonly serializable?: boolean;
   readonly clients: number;
   /** gRPC connections shared by the clients. */
   readonly conns: number;
@@ -28,7 +31,8 @@ function percentile(sorted: Float64Array, p: number): number {
 /** Runs `clients` closed-loop clients for `seconds`; each issues one request at a time. */
 export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   // Each client object gets its own connection (a local subchannel pool).
-  const conns = Array.from({ length: o.conns }, (_, i) => new EtcdGrpcClient(o.endpoint, { 'grpc.use_local_subchannel_pool': 1, 'kite.conn': i }));
+  const endpoints = typeof o.endpoint === 'string' ? [o.endpoint] : o.endpoint;
+  const conns = Array.from({ length: o.conns }, (_, i) => new EtcdGrpcClient(endpoints[i % endpoints.length]!, { 'grpc.use_local_subchannel_pool': 1, 'kite.conn': i }));
   const value = Buffer.alloc(o.valueSize, 'v');
   const latencies: number[] = [];
   let errors = 0;
@@ -38,7 +42,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   const once = async (c: EtcdGrpcClient): Promise<void> => {
     const start = process.hrtime.bigint();
     try {
-      await (o.op === 'put' ? c.put({ key: key(), value }) : c.range({ key: key() }));
+      await (o.op === 'put' ? c.put({ key: key(), value }) : c.range({ key: key(), serializable: o.serializable === true }));
       latencies.push(Number(process.hrtime.bigint() - start) / 1e6);
     } catch {
       errors++;

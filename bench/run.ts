@@ -7,13 +7,17 @@
  *   p99 from put to delivery); server memory for 10,000 idle watchers; server
  *   memory across connect / watch / disconnect churn.
  * - api: the API server's workloads (bench/api.ts; there is no etcd equivalent).
+ * - With --cluster 3: the kv workloads on a three-member cluster (of kite store, and of
+ *   real etcd with --vs-etcd), clients spread over every member's endpoint, and range
+ *   both linearizable and serializable.
  *
- *   npm run bench [-- --vs-etcd] [--suite kv|watch|api|all] [--seconds 5] [--only put|range]
+ *   npm run bench [-- --vs-etcd] [--suite kv|watch|api|all] [--seconds 5] [--only put|range] [--cluster 3]
  */
 import { parseArgs } from 'node:util';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { hasCommand, startStore, tempDir, type StoreProcess } from '../test/helpers/processes.js';
+import { TestCluster } from '../test/helpers/cluster.js';
 import { preload, runLoad, type LoadResult } from './kv-load.js';
 import { churnMemory, fanOut, idleWatcherMemory, type FanOutResult } from './watch-load.js';
 
@@ -23,8 +27,15 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '5' },
     only: { type: 'string' },
     suite: { type: 'string', default: 'all' },
+    cluster: { type: 'string' },
   },
 });
+const clusterSize = values.cluster === undefined ? 0 : Number(values.cluster);
+if (values.cluster !== undefined && !(clusterSize >= 3 && clusterSize % 2 === 1)) {
+  console.error('--cluster takes an odd member count of at least 3');
+  process.exit(2);
+}
+if (clusterSize > 0) values.suite = 'kv';
 const runKv = values.suite === 'all' || values.suite === 'kv';
 const runWatch = values.suite === 'all' || values.suite === 'watch';
 const runApi = values.suite === 'all' || values.suite === 'api';
@@ -33,6 +44,7 @@ interface Workload {
   readonly name: string;
   readonly op: 'put' | 'range';
   readonly clients: number;
+  readonly serializable?: boolean;
 }
 
 const allWorkloads: Workload[] = [
@@ -41,6 +53,7 @@ const allWorkloads: Workload[] = [
   { name: 'put, 256 clients', op: 'put', clients: 256 },
   { name: 'range, 1 client', op: 'range', clients: 1 },
   { name: 'range, 256 clients', op: 'range', clients: 256 },
+  ...(clusterSize > 0 ? [{ name: 'range (s), 256 clients', op: 'range' as const, clients: 256, serializable: true }] : []),
 ];
 const workloads = allWorkloads.filter((w) => values.only === undefined || w.op === values.only);
 
@@ -59,9 +72,18 @@ async function measure(kind: 'kite' | 'etcd'): Promise<{ kv: Map<string, LoadRes
   let watch: WatchResults | undefined;
   const dir = tempDir(`bench-${kind}`);
   let proc: StoreProcess | undefined;
+  let cluster: TestCluster | undefined;
   try {
-    proc = await startStore({ kind, name: 'bench', dataDir: dir.path });
-    if (runWatch) {
+    let endpoint: string | string[];
+    if (clusterSize > 0) {
+      cluster = await TestCluster.plan(kind, clusterSize, dir.path);
+      await cluster.startAll();
+      endpoint = cluster.specs.map((s) => s.clientUrl.replace('http://', ''));
+    } else {
+      proc = await startStore({ kind, name: 'bench', dataDir: dir.path });
+      endpoint = proc.endpoint;
+    }
+    if (runWatch && proc !== undefined) {
       // Idle memory first, on the fresh member, before other loads leave garbage behind.
       const idle = await idleWatcherMemory(proc.endpoint, proc.child.pid!, 10_000);
       process.stderr.write(`${kind.padEnd(4)} 10,000 idle watchers: +${((idle.after - idle.before) / 2 ** 20).toFixed(1)} MiB\n`);
@@ -72,14 +94,15 @@ async function measure(kind: 'kite' | 'etcd'): Promise<{ kv: Map<string, LoadRes
       process.stderr.write(`${kind.padEnd(4)} churn RSS MiB: ${churn.map((b) => (b / 2 ** 20).toFixed(1)).join(' -> ')}\n`);
       watch = { fan, idle, churn };
     }
-    if (runKv) await preload(proc.endpoint, KEY_SPACE, VALUE_SIZE);
+    if (runKv) await preload(typeof endpoint === 'string' ? endpoint : endpoint[0]!, KEY_SPACE, VALUE_SIZE);
     for (const w of runKv ? workloads : []) {
-      const r = await runLoad({ endpoint: proc.endpoint, op: w.op, clients: w.clients, conns: Math.min(w.clients, 8), seconds, keySpace: KEY_SPACE, valueSize: VALUE_SIZE });
+      const r = await runLoad({ endpoint, op: w.op, serializable: w.serializable, clients: w.clients, conns: Math.min(w.clients, 8), seconds, keySpace: KEY_SPACE, valueSize: VALUE_SIZE });
       results.set(w.name, r);
       process.stderr.write(`${kind.padEnd(4)} ${w.name.padEnd(20)} ${r.opsPerSecond.toFixed(0).padStart(8)} ops/s  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms${r.errors ? `  errors ${r.errors}` : ''}\n`);
     }
   } finally {
     await proc?.stop();
+    await cluster?.stopAll();
     dir.remove();
   }
   return { kv: results, ...(watch ? { watch } : {}) };
@@ -112,7 +135,8 @@ const rows = (runKv ? workloads : []).map((w) => {
   };
 });
 if (runKv) {
-  console.log(`\nKV benchmark: ${seconds} s per workload, ${KEY_SPACE} keys, ${VALUE_SIZE}-byte values, fsync on every commit`);
+  const on = clusterSize > 0 ? `${clusterSize}-member clusters, clients spread over every member` : 'one member';
+  console.log(`\nKV benchmark (${on}): ${seconds} s per workload, ${KEY_SPACE} keys, ${VALUE_SIZE}-byte values, fsync on every commit`);
   console.table(rows);
 }
 if (runWatch && kite.watch) {

@@ -5,6 +5,14 @@ import { isSingleKey, type Event, type KeyRange, type KeyValue } from './key-val
 import type { Revision } from './revision.js';
 import { Crc32c } from './crc32c.js';
 
+export interface KvStoreOptions extends BackendOptions {
+  /**
+   * Reads see each write as soon as it is made rather than once lmdb has committed it:
+   * for a cluster member, whose Raft log makes an entry durable before it is applied.
+   */
+  readonly visibleOnWrite?: boolean;
+}
+
 /** How a range read is bounded. */
 export interface ReadOptions {
   /** Read the store as of this revision; 0 or absent means the newest. */
@@ -49,7 +57,9 @@ export class KvStore {
   /** Newest revision written (possibly not yet durable). */
   private headRevision: number;
   /** Newest durable revision; what reads see. */
-  private durableRevision: number;
+  private durableRev: number;
+  /** Reads see writes as soon as they are made (a cluster member, whose log makes them durable). */
+  private readonly visibleOnWrite: boolean;
   private compactRev: number;
   /** Records written but not yet durable, by main revision. */
   private readonly pending = new Map<number, RevisionRecord>();
@@ -60,14 +70,15 @@ export class KvStore {
   private readonly restoreListeners = new Set<() => void>();
   private fatal: Error | undefined;
 
-  private constructor(backend: Backend) {
+  private constructor(backend: Backend, visibleOnWrite: boolean) {
     this.backend = backend;
+    this.visibleOnWrite = visibleOnWrite;
     const finished = backend.getMeta<number>('finishedCompactRevision') ?? 0;
     const scheduled = backend.getMeta<number>('scheduledCompactRevision') ?? finished;
     // A fresh store is at revision 1, as etcd's is; the first write makes revision 2.
     const last = Math.max(backend.lastRevision(), scheduled, 1);
     this.headRevision = last;
-    this.durableRevision = last;
+    this.durableRev = last;
     this.compactRev = scheduled;
     this.rebuildIndex();
     if (scheduled > 0) {
@@ -77,13 +88,21 @@ export class KvStore {
   }
 
   /** Opens the store kept in dir. */
-  static open(dir: string, options: BackendOptions = {}): KvStore {
-    return new KvStore(Backend.open(dir, options));
+  static open(dir: string, options: KvStoreOptions = {}): KvStore {
+    return new KvStore(Backend.open(dir, options), options.visibleOnWrite === true);
   }
 
-  /** The revision reads see: the newest durable one. */
+  /**
+   * The revision reads see: the newest durable one, or on a cluster member (whose Raft
+   * log already made every applied write durable) the newest written.
+   */
   get revision(): number {
-    return this.durableRevision;
+    return this.visibleOnWrite ? this.headRevision : this.durableRev;
+  }
+
+  /** The newest revision lmdb has committed: what watchers are sent up to. */
+  get durableRevision(): number {
+    return this.durableRev;
   }
 
   /** The newest revision written, durable or not. */
@@ -109,7 +128,8 @@ export class KvStore {
 
   /** Reads range r as of options.revision (default: newest durable). */
   range(r: KeyRange, options: ReadOptions = {}): ReadResult {
-    return this.rangeAt(r, this.resolveReadRevision(options.revision ?? 0, this.durableRevision), this.durableRevision, options);
+    const current = this.revision;
+    return this.rangeAt(r, this.resolveReadRevision(options.revision ?? 0, current), current, options);
   }
 
   /**
@@ -137,7 +157,7 @@ export class KvStore {
    * compaction progress. rev 0 means the current revision.
    */
   hashKv(rev: number): { hash: number; revision: number; compactRevision: number } {
-    const upTo = this.resolveReadRevision(rev, this.durableRevision);
+    const upTo = this.resolveReadRevision(rev, this.durableRev);
     const crc = new Crc32c();
     const head = Buffer.alloc(16);
     for (const { rev: main, record } of this.backend.records(1, upTo + 1)) {
@@ -181,7 +201,7 @@ export class KvStore {
     if (rev <= this.compactRev) throw new StorageError('Compacted', { revision: rev });
     // A cluster member applying a logged compaction checks against what it has written,
     // which is the same on every member (what is durable yet is not).
-    if (rev > (options.againstWritten ? this.headRevision : this.durableRevision)) throw new StorageError('FutureRevision', { revision: rev });
+    if (rev > (options.againstWritten ? this.headRevision : this.durableRev)) throw new StorageError('FutureRevision', { revision: rev });
     this.compactRev = rev;
     const scheduled = this.backend.putMeta('scheduledCompactRevision', rev);
     this.index.compact(rev);
@@ -204,7 +224,7 @@ export class KvStore {
     const scheduled = this.backend.getMeta<number>('scheduledCompactRevision') ?? finished;
     const last = Math.max(this.backend.lastRevision(), scheduled, 1);
     this.headRevision = last;
-    this.durableRevision = last;
+    this.durableRev = last;
     this.compactRev = scheduled;
     this.lastCommit = Promise.resolve();
     this.rebuildIndex();
@@ -281,7 +301,7 @@ export class KvStore {
     const durable = this.backend.putRecord(rev, record).then(
       () => {
         this.pending.delete(rev);
-        if (rev > this.durableRevision) this.durableRevision = rev;
+        if (rev > this.durableRev) this.durableRev = rev;
         for (const listener of this.listeners) listener(rev, events);
       },
       (err: unknown) => {

@@ -89,7 +89,7 @@ export class WatchableStore {
 
   constructor(kv: KvStore) {
     this.kv = kv;
-    this.recentFrom = kv.revision;
+    this.recentFrom = kv.durableRevision;
     const stopChanges = kv.onChange((revision, events) => this.notify(revision, events));
     const stopRestores = kv.onRestore(() => this.restored());
     this.stopListening = () => {
@@ -112,10 +112,11 @@ export class WatchableStore {
 
   /** Starts a watcher; the caller has checked its id is free on its stream. */
   watch(id: number, options: WatchOptions, sink: WatchSink): Watcher {
-    const current = this.kv.revision;
-    const start = options.startRevision > 0 ? options.startRevision : current + 1;
+    // "From now" is after what reads see; the watcher is synced if everything before its
+    // start is durable, and the events of later revisions reach it as they become durable.
+    const start = options.startRevision > 0 ? options.startRevision : this.kv.revision + 1;
     const w = new Watcher(id, options, sink, start);
-    if (start > current) {
+    if (start > this.kv.durableRevision) {
       w.isSynced = true;
       this.synced.add(w);
     } else {
@@ -134,7 +135,7 @@ export class WatchableStore {
 
   /** Sends a progress notice to every synced watcher that asked for them and has nothing pending. */
   notifyProgress(): void {
-    const revision = this.kv.revision;
+    const revision = this.kv.durableRevision;
     for (const w of this.synced) {
       if (w.options.progressNotify && !w.sink.isFull()) w.sink.send({ kind: 'progress', watchId: w.id, revision });
     }
@@ -153,7 +154,7 @@ export class WatchableStore {
   private restored(): void {
     this.flushPending();
     this.recent.clear();
-    this.recentFrom = this.kv.revision;
+    this.recentFrom = this.kv.durableRevision;
     for (const w of this.synced) {
       w.isSynced = false;
       this.unsynced.add(w);
@@ -232,7 +233,7 @@ export class WatchableStore {
   /** Catches unsynced watchers up from the store, one batch each per pass. */
   private syncWatchers(): void {
     this.flushPending();
-    const current = this.kv.revision;
+    const current = this.kv.durableRevision;
     const compacted = this.kv.compactRevision;
     let again = false;
     for (const w of this.unsynced) {

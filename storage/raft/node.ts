@@ -22,6 +22,8 @@ export interface RaftApplication {
   apply(entries: readonly Entry[]): void | Promise<void>;
   /** Replaces the application's state with the snapshot's (received with its database). */
   installSnapshot(snapshot: Snapshot): Promise<void>;
+  /** Resolves once everything applied so far is in the application's own durable state. */
+  appliedDurable(): Promise<void>;
   /** The leader or term changed. */
   leaderChanged(leader: NodeId, term: number): void;
 }
@@ -274,13 +276,24 @@ export class RaftNode {
       this.term = term;
       app.leaderChanged(lead, term);
     }
+    // A leader whose term and vote stand sends its appends while it writes them itself
+    // (the Raft thesis, 10.2.1, as etcd does): followers write in parallel. Its committed
+    // entries are applied only from a later Ready, after this write is durable, so an
+    // acknowledged write is on the leader's disk and a quorum's. Everyone else persists
+    // first: a vote or an acknowledgement must never leave before what it promises.
+    const persistedHard = this.storage.hardState();
+    const sendFirst =
+      this.raw.raft.state === 'leader' &&
+      rd.snapshot === undefined &&
+      (rd.hardState === undefined || (rd.hardState.term === persistedHard.term && rd.hardState.vote === persistedHard.vote));
+    if (sendFirst) this.transport.send(rd.messages);
     const started = performance.now();
     const persisted = this.storage.save({ snapshot: rd.snapshot, entries: rd.entries, hardState: rd.hardState }, rd.mustSync && this.options.sync !== false);
     if (rd.mustSync) await persisted;
     else persisted.catch((err: unknown) => this.options.log('warn', 'failed to persist raft hard state', { error: String(err) }));
     const took = performance.now() - started;
     if (took > SLOW_SYNC_MS) this.options.log('warn', 'slow fdatasync', { took: `${Math.round(took)}ms`, expected: `${SLOW_SYNC_MS}ms` });
-    this.transport.send(rd.messages);
+    if (!sendFirst) this.transport.send(rd.messages);
     if (rd.snapshot !== undefined) {
       await app.installSnapshot(rd.snapshot);
       this.appliedIndex = this.snapshotIndex = rd.snapshot.metadata.index;
@@ -295,7 +308,7 @@ export class RaftNode {
     for (const rs of rd.readStates) this.resolveRead(rs.requestCtx, rs.index);
     this.raw.advance();
     this.releaseApplied();
-    this.maybeSnapshot();
+    this.maybeSnapshot(app);
   }
 
   private resolveRead(context: Uint8Array, index: number): void {
@@ -322,15 +335,23 @@ export class RaftNode {
    * sent entries rather than the whole database. The snapshot's data is empty: the state
    * is the store's database, which the transport streams to a follower that needs it.
    */
-  private maybeSnapshot(): void {
+  private maybeSnapshot(app: RaftApplication): void {
     const applied = this.appliedIndex;
     if (applied - this.snapshotIndex < this.options.snapshotCount) return;
     const confState = this.raw.status().confState;
     this.storage.createSnapshot(applied, confState, new Uint8Array(0));
     this.snapshotIndex = applied;
     const compactTo = applied - (this.options.catchUpEntries ?? 5000);
-    if (compactTo > this.storage.firstIndex()) this.storage.compact(compactTo);
-    this.options.log('info', 'saved raft snapshot', { index: applied, compactedTo: Math.max(compactTo, 0) });
+    this.options.log('info', 'saved raft snapshot', { index: applied });
+    // The log may drop entries only once their changes are durable in the store itself.
+    app.appliedDurable().then(
+      () => {
+        if (this.stopped || compactTo <= this.storage.firstIndex()) return;
+        this.storage.compact(compactTo);
+        this.options.log('info', 'compacted raft log', { compactIndex: compactTo });
+      },
+      (err: unknown) => this.options.log('warn', 'raft log not compacted: the store failed to persist', { error: String(err) }),
+    );
   }
 }
 

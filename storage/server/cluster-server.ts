@@ -46,10 +46,15 @@ interface Waiter {
   reject(err: unknown): void;
 }
 
-/** What applying one command produced: the response, and when it is durable. */
+/**
+ * What applying one command produced: the response, and what the caller must wait for
+ * besides (a physical compaction); `durable` is when lmdb has the change, which only the
+ * Raft log's compaction waits for (the log already holds the entry durably).
+ */
 interface AppliedCommand {
   readonly response: unknown;
   readonly durable: Promise<unknown>;
+  readonly wait?: Promise<unknown>;
 }
 
 type LogFn = (level: 'info' | 'warn', msg: string, fields?: Record<string, unknown>) => void;
@@ -112,7 +117,9 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
     const raftDir = join(config.dataDir, 'raft');
     mkdirSync(raftDir, { recursive: true });
     const storage = DiskLogStorage.open(raftDir, { unsafeNoSync: config.unsafeNoFsync });
-    const kv = KvStore.open(config.dataDir, { unsafeNoSync: config.unsafeNoFsync });
+    // Reads see applied writes at once: an entry is durable in the Raft log before it is
+    // applied, so an applied write survives a crash (it is applied again from the log).
+    const kv = KvStore.open(config.dataDir, { unsafeNoSync: config.unsafeNoFsync, visibleOnWrite: true });
     let server: ClusterStoreServer;
     let founding: NodeId[] | undefined;
     try {
@@ -224,6 +231,10 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
     }
   }
 
+  appliedDurable(): Promise<void> {
+    return this.kv.untilDurable();
+  }
+
   leaderChanged(leader: NodeId, term: number): void {
     const was = this.leader;
     this.leader = leader;
@@ -263,8 +274,12 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
     const waiter = this.waiters.get(envelope.id);
     this.waiters.delete(envelope.id);
     try {
-      const { response, durable } = this.applyCommand(envelope.request);
-      if (waiter !== undefined) durable.then(() => waiter.resolve(response), (err: unknown) => waiter.reject(err));
+      const { response, durable, wait } = this.applyCommand(envelope.request);
+      // A failed lmdb write marks the store failed (see KvStore.fail); nothing more to do here.
+      durable.catch(() => undefined);
+      if (waiter === undefined) return;
+      if (wait === undefined) waiter.resolve(response);
+      else wait.then(() => waiter.resolve(response), (err: unknown) => waiter.reject(err));
     } catch (err) {
       waiter?.reject(err);
     }
@@ -290,7 +305,7 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
       }
       case 'compact': {
         const { scheduled, physical } = this.kv.compact(req.compact.revision, { againstWritten: true });
-        return { response: this.kv.writtenRevision, durable: req.compact.physical ? Promise.all([scheduled, physical]) : scheduled };
+        return { response: this.kv.writtenRevision, durable: scheduled, ...(req.compact.physical ? { wait: physical } : {}) };
       }
       case 'leaseGrant': {
         if (this.lessor.has(req.id)) throw new StorageError('LeaseExists', { lease: req.id });
@@ -437,7 +452,6 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
     try {
       const index = await Promise.race([this.node.readIndex().catch((err: unknown) => Promise.reject(toStorageError(err))), timeout]);
       await Promise.race([this.node.waitApplied(index), timeout]);
-      await this.kv.untilDurable();
     } finally {
       clearTimeout(timer);
     }

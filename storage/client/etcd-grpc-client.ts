@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
  */
 export type WireMessage = Record<string, unknown>;
 
-type Unary = (req: WireMessage, cb: (err: ServiceError | null, res: WireMessage) => void) => void;
+type Unary = (req: WireMessage, options: { deadline?: number }, cb: (err: ServiceError | null, res: WireMessage) => void) => void;
 type ServiceClient = Client & Record<string, Unary>;
 
 /** A bidirectional stream of wire messages (Watch, LeaseKeepAlive). */
@@ -27,9 +27,12 @@ export class EtcdGrpcClient {
   private readonly cluster: ServiceClient;
   private readonly watchClient: ServiceClient;
   private readonly lease: ServiceClient;
+  /** Deadline of each unary call in ms (0: none). */
+  private readonly deadlineMs: number;
 
-  /** endpoint is host:port. */
-  constructor(endpoint: string, options: object = {}) {
+  /** endpoint is host:port; deadlineMs bounds every unary call (DEADLINE_EXCEEDED after it). */
+  constructor(endpoint: string, options: object = {}, deadlineMs = 0) {
+    this.deadlineMs = deadlineMs;
     const creds = credentials.createInsecure();
     this.kv = new etcdserverpb.KV(endpoint, creds, options);
     this.watchClient = new etcdserverpb.Watch(endpoint, creds, options);
@@ -39,47 +42,64 @@ export class EtcdGrpcClient {
   }
 
   range(req: WireMessage): Promise<WireMessage> {
-    return call(this.kv, 'Range', req);
+    return this.call(this.kv, 'Range', req);
   }
 
   put(req: WireMessage): Promise<WireMessage> {
-    return call(this.kv, 'Put', req);
+    return this.call(this.kv, 'Put', req);
   }
 
   deleteRange(req: WireMessage): Promise<WireMessage> {
-    return call(this.kv, 'DeleteRange', req);
+    return this.call(this.kv, 'DeleteRange', req);
   }
 
   txn(req: WireMessage): Promise<WireMessage> {
-    return call(this.kv, 'Txn', req);
+    return this.call(this.kv, 'Txn', req);
   }
 
   compact(req: WireMessage): Promise<WireMessage> {
-    return call(this.kv, 'Compact', req);
+    return this.call(this.kv, 'Compact', req);
   }
 
   status(): Promise<WireMessage> {
-    return call(this.maintenance, 'Status', {});
+    return this.call(this.maintenance, 'Status', {});
   }
 
   alarm(req: WireMessage): Promise<WireMessage> {
-    return call(this.maintenance, 'Alarm', req);
+    return this.call(this.maintenance, 'Alarm', req);
   }
 
   defragment(): Promise<WireMessage> {
-    return call(this.maintenance, 'Defragment', {});
+    return this.call(this.maintenance, 'Defragment', {});
   }
 
   hashKv(revision: number): Promise<WireMessage> {
-    return call(this.maintenance, 'HashKV', { revision });
+    return this.call(this.maintenance, 'HashKV', { revision });
   }
 
   memberList(): Promise<WireMessage> {
-    return call(this.cluster, 'MemberList', {});
+    return this.call(this.cluster, 'MemberList', {});
   }
 
   leaseGrant(req: WireMessage): Promise<WireMessage> {
-    return call(this.lease, 'LeaseGrant', req);
+    return this.call(this.lease, 'LeaseGrant', req);
+  }
+
+  leaseRevoke(req: WireMessage): Promise<WireMessage> {
+    return this.call(this.lease, 'LeaseRevoke', req);
+  }
+
+  memberAdd(req: WireMessage): Promise<WireMessage> {
+    return this.call(this.cluster, 'MemberAdd', req);
+  }
+
+  memberRemove(req: WireMessage): Promise<WireMessage> {
+    return this.call(this.cluster, 'MemberRemove', req);
+  }
+
+  /** Opens a LeaseKeepAlive stream; write {ID}, read {ID, TTL}. */
+  leaseKeepAlive(): WireDuplex {
+    return (this.lease as unknown as { LeaseKeepAlive(): WireDuplex }).LeaseKeepAlive();
   }
 
   /** Opens a Watch stream; write WatchRequests, read WatchResponses. */
@@ -94,10 +114,11 @@ export class EtcdGrpcClient {
     this.maintenance.close();
     this.cluster.close();
   }
-}
 
-function call(client: ServiceClient, method: string, req: WireMessage): Promise<WireMessage> {
-  return new Promise((resolve, reject) => {
-    client[method]!.call(client, req, (err, res) => (err ? reject(err) : resolve(res)));
-  });
+  private call(client: ServiceClient, method: string, req: WireMessage): Promise<WireMessage> {
+    const options = this.deadlineMs > 0 ? { deadline: Date.now() + this.deadlineMs } : {};
+    return new Promise((resolve, reject) => {
+      client[method]!.call(client, req, options, (err, res) => (err ? reject(err) : resolve(res)));
+    });
+  }
 }

@@ -8,7 +8,10 @@ import { freePort, spawnStore, waitHealthy, type StoreProcess } from './processe
 export interface MemberSpec {
   readonly name: string;
   readonly clientUrl: string;
+  /** The peer URL the member advertises (and the others dial). */
   readonly peerUrl: string;
+  /** The peer URL it listens on, when that differs (its peer traffic goes through a proxy). */
+  readonly listenPeerUrl?: string;
   readonly dataDir: string;
 }
 
@@ -62,6 +65,16 @@ export class TestCluster {
     return spec;
   }
 
+  /**
+   * Makes name advertise `advertised` as its peer URL while it keeps listening on the port
+   * planned for it: a proxy at `advertised` forwards to it.
+   */
+  advertisePeerUrl(name: string, advertised: string): void {
+    const i = this.specs.findIndex((m) => m.name === name);
+    const m = this.specs[i]!;
+    this.specs[i] = { ...m, peerUrl: advertised, listenPeerUrl: m.listenPeerUrl ?? m.peerUrl };
+  }
+
   spec(name: string): MemberSpec {
     const s = this.specs.find((m) => m.name === name);
     if (s === undefined) throw new Error(`no member ${name} in the plan`);
@@ -78,7 +91,7 @@ export class TestCluster {
     const lines = [
       `ETCD_NAME=${name}`,
       `ETCD_DATA_DIR="${m.dataDir}"`,
-      `ETCD_LISTEN_PEER_URLS="${m.peerUrl}"`,
+      `ETCD_LISTEN_PEER_URLS="${m.listenPeerUrl ?? m.peerUrl}"`,
       `ETCD_LISTEN_CLIENT_URLS="${clientUrls}"`,
       `ETCD_INITIAL_ADVERTISE_PEER_URLS="${m.peerUrl}"`,
       `ETCD_INITIAL_CLUSTER="${initialCluster.map((n) => `${n}=${this.spec(n).peerUrl}`).join(',')}"`,

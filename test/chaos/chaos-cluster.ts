@@ -1,0 +1,208 @@
+// A cluster under test: kite store or etcd members as separate processes on loopback, each
+// member's peer traffic routed through the FaultProxy, with the fault actions the
+// nemeses use (kill, restart, pause, partition, replace).
+
+import { rmSync } from 'node:fs';
+import { EtcdGrpcClient } from '../../storage/client/etcd-grpc-client.js';
+import { TestCluster } from '../helpers/cluster.js';
+import { waitHealthy } from '../helpers/processes.js';
+import { FaultProxy } from './proxy.js';
+
+export type Target = 'kite' | 'etcd';
+
+export class ChaosCluster {
+  readonly target: Target;
+  readonly cluster: TestCluster;
+  readonly proxy: FaultProxy;
+  /** Member id (decimal) by name, as the cluster lists it. */
+  readonly ids = new Map<string, string>();
+  private readonly paused = new Set<string>();
+
+  private constructor(target: Target, cluster: TestCluster, proxy: FaultProxy) {
+    this.target = target;
+    this.cluster = cluster;
+    this.proxy = proxy;
+  }
+
+  /** Starts size members of target in dir, peer traffic through a fault proxy. */
+  static async start(target: Target, size: number, dir: string): Promise<ChaosCluster> {
+    const cluster = await TestCluster.plan(target, size, dir);
+    const proxy = await FaultProxy.start({ members: cluster.specs.map((s) => ({ name: s.name, targetPort: Number(new URL(s.peerUrl).port) })) });
+    for (const s of [...cluster.specs]) cluster.advertisePeerUrl(s.name, `http://127.0.0.1:${proxy.listenPort(s.name)}`);
+    const c = new ChaosCluster(target, cluster, proxy);
+    try {
+      for (const s of cluster.specs) cluster.writeEnvFile(s.name, 'new');
+      for (const s of cluster.specs) c.spawn(s.name);
+      await Promise.all([...cluster.running.values()].map((p) => waitHealthy(p, target, 30_000)));
+      await c.learnIds();
+    } catch (err) {
+      await c.stop();
+      throw err;
+    }
+    return c;
+  }
+
+  get names(): string[] {
+    return this.cluster.specs.map((s) => s.name);
+  }
+
+  /** host:port of name's client URL. */
+  endpoint(name: string): string {
+    return this.cluster.spec(name).clientUrl.replace('http://', '');
+  }
+
+  isRunning(name: string): boolean {
+    const p = this.cluster.running.get(name);
+    return p !== undefined && p.child.exitCode === null && p.child.signalCode === null;
+  }
+
+  isPaused(name: string): boolean {
+    return this.paused.has(name);
+  }
+
+  private spawn(name: string): void {
+    const p = this.cluster.spawn(name);
+    this.proxy.setPid(name, p.child.pid);
+  }
+
+  /** SIGKILLs name. */
+  async kill(name: string): Promise<void> {
+    this.paused.delete(name);
+    this.proxy.setPid(name, undefined);
+    await this.cluster.stop(name, 'SIGKILL');
+  }
+
+  /** Starts name again from its env file; resolves once it is healthy (or after 30 s regardless). */
+  async restart(name: string): Promise<void> {
+    if (this.isRunning(name)) return;
+    this.spawn(name);
+    await waitHealthy(this.cluster.running.get(name)!, this.target, 30_000).catch(() => undefined);
+  }
+
+  /** SIGSTOPs name (a process pause, as a long GC or a stalled disk would make). */
+  pause(name: string): void {
+    if (!this.isRunning(name) || this.paused.has(name)) return;
+    this.cluster.running.get(name)!.child.kill('SIGSTOP');
+    this.paused.add(name);
+  }
+
+  resume(name: string): void {
+    if (!this.paused.delete(name)) return;
+    this.cluster.running.get(name)?.child.kill('SIGCONT');
+  }
+
+  /** Ends every fault: links healed, paused members resumed, stopped members restarted. */
+  async heal(): Promise<void> {
+    this.proxy.heal();
+    for (const name of [...this.paused]) this.resume(name);
+    for (const name of this.names) if (!this.isRunning(name)) await this.restart(name);
+  }
+
+  /** The leader's name as a running member reports it, or undefined. */
+  async leader(): Promise<string | undefined> {
+    for (const name of this.names) {
+      if (!this.isRunning(name) || this.paused.has(name)) continue;
+      const c = new EtcdGrpcClient(this.endpoint(name), {}, 1000);
+      try {
+        const st = await c.status();
+        const leader = String(st.leader ?? '0');
+        for (const [n, id] of this.ids) if (id === leader) return n;
+      } catch {
+        // try the next member
+      } finally {
+        c.close();
+      }
+    }
+    return undefined;
+  }
+
+  /** The current raft term as a running member reports it (0 if none answers). */
+  async term(): Promise<number> {
+    for (const name of this.names) {
+      if (!this.isRunning(name) || this.paused.has(name)) continue;
+      const c = new EtcdGrpcClient(this.endpoint(name), {}, 1000);
+      try {
+        return Number((await c.status()).raftTerm ?? 0);
+      } catch {
+        // next
+      } finally {
+        c.close();
+      }
+    }
+    return 0;
+  }
+
+  /**
+   * The seed docs' repair: remove name from the cluster, wipe its data dir, add it back
+   * and start it with state existing. Throws if the cluster cannot make the changes now.
+   */
+  async replace(name: string): Promise<void> {
+    const via = this.names.find((n) => n !== name && this.isRunning(n) && !this.paused.has(n));
+    if (via === undefined) throw new Error('no member to ask');
+    const c = new EtcdGrpcClient(this.endpoint(via), {}, 10_000);
+    try {
+      const id = this.ids.get(name);
+      if (id !== undefined) {
+        // etcd refuses a removal until every member has been connected for a while
+        // ("unhealthy cluster", its strict reconfiguration check): try for 20 s.
+        for (let attempt = 0; ; attempt++) {
+          try {
+            await c.memberRemove({ ID: id });
+            break;
+          } catch (err) {
+            if (attempt >= 10 || !/unhealthy cluster/.test(String(err))) throw new Error(`member remove: ${String(err)}`);
+            await new Promise((r) => setTimeout(r, 2000));
+          }
+        }
+        this.ids.delete(name);
+      }
+      // A removed member stops by itself (etcd and kite alike); make sure.
+      await new Promise((r) => setTimeout(r, 1000));
+      await this.kill(name);
+      rmSync(this.cluster.spec(name).dataDir, { recursive: true, force: true });
+      await this.readd(name, c);
+    } finally {
+      c.close();
+    }
+  }
+
+  /** Adds name back (it was removed and wiped) and starts it with state existing; retries for 30 s. */
+  private async readd(name: string, c: EtcdGrpcClient): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const added = await c.memberAdd({ peerURLs: [this.cluster.spec(name).peerUrl] });
+        this.ids.set(name, String((added.member as { ID: string }).ID));
+        break;
+      } catch (err) {
+        if (attempt >= 10) throw new Error(`member add: ${String(err)}`);
+        await new Promise((r) => setTimeout(r, 2000));
+      }
+    }
+    this.cluster.writeEnvFile(name, 'existing');
+    await this.restart(name);
+  }
+
+  private async learnIds(): Promise<void> {
+    const c = new EtcdGrpcClient(this.endpoint(this.names[0]!), {}, 5000);
+    try {
+      const res = await c.memberList();
+      for (const m of res.members as { ID: string; peerURLs: string[] }[]) {
+        const spec = this.cluster.specs.find((s) => m.peerURLs.includes(s.peerUrl));
+        if (spec !== undefined) this.ids.set(spec.name, String(m.ID));
+      }
+    } finally {
+      c.close();
+    }
+  }
+
+  /** Everything the members printed lately, for a report. */
+  output(): string {
+    return this.cluster.output();
+  }
+
+  async stop(): Promise<void> {
+    for (const name of [...this.paused]) this.resume(name);
+    await this.cluster.stopAll('SIGKILL');
+    await this.proxy.close();
+  }
+}

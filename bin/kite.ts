@@ -62,6 +62,10 @@ store.action(async (opts: Record<string, string | undefined>) => {
         log('warn', 'the member has been permanently removed from the cluster; exiting', { name: config.name });
         process.exit(0);
       },
+      onFatal: (err) => {
+        log('error', 'the member failed and stopped', { name: config.name, error: String(err) });
+        process.exit(1);
+      },
     });
     log('info', 'serving client traffic', {
       name: config.name,

@@ -41,6 +41,8 @@ export interface RaftNodeOptions {
   /** Persist durably (fsync). Off only for benchmarks that say so. */
   readonly sync?: boolean;
   readonly log: (level: 'info' | 'warn', msg: string, fields?: Record<string, unknown>) => void;
+  /** The node stopped because the core or the disk failed; the member must not go on. */
+  readonly onFailure?: (err: Error) => void;
 }
 
 /** Entropy for election timeouts; the core only needs a uniform integer. */
@@ -256,6 +258,7 @@ export class RaftNode {
       this.failure = err instanceof Error ? err : new Error(String(err));
       this.options.log('warn', 'raft node failed; stopping', { error: String(err) });
       this.stop();
+      this.options.onFailure?.(this.failure);
     } finally {
       this.running = false;
     }

@@ -96,6 +96,8 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
   private readonly requestTimeoutMs: number;
   /** Called when this member has been removed from the cluster; it must stop. */
   onRemoved: (() => void) | undefined;
+  /** Called when the member failed (its log or store broke an invariant); it must stop. */
+  onFatal: ((err: Error) => void) | undefined;
 
   private constructor(config: MemberConfig, kv: KvStore, clock: Clock, identity: { memberId: bigint; clusterId: bigint }, log: LogFn) {
     super(config, kv, clock, identity);
@@ -168,7 +170,7 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
       throw err;
     }
     this.transport.snapshotSource = () => this.databaseCopy();
-    for (const m of this.memberMap.values()) if (m.id !== this.memberId) this.transport.addPeer(m.id, m.peerUrls);
+    for (const m of this.memberMap.values()) if (m.id !== this.memberId && m.peerUrls.length > 0) this.transport.addPeer(m.id, m.peerUrls);
     this.node = new RaftNode({
       id: this.memberId,
       storage,
@@ -179,6 +181,10 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
       catchUpEntries: this.config.snapshotCatchUpEntries,
       sync: !this.config.unsafeNoFsync,
       log: this.logFn,
+      onFailure: (err) => {
+        this.logFn('warn', 'the member cannot go on and stops', { error: String(err) });
+        setImmediate(() => this.onFatal?.(err));
+      },
     });
     if (founding !== undefined) this.node.raw.bootstrap(founding);
     this.node.start(this);
@@ -223,7 +229,7 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
       for (const m of this.kv.storage.getMeta<StoredMember[]>('members') ?? []) this.memberMap.set(BigInt(m.id), fromStored(m));
       for (const id of this.kv.storage.getMeta<string[]>('removedMembers') ?? []) this.removed.add(BigInt(id));
       this.appliedIndex = this.kv.storage.getMeta<number>('consistentIndex') ?? index;
-      for (const m of this.memberMap.values()) if (m.id !== this.memberId) this.transport.addPeer(m.id, m.peerUrls);
+      for (const m of this.memberMap.values()) if (m.id !== this.memberId && m.peerUrls.length > 0) this.transport.addPeer(m.id, m.peerUrls);
       this.logFn('info', 'installed database snapshot', { index, appliedIndex: this.appliedIndex, revision: this.kv.revision });
     } finally {
       this.gate = undefined;
@@ -353,7 +359,9 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
           ? { ...known, isLearner }
           : { id, name: context?.name ?? '', peerUrls: context?.peerUrls ?? [], clientUrls: [], isLearner };
         this.memberMap.set(id, member);
-        if (id !== this.memberId) this.transport.addPeer(id, member.peerUrls);
+        // A founding member's entry carries no URLs: a member that joined later and replays
+        // the log meets members it never knew (removed since), with nowhere to send to.
+        if (id !== this.memberId && member.peerUrls.length > 0) this.transport.addPeer(id, member.peerUrls);
         if (known === undefined) this.logFn('info', 'added member', { id: formatMemberId(id), peerUrls: member.peerUrls, isLearner });
         else if (known.isLearner && !isLearner) this.logFn('info', 'promoted learner', { id: formatMemberId(id) });
         break;

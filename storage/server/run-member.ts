@@ -24,6 +24,8 @@ export interface RunOptions {
   readonly readOnly?: ServeOptions['readOnly'];
   /** Called after the member stopped because the cluster removed it. */
   readonly onRemoved?: () => void;
+  /** Called after the member stopped because it failed (see ClusterStoreServer.onFatal). */
+  readonly onFatal?: (err: Error) => void;
 }
 
 function checkDataDir(dir: string): void {
@@ -95,6 +97,9 @@ export async function runMember(config: MemberConfig, options: RunOptions = {}):
   if (store instanceof ClusterStoreServer) {
     store.onRemoved = () => {
       void member.stop().then(() => options.onRemoved?.());
+    };
+    store.onFatal = (err) => {
+      void member.stop().finally(() => options.onFatal?.(err));
     };
   }
   return member;

@@ -516,13 +516,25 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
   /** Keep-alives are served by the leader, whose lessor alone keeps time; others forward. */
   override leaseRenew(id: bigint): number | Promise<number> {
     this.assertOpen();
-    if (this.leader === this.memberId) return this.lessor.renew(id);
+    if (this.leader === this.memberId) return this.asLeader(() => this.lessor.renew(id));
     return this.askLeader(PEER_PATHS.leaseRenew, { id: id.toString() }).then((r) => (r as { ttl: number }).ttl);
+  }
+
+  /**
+   * Runs a lease request on the leader once it has confirmed its leadership with a quorum
+   * and applied everything committed (so its lessor knows every granted lease). A deposed
+   * leader that has not noticed yet would otherwise answer from an old lessor: "not found"
+   * for a lease granted since, which a client takes as the lease's end.
+   */
+  private async asLeader<T>(f: () => T): Promise<T> {
+    await this.linearizableRead();
+    if (this.leader !== this.memberId) throw new StorageError('NotLeader');
+    return f();
   }
 
   override leaseTimeToLive(id: bigint, keys: boolean): LeaseTimeToLive | Promise<LeaseTimeToLive> {
     this.assertOpen();
-    if (this.leader === this.memberId) return this.lessor.timeToLive(id, keys);
+    if (this.leader === this.memberId) return this.asLeader(() => this.lessor.timeToLive(id, keys));
     return this.askLeader(PEER_PATHS.leaseTimeToLive, { id: id.toString(), keys }).then((r) => {
       const t = r as { id: string; ttl: number; grantedTtl: number; keys: string[] };
       return { id: BigInt(t.id), ttl: t.ttl, grantedTtl: t.grantedTtl, keys: t.keys.map((k) => Buffer.from(k, 'base64')) };
@@ -557,11 +569,11 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
       switch (path) {
         case PEER_PATHS.leaseRenew:
           if (this.leader !== this.memberId) throw new StorageError('NotLeader');
-          result = { ttl: this.lessor.renew(BigInt(req.id)) };
+          result = { ttl: await this.asLeader(() => this.lessor.renew(BigInt(req.id))) };
           break;
         case PEER_PATHS.leaseTimeToLive: {
           if (this.leader !== this.memberId) throw new StorageError('NotLeader');
-          const t = this.lessor.timeToLive(BigInt(req.id), req.keys === true);
+          const t = await this.asLeader(() => this.lessor.timeToLive(BigInt(req.id), req.keys === true));
           result = { id: t.id.toString(), ttl: t.ttl, grantedTtl: t.grantedTtl, keys: t.keys.map((k) => k.toString('base64')) };
           break;
         }

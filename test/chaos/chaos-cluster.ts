@@ -95,7 +95,8 @@ export class ChaosCluster {
   async heal(): Promise<void> {
     this.proxy.heal();
     for (const name of [...this.paused]) this.resume(name);
-    for (const name of this.names) if (!this.isRunning(name)) await this.restart(name);
+    // All at once: after a full crash no member is healthy until a quorum is back.
+    await Promise.all(this.names.filter((n) => !this.isRunning(n)).map((n) => this.restart(n)));
   }
 
   /** The leader's name as a running member reports it, or undefined. */

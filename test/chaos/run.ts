@@ -11,7 +11,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { EtcdGrpcClient } from '../../storage/client/etcd-grpc-client.js';
-import { hasCommand, tempDir } from '../helpers/processes.js';
+import { hasCommand, repoRoot, tempDir } from '../helpers/processes.js';
+import { BROKEN_BUILDS, makeBrokenBuild } from './broken-build.js';
 import { ChaosCluster, type Target } from './chaos-cluster.js';
 import { checkDurability } from './checkers/durability.js';
 import { encodeHistory, type FinalState, type Operation, type RevisionLog } from './checkers/history.js';
@@ -31,6 +32,7 @@ const { values } = parseArgs({
     nemeses: { type: 'string' },
     out: { type: 'string' },
     clients: { type: 'string', default: '8' },
+    broken: { type: 'string' },
   },
 });
 
@@ -45,6 +47,11 @@ const durationMs = Number(values.duration) * 1000;
 const nemeses = (values.nemeses?.split(',') ?? [...NEMESES]) as NemesisName[];
 for (const n of nemeses) if (!NEMESES.includes(n)) throw new Error(`unknown nemesis ${n}; known: ${NEMESES.join(', ')}`);
 const outRoot = resolve(values.out ?? join('chaos-results', new Date().toISOString().replace(/[:.]/g, '-')));
+if (values.broken !== undefined) {
+  if (target !== 'kite') throw new Error('--broken needs --target kite');
+  process.env.KITE_BIN = makeBrokenBuild(values.broken, join(repoRoot, 'chaos-results', `broken-${values.broken}`));
+  console.log(`running a deliberately broken build: ${BROKEN_BUILDS[values.broken]!.what}`);
+}
 
 interface RunResult {
   readonly seed: number;
@@ -196,7 +203,8 @@ for (let i = 0; i < runs; i++) {
   // Every nemesis gets its turn: each run starts where the previous one's order ended.
   const shuffle = seeded(baseSeed);
   const shuffled = [...nemeses].sort(() => shuffle() - 0.5);
-  const order = [...shuffled.slice(i % shuffled.length), ...shuffled.slice(0, i % shuffled.length)];
+  const offset = Math.round((i * shuffled.length) / runs) % shuffled.length;
+  const order = [...shuffled.slice(offset), ...shuffled.slice(0, offset)];
   try {
     results.push(await run(i, baseSeed + i, order));
   } catch (err) {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+/** The built kite command; KITE_BIN, when set, names another build (the chaos harness's broken builds). */
 export const kiteBin = join(repoRoot, 'dist/bin/kite.js');
 
 /** A free TCP port on 127.0.0.1, as the OS hands one out. */
@@ -98,7 +99,7 @@ export function spawnStore(
 ): StoreProcess {
   const child =
     kind === 'kite'
-      ? spawn(process.execPath, [kiteBin, 'store', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+      ? spawn(process.execPath, [process.env.KITE_BIN ?? kiteBin, 'store', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
       : spawn('etcd', args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));

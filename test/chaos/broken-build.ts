@@ -1,0 +1,58 @@
+// Deliberately broken builds of kite, to show that each checker catches a real bug: a copy
+// of dist/ with one known fault patched into the compiled JavaScript. The harness runs a
+// cluster of the copy (KITE_BIN) exactly as it runs the real build.
+
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from '../helpers/processes.js';
+
+interface Patch {
+  /** The compiled file, under dist/. */
+  readonly file: string;
+  readonly from: string;
+  readonly to: string;
+}
+
+export const BROKEN_BUILDS: Record<string, { readonly what: string; readonly patch: Patch }> = {
+  'stale-reads': {
+    what: 'linearizable reads are served from local state, without ReadIndex',
+    patch: {
+      file: 'storage/server/cluster-server.js',
+      from: 'return serializable ? undefined : this.linearizableRead();',
+      to: 'return undefined;',
+    },
+  },
+  'ack-before-persist': {
+    what: 'the Raft driver does not wait for its log write (the fsync) before acknowledging and applying',
+    patch: {
+      file: 'storage/raft/node.js',
+      from: 'if (rd.mustSync)\n            await persisted;',
+      to: 'if (rd.mustSync)\n            void persisted;',
+    },
+  },
+  'watch-drop': {
+    what: 'a watch resumed from a revision drops the event at that revision',
+    patch: {
+      file: 'storage/mvcc/watchable-store.js',
+      from: 'const start = options.startRevision > 0 ? options.startRevision : this.kv.revision + 1;',
+      to: 'const start = options.startRevision > 0 ? options.startRevision + 1 : this.kv.revision + 1;',
+    },
+  },
+};
+
+/**
+ * Copies dist/ to dir with bug's patch applied; returns the path of its kite.js. The copy
+ * lives inside the repository so that it resolves the same node_modules.
+ */
+export function makeBrokenBuild(bug: string, dir: string): string {
+  const build = BROKEN_BUILDS[bug];
+  if (build === undefined) throw new Error(`unknown broken build ${bug}; known: ${Object.keys(BROKEN_BUILDS).join(', ')}`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  cpSync(join(repoRoot, 'dist'), join(dir, 'dist'), { recursive: true });
+  const path = join(dir, 'dist', build.patch.file);
+  const text = readFileSync(path, 'utf8');
+  if (!text.includes(build.patch.from)) throw new Error(`the ${bug} patch no longer applies to dist/${build.patch.file}`);
+  writeFileSync(path, text.replace(build.patch.from, build.patch.to));
+  return join(dir, 'dist', 'bin', 'kite.js');
+}

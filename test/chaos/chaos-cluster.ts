@@ -198,7 +198,7 @@ export class ChaosCluster {
 
   /** Everything the members printed lately, for a report. */
   output(): string {
-    return this.cluster.output();
+    return this.cluster.output(200_000);
   }
 
   async stop(): Promise<void> {

@@ -128,12 +128,16 @@ async function run(index: number, seed: number, order: NemesisName[]): Promise<R
     writeFileSync(join(dir, 'final.json'), JSON.stringify(final));
     writeFileSync(join(dir, 'revision-log.json'), JSON.stringify(log));
     writeFileSync(join(dir, 'watchers.json'), JSON.stringify(watchers.map((w) => w.record())));
-    writeFileSync(join(dir, 'faults.json'), JSON.stringify(faults, null, 1));
+    writeFileSync(join(dir, 'faults.json'), JSON.stringify({ faults, termChanges }, null, 1));
 
     const lin = checkLinearizability(history, { initialRevision: initial });
     const watch = checkWatches(watchers.map((w) => w.record()), log);
     const durability = checkDurability(history, final, { log });
-    const leases = checkLeases(history, final, { slackMs: 4000, refreshes: termChanges });
+    // A lease's TTL starts over whenever a new leader takes over or the members restart
+    // (etcd's behaviour too); while no member runs, nothing expires. So every fault's start
+    // (after which the cluster may be down) and every leader change observed is a refresh.
+    const refreshes = [...faults.map((f) => f.at), ...termChanges].sort((x, y) => x - y);
+    const leases = checkLeases(history, final, { slackMs: 6000, refreshes });
     const agreement = await checkAgreement(cluster, final);
     const violations = {
       linearizability: lin.violations.length,
@@ -150,6 +154,7 @@ async function run(index: number, seed: number, order: NemesisName[]): Promise<R
       agreement,
     };
     writeFileSync(join(dir, 'report.json'), JSON.stringify(report, null, 1));
+    writeFileSync(join(dir, 'cluster-output.txt'), cluster.output());
     for (const [checker, n] of Object.entries(violations)) if (n > 0) say(`${checker}: ${n} violation(s); see ${join(dir, 'report.json')}`);
     return { seed, ops: history, faults, leaderChanges: termChanges.length, violations, undecided: lin.undecided.length, dir };
   } catch (err) {

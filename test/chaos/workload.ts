@@ -213,7 +213,10 @@ export async function leaseClient(ctx: WorkloadContext): Promise<void> {
         const res = await client.grpc.leaseGrant({ TTL: 3 });
         return { id: String(res.ID), ttl: Number(res.TTL) };
       });
-      if (granted === undefined) continue;
+      if (granted === undefined) {
+        await new Promise((r) => setTimeout(r, 200));
+        continue;
+      }
       const key = `${PREFIX}l/${granted.id}`;
       const value = `lease-${n}`;
       await once<PutOp>({ kind: 'put', key, input: { value, lease: granted.id } }, async () => ({

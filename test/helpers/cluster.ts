@@ -142,8 +142,8 @@ export class TestCluster {
   }
 
   /** Everything every member printed, for a failing test's message. */
-  output(): string {
-    return [...this.running.values()].map((p) => `--- ${p.name}\n${p.output().slice(-4000)}`).join('\n');
+  output(limit = 4000): string {
+    return [...this.running.values()].map((p) => `--- ${p.name}\n${p.output().slice(-limit)}`).join('\n');
   }
 }
 

@@ -298,7 +298,11 @@ export class KvStore {
   commit(rev: number, record: StoredChange[], events: Event[]): Promise<void> {
     this.headRevision = rev;
     this.pending.set(rev, record);
-    const durable = this.backend.putRecord(rev, record).then(
+    // lmdb-js may settle a large batch's writes after a later batch's, so each revision
+    // waits for the one before it: durability is announced in revision order, which the
+    // watchers rely on (seen with a member replaying thousands of entries at once).
+    const previous = this.lastCommit;
+    const durable = Promise.all([previous, this.backend.putRecord(rev, record)]).then(
       () => {
         this.pending.delete(rev);
         if (rev > this.durableRev) this.durableRev = rev;

@@ -5,7 +5,8 @@
  * any violation, keeping the run's files for replay.
  *
  *   npm run chaos -- [--target kite|etcd] [--members 3] [--duration 30] [--runs 1]
- *                    [--seed N] [--nemeses kill,pause,...] [--out DIR] [--kite-bin FILE]
+ *                    [--seed N] [--nemeses kill,pause,...] [--ordered] [--out DIR]
+ *                    [--broken stale-reads|ack-before-persist|watch-drop]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -33,6 +34,7 @@ const { values } = parseArgs({
     out: { type: 'string' },
     clients: { type: 'string', default: '8' },
     broken: { type: 'string' },
+    ordered: { type: 'boolean', default: false },
   },
 });
 
@@ -207,7 +209,7 @@ let failed = false;
 for (let i = 0; i < runs; i++) {
   // Every nemesis gets its turn: each run starts where the previous one's order ended.
   const shuffle = seeded(baseSeed);
-  const shuffled = [...nemeses].sort(() => shuffle() - 0.5);
+  const shuffled = values.ordered ? [...nemeses] : [...nemeses].sort(() => shuffle() - 0.5);
   const offset = Math.round((i * shuffled.length) / runs) % shuffled.length;
   const order = [...shuffled.slice(offset), ...shuffled.slice(0, offset)];
   try {

@@ -33,7 +33,7 @@ import {
   type ReplicatedRequest,
 } from './replicated-request.js';
 import { StoreServer, type AlarmInfo, type AlarmType, type MemberInfo, type StatusInfo } from './store-server.js';
-import { fetchClusterMembers, type ClusterView } from './cluster-join.js';
+import { fetchClusterMembers, type ClusterView, type ClusterViewMember } from './cluster-join.js';
 
 /** etcd's default --snapshot-count. */
 export const DEFAULT_SNAPSHOT_COUNT = 100_000;
@@ -833,13 +833,7 @@ function normalizeUrl(u: string): string {
 // ---- helpers ----
 
 /** A member as stored in the database and sent between members (ids as decimal strings). */
-export interface StoredMember {
-  readonly id: string;
-  readonly name: string;
-  readonly peerUrls: readonly string[];
-  readonly clientUrls: readonly string[];
-  readonly isLearner: boolean;
-}
+type StoredMember = ClusterViewMember;
 
 function toStored(m: MemberInfo): StoredMember {
   return { id: m.id.toString(), name: m.name, peerUrls: [...m.peerUrls], clientUrls: [...m.clientUrls], isLearner: m.isLearner };

@@ -7,6 +7,7 @@ import { EtcdGrpcClient, type WireDuplex, type WireMessage } from '../../storage
 import type { KvEvent, LeaseGrantOp, LeaseRevokeOp, Operation, PutOp, ReadValue } from './checkers/history.js';
 import type { WatcherRecord, WatchSession } from './checkers/watch.js';
 import { prefixRange } from './checkers/watch.js';
+import { seededRandom } from './checkers/simulate.js';
 
 /** Every key the run touches starts with this. */
 export const PREFIX = '/chaos/';
@@ -18,17 +19,8 @@ const REQUEST_MS = 4000;
 /** The harness's one clock: every time in the history is on it. */
 export const now = (): number => performance.now();
 
-/** A seeded random source (mulberry32), so a run's choices can be replayed. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded random source, so a run's choices can be replayed. */
+export const seeded = seededRandom;
 
 const b = (s: string): Buffer => Buffer.from(s);
 const str = (v: unknown): string => Buffer.from(v as Buffer).toString();
@@ -93,34 +85,53 @@ class Client {
 let nextProcess = 0;
 
 /**
- * One register/transaction client: a logical process runs one operation at a time; after
- * an operation of unknown outcome it continues as a new process, as Jepsen's do.
+ * A logical client process that records each operation it runs. It runs one operation at
+ * a time; after one of unknown outcome it carries on as a new process, as Jepsen's do.
  */
-export async function kvClient(ctx: WorkloadContext, index: number): Promise<void> {
-  const client = new Client(ctx.endpoints, index);
-  let process = nextProcess++;
-  let counter = 0;
-  const record = async <T extends Operation>(base: Omit<T, 'status' | 'completedAt' | 'output' | 'invokedAt' | 'process'>, send: () => Promise<T['output']>, isRead = false): Promise<void> => {
+class Recorder {
+  private readonly ctx: WorkloadContext;
+  private readonly client: Client;
+  process = nextProcess++;
+
+  constructor(ctx: WorkloadContext, client: Client) {
+    this.ctx = ctx;
+    this.client = client;
+  }
+
+  /** Runs send as one operation and records how it ended; resolves to its output when ok. */
+  async run<T extends Operation>(base: Omit<T, 'status' | 'completedAt' | 'output' | 'invokedAt' | 'process'>, send: () => Promise<T['output']>, isRead = false): Promise<T['output'] | undefined> {
     const invokedAt = now();
+    const process = this.process;
     try {
       const output = await send();
-      ctx.history.push({ ...base, process, invokedAt, completedAt: now(), status: 'ok', output } as T);
+      this.ctx.history.push({ ...base, process, invokedAt, completedAt: now(), status: 'ok', output } as T);
+      return output;
     } catch (err) {
       const error = String((err as Partial<ServiceError>).details ?? err);
-      if (certainlyFailed(err, isRead)) ctx.history.push({ ...base, process, invokedAt, completedAt: now(), status: 'fail', error } as T);
+      if (certainlyFailed(err, isRead)) this.ctx.history.push({ ...base, process, invokedAt, completedAt: now(), status: 'fail', error } as T);
       else {
-        ctx.history.push({ ...base, process, invokedAt, completedAt: Infinity, status: 'unknown', error } as T);
-        process = nextProcess++;
+        this.ctx.history.push({ ...base, process, invokedAt, completedAt: Infinity, status: 'unknown', error } as T);
+        this.process = nextProcess++;
       }
-      client.next();
+      this.client.next();
       await new Promise((r) => setTimeout(r, 20));
+      return undefined;
     }
-  };
+  }
+}
+
+/** One register/transaction client. */
+export async function kvClient(ctx: WorkloadContext, index: number): Promise<void> {
+  const client = new Client(ctx.endpoints, index);
+  const recorder = new Recorder(ctx, client);
+  const record = <T extends Operation>(base: Omit<T, 'status' | 'completedAt' | 'output' | 'invokedAt' | 'process'>, send: () => Promise<T['output']>, isRead = false) =>
+    recorder.run<T>(base, send, isRead);
+  let counter = 0;
   try {
     while (!ctx.stopped) {
       const r = ctx.random();
       const key = `${PREFIX}r/${Math.floor(ctx.random() * REGISTERS)}`;
-      const value = `${process}-${counter++}`;
+      const value = `${recorder.process}-${counter++}`;
       const c = client.grpc;
       if (r < 0.25) {
         await record({ kind: 'put', key, input: { value } }, async () => ({ revision: revisionOf(await c.put({ key: b(key), value: b(value) })) }));
@@ -134,7 +145,7 @@ export async function kvClient(ctx: WorkloadContext, index: number): Promise<voi
           true,
         );
       } else if (r < 0.67) {
-        const expected = `${Math.floor(ctx.random() * Math.max(1, process))}-${Math.floor(ctx.random() * 3)}`;
+        const expected = `${Math.floor(ctx.random() * Math.max(1, recorder.process))}-${Math.floor(ctx.random() * 3)}`;
         await record({ kind: 'cas', key, input: { expected, value } }, async () => {
           const res = await c.txn({ compare: [{ key: b(key), target: 'VALUE', result: 'EQUAL', value: b(expected) }], success: [{ requestPut: { key: b(key), value: b(value) } }] });
           return { succeeded: res.succeeded === true, revision: revisionOf(res) };
@@ -187,26 +198,10 @@ export async function kvClient(ctx: WorkloadContext, index: number): Promise<voi
  */
 export async function leaseClient(ctx: WorkloadContext): Promise<void> {
   const client = new Client(ctx.endpoints, 0);
-  let process = nextProcess++;
+  const recorder = new Recorder(ctx, client);
+  const once = <T extends Operation>(base: Omit<T, 'status' | 'completedAt' | 'output' | 'invokedAt' | 'process'>, send: () => Promise<T['output']>) => recorder.run<T>(base, send);
   const kept: string[] = [];
-  const once = async <T extends Operation>(base: Omit<T, 'status' | 'completedAt' | 'output' | 'invokedAt' | 'process'>, send: () => Promise<T['output']>): Promise<T['output'] | undefined> => {
-    const invokedAt = now();
-    try {
-      const output = await send();
-      ctx.history.push({ ...base, process, invokedAt, completedAt: now(), status: 'ok', output } as T);
-      return output;
-    } catch (err) {
-      const error = String((err as Partial<ServiceError>).details ?? err);
-      if (certainlyFailed(err, false)) ctx.history.push({ ...base, process, invokedAt, completedAt: now(), status: 'fail', error } as T);
-      else {
-        ctx.history.push({ ...base, process, invokedAt, completedAt: Infinity, status: 'unknown', error } as T);
-        process = nextProcess++;
-      }
-      client.next();
-      return undefined;
-    }
-  };
-  const keepAlive = keepAliveLoop(ctx, kept, () => process, () => (process = nextProcess++));
+  const keepAlive = keepAliveLoop(ctx, kept, () => recorder.process, () => (recorder.process = nextProcess++));
   try {
     for (let n = 0; !ctx.stopped; n++) {
       const granted = await once<LeaseGrantOp>({ kind: 'leaseGrant', input: { ttl: 3 } }, async () => {

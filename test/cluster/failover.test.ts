@@ -7,8 +7,8 @@ import { test } from 'node:test';
 import { noop } from 'cockatiel';
 import { Etcd3 } from 'etcd3';
 import { GrpcStoreClient } from '../../storage/client/grpc-store-client.js';
-import { eventually, TestCluster } from '../helpers/cluster.js';
-import { etcdctl, missingTool, tempDir, waitHealthy } from '../helpers/processes.js';
+import { eventually, withCluster } from '../helpers/cluster.js';
+import { etcdctl, missingTool, waitHealthy } from '../helpers/processes.js';
 
 /** The leader's member id (hex) as members at endpoints report it, or undefined if none agree. */
 function leaderOf(endpoints: string): string | undefined {
@@ -24,12 +24,10 @@ interface Writer {
 }
 
 test('kill the leader under continuous writes: a new leader, clients carry on, no acknowledged write lost or applied twice', { skip: missingTool('etcdctl', 'etcd-client'), timeout: 120_000 }, async () => {
-  const dir = tempDir('cluster-failover');
-  const cluster = await TestCluster.plan('kite', 3, dir.path);
-  const hosts = () => cluster.specs.map((s) => s.clientUrl);
   let stopWriting = false;
   let killed = false;
-  try {
+  await withCluster('cluster-failover', 3, async (cluster) => {
+    const hosts = () => cluster.specs.map((s) => s.clientUrl);
     await cluster.startAll();
     const all = cluster.endpoints();
     // The etcd3 client as users run it retries failed calls on another host, so its
@@ -117,12 +115,5 @@ test('kill the leader under continuous writes: a new leader, clients carry on, n
       });
     }
     process.stderr.write(`${acked.length} acknowledged writes, ${writers.reduce((n, w) => n + w.failures, 0)} failed or timed out during the failover\n`);
-  } catch (err) {
-    process.stderr.write(cluster.output());
-    throw err;
-  } finally {
-    stopWriting = true;
-    await cluster.stopAll('SIGKILL');
-    dir.remove();
-  }
+  }).finally(() => (stopWriting = true));
 });

@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { eventually, TestCluster } from '../helpers/cluster.js';
-import { etcdctl, etcdctlStreaming, missingTool, tempDir } from '../helpers/processes.js';
+import { eventually, withCluster } from '../helpers/cluster.js';
+import { etcdctl, etcdctlStreaming, missingTool } from '../helpers/processes.js';
 
 interface EndpointStatus {
   Endpoint: string;
@@ -26,9 +26,7 @@ function endpointStatus(endpoints: string): EndpointStatus[] {
 }
 
 test('three members form a cluster from env files; etcdctl sees one leader and equal terms and indexes; a full restart keeps everything', { skip: missingTool('etcdctl', 'etcd-client'), timeout: 120_000 }, async () => {
-  const dir = tempDir('cluster-formation');
-  const cluster = await TestCluster.plan('kite', 3, dir.path);
-  try {
+  await withCluster('cluster-formation', 3, async (cluster) => {
     await cluster.startAll();
     const all = cluster.endpoints();
 
@@ -105,11 +103,5 @@ test('three members form a cluster from env files; etcdctl sees one leader and e
     assert.equal(etcdctl(c!, ['get', 'k7', '--print-value-only']).stdout, 'v7\n');
     assert.equal(etcdctl(b!, ['get', 'foo', '--print-value-only']).stdout, 'bar\n');
     assert.equal(endpointStatus(b!)[0]!.Status.header.revision, revision, 'the revision survives the restart');
-  } catch (err) {
-    process.stderr.write(cluster.output());
-    throw err;
-  } finally {
-    await cluster.stopAll('SIGKILL');
-    dir.remove();
-  }
+  });
 });

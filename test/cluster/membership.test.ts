@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { test } from 'node:test';
-import { eventually, TestCluster } from '../helpers/cluster.js';
-import { etcdctl, missingTool, tempDir, waitHealthy } from '../helpers/processes.js';
+import { eventually, withCluster } from '../helpers/cluster.js';
+import { etcdctl, missingTool, waitHealthy } from '../helpers/processes.js';
 
 function members(endpoints: string): { id: string; status: string; name: string; peer: string; client: string; learner: string }[] {
   const r = etcdctl(endpoints, ['member', 'list']);
@@ -31,10 +31,9 @@ test(
   "the seed docs' repair procedure: remove a member, wipe it, add it back, and it catches up by snapshot",
   { skip: missingTool('etcdctl', 'etcd-client'), timeout: 180_000 },
   async () => {
-    const dir = tempDir('cluster-repair');
     // Small snapshot settings so that the re-added member must be sent a snapshot.
-    const cluster = await TestCluster.plan('kite', 3, dir.path, { ETCD_SNAPSHOT_COUNT: '50', ETCD_EXPERIMENTAL_SNAPSHOT_CATCHUP_ENTRIES: '10' });
-    try {
+    const small = { ETCD_SNAPSHOT_COUNT: '50', ETCD_EXPERIMENTAL_SNAPSHOT_CATCHUP_ENTRIES: '10' };
+    await withCluster('cluster-repair', 3, async (cluster) => {
       await cluster.startAll();
       const survivors = cluster.endpoints(['etcd1', 'etcd2']);
       await eventually(() => assert.ok(members(survivors).every((m) => m.client !== ''), etcdctl(survivors, ['member', 'list']).stdout));
@@ -77,20 +76,12 @@ test(
       const counted = etcdctl(mine, ['get', '/repair/', '--prefix', '--limit=1', '-w', 'json']);
       assert.equal(counted.code, 0, counted.stderr);
       assert.equal((JSON.parse(counted.stdout) as { count: number }).count, 120);
-    } catch (err) {
-      process.stderr.write(cluster.output());
-      throw err;
-    } finally {
-      await cluster.stopAll('SIGKILL');
-      dir.remove();
-    }
+    }, small);
   },
 );
 
 test('member add --learner, member promote, member update and move-leader', { skip: missingTool('etcdctl', 'etcd-client'), timeout: 180_000 }, async () => {
-  const dir = tempDir('cluster-learner');
-  const cluster = await TestCluster.plan('kite', 3, dir.path);
-  try {
+  await withCluster('cluster-learner', 3, async (cluster) => {
     await cluster.startAll();
     const founders = cluster.endpoints(['etcd1', 'etcd2', 'etcd3']);
     for (let i = 0; i < 20; i++) assert.equal(etcdctl(founders, ['put', `/l/${i}`, 'x']).code, 0);
@@ -147,11 +138,5 @@ test('member add --learner, member promote, member update and move-leader', { sk
     assert.equal(ml.code, 0, ml.stderr);
     assert.match(ml.stdout, new RegExp(`Leadership transferred from ${before} to ${target}`));
     await eventually(() => assert.equal(leaderId(all), target));
-  } catch (err) {
-    process.stderr.write(cluster.output());
-    throw err;
-  } finally {
-    await cluster.stopAll('SIGKILL');
-    dir.remove();
-  }
+  });
 });

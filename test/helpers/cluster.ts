@@ -3,7 +3,7 @@
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, spawnStore, waitHealthy, type StoreProcess } from './processes.js';
+import { freePort, spawnStore, tempDir, waitHealthy, type StoreProcess } from './processes.js';
 
 export interface MemberSpec {
   readonly name: string;
@@ -158,5 +158,23 @@ export async function eventually(check: () => void, ms = 10_000): Promise<void> 
       if (Date.now() > deadline) throw err;
       await new Promise((r) => setTimeout(r, 200));
     }
+  }
+}
+
+/**
+ * Runs body on a planned (not started) cluster of size kite members in a fresh temp dir;
+ * on failure prints the members' output; always kills every member and removes the dir.
+ */
+export async function withCluster<T>(prefix: string, size: number, body: (cluster: TestCluster) => Promise<T>, extraEnv: Record<string, string> = {}): Promise<T> {
+  const dir = tempDir(prefix);
+  const cluster = await TestCluster.plan('kite', size, dir.path, extraEnv);
+  try {
+    return await body(cluster);
+  } catch (err) {
+    process.stderr.write(cluster.output());
+    throw err;
+  } finally {
+    await cluster.stopAll('SIGKILL');
+    dir.remove();
   }
 }

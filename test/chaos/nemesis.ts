@@ -115,9 +115,12 @@ export async function inject(nemesis: NemesisName, cluster: ChaosCluster, random
       for (const a of names) for (const b of names) if (a !== b) cluster.proxy.delay(a, b, 50 + Math.floor(random() * 150));
       return { detail: 'delay every link 50-200 ms', end: heal };
     case 'member-replace': {
+      // A membership change during a fault: every link slowed while the member is
+      // removed, wiped, added back and caught up.
       const victim = pick(random, names.filter((n) => n !== leader));
+      for (const a of names) for (const b of names) if (a !== b) cluster.proxy.delay(a, b, 20 + Math.floor(random() * 80));
       await cluster.replace(victim);
-      return { detail: `remove ${victim}, wipe it, add it back`, end: heal };
+      return { detail: `remove ${victim}, wipe it, add it back, every link delayed 20-100 ms`, end: heal };
     }
     case 'lease-stall':
       // The leader holds the leases' clock: stall it past a lease's TTL.

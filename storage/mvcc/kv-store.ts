@@ -53,14 +53,14 @@ const BATCH_RECORDS = 500;
  */
 export class KvStore {
   private readonly backend: Backend;
-  private index = new KeyIndex();
+  private index!: KeyIndex;
   /** Newest revision written (possibly not yet durable). */
-  private headRevision: number;
+  private headRevision!: number;
   /** Newest durable revision; what reads see. */
-  private durableRev: number;
+  private durableRev!: number;
   /** Reads see writes as soon as they are made (a cluster member, whose log makes them durable). */
   private readonly visibleOnWrite: boolean;
-  private compactRev: number;
+  private compactRev!: number;
   /** Records written but not yet durable, by main revision. */
   private readonly pending = new Map<number, RevisionRecord>();
   private compaction: Promise<void> = Promise.resolve();
@@ -73,13 +73,22 @@ export class KvStore {
   private constructor(backend: Backend, visibleOnWrite: boolean) {
     this.backend = backend;
     this.visibleOnWrite = visibleOnWrite;
-    const finished = backend.getMeta<number>('finishedCompactRevision') ?? 0;
-    const scheduled = backend.getMeta<number>('scheduledCompactRevision') ?? finished;
+    this.load();
+  }
+
+  /**
+   * Takes the revisions and the key index from the backend's records, and finishes a
+   * compaction that a crash interrupted.
+   */
+  private load(): void {
+    const finished = this.backend.getMeta<number>('finishedCompactRevision') ?? 0;
+    const scheduled = this.backend.getMeta<number>('scheduledCompactRevision') ?? finished;
     // A fresh store is at revision 1, as etcd's is; the first write makes revision 2.
-    const last = Math.max(backend.lastRevision(), scheduled, 1);
+    const last = Math.max(this.backend.lastRevision(), scheduled, 1);
     this.headRevision = last;
     this.durableRev = last;
     this.compactRev = scheduled;
+    this.index = new KeyIndex();
     this.rebuildIndex();
     if (scheduled > 0) {
       this.index.compact(scheduled);
@@ -103,11 +112,6 @@ export class KvStore {
   /** The newest revision lmdb has committed: what watchers are sent up to. */
   get durableRevision(): number {
     return this.durableRev;
-  }
-
-  /** The newest revision written, durable or not. */
-  get writtenRevision(): number {
-    return this.headRevision;
   }
 
   /** The newest compacted revision; reads below it fail. */
@@ -196,12 +200,12 @@ export class KvStore {
    * versions are removed from disk in the background. Resolves when the compaction
    * is recorded durably; `physical` resolves when the old versions are gone.
    */
-  compact(rev: number, options: { againstWritten?: boolean } = {}): { scheduled: Promise<void>; physical: Promise<void> } {
+  compact(rev: number): { scheduled: Promise<void>; physical: Promise<void> } {
     this.assertHealthy();
     if (rev <= this.compactRev) throw new StorageError('Compacted', { revision: rev });
-    // A cluster member applying a logged compaction checks against what it has written,
-    // which is the same on every member (what is durable yet is not).
-    if (rev > (options.againstWritten ? this.headRevision : this.durableRev)) throw new StorageError('FutureRevision', { revision: rev });
+    // Against what reads see: on a cluster member that is what it has applied, the same on
+    // every member when it applies the compaction (what is durable yet is not).
+    if (rev > this.revision) throw new StorageError('FutureRevision', { revision: rev });
     this.compactRev = rev;
     const scheduled = this.backend.putMeta('scheduledCompactRevision', rev);
     this.index.compact(rev);
@@ -219,19 +223,8 @@ export class KvStore {
     await this.backend.flushed();
     await this.backend.replaceWith(path);
     this.pending.clear();
-    this.index = new KeyIndex();
-    const finished = this.backend.getMeta<number>('finishedCompactRevision') ?? 0;
-    const scheduled = this.backend.getMeta<number>('scheduledCompactRevision') ?? finished;
-    const last = Math.max(this.backend.lastRevision(), scheduled, 1);
-    this.headRevision = last;
-    this.durableRev = last;
-    this.compactRev = scheduled;
     this.lastCommit = Promise.resolve();
-    this.rebuildIndex();
-    if (scheduled > 0) {
-      this.index.compact(scheduled);
-      if (scheduled > finished) this.compaction = this.compactPhysically(scheduled);
-    }
+    this.load();
     for (const listener of this.restoreListeners) listener();
   }
 

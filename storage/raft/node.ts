@@ -5,7 +5,7 @@
 import { randomInt } from 'node:crypto';
 import type { ConfChange } from './core/conf-change.js';
 import { RaftError, RaftErrorCode } from './core/errors.js';
-import { EntryType, NONE, type ConfState, type Entry, type Message, type NodeId, type Snapshot } from './core/messages.js';
+import { NONE, type ConfState, type Entry, type Message, type NodeId, type Snapshot } from './core/messages.js';
 import { RawNode, type Status } from './core/raw-node.js';
 import type { RandomSource } from './core/random.js';
 import type { DiskLogStorage } from './disk-storage.js';
@@ -158,15 +158,20 @@ export class RaftNode {
   readIndex(): Promise<number> {
     this.assertRunning();
     return new Promise((resolve, reject) => {
-      if (this.nextRead === undefined) {
-        this.readCounter++;
-        const context = Buffer.alloc(8);
-        context.writeBigUInt64BE(this.readCounter);
-        this.nextRead = { context, waiters: [], sentAt: 0 };
-      }
-      this.nextRead.waiters.push({ resolve, reject });
+      this.gatherRead([{ resolve, reject }]);
       this.sendRead();
     });
+  }
+
+  /** Adds waiters to the read that gathers reads for the next request (a new one if none). */
+  private gatherRead(waiters: PendingRead['waiters']): void {
+    if (this.nextRead === undefined) {
+      this.readCounter++;
+      const context = Buffer.alloc(8);
+      context.writeBigUInt64BE(this.readCounter);
+      this.nextRead = { context, waiters: [], sentAt: 0 };
+    }
+    this.nextRead.waiters.push(...waiters);
   }
 
   /** Resolves once the entry at index is applied. */
@@ -175,16 +180,8 @@ export class RaftNode {
     return new Promise((resolve) => this.appliedWaiters.push({ index, resolve }));
   }
 
-  get leaderId(): NodeId {
-    return this.leader;
-  }
-
   get currentTerm(): number {
     return this.term;
-  }
-
-  get applied(): number {
-    return this.appliedIndex;
   }
 
   status(): Status {
@@ -231,11 +228,7 @@ export class RaftNode {
     const read = this.inFlightRead;
     if (read === undefined || performance.now() - read.sentAt < this.options.electionMs) return;
     this.inFlightRead = undefined;
-    this.readCounter++;
-    const context = Buffer.alloc(8);
-    context.writeBigUInt64BE(this.readCounter);
-    if (this.nextRead === undefined) this.nextRead = { context, waiters: read.waiters, sentAt: 0 };
-    else this.nextRead.waiters.push(...read.waiters);
+    this.gatherRead(read.waiters);
     this.sendRead();
   }
 
@@ -356,9 +349,4 @@ export class RaftNode {
       (err: unknown) => this.options.log('warn', 'raft log not compacted: the store failed to persist', { error: String(err) }),
     );
   }
-}
-
-/** Whether an entry is a membership change. */
-export function isConfChangeEntry(e: Entry): boolean {
-  return e.type === EntryType.ConfChange;
 }

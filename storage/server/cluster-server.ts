@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { StorageError } from '../errors.js';
 import { systemClock, type Clock } from '../lease/clock.js';
 import type { LeaseTimeToLive } from '../lease/lessor.js';
-import { toKeyRange } from '../mvcc/key-value.js';
 import { KvStore } from '../mvcc/kv-store.js';
 import { ConfChangeType, decodeConfChange, type ConfChange } from '../raft/core/conf-change.js';
 import { RaftError, RaftErrorCode } from '../raft/core/errors.js';
@@ -32,7 +31,7 @@ import {
   type MemberContext,
   type ReplicatedRequest,
 } from './replicated-request.js';
-import { StoreServer, type AlarmInfo, type AlarmType, type MemberInfo, type StatusInfo } from './store-server.js';
+import { IdGenerator, isReadOnlyTxn, StoreServer, type AlarmInfo, type AlarmType, type MemberInfo, type StatusInfo } from './store-server.js';
 import { fetchClusterMembers, type ClusterView, type ClusterViewMember } from './cluster-join.js';
 
 /** etcd's default --snapshot-count. */
@@ -86,7 +85,7 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
   private readonly memberMap = new Map<NodeId, MemberInfo>();
   private readonly removed = new Set<NodeId>();
   private readonly waiters = new Map<bigint, Waiter>();
-  private requestSeq: bigint;
+  private readonly requestIds: IdGenerator;
   private leader: NodeId = NONE;
   /** Database files received with snapshot messages, by snapshot index. */
   private readonly receivedSnapshots = new Map<number, string>();
@@ -104,9 +103,15 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
     this.logFn = log;
     // etcd's request timeout: 5 s plus two election timeouts.
     this.requestTimeoutMs = 5000 + 2 * config.electionTimeoutMs;
-    this.requestSeq = ((this.memberId & 0xffffn) << 48n) | ((BigInt(Date.now()) & 0xffffffffffn) << 8n);
-    for (const m of kv.storage.getMeta<StoredMember[]>('members') ?? []) this.memberMap.set(BigInt(m.id), fromStored(m));
-    for (const id of kv.storage.getMeta<string[]>('removedMembers') ?? []) this.removed.add(BigInt(id));
+    this.requestIds = new IdGenerator(this.memberId);
+    this.loadMembership();
+  }
+
+  /** Membership as the database records it (on start, and after a snapshot replaced it). */
+  private loadMembership(): void {
+    this.memberMap.clear();
+    for (const m of this.kv.storage.getMeta<StoredMember[]>('members') ?? []) this.memberMap.set(BigInt(m.id), fromStored(m));
+    for (const id of this.kv.storage.getMeta<string[]>('removedMembers') ?? []) this.removed.add(BigInt(id));
   }
 
   /**
@@ -225,9 +230,7 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
       this.restoreLeases(false);
       this.alarms.clear();
       for (const a of this.kv.storage.getMeta<AlarmType[]>('alarms') ?? []) this.alarms.add(a);
-      this.memberMap.clear();
-      for (const m of this.kv.storage.getMeta<StoredMember[]>('members') ?? []) this.memberMap.set(BigInt(m.id), fromStored(m));
-      for (const id of this.kv.storage.getMeta<string[]>('removedMembers') ?? []) this.removed.add(BigInt(id));
+      this.loadMembership();
       this.appliedIndex = this.kv.storage.getMeta<number>('consistentIndex') ?? index;
       for (const m of this.memberMap.values()) if (m.id !== this.memberId && m.peerUrls.length > 0) this.transport.addPeer(m.id, m.peerUrls);
       this.logFn('info', 'installed database snapshot', { index, appliedIndex: this.appliedIndex, revision: this.kv.revision });
@@ -310,8 +313,8 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
         return { response, durable: write.durable };
       }
       case 'compact': {
-        const { scheduled, physical } = this.kv.compact(req.compact.revision, { againstWritten: true });
-        return { response: this.kv.writtenRevision, durable: scheduled, ...(req.compact.physical ? { wait: physical } : {}) };
+        const { scheduled, physical } = this.kv.compact(req.compact.revision);
+        return { response: this.kv.revision, durable: scheduled, ...(req.compact.physical ? { wait: physical } : {}) };
       }
       case 'leaseGrant': {
         if (this.lessor.has(req.id)) throw new StorageError('LeaseExists', { lease: req.id });
@@ -319,19 +322,11 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
         return { response: { id: req.id, ttl: req.ttl }, durable: this.kv.storage.putLease(req.id, req.ttl) };
       }
       case 'leaseRevoke': {
-        const keys = this.lessor.revoke(req.id);
-        const txn = this.kv.write();
-        for (const key of keys) txn.deleteRange(toKeyRange(Buffer.from(key, 'latin1'), undefined));
-        const write = txn.end();
-        return { response: write.revision, durable: Promise.all([write.durable, this.kv.storage.removeLease(req.id)]) };
+        const { revision, durable } = this.revokeLease(req.id);
+        return { response: revision, durable };
       }
-      case 'alarm': {
-        const changed = req.activate !== this.alarms.has(req.alarm);
-        if (req.activate) this.alarms.add(req.alarm);
-        else this.alarms.delete(req.alarm);
-        const response: AlarmInfo[] = changed || req.activate ? [{ memberId: req.memberId, alarm: req.alarm }] : [];
-        return { response, durable: changed ? this.kv.storage.putMeta('alarms', [...this.alarms]) : this.kv.untilDurable() };
-      }
+      case 'alarm':
+        return this.setAlarm(req.memberId, req.alarm, req.activate);
       case 'publish': {
         const { memberId, name, clientUrls } = req.attributes;
         const m = this.memberMap.get(memberId);
@@ -405,16 +400,11 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
 
   // ---- proposals and reads ----
 
-  private nextRequestId(): bigint {
-    this.requestSeq = (this.requestSeq & ~0xffffffffffffn) | ((this.requestSeq + 1n) & 0xffffffffffffn);
-    return this.requestSeq;
-  }
-
   /** Proposes a command and resolves with its response once this member has applied it. */
   private async replicate<T>(request: ReplicatedRequest): Promise<T> {
     this.assertOpen();
     if (this.gate !== undefined) await this.gate;
-    const id = this.nextRequestId();
+    const id = this.requestIds.next();
     return this.await<T>(id, () => this.node.propose(encodeEnvelope({ id, request })));
   }
 
@@ -500,12 +490,7 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
   override async leaseGrant(requestedTtl: number, requestedId: bigint): Promise<{ id: bigint; ttl: number }> {
     this.assertOpen();
     this.checkSpace(16);
-    const ttl = this.lessor.checkGrant(requestedId, requestedTtl);
-    let id = requestedId;
-    while (id === 0n || this.lessor.has(id)) {
-      this.leaseSeq = (this.leaseSeq & ~0xffffffffffffn) | ((this.leaseSeq + 1n) & 0xffffffffffffn);
-      id = this.leaseSeq & 0x7fffffffffffffffn;
-    }
+    const { id, ttl } = this.checkLeaseGrant(requestedTtl, requestedId);
     return this.replicate({ op: 'leaseGrant', id, ttl });
   }
 
@@ -658,7 +643,7 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
   }
 
   private changeMembership(change: { type: ConfChangeType; nodeId: bigint; context?: MemberContext }): Promise<MemberInfo[]> {
-    const requestId = this.nextRequestId();
+    const requestId = this.requestIds.next();
     const cc: ConfChange = {
       type: change.type,
       nodeId: change.nodeId,
@@ -701,8 +686,8 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
     }
   }
 
-  override header(revision: number = this.kv.revision): ReturnType<StoreServer['header']> {
-    return { clusterId: this.clusterId, memberId: this.memberId, revision, raftTerm: this.node?.currentTerm ?? 0 };
+  protected override raftTerm(): number {
+    return this.node?.currentTerm ?? 0;
   }
 
   override status(): StatusInfo {
@@ -711,7 +696,6 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
       ...super.status(),
       leader: this.leader,
       raftIndex: st.hardState.commit,
-      raftTerm: st.hardState.term,
       raftAppliedIndex: this.appliedIndex,
       isLearner: this.memberMap.get(this.memberId)?.isLearner ?? false,
     };
@@ -777,15 +761,7 @@ async function planStart(config: MemberConfig, storage: DiskLogStorage, kv: KvSt
       `data dir ${config.dataDir} holds a single-member store; a cluster member needs an empty --data-dir (or run it without --initial-cluster)`,
     );
   }
-  const ownUrls = config.initialCluster.get(config.name);
-  if (ownUrls === undefined) {
-    throw new ConfigError(`couldn't find local name ${JSON.stringify(config.name)} in the initial cluster configuration`);
-  }
-  if (!sameUrls(ownUrls, config.initialAdvertisePeerUrls)) {
-    throw new ConfigError(
-      `--initial-cluster has ${config.name}=${ownUrls.join(',')} but missing from --initial-advertise-peer-urls=${config.initialAdvertisePeerUrls.join(',')}`,
-    );
-  }
+  // (buildMemberConfig has checked that --initial-cluster names this member with its own URLs.)
   if (config.initialClusterState === 'new') {
     const members: MemberInfo[] = [...config.initialCluster].map(([name, urls]) => ({
       id: computeMemberId(urls, config.initialClusterToken),
@@ -849,8 +825,4 @@ function toStorageError(err: unknown): unknown {
     if (err.code === RaftErrorCode.ConfChangeRejected) return new StorageError('ConfChangeRejected');
   }
   return err;
-}
-
-function isReadOnlyTxn(r: TxnRequest): boolean {
-  return [...(r.success ?? []), ...(r.failure ?? [])].every((op) => op.kind === 'range' || (op.kind === 'txn' && isReadOnlyTxn(op.txn)));
 }

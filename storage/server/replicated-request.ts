@@ -4,8 +4,8 @@
 
 import { Packr } from 'msgpackr';
 import type { CompactionRequest, DeleteRangeRequest, PutRequest, TxnRequest } from './kv-requests.js';
+import type { AlarmType } from './store-server.js';
 
-export type AlarmType = 'NOSPACE' | 'CORRUPT';
 
 /** A member's name and client URLs, published by the member through the log once it starts. */
 export interface MemberAttributes {

@@ -88,7 +88,8 @@ export class StoreServer {
   readonly kv: KvStore;
   protected readonly applier: KvApplier;
   readonly lessor: Lessor;
-  protected leaseSeq: bigint;
+  /** Where new lease ids come from. */
+  private readonly newLeaseIds: IdGenerator;
   readonly memberId: bigint;
   readonly clusterId: bigint;
   private readonly term: number;
@@ -133,9 +134,7 @@ export class StoreServer {
       this.term = 0;
       this.appliedIndex = meta.getMeta<number>('consistentIndex') ?? 0;
     }
-    // Lease ids as etcd makes them: the member id's low 16 bits, then a counter
-    // that starts from the clock in ms so ids stay unique across restarts.
-    this.leaseSeq = ((this.memberId & 0xffffn) << 48n) | ((BigInt(Date.now()) & 0xffffffffffn) << 8n);
+    this.newLeaseIds = new IdGenerator(this.memberId);
     this.alarms = new Set(meta.getMeta<AlarmType[]>('alarms') ?? []);
     this.restoreLeases(identity === undefined);
   }
@@ -171,7 +170,12 @@ export class StoreServer {
   }
 
   header(revision: number = this.kv.revision): HeaderInfo {
-    return { clusterId: this.clusterId, memberId: this.memberId, revision, raftTerm: this.term };
+    return { clusterId: this.clusterId, memberId: this.memberId, revision, raftTerm: this.raftTerm() };
+  }
+
+  /** The Raft term headers and Status report (a cluster member's comes from Raft). */
+  protected raftTerm(): number {
+    return this.term;
   }
 
   /**
@@ -200,7 +204,7 @@ export class StoreServer {
   async txn(r: TxnRequest): Promise<TxnResponse> {
     const maxTxnOps = this.config.maxTxnOps ?? DEFAULT_MAX_TXN_OPS;
     checkTxnRequest(r, maxTxnOps);
-    return this.write(() => this.applier.txn(r, maxTxnOps), isReadOnly(r), putCost(r));
+    return this.write(() => this.applier.txn(r, maxTxnOps), isReadOnlyTxn(r), putCost(r));
   }
 
   async compact(r: CompactionRequest): Promise<number> {
@@ -238,11 +242,20 @@ export class StoreServer {
       await this.applied(this.kv.untilDurable());
       return this.alarmList().filter((a) => alarm === undefined || a.alarm === alarm);
     }
+    const { response, durable } = this.setAlarm(this.memberId, alarm, activate);
+    await this.applied(durable);
+    return response;
+  }
+
+  /** Raises or clears an alarm; returns the alarms concerned and when the change is durable. */
+  protected setAlarm(memberId: bigint, alarm: AlarmType, activate: boolean): { response: AlarmInfo[]; durable: Promise<unknown> } {
     const changed = activate !== this.alarms.has(alarm);
     if (activate) this.alarms.add(alarm);
     else this.alarms.delete(alarm);
-    await this.applied(changed ? this.kv.storage.putMeta('alarms', [...this.alarms]) : this.kv.untilDurable());
-    return changed || activate ? [{ memberId: this.memberId, alarm }] : [];
+    return {
+      response: changed || activate ? [{ memberId, alarm }] : [],
+      durable: changed ? this.kv.storage.putMeta('alarms', [...this.alarms]) : this.kv.untilDurable(),
+    };
   }
 
   /**
@@ -304,7 +317,7 @@ export class StoreServer {
       dbSizeInUse: this.kv.storage.sizeInUse(),
       leader: this.memberId,
       raftIndex: this.appliedIndex,
-      raftTerm: this.term,
+      raftTerm: this.raftTerm(),
       raftAppliedIndex: this.appliedIndex,
       // etcd lists raised alarms as protobuf text, e.g. "memberID:42 alarm:NOSPACE ".
       errors: [...this.alarms].map((a) => `memberID:${this.memberId} alarm:${a} `),
@@ -379,18 +392,18 @@ export class StoreServer {
     this.assertOpen();
     if (this.gate !== undefined) await this.gate;
     this.checkSpace(16);
-    const { id, ttl } = this.logged(() => {
-      const ttl = this.lessor.checkGrant(requestedId, requestedTtl);
-      let id = requestedId;
-      while (id === 0n || this.lessor.has(id)) {
-        this.leaseSeq = (this.leaseSeq & ~0xffffffffffffn) | ((this.leaseSeq + 1n) & 0xffffffffffffn);
-        id = this.leaseSeq & 0x7fffffffffffffffn;
-      }
-      return { id, ttl };
-    });
+    const { id, ttl } = this.logged(() => this.checkLeaseGrant(requestedTtl, requestedId));
     // Reserve the id at once so a concurrent grant cannot take it, then persist.
     this.lessor.grant(id, ttl);
     await this.applied(this.kv.storage.putLease(id, ttl));
+    return { id, ttl };
+  }
+
+  /** The TTL a grant gets and the id it takes (the requested one, or a fresh one for 0n). */
+  protected checkLeaseGrant(requestedTtl: number, requestedId: bigint): { id: bigint; ttl: number } {
+    const ttl = this.lessor.checkGrant(requestedId, requestedTtl);
+    let id = requestedId;
+    while (id === 0n || this.lessor.has(id)) id = this.newLeaseIds.next() & 0x7fffffffffffffffn;
     return { id, ttl };
   }
 
@@ -398,13 +411,21 @@ export class StoreServer {
   async leaseRevoke(id: bigint): Promise<number> {
     this.assertOpen();
     if (this.gate !== undefined) await this.gate;
-    const keys = this.logged(() => this.lessor.revoke(id));
+    const { revision, durable } = this.logged(() => this.revokeLease(id));
+    await this.applied(durable);
+    return revision;
+  }
+
+  /**
+   * Drops a lease and deletes its keys in one write; returns that write's revision and
+   * when both it and the lease's removal are durable. Throws LeaseNotFound.
+   */
+  protected revokeLease(id: bigint): { revision: number; durable: Promise<unknown> } {
+    const keys = this.lessor.revoke(id);
     const txn = this.kv.write();
     for (const key of keys) txn.deleteRange(toKeyRange(Buffer.from(key, 'latin1'), undefined));
     const write = txn.end();
-    await write.durable;
-    await this.applied(this.kv.storage.removeLease(id));
-    return write.revision;
+    return { revision: write.revision, durable: Promise.all([write.durable, this.kv.storage.removeLease(id)]) };
   }
 
   /** Renews a lease to its full TTL; throws LeaseNotFound for an unknown or expired lease. */
@@ -492,6 +513,24 @@ function putCost(r: TxnRequest): number {
 }
 
 /** Whether a Txn can write nothing at all, in which case etcd serves it without the log. */
-function isReadOnly(r: TxnRequest): boolean {
-  return [...(r.success ?? []), ...(r.failure ?? [])].every((op) => op.kind === 'range' || (op.kind === 'txn' && isReadOnly(op.txn)));
+export function isReadOnlyTxn(r: TxnRequest): boolean {
+  return [...(r.success ?? []), ...(r.failure ?? [])].every((op) => op.kind === 'range' || (op.kind === 'txn' && isReadOnlyTxn(op.txn)));
+}
+
+/**
+ * Unique ids as etcd's idutil makes them (lease ids, request ids): the member id's low
+ * 16 bits, then a counter that starts from the clock in ms, so ids stay unique across
+ * restarts.
+ */
+export class IdGenerator {
+  private seq: bigint;
+
+  constructor(memberId: bigint) {
+    this.seq = ((memberId & 0xffffn) << 48n) | ((BigInt(Date.now()) & 0xffffffffffn) << 8n);
+  }
+
+  next(): bigint {
+    this.seq = (this.seq & ~0xffffffffffffn) | ((this.seq + 1n) & 0xffffffffffffn);
+    return this.seq;
+  }
 }

@@ -6,15 +6,11 @@
  *
  *   npm run bench:api
  */
-import { spawn } from 'node:child_process';
 import { Agent, request, type IncomingMessage } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const kiteBin = fileURLToPath(new URL('../dist/bin/kite.js', import.meta.url));
+import { startApiServer } from '../test/helpers/apiserver.js';
 
 const CREATE_CLIENTS = 16;
 const CREATES = 5000;
@@ -224,38 +220,11 @@ async function benchWatch(): Promise<Row> {
   return { ...rowOut, workload: `${rowOut.workload} (events/s)` };
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const a = srv.address();
-      const port = typeof a === 'object' && a !== null ? a.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'kite-bench-api-'));
-  const port = await freePort();
-  base = { host: '127.0.0.1', port };
-  const child = spawn(process.execPath, [kiteBin, 'apiserver', `--data-dir=${join(dir, 'data')}`, `--port=${port}`, '--embedded-store-url=none'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  child.stdout.on('data', (d: Buffer) => (log += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (log += d.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const server = await startApiServer(join(dir, 'data'));
+  base = { host: '127.0.0.1', port: server.port };
   try {
-    let ready = false;
-    for (let i = 0; i < 200 && !ready; i++) {
-      if (child.exitCode !== null) throw new Error(`kite apiserver exited: ${log}`);
-      ready = await call('GET', '/readyz').then(
-        (r) => r.status === 200,
-        () => false,
-      );
-      if (!ready) await new Promise((r) => setTimeout(r, 100));
-    }
-    if (!ready) throw new Error(`kite apiserver did not become ready: ${log}`);
     for (const name of ['bench', 'list1k']) await ok('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
     const started = performance.now();
     const rows: Row[] = [];
@@ -267,8 +236,7 @@ async function main(): Promise<void> {
     console.table(rows);
   } finally {
     agent.destroy();
-    if (child.exitCode === null) child.kill('SIGTERM');
-    await exited;
+    await server.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -37,7 +37,7 @@ export function fromGrpcError(err: unknown): StorageError {
  * Whether an Unavailable error says the write cannot have been applied: the
  * connection was never made, or the member had no leader to propose to.
  */
-function hadNoEffect(err: unknown): boolean {
+export function hadNoEffect(err: unknown): boolean {
   const details = String((err as Partial<ServiceError>).details ?? '');
   return /No connection established|ECONNREFUSED|etcdserver: no leader|etcdserver: server stopped/.test(details);
 }

@@ -3,7 +3,7 @@
 // nemeses use (kill, restart, pause, partition, replace).
 
 import { rmSync } from 'node:fs';
-import { EtcdGrpcClient } from '../../storage/client/etcd-grpc-client.js';
+import { EtcdGrpcClient, type WireMessage } from '../../storage/client/etcd-grpc-client.js';
 import { TestCluster } from '../helpers/cluster.js';
 import { waitHealthy } from '../helpers/processes.js';
 import { FaultProxy } from './proxy.js';
@@ -101,13 +101,23 @@ export class ChaosCluster {
 
   /** The leader's name as a running member reports it, or undefined. */
   async leader(): Promise<string | undefined> {
+    const leader = String((await this.anyStatus())?.leader ?? '0');
+    for (const [n, id] of this.ids) if (id === leader) return n;
+    return undefined;
+  }
+
+  /** The current raft term as a running member reports it (0 if none answers). */
+  async term(): Promise<number> {
+    return Number((await this.anyStatus())?.raftTerm ?? 0);
+  }
+
+  /** Maintenance.Status from the first running, unpaused member that answers within 1 s. */
+  private async anyStatus(): Promise<WireMessage | undefined> {
     for (const name of this.names) {
       if (!this.isRunning(name) || this.paused.has(name)) continue;
       const c = new EtcdGrpcClient(this.endpoint(name), {}, 1000);
       try {
-        const st = await c.status();
-        const leader = String(st.leader ?? '0');
-        for (const [n, id] of this.ids) if (id === leader) return n;
+        return await c.status();
       } catch {
         // try the next member
       } finally {
@@ -115,22 +125,6 @@ export class ChaosCluster {
       }
     }
     return undefined;
-  }
-
-  /** The current raft term as a running member reports it (0 if none answers). */
-  async term(): Promise<number> {
-    for (const name of this.names) {
-      if (!this.isRunning(name) || this.paused.has(name)) continue;
-      const c = new EtcdGrpcClient(this.endpoint(name), {}, 1000);
-      try {
-        return Number((await c.status()).raftTerm ?? 0);
-      } catch {
-        // next
-      } finally {
-        c.close();
-      }
-    }
-    return 0;
   }
 
   /**

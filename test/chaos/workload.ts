@@ -4,6 +4,7 @@
 
 import type { ServiceError } from '@grpc/grpc-js';
 import { EtcdGrpcClient, type WireDuplex, type WireMessage } from '../../storage/client/etcd-grpc-client.js';
+import { hadNoEffect } from '../../storage/client/grpc-store-client.js';
 import type { KvEvent, LeaseGrantOp, LeaseRevokeOp, Operation, PutOp, ReadValue } from './checkers/history.js';
 import type { WatcherRecord, WatchSession } from './checkers/watch.js';
 import { prefixRange } from './checkers/watch.js';
@@ -30,10 +31,7 @@ const str = (v: unknown): string => Buffer.from(v as Buffer).toString();
  * (no connection, no leader, a stopped member) or a read. Everything else is unknown.
  */
 function certainlyFailed(err: unknown, isRead: boolean): boolean {
-  if (isRead) return true;
-  const e = err as Partial<ServiceError>;
-  const details = String(e.details ?? e.message ?? '');
-  return /No connection established|ECONNREFUSED|etcdserver: no leader|etcdserver: server stopped|not capable/.test(details) && !/timed out/.test(details);
+  return isRead || hadNoEffect(err);
 }
 
 function revisionOf(res: WireMessage): number {

@@ -4,28 +4,26 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Etcd3 } from 'etcd3';
-import { TestCluster } from '../helpers/cluster.js';
+import { withCluster } from '../helpers/cluster.js';
 import { scenario, type Json } from '../helpers/etcd3-scenario.js';
-import { missingTool, tempDir } from '../helpers/processes.js';
+import { missingTool } from '../helpers/processes.js';
 
-async function onCluster(kind: 'kite' | 'etcd'): Promise<Json[]> {
-  const dir = tempDir(`etcd3-cluster-${kind}`);
-  const cluster = await TestCluster.plan(kind, 3, dir.path);
-  try {
-    await cluster.startAll();
-    const client = new Etcd3({ hosts: cluster.specs.map((s) => s.clientUrl) });
-    try {
-      return await scenario(client);
-    } finally {
-      client.close();
-    }
-  } catch (err) {
-    process.stderr.write(cluster.output());
-    throw err;
-  } finally {
-    await cluster.stopAll('SIGKILL');
-    dir.remove();
-  }
+/** The script's transcript on a started three-member cluster of kind. */
+function onCluster(kind: 'kite' | 'etcd'): Promise<Json[]> {
+  return withCluster(
+    `etcd3-cluster-${kind}`,
+    3,
+    async (cluster) => {
+      await cluster.startAll();
+      const client = new Etcd3({ hosts: cluster.specs.map((s) => s.clientUrl) });
+      try {
+        return await scenario(client);
+      } finally {
+        client.close();
+      }
+    },
+    { kind },
+  );
 }
 
 test('the kube-apiserver KV forms behave the same on a kite cluster and an etcd cluster', { skip: missingTool('etcd', 'etcd-server'), timeout: 180_000 }, async () => {

@@ -10,13 +10,6 @@ import { GrpcStoreClient } from '../../storage/client/grpc-store-client.js';
 import { eventually, withCluster } from '../helpers/cluster.js';
 import { etcdctl, missingTool, waitHealthy } from '../helpers/processes.js';
 
-/** The leader's member id (hex) as members at endpoints report it, or undefined if none agree. */
-function leaderOf(endpoints: string): string | undefined {
-  const r = etcdctl(endpoints, ['endpoint', 'status', '-w', 'json']);
-  const leaders = [...r.stdout.matchAll(/"leader":(\d+)/g)].map((m) => BigInt(m[1]!).toString(16));
-  return leaders.length > 0 && leaders.every((l) => l === leaders[0]) && leaders[0] !== '0' ? leaders[0] : undefined;
-}
-
 interface Writer {
   readonly acked: string[];
   failures: number;
@@ -29,7 +22,6 @@ test('kill the leader under continuous writes: a new leader, clients carry on, n
   await withCluster('cluster-failover', 3, async (cluster) => {
     const hosts = () => cluster.specs.map((s) => s.clientUrl);
     await cluster.startAll();
-    const all = cluster.endpoints();
     // The etcd3 client as users run it retries failed calls on another host, so its
     // writes create keys only if absent (a retry of an applied write changes nothing);
     // a second client without retries makes plain puts, whose version shows a double apply.
@@ -62,23 +54,21 @@ test('kill the leader under continuous writes: a new leader, clients carry on, n
     write(4, (k, v) => kite.optimisticPut(k, Buffer.from(v), 0));
 
     await new Promise((r) => setTimeout(r, 1500));
-    const leader = leaderOf(all);
+    const leader = cluster.leader();
     assert.ok(leader, 'a leader before the kill');
-    const victim = cluster.specs.find((s) => etcdctl(cluster.endpoints([s.name]), ['endpoint', 'status', '-w', 'json']).stdout.includes(`"member_id":${BigInt(`0x${leader}`)}`))!;
-    assert.ok(victim, 'found the leader process');
+    const victim = cluster.spec(leader.name);
     const killedAt = Date.now();
     await cluster.stop(victim.name, 'SIGKILL');
     killed = true;
 
     // A new leader among the survivors.
-    const survivors = cluster.endpoints();
     let newLeader: string | undefined;
     await eventually(() => {
-      newLeader = leaderOf(survivors);
-      assert.ok(newLeader !== undefined && newLeader !== leader, 'a new leader');
+      newLeader = cluster.leader()?.id;
+      assert.ok(newLeader !== undefined && newLeader !== leader.id, 'a new leader');
     }, 15_000);
     const electedMs = Date.now() - killedAt;
-    process.stderr.write(`new leader ${newLeader} ${electedMs} ms after killing leader ${leader}\n`);
+    process.stderr.write(`new leader ${newLeader} ${electedMs} ms after killing leader ${leader.id}\n`);
 
     // etcdctl with every endpoint (the dead one included) carries on too.
     const put = etcdctl(cluster.specs.map((s) => s.clientUrl.replace('http://', '')).join(','), ['put', '/failover/etcdctl', 'ok']);

@@ -3,7 +3,7 @@
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, spawnStore, tempDir, waitHealthy, type StoreProcess } from './processes.js';
+import { etcdctl, freePort, spawnStore, tempDir, waitHealthy, type StoreProcess } from './processes.js';
 
 export interface MemberSpec {
   readonly name: string;
@@ -141,6 +141,21 @@ export class TestCluster {
     await Promise.all([...this.running.keys()].map((n) => this.stop(n, signal)));
   }
 
+  /**
+   * The leader as the running members report it: its name and member id (hex), once
+   * every member that answers names the same one; undefined otherwise.
+   */
+  leader(): { name: string; id: string } | undefined {
+    const names = [...this.running.keys()];
+    const status = (name: string) => etcdctl(this.endpoints([name]), ['endpoint', 'status', '-w', 'json']).stdout;
+    const reports = names.map((name) => ({ name, out: status(name) }));
+    // Ids read from the text: JSON.parse would round a uint64 to a double.
+    const leaders = reports.map((r) => /"leader":(\d+)/.exec(r.out)?.[1]).filter((l): l is string => l !== undefined && l !== '0');
+    if (leaders.length === 0 || leaders.some((l) => l !== leaders[0])) return undefined;
+    const holder = reports.find((r) => r.out.includes(`"member_id":${leaders[0]}`));
+    return holder === undefined ? undefined : { name: holder.name, id: BigInt(leaders[0]!).toString(16) };
+  }
+
   /** Everything every member printed, for a failing test's message. */
   output(limit = 4000): string {
     return [...this.running.values()].map((p) => `--- ${p.name}\n${p.output().slice(-limit)}`).join('\n');
@@ -162,12 +177,18 @@ export async function eventually(check: () => void, ms = 10_000): Promise<void> 
 }
 
 /**
- * Runs body on a planned (not started) cluster of size kite members in a fresh temp dir;
- * on failure prints the members' output; always kills every member and removes the dir.
+ * Runs body on a planned (not started) cluster of size members (kite unless options say
+ * etcd) in a fresh temp dir; on failure prints the members' output; always kills every
+ * member and removes the dir.
  */
-export async function withCluster<T>(prefix: string, size: number, body: (cluster: TestCluster) => Promise<T>, extraEnv: Record<string, string> = {}): Promise<T> {
+export async function withCluster<T>(
+  prefix: string,
+  size: number,
+  body: (cluster: TestCluster) => Promise<T>,
+  options: { readonly kind?: 'kite' | 'etcd'; readonly env?: Record<string, string> } = {},
+): Promise<T> {
   const dir = tempDir(prefix);
-  const cluster = await TestCluster.plan('kite', size, dir.path, extraEnv);
+  const cluster = await TestCluster.plan(options.kind ?? 'kite', size, dir.path, options.env ?? {});
   try {
     return await body(cluster);
   } catch (err) {

@@ -33,7 +33,7 @@ test(
       // etcdctl member remove <id>: the removed member stops by itself.
       const removed = etcdctl(survivors, ['member', 'remove', old.id]);
       assert.equal(removed.code, 0, removed.stderr);
-      assert.match(removed.stdout, new RegExp(`Member ${old.id} removed from cluster`));
+      assert.match(removed.stdout, new RegExp(`Member +${old.id} removed from cluster`));
       const etcd3 = cluster.running.get('etcd3')!;
       await eventually(() => assert.notEqual(etcd3.child.exitCode, null, 'the removed member exits'), 15_000);
       cluster.running.delete('etcd3');
@@ -46,7 +46,7 @@ test(
       rmSync(cluster.spec('etcd3').dataDir, { recursive: true, force: true });
       const added = etcdctl(survivors, ['member', 'add', 'etcd3', `--peer-urls=${cluster.spec('etcd3').peerUrl}`]);
       assert.equal(added.code, 0, added.stderr);
-      const newId = /Member ([0-9a-f]+) added to cluster/.exec(added.stdout)?.[1];
+      const newId = /Member +([0-9a-f]+) added to cluster/.exec(added.stdout)?.[1];
       assert.ok(newId, added.stdout);
       assert.notEqual(newId, old.id);
       assert.match(added.stdout, /ETCD_INITIAL_CLUSTER_STATE="existing"/);
@@ -88,7 +88,7 @@ test('member add --learner, member promote, member update and move-leader', { sk
     // A learner joins, receives the log, and does not vote.
     const added = etcdctl(founders, ['member', 'add', 'etcd4', `--peer-urls=${cluster.spec('etcd4').peerUrl}`, '--learner']);
     assert.equal(added.code, 0, added.stderr);
-    const learnerId = /Member ([0-9a-f]+) added to cluster/.exec(added.stdout)![1]!;
+    const learnerId = /Member +([0-9a-f]+) added to cluster/.exec(added.stdout)![1]!;
     cluster.spawn('etcd4');
     await eventually(() => {
       const m = members(founders).find((x) => x.id === learnerId);
@@ -100,7 +100,7 @@ test('member add --learner, member promote, member update and move-leader', { sk
     await eventually(() => {
       const r = etcdctl(founders, ['member', 'promote', learnerId]);
       assert.equal(r.code, 0, r.stderr);
-      assert.match(r.stdout, new RegExp(`Member ${learnerId} promoted in cluster`));
+      assert.match(r.stdout, new RegExp(`Member +${learnerId} promoted in cluster`));
     }, 20_000);
     assert.equal(members(founders).find((x) => x.id === learnerId)?.learner, 'false');
     const again = etcdctl(founders, ['member', 'promote', learnerId]);
@@ -111,7 +111,7 @@ test('member add --learner, member promote, member update and move-leader', { sk
     await cluster.addSpec('etcd5');
     const five = etcdctl(founders, ['member', 'add', 'etcd5', `--peer-urls=${cluster.spec('etcd5').peerUrl}`, '--learner']);
     assert.equal(five.code, 0, five.stderr);
-    const fiveId = /Member ([0-9a-f]+) added to cluster/.exec(five.stdout)![1]!;
+    const fiveId = /Member +([0-9a-f]+) added to cluster/.exec(five.stdout)![1]!;
     const moved = 'http://127.0.0.1:1';
     const upd = etcdctl(founders, ['member', 'update', fiveId, `--peer-urls=${moved}`]);
     assert.equal(upd.code, 0, upd.stderr);

@@ -81,6 +81,8 @@ export class DiskLogStorage implements LogStorage {
   /** The first write failure; the storage no longer matches its file and refuses further use. */
   private failure: { readonly error: unknown } | undefined;
   private isClosed = false;
+  /** A hard state that differs from the stored one only in its commit index, not yet written. */
+  private deferredHardState: HardState | undefined;
 
   private constructor(dir: string, options: DiskStorageOptions) {
     this.env = open({
@@ -162,10 +164,11 @@ export class DiskLogStorage implements LogStorage {
    *
    * The promise resolves once the transaction has committed; lmdb syncs every commit
    * (unless unsafeNoSync), so it is then durable whatever `sync` says. It rejects if the
-   * write fails; the storage is then unusable and the member must stop.
+   * write fails; the storage is then unusable and the member must stop. The one exception
+   * is a save of nothing but a new commit index with `sync` false (Raft's mustSync):
+   * that is kept in memory and written with the next transaction, or by close().
    */
   save(update: StorageUpdate, sync: boolean): Promise<void> {
-    void sync; // every commit is synced; there is no cheaper unsynced path
     this.checkUsable();
     const snapshot = isEmptySnapshot(update.snapshot) ? undefined : update.snapshot;
     if (snapshot !== undefined && snapshot.metadata.index <= this.mem.snapshot().metadata.index) {
@@ -203,8 +206,16 @@ export class DiskLogStorage implements LogStorage {
       batch.entries.push(...incoming);
     }
     if (update.hardState !== undefined) {
+      const before = this.mem.getHardState();
       this.mem.setHardState(update.hardState);
-      batch.hardState = update.hardState;
+      if (!sync && update.hardState.term === before.term && update.hardState.vote === before.vote) {
+        // Only the commit index moved: Raft needs no sync for that, and a stale commit
+        // index on disk is safe (a restarted member learns it again from the leader). It
+        // is written with the next transaction instead of costing one of its own.
+        this.deferredHardState = update.hardState;
+      } else {
+        batch.hardState = update.hardState;
+      }
     }
     if (isEmptyBatch(batch)) return this.settled();
     return this.enqueue(batch);
@@ -242,6 +253,7 @@ export class DiskLogStorage implements LogStorage {
    */
   async close(): Promise<void> {
     if (this.isClosed) return;
+    if (this.deferredHardState !== undefined && this.failure === undefined) void this.enqueue(emptyBatch());
     this.isClosed = true;
     await this.pending;
     await this.env.close();
@@ -288,6 +300,10 @@ export class DiskLogStorage implements LogStorage {
 
   /** Queues batch as one lmdb transaction, after every one queued before it. */
   private enqueue(batch: Batch): Promise<void> {
+    if (this.deferredHardState !== undefined) {
+      batch.hardState ??= this.deferredHardState;
+      this.deferredHardState = undefined;
+    }
     const committed = this.env.transaction(() => this.write(batch)).then(() => undefined);
     this.pending = committed.then(
       () => undefined,

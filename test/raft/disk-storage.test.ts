@@ -53,6 +53,16 @@ function withDir(fn: (dir: string) => Promise<void>): () => Promise<void> {
   };
 }
 
+/** The hard state as the file holds it, read by a second reader of the environment. */
+async function hardStateOnDisk(dir: string): Promise<unknown> {
+  const env = open({ path: join(dir, 'raft.mdb'), maxDbs: 4, compression: false, readOnly: true });
+  try {
+    return env.openDB<unknown, string>({ name: 'meta' }).get('hard-state');
+  } finally {
+    await env.close();
+  }
+}
+
 /** The entry indexes the file holds (opened raw, while the storage is closed). */
 async function keysOnDisk(dir: string): Promise<number[]> {
   const env = open({ path: join(dir, 'raft.mdb'), maxDbs: 4, compression: false });
@@ -235,6 +245,26 @@ test('save() persists: a reopened storage sees the entries, hard state and snaps
   } finally {
     await reopened.close();
   }
+}));
+
+test('a new commit index alone is not written at once, but with the next transaction or on close', withDir(async (dir) => {
+  const s = DiskLogStorage.open(dir);
+  await s.save({ entries: ents([1, 1, 1]), hardState: hs(1, 1n, 1) }, true);
+  // Raft asks no sync for a commit-only change: it is visible at once, on disk later.
+  await s.save({ entries: [], hardState: hs(1, 1n, 2) }, false);
+  assert.deepEqual(s.hardState(), hs(1, 1n, 2));
+  assert.deepEqual(await hardStateOnDisk(dir), [1, '1', 1]);
+  // The next write carries it, under its own hard state if it has one.
+  await s.save({ entries: ents([1], 4) }, true);
+  assert.deepEqual(await hardStateOnDisk(dir), [1, '1', 2]);
+  await s.save({ entries: [], hardState: hs(1, 1n, 3) }, false);
+  await s.save({ entries: [], hardState: hs(2, 0n, 3) }, true); // a new term is written at once
+  assert.deepEqual(await hardStateOnDisk(dir), [2, '0', 3]);
+  await s.save({ entries: [], hardState: hs(2, 0n, 4) }, false);
+  await s.close();
+  const reopened = DiskLogStorage.open(dir);
+  assert.deepEqual(reopened.hardState(), hs(2, 0n, 4));
+  await reopened.close();
 }));
 
 test('isEmpty: a hard state alone makes a member not new', withDir(async (dir) => {

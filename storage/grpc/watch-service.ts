@@ -75,7 +75,7 @@ export function watchStream(server: StoreServer, watchable: WatchableStore): (ca
     call.on('drain', () => watchable.scheduleSync());
     const progressTimer = setInterval(() => {
       for (const w of watchers.values()) {
-        if (w.isSynced && w.options.progressNotify && !sink.isFull()) write({ header: header(server.kv.durableRevision), watchId: w.id, events: [] });
+        if (w.isSynced && w.options.progressNotify && !sink.isFull()) write({ header: header(server.kv.revision), watchId: w.id, events: [] });
       }
     }, server.config.watchProgressNotifyIntervalMs ?? DEFAULT_PROGRESS_NOTIFY_INTERVAL_MS);
     progressTimer.unref();
@@ -138,7 +138,7 @@ export function watchStream(server: StoreServer, watchable: WatchableStore): (ca
         case 'progressRequest':
           // Not tied to one watcher: etcd 3.4 answers with watch id -1. The revision is the
           // one every event up to has been sent (on a cluster member, reads may be ahead).
-          write({ header: header(server.kv.durableRevision), watchId: -1 });
+          write({ header: header(server.kv.revision), watchId: -1 });
           break;
       }
     });

@@ -7,8 +7,9 @@ import { Crc32c } from './crc32c.js';
 
 export interface KvStoreOptions extends BackendOptions {
   /**
-   * Reads see each write as soon as it is made rather than once lmdb has committed it:
-   * for a cluster member, whose Raft log makes an entry durable before it is applied.
+   * Reads and watchers see each write as soon as it is made rather than once lmdb has
+   * committed it: for a cluster member, whose Raft log makes an entry durable before it
+   * is applied (and whose lmdb commits can therefore be batched, see commitDelayMs).
    */
   readonly visibleOnWrite?: boolean;
 }
@@ -109,11 +110,6 @@ export class KvStore {
     return this.visibleOnWrite ? this.headRevision : this.durableRev;
   }
 
-  /** The newest revision lmdb has committed: what watchers are sent up to. */
-  get durableRevision(): number {
-    return this.durableRev;
-  }
-
   /** The newest compacted revision; reads below it fail. */
   get compactRevision(): number {
     return this.compactRev;
@@ -124,7 +120,10 @@ export class KvStore {
     return this.backend;
   }
 
-  /** Registers a listener called for each durable write, in order. */
+  /**
+   * Registers a listener called for each write, in revision order, once reads see it:
+   * when it is durable, or on a visibleOnWrite store as it is made.
+   */
   onChange(listener: ChangeListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -291,6 +290,7 @@ export class KvStore {
   commit(rev: number, record: StoredChange[], events: Event[]): Promise<void> {
     this.headRevision = rev;
     this.pending.set(rev, record);
+    if (this.visibleOnWrite) for (const listener of this.listeners) listener(rev, events);
     // lmdb-js may settle a large batch's writes after a later batch's, so each revision
     // waits for the one before it: durability is announced in revision order, which the
     // watchers rely on (seen with a member replaying thousands of entries at once).
@@ -299,7 +299,7 @@ export class KvStore {
       () => {
         this.pending.delete(rev);
         if (rev > this.durableRev) this.durableRev = rev;
-        for (const listener of this.listeners) listener(rev, events);
+        if (!this.visibleOnWrite) for (const listener of this.listeners) listener(rev, events);
       },
       (err: unknown) => {
         this.fail(err);

@@ -67,7 +67,7 @@ export class Watcher {
 
 /**
  * Watch on top of the MVCC store, as etcd's watchable store: synced watchers are
- * fed inline as each revision becomes durable; a watcher that starts in the past,
+ * fed inline as each revision becomes visible to reads (KvStore.onChange); a watcher that starts in the past,
  * or whose stream is full, is unsynced and caught up from the store in batches,
  * then rejoins the synced group at exactly the revision it reached. Events are
  * never held in memory for a slow watcher: the store is the buffer.
@@ -89,7 +89,7 @@ export class WatchableStore {
 
   constructor(kv: KvStore) {
     this.kv = kv;
-    this.recentFrom = kv.durableRevision;
+    this.recentFrom = kv.revision;
     const stopChanges = kv.onChange((revision, events) => this.notify(revision, events));
     const stopRestores = kv.onRestore(() => this.restored());
     this.stopListening = () => {
@@ -112,11 +112,11 @@ export class WatchableStore {
 
   /** Starts a watcher; the caller has checked its id is free on its stream. */
   watch(id: number, options: WatchOptions, sink: WatchSink): Watcher {
-    // "From now" is after what reads see; the watcher is synced if everything before its
-    // start is durable, and the events of later revisions reach it as they become durable.
+    // "From now" is after what reads see; the watcher is synced if reads already see
+    // everything before its start, and later revisions' events reach it as reads see them.
     const start = options.startRevision > 0 ? options.startRevision : this.kv.revision + 1;
     const w = new Watcher(id, options, sink, start);
-    if (start > this.kv.durableRevision) {
+    if (start > this.kv.revision) {
       w.isSynced = true;
       this.synced.add(w);
     } else {
@@ -135,7 +135,7 @@ export class WatchableStore {
 
   /** Sends a progress notice to every synced watcher that asked for them and has nothing pending. */
   notifyProgress(): void {
-    const revision = this.kv.durableRevision;
+    const revision = this.kv.revision;
     for (const w of this.synced) {
       if (w.options.progressNotify && !w.sink.isFull()) w.sink.send({ kind: 'progress', watchId: w.id, revision });
     }
@@ -154,7 +154,7 @@ export class WatchableStore {
   private restored(): void {
     this.flushPending();
     this.recent.clear();
-    this.recentFrom = this.kv.durableRevision;
+    this.recentFrom = this.kv.revision;
     for (const w of this.synced) {
       w.isSynced = false;
       this.unsynced.add(w);
@@ -173,8 +173,8 @@ export class WatchableStore {
   }
 
   /**
-   * Called once per durable revision, in order. One commit often makes many
-   * revisions durable in the same tick; a synced watcher's events of that tick go
+   * Called once per revision as reads come to see it, in order. One commit often makes
+   * many revisions visible in the same tick; a synced watcher's events of that tick go
    * out in one response (each revision's events whole, in order), which saves a
    * message per revision per watcher under load.
    */
@@ -233,7 +233,7 @@ export class WatchableStore {
   /** Catches unsynced watchers up from the store, one batch each per pass. */
   private syncWatchers(): void {
     this.flushPending();
-    const current = this.kv.durableRevision;
+    const current = this.kv.revision;
     const compacted = this.kv.compactRevision;
     let again = false;
     for (const w of this.unsynced) {

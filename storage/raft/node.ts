@@ -55,6 +55,16 @@ interface PendingRead {
   sentAt: number;
 }
 
+/** A proposal waiting to enter the log with the others of its event-loop turn. */
+interface PendingProposal {
+  readonly data: Uint8Array;
+  readonly accepted: () => void;
+  readonly dropped: (err: Error) => void;
+}
+
+/** Proposals stepped as one message hold at most about this many bytes of commands. */
+const MAX_PROPOSAL_BATCH_BYTES = 1 << 20;
+
 /** Warn when persisting a Ready takes longer than this (etcd's slow fdatasync warning). */
 const SLOW_SYNC_MS = 1000;
 
@@ -78,6 +88,7 @@ export class RaftNode {
   private inFlightRead: PendingRead | undefined;
   private nextRead: PendingRead | undefined;
   private readonly appliedWaiters: { index: number; resolve: () => void }[] = [];
+  private proposals: PendingProposal[] = [];
   private failure: Error | undefined;
 
   constructor(options: RaftNodeOptions) {
@@ -124,16 +135,46 @@ export class RaftNode {
     this.schedule();
   }
 
-  /** Proposes an application command; throws RaftError 'proposal-dropped' when it cannot be taken now. */
-  propose(data: Uint8Array): void {
+  /**
+   * Proposes an application command. The commands proposed in one event-loop turn enter
+   * the log together, as one proposal: one message to the leader and one append to each
+   * follower for all of them, not one each (what a busy member does most). Resolves once
+   * the command is in this member's log (or forwarded to the leader); rejects with
+   * RaftError 'proposal-dropped' when it could not be taken.
+   */
+  propose(data: Uint8Array): Promise<void> {
     this.assertRunning();
-    this.raw.propose(data);
-    this.schedule();
+    return new Promise((accepted, dropped) => {
+      this.proposals.push({ data, accepted, dropped });
+      this.schedule();
+    });
+  }
+
+  /** Steps the proposals gathered so far, in batches of at most MAX_PROPOSAL_BATCH_BYTES. */
+  private flushProposals(): void {
+    while (this.proposals.length > 0) {
+      let bytes = 0;
+      let n = 0;
+      while (n < this.proposals.length && (n === 0 || bytes + (this.proposals[n] as PendingProposal).data.length <= MAX_PROPOSAL_BATCH_BYTES)) {
+        bytes += (this.proposals[n] as PendingProposal).data.length;
+        n++;
+      }
+      const batch = this.proposals.slice(0, n);
+      this.proposals = this.proposals.slice(n);
+      try {
+        this.raw.proposeBatch(batch.map((p) => p.data));
+      } catch (err) {
+        for (const p of batch) p.dropped(err instanceof Error ? err : new Error(String(err)));
+        continue;
+      }
+      for (const p of batch) p.accepted();
+    }
   }
 
   /** Proposes a membership change. */
   proposeConfChange(cc: ConfChange): void {
     this.assertRunning();
+    this.flushProposals(); // commands proposed before it enter the log before it
     this.raw.proposeConfChange(cc);
     this.schedule();
   }
@@ -193,6 +234,8 @@ export class RaftNode {
     this.stopped = true;
     if (this.ticker !== undefined) clearInterval(this.ticker);
     const err = new RaftError(RaftErrorCode.ProposalDropped, 'raft node stopped');
+    for (const p of this.proposals) p.dropped(err);
+    this.proposals = [];
     for (const read of [this.inFlightRead, this.nextRead]) for (const w of read?.waiters ?? []) w.reject(err);
     this.inFlightRead = this.nextRead = undefined;
   }
@@ -245,7 +288,11 @@ export class RaftNode {
     if (this.running || this.stopped || this.app === undefined) return;
     this.running = true;
     try {
-      while (!this.stopped && this.raw.hasReady()) await this.processReady(this.app);
+      for (;;) {
+        if (!this.stopped) this.flushProposals();
+        if (this.stopped || !this.raw.hasReady()) break;
+        await this.processReady(this.app);
+      }
     } catch (err) {
       // The core or the disk failed: the member must stop rather than go on inconsistent.
       this.failure = err instanceof Error ? err : new Error(String(err));

@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { hasCommand, startStore, tempDir, type StoreProcess } from '../test/helpers/processes.js';
 import { TestCluster } from '../test/helpers/cluster.js';
 import { preload, runLoad, type LoadResult } from './kv-load.js';
-import { churnMemory, fanOut, idleWatcherMemory, type FanOutResult } from './watch-load.js';
+import { churnMemory, cpuMsOf, fanOut, idleWatcherMemory, type FanOutResult } from './watch-load.js';
 
 const { values } = parseArgs({
   options: {
@@ -67,8 +67,11 @@ interface WatchResults {
   readonly churn: number[];
 }
 
-async function measure(kind: 'kite' | 'etcd'): Promise<{ kv: Map<string, LoadResult>; watch?: WatchResults }> {
-  const results = new Map<string, LoadResult>();
+/** A workload's result, with the CPU time the server processes spent per operation. */
+type KvResult = LoadResult & { readonly serverCpuMsPerOp: number };
+
+async function measure(kind: 'kite' | 'etcd'): Promise<{ kv: Map<string, KvResult>; watch?: WatchResults }> {
+  const results = new Map<string, KvResult>();
   let watch: WatchResults | undefined;
   const dir = tempDir(`bench-${kind}`);
   let proc: StoreProcess | undefined;
@@ -95,10 +98,14 @@ async function measure(kind: 'kite' | 'etcd'): Promise<{ kv: Map<string, LoadRes
       watch = { fan, idle, churn };
     }
     if (runKv) await preload(typeof endpoint === 'string' ? endpoint : endpoint[0]!, KEY_SPACE, VALUE_SIZE);
+    const serverPids = proc !== undefined ? [proc.child.pid!] : [...cluster!.running.values()].map((p) => p.child.pid!);
+    const serverCpuMs = () => serverPids.reduce((sum, pid) => sum + cpuMsOf(pid), 0);
     for (const w of runKv ? workloads : []) {
-      const r = await runLoad({ endpoint, op: w.op, serializable: w.serializable, clients: w.clients, conns: Math.min(w.clients, 8), seconds, keySpace: KEY_SPACE, valueSize: VALUE_SIZE });
+      const cpuBefore = serverCpuMs();
+      const load = await runLoad({ endpoint, op: w.op, serializable: w.serializable, clients: w.clients, conns: Math.min(w.clients, 8), seconds, keySpace: KEY_SPACE, valueSize: VALUE_SIZE });
+      const r = { ...load, serverCpuMsPerOp: (serverCpuMs() - cpuBefore) / Math.max(1, load.ops) };
       results.set(w.name, r);
-      process.stderr.write(`${kind.padEnd(4)} ${w.name.padEnd(20)} ${r.opsPerSecond.toFixed(0).padStart(8)} ops/s  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms${r.errors ? `  errors ${r.errors}` : ''}\n`);
+      process.stderr.write(`${kind.padEnd(4)} ${w.name.padEnd(20)} ${r.opsPerSecond.toFixed(0).padStart(8)} ops/s  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms  server CPU ${r.serverCpuMsPerOp.toFixed(3)} ms/op${r.errors ? `  errors ${r.errors}` : ''}\n`);
     }
   } finally {
     await proc?.stop();
@@ -113,7 +120,7 @@ if (withEtcd && !hasCommand('etcd')) {
   console.error('--vs-etcd needs etcd on PATH (apt-get install -y etcd-server)');
   process.exit(2);
 }
-const kite = runKv || runWatch ? await measure('kite') : { kv: new Map<string, LoadResult>() };
+const kite = runKv || runWatch ? await measure('kite') : { kv: new Map<string, KvResult>() };
 const etcd = withEtcd ? await measure('etcd') : undefined;
 
 const rows = (runKv ? workloads : []).map((w) => {
@@ -124,11 +131,13 @@ const rows = (runKv ? workloads : []).map((w) => {
     'kite ops/s': Math.round(k.opsPerSecond),
     'kite p50 ms': +k.p50Ms.toFixed(2),
     'kite p99 ms': +k.p99Ms.toFixed(2),
+    'kite CPU ms/op': +k.serverCpuMsPerOp.toFixed(3),
     ...(e
       ? {
           'etcd ops/s': Math.round(e.opsPerSecond),
           'etcd p50 ms': +e.p50Ms.toFixed(2),
           'etcd p99 ms': +e.p99Ms.toFixed(2),
+          'etcd CPU ms/op': +e.serverCpuMsPerOp.toFixed(3),
           'kite/etcd ops': +(k.opsPerSecond / e.opsPerSecond).toFixed(2),
         }
       : {}),
@@ -136,7 +145,7 @@ const rows = (runKv ? workloads : []).map((w) => {
 });
 if (runKv) {
   const on = clusterSize > 0 ? `${clusterSize}-member clusters, clients spread over every member` : 'one member';
-  console.log(`\nKV benchmark (${on}): ${seconds} s per workload, ${KEY_SPACE} keys, ${VALUE_SIZE}-byte values, fsync on every commit`);
+  console.log(`\nKV benchmark (${on}): ${seconds} s per workload, ${KEY_SPACE} keys, ${VALUE_SIZE}-byte values, fsync on every commit; CPU ms/op is the server processes' user+system time per operation`);
   console.table(rows);
 }
 if (runWatch && kite.watch) {

@@ -70,6 +70,14 @@ type SummaryStream = ClientDuplexStream<WireMessage, WatchSummary>;
 
 let watchRequestEncoder: ((m: WireMessage) => Buffer) | undefined;
 
+/** CPU time (user + system) a process has used so far, in milliseconds (Linux /proc). */
+export function cpuMsOf(pid: number): number {
+  // Fields after the command name (which may hold spaces, so split after its ')').
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15)
+  return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
+}
+
 /** Resident memory of a process, in bytes (Linux /proc). */
 export function rssOf(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));

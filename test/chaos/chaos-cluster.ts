@@ -1,11 +1,13 @@
 // A cluster under test: kite store or etcd members as separate processes on loopback, each
 // member's peer traffic routed through the FaultProxy, with the fault actions the
-// nemeses use (kill, restart, pause, partition, replace).
+// nemeses use (kill, power cut, restart, pause, partition, replace).
 
 import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { EtcdGrpcClient, type WireMessage } from '../../storage/client/etcd-grpc-client.js';
 import { TestCluster } from '../helpers/cluster.js';
 import { waitHealthy } from '../helpers/processes.js';
+import { powercutEnv, rollBack } from './powercut.js';
 import { FaultProxy } from './proxy.js';
 
 export type Target = 'kite' | 'etcd';
@@ -17,19 +19,26 @@ export class ChaosCluster {
   /** Member id (decimal) by name, as the cluster lists it. */
   readonly ids = new Map<string, string>();
   private readonly paused = new Set<string>();
+  /** The preload library that journals unsynced writes (kite members only; see powercut.ts). */
+  private readonly powercutLibrary: string | undefined;
 
-  private constructor(target: Target, cluster: TestCluster, proxy: FaultProxy) {
+  private constructor(target: Target, cluster: TestCluster, proxy: FaultProxy, powercutLibrary: string | undefined) {
     this.target = target;
     this.cluster = cluster;
     this.proxy = proxy;
+    this.powercutLibrary = powercutLibrary;
   }
 
-  /** Starts size members of target in dir, peer traffic through a fault proxy. */
-  static async start(target: Target, size: number, dir: string): Promise<ChaosCluster> {
+  /**
+   * Starts size members of target in dir, peer traffic through a fault proxy. With
+   * powercutLibrary, kite members run under it, so that powerCut() can drop what they had
+   * not synced; etcd cannot (its Go runtime makes system calls itself, not through libc).
+   */
+  static async start(target: Target, size: number, dir: string, options: { powercutLibrary?: string } = {}): Promise<ChaosCluster> {
     const cluster = await TestCluster.plan(target, size, dir);
     const proxy = await FaultProxy.start({ members: cluster.specs.map((s) => ({ name: s.name, targetPort: Number(new URL(s.peerUrl).port) })) });
     for (const s of [...cluster.specs]) cluster.advertisePeerUrl(s.name, `http://127.0.0.1:${proxy.listenPort(s.name)}`);
-    const c = new ChaosCluster(target, cluster, proxy);
+    const c = new ChaosCluster(target, cluster, proxy, target === 'kite' ? options.powercutLibrary : undefined);
     try {
       for (const s of cluster.specs) cluster.writeEnvFile(s.name, 'new');
       for (const s of cluster.specs) c.spawn(s.name);
@@ -60,9 +69,40 @@ export class ChaosCluster {
     return this.paused.has(name);
   }
 
+  /** Whether powerCut() drops unsynced writes (or can only kill). */
+  get simulatesPowerCuts(): boolean {
+    return this.powercutLibrary !== undefined;
+  }
+
+  private journalDir(name: string): string {
+    return join(this.cluster.dir, `${name}.powercut`);
+  }
+
   private spawn(name: string): void {
-    const p = this.cluster.spawn(name);
+    const library = this.powercutLibrary;
+    // Unsynced writes of an earlier life outlive a process crash (the page cache keeps
+    // them): only a power cut, which rolls them back first, drops them.
+    if (library !== undefined) rmSync(this.journalDir(name), { recursive: true, force: true });
+    const env = library === undefined ? {} : powercutEnv(library, this.cluster.spec(name).dataDir, this.journalDir(name));
+    const p = this.cluster.spawn(name, undefined, env);
     this.proxy.setPid(name, p.child.pid);
+  }
+
+  /**
+   * Cuts the power of names: SIGKILL, then every write a member had not synced is undone.
+   * Returns what was undone, for the report.
+   */
+  async powerCut(names: readonly string[]): Promise<string> {
+    await Promise.all(names.map((n) => this.kill(n)));
+    if (this.powercutLibrary === undefined) return 'no writes journaled: a SIGKILL only';
+    let writes = 0;
+    let bytes = 0;
+    for (const n of names) {
+      const r = rollBack(this.journalDir(n));
+      writes += r.writesUndone;
+      bytes += r.bytesRestored;
+    }
+    return `${writes} unsynced writes undone (${bytes} bytes)`;
   }
 
   /** SIGKILLs name. */
@@ -155,6 +195,7 @@ export class ChaosCluster {
       await new Promise((r) => setTimeout(r, 1000));
       await this.kill(name);
       rmSync(this.cluster.spec(name).dataDir, { recursive: true, force: true });
+      rmSync(this.journalDir(name), { recursive: true, force: true });
       await this.readd(name, c);
     } finally {
       c.close();

@@ -6,7 +6,7 @@ import type { ChaosCluster } from './chaos-cluster.js';
 export const NEMESES = [
   'kill',
   'kill-leader',
-  'kill-all',
+  'power-cut',
   'pause',
   'partition-minority',
   'partition-leader',
@@ -51,10 +51,12 @@ export async function inject(nemesis: NemesisName, cluster: ChaosCluster, random
     case 'kill-leader':
       await cluster.kill(leader);
       return { detail: `SIGKILL leader ${leader}`, end: heal };
-    case 'kill-all':
-      // Every member at once, as a power cut would: what was acknowledged must be on disk.
-      await Promise.all(names.map((n) => cluster.kill(n)));
-      return { detail: 'SIGKILL every member', end: heal };
+    case 'power-cut': {
+      // Every member at once, losing what it had not synced: what was acknowledged must
+      // have been on disk.
+      const undone = await cluster.powerCut(names);
+      return { detail: `power cut on every member: ${undone}`, end: heal };
+    }
     case 'pause': {
       const victim = pick(random, names);
       cluster.pause(victim);

@@ -6,7 +6,7 @@
  *
  *   npm run chaos -- [--target kite|etcd] [--members 3] [--duration 30] [--runs 1]
  *                    [--seed N] [--nemeses kill,pause,...] [--ordered] [--out DIR]
- *                    [--broken stale-reads|ack-before-persist|watch-drop]
+ *                    [--broken stale-reads|ack-before-persist|fsync-skipped|watch-drop]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -15,6 +15,7 @@ import { EtcdGrpcClient } from '../../storage/client/etcd-grpc-client.js';
 import { hasCommand, repoRoot, tempDir } from '../helpers/processes.js';
 import { BROKEN_BUILDS, makeBrokenBuild } from './broken-build.js';
 import { ChaosCluster, type Target } from './chaos-cluster.js';
+import { buildPowercutLibrary } from './powercut.js';
 import { checkDurability } from './checkers/durability.js';
 import { encodeHistory, type FinalState, type Operation, type RevisionLog } from './checkers/history.js';
 import { checkLeases } from './checkers/leases.js';
@@ -55,6 +56,13 @@ if (values.broken !== undefined) {
   console.log(`running a deliberately broken build: ${BROKEN_BUILDS[values.broken]!.what}`);
 }
 
+// Power cuts drop what kite members had not synced, through a preload library built here.
+const powercut = target === 'kite' ? buildPowercutLibrary() : undefined;
+if (powercut !== undefined && 'reason' in powercut) {
+  console.error(`\n*** power cuts cannot be simulated (${powercut.reason}): the power-cut nemesis only kills every member\n`);
+}
+const powercutLibrary = powercut !== undefined && 'path' in powercut ? powercut.path : undefined;
+
 interface RunResult {
   readonly seed: number;
   readonly ops: Operation[];
@@ -71,7 +79,7 @@ async function run(index: number, seed: number, order: NemesisName[]): Promise<R
   const dir = join(outRoot, `run-${index}-${target}-seed-${seed}`);
   mkdirSync(dir, { recursive: true });
   const data = tempDir('chaos');
-  const cluster = await ChaosCluster.start(target, members, data.path);
+  const cluster = await ChaosCluster.start(target, members, data.path, { powercutLibrary });
   const say = (msg: string): void => void process.stderr.write(`[run ${index} ${((now() - t0) / 1000).toFixed(1)}s] ${msg}\n`);
   const t0 = now();
   const faults: Fault[] = [];

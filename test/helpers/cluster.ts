@@ -104,9 +104,9 @@ export class TestCluster {
     return path;
   }
 
-  /** Spawns a member from its env file (written if absent) without waiting for it. */
-  spawn(name: string, envFile = join(this.dir, `${name}.env`)): StoreProcess {
-    const env = { ...parseEnvFile(readFileSync(envFile, 'utf8')), ...this.extraEnv };
+  /** Spawns a member from its env file (written if absent), plus env, without waiting for it. */
+  spawn(name: string, envFile = join(this.dir, `${name}.env`), env: NodeJS.ProcessEnv = {}): StoreProcess {
+    env = { ...parseEnvFile(readFileSync(envFile, 'utf8')), ...this.extraEnv, ...env };
     const m = this.spec(name);
     const proc = spawnStore(this.kind, m, [], env);
     this.running.set(name, proc);

@@ -137,7 +137,7 @@ export function watchStream(server: StoreServer, watchable: WatchableStore): (ca
           break;
         case 'progressRequest':
           // Not tied to one watcher: etcd 3.4 answers with watch id -1. The revision is the
-          // one every event up to has been sent (on a cluster member, reads may be ahead).
+          // one reads see: watchers are told of every revision up to it as reads see it.
           write({ header: header(server.kv.revision), watchId: -1 });
           break;
       }

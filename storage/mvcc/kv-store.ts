@@ -147,10 +147,20 @@ export class KvStore {
     return v === undefined ? undefined : this.keyValueAt(k, v);
   }
 
-  /** The changes of revisions in (after, upTo], for watchers catching up. */
+  /**
+   * The changes of revisions in (after, upTo], for watchers catching up: from lmdb, then
+   * (on a visibleOnWrite store, whose reads run ahead of lmdb) from the writes it has yet
+   * to commit. lmdb commits writes in order, so those follow what it holds.
+   */
   *changesSince(after: number, upTo: number): Generator<{ revision: number; events: Event[] }> {
+    let last = after;
     for (const { rev, record } of this.backend.records(after + 1, upTo + 1)) {
+      last = rev;
       yield { revision: rev, events: this.toEvents(rev, record) };
+    }
+    // In revision order: records are added as their transactions begin.
+    for (const [rev, record] of this.pending) {
+      if (rev > last && rev <= upTo) yield { revision: rev, events: this.toEvents(rev, record) };
     }
   }
 

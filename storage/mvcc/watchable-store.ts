@@ -67,10 +67,10 @@ export class Watcher {
 
 /**
  * Watch on top of the MVCC store, as etcd's watchable store: synced watchers are
- * fed inline as each revision becomes visible to reads (KvStore.onChange); a watcher that starts in the past,
- * or whose stream is full, is unsynced and caught up from the store in batches,
- * then rejoins the synced group at exactly the revision it reached. Events are
- * never held in memory for a slow watcher: the store is the buffer.
+ * fed inline as each revision becomes visible to reads (KvStore.onChange); a watcher
+ * that starts in the past, or whose stream is full, is unsynced and caught up from the
+ * store in batches, then rejoins the synced group at exactly the revision it
+ * reached. Events are never held in memory for a slow watcher: the store is the buffer.
  */
 export class WatchableStore {
   private readonly kv: KvStore;

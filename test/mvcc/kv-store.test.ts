@@ -166,3 +166,31 @@ test('restart after compacting away the newest revision keeps the revision', asy
     dir.remove();
   }
 });
+
+test('a visibleOnWrite store (a cluster member) shows writes lmdb has yet to commit to reads, watchers and catch-up', async () => {
+  const dir = tempDir('mvcc-visible');
+  // A long commit delay keeps the writes uncommitted for the whole test.
+  const s = KvStore.open(dir.path, { visibleOnWrite: true, commitDelayMs: 2000 });
+  try {
+    const seen: number[] = [];
+    s.onChange((rev) => seen.push(rev));
+    const durable: Promise<void>[] = [];
+    for (const [k, v] of [['a', '1'], ['b', '2'], ['a', '3']] as const) {
+      const t = s.write();
+      t.put(b(k), b(v), 0n);
+      durable.push(t.end().durable);
+    }
+    assert.equal(s.revision, 4);
+    assert.deepEqual(seen, [2, 3, 4], 'listeners told as each write is made');
+    assert.equal(s.range(one('a')).kvs[0]!.value.toString(), '3');
+    // A watcher catching up from the store gets the uncommitted revisions too, in order.
+    assert.deepEqual([...s.changesSince(1, 4)].map((c) => [c.revision, c.events[0]!.kv.value.toString()]), [[2, '1'], [3, '2'], [4, '3']]);
+    assert.deepEqual([...s.changesSince(2, 3)].map((c) => c.revision), [3]);
+    await Promise.all(durable);
+    assert.deepEqual([...s.changesSince(1, 4)].map((c) => c.revision), [2, 3, 4], 'the same once committed');
+    assert.deepEqual(seen, [2, 3, 4], 'and not told twice');
+  } finally {
+    await s.close();
+    dir.remove();
+  }
+});

@@ -88,7 +88,7 @@ export class RaftNode {
   private inFlightRead: PendingRead | undefined;
   private nextRead: PendingRead | undefined;
   private readonly appliedWaiters: { index: number; resolve: () => void }[] = [];
-  private proposals: PendingProposal[] = [];
+  private readonly proposals: PendingProposal[] = [];
   private failure: Error | undefined;
 
   constructor(options: RaftNodeOptions) {
@@ -155,12 +155,12 @@ export class RaftNode {
     while (this.proposals.length > 0) {
       let bytes = 0;
       let n = 0;
-      while (n < this.proposals.length && (n === 0 || bytes + (this.proposals[n] as PendingProposal).data.length <= MAX_PROPOSAL_BATCH_BYTES)) {
-        bytes += (this.proposals[n] as PendingProposal).data.length;
+      for (const p of this.proposals) {
+        if (n > 0 && bytes + p.data.length > MAX_PROPOSAL_BATCH_BYTES) break;
+        bytes += p.data.length;
         n++;
       }
-      const batch = this.proposals.slice(0, n);
-      this.proposals = this.proposals.slice(n);
+      const batch = this.proposals.splice(0, n);
       try {
         this.raw.proposeBatch(batch.map((p) => p.data));
       } catch (err) {
@@ -234,8 +234,7 @@ export class RaftNode {
     this.stopped = true;
     if (this.ticker !== undefined) clearInterval(this.ticker);
     const err = new RaftError(RaftErrorCode.ProposalDropped, 'raft node stopped');
-    for (const p of this.proposals) p.dropped(err);
-    this.proposals = [];
+    for (const p of this.proposals.splice(0)) p.dropped(err);
     for (const read of [this.inFlightRead, this.nextRead]) for (const w of read?.waiters ?? []) w.reject(err);
     this.inFlightRead = this.nextRead = undefined;
   }

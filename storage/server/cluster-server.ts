@@ -114,6 +114,15 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
     this.loadMembership();
   }
 
+  /**
+   * Opens (or updates) the transport's way to member m, unless m is this member. A founding
+   * member's entry carries no URLs: a member that joined later and replays the log meets
+   * members it never knew (removed since), with nowhere to send to.
+   */
+  private dial(m: MemberInfo): void {
+    if (m.id !== this.memberId && m.peerUrls.length > 0) this.transport.addPeer(m.id, m.peerUrls);
+  }
+
   /** Membership as the database records it (on start, and after a snapshot replaced it). */
   private loadMembership(): void {
     this.memberMap.clear();
@@ -184,7 +193,7 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
       throw err;
     }
     this.transport.snapshotSource = () => this.databaseCopy();
-    for (const m of this.memberMap.values()) if (m.id !== this.memberId && m.peerUrls.length > 0) this.transport.addPeer(m.id, m.peerUrls);
+    for (const m of this.memberMap.values()) this.dial(m);
     this.node = new RaftNode({
       id: this.memberId,
       storage,
@@ -241,7 +250,7 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
       for (const a of this.kv.storage.getMeta<AlarmType[]>('alarms') ?? []) this.alarms.add(a);
       this.loadMembership();
       this.appliedIndex = this.kv.storage.getMeta<number>('consistentIndex') ?? index;
-      for (const m of this.memberMap.values()) if (m.id !== this.memberId && m.peerUrls.length > 0) this.transport.addPeer(m.id, m.peerUrls);
+      for (const m of this.memberMap.values()) this.dial(m);
       this.logFn('info', 'installed database snapshot', { index, appliedIndex: this.appliedIndex, revision: this.kv.revision });
     } finally {
       this.gate = undefined;
@@ -363,9 +372,7 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
           ? { ...known, isLearner }
           : { id, name: context?.name ?? '', peerUrls: context?.peerUrls ?? [], clientUrls: [], isLearner };
         this.memberMap.set(id, member);
-        // A founding member's entry carries no URLs: a member that joined later and replays
-        // the log meets members it never knew (removed since), with nowhere to send to.
-        if (id !== this.memberId && member.peerUrls.length > 0) this.transport.addPeer(id, member.peerUrls);
+        this.dial(member);
         if (known === undefined) this.logFn('info', 'added member', { id: formatMemberId(id), peerUrls: member.peerUrls, isLearner });
         else if (known.isLearner && !isLearner) this.logFn('info', 'promoted learner', { id: formatMemberId(id) });
         break;
@@ -379,8 +386,9 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
         break;
       case ConfChangeType.UpdateNode:
         if (known !== undefined && context !== undefined) {
-          this.memberMap.set(id, { ...known, peerUrls: [...context.peerUrls] });
-          if (id !== this.memberId) this.transport.addPeer(id, context.peerUrls);
+          const updated = { ...known, peerUrls: [...context.peerUrls] };
+          this.memberMap.set(id, updated);
+          this.dial(updated);
           this.logFn('info', 'updated member', { id: formatMemberId(id), peerUrls: context.peerUrls });
         }
         break;
@@ -424,7 +432,7 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
         this.waiters.delete(id);
         reject(new StorageError('Timeout'));
       }, this.requestTimeoutMs);
-      this.waiters.set(id, {
+      const waiter: Waiter = {
         term: this.node.currentTerm,
         resolve: (v) => {
           clearTimeout(timer);
@@ -434,20 +442,17 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
           clearTimeout(timer);
           reject(err);
         },
-      });
+      };
+      this.waiters.set(id, waiter);
+      // The command enters the log when its turn's batch does: in the term of that moment.
+      const entered = () => {
+        waiter.term = this.node.currentTerm;
+      };
       const dropped = (err: unknown) => {
-        if (!this.waiters.delete(id)) return;
-        clearTimeout(timer);
-        reject(toStorageError(err));
+        if (this.waiters.delete(id)) waiter.reject(toStorageError(err));
       };
       try {
-        const accepted = propose();
-        // The command enters the log when its turn's batch does: in the term of that moment.
-        const entered = () => {
-          const w = this.waiters.get(id);
-          if (w !== undefined) w.term = this.node.currentTerm;
-        };
-        if (accepted !== undefined) accepted.then(entered, dropped);
+        void propose()?.then(entered, dropped);
       } catch (err) {
         dropped(err);
       }

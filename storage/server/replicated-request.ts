@@ -6,7 +6,6 @@ import { Packr } from 'msgpackr';
 import type { CompactionRequest, DeleteRangeRequest, PutRequest, TxnRequest } from './kv-requests.js';
 import type { AlarmType } from './store-server.js';
 
-
 /** A member's name and client URLs, published by the member through the log once it starts. */
 export interface MemberAttributes {
   readonly memberId: bigint;

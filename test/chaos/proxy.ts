@@ -78,15 +78,17 @@ export function findSocketInode(procNetTcp: string, local: TcpEndpoint, remote: 
  */
 export async function findSocketOwner(local: TcpEndpoint, remote: TcpEndpoint, pids: readonly number[]): Promise<number | undefined> {
   if (pids.length === 0) return undefined;
-  const tables = await Promise.all(['/proc/net/tcp', '/proc/net/tcp6'].map((path) => readIfPresent(path)));
+  // No tcp6 table without IPv6 on the host.
+  const tables = await Promise.all(['/proc/net/tcp', '/proc/net/tcp6'].map((path) => unlessGone(readFile(path, 'utf8'), '')));
   const inode = findSocketInode(tables.join('\n'), local, remote);
   if (inode === undefined) return undefined;
   const target = `socket:[${inode}]`;
   for (const pid of pids) {
     const dir = `/proc/${pid}/fd`;
-    const fds = await readdirIfPresent(dir);
+    // The process may have exited, and an fd may be closed meanwhile.
+    const fds = await unlessGone(readdir(dir), []);
     for (const fd of fds) {
-      const link = await readlinkIfPresent(`${dir}/${fd}`);
+      const link = await unlessGone(readlink(`${dir}/${fd}`), undefined);
       if (link === target) return pid;
     }
   }
@@ -544,33 +546,17 @@ function addressBytes(address: string): number[] | undefined {
   return bytes;
 }
 
-async function readIfPresent(path: string): Promise<string> {
+/** What read resolves to, or gone if what it reads has vanished (see isGone). */
+async function unlessGone<T>(read: Promise<T>, gone: T): Promise<T> {
   try {
-    return await readFile(path, 'utf8');
+    return await read;
   } catch (err) {
-    if (isGone(err)) return ''; // no IPv6 on this host
+    if (isGone(err)) return gone;
     throw err;
   }
 }
 
-async function readdirIfPresent(path: string): Promise<string[]> {
-  try {
-    return await readdir(path);
-  } catch (err) {
-    if (isGone(err)) return []; // the process has exited (or is not ours to look at)
-    throw err;
-  }
-}
-
-async function readlinkIfPresent(path: string): Promise<string | undefined> {
-  try {
-    return await readlink(path);
-  } catch (err) {
-    if (isGone(err)) return undefined; // the fd was closed meanwhile
-    throw err;
-  }
-}
-
+/** A file, process or fd that has vanished (or is not ours to look at). */
 function isGone(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   return code === 'ENOENT' || code === 'ESRCH' || code === 'EACCES' || code === 'EPERM';

@@ -82,6 +82,9 @@ class Client {
 
 let nextProcess = 0;
 
+/** An operation as a client states it, before it runs. */
+type OperationInput<T extends Operation> = Omit<T, 'status' | 'completedAt' | 'output' | 'invokedAt' | 'process'>;
+
 /**
  * A logical client process that records each operation it runs. It runs one operation at
  * a time; after one of unknown outcome it carries on as a new process, as Jepsen's do.
@@ -97,7 +100,7 @@ class Recorder {
   }
 
   /** Runs send as one operation and records how it ended; resolves to its output when ok. */
-  async run<T extends Operation>(base: Omit<T, 'status' | 'completedAt' | 'output' | 'invokedAt' | 'process'>, send: () => Promise<T['output']>, isRead = false): Promise<T['output'] | undefined> {
+  async run<T extends Operation>(base: OperationInput<T>, send: () => Promise<T['output']>, isRead = false): Promise<T['output'] | undefined> {
     const invokedAt = now();
     const process = this.process;
     try {
@@ -122,8 +125,6 @@ class Recorder {
 export async function kvClient(ctx: WorkloadContext, index: number): Promise<void> {
   const client = new Client(ctx.endpoints, index);
   const recorder = new Recorder(ctx, client);
-  const record = <T extends Operation>(base: Omit<T, 'status' | 'completedAt' | 'output' | 'invokedAt' | 'process'>, send: () => Promise<T['output']>, isRead = false) =>
-    recorder.run<T>(base, send, isRead);
   let counter = 0;
   try {
     while (!ctx.stopped) {
@@ -132,9 +133,9 @@ export async function kvClient(ctx: WorkloadContext, index: number): Promise<voi
       const value = `${recorder.process}-${counter++}`;
       const c = client.grpc;
       if (r < 0.25) {
-        await record({ kind: 'put', key, input: { value } }, async () => ({ revision: revisionOf(await c.put({ key: b(key), value: b(value) })) }));
+        await recorder.run({ kind: 'put', key, input: { value } }, async () => ({ revision: revisionOf(await c.put({ key: b(key), value: b(value) })) }));
       } else if (r < 0.55) {
-        await record(
+        await recorder.run(
           { kind: 'get', key, input: null },
           async () => {
             const res = await c.range({ key: b(key) });
@@ -144,7 +145,7 @@ export async function kvClient(ctx: WorkloadContext, index: number): Promise<voi
         );
       } else if (r < 0.67) {
         const expected = `${Math.floor(ctx.random() * Math.max(1, recorder.process))}-${Math.floor(ctx.random() * 3)}`;
-        await record({ kind: 'cas', key, input: { expected, value } }, async () => {
+        await recorder.run({ kind: 'cas', key, input: { expected, value } }, async () => {
           const res = await c.txn({ compare: [{ key: b(key), target: 'VALUE', result: 'EQUAL', value: b(expected) }], success: [{ requestPut: { key: b(key), value: b(value) } }] });
           return { succeeded: res.succeeded === true, revision: revisionOf(res) };
         });
@@ -158,12 +159,12 @@ export async function kvClient(ctx: WorkloadContext, index: number): Promise<voi
           continue;
         }
         const expectedModRevision = seen.modRevision;
-        await record({ kind: 'casRev', key, input: { expectedModRevision, value } }, async () => {
+        await recorder.run({ kind: 'casRev', key, input: { expectedModRevision, value } }, async () => {
           const res = await c.txn({ compare: [{ key: b(key), target: 'MOD', result: 'EQUAL', modRevision: expectedModRevision }], success: [{ requestPut: { key: b(key), value: b(value) } }] });
           return { succeeded: res.succeeded === true, revision: revisionOf(res) };
         });
       } else if (r < 0.87) {
-        await record({ kind: 'delete', key, input: null }, async () => {
+        await recorder.run({ kind: 'delete', key, input: null }, async () => {
           const res = await c.deleteRange({ key: b(key) });
           return { deleted: Number(res.deleted ?? 0), revision: revisionOf(res) };
         });
@@ -175,7 +176,7 @@ export async function kvClient(ctx: WorkloadContext, index: number): Promise<voi
         // Never an empty txn: etcd serves one as a serializable read (it has no range to
         // make linearizable), so its header revision may be stale.
         if (reads.length === 0 && Object.keys(writes).length === 0) reads.push(keys[0]!);
-        await record({ kind: 'txn', input: { reads, writes } }, async () => {
+        await recorder.run({ kind: 'txn', input: { reads, writes } }, async () => {
           const res = await c.txn({
             success: [...reads.map((k) => ({ requestRange: { key: b(k) } })), ...Object.entries(writes).map(([k, v]) => ({ requestPut: { key: b(k), value: b(v) } }))],
           });
@@ -197,12 +198,11 @@ export async function kvClient(ctx: WorkloadContext, index: number): Promise<voi
 export async function leaseClient(ctx: WorkloadContext): Promise<void> {
   const client = new Client(ctx.endpoints, 0);
   const recorder = new Recorder(ctx, client);
-  const once = <T extends Operation>(base: Omit<T, 'status' | 'completedAt' | 'output' | 'invokedAt' | 'process'>, send: () => Promise<T['output']>) => recorder.run<T>(base, send);
   const kept: string[] = [];
   const keepAlive = keepAliveLoop(ctx, kept, () => recorder.process, () => (recorder.process = nextProcess++));
   try {
     for (let n = 0; !ctx.stopped; n++) {
-      const granted = await once<LeaseGrantOp>({ kind: 'leaseGrant', input: { ttl: 3 } }, async () => {
+      const granted = await recorder.run<LeaseGrantOp>({ kind: 'leaseGrant', input: { ttl: 3 } }, async () => {
         const res = await client.grpc.leaseGrant({ TTL: 3 });
         return { id: String(res.ID), ttl: Number(res.TTL) };
       });
@@ -212,13 +212,13 @@ export async function leaseClient(ctx: WorkloadContext): Promise<void> {
       }
       const key = `${PREFIX}l/${granted.id}`;
       const value = `lease-${n}`;
-      await once<PutOp>({ kind: 'put', key, input: { value, lease: granted.id } }, async () => ({
+      await recorder.run<PutOp>({ kind: 'put', key, input: { value, lease: granted.id } }, async () => ({
         revision: revisionOf(await client.grpc.put({ key: b(key), value: b(value), lease: granted.id })),
       }));
       const fate = ctx.random();
       if (fate < 0.3) kept.push(granted.id);
       else if (fate < 0.6) {
-        await once<LeaseRevokeOp>({ kind: 'leaseRevoke', input: { id: granted.id } }, async () => ({ revision: revisionOf(await client.grpc.leaseRevoke({ ID: granted.id })) }));
+        await recorder.run<LeaseRevokeOp>({ kind: 'leaseRevoke', input: { id: granted.id } }, async () => ({ revision: revisionOf(await client.grpc.leaseRevoke({ ID: granted.id })) }));
       }
       // The rest expire.
       await new Promise((r) => setTimeout(r, 400));

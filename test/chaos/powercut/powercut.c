@@ -184,16 +184,18 @@ static int journal_for(int fd, const char *abs) {
   return journal_count++;
 }
 
-static void track(int fd, int dirfd, const char *path, int flags) {
-  if (!enabled || fd < 0 || fd >= MAX_FDS || path == NULL) return;
-  if ((flags & O_ACCMODE) == O_RDONLY) return;
+/* Starts journaling writes through fd if it was opened for writing under root; returns fd. */
+static int track(int fd, int dirfd, const char *path, int flags) {
+  if (!enabled || fd < 0 || fd >= MAX_FDS || path == NULL) return fd;
+  if ((flags & O_ACCMODE) == O_RDONLY) return fd;
   char abs[PATH_MAX];
-  if (!under_root(dirfd, path, abs)) return;
+  if (!under_root(dirfd, path, abs)) return fd;
   pthread_mutex_lock(&lock);
   int j = journal_for(fd, abs);
   fd_journal[fd] = j + 1;
   fd_durable[fd] = (flags & (O_SYNC | O_DSYNC)) != 0;
   pthread_mutex_unlock(&lock);
+  return fd;
 }
 
 static void append(struct journal *j, uint32_t type, uint64_t offset, uint64_t length, uint64_t size_before, const void *saved, uint64_t saved_len) {
@@ -265,33 +267,25 @@ static size_t iov_total(const struct iovec *iov, int n) {
 int open(const char *path, int flags, ...) {
   int mode = 0;
   OPEN_MODE(flags, mode);
-  int fd = real_open(path, flags, mode);
-  track(fd, AT_FDCWD, path, flags);
-  return fd;
+  return track(real_open(path, flags, mode), AT_FDCWD, path, flags);
 }
 
 int open64(const char *path, int flags, ...) {
   int mode = 0;
   OPEN_MODE(flags, mode);
-  int fd = real_open64(path, flags, mode);
-  track(fd, AT_FDCWD, path, flags);
-  return fd;
+  return track(real_open64(path, flags, mode), AT_FDCWD, path, flags);
 }
 
 int openat(int dirfd, const char *path, int flags, ...) {
   int mode = 0;
   OPEN_MODE(flags, mode);
-  int fd = real_openat(dirfd, path, flags, mode);
-  track(fd, dirfd, path, flags);
-  return fd;
+  return track(real_openat(dirfd, path, flags, mode), dirfd, path, flags);
 }
 
 int openat64(int dirfd, const char *path, int flags, ...) {
   int mode = 0;
   OPEN_MODE(flags, mode);
-  int fd = real_openat64(dirfd, path, flags, mode);
-  track(fd, dirfd, path, flags);
-  return fd;
+  return track(real_openat64(dirfd, path, flags, mode), dirfd, path, flags);
 }
 
 int close(int fd) {

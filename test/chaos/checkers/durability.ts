@@ -12,7 +12,7 @@
 // With the revision log, also: the log's revision r holds w's change to k. This catches a
 // write that was lost and then overwritten, which the final state alone cannot show.
 
-import { describeOperation, type FinalKv, type FinalState, type KvEvent, type Operation, type RevisionLog } from './history.js';
+import { ackedWrites, describeOperation, eventKey, type FinalKv, type FinalState, type KvEvent, type Operation, type RevisionLog } from './history.js';
 
 /** One lost acknowledged write. */
 export interface LostWrite {
@@ -35,40 +35,11 @@ export interface DurabilityReport {
   readonly writesChecked: number;
 }
 
-/** An acknowledged change of one key. */
-interface AckedWrite {
-  readonly index: number;
-  readonly key: string;
-  readonly revision: number;
-  /** null for a delete. */
-  readonly value: string | null;
-}
-
-/** The acknowledged changes an operation made. */
-function ackedWrites(op: Operation, index: number): AckedWrite[] {
-  if (op.status !== 'ok' || op.output === undefined) return [];
-  switch (op.kind) {
-    case 'put':
-      return [{ index, key: op.key, revision: op.output.revision, value: op.input.value }];
-    case 'cas':
-    case 'casRev':
-      return op.output.succeeded ? [{ index, key: op.key, revision: op.output.revision, value: op.input.value }] : [];
-    case 'delete':
-      return op.output.deleted > 0 ? [{ index, key: op.key, revision: op.output.revision, value: null }] : [];
-    case 'txn': {
-      const revision = op.output.revision;
-      return Object.entries(op.input.writes).map(([key, value]) => ({ index, key, revision, value }));
-    }
-    default:
-      return [];
-  }
-}
-
 /** Checks every acknowledged write against the final state and, if given, the revision log. */
 export function checkDurability(history: readonly Operation[], final: FinalState, options: { readonly log?: RevisionLog } = {}): DurabilityReport {
   const finalByKey = new Map(final.kvs.map((kv) => [kv.key, kv]));
   const logged = new Map<string, KvEvent>();
-  for (const e of options.log?.events ?? []) logged.set(`${e.modRevision}\u0000${e.key}`, e);
+  for (const e of options.log?.events ?? []) logged.set(eventKey(e.modRevision, e.key), e);
 
   // Per key: the revisions of acknowledged deletes, whether a delete of unknown outcome
   // exists, and the revisions of puts with a lease (Infinity for one of unknown outcome).
@@ -101,7 +72,7 @@ export function checkDurability(history: readonly Operation[], final: FinalState
       };
 
       if (options.log !== undefined && w.revision >= options.log.fromRevision && w.revision <= options.log.toRevision) {
-        const e = logged.get(`${w.revision}\u0000${w.key}`);
+        const e = logged.get(eventKey(w.revision, w.key));
         const matches = e !== undefined && (w.value === null ? e.type === 'delete' : e.type === 'put' && e.value === w.value);
         if (!matches) {
           const has = e === undefined ? `no change of ${w.key}` : `${e.type} ${JSON.stringify(e.value)}`;

@@ -11,39 +11,30 @@ export type Timing = readonly [number, number] | readonly [number];
 
 let nextProcess = 0;
 
-/** Fields every record has, from a timing and whether there is a result. */
-function base(at: Timing, hasResult: boolean, process?: number): Pick<Operation, 'process' | 'status' | 'invokedAt' | 'completedAt'> {
+/**
+ * Fields every record has, from a timing and the result (undefined: none): 'unknown' for a
+ * timing without completion, else 'ok' with the result as output, or 'fail' without one.
+ */
+function recorded<O>(at: Timing, output: O | undefined, process?: number): Pick<Operation, 'process' | 'status' | 'invokedAt' | 'completedAt'> & { output?: O } {
+  const hasResult = output !== undefined && at.length === 2;
   const status = at.length === 1 ? 'unknown' : hasResult ? 'ok' : 'fail';
-  return { process: process ?? nextProcess++, status, invokedAt: at[0], completedAt: at.length === 1 ? Infinity : at[1] };
+  return { process: process ?? nextProcess++, status, invokedAt: at[0], completedAt: at.length === 1 ? Infinity : at[1], ...(hasResult ? { output } : {}) };
 }
 
 /** put(key, value); rev: the revision the store gave it (omit for fail or unknown). */
 export function put(key: string, value: string, at: Timing, rev?: number, opts: { lease?: string; process?: number } = {}): PutOp {
-  const hasResult = rev !== undefined && at.length === 2;
-  return {
-    ...base(at, hasResult, opts.process),
-    kind: 'put',
-    key,
-    input: { value, ...(opts.lease === undefined ? {} : { lease: opts.lease }) },
-    ...(hasResult ? { output: { revision: rev } } : {}),
-  };
+  const input = { value, ...(opts.lease === undefined ? {} : { lease: opts.lease }) };
+  return { ...recorded(at, rev === undefined ? undefined : { revision: rev }, opts.process), kind: 'put', key, input };
 }
 
 /** A get that returned value (null: absent) with modRevision mod at header revision rev. */
 export function get(key: string, at: readonly [number, number], value: string | null, mod: number, rev: number, process?: number): GetOp {
-  return { ...base(at, true, process), kind: 'get', key, input: null, output: { value, modRevision: value === null ? 0 : mod, revision: rev } };
+  return { ...recorded(at, { value, modRevision: value === null ? 0 : mod, revision: rev }, process), kind: 'get', key, input: null };
 }
 
 /** cas(key, expected -> value); result omitted for fail or unknown. */
 export function cas(key: string, expected: string, value: string, at: Timing, result?: { succeeded: boolean; rev: number }, process?: number): CasOp {
-  const hasResult = result !== undefined && at.length === 2;
-  return {
-    ...base(at, hasResult, process),
-    kind: 'cas',
-    key,
-    input: { expected, value },
-    ...(hasResult ? { output: { succeeded: result.succeeded, revision: result.rev } } : {}),
-  };
+  return { ...recorded(at, casOutput(result), process), kind: 'cas', key, input: { expected, value } };
 }
 
 /** casRev(key, @expectedModRevision -> value). */
@@ -55,26 +46,17 @@ export function casRev(
   result?: { succeeded: boolean; rev: number },
   process?: number,
 ): CasRevOp {
-  const hasResult = result !== undefined && at.length === 2;
-  return {
-    ...base(at, hasResult, process),
-    kind: 'casRev',
-    key,
-    input: { expectedModRevision, value },
-    ...(hasResult ? { output: { succeeded: result.succeeded, revision: result.rev } } : {}),
-  };
+  return { ...recorded(at, casOutput(result), process), kind: 'casRev', key, input: { expectedModRevision, value } };
+}
+
+function casOutput(result: { succeeded: boolean; rev: number } | undefined): { succeeded: boolean; revision: number } | undefined {
+  return result === undefined ? undefined : { succeeded: result.succeeded, revision: result.rev };
 }
 
 /** delete(key). */
 export function del(key: string, at: Timing, result?: { deleted: number; rev: number }, process?: number): DeleteOp {
-  const hasResult = result !== undefined && at.length === 2;
-  return {
-    ...base(at, hasResult, process),
-    kind: 'delete',
-    key,
-    input: null,
-    ...(hasResult ? { output: { deleted: result.deleted, revision: result.rev } } : {}),
-  };
+  const output = result === undefined ? undefined : { deleted: result.deleted, revision: result.rev };
+  return { ...recorded(at, output, process), kind: 'delete', key, input: null };
 }
 
 /** A txn reading `reads` then writing `writes`; values: what each read returned. */
@@ -85,28 +67,21 @@ export function txn(
   result?: { values: Readonly<Record<string, ReadValue>>; rev: number },
   process?: number,
 ): TxnOp {
-  const hasResult = result !== undefined && at.length === 2;
-  return {
-    ...base(at, hasResult, process),
-    kind: 'txn',
-    input: { reads, writes },
-    ...(hasResult ? { output: { values: result.values, revision: result.rev } } : {}),
-  };
+  const output = result === undefined ? undefined : { values: result.values, revision: result.rev };
+  return { ...recorded(at, output, process), kind: 'txn', input: { reads, writes } };
 }
 
 /** An acknowledged lease grant of `id` with TTL seconds. */
 export function leaseGrant(id: string, ttl: number, at: readonly [number, number], process?: number): LeaseGrantOp {
-  return { ...base(at, true, process), kind: 'leaseGrant', input: { ttl }, output: { id, ttl } };
+  return { ...recorded(at, { id, ttl }, process), kind: 'leaseGrant', input: { ttl } };
 }
 
 /** A keep-alive of `id`; ttl: the answer (0: the lease is gone), omitted for fail or unknown. */
 export function leaseKeepAlive(id: string, at: Timing, ttl?: number, process?: number): LeaseKeepAliveOp {
-  const hasResult = ttl !== undefined && at.length === 2;
-  return { ...base(at, hasResult, process), kind: 'leaseKeepAlive', input: { id }, ...(hasResult ? { output: { ttl } } : {}) };
+  return { ...recorded(at, ttl === undefined ? undefined : { ttl }, process), kind: 'leaseKeepAlive', input: { id } };
 }
 
 /** A revoke of `id`; rev omitted for fail or unknown. */
 export function leaseRevoke(id: string, at: Timing, rev?: number, process?: number): LeaseRevokeOp {
-  const hasResult = rev !== undefined && at.length === 2;
-  return { ...base(at, hasResult, process), kind: 'leaseRevoke', input: { id }, ...(hasResult ? { output: { revision: rev } } : {}) };
+  return { ...recorded(at, rev === undefined ? undefined : { revision: rev }, process), kind: 'leaseRevoke', input: { id } };
 }

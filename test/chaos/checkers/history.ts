@@ -415,13 +415,37 @@ function describeResult(op: Operation): string {
   }
 }
 
-/** The revision log's events grouped by revision. */
-export function eventsByRevision(log: RevisionLog): Map<number, KvEvent[]> {
-  const byRevision = new Map<number, KvEvent[]>();
-  for (const e of log.events) {
-    const list = byRevision.get(e.modRevision);
-    if (list === undefined) byRevision.set(e.modRevision, [e]);
-    else list.push(e);
+/** An acknowledged change of one key. */
+export interface AckedWrite {
+  /** The operation's index in the history. */
+  readonly index: number;
+  readonly key: string;
+  readonly revision: number;
+  /** null for a delete. */
+  readonly value: string | null;
+}
+
+/** The changes an operation was acknowledged to make ('ok', and it wrote): one per key. */
+export function ackedWrites(op: Operation, index: number): AckedWrite[] {
+  if (op.status !== 'ok' || op.output === undefined) return [];
+  switch (op.kind) {
+    case 'put':
+      return [{ index, key: op.key, revision: op.output.revision, value: op.input.value }];
+    case 'cas':
+    case 'casRev':
+      return op.output.succeeded ? [{ index, key: op.key, revision: op.output.revision, value: op.input.value }] : [];
+    case 'delete':
+      return op.output.deleted > 0 ? [{ index, key: op.key, revision: op.output.revision, value: null }] : [];
+    case 'txn': {
+      const revision = op.output.revision;
+      return Object.entries(op.input.writes).map(([key, value]) => ({ index, key, revision, value }));
+    }
+    default:
+      return [];
   }
-  return byRevision;
+}
+
+/** A map key for the change of key at revision (one change per key per revision). */
+export function eventKey(revision: number, key: string): string {
+  return `${revision}\u0000${key}`;
 }

@@ -19,7 +19,7 @@
 // Raft, the extension a new leader adds (etcd: the election timeout), how late a leader
 // change is noticed, and clock imprecision.
 
-import { describeOperation, type FinalState, type LeaseKeepAliveOp, type Operation, type PutOp } from './history.js';
+import { describeOperation, type FinalState, type LeaseGrantOp, type LeaseKeepAliveOp, type LeaseRevokeOp, type Operation, type PutOp } from './history.js';
 
 /** Knobs of checkLeases. */
 export interface LeaseCheckOptions {
@@ -68,7 +68,7 @@ export function checkLeases(history: readonly Operation[], final: FinalState, op
   const unknownDelay = options.unknownDelayMs ?? 10_000;
   const refreshes = options.refreshes ?? [];
 
-  const grants = new Map<string, Indexed<Operation & { kind: 'leaseGrant' }>>();
+  const grants = new Map<string, Indexed<LeaseGrantOp>>();
   history.forEach((op, index) => {
     if (op.kind === 'leaseGrant' && op.status === 'ok' && op.output !== undefined) {
       const prev = grants.get(op.output.id);
@@ -88,7 +88,7 @@ export function checkLeases(history: readonly Operation[], final: FinalState, op
       return out;
     };
     const keepAlives = mine((op): op is LeaseKeepAliveOp => op.kind === 'leaseKeepAlive' && op.input.id === id);
-    const revokes = mine((op): op is Operation & { kind: 'leaseRevoke' } => op.kind === 'leaseRevoke' && op.input.id === id);
+    const revokes = mine((op): op is LeaseRevokeOp => op.kind === 'leaseRevoke' && op.input.id === id);
     const puts = mine((op): op is PutOp => op.kind === 'put' && op.input.lease === id);
 
     // When the lease certainly ended, if it did: an acknowledged revoke, or a keep-alive answered 0.

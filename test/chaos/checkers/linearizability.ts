@@ -46,7 +46,7 @@
 // time, no two writes share one, and no read misses an acknowledged write below its header
 // revision.
 
-import { describeOperation, type KvOperation, type Operation, type ReadValue } from './history.js';
+import { ackedWrites, describeOperation, type AckedWrite, type KvOperation, type Operation, type ReadValue } from './history.js';
 
 /** Knobs of checkLinearizability. */
 export interface LinearizabilityOptions {
@@ -271,18 +271,13 @@ export function checkRevisions(history: readonly Operation[], limit = 20): Linea
   }
 
   // Acknowledged writes per key, by revision.
-  const keyWrites = new Map<string, { revision: number; value: string | null; index: number }[]>();
-  const addWrite = (key: string, revision: number, value: string | null, index: number): void => {
-    const list = keyWrites.get(key);
-    if (list === undefined) keyWrites.set(key, [{ revision, value, index }]);
-    else list.push({ revision, value, index });
-  };
+  const keyWrites = new Map<string, AckedWrite[]>();
   for (const it of items) {
-    if (!it.isWrite) continue;
-    const op = it.op;
-    if (op.kind === 'txn') for (const [k, v] of Object.entries(op.input.writes)) addWrite(k, it.revision, v, it.index);
-    else if (op.kind === 'delete') addWrite(op.key, it.revision, null, it.index);
-    else if (op.kind === 'put' || op.kind === 'cas' || op.kind === 'casRev') addWrite(op.key, it.revision, op.input.value, it.index);
+    for (const w of ackedWrites(it.op, it.index)) {
+      const list = keyWrites.get(w.key);
+      if (list === undefined) keyWrites.set(w.key, [w]);
+      else list.push(w);
+    }
   }
   for (const list of keyWrites.values()) list.sort((a, b) => a.revision - b.revision);
   let stale = 0;
@@ -507,38 +502,33 @@ function compileGroup(
   const effects: Effect[] = [];
   for (const { op, index } of inGroup) {
     const isOk = op.status === 'ok';
-    const base = { index, op, isOk, invokedAt: op.invokedAt, completedAt: isOk ? op.completedAt : Infinity };
+    // What most effects share; each kind below sets what differs.
+    const base = {
+      index,
+      op,
+      isOk,
+      invokedAt: op.invokedAt,
+      completedAt: isOk ? op.completedAt : Infinity,
+      guard: undefined,
+      guardHeld: true,
+      reads: [],
+      revision: isOk ? rev(op.output!.revision) : undefined,
+    };
     const slot = op.kind === 'txn' ? -1 : slotOf.get(op.key)!;
     const put = (value: string): { slot: number; value: number }[] => [{ slot, value: canon(value) }];
     switch (op.kind) {
       case 'get': {
         const out = op.output!;
         const read = { slot, value: canon(out.value), modRevision: rev(out.modRevision) };
-        effects.push({ ...base, guard: undefined, guardHeld: true, reads: [read], writes: [], revision: rev(out.revision), isWrite: false });
+        effects.push({ ...base, reads: [read], writes: [], isWrite: false });
         break;
       }
       case 'put':
-        effects.push({
-          ...base,
-          guard: undefined,
-          guardHeld: true,
-          reads: [],
-          writes: put(op.input.value),
-          revision: isOk ? rev(op.output!.revision) : undefined,
-          isWrite: true,
-        });
+        effects.push({ ...base, writes: put(op.input.value), isWrite: true });
         break;
       case 'delete': {
         const deleted = isOk ? op.output!.deleted > 0 : true;
-        effects.push({
-          ...base,
-          guard: { kind: 'exists', slot },
-          guardHeld: deleted,
-          reads: [],
-          writes: [{ slot, value: ABSENT }],
-          revision: isOk ? rev(op.output!.revision) : undefined,
-          isWrite: deleted,
-        });
+        effects.push({ ...base, guard: { kind: 'exists', slot }, guardHeld: deleted, writes: [{ slot, value: ABSENT }], isWrite: deleted });
         break;
       }
       case 'cas':
@@ -548,15 +538,7 @@ function compileGroup(
           op.kind === 'cas'
             ? { kind: 'value', slot, expected: canon(op.input.expected) }
             : { kind: 'modRevision', slot, expected: op.input.expectedModRevision };
-        effects.push({
-          ...base,
-          guard,
-          guardHeld: succeeded,
-          reads: [],
-          writes: put(op.input.value),
-          revision: isOk ? rev(op.output!.revision) : undefined,
-          isWrite: succeeded,
-        });
+        effects.push({ ...base, guard, guardHeld: succeeded, writes: put(op.input.value), isWrite: succeeded });
         break;
       }
       case 'txn': {
@@ -571,15 +553,7 @@ function compileGroup(
                 return { slot: slotOf.get(k)!, value: canon(rv.value), modRevision: rev(rv.modRevision) };
               })
             : [];
-        effects.push({
-          ...base,
-          guard: undefined,
-          guardHeld: true,
-          reads,
-          writes,
-          revision: isOk ? rev(out!.revision) : undefined,
-          isWrite: writes.length > 0,
-        });
+        effects.push({ ...base, reads, writes, isWrite: writes.length > 0 });
         break;
       }
     }
@@ -1010,9 +984,8 @@ function search(model: GroupModel, maxSteps: number, maxMemoWords: number): Sear
 
     readBy.fill(0);
     writtenAs.fill(NONE);
-    for (let n = next[head]!; n !== firstReturn; n = next[n]!) {
-      const op = ops[n >> 1]!;
-      if (gate[n >> 1]! > orderedDone) continue;
+    for (const i of enabled) {
+      const op = ops[i]!;
       for (const k of op.readSlots) readBy[k] = 1;
       for (const w of op.writes) readBy[w.slot] = 1;
     }

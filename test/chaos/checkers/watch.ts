@@ -21,33 +21,21 @@
 // A session cancelled because its start revision was compacted is legitimate; the events
 // between it and the next session are then not required (the application relists).
 
-import type { KvEvent, RevisionLog } from './history.js';
+import { inRange, keyAfter, prefixRangeEnd, toKeyRange, type KeyRange } from '../../../storage/mvcc/key-value.js';
+import { eventKey, type KvEvent, type RevisionLog } from './history.js';
 
-/**
- * A half-open key range [start, end); end null means every key >= start. A single key k is
- * { start: k, end: k + '\0' } (see singleKey and prefixRange).
- */
-export interface WatchRange {
-  readonly start: string;
-  readonly end: string | null;
-}
+/** The key range a watcher watches: the store's own KeyRange (latin1 keys). */
+export type WatchRange = KeyRange;
 
 /** The range of one key. */
 export function singleKey(key: string): WatchRange {
-  return { start: key, end: key + '\u0000' };
+  return { start: key, end: keyAfter(key) };
 }
 
 /** The range of every key starting with p (etcd's WithPrefix; keys are latin1 or ASCII). */
 export function prefixRange(p: string): WatchRange {
-  for (let i = p.length - 1; i >= 0; i--) {
-    const c = p.charCodeAt(i);
-    if (c < 0xff) return { start: p, end: p.slice(0, i) + String.fromCharCode(c + 1) };
-  }
-  return { start: p, end: null };
-}
-
-function inRange(r: WatchRange, key: string): boolean {
-  return key >= r.start && (r.end === null || key < r.end);
+  const start = Buffer.from(p, 'latin1');
+  return toKeyRange(start, prefixRangeEnd(start));
 }
 
 /** One Watch request's stream, from creation to its end. */
@@ -111,10 +99,6 @@ export interface WatchReport {
   readonly violations: readonly WatchViolation[];
   /** Events received over all watchers. */
   readonly eventsChecked: number;
-}
-
-function eventKey(revision: number, key: string): string {
-  return `${revision}\u0000${key}`;
 }
 
 function describe(e: KvEvent): string {

@@ -101,4 +101,3 @@ export async function scenario(client: Etcd3): Promise<Json[]> {
   note('high-level count', await client.getAll().prefix('/registry/').count());
   return log;
 }
-

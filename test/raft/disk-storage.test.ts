@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { open } from 'lmdb';
+import { open, type RootDatabase } from 'lmdb';
 import { RaftError, RaftErrorCode } from '../../storage/raft/core/errors.js';
 import { MemoryStorage } from '../../storage/raft/core/log-storage.js';
 import {
@@ -53,24 +53,27 @@ function withDir(fn: (dir: string) => Promise<void>): () => Promise<void> {
   };
 }
 
-/** The hard state as the file holds it, read by a second reader of the environment. */
-async function hardStateOnDisk(dir: string): Promise<unknown> {
-  const env = open({ path: join(dir, 'raft.mdb'), maxDbs: 4, compression: false, readOnly: true });
+/**
+ * Runs fn on the storage's lmdb environment opened raw: read-only beside a storage that
+ * has it open, or for writing while the storage is closed.
+ */
+async function withRawLog<T>(dir: string, fn: (env: RootDatabase) => T | Promise<T>, readOnly = false): Promise<T> {
+  const env = open({ path: join(dir, 'raft.mdb'), maxDbs: 4, compression: false, readOnly });
   try {
-    return env.openDB<unknown, string>({ name: 'meta' }).get('hard-state');
+    return await fn(env);
   } finally {
     await env.close();
   }
 }
 
+/** The hard state as the file holds it, read by a second reader of the environment. */
+function hardStateOnDisk(dir: string): Promise<unknown> {
+  return withRawLog(dir, (env) => env.openDB<unknown, string>({ name: 'meta' }).get('hard-state'), true);
+}
+
 /** The entry indexes the file holds (opened raw, while the storage is closed). */
-async function keysOnDisk(dir: string): Promise<number[]> {
-  const env = open({ path: join(dir, 'raft.mdb'), maxDbs: 4, compression: false });
-  try {
-    return [...env.openDB<unknown, number>({ name: 'entries' }).getKeys({})];
-  } finally {
-    await env.close();
-  }
+function keysOnDisk(dir: string): Promise<number[]> {
+  return withRawLog(dir, (env) => [...env.openDB<unknown, number>({ name: 'entries' }).getKeys({})]);
 }
 
 /** The result of fn, or the RaftError code it threw. */
@@ -388,9 +391,7 @@ test('a log with a gap on disk is refused on open', withDir(async (dir) => {
   const s = DiskLogStorage.open(dir);
   await s.save({ entries: ents([1, 1, 1]) }, true);
   await s.close();
-  const env = open({ path: join(dir, 'raft.mdb'), maxDbs: 4, compression: false });
-  await env.openDB<unknown, number>({ name: 'entries' }).remove(2);
-  await env.close();
+  await withRawLog(dir, (env) => env.openDB<unknown, number>({ name: 'entries' }).remove(2));
   assert.throws(
     () => DiskLogStorage.open(dir),
     (e: unknown) => e instanceof RaftError && e.code === RaftErrorCode.InvariantViolated && e.context.index === 3,

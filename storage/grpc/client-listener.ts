@@ -1,6 +1,6 @@
-import { Server, ServerCredentials, type ConnectionInjector } from '@grpc/grpc-js';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse, type Server as HttpServer } from 'node:http';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
+import type { GrpcServer } from './http2-server.js';
 
 const HTTP2_PREFACE = Buffer.from('PRI * HTTP/2.0');
 
@@ -34,15 +34,13 @@ export function parseListenUrl(url: string): ListenAddress {
  * 400 and closes.
  */
 export class ClientListener {
-  private readonly grpcServer: Server;
-  private readonly injector: ConnectionInjector;
+  private readonly grpcServer: GrpcServer;
   private readonly httpServer: HttpServer;
   private readonly netServers: NetServer[] = [];
   private readonly sockets = new Set<Socket>();
 
-  constructor(grpcServer: Server, httpHandler: (req: IncomingMessage, res: ServerResponse) => void) {
+  constructor(grpcServer: GrpcServer, httpHandler: (req: IncomingMessage, res: ServerResponse) => void) {
     this.grpcServer = grpcServer;
-    this.injector = grpcServer.createConnectionInjector(ServerCredentials.createInsecure());
     this.httpServer = createHttpServer(httpHandler);
     this.httpServer.on('clientError', (_err, socket: Socket) => {
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
@@ -83,7 +81,7 @@ export class ClientListener {
       socket.pause();
       socket.unshift(head);
       if (isPrefaceSoFar) {
-        this.injector.injectConnection(socket);
+        this.grpcServer.accept(socket);
       } else {
         this.httpServer.emit('connection', socket);
         socket.resume();
@@ -92,11 +90,10 @@ export class ClientListener {
     socket.on('data', onData);
   }
 
-  /** Stops accepting, ends open connections, and shuts the gRPC server down. */
+  /** Stops accepting and ends open connections, gRPC sessions included. */
   async close(): Promise<void> {
     await Promise.all(this.netServers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
-    this.injector.destroy();
-    this.grpcServer.forceShutdown();
+    this.grpcServer.close();
     for (const s of this.sockets) s.destroy();
     this.httpServer.close();
   }

@@ -1,4 +1,3 @@
-import { Server, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import { WatchableStore } from '../mvcc/watchable-store.js';
 import { StorageError } from '../errors.js';
 import type { StoreServer } from '../server/store-server.js';
@@ -10,8 +9,9 @@ import { clusterHandlers } from './cluster-service.js';
 import { kvHandlers } from './kv-service.js';
 import { leaseHandlers, leaseKeepAlive } from './lease-service.js';
 import { maintenanceHandlers, snapshotStream } from './maintenance-service.js';
+import { GrpcServer, type StreamHandler } from './http2-server.js';
 import { etcdService, type EtcdServiceName } from './proto.js';
-import { unary, type UnaryHandler, type UnaryHandlers } from './unary.js';
+import type { UnaryHandler, UnaryHandlers } from './unary.js';
 import { watchStream } from './watch-service.js';
 
 /** etcd adds this much room above --max-request-bytes for gRPC framing. */
@@ -81,37 +81,29 @@ export async function serveClients(store: StoreServer, options: ServeOptions = {
   const keepAlive = leaseKeepAlive(store);
   const snapshot = snapshotStream(store);
 
-  const grpcServer = new Server({
-    'grpc.max_receive_message_length': store.config.maxRequestBytes + GRPC_OVERHEAD_BYTES,
-    'grpc.max_send_message_length': 2 ** 31 - 1,
-    // Channelz (gRPC's introspection service) is not served; its per-call bookkeeping is
-    // a measurable share of a busy member's CPU.
-    'grpc.enable_channelz': 0,
-  });
-  const add = (service: EtcdServiceName, impl: UntypedServiceImplementation): void => grpcServer.addService(etcdService(service), impl);
-  const asGrpc = (handlers: UnaryHandlers): UntypedServiceImplementation => Object.fromEntries(Object.entries(handlers).map(([m, h]) => [m, unary(h)]));
-  add('KV', asGrpc(instrumented('KV', kvHandlers(store))));
-  add('Maintenance', {
-    ...asGrpc(instrumented('Maintenance', maintenanceHandlers(store))),
-    Snapshot: (call: Parameters<typeof snapshot>[0]) => {
-      metrics.streamStarted('Maintenance', 'Snapshot');
-      snapshot(call);
-    },
-  });
-  add('Cluster', asGrpc(instrumented('Cluster', clusterHandlers(store))));
-  add('Lease', {
-    ...asGrpc(instrumented('Lease', leaseHandlers(store))),
-    LeaseKeepAlive: (call: Parameters<typeof keepAlive>[0]) => {
-      metrics.streamStarted('Lease', 'LeaseKeepAlive');
-      keepAlive(call);
-    },
-  });
-  add('Watch', {
-    Watch: (call: Parameters<typeof watch>[0]) => {
-      metrics.streamStarted('Watch', 'Watch');
-      watch(call);
-    },
-  });
+  const grpcServer = new GrpcServer({ maxReceiveBytes: store.config.maxRequestBytes + GRPC_OVERHEAD_BYTES });
+  const add = (service: EtcdServiceName, unaryHandlers: UnaryHandlers, streams: Record<string, StreamHandler> = {}): void => {
+    for (const [method, codec] of Object.entries(etcdService(service))) {
+      const path = `/etcdserverpb.${service}/${method}`;
+      const stream = streams[method];
+      if (stream !== undefined) {
+        grpcServer.add(path, codec, {
+          kind: 'stream',
+          handler: (call) => {
+            metrics.streamStarted(service, method);
+            stream(call);
+          },
+        });
+      } else if (unaryHandlers[method] !== undefined) {
+        grpcServer.add(path, codec, { kind: 'unary', handler: unaryHandlers[method] });
+      }
+    }
+  };
+  add('KV', instrumented('KV', kvHandlers(store)));
+  add('Maintenance', instrumented('Maintenance', maintenanceHandlers(store)), { Snapshot: snapshot });
+  add('Cluster', instrumented('Cluster', clusterHandlers(store)));
+  add('Lease', instrumented('Lease', leaseHandlers(store)), { LeaseKeepAlive: keepAlive });
+  add('Watch', {}, { Watch: watch });
 
   const gateway = new Gateway({
     unary: (service, method): UnaryHandler | undefined => unaryHandlers[service]?.[method],

@@ -1,8 +1,7 @@
-import type { ServerDuplexStream } from '@grpc/grpc-js';
 import { isStorageError } from '../errors.js';
 import type { StoreServer } from '../server/store-server.js';
 import { big, headerToWire } from './convert.js';
-import { toServiceError } from './errors.js';
+import type { StreamCall } from './http2-server.js';
 import type { UnaryHandlers, Wire } from './unary.js';
 
 /** etcd's Lease service, its unary methods. */
@@ -26,7 +25,7 @@ export function leaseHandlers(server: StoreServer): UnaryHandlers {
 }
 
 /** LeaseKeepAlive: each request renews its lease and gets the TTL back (0 for an unknown lease, as etcd). */
-export function leaseKeepAlive(server: StoreServer): (call: ServerDuplexStream<Wire, Wire>) => void {
+export function leaseKeepAlive(server: StoreServer): (call: StreamCall) => void {
   return (call) => {
     call.on('data', (req: Wire) => {
       let id = 0n;
@@ -35,7 +34,7 @@ export function leaseKeepAlive(server: StoreServer): (call: ServerDuplexStream<W
       };
       const fail = (err: unknown): void => {
         if (isStorageError(err, 'LeaseNotFound')) answer(0);
-        else call.emit('error', toServiceError(err));
+        else call.fail(err);
       };
       try {
         id = big(req.ID);
@@ -47,6 +46,5 @@ export function leaseKeepAlive(server: StoreServer): (call: ServerDuplexStream<W
       }
     });
     call.on('end', () => call.end());
-    call.on('error', () => undefined);
   };
 }

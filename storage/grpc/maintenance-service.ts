@@ -1,12 +1,11 @@
-import type { ServerWritableStream } from '@grpc/grpc-js';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { StorageError } from '../errors.js';
 import { snapshotChunks } from '../snapshot/etcd-snapshot.js';
-import { toServiceError } from './errors.js';
 import type { StoreServer } from '../server/store-server.js';
 import { headerToWire } from './convert.js';
-import type { UnaryHandlers, Wire } from './unary.js';
+import type { StreamCall } from './http2-server.js';
+import type { UnaryHandlers } from './unary.js';
 
 /** etcd's Maintenance service: Status now; alarms, defragment, hashes and snapshots with issue 3. */
 export function maintenanceHandlers(server: StoreServer): UnaryHandlers {
@@ -58,7 +57,7 @@ export function maintenanceHandlers(server: StoreServer): UnaryHandlers {
  * Snapshot: writes an etcd-format snapshot next to the data, streams it in 32 KiB
  * chunks followed by its SHA-256 (as etcd does), then removes the file.
  */
-export function snapshotStream(server: StoreServer): (call: ServerWritableStream<Wire, Wire>) => void {
+export function snapshotStream(server: StoreServer): (call: StreamCall) => void {
   return (call) => {
     const path = join(server.config.dataDir, `snapshot-${process.pid}-${Date.now()}.tmp`);
     try {
@@ -85,7 +84,7 @@ export function snapshotStream(server: StoreServer): (call: ServerWritableStream
       pump();
     } catch (err) {
       rmSync(path, { force: true });
-      call.destroy(toServiceError(err) as Error);
+      call.fail(err);
     }
   };
 }

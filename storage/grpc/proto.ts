@@ -1,5 +1,4 @@
 import * as protoLoader from '@grpc/proto-loader';
-import type { ServiceDefinition } from '@grpc/grpc-js';
 import { fileURLToPath } from 'node:url';
 
 /** Where our .proto files are, next to the compiled code. */
@@ -24,34 +23,21 @@ const packageDefinition = protoLoader.loadSync(['rpc.proto', 'kv.proto'], loader
 /** The key under which a response object may carry its already-encoded bytes. */
 export const preEncodedKey: unique symbol = Symbol.for('kite.preEncoded');
 
-/** Byte length of the encoded request, attached by the deserializer. */
-export const encodedSize: unique symbol = Symbol('encodedSize');
-
-/** A decoded request with its encoded size attached. */
-export type Sized<T> = T & { [encodedSize]?: number };
-
-/**
- * The definition of one etcd service (e.g. 'KV'), with request deserializers
- * that remember each request's encoded size for the request-size limit.
- */
 export type EtcdServiceName = 'KV' | 'Watch' | 'Lease' | 'Cluster' | 'Maintenance';
 
-export function etcdService(name: EtcdServiceName): ServiceDefinition {
-  const def = packageDefinition[`etcdserverpb.${name}`] as unknown as ServiceDefinition;
-  const sized: Record<string, ServiceDefinition[string]> = {};
+/** One method of an etcd service, as proto-loader describes it. */
+export type EtcdMethod = protoLoader.MethodDefinition<Record<string, unknown>, Record<string, unknown>>;
+
+/**
+ * The methods of one etcd service (e.g. 'KV') by name. A response object carrying
+ * its own bytes under preEncodedKey (see watch-encoding) is sent as is.
+ */
+export function etcdService(name: EtcdServiceName): Record<string, EtcdMethod> {
+  const def = packageDefinition[`etcdserverpb.${name}`] as protoLoader.ServiceDefinition;
+  const out: Record<string, EtcdMethod> = {};
   for (const [method, m] of Object.entries(def)) {
-    const deserialize = m.requestDeserialize;
     const serialize = m.responseSerialize;
-    sized[method] = {
-      ...m,
-      // A response carrying its own bytes (see watch-encoding) is sent as is.
-      responseSerialize: (res: Record<PropertyKey, unknown>) => (res[preEncodedKey] as Buffer | undefined) ?? serialize(res),
-      requestDeserialize: (buf: Buffer) => {
-        const req = deserialize(buf) as Record<PropertyKey, unknown>;
-        req[encodedSize] = buf.length;
-        return req;
-      },
-    };
+    out[method] = { ...m, responseSerialize: (res: Record<PropertyKey, unknown>) => (res[preEncodedKey] as Buffer | undefined) ?? serialize(res) } as EtcdMethod;
   }
-  return sized as ServiceDefinition;
+  return out;
 }

@@ -1,7 +1,3 @@
-import type { sendUnaryData, ServerUnaryCall, UntypedHandleCall } from '@grpc/grpc-js';
-import { encodedSize, type Sized } from './proto.js';
-import { toServiceError } from './errors.js';
-
 export type Wire = Record<string, unknown>;
 
 /**
@@ -20,14 +16,4 @@ export function invoke(handler: UnaryHandler, req: Wire, size: number): Promise<
   } catch (err) {
     return Promise.reject(err);
   }
-}
-
-/** Adapts a handler to grpc-js's callback form; every error goes through the one error table. */
-export function unary(handler: UnaryHandler): UntypedHandleCall {
-  return (call: ServerUnaryCall<Sized<Wire>, Wire>, callback: sendUnaryData<Wire>) => {
-    invoke(handler, call.request, call.request[encodedSize] ?? 0).then(
-      (res) => callback(null, res),
-      (err: unknown) => callback(toServiceError(err)),
-    );
-  };
 }

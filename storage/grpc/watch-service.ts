@@ -1,9 +1,9 @@
-import type { ServerDuplexStream } from '@grpc/grpc-js';
 import { toKeyRange } from '../mvcc/key-value.js';
 import type { WatchableStore, WatchEvent, Watcher, WatchNotice, WatchSink } from '../mvcc/watchable-store.js';
 import type { StoreServer } from '../server/store-server.js';
 import { headerToWire, keyValueToWire } from './convert.js';
 import { encodedWatchEvents } from './watch-encoding.js';
+import type { StreamCall } from './http2-server.js';
 
 type Wire = Record<string, unknown>;
 
@@ -20,9 +20,9 @@ function eventToWire(e: WatchEvent): Wire {
 }
 
 /** etcd's Watch service: one bidirectional stream carries many watchers. */
-export function watchStream(server: StoreServer, watchable: WatchableStore): (call: ServerDuplexStream<Wire, Wire>) => void {
+export function watchStream(server: StoreServer, watchable: WatchableStore): (call: StreamCall) => void {
   const header = (revision?: number) => headerToWire(server.header(revision));
-  return (call: ServerDuplexStream<Wire, Wire>) => {
+  return (call: StreamCall) => {
     const watchers = new Map<number, Watcher>();
     const fragmentFor = new Set<number>();
     let nextId = 0;

@@ -2,9 +2,9 @@ import protobuf from 'protobufjs';
 import { Duplex } from 'node:stream';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import type { ServiceDefinition, ServerDuplexStream } from '@grpc/grpc-js';
 import { status as Status } from '@grpc/grpc-js';
-import { etcdService, protoDir, type EtcdServiceName } from '../grpc/proto.js';
+import { etcdService, protoDir, type EtcdMethod, type EtcdServiceName } from '../grpc/proto.js';
+import type { StreamCall, StreamHandler } from '../grpc/http2-server.js';
 import { toServiceError } from '../grpc/errors.js';
 import { invoke, type UnaryHandler, type Wire } from '../grpc/unary.js';
 
@@ -113,13 +113,13 @@ class GatewayError extends Error {
 
 export interface GatewayHandlers {
   unary(service: EtcdServiceName, method: string): UnaryHandler | undefined;
-  watch: (call: ServerDuplexStream<Wire, Wire>) => void;
-  keepAlive: (call: ServerDuplexStream<Wire, Wire>) => void;
+  watch: StreamHandler;
+  keepAlive: StreamHandler;
 }
 
 export class Gateway {
   private readonly handlers: GatewayHandlers;
-  private readonly defs = new Map<EtcdServiceName, ServiceDefinition>();
+  private readonly defs = new Map<EtcdServiceName, Record<string, EtcdMethod>>();
 
   constructor(handlers: GatewayHandlers) {
     this.handlers = handlers;
@@ -162,7 +162,7 @@ export class Gateway {
     });
   }
 
-  private def(service: EtcdServiceName): ServiceDefinition {
+  private def(service: EtcdServiceName): Record<string, EtcdMethod> {
     let d = this.defs.get(service);
     if (d === undefined) {
       d = etcdService(service);
@@ -193,27 +193,15 @@ export class Gateway {
   /** Streams: the request body is the one message sent; each response is a line {"result": ...}. */
   private stream(route: Route, first: Wire, req: IncomingMessage, res: ServerResponse): void {
     res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
-    const duplex = new Duplex({
-      objectMode: true,
-      highWaterMark: 128,
-      read() {},
-      write: (msg: Wire, _enc, cb) => {
-        res.write(JSON.stringify({ result: this.encode(route, msg) }) + '\n', () => cb());
-        if (route.stream === 'keepalive') res.end();
-      },
-      final: (cb) => {
-        res.end();
-        cb();
-      },
-    });
-    duplex.on('error', () => undefined);
-    const call = duplex as unknown as ServerDuplexStream<Wire, Wire>;
+    const call = new GatewayStreamCall(
+      (msg, done) => res.write(JSON.stringify({ result: this.encode(route, msg) }) + '\n', () => done()),
+      () => res.end(),
+      route.stream === 'keepalive',
+    );
     if (route.stream === 'watch') this.handlers.watch(call);
     else this.handlers.keepAlive(call);
-    duplex.push(first);
-    const close = (): void => {
-      if (!duplex.destroyed) duplex.destroy();
-    };
+    call.push(first);
+    const close = (): void => call.cancel();
     res.on('close', close);
     req.on('aborted', close);
   }
@@ -227,5 +215,49 @@ export class Gateway {
     }
     res.writeHead(http ?? httpStatus[code] ?? 500, { 'Content-Type': 'application/json' });
     res.end(JSON.stringify({ error: se.details, message: se.details, code }));
+  }
+}
+
+/**
+ * A gateway stream as the gRPC stream handlers see it: each response a JSON line of the
+ * chunked HTTP response. A keep-alive answers once and ends, as etcd's gateway does.
+ */
+class GatewayStreamCall extends Duplex implements StreamCall {
+  cancelled = false;
+
+  constructor(
+    private readonly send: (msg: Wire, done: () => void) => void,
+    private readonly finish: () => void,
+    private readonly answersOnce: boolean,
+  ) {
+    super({ objectMode: true, highWaterMark: 128 });
+    this.on('error', () => undefined);
+  }
+
+  /** The gateway's stream just ends: its responses are already out. */
+  fail(): void {
+    if (!this.writableEnded) this.end();
+  }
+
+  /** The client went away. */
+  cancel(): void {
+    if (this.cancelled || this.writableFinished) return;
+    this.cancelled = true;
+    this.emit('cancelled');
+    this.destroy();
+  }
+
+  override _read(): void {
+    // The one request is pushed by the gateway.
+  }
+
+  override _write(msg: Wire, _encoding: BufferEncoding, done: () => void): void {
+    this.send(msg, done);
+    if (this.answersOnce) this.end();
+  }
+
+  override _final(done: () => void): void {
+    this.finish();
+    done();
   }
 }

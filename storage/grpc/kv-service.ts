@@ -4,12 +4,12 @@ import {
   deleteRangeResponseToWire,
   headerToWire,
   putRequestFromWire,
-  putResponseToWire,
   rangeRequestFromWire,
-  rangeResponseToWire,
   txnRequestFromWire,
   txnResponseToWire,
 } from './convert.js';
+import { encodePutResponse, encodeRangeResponse } from './kv-codec.js';
+import { preEncoded } from './proto.js';
 import type { UnaryHandlers } from './unary.js';
 
 /** etcd's KV service over a StoreServer. */
@@ -19,15 +19,14 @@ export function kvHandlers(server: StoreServer): UnaryHandlers {
     Range: (req) => {
       const respond = (): Record<string, unknown> => {
         const res = server.range(rangeRequestFromWire(req));
-        return rangeResponseToWire(res, header(res.revision));
+        return preEncoded(encodeRangeResponse(server.header(res.revision), res));
       };
       const barrier = server.readBarrier(req.serializable === true);
       return barrier === undefined ? respond() : barrier.then(respond);
     },
-    Put: async (req, size) => {
+    Put: (req, size) => {
       server.checkRequestSize(size);
-      const res = await server.put(putRequestFromWire(req));
-      return putResponseToWire(res, header(res.revision));
+      return server.put(putRequestFromWire(req)).then((res) => preEncoded(encodePutResponse(server.header(res.revision), res.prevKv)));
     },
     DeleteRange: async (req, size) => {
       server.checkRequestSize(size);

@@ -1,8 +1,7 @@
-import protobuf from 'protobufjs';
-import { join } from 'node:path';
 import type { WatchEvent } from '../mvcc/watchable-store.js';
-import { preEncodedKey, protoDir } from './proto.js';
-import { keyValueToWire } from './convert.js';
+import type { HeaderInfo } from '../server/store-server.js';
+import { preEncoded } from './proto.js';
+import { encodeHeader, encodeKeyValue } from './kv-codec.js';
 import { lengthDelimited, varintField } from '../proto/wire.js';
 import type { Wire } from './unary.js';
 
@@ -11,30 +10,26 @@ import type { Wire } from './unary.js';
  * matches them; encoding each event once and splicing the bytes into each
  * watcher's response (header, watch id, events) saves encoding it per watcher.
  */
-const root = new protobuf.Root();
-root.resolvePath = (_o: string, target: string) => join(protoDir, target.replace(/^.*\//, ''));
-root.loadSync(['rpc.proto', 'kv.proto'], { keepCase: false });
-const EventType = root.lookupType('mvccpb.Event');
-const HeaderType = root.lookupType('etcdserverpb.ResponseHeader');
-
-
 const eventBytes = new WeakMap<WatchEvent, Buffer>();
 
+/** An mvccpb.Event: type (PUT is 0, left out), kv, prev_kv. */
 function encodedEvent(e: WatchEvent): Buffer {
   let b = eventBytes.get(e);
   if (b === undefined) {
-    const wire: Wire = { type: e.type === 'put' ? 0 : 1, kv: keyValueToWire(e.kv) };
-    if (e.prevKv !== undefined) wire.prevKv = keyValueToWire(e.prevKv);
-    b = Buffer.from(EventType.encode(EventType.fromObject(wire)).finish());
+    const parts: Buffer[] = [];
+    if (e.type === 'delete') parts.push(varintField(1, 1n));
+    parts.push(...lengthDelimited(2, encodeKeyValue(e.kv)));
+    if (e.prevKv !== undefined) parts.push(...lengthDelimited(3, encodeKeyValue(e.prevKv)));
+    b = Buffer.concat(parts);
     eventBytes.set(e, b);
   }
   return b;
 }
 
-/** The encoded WatchResponse {header, watch_id, events}, as a response object grpc sends as is. */
-export function encodedWatchEvents(header: Wire, watchId: number, events: readonly WatchEvent[]): Wire {
-  const parts: Buffer[] = [...lengthDelimited(1, Buffer.from(HeaderType.encode(HeaderType.fromObject(header)).finish()))];
+/** The encoded WatchResponse {header, watch_id, events}, as a response object sent as is. */
+export function encodedWatchEvents(header: HeaderInfo, watchId: number, events: readonly WatchEvent[]): Wire {
+  const parts: Buffer[] = [...lengthDelimited(1, encodeHeader(header))];
   if (watchId !== 0) parts.push(varintField(2, BigInt(watchId)));
   for (const e of events) parts.push(...lengthDelimited(11, encodedEvent(e)));
-  return { [preEncodedKey]: Buffer.concat(parts) } as unknown as Wire;
+  return preEncoded(Buffer.concat(parts));
 }

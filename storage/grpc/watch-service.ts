@@ -50,7 +50,7 @@ export function watchStream(server: StoreServer, watchable: WatchableStore): (ca
     };
     const sendEvents = (watchId: number, revision: number, events: WatchEvent[]): void => {
       if (!fragmentFor.has(watchId) || events.length <= 1) {
-        write(encodedWatchEvents(header(revision), watchId, events));
+        write(encodedWatchEvents(server.header(revision), watchId, events));
         return;
       }
       const wire = events.map(eventToWire);

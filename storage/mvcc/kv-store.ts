@@ -46,6 +46,16 @@ export type ChangeListener = (revision: number, events: readonly Event[]) => voi
 
 const BATCH_RECORDS = 500;
 
+/** Commits made in one event-loop turn, durable together. */
+interface CommitBatch {
+  readonly revisions: number[];
+  /** Each revision's events, for listeners that hear of changes once durable. */
+  readonly events: Event[][];
+  /** The lmdb write of the batch's newest record. */
+  lastWrite: Promise<unknown>;
+  durable: Promise<void>;
+}
+
 /**
  * etcd's MVCC key-value store on lmdb. Writes go through a WriteTxn, are applied to
  * the in-memory key index at once (so later writes see them) and become visible to
@@ -67,6 +77,8 @@ export class KvStore {
   private compaction: Promise<void> = Promise.resolve();
   /** Resolves when the newest write so far is durable. */
   private lastCommit: Promise<void> = Promise.resolve();
+  /** The commits of the current event-loop turn (see startBatch). */
+  private openBatch: CommitBatch | undefined;
   private readonly listeners = new Set<ChangeListener>();
   private readonly restoreListeners = new Set<() => void>();
   private fatal: Error | undefined;
@@ -301,23 +313,44 @@ export class KvStore {
     this.headRevision = rev;
     this.pending.set(rev, record);
     if (this.visibleOnWrite) for (const listener of this.listeners) listener(rev, events);
-    // lmdb-js may settle a large batch's writes after a later batch's, so each revision
-    // waits for the one before it: durability is announced in revision order, which the
-    // watchers rely on (seen with a member replaying thousands of entries at once).
+    const batch = (this.openBatch ??= this.startBatch());
+    batch.revisions.push(rev);
+    batch.events.push(events);
+    batch.lastWrite = this.backend.putRecord(rev, record);
+    return batch.durable;
+  }
+
+  /**
+   * Gathers the commits of one event-loop turn: they share one promise, settled when the
+   * last of their lmdb writes is (lmdb-js commits writes in the order they are issued).
+   * Each batch also waits for the one before it: lmdb-js may settle a large batch's
+   * writes after a later batch's, and durability is announced in revision order, which
+   * the watchers rely on (seen with a member replaying thousands of entries at once).
+   */
+  private startBatch(): CommitBatch {
     const previous = this.lastCommit;
-    const durable = Promise.all([previous, this.backend.putRecord(rev, record)]).then(
-      () => {
-        this.pending.delete(rev);
-        if (rev > this.durableRev) this.durableRev = rev;
-        if (!this.visibleOnWrite) for (const listener of this.listeners) listener(rev, events);
-      },
-      (err: unknown) => {
-        this.fail(err);
-        throw new StorageError('Corrupt', { revision: rev, detail: `write not persisted: ${String(err)}` });
-      },
-    );
-    this.lastCommit = durable;
-    return durable;
+    const batch: CommitBatch = { revisions: [], events: [], lastWrite: previous, durable: previous };
+    batch.durable = new Promise<void>((resolve, reject) => {
+      setImmediate(() => {
+        this.openBatch = undefined;
+        Promise.all([previous, batch.lastWrite]).then(
+          () => {
+            batch.revisions.forEach((rev, i) => {
+              this.pending.delete(rev);
+              if (rev > this.durableRev) this.durableRev = rev;
+              if (!this.visibleOnWrite) for (const listener of this.listeners) listener(rev, batch.events[i]!);
+            });
+            resolve();
+          },
+          (err: unknown) => {
+            this.fail(err);
+            reject(new StorageError('Corrupt', { revision: batch.revisions[0], detail: `write not persisted: ${String(err)}` }));
+          },
+        );
+      });
+    });
+    this.lastCommit = batch.durable;
+    return batch;
   }
 
   /** @internal The stored change at rev (pending or on disk). */
@@ -375,7 +408,7 @@ export class KvStore {
 
   /** Removes from disk every change at or below rev that the index no longer holds. */
   private async compactPhysically(rev: number): Promise<void> {
-    let batch: Promise<void>[] = [];
+    let batch: Promise<unknown>[] = [];
     for (const { rev: main, record } of this.backend.records(1, rev + 1)) {
       let changed = false;
       const kept = record.map((change, sub) => {

@@ -191,8 +191,12 @@ export class StoreServer {
     return this.applier.range(r);
   }
 
-  async put(r: PutRequest): Promise<PutResponse> {
-    checkPutRequest(r);
+  put(r: PutRequest): Promise<PutResponse> {
+    try {
+      checkPutRequest(r);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     return this.write(() => this.applier.put(r), false, r.key.length + (r.value?.length ?? 0));
   }
 
@@ -366,14 +370,21 @@ export class StoreServer {
    * Runs a write that has passed the request checks. In etcd such a request is an
    * entry in the log whether or not applying it fails, so a failure counts too.
    */
-  private async write<T>(apply: () => Applied<T>, readOnly = false, putBytes = 0): Promise<T> {
-    this.assertOpen();
-    if (this.gate !== undefined) await this.gate;
-    if (putBytes > 0) this.checkSpace(putBytes);
-    const { response, write } = readOnly ? apply() : this.logged(apply);
-    this.trackLeases(write.events);
-    await this.applied(write.durable, readOnly);
-    return response;
+  private write<T>(apply: () => Applied<T>, readOnly = false, putBytes = 0): Promise<T> {
+    try {
+      this.assertOpen();
+      if (this.gate !== undefined) return this.gate.then(() => this.write(apply, readOnly, putBytes));
+      if (putBytes > 0) this.checkSpace(putBytes);
+      const { response, write } = readOnly ? apply() : this.logged(apply);
+      this.trackLeases(write.events);
+      // One promise per write on the busiest path: no async layers in between.
+      return write.durable.then(() => {
+        if (!readOnly) this.countApplied();
+        return response;
+      });
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   /** Keeps the lessor's key attachments in step with committed changes. */
@@ -466,12 +477,14 @@ export class StoreServer {
   }
 
   /** Waits for a write to be durable and counts it as one applied log entry. */
-  private async applied(durable: Promise<unknown>, readOnly = false): Promise<void> {
+  private async applied(durable: Promise<unknown>): Promise<void> {
     await durable;
-    if (!readOnly) {
-      this.appliedIndex++;
-      this.saveAppliedIndex();
-    }
+    this.countApplied();
+  }
+
+  private countApplied(): void {
+    this.appliedIndex++;
+    this.saveAppliedIndex();
   }
 
   /**

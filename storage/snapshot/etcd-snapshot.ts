@@ -131,7 +131,7 @@ export async function restoreSnapshot(path: string, dataDir: string): Promise<{ 
     let keys = 0;
     let record: Array<StoredChange | null> = [];
     let main = 0;
-    const writes: Promise<void>[] = [];
+    const writes: Promise<unknown>[] = [];
     const flush = (): void => {
       if (record.length > 0) writes.push(backend.putRecord(main, record));
       record = [];

@@ -9,9 +9,8 @@
  * 0.066 ms of CPU per call at 256 concurrent clients, more than all of etcd's work per
  * put (0.05-0.06 ms); the same answer through node:http2 by hand took 0.031 ms. A
  * member's client port is its hottest path, so it speaks the protocol itself, with the
- * parts etcd's clients use: unary, client-streaming-free server and bidirectional
- * streams, gzip and deflate request messages, the receive size limit and grpc-go's
- * status messages. Deadlines are the client's to enforce (it resets the stream).
+ * parts etcd's clients use: unary calls, server and bidirectional streams, gzip and
+ * deflate request messages, the receive size limit and grpc-go's status messages. Deadlines are the client's to enforce (it resets the stream).
  */
 import { constants as h2, createServer, type Http2Server, type Http2Session, type IncomingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
 import { Duplex } from 'node:stream';

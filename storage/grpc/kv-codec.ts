@@ -61,6 +61,10 @@ export function decodePutRequest(buf: Buffer): Wire {
   return out;
 }
 
+/** RangeRequest's int64 and bool fields by number. */
+const rangeInt64Fields: Record<number, string> = { 3: 'limit', 4: 'revision', 10: 'minModRevision', 11: 'maxModRevision', 12: 'minCreateRevision', 13: 'maxCreateRevision' };
+const rangeBoolFields: Record<number, string> = { 7: 'serializable', 8: 'keysOnly', 9: 'countOnly' };
+
 export function decodeRangeRequest(buf: Buffer): Wire {
   const out: Record<string, Buffer | string | number | boolean> = {
     key: EMPTY,
@@ -77,8 +81,6 @@ export function decodeRangeRequest(buf: Buffer): Wire {
     minCreateRevision: '0',
     maxCreateRevision: '0',
   };
-  const int64Fields: Record<number, string> = { 3: 'limit', 4: 'revision', 10: 'minModRevision', 11: 'maxModRevision', 12: 'minCreateRevision', 13: 'maxCreateRevision' };
-  const boolFields: Record<number, string> = { 7: 'serializable', 8: 'keysOnly', 9: 'countOnly' };
   const r = new ProtoReader(buf);
   while (!r.done) {
     const tag = r.tag();
@@ -86,12 +88,12 @@ export function decodeRangeRequest(buf: Buffer): Wire {
     if (field === 1 || field === 2) {
       r.expect(tag, BYTES);
       out[field === 1 ? 'key' : 'rangeEnd'] = r.bytes();
-    } else if (int64Fields[field] !== undefined) {
+    } else if (rangeInt64Fields[field] !== undefined) {
       r.expect(tag, VARINT);
-      out[int64Fields[field]] = r.int64String();
-    } else if (boolFields[field] !== undefined) {
+      out[rangeInt64Fields[field]] = r.int64String();
+    } else if (rangeBoolFields[field] !== undefined) {
       r.expect(tag, VARINT);
-      out[boolFields[field]] = r.bool();
+      out[rangeBoolFields[field]] = r.bool();
     } else if (field === 5 || field === 6) {
       r.expect(tag, VARINT);
       out[field === 5 ? 'sortOrder' : 'sortTarget'] = enumName(field === 5 ? sortOrders : sortTargets, Number(r.int64String()) | 0);

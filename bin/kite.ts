@@ -5,9 +5,6 @@ import { runMember } from '../storage/server/run-member.js';
 import { formatMemberId } from '../storage/server/member-id.js';
 import { restoreSnapshot } from '../storage/snapshot/etcd-snapshot.js';
 import { existsSync, readdirSync } from 'node:fs';
-import { runApiServer } from './apiserver.js';
-import { KiteRegistry } from '../registry/registry.js';
-import { openApiDocumentJson, openApiIndex } from '../schemas/openapi-documents.js';
 
 function log(level: 'info' | 'warn' | 'error', msg: string, fields: Record<string, unknown> = {}): void {
   process.stderr.write(JSON.stringify({ level, ts: new Date().toISOString(), msg, ...fields }) + '\n');
@@ -101,6 +98,13 @@ program
       process.exit(1);
     }
     try {
+      // The API server's modules (schemas, registry) load only for this command: `kite store`
+      // starts without them.
+      const [{ runApiServer }, { KiteRegistry }, { openApiDocumentJson, openApiIndex }] = await Promise.all([
+        import('./apiserver.js'),
+        import('../registry/registry.js'),
+        import('../schemas/openapi-documents.js'),
+      ]);
       const server = await runApiServer({
         dataDir: o.dataDir,
         bindAddress: o.bindAddress,

@@ -43,6 +43,7 @@ import { readdir, readFile, readlink } from 'node:fs/promises';
 import { connect, createServer, isIPv4, isIPv6, type AddressInfo, type Server, type Socket } from 'node:net';
 import { endianness } from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { isHandedOut } from '../helpers/processes.js';
 
 /** One end of a TCP connection. */
 export interface TcpEndpoint {
@@ -143,15 +144,18 @@ export class FaultProxy {
     try {
       for (const { name, targetPort } of options.members) {
         if (members.has(name)) throw new Error(`member ${name} named twice`);
-        const server = createServer({ allowHalfOpen: true, pauseOnConnect: true });
+        let server = createServer({ allowHalfOpen: true, pauseOnConnect: true });
         members.set(name, { server, port: 0, targetPort });
-        await new Promise<void>((resolve, reject) => {
-          server.once('error', reject);
-          server.listen(0, '127.0.0.1', () => {
-            server.off('error', reject);
-            resolve();
-          });
-        });
+        await listenLocal(server);
+        // The OS may hand out a port the cluster plan already chose for a member that has
+        // not bound it yet (seen in CI: the member then failed with "address already in use").
+        while (isHandedOut((server.address() as AddressInfo).port)) {
+          const taken = server;
+          server = createServer({ allowHalfOpen: true, pauseOnConnect: true });
+          members.set(name, { server, port: 0, targetPort });
+          await listenLocal(server);
+          await closeServer(taken);
+        }
         members.set(name, { server, port: (server.address() as AddressInfo).port, targetPort });
       }
     } catch (err) {
@@ -495,6 +499,17 @@ export function resetSocket(socket: Socket): void {
 
 function linkKey(from: string, to: string): string {
   return `${from}->${to}`;
+}
+
+/** Listens on 127.0.0.1, on a port the OS picks. */
+function listenLocal(server: Server): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
 }
 
 function closeServer(server: Server): Promise<void> {

@@ -9,8 +9,30 @@ export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 /** The built kite command; KITE_BIN, when set, names another build (the chaos harness's broken builds). */
 export const kiteBin = join(repoRoot, 'dist/bin/kite.js');
 
-/** A free TCP port on 127.0.0.1, as the OS hands one out. */
+/**
+ * Ports freePort has handed out in this process. A port is only taken once its user binds
+ * it, which may be a while later (a cluster plans every member's ports before starting
+ * any), so neither freePort nor anything else listening on port 0 here may reuse one.
+ */
+const handedOut = new Set<number>();
+
+/** Whether freePort handed port out in this process (see handedOut). */
+export function isHandedOut(port: number): boolean {
+  return handedOut.has(port);
+}
+
+/** A free TCP port on 127.0.0.1, as the OS hands one out, never the same one twice. */
 export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await anyFreePort();
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+}
+
+function anyFreePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once('error', reject);

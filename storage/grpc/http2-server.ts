@@ -199,11 +199,23 @@ class Http2StreamCall extends Duplex implements StreamCall {
   }
 
   override _write(message: Wire, _encoding: BufferEncoding, done: (err?: Error | null) => void): void {
-    this.send(framed(this.codec.responseSerialize(message)), done);
+    this.sendMessages([message], done);
   }
 
   override _writev(chunks: Array<{ chunk: Wire }>, done: (err?: Error | null) => void): void {
-    this.send(Buffer.concat(chunks.map((c) => framed(this.codec.responseSerialize(c.chunk)))), done);
+    this.sendMessages(chunks.map((c) => c.chunk), done);
+  }
+
+  /** Encodes and sends messages; one that cannot be encoded ends the call with INTERNAL instead. */
+  private sendMessages(messages: Wire[], done: (err?: Error | null) => void): void {
+    let bytes: Buffer;
+    try {
+      bytes = Buffer.concat(messages.map((m) => framed(this.codec.responseSerialize(m))));
+    } catch (err) {
+      endWithStatus(this.stream, { code: Status.INTERNAL, message: `grpc: error while marshaling: ${err instanceof Error ? err.message : String(err)}` });
+      return done();
+    }
+    this.send(bytes, done);
   }
 
   override _final(done: (err?: Error | null) => void): void {

@@ -31,12 +31,14 @@ async function serve(): Promise<Fixture> {
       throw new StorageError('LeaseNotFound');
     },
   });
-  // Answers each request twice; ends when the client does, or fails on request "fail".
+  // Answers each request twice; ends when the client does, fails on request "fail", and
+  // writes a response its codec cannot encode on request "unencodable".
   grpc.add('/t.S/Twice', raw, {
     kind: 'stream',
     handler: (call: StreamCall) => {
       call.on('data', (req: { bytes: Buffer }) => {
         if (req.bytes.toString() === 'fail') return call.fail(new StorageError('Compacted'));
+        if (req.bytes.toString() === 'unencodable') return void call.write({ bytes: 42 });
         call.write(req);
         call.write(req);
       });
@@ -148,6 +150,9 @@ test('request framing: several messages in one write, one message over several, 
     assert.equal(unknown.status, String(Status.UNIMPLEMENTED), 'an encoding the server lacks');
     const failed = await call([frame(Buffer.from('one')), frame(Buffer.from('fail'))]);
     assert.deepEqual(failed, { messages: ['one', 'one'], status: String(Status.OUT_OF_RANGE) }, 'fail() ends after the responses already written');
+    const unencodable = await call([frame(Buffer.from('unencodable'))]);
+    assert.equal(unencodable.status, String(Status.INTERNAL), 'a response that cannot be encoded ends the call, not the process');
+    assert.deepEqual(await call([frame(Buffer.from('after'))]), { messages: ['after', 'after'], status: '0' }, 'and the server goes on');
   } finally {
     session.close();
     await f.close();

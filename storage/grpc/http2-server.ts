@@ -358,6 +358,10 @@ export class GrpcServer {
       }
     });
     stream.on('end', () => call.push(null));
-    handler(call);
+    try {
+      handler(call);
+    } catch (err) {
+      call.fail(err);
+    }
   }
 }

@@ -351,10 +351,16 @@ export class GrpcServer {
     stream.on('close', () => call.cancel());
     stream.on('data', (chunk: Buffer) => {
       if (call.writableEnded) return;
+      let requests: Wire[];
       try {
-        for (const m of reader.push(chunk)) call.push(codec.requestDeserialize(m));
+        requests = reader.push(chunk).map((m) => codec.requestDeserialize(m));
       } catch (err) {
-        call.fail(err instanceof CallError ? err : new CallError(Status.INTERNAL, `grpc: error unmarshalling request: ${err instanceof Error ? err.message : String(err)}`));
+        return call.fail(err instanceof CallError ? err : new CallError(Status.INTERNAL, `grpc: error unmarshalling request: ${err instanceof Error ? err.message : String(err)}`));
+      }
+      try {
+        for (const req of requests) call.push(req);
+      } catch (err) {
+        call.fail(err); // the handler threw on a request
       }
     });
     stream.on('end', () => call.push(null));

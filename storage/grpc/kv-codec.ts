@@ -1,8 +1,9 @@
 /**
  * Hand-written codecs for the messages on the busiest paths: PutRequest and
- * RangeRequest in, ResponseHeader, KeyValue, PutResponse and RangeResponse out. Through
- * protobufjs each put parsed and printed 64-bit ids as decimal strings (Long.fromString
- * and toString) and built each message twice; by hand it is one pass over the bytes.
+ * RangeRequest in; ResponseHeader, KeyValue, PutResponse, RangeResponse and Watch's
+ * events and responses out. Through protobufjs each put parsed and printed 64-bit ids
+ * as decimal strings (Long.fromString and toString) and built each message twice; by
+ * hand it is one pass over the bytes.
  * Requests decode to the same wire form proto-loader gives (see proto.ts), so the
  * handlers cannot tell the difference; test/grpc/kv-codec.test.ts checks both ways
  * against protobufjs on random messages. Zero-valued fields are left out, as etcd does.
@@ -15,94 +16,76 @@ import type { Wire } from './unary.js';
 
 const { varint: VARINT, lengthDelimited: BYTES } = WireType;
 
-const sortOrders = ['NONE', 'ASCEND', 'DESCEND'];
-const sortTargets = ['KEY', 'VERSION', 'CREATE', 'MOD', 'VALUE'];
 const EMPTY: Buffer = Buffer.alloc(0);
 
-/** proto-loader's enum output: the value's name, or the number when the proto names none. */
-function enumName(names: readonly string[], n: number): string | number {
-  return names[n] ?? n;
+/** How a request field is read: bytes, an int64 (as a decimal string), a bool, or an enum by its names. */
+type FieldKind = 'bytes' | 'int64' | 'bool' | readonly string[];
+
+/** A request message's fields by number, with the name proto-loader gives each. */
+type RequestFields = Readonly<Record<number, readonly [name: string, kind: FieldKind]>>;
+
+/** proto-loader's default for a field of kind. */
+function defaultOf(kind: FieldKind): Buffer | string | boolean {
+  return kind === 'bytes' ? EMPTY : kind === 'int64' ? '0' : kind === 'bool' ? false : kind[0]!;
 }
 
-export function decodePutRequest(buf: Buffer): Wire {
-  const out: { key: Buffer; value: Buffer; lease: string; prevKv: boolean; ignoreValue: boolean; ignoreLease: boolean } = { key: EMPTY, value: EMPTY, lease: '0', prevKv: false, ignoreValue: false, ignoreLease: false };
-  const r = new ProtoReader(buf);
-  while (!r.done) {
-    const tag = r.tag();
-    switch (tag >>> 3) {
-      case 1:
-        r.expect(tag, BYTES);
-        out.key = r.bytes();
-        break;
-      case 2:
-        r.expect(tag, BYTES);
-        out.value = r.bytes();
-        break;
-      case 3:
-        r.expect(tag, VARINT);
-        out.lease = r.int64String();
-        break;
-      case 4:
-        r.expect(tag, VARINT);
-        out.prevKv = r.bool();
-        break;
-      case 5:
-        r.expect(tag, VARINT);
-        out.ignoreValue = r.bool();
-        break;
-      case 6:
-        r.expect(tag, VARINT);
-        out.ignoreLease = r.bool();
-        break;
-      default:
+/**
+ * A decoder for one request message: every field present with its default (as
+ * proto-loader's defaults: true), unknown fields skipped, a known field in the wrong wire
+ * type refused.
+ */
+function requestDecoder(fields: RequestFields): (buf: Buffer) => Wire {
+  const defaults: Wire = {};
+  for (const [name, kind] of Object.values(fields)) defaults[name] = defaultOf(kind);
+  return (buf) => {
+    const out = { ...defaults };
+    const r = new ProtoReader(buf);
+    while (!r.done) {
+      const tag = r.tag();
+      const field = fields[tag >>> 3];
+      if (field === undefined) {
         r.skip(tag & 7);
+        continue;
+      }
+      const [name, kind] = field;
+      r.expect(tag, kind === 'bytes' ? BYTES : VARINT);
+      if (kind === 'bytes') out[name] = r.bytes();
+      else if (kind === 'int64') out[name] = r.int64String();
+      else if (kind === 'bool') out[name] = r.bool();
+      else {
+        // proto-loader's enum output: the value's name, or the number when the proto names none.
+        const n = Number(r.int64String()) | 0;
+        out[name] = kind[n] ?? n;
+      }
     }
-  }
-  return out;
-}
-
-/** RangeRequest's int64 and bool fields by number. */
-const rangeInt64Fields: Record<number, string> = { 3: 'limit', 4: 'revision', 10: 'minModRevision', 11: 'maxModRevision', 12: 'minCreateRevision', 13: 'maxCreateRevision' };
-const rangeBoolFields: Record<number, string> = { 7: 'serializable', 8: 'keysOnly', 9: 'countOnly' };
-
-export function decodeRangeRequest(buf: Buffer): Wire {
-  const out: Record<string, Buffer | string | number | boolean> = {
-    key: EMPTY,
-    rangeEnd: EMPTY,
-    limit: '0',
-    revision: '0',
-    sortOrder: 'NONE',
-    sortTarget: 'KEY',
-    serializable: false,
-    keysOnly: false,
-    countOnly: false,
-    minModRevision: '0',
-    maxModRevision: '0',
-    minCreateRevision: '0',
-    maxCreateRevision: '0',
+    return out;
   };
-  const r = new ProtoReader(buf);
-  while (!r.done) {
-    const tag = r.tag();
-    const field = tag >>> 3;
-    if (field === 1 || field === 2) {
-      r.expect(tag, BYTES);
-      out[field === 1 ? 'key' : 'rangeEnd'] = r.bytes();
-    } else if (rangeInt64Fields[field] !== undefined) {
-      r.expect(tag, VARINT);
-      out[rangeInt64Fields[field]] = r.int64String();
-    } else if (rangeBoolFields[field] !== undefined) {
-      r.expect(tag, VARINT);
-      out[rangeBoolFields[field]] = r.bool();
-    } else if (field === 5 || field === 6) {
-      r.expect(tag, VARINT);
-      out[field === 5 ? 'sortOrder' : 'sortTarget'] = enumName(field === 5 ? sortOrders : sortTargets, Number(r.int64String()) | 0);
-    } else {
-      r.skip(tag & 7);
-    }
-  }
-  return out;
 }
+
+export const decodePutRequest = requestDecoder({
+  1: ['key', 'bytes'],
+  2: ['value', 'bytes'],
+  3: ['lease', 'int64'],
+  4: ['prevKv', 'bool'],
+  5: ['ignoreValue', 'bool'],
+  6: ['ignoreLease', 'bool'],
+});
+
+export const decodeRangeRequest = requestDecoder({
+  1: ['key', 'bytes'],
+  2: ['rangeEnd', 'bytes'],
+  3: ['limit', 'int64'],
+  4: ['revision', 'int64'],
+  5: ['sortOrder', ['NONE', 'ASCEND', 'DESCEND']],
+  6: ['sortTarget', ['KEY', 'VERSION', 'CREATE', 'MOD', 'VALUE']],
+  7: ['serializable', 'bool'],
+  8: ['keysOnly', 'bool'],
+  9: ['countOnly', 'bool'],
+  10: ['minModRevision', 'int64'],
+  11: ['maxModRevision', 'int64'],
+  12: ['minCreateRevision', 'int64'],
+  13: ['maxCreateRevision', 'int64'],
+});
 
 /** Writes the response bytes: a message with fields appended in order, sized up front. */
 class MessageWriter {
@@ -139,11 +122,10 @@ class MessageWriter {
     return this;
   }
 
-  /** A nested message of size bytes, written by fill. */
-  message(field: number, size: number, fill: (w: this) => void): this {
+  /** The tag and length of a nested message of size bytes; its fields follow. */
+  message(field: number, size: number): this {
     this.buf[this.pos++] = (field << 3) | BYTES;
     this.pos = writeVarint(this.buf, this.pos, size);
-    fill(this);
     return this;
   }
 
@@ -213,8 +195,8 @@ export function encodePutResponse(h: HeaderInfo, prevKv: KeyValue | undefined): 
   const lease = prevKv === undefined ? EMPTY : leaseBytes(prevKv.lease);
   const ps = prevKv === undefined ? 0 : keyValueSize(prevKv, lease);
   const w = new MessageWriter(messageSize(1, hs) + (prevKv === undefined ? 0 : messageSize(2, ps)));
-  w.message(1, hs, () => writeHeader(w, h));
-  if (prevKv !== undefined) w.message(2, ps, () => writeKeyValue(w, prevKv, lease));
+  writeHeader(w.message(1, hs), h);
+  if (prevKv !== undefined) writeKeyValue(w.message(2, ps), prevKv, lease);
   return w.finish();
 }
 
@@ -225,9 +207,30 @@ export function encodeRangeResponse(h: HeaderInfo, r: RangeResponse): Buffer {
   let size = messageSize(1, hs) + (r.more ? 2 : 0) + uintSize(4, r.count);
   for (const s of sizes) size += messageSize(2, s);
   const w = new MessageWriter(size);
-  w.message(1, hs, () => writeHeader(w, h));
-  r.kvs.forEach((kv, i) => w.message(2, sizes[i]!, () => writeKeyValue(w, kv, leases[i]!)));
+  writeHeader(w.message(1, hs), h);
+  r.kvs.forEach((kv, i) => writeKeyValue(w.message(2, sizes[i]!), kv, leases[i]!));
   if (r.more) w.uint(3, 1);
   w.uint(4, r.count);
+  return w.finish();
+}
+
+/** An mvccpb.Event: type (PUT is 0, left out), kv, prev_kv. */
+export function encodeEvent(type: 'put' | 'delete', kv: KeyValue, prevKv: KeyValue | undefined): Buffer {
+  const kvBytes = encodeKeyValue(kv);
+  const prevBytes = prevKv === undefined ? EMPTY : encodeKeyValue(prevKv);
+  const typeCode = type === 'delete' ? 1 : 0;
+  const w = new MessageWriter(uintSize(1, typeCode) + bytesSize(2, kvBytes.length) + bytesSize(3, prevBytes.length));
+  return w.uint(1, typeCode).bytes(2, kvBytes).bytes(3, prevBytes).finish();
+}
+
+/** A WatchResponse {header, watch_id, events} around events already encoded (see encodeEvent). */
+export function encodeWatchResponse(h: HeaderInfo, watchId: number, events: readonly Buffer[]): Buffer {
+  const hs = headerSize(h);
+  let size = messageSize(1, hs) + uintSize(2, watchId);
+  for (const e of events) size += bytesSize(11, e.length);
+  const w = new MessageWriter(size);
+  writeHeader(w.message(1, hs), h);
+  w.uint(2, watchId);
+  for (const e of events) w.bytes(11, e);
   return w.finish();
 }

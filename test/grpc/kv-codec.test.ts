@@ -4,8 +4,8 @@ import fc from 'fast-check';
 import protobuf from 'protobufjs';
 import { join } from 'node:path';
 import type { MethodDefinition } from '@grpc/proto-loader';
-import { decodePutRequest, decodeRangeRequest, encodeHeader, encodePutResponse, encodeRangeResponse } from '../../storage/grpc/kv-codec.js';
-import { headerToWire, putResponseToWire, rangeResponseToWire } from '../../storage/grpc/convert.js';
+import { decodePutRequest, decodeRangeRequest, encodeEvent, encodeHeader, encodePutResponse, encodeRangeResponse, encodeWatchResponse } from '../../storage/grpc/kv-codec.js';
+import { headerToWire, keyValueToWire, putResponseToWire, rangeResponseToWire } from '../../storage/grpc/convert.js';
 import { packageDefinition, protoDir } from '../../storage/grpc/proto.js';
 import { WireError } from '../../storage/proto/wire.js';
 import type { KeyValue } from '../../storage/mvcc/key-value.js';
@@ -101,5 +101,25 @@ test('ResponseHeader, PutResponse and RangeResponse encode by hand to what proto
       assert.deepEqual(asObject(rt, encodeRangeResponse(h, r)), asObject(rt, rt.encode(rt.fromObject(rangeResponseToWire(r, headerToWire(h)))).finish()));
     }),
     { numRuns: 300 },
+  );
+});
+
+test('Watch events and responses encode by hand to what protobufjs reads back', () => {
+  const safe = fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER });
+  const header: fc.Arbitrary<HeaderInfo> = fc.record({ clusterId: uint64, memberId: uint64, revision: safe, raftTerm: safe });
+  const kv: fc.Arbitrary<KeyValue> = fc.record({ key: bytes.filter((b) => b.length > 0), createRevision: safe, modRevision: safe, version: safe, value: bytes, lease: fc.oneof(fc.constant(0n), fc.bigInt({ min: 1n, max: 2n ** 63n - 1n })) });
+  const event = fc.record({ type: fc.constantFrom('put' as const, 'delete' as const), kv, prevKv: fc.option(kv, { nil: undefined }) });
+  fc.assert(
+    fc.property(header, fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.array(event, { maxLength: 4 }), (h, watchId, events) => {
+      const wt = type('etcdserverpb.WatchResponse');
+      const wire = {
+        header: headerToWire(h),
+        watchId,
+        events: events.map((e) => ({ type: e.type === 'put' ? 0 : 1, kv: keyValueToWire(e.kv), ...(e.prevKv ? { prevKv: keyValueToWire(e.prevKv) } : {}) })),
+      };
+      const byHand = encodeWatchResponse(h, watchId, events.map((e) => encodeEvent(e.type, e.kv, e.prevKv)));
+      assert.deepEqual(asObject(wt, byHand), asObject(wt, wt.encode(wt.fromObject(wire)).finish()));
+    }),
+    { numRuns: 200 },
   );
 });

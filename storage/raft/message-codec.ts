@@ -19,6 +19,7 @@
 // one of them kept alive keeps that copy alive.
 
 import { EntryType, MessageType, type Entry, type Message, type NodeId, type Snapshot } from './core/messages.js';
+import { varintSize, writeVarint } from '../proto/wire.js';
 
 /** Raised for input that is not a batch this codec wrote, or for a message it cannot encode. */
 export class MessageCodecError extends Error {
@@ -68,7 +69,6 @@ const ENTRY_TYPE_CODES: ReadonlyMap<EntryType, number> = new Map(ENTRY_TYPES.map
 
 const MAX_U64 = (1n << 64n) - 1n;
 const MAX_VARINT_BYTES = 8;
-const TWO_POW_31 = 0x80000000;
 
 /** Encodes a batch of messages into one buffer. Throws MessageCodecError for a field out of range. */
 export function encodeMessages(msgs: readonly Message[]): Buffer {
@@ -76,7 +76,7 @@ export function encodeMessages(msgs: readonly Message[]): Buffer {
   for (const m of msgs) size += messageSize(m);
   const out = Buffer.allocUnsafe(size);
   out[0] = FORMAT_VERSION;
-  let pos = writeUvarint(out, 1, msgs.length);
+  let pos = writeVarint(out, 1, msgs.length);
   for (const m of msgs) pos = writeMessage(out, pos, m);
   if (pos !== size) throw new MessageCodecError(`size mismatch (${pos} written, ${size} computed)`, -1);
   return out;
@@ -127,15 +127,10 @@ function bytesSize(b: Uint8Array): number {
   return uvarintSize(b.byteLength) + b.byteLength;
 }
 
+/** The varint size of n, which must be a non-negative safe integer. */
 function uvarintSize(n: number): number {
   if (!Number.isSafeInteger(n) || n < 0) throw new MessageCodecError(`${n} is not a non-negative safe integer`, -1);
-  if (n < 0x80) return 1;
-  if (n < 0x4000) return 2;
-  if (n < 0x200000) return 3;
-  if (n < 0x10000000) return 4;
-  let size = 4;
-  for (let v = Math.floor(n / 0x10000000); v > 0; v = Math.floor(v / 0x80)) size++;
-  return size;
+  return varintSize(n);
 }
 
 // ---- writing -----------------------------------------------------------------------
@@ -147,13 +142,13 @@ function writeMessage(out: Buffer, pos: number, m: Message): number {
   out[pos++] = (m.reject ? FLAG_REJECT : 0) | (m.transfer ? FLAG_TRANSFER : 0) | (m.snapshot !== undefined ? FLAG_SNAPSHOT : 0);
   pos = writeU64(out, pos, m.from);
   pos = writeU64(out, pos, m.to);
-  pos = writeUvarint(out, pos, m.term);
-  pos = writeUvarint(out, pos, m.logTerm);
-  pos = writeUvarint(out, pos, m.index);
-  pos = writeUvarint(out, pos, m.commit);
-  pos = writeUvarint(out, pos, m.rejectHint);
+  pos = writeVarint(out, pos, m.term);
+  pos = writeVarint(out, pos, m.logTerm);
+  pos = writeVarint(out, pos, m.index);
+  pos = writeVarint(out, pos, m.commit);
+  pos = writeVarint(out, pos, m.rejectHint);
   pos = writeBytes(out, pos, m.context);
-  pos = writeUvarint(out, pos, m.entries.length);
+  pos = writeVarint(out, pos, m.entries.length);
   for (const e of m.entries) pos = writeEntry(out, pos, e);
   if (m.snapshot !== undefined) pos = writeSnapshot(out, pos, m.snapshot);
   return pos;
@@ -163,18 +158,18 @@ function writeEntry(out: Buffer, pos: number, e: Entry): number {
   const type = ENTRY_TYPE_CODES.get(e.type);
   if (type === undefined) throw new MessageCodecError(`unknown entry type ${String(e.type)}`, -1);
   out[pos++] = type;
-  pos = writeUvarint(out, pos, e.term);
-  pos = writeUvarint(out, pos, e.index);
+  pos = writeVarint(out, pos, e.term);
+  pos = writeVarint(out, pos, e.index);
   return writeBytes(out, pos, e.data);
 }
 
 function writeSnapshot(out: Buffer, pos: number, s: Snapshot): number {
   const { index, term, confState } = s.metadata;
-  pos = writeUvarint(out, pos, index);
-  pos = writeUvarint(out, pos, term);
-  pos = writeUvarint(out, pos, confState.voters.length);
+  pos = writeVarint(out, pos, index);
+  pos = writeVarint(out, pos, term);
+  pos = writeVarint(out, pos, confState.voters.length);
   for (const id of confState.voters) pos = writeU64(out, pos, id);
-  pos = writeUvarint(out, pos, confState.learners.length);
+  pos = writeVarint(out, pos, confState.learners.length);
   for (const id of confState.learners) pos = writeU64(out, pos, id);
   return writeBytes(out, pos, s.data);
 }
@@ -185,23 +180,9 @@ function writeU64(out: Buffer, pos: number, id: NodeId): number {
 }
 
 function writeBytes(out: Buffer, pos: number, b: Uint8Array): number {
-  pos = writeUvarint(out, pos, b.byteLength);
+  pos = writeVarint(out, pos, b.byteLength);
   out.set(b, pos);
   return pos + b.byteLength;
-}
-
-/** Writes n (already checked by uvarintSize) as unsigned LEB128. */
-function writeUvarint(out: Buffer, pos: number, n: number): number {
-  while (n >= TWO_POW_31) {
-    out[pos++] = (n % 0x80) | 0x80;
-    n = Math.floor(n / 0x80);
-  }
-  while (n >= 0x80) {
-    out[pos++] = (n & 0x7f) | 0x80;
-    n >>>= 7;
-  }
-  out[pos++] = n;
-  return pos;
 }
 
 // ---- reading -----------------------------------------------------------------------

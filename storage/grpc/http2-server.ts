@@ -10,7 +10,8 @@
  * put (0.05-0.06 ms); the same answer through node:http2 by hand took 0.031 ms. A
  * member's client port is its hottest path, so it speaks the protocol itself, with the
  * parts etcd's clients use: unary calls, server and bidirectional streams, gzip and
- * deflate request messages, the receive size limit and grpc-go's status messages. Deadlines are the client's to enforce (it resets the stream).
+ * deflate request messages, the receive size limit and grpc-go's status messages.
+ * Deadlines are the client's to enforce (it resets the stream).
  */
 import { constants as h2, createServer, type Http2Server, type Http2Session, type IncomingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
 import { Duplex } from 'node:stream';
@@ -29,13 +30,38 @@ export interface MethodCodec {
 /**
  * A streaming call as its handler sees it: requests arrive as 'data' (then 'end' when
  * the client is done sending), responses are written in order, and 'cancelled' fires
- * if the client goes away first. The JSON gateway's streams take the same form.
+ * if the client goes away first. The transport pushes the requests and calls cancel();
+ * subclasses send the responses and end the call (the JSON gateway's streams are one).
  */
-export interface StreamCall extends Duplex {
+export abstract class StreamCall extends Duplex {
   /** Whether the client went away before the call ended. */
-  readonly cancelled: boolean;
+  cancelled = false;
+  /** What fail() ended the call with, if it did. */
+  protected failure: { readonly err: unknown } | undefined;
+
+  constructor(options: { readonly highWaterMark: number }) {
+    super({ objectMode: true, readableHighWaterMark: options.highWaterMark, writableHighWaterMark: options.highWaterMark });
+    this.on('error', () => undefined); // writes after the client left; 'cancelled' says so
+  }
+
   /** Ends the call with err's gRPC status, after the responses already written. */
-  fail(err: unknown): void;
+  fail(err: unknown): void {
+    if (this.writableEnded) return;
+    this.failure = { err };
+    this.end();
+  }
+
+  /** The client went away: no more responses can be sent. */
+  cancel(): void {
+    if (this.cancelled || this.writableFinished) return;
+    this.cancelled = true;
+    this.emit('cancelled');
+    this.destroy();
+  }
+
+  override _read(): void {
+    // Requests are pushed by the transport as they arrive.
+  }
 }
 
 export type StreamHandler = (call: StreamCall) => void;
@@ -53,6 +79,22 @@ class CallError extends Error {
   constructor(readonly code: number, message: string) {
     super(message);
   }
+}
+
+const OK_STATUS: CallStatus = { code: Status.OK, message: '' };
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** grpc-go's status for a request it cannot decode. */
+function unmarshalError(err: unknown): CallError {
+  return new CallError(Status.INTERNAL, `grpc: error unmarshalling request: ${messageOf(err)}`);
+}
+
+/** grpc-go's status for a response it cannot encode. */
+function marshalStatus(err: unknown): CallStatus {
+  return { code: Status.INTERNAL, message: `grpc: error while marshaling: ${messageOf(err)}` };
 }
 
 function statusOf(err: unknown): CallStatus {
@@ -103,7 +145,7 @@ class MessageReader {
     const out: Buffer[] = [];
     // The common case: one whole message in one chunk.
     if (this.bufferedBytes === 0 && chunk.length >= 5 && chunk.length === 5 + chunk.readUInt32BE(1)) {
-      this.check(chunk.readUInt32BE(1));
+      this.check(chunk.length - 5);
       out.push(this.decompress(chunk[0] === 1, chunk.subarray(5)));
       return out;
     }
@@ -156,46 +198,34 @@ class MessageReader {
   }
 }
 
-/** Ends stream with status: in the trailers once headers went out, else as a trailers-only response. */
-function endWithStatus(stream: ServerHttp2Stream, s: CallStatus): void {
+/** Sends the response headers of a call that will end with trailers (grpc-go sends no date). */
+function respondHeaders(stream: ServerHttp2Stream): void {
+  stream.respond(RESPONSE_HEADERS, { waitForTrailers: true, sendDate: false } as { waitForTrailers: boolean });
+}
+
+/**
+ * Ends stream with status, after last if given: in the trailers once headers went out,
+ * else as a trailers-only response.
+ */
+function endWithStatus(stream: ServerHttp2Stream, s: CallStatus, last?: Buffer): void {
   if (stream.destroyed || stream.closed) return;
-  if (!stream.headersSent) {
+  if (!stream.headersSent && last === undefined) {
     stream.respond({ ...RESPONSE_HEADERS, ...statusHeaders(s) }, { endStream: true, sendDate: false } as { endStream: boolean });
     return;
   }
   if (stream.writableEnded) return;
+  if (!stream.headersSent) respondHeaders(stream);
   stream.once('wantTrailers', () => stream.sendTrailers(s.code === Status.OK ? OK_TRAILERS : statusHeaders(s)));
-  stream.end();
+  stream.end(last);
 }
 
 /** A streaming call over one HTTP/2 stream: an object-mode duplex of wire messages. */
-class Http2StreamCall extends Duplex implements StreamCall {
-  cancelled = false;
-  private status: CallStatus = { code: Status.OK, message: '' };
-
+class Http2StreamCall extends StreamCall {
   constructor(
     private readonly stream: ServerHttp2Stream,
     private readonly codec: MethodCodec,
   ) {
-    super({ objectMode: true, readableHighWaterMark: 16, writableHighWaterMark: 16 });
-  }
-
-  fail(err: unknown): void {
-    if (this.writableEnded) return;
-    this.status = statusOf(err);
-    this.end();
-  }
-
-  /** The client went away: no more responses can be sent. */
-  cancel(): void {
-    if (this.cancelled || this.writableFinished) return;
-    this.cancelled = true;
-    this.emit('cancelled');
-    this.destroy();
-  }
-
-  override _read(): void {
-    // Requests are pushed as they arrive; etcd's request streams are small.
+    super({ highWaterMark: 16 });
   }
 
   override _write(message: Wire, _encoding: BufferEncoding, done: (err?: Error | null) => void): void {
@@ -212,20 +242,20 @@ class Http2StreamCall extends Duplex implements StreamCall {
     try {
       bytes = Buffer.concat(messages.map((m) => framed(this.codec.responseSerialize(m))));
     } catch (err) {
-      endWithStatus(this.stream, { code: Status.INTERNAL, message: `grpc: error while marshaling: ${err instanceof Error ? err.message : String(err)}` });
+      endWithStatus(this.stream, marshalStatus(err));
       return done();
     }
     this.send(bytes, done);
   }
 
   override _final(done: (err?: Error | null) => void): void {
-    endWithStatus(this.stream, this.status);
+    endWithStatus(this.stream, this.failure === undefined ? OK_STATUS : statusOf(this.failure.err));
     done();
   }
 
   private send(bytes: Buffer, done: (err?: Error | null) => void): void {
     if (this.stream.destroyed || this.stream.closed) return done();
-    if (!this.stream.headersSent) this.stream.respond(RESPONSE_HEADERS, { waitForTrailers: true, sendDate: false } as { waitForTrailers: boolean });
+    if (!this.stream.headersSent) respondHeaders(this.stream);
     // Done once the HTTP/2 layer has taken the bytes, so that writableLength counts the
     // responses still waiting (the watch service sets watchers aside when it grows).
     this.stream.write(bytes, () => done());
@@ -325,7 +355,7 @@ export class GrpcServer {
       try {
         req = codec.requestDeserialize(request);
       } catch (err) {
-        return refuse(new CallError(Status.INTERNAL, `grpc: error unmarshalling request: ${err instanceof Error ? err.message : String(err)}`));
+        return refuse(unmarshalError(err));
       }
       invoke(handler, req, request.length).then(
         (res) => {
@@ -334,11 +364,9 @@ export class GrpcServer {
           try {
             bytes = framed(codec.responseSerialize(res));
           } catch (err) {
-            return endWithStatus(stream, { code: Status.INTERNAL, message: `grpc: error while marshaling: ${err instanceof Error ? err.message : String(err)}` });
+            return endWithStatus(stream, marshalStatus(err));
           }
-          stream.respond(RESPONSE_HEADERS, { waitForTrailers: true, sendDate: false } as { waitForTrailers: boolean });
-          stream.once('wantTrailers', () => stream.sendTrailers(OK_TRAILERS));
-          stream.end(bytes);
+          endWithStatus(stream, OK_STATUS, bytes);
         },
         (err: unknown) => endWithStatus(stream, statusOf(err)),
       );
@@ -347,7 +375,6 @@ export class GrpcServer {
 
   private streaming(stream: ServerHttp2Stream, reader: MessageReader, codec: MethodCodec, handler: StreamHandler): void {
     const call = new Http2StreamCall(stream, codec);
-    call.on('error', () => undefined);
     stream.on('close', () => call.cancel());
     stream.on('data', (chunk: Buffer) => {
       if (call.writableEnded) return;
@@ -355,7 +382,7 @@ export class GrpcServer {
       try {
         requests = reader.push(chunk).map((m) => codec.requestDeserialize(m));
       } catch (err) {
-        return call.fail(err instanceof CallError ? err : new CallError(Status.INTERNAL, `grpc: error unmarshalling request: ${err instanceof Error ? err.message : String(err)}`));
+        return call.fail(err instanceof CallError ? err : unmarshalError(err));
       }
       try {
         for (const req of requests) call.push(req);

@@ -1,10 +1,9 @@
 import protobuf from 'protobufjs';
-import { Duplex } from 'node:stream';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { status as Status } from '@grpc/grpc-js';
 import { etcdService, protoDir, type EtcdMethod, type EtcdServiceName } from '../grpc/proto.js';
-import type { StreamCall, StreamHandler } from '../grpc/http2-server.js';
+import { StreamCall, type StreamHandler } from '../grpc/http2-server.js';
 import { toServiceError } from '../grpc/errors.js';
 import { invoke, type UnaryHandler, type Wire } from '../grpc/unary.js';
 
@@ -220,35 +219,16 @@ export class Gateway {
 
 /**
  * A gateway stream as the gRPC stream handlers see it: each response a JSON line of the
- * chunked HTTP response. A keep-alive answers once and ends, as etcd's gateway does.
+ * chunked HTTP response. A keep-alive answers once and ends, as etcd's gateway does. A
+ * call that fails just ends: its responses are already out.
  */
-class GatewayStreamCall extends Duplex implements StreamCall {
-  cancelled = false;
-
+class GatewayStreamCall extends StreamCall {
   constructor(
     private readonly send: (msg: Wire, done: () => void) => void,
     private readonly finish: () => void,
     private readonly answersOnce: boolean,
   ) {
-    super({ objectMode: true, highWaterMark: 128 });
-    this.on('error', () => undefined);
-  }
-
-  /** The gateway's stream just ends: its responses are already out. */
-  fail(): void {
-    if (!this.writableEnded) this.end();
-  }
-
-  /** The client went away. */
-  cancel(): void {
-    if (this.cancelled || this.writableFinished) return;
-    this.cancelled = true;
-    this.emit('cancelled');
-    this.destroy();
-  }
-
-  override _read(): void {
-    // The one request is pushed by the gateway.
+    super({ highWaterMark: 128 });
   }
 
   override _write(msg: Wire, _encoding: BufferEncoding, done: () => void): void {

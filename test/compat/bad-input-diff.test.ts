@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Client, credentials, type ServiceError } from '@grpc/grpc-js';
+import { Client, credentials } from '@grpc/grpc-js';
 import { connect } from 'node:net';
 import { EtcdGrpcClient, type WireMessage } from '../../storage/client/etcd-grpc-client.js';
 import { onEtcdAndKite, type StoreProcess } from '../helpers/processes.js';
+import { rawUnary } from '../helpers/raw-grpc.js';
 
 /** Hand-encoded protobuf pieces, so that malformed messages can be sent. */
 function varint(n: number): Buffer {
@@ -24,20 +25,11 @@ interface Outcome {
 }
 
 /** Sends raw bytes as the request of method and reports the gRPC status. */
-function rawCall(endpoint: string, method: string, body: Buffer): Promise<Outcome> {
+async function rawCall(endpoint: string, method: string, body: Buffer): Promise<Outcome> {
   const client = new Client(endpoint, credentials.createInsecure());
-  return new Promise((resolve) => {
-    client.makeUnaryRequest(
-      method,
-      (b: Buffer) => b,
-      (b: Buffer) => b,
-      body,
-      (err: ServiceError | null) => {
-        client.close();
-        resolve({ code: err?.code ?? 0, message: err?.details ?? '' });
-      },
-    );
-  });
+  const { code, details } = await rawUnary(client, method, body);
+  client.close();
+  return { code, message: details };
 }
 
 const PUT = '/etcdserverpb.KV/Put';

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { connect as connectHttp2, constants as h2 } from 'node:http2';
 import { createServer, type Server } from 'node:net';
 import { gzipSync } from 'node:zlib';
-import { Client, credentials, status as Status, type ServiceError } from '@grpc/grpc-js';
+import { Client, credentials, status as Status } from '@grpc/grpc-js';
+import { rawUnary } from '../helpers/raw-grpc.js';
 import { GrpcServer, type MethodCodec, type StreamCall } from '../../storage/grpc/http2-server.js';
 import { StorageError } from '../../storage/errors.js';
 
@@ -66,31 +67,19 @@ async function serve(): Promise<Fixture> {
   };
 }
 
-function unary(client: Client, method: string, body: Buffer): Promise<{ code: number; details: string; bytes?: Buffer }> {
-  return new Promise((resolve) => {
-    client.makeUnaryRequest(
-      method,
-      (b: Buffer) => b,
-      (b: Buffer) => b,
-      body,
-      (err: ServiceError | null, res?: Buffer) => resolve(err ? { code: err.code, details: err.details } : { code: Status.OK, details: '', bytes: res }),
-    );
-  });
-}
-
 test('unary calls: answers, errors in the one table, size limit, unknown methods', { timeout: 20_000 }, async () => {
   const f = await serve();
   const client = new Client(f.endpoint, credentials.createInsecure());
   try {
     const big = Buffer.alloc(MAX, 7); // larger than one HTTP/2 DATA frame: arrives in pieces
-    const echoed = await unary(client, '/t.S/Echo', big);
+    const echoed = await rawUnary(client, '/t.S/Echo', big);
     assert.equal(echoed.code, Status.OK);
     assert.ok(echoed.bytes?.equals(big), 'a message split over DATA frames is read whole');
-    assert.deepEqual(await unary(client, '/t.S/Fail', Buffer.from('x')), { code: Status.NOT_FOUND, details: 'etcdserver: requested lease not found' });
-    assert.deepEqual(await unary(client, '/t.S/Echo', Buffer.alloc(MAX + 1)), { code: Status.RESOURCE_EXHAUSTED, details: `grpc: received message larger than max (${MAX + 1} vs. ${MAX})` });
-    assert.deepEqual(await unary(client, '/t.S/Nope', Buffer.from('x')), { code: Status.UNIMPLEMENTED, details: 'unknown method Nope for service t.S' });
-    assert.deepEqual(await unary(client, '/x.Y/Echo', Buffer.from('x')), { code: Status.UNIMPLEMENTED, details: 'unknown service x.Y' });
-    assert.equal((await unary(client, '/t.S/Echo', Buffer.from('still serving'))).bytes?.toString(), 'still serving');
+    assert.deepEqual(await rawUnary(client, '/t.S/Fail', Buffer.from('x')), { code: Status.NOT_FOUND, details: 'etcdserver: requested lease not found' });
+    assert.deepEqual(await rawUnary(client, '/t.S/Echo', Buffer.alloc(MAX + 1)), { code: Status.RESOURCE_EXHAUSTED, details: `grpc: received message larger than max (${MAX + 1} vs. ${MAX})` });
+    assert.deepEqual(await rawUnary(client, '/t.S/Nope', Buffer.from('x')), { code: Status.UNIMPLEMENTED, details: 'unknown method Nope for service t.S' });
+    assert.deepEqual(await rawUnary(client, '/x.Y/Echo', Buffer.from('x')), { code: Status.UNIMPLEMENTED, details: 'unknown service x.Y' });
+    assert.equal((await rawUnary(client, '/t.S/Echo', Buffer.from('still serving'))).bytes?.toString(), 'still serving');
   } finally {
     client.close();
     await f.close();

@@ -40,10 +40,10 @@
 // that loop (spawnSync, such as test/helpers' etcdctl()) stalls every member's peer traffic.
 
 import { readdir, readFile, readlink } from 'node:fs/promises';
-import { connect, createServer, isIPv4, isIPv6, type AddressInfo, type Server, type Socket } from 'node:net';
+import { connect, createServer, isIPv4, isIPv6, type Server, type Socket } from 'node:net';
 import { endianness } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { isHandedOut } from '../helpers/processes.js';
+import { freePort } from '../helpers/processes.js';
 
 /** One end of a TCP connection. */
 export interface TcpEndpoint {
@@ -144,19 +144,19 @@ export class FaultProxy {
     try {
       for (const { name, targetPort } of options.members) {
         if (members.has(name)) throw new Error(`member ${name} named twice`);
-        let server = createServer({ allowHalfOpen: true, pauseOnConnect: true });
+        const server = createServer({ allowHalfOpen: true, pauseOnConnect: true });
         members.set(name, { server, port: 0, targetPort });
-        await listenLocal(server);
-        // The OS may hand out a port the cluster plan already chose for a member that has
-        // not bound it yet (seen in CI: the member then failed with "address already in use").
-        while (isHandedOut((server.address() as AddressInfo).port)) {
-          const taken = server;
-          server = createServer({ allowHalfOpen: true, pauseOnConnect: true });
-          members.set(name, { server, port: 0, targetPort });
-          await listenLocal(server);
-          await closeServer(taken);
-        }
-        members.set(name, { server, port: (server.address() as AddressInfo).port, targetPort });
+        // freePort, not port 0: the OS could hand out a port the cluster plan already chose
+        // for a member that has not bound it yet (seen in CI: "address already in use").
+        const port = await freePort();
+        await new Promise<void>((resolve, reject) => {
+          server.once('error', reject);
+          server.listen(port, '127.0.0.1', () => {
+            server.off('error', reject);
+            resolve();
+          });
+        });
+        members.set(name, { server, port, targetPort });
       }
     } catch (err) {
       await Promise.all([...members.values()].map((m) => closeServer(m.server)));
@@ -499,17 +499,6 @@ export function resetSocket(socket: Socket): void {
 
 function linkKey(from: string, to: string): string {
   return `${from}->${to}`;
-}
-
-/** Listens on 127.0.0.1, on a port the OS picks. */
-function listenLocal(server: Server): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
 }
 
 function closeServer(server: Server): Promise<void> {

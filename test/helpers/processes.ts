@@ -12,14 +12,10 @@ export const kiteBin = join(repoRoot, 'dist/bin/kite.js');
 /**
  * Ports freePort has handed out in this process. A port is only taken once its user binds
  * it, which may be a while later (a cluster plans every member's ports before starting
- * any), so neither freePort nor anything else listening on port 0 here may reuse one.
+ * any), so freePort never hands one out twice; listeners that must not collide with them
+ * take their port from freePort too, rather than port 0.
  */
 const handedOut = new Set<number>();
-
-/** Whether freePort handed port out in this process (see handedOut). */
-export function isHandedOut(port: number): boolean {
-  return handedOut.has(port);
-}
 
 /** A free TCP port on 127.0.0.1, as the OS hands one out, never the same one twice. */
 export async function freePort(): Promise<number> {

@@ -93,7 +93,7 @@ async function openWatchers(endpoint: string, prefix: string, watchers: number, 
     const { etcdService } = await import('../storage/grpc/proto.js');
     const def = etcdService('Watch').Watch!;
     // The service definition's request deserializer's counterpart: encode with the same types.
-    watchRequestEncoder = (m) => (def as unknown as { requestSerialize(m: WireMessage): Buffer }).requestSerialize(m);
+    watchRequestEncoder = (m) => def.requestSerialize(m);
   }
   const encode = watchRequestEncoder;
   const client = new Client(endpoint, credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 });

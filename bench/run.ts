@@ -11,7 +11,10 @@
  *   real etcd with --vs-etcd), clients spread over every member's endpoint, and range
  *   both linearizable and serializable.
  *
- *   npm run bench [-- --vs-etcd] [--suite kv|watch|api|all] [--seconds 5] [--only put|range] [--cluster 3]
+ * Each kv workload first runs unmeasured for --warmup seconds (default 2), on both servers,
+ * so the figures are steady state: connections open, and V8 done compiling Kite's hot paths.
+ *
+ *   npm run bench [-- --vs-etcd] [--suite kv|watch|api|all] [--seconds 5] [--warmup 2] [--only put|range] [--cluster 3]
  */
 import { parseArgs } from 'node:util';
 import { spawnSync } from 'node:child_process';
@@ -25,6 +28,7 @@ const { values } = parseArgs({
   options: {
     'vs-etcd': { type: 'boolean', default: false },
     seconds: { type: 'string', default: '5' },
+    warmup: { type: 'string', default: '2' },
     only: { type: 'string' },
     suite: { type: 'string', default: 'all' },
     cluster: { type: 'string' },
@@ -60,6 +64,11 @@ const workloads = allWorkloads.filter((w) => values.only === undefined || w.op =
 const KEY_SPACE = 10_000;
 const VALUE_SIZE = 256;
 const seconds = Number(values.seconds);
+const warmupSeconds = Number(values.warmup);
+if (!(seconds > 0) || !(warmupSeconds >= 0)) {
+  console.error('--seconds takes a positive number and --warmup a number of at least 0');
+  process.exit(2);
+}
 
 interface WatchResults {
   readonly fan: FanOutResult[];
@@ -101,8 +110,10 @@ async function measure(kind: 'kite' | 'etcd'): Promise<{ kv: Map<string, KvResul
     const serverPids = proc !== undefined ? [proc.child.pid!] : [...cluster!.running.values()].map((p) => p.child.pid!);
     const serverCpuMs = () => serverPids.reduce((sum, pid) => sum + cpuMsOf(pid), 0);
     for (const w of runKv ? workloads : []) {
+      const options = { endpoint, op: w.op, serializable: w.serializable, clients: w.clients, conns: Math.min(w.clients, 8), keySpace: KEY_SPACE, valueSize: VALUE_SIZE };
+      if (warmupSeconds > 0) await runLoad({ ...options, seconds: warmupSeconds });
       const cpuBefore = serverCpuMs();
-      const load = await runLoad({ endpoint, op: w.op, serializable: w.serializable, clients: w.clients, conns: Math.min(w.clients, 8), seconds, keySpace: KEY_SPACE, valueSize: VALUE_SIZE });
+      const load = await runLoad({ ...options, seconds });
       const r = { ...load, serverCpuMsPerOp: (serverCpuMs() - cpuBefore) / Math.max(1, load.ops) };
       results.set(w.name, r);
       process.stderr.write(`${kind.padEnd(4)} ${w.name.padEnd(20)} ${r.opsPerSecond.toFixed(0).padStart(8)} ops/s  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms  server CPU ${r.serverCpuMsPerOp.toFixed(3)} ms/op${r.errors ? `  errors ${r.errors}` : ''}\n`);
@@ -145,7 +156,7 @@ const rows = (runKv ? workloads : []).map((w) => {
 });
 if (runKv) {
   const on = clusterSize > 0 ? `${clusterSize}-member clusters, clients spread over every member` : 'one member';
-  console.log(`\nKV benchmark (${on}): ${seconds} s per workload, ${KEY_SPACE} keys, ${VALUE_SIZE}-byte values, fsync on every commit; CPU ms/op is the server processes' user+system time per operation`);
+  console.log(`\nKV benchmark (${on}): ${seconds} s per workload after ${warmupSeconds} s unmeasured, ${KEY_SPACE} keys, ${VALUE_SIZE}-byte values, fsync on every commit; CPU ms/op is the server processes' user+system time per operation`);
   console.table(rows);
 }
 if (runWatch && kite.watch) {

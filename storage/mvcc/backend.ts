@@ -18,13 +18,6 @@ export type RevisionRecord = ReadonlyArray<StoredChange | null>;
 export interface BackendOptions {
   /** Skip fsync on commit. Only for benchmarks that say so; never the default. */
   readonly unsafeNoSync?: boolean;
-  /**
-   * Gather writes for this long before committing them (lmdb-js commitDelay), as etcd's
-   * backend commits in batches: for a cluster member, whose Raft log already holds every
-   * write durably, so that nothing waits on these commits but log compaction. Each commit
-   * is still synced. Default 0: commit at the end of the event-loop turn.
-   */
-  readonly commitDelayMs?: number;
 }
 
 /**
@@ -68,7 +61,6 @@ export class Backend {
       // resolve at commit time, before the data is durable.
       overlappingSync: false,
       noSync: this.options.unsafeNoSync === true,
-      commitDelay: this.options.commitDelayMs ?? 0,
       compression: false,
     });
     this.revs = this.env.openDB<RevisionRecord, number>({ name: 'revisions' });

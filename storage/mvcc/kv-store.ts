@@ -9,7 +9,7 @@ export interface KvStoreOptions extends BackendOptions {
   /**
    * Reads and watchers see each write as soon as it is made rather than once lmdb has
    * committed it: for a cluster member, whose Raft log makes an entry durable before it
-   * is applied (and whose lmdb commits can therefore be batched, see commitDelayMs).
+   * is applied, so that nothing but log compaction need wait for lmdb's commit.
    */
   readonly visibleOnWrite?: boolean;
 }

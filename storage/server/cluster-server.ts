@@ -62,13 +62,6 @@ const defaultLog: LogFn = (level, msg, fields) => {
   process.stderr.write(JSON.stringify({ level, ts: new Date().toISOString(), caller: 'kite/cluster', msg, ...fields }) + '\n');
 };
 
-/**
- * How long a member's lmdb gathers applied writes before committing them. Each commit costs
- * about 0.35 ms of CPU and two fsyncs on this project's test machine; nothing but Raft log
- * compaction waits for them (etcd commits its backend every 100 ms).
- */
-const BACKEND_COMMIT_DELAY_MS = 20;
-
 /** Paths a member answers on its peer port besides Raft's own. */
 const PEER_PATHS = {
   leaseRenew: '/kite/lease/renew',
@@ -144,7 +137,7 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
     // applied, so an applied write survives a crash (it is applied again from the log,
     // after the consistent index committed with it). For the same reason lmdb commits can
     // gather writes for a while, as etcd's backend batches them.
-    const kv = KvStore.open(config.dataDir, { unsafeNoSync: config.unsafeNoFsync, visibleOnWrite: true, commitDelayMs: BACKEND_COMMIT_DELAY_MS });
+    const kv = KvStore.open(config.dataDir, { unsafeNoSync: config.unsafeNoFsync, visibleOnWrite: true });
     let server: ClusterStoreServer;
     let founding: NodeId[] | undefined;
     try {

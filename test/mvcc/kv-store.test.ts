@@ -169,8 +169,8 @@ test('restart after compacting away the newest revision keeps the revision', asy
 
 test('a visibleOnWrite store (a cluster member) shows writes lmdb has yet to commit to reads, watchers and catch-up', async () => {
   const dir = tempDir('mvcc-visible');
-  // A long commit delay keeps the writes uncommitted for the whole test.
-  const s = KvStore.open(dir.path, { visibleOnWrite: true, commitDelayMs: 2000 });
+  // lmdb commits at the end of the event-loop turn: until the first await, nothing is committed.
+  const s = KvStore.open(dir.path, { visibleOnWrite: true });
   try {
     const seen: number[] = [];
     s.onChange((rev) => seen.push(rev));

@@ -32,23 +32,93 @@ export interface Envelope {
   readonly request: ReplicatedRequest;
 }
 
+// Envelopes are msgpack maps, except puts, the commonest command by far, which have a fixed
+// binary layout that costs a fraction of msgpack's time to write and read:
+//
+//   0x01 | flags u8 | id u64 | lease i64 (if flags has LEASE) | key length u32 | key | value (if VALUE)
+//
+// (all big-endian). A msgpack map never starts with 0x01, so a member still reads the
+// msgpack puts of logs written before this layout.
+
 // bigints travel as msgpack 64-bit integers; Buffers as binary.
 // (useBigInt64 is an option of msgpackr's that its type declarations leave out.)
 const packr = new Packr({ useRecords: false, useBigInt64: true, int64AsType: 'bigint', moreTypes: false } as ConstructorParameters<typeof Packr>[0]);
 
+const BINARY_PUT = 0x01;
+const PutFlag = { Value: 1, Lease: 2, PrevKv: 4, IgnoreValue: 8, IgnoreLease: 16 } as const;
+const U64_MAX = (1n << 64n) - 1n;
+const I64_MIN = -(1n << 63n);
+const I64_MAX = (1n << 63n) - 1n;
+
 export function encodeEnvelope(e: Envelope): Uint8Array {
+  const r = e.request;
+  if (r.op === 'put' && e.id >= 0n && e.id <= U64_MAX && (r.put.lease === undefined || (r.put.lease >= I64_MIN && r.put.lease <= I64_MAX))) {
+    return encodePut(e.id, r.put);
+  }
   return packr.pack(e);
+}
+
+function encodePut(id: bigint, put: PutRequest): Buffer {
+  const { key, value, lease } = put;
+  const flags =
+    (value !== undefined ? PutFlag.Value : 0) |
+    (lease !== undefined ? PutFlag.Lease : 0) |
+    (put.prevKv === true ? PutFlag.PrevKv : 0) |
+    (put.ignoreValue === true ? PutFlag.IgnoreValue : 0) |
+    (put.ignoreLease === true ? PutFlag.IgnoreLease : 0);
+  const out = Buffer.allocUnsafe(2 + 8 + (lease !== undefined ? 8 : 0) + 4 + key.length + (value?.length ?? 0));
+  out[0] = BINARY_PUT;
+  out[1] = flags;
+  out.writeBigUInt64BE(id, 2);
+  let at = 10;
+  if (lease !== undefined) at = out.writeBigInt64BE(lease, at);
+  at = out.writeUInt32BE(key.length, at);
+  at += key.copy(out, at);
+  if (value !== undefined) value.copy(out, at);
+  return out;
 }
 
 /** Decodes an entry's data; throws if it is not an envelope this build wrote. */
 export function decodeEnvelope(data: Uint8Array): Envelope {
-  // Unpacked from a Buffer, msgpackr's binary values are Buffers, as the applier expects.
   const bytes = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  if (bytes[0] === BINARY_PUT) return decodePut(bytes);
+  // Unpacked from a Buffer, msgpackr's binary values are Buffers, as the applier expects.
   const e = packr.unpack(bytes) as Envelope;
   if (typeof e !== 'object' || e === null || typeof e.id !== 'bigint' || typeof e.request?.op !== 'string') {
     throw new Error('raft entry is not a Kite request');
   }
   return e;
+}
+
+function decodePut(bytes: Buffer): Envelope {
+  const flags = bytes[1]!;
+  const hasLease = (flags & PutFlag.Lease) !== 0;
+  const hasValue = (flags & PutFlag.Value) !== 0;
+  const keyAt = hasLease ? 22 : 14;
+  const keyLength = bytes.length >= keyAt && flags < 32 ? bytes.readUInt32BE(keyAt - 4) : -1;
+  const valueAt = keyAt + keyLength;
+  if (keyLength < 0 || valueAt > bytes.length || (!hasValue && valueAt !== bytes.length)) {
+    throw new Error('raft entry is not a Kite request: malformed put');
+  }
+  const put: PutRequest = {
+    key: copyOf(bytes, keyAt, valueAt),
+    value: hasValue ? copyOf(bytes, valueAt, bytes.length) : undefined,
+    lease: hasLease ? bytes.readBigInt64BE(10) : undefined,
+    prevKv: (flags & PutFlag.PrevKv) !== 0,
+    ignoreValue: (flags & PutFlag.IgnoreValue) !== 0,
+    ignoreLease: (flags & PutFlag.IgnoreLease) !== 0,
+  };
+  return { id: bytes.readBigUInt64BE(2), request: { op: 'put', put } };
+}
+
+/**
+ * A copy of bytes[start, end): the entry's bytes may be a view of a larger network or log
+ * buffer, which the store must not keep alive through a key or value it holds on to.
+ */
+function copyOf(bytes: Buffer, start: number, end: number): Buffer {
+  const out = Buffer.allocUnsafe(end - start);
+  bytes.copy(out, 0, start, end);
+  return out;
 }
 
 /** Context of a membership change entry: who the member is. */

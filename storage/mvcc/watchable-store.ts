@@ -80,9 +80,15 @@ export class WatchableStore {
   /** Events for synced watchers gathered this tick, sent together (see notify). */
   private readonly pending = new Map<Watcher, { revision: number; events: WatchEvent[] }>();
   private flushScheduled = false;
-  /** The events of the newest RECENT_REVISIONS revisions that had any, by revision. */
-  private readonly recent = new Map<number, readonly Event[]>();
-  /** Every revision above this one is in `recent` (if it had events). */
+  /**
+   * The events of the newest RECENT_REVISIONS revisions, in a ring: revision r's events sit
+   * at slot r % RECENT_REVISIONS, if recentRevisions there says r (a revision without
+   * events leaves its slot to an older one). A Map evicting its oldest key cost over 1 us
+   * per revision: V8 walks the deleted entries at its front on each keys().next().
+   */
+  private readonly recentRevisions = new Float64Array(RECENT_REVISIONS);
+  private readonly recentEvents = new Array<readonly Event[] | undefined>(RECENT_REVISIONS);
+  /** Every revision above this one is in the ring (if it had events). */
   private recentFrom: number;
   private readonly timer: NodeJS.Timeout;
   private readonly stopListening: () => void;
@@ -153,7 +159,7 @@ export class WatchableStore {
    */
   private restored(): void {
     this.flushPending();
-    this.recent.clear();
+    this.clearRecent();
     this.recentFrom = this.kv.revision;
     for (const w of this.synced) {
       w.isSynced = false;
@@ -167,7 +173,7 @@ export class WatchableStore {
     clearInterval(this.timer);
     this.stopListening();
     this.pending.clear();
-    this.recent.clear();
+    this.clearRecent();
     this.synced.clear();
     this.unsynced.clear();
   }
@@ -179,12 +185,11 @@ export class WatchableStore {
    * message per revision per watcher under load.
    */
   private notify(revision: number, events: readonly Event[]): void {
-    this.recent.set(revision, events);
-    while (this.recent.size > RECENT_REVISIONS) {
-      const oldest = this.recent.keys().next().value as number;
-      this.recent.delete(oldest);
-      this.recentFrom = oldest;
-    }
+    const slot = revision % RECENT_REVISIONS;
+    this.recentRevisions[slot] = revision;
+    this.recentEvents[slot] = events;
+    // Revisions arrive in increasing order, so the ring now holds every one above this.
+    if (revision - RECENT_REVISIONS > this.recentFrom) this.recentFrom = revision - RECENT_REVISIONS;
     for (const w of this.synced) {
       if (w.nextRevision > revision) continue; // started at a future revision
       if (w.sink.isFull()) {
@@ -267,12 +272,18 @@ export class WatchableStore {
   private *eventsBetween(after: number, upTo: number): Generator<readonly Event[]> {
     if (after >= this.recentFrom) {
       for (let rev = after + 1; rev <= upTo; rev++) {
-        const events = this.recent.get(rev);
-        if (events !== undefined) yield events;
+        const slot = rev % RECENT_REVISIONS;
+        const events = this.recentEvents[slot];
+        if (events !== undefined && this.recentRevisions[slot] === rev) yield events;
       }
       return;
     }
     for (const { events } of this.kv.changesSince(after, upTo)) yield events;
+  }
+
+  private clearRecent(): void {
+    this.recentRevisions.fill(0);
+    this.recentEvents.fill(undefined);
   }
 
   private withPrev(w: Watcher, events: readonly Event[]): WatchEvent[] {

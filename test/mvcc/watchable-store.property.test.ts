@@ -110,3 +110,42 @@ function inRangeOf(w: Recorded, e: Event): boolean {
 function received(w: Recorded): string[] {
   return w.notices.flatMap((n) => (n.kind === 'events' ? n.events.map((e) => `${e.kv.modRevision}:${e.type}:${e.kv.key.toString()}:${e.kv.value.toString()}`) : []));
 }
+
+test('watch: a watcher set aside for longer than the in-memory window catches up from the store, one set aside briefly from memory', async () => {
+  const dir = tempDir('watch-window');
+  const kv = KvStore.open(dir.path, { unsafeNoSync: true });
+  const ws = new WatchableStore(kv);
+  const range = toKeyRange(Buffer.from('k'), prefixRangeEnd(Buffer.from('k')));
+  const options = { range, startRevision: 0, prevKv: false, noPut: false, noDelete: false, progressNotify: false };
+  const watcher = (id: number) => {
+    const notices: WatchNotice[] = [];
+    const sink = { full: false, isFull: () => sink.full, send: (n: WatchNotice) => void notices.push(n) };
+    ws.watch(id, options, sink);
+    return { sink, revisions: () => notices.flatMap((n) => (n.kind === 'events' ? n.events.map((e) => e.kv.modRevision) : [])) };
+  };
+  try {
+    const far = watcher(0);
+    const near = watcher(1);
+    far.sink.full = true;
+    // More revisions than the watchable store keeps in memory (4,096).
+    const written: number[] = [];
+    for (let i = 0; i < 5000; i++) {
+      const t = kv.write();
+      t.put(Buffer.from(`k${i % 50}`), Buffer.from(String(i)), 0n);
+      const res = t.end();
+      written.push(res.revision);
+      if (i === 4900) near.sink.full = true;
+      if (i % 500 === 499) await res.durable;
+    }
+    far.sink.full = false;
+    near.sink.full = false;
+    ws.scheduleSync();
+    for (let i = 0; i < 200 && (far.revisions().length < written.length || near.revisions().length < written.length); i++) await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(far.revisions(), written, 'the watcher 5,000 revisions behind');
+    assert.deepEqual(near.revisions(), written, 'the watcher 100 revisions behind');
+  } finally {
+    ws.close();
+    await kv.close();
+    dir.remove();
+  }
+});

@@ -18,6 +18,23 @@ export type RevisionRecord = ReadonlyArray<StoredChange | null>;
 export interface BackendOptions {
   /** Skip fsync on commit. Only for benchmarks that say so; never the default. */
   readonly unsafeNoSync?: boolean;
+  /**
+   * Hold writes for this long and then issue them all in one event-loop turn, so that lmdb
+   * commits them in one transaction (etcd's backend batch interval). Only for a store whose
+   * writes are already durable elsewhere: a cluster member's, which applies only entries its
+   * Raft log holds. Writes keep their order, and those issued in one turn still commit
+   * together. Default 0: each write goes to lmdb at once.
+   */
+  readonly batchIntervalMs?: number;
+}
+
+/** Writes held for the next release (BackendOptions.batchIntervalMs), and their shared outcome. */
+interface HeldWrites {
+  readonly writes: Array<() => Promise<unknown>>;
+  readonly timer: NodeJS.Timeout;
+  readonly settled: Promise<void>;
+  resolve(): void;
+  reject(error: unknown): void;
 }
 
 /**
@@ -36,6 +53,7 @@ export class Backend {
   private leases!: Database<number, string>;
   private cachedSize = 0;
   private sizeCheckedAt = -Infinity;
+  private held: HeldWrites | undefined;
 
   private constructor(path: string, options: BackendOptions) {
     this.path = path;
@@ -86,6 +104,7 @@ export class Backend {
 
   /** Writes a compacted, consistent copy of the database to path (what a leader sends a follower). */
   async copyTo(path: string): Promise<void> {
+    await this.flushed();
     rmSync(path, { force: true });
     await this.env.backup(path, true);
   }
@@ -106,13 +125,13 @@ export class Backend {
   }
 
   /** Durably stores the record of main revision rev (lmdb-js's own promise: one fewer per write). */
-  putRecord(rev: number, record: RevisionRecord): Promise<boolean> {
-    return this.revs.put(rev, record);
+  putRecord(rev: number, record: RevisionRecord): Promise<unknown> {
+    return this.write(() => this.revs.put(rev, record));
   }
 
   /** Durably removes the record of main revision rev. */
   async removeRecord(rev: number): Promise<void> {
-    await this.revs.remove(rev);
+    await this.write(() => this.revs.remove(rev));
   }
 
   /** Records with main revision in [from, to), ascending. */
@@ -133,17 +152,17 @@ export class Backend {
   }
 
   async putMeta(key: string, value: unknown): Promise<void> {
-    await this.meta.put(key, value);
+    await this.write(() => this.meta.put(key, value));
   }
 
   /** Durably records lease id (decimal) with its granted TTL in seconds. */
   async putLease(id: bigint, ttl: number): Promise<void> {
-    await this.leases.put(id.toString(), ttl);
+    await this.write(() => this.leases.put(id.toString(), ttl));
   }
 
   /** Durably forgets lease id. */
   async removeLease(id: bigint): Promise<void> {
-    await this.leases.remove(id.toString());
+    await this.write(() => this.leases.remove(id.toString()));
   }
 
   /** Every stored lease with its granted TTL. */
@@ -151,9 +170,37 @@ export class Backend {
     for (const { key, value } of this.leases.getRange({})) yield { id: BigInt(key), ttl: value };
   }
 
-  /** Resolves once every write issued so far is committed and synced. */
+  /** Resolves once every write issued so far is committed and synced (held ones go at once). */
   async flushed(): Promise<void> {
+    this.releaseHeld();
     await this.env.flushed;
+  }
+
+  /** Issues write now, or holds it for the next release when writes are batched. */
+  private write(write: () => Promise<unknown>): Promise<unknown> {
+    const interval = this.options.batchIntervalMs ?? 0;
+    if (interval <= 0) return write();
+    if (this.held === undefined) {
+      let resolve!: () => void;
+      let reject!: (error: unknown) => void;
+      const settled = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+      this.held = { writes: [], timer: setTimeout(() => this.releaseHeld(), interval), settled, resolve, reject };
+    }
+    this.held.writes.push(write);
+    return this.held.settled;
+  }
+
+  /** Issues every held write in this one turn (so lmdb commits them together), in order. */
+  private releaseHeld(): void {
+    const held = this.held;
+    if (held === undefined) return;
+    this.held = undefined;
+    clearTimeout(held.timer);
+    try {
+      Promise.all(held.writes.map((write) => write())).then(() => held.resolve(), held.reject);
+    } catch (error) {
+      held.reject(error);
+    }
   }
 
   /**
@@ -189,6 +236,7 @@ export class Backend {
   }
 
   async close(): Promise<void> {
+    this.releaseHeld();
     await this.env.close();
   }
 }

@@ -83,6 +83,8 @@ export class RaftNode {
   private term = 0;
   private appliedIndex: number;
   private snapshotIndex: number;
+  /** A snapshot waits for the store's writes to be durable (see maybeSnapshot). */
+  private snapshotting = false;
   private readCounter = 0n;
   /** The read-index request in flight, and the one that gathers reads meanwhile. */
   private inFlightRead: PendingRead | undefined;
@@ -376,23 +378,33 @@ export class RaftNode {
    * drops the log before it, keeping catchUpEntries so that a follower a little behind is
    * sent entries rather than the whole database. The snapshot's data is empty: the state
    * is the store's database, which the transport streams to a follower that needs it.
+   *
+   * Both wait until the store's own writes up to that index are durable: a member restarts
+   * applying from its snapshot index on, so a snapshot recorded ahead of the store (whose
+   * commits a cluster member batches) would leave the entries in between applied nowhere.
    */
   private maybeSnapshot(app: RaftApplication): void {
     const applied = this.appliedIndex;
-    if (applied - this.snapshotIndex < this.options.snapshotCount) return;
+    if (this.snapshotting || applied - this.snapshotIndex < this.options.snapshotCount) return;
+    this.snapshotting = true;
     const confState = this.raw.status().confState;
-    this.storage.createSnapshot(applied, confState, new Uint8Array(0));
-    this.snapshotIndex = applied;
-    const compactTo = applied - (this.options.catchUpEntries ?? 5000);
-    this.options.log('info', 'saved raft snapshot', { index: applied });
-    // The log may drop entries only once their changes are durable in the store itself.
     app.appliedDurable().then(
       () => {
-        if (this.stopped || compactTo <= this.storage.firstIndex()) return;
+        this.snapshotting = false;
+        // Stopped, or overtaken by a snapshot from the leader in the meantime.
+        if (this.stopped || applied <= this.storage.snapshot().metadata.index) return;
+        this.storage.createSnapshot(applied, confState, new Uint8Array(0));
+        this.snapshotIndex = applied;
+        this.options.log('info', 'saved raft snapshot', { index: applied });
+        const compactTo = applied - (this.options.catchUpEntries ?? 5000);
+        if (compactTo <= this.storage.firstIndex()) return;
         this.storage.compact(compactTo);
         this.options.log('info', 'compacted raft log', { compactIndex: compactTo });
       },
-      (err: unknown) => this.options.log('warn', 'raft log not compacted: the store failed to persist', { error: String(err) }),
-    );
+      (err: unknown) => {
+        this.snapshotting = false;
+        this.options.log('warn', 'no raft snapshot: the store failed to persist', { error: String(err) });
+      },
+    ).catch((err: unknown) => this.options.log('warn', 'raft snapshot failed', { error: String(err) }));
   }
 }

@@ -140,7 +140,7 @@ test('watch: a watcher set aside for longer than the in-memory window catches up
     far.sink.full = false;
     near.sink.full = false;
     ws.scheduleSync();
-    for (let i = 0; i < 200 && (far.revisions().length < written.length || near.revisions().length < written.length); i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 1000 && (far.revisions().length < written.length || near.revisions().length < written.length); i++) await new Promise((r) => setTimeout(r, 10));
     assert.deepEqual(far.revisions(), written, 'the watcher 5,000 revisions behind');
     assert.deepEqual(near.revisions(), written, 'the watcher 100 revisions behind');
   } finally {

@@ -139,14 +139,19 @@ const uintSize = (field: number, n: number): number => (n === 0 ? 0 : varintSize
 const bytesSize = (field: number, length: number): number => (length === 0 ? 0 : varintSize(field << 3) + varintSize(length) + length);
 const messageSize = (field: number, size: number): number => varintSize(field << 3) + varintSize(size) + size;
 
-/** The varint bytes of a 64-bit id, with the last one remembered (a member's ids rarely change). */
+/** The varint bytes of an int64 or uint64 field's value; none for 0, which is left out. */
+function int64Bytes(n: bigint): Buffer {
+  return n === 0n ? EMPTY : Buffer.from(varint(n));
+}
+
+/** int64Bytes of an id, with the last one remembered (a member's ids rarely change). */
 function idBytes(): (id: bigint) => Buffer {
   let last = -1n;
   let bytes = EMPTY;
   return (id) => {
     if (id !== last) {
       last = id;
-      bytes = id === 0n ? EMPTY : Buffer.from(varint(id));
+      bytes = int64Bytes(id);
     }
     return bytes;
   };
@@ -170,10 +175,6 @@ export function encodeHeader(h: HeaderInfo): Buffer {
   return w.finish();
 }
 
-function leaseBytes(lease: bigint): Buffer {
-  return lease === 0n ? EMPTY : Buffer.from(varint(lease));
-}
-
 function keyValueSize(kv: KeyValue, lease: Buffer): number {
   return bytesSize(1, kv.key.length) + uintSize(2, kv.createRevision) + uintSize(3, kv.modRevision) + uintSize(4, kv.version) + bytesSize(5, kv.value.length) + rawSize(lease);
 }
@@ -182,17 +183,9 @@ function writeKeyValue(w: MessageWriter, kv: KeyValue, lease: Buffer): void {
   w.bytes(1, kv.key).uint(2, kv.createRevision).uint(3, kv.modRevision).uint(4, kv.version).bytes(5, kv.value).raw(6, lease);
 }
 
-/** A mvccpb.KeyValue message. */
-export function encodeKeyValue(kv: KeyValue): Buffer {
-  const lease = leaseBytes(kv.lease);
-  const w = new MessageWriter(keyValueSize(kv, lease));
-  writeKeyValue(w, kv, lease);
-  return w.finish();
-}
-
 export function encodePutResponse(h: HeaderInfo, prevKv: KeyValue | undefined): Buffer {
   const hs = headerSize(h);
-  const lease = prevKv === undefined ? EMPTY : leaseBytes(prevKv.lease);
+  const lease = prevKv === undefined ? EMPTY : int64Bytes(prevKv.lease);
   const ps = prevKv === undefined ? 0 : keyValueSize(prevKv, lease);
   const w = new MessageWriter(messageSize(1, hs) + (prevKv === undefined ? 0 : messageSize(2, ps)));
   writeHeader(w.message(1, hs), h);
@@ -202,7 +195,7 @@ export function encodePutResponse(h: HeaderInfo, prevKv: KeyValue | undefined): 
 
 export function encodeRangeResponse(h: HeaderInfo, r: RangeResponse): Buffer {
   const hs = headerSize(h);
-  const leases = r.kvs.map((kv) => leaseBytes(kv.lease));
+  const leases = r.kvs.map((kv) => int64Bytes(kv.lease));
   const sizes = r.kvs.map((kv, i) => keyValueSize(kv, leases[i]!));
   let size = messageSize(1, hs) + (r.more ? 2 : 0) + uintSize(4, r.count);
   for (const s of sizes) size += messageSize(2, s);
@@ -216,11 +209,15 @@ export function encodeRangeResponse(h: HeaderInfo, r: RangeResponse): Buffer {
 
 /** An mvccpb.Event: type (PUT is 0, left out), kv, prev_kv. */
 export function encodeEvent(type: 'put' | 'delete', kv: KeyValue, prevKv: KeyValue | undefined): Buffer {
-  const kvBytes = encodeKeyValue(kv);
-  const prevBytes = prevKv === undefined ? EMPTY : encodeKeyValue(prevKv);
   const typeCode = type === 'delete' ? 1 : 0;
-  const w = new MessageWriter(uintSize(1, typeCode) + bytesSize(2, kvBytes.length) + bytesSize(3, prevBytes.length));
-  return w.uint(1, typeCode).bytes(2, kvBytes).bytes(3, prevBytes).finish();
+  const lease = int64Bytes(kv.lease);
+  const ks = keyValueSize(kv, lease);
+  const prevLease = prevKv === undefined ? EMPTY : int64Bytes(prevKv.lease);
+  const ps = prevKv === undefined ? 0 : keyValueSize(prevKv, prevLease);
+  const w = new MessageWriter(uintSize(1, typeCode) + messageSize(2, ks) + (prevKv === undefined ? 0 : messageSize(3, ps)));
+  writeKeyValue(w.uint(1, typeCode).message(2, ks), kv, lease);
+  if (prevKv !== undefined) writeKeyValue(w.message(3, ps), prevKv, prevLease);
+  return w.finish();
 }
 
 /** A WatchResponse {header, watch_id, events} around events already encoded (see encodeEvent). */

@@ -115,12 +115,17 @@ function statusHeaders(s: CallStatus): Record<string, string> {
   return { 'grpc-status': String(s.code), 'grpc-message': encodeMessage(s.message) };
 }
 
-/** A message with its 5-byte prefix: uncompressed, and its length. */
-function framed(message: Buffer): Buffer {
-  const out = Buffer.allocUnsafe(5 + message.length);
-  out[0] = 0;
-  out.writeUInt32BE(message.length, 1);
-  message.copy(out, 5);
+/** Messages, each with its 5-byte prefix (uncompressed, and its length), in one buffer. */
+function framed(messages: readonly Buffer[]): Buffer {
+  let size = 0;
+  for (const m of messages) size += 5 + m.length;
+  const out = Buffer.allocUnsafe(size);
+  let pos = 0;
+  for (const m of messages) {
+    out[pos] = 0;
+    out.writeUInt32BE(m.length, pos + 1);
+    pos += 5 + m.copy(out, pos + 5);
+  }
   return out;
 }
 
@@ -240,7 +245,7 @@ class Http2StreamCall extends StreamCall {
   private sendMessages(messages: Wire[], done: (err?: Error | null) => void): void {
     let bytes: Buffer;
     try {
-      bytes = Buffer.concat(messages.map((m) => framed(this.codec.responseSerialize(m))));
+      bytes = framed(messages.map((m) => this.codec.responseSerialize(m)));
     } catch (err) {
       endWithStatus(this.stream, marshalStatus(err));
       return done();
@@ -362,7 +367,7 @@ export class GrpcServer {
           if (stream.destroyed || stream.closed) return;
           let bytes: Buffer;
           try {
-            bytes = framed(codec.responseSerialize(res));
+            bytes = framed([codec.responseSerialize(res)]);
           } catch (err) {
             return endWithStatus(stream, marshalStatus(err));
           }

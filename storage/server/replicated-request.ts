@@ -46,16 +46,13 @@ const packr = new Packr({ useRecords: false, useBigInt64: true, int64AsType: 'bi
 
 const BINARY_PUT = 0x01;
 const PutFlag = { Value: 1, Lease: 2, PrevKv: 4, IgnoreValue: 8, IgnoreLease: 16 } as const;
-const U64_MAX = (1n << 64n) - 1n;
-const I64_MIN = -(1n << 63n);
-const I64_MAX = (1n << 63n) - 1n;
 
+/**
+ * Request ids are uint64 (IdGenerator) and lease ids int64 (etcd's); a value outside
+ * those ranges throws a RangeError here rather than entering the log.
+ */
 export function encodeEnvelope(e: Envelope): Uint8Array {
-  const r = e.request;
-  if (r.op === 'put' && e.id >= 0n && e.id <= U64_MAX && (r.put.lease === undefined || (r.put.lease >= I64_MIN && r.put.lease <= I64_MAX))) {
-    return encodePut(e.id, r.put);
-  }
-  return packr.pack(e);
+  return e.request.op === 'put' ? encodePut(e.id, e.request.put) : packr.pack(e);
 }
 
 function encodePut(id: bigint, put: PutRequest): Buffer {

@@ -1,3 +1,9 @@
+/**
+ * Discovery, derived from the registry's served resources each time they
+ * change: /api and /apis (legacy APIVersions and APIGroupList), /api/v1 and
+ * /apis/{group}/{version} (APIResourceList), and aggregated discovery
+ * (apidiscovery.k8s.io v2 and v2beta1 APIGroupDiscoveryList).
+ */
 import { createHash } from 'node:crypto';
 import type { Registry } from '../registry/generic/resource-store.js';
 import type { ResourceInfo } from '../registry/generic/types.js';
@@ -5,14 +11,62 @@ import type { ResourceInfo } from '../registry/generic/types.js';
 /** The Kubernetes version Kite's API corresponds to, reported by /version. */
 export const KUBERNETES_VERSION = { major: '1', minor: '32', gitVersion: 'v1.32.0-kite' };
 
-function groupVersions(registry: Registry): Map<string, Set<string>> {
+/** The order kube-apiserver lists its built-in groups in (its aggregator's group priorities). */
+const groupOrder = [
+  'apiregistration.k8s.io',
+  'apps',
+  'events.k8s.io',
+  'authentication.k8s.io',
+  'authorization.k8s.io',
+  'autoscaling',
+  'batch',
+  'certificates.k8s.io',
+  'networking.k8s.io',
+  'policy',
+  'rbac.authorization.k8s.io',
+  'storage.k8s.io',
+  'admissionregistration.k8s.io',
+  'apiextensions.k8s.io',
+  'scheduling.k8s.io',
+  'coordination.k8s.io',
+  'node.k8s.io',
+  'discovery.k8s.io',
+  'flowcontrol.apiserver.k8s.io',
+];
+
+/**
+ * Kubernetes' version priority: GA before beta before alpha before anything
+ * else; higher numbers first within each; other strings last, alphabetically.
+ */
+export function compareVersions(a: string, b: string): number {
+  const parse = (v: string): [number, number, number, string] => {
+    const m = /^v(\d+)(?:(alpha|beta)(\d+))?$/.exec(v);
+    if (m === null) return [3, 0, 0, v];
+    const stage = m[2] === undefined ? 0 : m[2] === 'beta' ? 1 : 2;
+    return [stage, -Number(m[1]), -Number(m[3] ?? 0), ''];
+  };
+  const pa = parse(a);
+  const pb = parse(b);
+  for (let i = 0; i < 3; i++) if (pa[i] !== pb[i]) return (pa[i] as number) - (pb[i] as number);
+  return pa[3] < pb[3] ? -1 : pa[3] > pb[3] ? 1 : 0;
+}
+
+function compareGroups(a: string, b: string): number {
+  const ia = groupOrder.indexOf(a);
+  const ib = groupOrder.indexOf(b);
+  if (ia >= 0 || ib >= 0) return (ia < 0 ? groupOrder.length : ia) - (ib < 0 ? groupOrder.length : ib);
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Every served group with its versions in priority order, groups in kube-apiserver's order (core included). */
+export function groupVersions(registry: Registry): [string, string[]][] {
   const groups = new Map<string, Set<string>>();
   for (const r of registry.resources()) {
     const versions = groups.get(r.group) ?? new Set<string>();
     versions.add(r.version);
     groups.set(r.group, versions);
   }
-  return groups;
+  return [...groups.entries()].sort(([a], [b]) => compareGroups(a, b)).map(([g, vs]) => [g, [...vs].sort(compareVersions)]);
 }
 
 export function versionInfo(): Record<string, string> {
@@ -32,17 +86,26 @@ export function apiVersions(serverAddress: string): unknown {
   return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }] };
 }
 
+function apiGroup(name: string, versions: readonly string[]): Record<string, unknown> {
+  const vs = versions.map((v) => ({ groupVersion: `${name}/${v}`, version: v }));
+  return { name, versions: vs, preferredVersion: vs[0] };
+}
+
 /** GET /apis: every named group. */
 export function apiGroupList(registry: Registry): unknown {
-  const groups = [...groupVersions(registry).entries()].filter(([g]) => g !== '').sort(([a], [b]) => a.localeCompare(b));
   return {
     kind: 'APIGroupList',
     apiVersion: 'v1',
-    groups: groups.map(([name, versions]) => {
-      const vs = [...versions].sort().map((v) => ({ groupVersion: `${name}/${v}`, version: v }));
-      return { name, versions: vs, preferredVersion: vs[0] };
-    }),
+    groups: groupVersions(registry)
+      .filter(([g]) => g !== '')
+      .map(([name, versions]) => apiGroup(name, versions)),
   };
+}
+
+/** GET /apis/{group}: one group, or undefined when not served. */
+export function apiGroupOf(registry: Registry, group: string): unknown | undefined {
+  const found = groupVersions(registry).find(([g]) => g === group && g !== '');
+  return found === undefined ? undefined : { kind: 'APIGroup', apiVersion: 'v1', ...apiGroup(found[0], found[1]) };
 }
 
 function storageVersionHash(r: ResourceInfo): string {
@@ -51,7 +114,10 @@ function storageVersionHash(r: ResourceInfo): string {
 
 /** GET /api/v1 or /apis/{group}/{version}: the resources of one group-version, subresources included. */
 export function apiResourceList(registry: Registry, group: string, version: string): unknown | undefined {
-  const resources = registry.resources().filter((r) => r.group === group && r.version === version);
+  const resources = registry
+    .resources()
+    .filter((r) => r.group === group && r.version === version)
+    .sort((a, b) => (a.resource < b.resource ? -1 : a.resource > b.resource ? 1 : 0));
   if (resources.length === 0) return undefined;
   const list: unknown[] = [];
   for (const r of resources) {
@@ -63,28 +129,37 @@ export function apiResourceList(registry: Registry, group: string, version: stri
       verbs: r.verbs,
       ...(r.shortNames.length > 0 ? { shortNames: r.shortNames } : {}),
       ...(r.categories.length > 0 ? { categories: r.categories } : {}),
-      storageVersionHash: storageVersionHash(r),
+      ...(r.verbs.includes('list') ? { storageVersionHash: storageVersionHash(r) } : {}),
     });
     for (const sub of r.subresources) {
-      list.push(
-        sub === 'scale'
-          ? { name: `${r.resource}/scale`, singularName: '', namespaced: r.namespaced, group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: ['get', 'patch', 'update'] }
-          : { name: `${r.resource}/${sub}`, singularName: '', namespaced: r.namespaced, kind: r.kind, verbs: ['get', 'patch', 'update'] },
-      );
+      const otherGroup = sub.kind.group !== r.group || sub.kind.version !== r.version;
+      list.push({
+        name: `${r.resource}/${sub.name}`,
+        singularName: '',
+        namespaced: r.namespaced,
+        ...(otherGroup ? { group: sub.kind.group, version: sub.kind.version } : {}),
+        kind: sub.kind.kind,
+        verbs: sub.verbs,
+      });
     }
   }
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group === '' ? version : `${group}/${version}`, resources: list };
 }
 
-/** The media type of aggregated discovery (apidiscovery.k8s.io/v2), as kubectl 1.32 asks for it. */
-export const AGGREGATED_DISCOVERY_TYPE = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';
+/** Which aggregated discovery version an Accept header asks for, if any. */
+export function aggregatedVersion(accept: string | undefined): 'v2' | 'v2beta1' | undefined {
+  for (const part of (accept ?? '').split(',')) {
+    const t = part.replace(/\s+/g, '').toLowerCase();
+    if (!t.includes('g=apidiscovery.k8s.io') || !t.includes('as=apigroupdiscoverylist')) continue;
+    if (/(^|;)v=v2(;|$)/.test(t)) return 'v2';
+    if (/(^|;)v=v2beta1(;|$)/.test(t)) return 'v2beta1';
+  }
+  return undefined;
+}
 
-/** Whether the Accept header asks for aggregated discovery v2. */
-export function wantsAggregated(accept: string | undefined): boolean {
-  return (accept ?? '').split(',').some((p) => {
-    const t = p.replace(/\s+/g, '').toLowerCase();
-    return t.includes('g=apidiscovery.k8s.io') && t.includes('v=v2;') && t.includes('as=apigroupdiscoverylist');
-  });
+/** The media type of an aggregated discovery answer. */
+export function aggregatedType(version: 'v2' | 'v2beta1'): string {
+  return `application/json;g=apidiscovery.k8s.io;v=${version};as=APIGroupDiscoveryList`;
 }
 
 function resourceDiscovery(r: ResourceInfo): unknown {
@@ -97,38 +172,32 @@ function resourceDiscovery(r: ResourceInfo): unknown {
     verbs: r.verbs,
     ...(r.shortNames.length > 0 ? { shortNames: r.shortNames } : {}),
     ...(r.categories.length > 0 ? { categories: r.categories } : {}),
-    ...(r.subresources.length > 0
-      ? {
-          subresources: r.subresources.map((sub) => ({
-            subresource: sub,
-            responseKind: sub === 'scale' ? { group: 'autoscaling', version: 'v1', kind: 'Scale' } : kind,
-            verbs: ['get', 'patch', 'update'],
-          })),
-        }
-      : {}),
+    ...(r.subresources.length > 0 ? { subresources: r.subresources.map((sub) => ({ subresource: sub.name, responseKind: sub.kind, verbs: sub.verbs })) } : {}),
   };
 }
 
 /**
- * Aggregated discovery (apidiscovery.k8s.io/v2 APIGroupDiscoveryList): every group,
- * version and resource in one document; /api holds the core group, /apis the others.
+ * Aggregated discovery (APIGroupDiscoveryList): every group, version and
+ * resource in one document; /api holds the core group, /apis the others.
  */
-export function aggregatedDiscovery(registry: Registry, core: boolean): unknown {
-  const groups = [...groupVersions(registry).entries()].filter(([g]) => (g === '') === core).sort(([a], [b]) => a.localeCompare(b));
+export function aggregatedDiscovery(registry: Registry, core: boolean, version: 'v2' | 'v2beta1'): unknown {
   return {
     kind: 'APIGroupDiscoveryList',
-    apiVersion: 'apidiscovery.k8s.io/v2',
+    apiVersion: `apidiscovery.k8s.io/${version}`,
     metadata: {},
-    items: groups.map(([group, versions]) => ({
-      metadata: { ...(group === '' ? {} : { name: group }), creationTimestamp: null },
-      versions: [...versions].sort().map((version) => ({
-        version,
-        resources: registry
-          .resources()
-          .filter((r) => r.group === group && r.version === version)
-          .map(resourceDiscovery),
-        freshness: 'Current',
+    items: groupVersions(registry)
+      .filter(([g]) => (g === '') === core)
+      .map(([group, versions]) => ({
+        metadata: { ...(group === '' ? {} : { name: group }), creationTimestamp: null },
+        versions: versions.map((v) => ({
+          version: v,
+          resources: registry
+            .resources()
+            .filter((r) => r.group === group && r.version === v)
+            .sort((a, b) => (a.resource < b.resource ? -1 : a.resource > b.resource ? 1 : 0))
+            .map(resourceDiscovery),
+          freshness: 'Current',
+        })),
       })),
-    })),
   };
 }

@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 import { errors } from '../registry/generic/api-error.js';
-import type { DeleteOptions, ListOptions, PatchType, WatchOptions, WriteOptions } from '../registry/generic/resource-store.js';
+import type { DeleteOptions, ListOptions, PatchOptions, PatchType, WatchOptions, WriteOptions } from '../registry/generic/resource-store.js';
 
 function param(req: Request, name: string): string | undefined {
   const v = req.query[name];
@@ -18,6 +18,16 @@ function int(req: Request, name: string): number | undefined {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0) throw errors.badRequest(`invalid value for ${name}: ${JSON.stringify(v)}`);
   return n;
+}
+
+/** Every query parameter as a string (the first of repeated ones). */
+export function queryParams(req: Request): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of Object.keys(req.query)) {
+    const v = param(req, key);
+    if (v !== undefined) out[key] = v;
+  }
+  return out;
 }
 
 /** Query parameters of a list. */
@@ -56,11 +66,13 @@ export function writeOptions(req: Request, warnings: string[]): WriteOptions {
   if (dry !== undefined && dry !== 'All') throw errors.badRequest(`Invalid dry run value: ${dry} (supported: All)`);
   const fv = param(req, 'fieldValidation');
   if (fv !== undefined && fv !== 'Strict' && fv !== 'Warn' && fv !== 'Ignore') throw errors.badRequest(`fieldValidation must be one of Strict, Warn, Ignore: ${fv}`);
-  return { dryRun: dry === 'All', fieldValidation: fv ?? 'Warn', warnings };
+  const manager = param(req, 'fieldManager');
+  if (manager !== undefined && manager.length > 128) throw errors.badRequest(`fieldManager: Too long: may not be longer than 128 characters`);
+  return { dryRun: dry === 'All', fieldValidation: fv ?? 'Warn', warnings, ...(manager === undefined ? {} : { fieldManager: manager }) };
 }
 
-export function patchOptions(req: Request, warnings: string[]): WriteOptions & { fieldManager?: string; force?: boolean } {
-  return { ...writeOptions(req, warnings), fieldManager: param(req, 'fieldManager'), force: bool(req, 'force') };
+export function patchOptions(req: Request, warnings: string[]): PatchOptions {
+  return { ...writeOptions(req, warnings), force: bool(req, 'force') };
 }
 
 /** The patch type named by the Content-Type of a PATCH. */
@@ -79,18 +91,30 @@ export function patchType(contentType: string): PatchType {
   }
 }
 
-/** DeleteOptions from the query and the optional body. */
+/** DeleteOptions from the query and the optional body (the body wins where both say something, as in Kubernetes). */
 export function deleteOptions(req: Request, body: unknown, warnings: string[]): DeleteOptions {
-  const b = (body ?? {}) as { preconditions?: { uid?: string; resourceVersion?: string }; propagationPolicy?: string; gracePeriodSeconds?: number; dryRun?: string[] };
-  const policy = param(req, 'propagationPolicy') ?? b.propagationPolicy;
-  if (policy !== undefined && policy !== 'Orphan' && policy !== 'Background' && policy !== 'Foreground') throw errors.badRequest(`invalid propagationPolicy: ${policy}`);
+  if (body !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body))) throw errors.badRequest('the body of a delete must be a DeleteOptions object');
+  const b = (body ?? {}) as { kind?: unknown; preconditions?: { uid?: string; resourceVersion?: string }; propagationPolicy?: string; orphanDependents?: boolean; gracePeriodSeconds?: number; dryRun?: string[] };
+  if (b.kind !== undefined && b.kind !== 'DeleteOptions') throw errors.badRequest(`the body of a delete must be a DeleteOptions object, not ${String(b.kind)}`);
+  const orphan = param(req, 'orphanDependents') ?? (b.orphanDependents === undefined ? undefined : String(b.orphanDependents));
+  let policy = b.propagationPolicy ?? param(req, 'propagationPolicy');
+  if (orphan !== undefined) {
+    if (policy !== undefined) throw errors.invalidDeleteOptions('propagationPolicy', policy, 'orphanDependents and deletionPropagation cannot be both set');
+    policy = orphan === 'true' ? 'Orphan' : 'Background';
+  }
+  if (policy !== undefined && policy !== 'Orphan' && policy !== 'Background' && policy !== 'Foreground') {
+    throw errors.invalidDeleteOptions('propagationPolicy', policy, '');
+  }
+  const grace = b.gracePeriodSeconds ?? int(req, 'gracePeriodSeconds');
   const base = writeOptions(req, warnings);
+  const bodyDryRun = Array.isArray(b.dryRun) ? b.dryRun : [];
+  for (const d of bodyDryRun) if (d !== 'All') throw errors.badRequest(`Invalid dry run value: ${String(d)} (supported: All)`);
   return {
     ...base,
-    dryRun: base.dryRun || (b.dryRun ?? []).includes('All'),
-    ...(b.preconditions === undefined ? {} : { preconditions: b.preconditions }),
-    ...(policy === undefined ? {} : { propagationPolicy: policy }),
-    ...(b.gracePeriodSeconds === undefined ? {} : { gracePeriodSeconds: b.gracePeriodSeconds }),
+    dryRun: base.dryRun || bodyDryRun.includes('All'),
+    ...(b.preconditions === undefined || b.preconditions === null ? {} : { preconditions: b.preconditions }),
+    ...(policy === undefined ? {} : { propagationPolicy: policy as 'Orphan' | 'Background' | 'Foreground' }),
+    ...(grace === undefined ? {} : { gracePeriodSeconds: grace }),
   };
 }
 

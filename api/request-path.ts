@@ -35,6 +35,7 @@ export function resolvePath(registry: Registry, path: string): ResourcePath | un
   if (rest[0] === 'namespaces' && rest.length >= 3) {
     const store = registry.store(group, version, rest[2]!);
     if (store !== undefined && store.info.namespaced) {
+      if (rest.length > 5) return undefined;
       return { store, namespace: rest[1], name: rest[3], subresource: rest[4] };
     }
   }

@@ -1,14 +1,47 @@
 import type { Request, Response } from 'express';
 import { errors } from '../registry/generic/api-error.js';
+import { CreateOnlyStore } from '../registry/generic/create-only-store.js';
+import type { ObjectList, ResourceStore } from '../registry/generic/resource-store.js';
 import type { KubeObject } from '../registry/generic/types.js';
-import { encodeBody, readBody, wanted } from './negotiate.js';
-import { deleteOptions, includeObject, isWatch, listOptions, patchOptions, patchType, watchOptions, writeOptions } from './query.js';
+import { encodeBody, readBody, wanted, type Wanted } from './negotiate.js';
+import { deleteOptions, includeObject, isWatch, listOptions, patchOptions, patchType, queryParams, watchOptions, writeOptions } from './query.js';
 import type { ResourcePath } from './request-path.js';
 import { sendError } from './status.js';
 import { serveWatch } from './watch-stream.js';
-import { hasSchema, strictDecodingMessage, validateBody } from '../schemas/validate-body.js';
-import { apiVersionOf, type ResourceInfo } from '../registry/generic/types.js';
-import type { WriteOptions } from '../registry/generic/resource-store.js';
+
+/** An object as PartialObjectMetadata (meta.k8s.io/v1): its kind and metadata only. */
+export function partialObjectMetadata(o: KubeObject): KubeObject {
+  return { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata };
+}
+
+/** The response body in the form the client asked for: the object or list, a Table, or metadata only. */
+export function convertResponse(store: ResourceStore, want: Wanted, req: Request, body: unknown, shape: { objects: KubeObject[]; list?: ObjectList['metadata'] } | undefined): unknown {
+  if (shape === undefined || want.as === undefined) return body;
+  if (want.as === 'Table') return store.table(shape.objects, shape.list, includeObject(req));
+  if (shape.list !== undefined) {
+    if (want.as !== 'PartialObjectMetadataList') throw errors.notAcceptable(want.as);
+    return { kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1', metadata: shape.list, items: shape.objects.map(partialObjectMetadata) };
+  }
+  if (want.as !== 'PartialObjectMetadata') throw errors.notAcceptable(want.as);
+  return partialObjectMetadata(shape.objects[0]!);
+}
+
+const verbOf = (method: string, hasName: boolean, watch: boolean): string => {
+  switch (method) {
+    case 'GET':
+      return hasName ? 'get' : watch ? 'watch' : 'list';
+    case 'POST':
+      return 'create';
+    case 'PUT':
+      return 'update';
+    case 'PATCH':
+      return 'patch';
+    case 'DELETE':
+      return hasName ? 'delete' : 'deletecollection';
+    default:
+      return method.toLowerCase();
+  }
+};
 
 /**
  * One request on a resource path: decode, call the store's verb, encode. No
@@ -17,14 +50,20 @@ import type { WriteOptions } from '../registry/generic/resource-store.js';
 export async function handleResource(req: Request, res: Response, rp: ResourcePath): Promise<void> {
   const { store, namespace, name, subresource } = rp;
   const warnings: string[] = [];
-  const want = wanted(req);
-  const send = (code: number, body: unknown, asTable?: { objects: KubeObject[]; list?: { resourceVersion: string; continue?: string } }): void => {
-    for (const w of warnings) res.append('Warning', `299 - "${w.replace(/"/g, '\\"')}"`);
-    const out = want.table && asTable !== undefined ? store.table(asTable.objects, asTable.list, includeObject(req)) : body;
-    const { type, text } = encodeBody(out, want.format);
-    res.status(code).type(type).send(text);
-  };
   try {
+    const want = wanted(req);
+    const send = (code: number, body: unknown, shape?: { objects: KubeObject[]; list?: ObjectList['metadata'] }): void => {
+      const out = convertResponse(store, want, req, body, shape);
+      for (const w of warnings) res.append('Warning', `299 - "${w.replace(/"/g, '\\"')}"`);
+      const { type, text } = encodeBody(out, want.format);
+      res.status(code).type(type).send(text);
+    };
+    const handler = subresource === undefined ? undefined : store.subresource(subresource);
+    const info = store.info;
+    const sub = subresource === undefined ? undefined : info.subresources.find((s) => s.name === subresource);
+    if (subresource !== undefined && sub === undefined) throw errors.notFound(info, name ?? '');
+    const verb = verbOf(req.method, name !== undefined, isWatch(req));
+    if (!(sub?.verbs ?? info.verbs).includes(verb)) throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
     switch (req.method) {
       case 'GET': {
         if (name === undefined) {
@@ -36,36 +75,46 @@ export async function handleResource(req: Request, res: Response, rp: ResourcePa
           send(200, list, { objects: list.items, list: list.metadata });
           return;
         }
+        if (handler?.get !== undefined) {
+          const r = await handler.get(namespace, name, queryParams(req));
+          res.status(r.code).type(r.contentType ?? 'application/json').send(typeof r.body === 'string' ? r.body : JSON.stringify(r.body));
+          return;
+        }
         const obj = await store.get(namespace, name, subresource);
         send(200, obj, { objects: [obj] });
         return;
       }
       case 'POST': {
-        if (name !== undefined) throw errors.methodNotAllowed(`the server does not allow this method on the requested resource`);
         const { body } = await readBody(req);
         const options = writeOptions(req, warnings);
-        checkSchema(store.info, undefined, body, options);
+        if (name !== undefined) {
+          if (handler?.create === undefined) throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
+          const r = await handler.create(namespace, name, body, options);
+          send(r.code, r.body);
+          return;
+        }
+        if (store instanceof CreateOnlyStore) {
+          const r = await store.createWithStatus(namespace, asObject(body), options);
+          send(r.code, r.body);
+          return;
+        }
         const created = await store.create(namespace, asObject(body), options);
         send(201, created, { objects: [created] });
         return;
       }
       case 'PUT': {
-        if (name === undefined) throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
         const { body } = await readBody(req);
         const obj = asObject(body);
-        if (obj.metadata.name !== undefined && obj.metadata.name !== name) {
-          throw errors.badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
-        }
         const options = writeOptions(req, warnings);
-        checkSchema(store.info, subresource, obj, options);
-        const updated = await store.update(namespace, name, obj, { ...options, ...(subresource === undefined ? {} : { subresource }) });
-        send(200, updated, { objects: [updated] });
+        const r = await store.update(namespace, name!, obj, { ...options, ...(subresource === undefined ? {} : { subresource }) });
+        send(r.created ? 201 : 200, r.object, { objects: [r.object] });
         return;
       }
       case 'PATCH': {
-        if (name === undefined) throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
         const { body, contentType } = await readBody(req);
-        const patched = await store.patch(namespace, name, patchType(contentType), body, { ...patchOptions(req, warnings), ...(subresource === undefined ? {} : { subresource }) });
+        const type = patchType(contentType);
+        if (type === 'apply') throw errors.unsupportedMediaType(contentType);
+        const patched = await store.patch(namespace, name!, type, body, { ...patchOptions(req, warnings), ...(subresource === undefined ? {} : { subresource }) });
         send(200, patched, { objects: [patched] });
         return;
       }
@@ -73,34 +122,20 @@ export async function handleResource(req: Request, res: Response, rp: ResourcePa
         const { body } = await readBody(req);
         if (name === undefined) {
           const deleted = await store.deleteCollection(namespace, { ...deleteOptions(req, body, warnings), ...listOptions(req) });
-          send(200, deleted);
+          send(200, deleted, { objects: deleted.items, list: deleted.metadata });
           return;
         }
-        const deleted = await store.delete(namespace, name, deleteOptions(req, body, warnings));
-        send(200, deleted);
+        const result = await store.delete(namespace, name, deleteOptions(req, body, warnings));
+        const response = store.deleteResponse(result);
+        send(200, response, response === result.object ? { objects: [result.object] } : undefined);
         return;
       }
       default:
-        throw errors.methodNotAllowed(`the server does not allow this method on the requested resource`);
+        throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
     }
   } catch (err) {
     sendError(res, err);
   }
-}
-
-/**
- * Checks a create or update body against the kind's OpenAPI schema: type and
- * required-field errors are Invalid (422); unknown fields are a BadRequest under
- * fieldValidation=Strict, a warning under Warn, nothing under Ignore.
- */
-function checkSchema(info: ResourceInfo, subresource: string | undefined, body: unknown, options: WriteOptions): void {
-  const [gv, kind] = subresource === 'scale' ? ['autoscaling/v1', 'Scale'] : [apiVersionOf(info), info.kind];
-  if (!hasSchema(gv, kind)) return;
-  const v = validateBody(gv, kind, body, options.fieldValidation ?? 'Warn');
-  const name = (body as { metadata?: { name?: string } } | undefined)?.metadata?.name ?? '';
-  if (v.causes.length > 0) throw errors.invalid(info, kind, name, v.causes);
-  if (v.unknownFields.length > 0) throw errors.badRequest(strictDecodingMessage(v.unknownFields));
-  options.warnings?.push(...v.warnings);
 }
 
 function asObject(body: unknown): KubeObject {

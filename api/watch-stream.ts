@@ -2,12 +2,15 @@ import type { Request, Response } from 'express';
 import type { ResourceStore, WatchEvent, WatchOptions } from '../registry/generic/resource-store.js';
 import { includeObject } from './query.js';
 import type { Wanted } from './negotiate.js';
+import { partialObjectMetadata } from './resource-handler.js';
 
 /**
  * A watch: newline-delimited metav1.WatchEvent JSON, flushed per event, until the
  * client goes away, the timeout passes (timeoutSeconds, else a random 30-60 min
  * like kube-apiserver), or the registry sends an ERROR event. With a Table Accept
- * header each event carries a one-row Table, as kubectl get -w asks.
+ * header each event carries a one-row Table, as kubectl get -w asks; with
+ * as=PartialObjectMetadata each carries the object's metadata only, as
+ * client-go's metadata informers ask.
  */
 export function serveWatch(req: Request, res: Response, store: ResourceStore, namespace: string | undefined, options: WatchOptions & { timeoutSeconds?: number }, want: Wanted): void {
   res.status(200);
@@ -24,10 +27,16 @@ export function serveWatch(req: Request, res: Response, store: ResourceStore, na
     active.watch?.stop();
     res.end();
   };
+  const convert = (e: WatchEvent): unknown => {
+    if (e.type === 'ERROR') return e.object;
+    if (e.type === 'BOOKMARK') return { ...e.object, metadata: { ...e.object.metadata, creationTimestamp: null } };
+    if (want.as === 'Table') return store.table([e.object], undefined, includeObject(req));
+    if (want.as === 'PartialObjectMetadata' || want.as === 'PartialObjectMetadataList') return partialObjectMetadata(e.object);
+    return e.object;
+  };
   const write = (e: WatchEvent): void => {
     if (done) return;
-    const object = want.table && e.type !== 'ERROR' && e.type !== 'BOOKMARK' ? store.table([e.object], undefined, includeObject(req)) : e.object;
-    res.write(JSON.stringify({ type: e.type, object }) + '\n');
+    res.write(JSON.stringify({ type: e.type, object: convert(e) }) + '\n');
     if (e.type === 'ERROR') finish();
   };
   const seconds = options.timeoutSeconds ?? 1800 + Math.floor(Math.random() * 1800);

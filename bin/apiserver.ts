@@ -1,18 +1,24 @@
 /**
  * `kite apiserver`: the composition root of the API server. It is the one place
  * that sees every layer: it embeds a single-member store (or connects to
- * --etcd-servers), builds the registry on the store client, and serves the API.
+ * --etcd-servers), builds the registry and its controllers on the store
+ * client, and serves the API with its health checks, metrics and request log.
  */
 import { createServer, type Server } from 'node:http';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve, join } from 'node:path';
-import { createApiApp, type OpenApiSource } from '../api/app.js';
-import type { Registry } from '../registry/generic/resource-store.js';
+import { destination, pino, type Logger } from 'pino';
+import { createApiApp } from '../api/app.js';
+import type { HealthCheck } from '../api/health.js';
+import { ApiMetrics } from '../api/metrics.js';
+import { startControllers, type ControllerName, type RunningControllers } from '../registry/controllers/controllers.js';
+import { KiteRegistry } from '../registry/registry.js';
 import { EmbeddedStoreClient } from '../storage/client/embedded-client.js';
 import { GrpcStoreClient } from '../storage/client/grpc-store-client.js';
 import type { StoreClient } from '../storage/client/store-client.js';
 import { buildMemberConfig, resolveFlags } from '../storage/server/member-flags.js';
 import { runMember, type RunningMember } from '../storage/server/run-member.js';
+import { timedStoreClient } from './timed-store-client.js';
 
 export interface ApiServerOptions {
   readonly dataDir: string;
@@ -22,14 +28,22 @@ export interface ApiServerOptions {
   readonly etcdServers: readonly string[];
   /** Where the embedded store also serves etcd's API (read-only for others), or 'none'. */
   readonly embeddedStoreUrl: string;
-  /** Builds the registry on a store client; returns it with its shutdown. */
-  readonly makeRegistry: (client: StoreClient) => Promise<{ registry: Registry; stop(): Promise<void> }>;
-  readonly openapi?: OpenApiSource;
+  /** The controllers to run in process (--controllers). */
+  readonly controllers: readonly ControllerName[];
+  /** --service-cluster-ip-range. */
+  readonly serviceClusterIpRange?: string;
+  /** --service-node-port-range. */
+  readonly serviceNodePortRange?: string;
+  /** --advertise-address: the address in the kubernetes service's endpoints. */
+  readonly advertiseAddress?: string;
+  /** The request log's level (info logs every request); 'silent' turns it off. */
+  readonly logLevel?: string;
 }
 
 export interface RunningApiServer {
   readonly url: string;
   readonly kubeconfig: string;
+  readonly log: Logger;
   stop(): Promise<void>;
 }
 
@@ -59,12 +73,17 @@ export function kubeconfigFor(url: string): string {
   ].join('\n');
 }
 
+/** How often apiserver_storage_objects is refreshed, as kube-apiserver does (every minute). */
+const objectCountIntervalMs = 60_000;
+
 export async function runApiServer(o: ApiServerOptions): Promise<RunningApiServer> {
   mkdirSync(o.dataDir, { recursive: true });
+  const log = pino({ level: o.logLevel ?? 'info', base: { component: 'apiserver' } }, destination(2));
+  const metrics = new ApiMetrics();
   let member: RunningMember | undefined;
-  let client: StoreClient;
+  let raw: StoreClient;
   if (o.etcdServers.length > 0) {
-    client = new GrpcStoreClient(o.etcdServers);
+    raw = new GrpcStoreClient(o.etcdServers);
   } else {
     const serve = o.embeddedStoreUrl !== 'none';
     const given: Record<string, string> = { name: 'kite', 'data-dir': join(o.dataDir, 'store') };
@@ -74,19 +93,49 @@ export async function runApiServer(o: ApiServerOptions): Promise<RunningApiServe
     }
     const { values, explicit } = resolveFlags(given, {});
     member = await runMember(buildMemberConfig(values, explicit), { serveClients: serve, readOnly: true });
-    client = new EmbeddedStoreClient(member.store, member.watchable);
+    raw = new EmbeddedStoreClient(member.store, member.watchable);
   }
-  let registry: Awaited<ReturnType<ApiServerOptions['makeRegistry']>>;
-  try {
-    registry = await o.makeRegistry(client);
-  } catch (err) {
+  const client = timedStoreClient(raw, (operation, key, seconds) => metrics.etcdDuration.observe({ operation, type: resourceOfKey(key) }, seconds));
+  const advertiseAddress = o.advertiseAddress ?? (o.bindAddress === '0.0.0.0' || o.bindAddress === '::' ? '127.0.0.1' : o.bindAddress);
+  const registry = new KiteRegistry(client, {
+    ...(o.serviceClusterIpRange === undefined ? {} : { serviceClusterIpRange: o.serviceClusterIpRange }),
+    ...(o.serviceNodePortRange === undefined ? {} : { serviceNodePortRange: o.serviceNodePortRange }),
+    ...(/^[0-9.]+$/.test(advertiseAddress) ? { advertiseAddress } : {}),
+    advertisePort: o.port,
+  });
+  let controllers: RunningControllers | undefined;
+  const closeStore = async (): Promise<void> => {
     await client.close();
     await member?.stop();
+  };
+  try {
+    await registry.start();
+    controllers = startControllers(registry, o.controllers);
+  } catch (err) {
+    await controllers?.stop();
+    await closeStore();
     throw err;
   }
+  const storeCheck: HealthCheck = {
+    name: 'etcd',
+    check: async () => {
+      await Promise.race([client.get('/registry/health'), new Promise((_, reject) => setTimeout(() => reject(new Error('timed out')), 2000).unref())]);
+    },
+  };
+  const bootstrap: HealthCheck = { name: 'poststarthook/bootstrap-controller', check: () => undefined };
   const serverAddress = `${o.bindAddress}:${o.port}`;
-  const app = createApiApp({ registry: registry.registry, serverAddress, ...(o.openapi ? { openapi: o.openapi } : {}) });
+  const app = createApiApp({ registry, serverAddress, metrics, log, livez: () => [storeCheck], readyz: () => [bootstrap] });
   const server: Server = createServer(app);
+  const countObjects = async (): Promise<void> => {
+    for (const info of registry.resources()) {
+      if (!info.verbs.includes('list') || info.version !== preferredVersion(registry, info.group)) continue;
+      const store = registry.generic(info);
+      metrics.storageObjects.set({ resource: info.group === '' ? info.resource : `${info.resource}.${info.group}` }, await store.count());
+    }
+  };
+  const counter = setInterval(() => countObjects().catch((e: unknown) => log.warn({ error: String(e) }, 'counting stored objects failed')), objectCountIntervalMs);
+  counter.unref();
+  void countObjects().catch(() => undefined);
   const port = await new Promise<number>((resolvePort, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => reject(new Error(err.code === 'EADDRINUSE' ? `listen tcp ${serverAddress}: bind: address already in use` : err.message)));
     server.listen(o.port, o.bindAddress, () => {
@@ -94,9 +143,9 @@ export async function runApiServer(o: ApiServerOptions): Promise<RunningApiServe
       resolvePort(typeof a === 'object' && a !== null ? a.port : o.port);
     });
   }).catch(async (err: unknown) => {
-    await registry.stop();
-    await client.close();
-    await member?.stop();
+    clearInterval(counter);
+    await controllers?.stop();
+    await closeStore();
     throw err;
   });
   const host = o.bindAddress.includes(':') ? `[${o.bindAddress}]` : o.bindAddress;
@@ -106,12 +155,26 @@ export async function runApiServer(o: ApiServerOptions): Promise<RunningApiServe
   return {
     url,
     kubeconfig,
+    log,
     stop: async () => {
+      clearInterval(counter);
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
-      await registry.stop();
-      await client.close();
-      await member?.stop();
+      await controllers?.stop();
+      await closeStore();
+      log.flush();
     },
   };
+}
+
+/** The group's preferred version among what the registry serves (objects are counted once, there). */
+function preferredVersion(registry: KiteRegistry, group: string): string | undefined {
+  const versions = registry.resources().filter((r) => r.group === group).map((r) => r.version);
+  return versions.includes('v1') ? 'v1' : versions.includes('v2') ? 'v2' : versions[0];
+}
+
+/** The resource a key belongs to (/registry/<resource>/...), as etcd_request_duration_seconds' type. */
+function resourceOfKey(key: string): string {
+  const parts = key.split('/');
+  return parts[1] === 'registry' && parts[2] !== undefined ? parts[2] : key;
 }

@@ -91,41 +91,54 @@ program
   .option('--port <port>', 'port to serve the API on', '8080')
   .option('--etcd-servers <urls>', 'comma-separated etcd endpoints (a Kite cluster or real etcd 3.4+) instead of the embedded store', '')
   .option('--embedded-store-url <url>', "where the embedded store also serves etcd's API, read-only for others ('none' to turn off)", 'http://127.0.0.1:2379')
-  .action(async (o: { dataDir: string; bindAddress: string; port: string; etcdServers: string; embeddedStoreUrl: string }) => {
-    const port = Number(o.port);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) {
-      log('error', `--port: expected a port number, got ${JSON.stringify(o.port)}`);
-      process.exit(1);
-    }
-    try {
-      // The API server's modules (schemas, registry) load only for this command: `kite store`
-      // starts without them.
-      const [{ runApiServer }, { KiteRegistry }, { openApiDocumentJson, openApiIndex }] = await Promise.all([
-        import('./apiserver.js'),
-        import('../registry/registry.js'),
-        import('../schemas/openapi-documents.js'),
-      ]);
-      const server = await runApiServer({
-        dataDir: o.dataDir,
-        bindAddress: o.bindAddress,
-        port,
-        etcdServers: o.etcdServers.split(',').map((s) => s.trim()).filter((s) => s !== ''),
-        embeddedStoreUrl: o.embeddedStoreUrl,
-        openapi: { index: openApiIndex, document: openApiDocumentJson },
-        makeRegistry: async (client) => {
-          const registry = new KiteRegistry(client, { log: (msg: string) => log('warn', msg) });
-          await registry.start();
-          return { registry, stop: () => registry.stop() };
-        },
-      });
-      log('info', 'kite apiserver is serving', { url: server.url, kubeconfig: server.kubeconfig, store: o.etcdServers || (o.embeddedStoreUrl === 'none' ? 'embedded' : `embedded, etcd API read-only at ${o.embeddedStoreUrl}`) });
-      process.stdout.write(`Kite API server at ${server.url}. Point kubectl at it:\n  export KUBECONFIG=${server.kubeconfig}\n`);
-      stopOnSignals(() => server.stop());
-    } catch (err) {
-      log('error', err instanceof Error ? err.message : String(err));
-      process.exit(1);
-    }
-  });
+  .option('--controllers <names>', "controllers to run in process, as kube-controller-manager names them: garbagecollector, namespace, serviceaccount; '*' for all, '-name' to leave one out, '' for none (when kube-controller-manager runs them)", '*')
+  .option('--service-cluster-ip-range <cidr>', 'the IPv4 range service cluster IPs come from', '10.96.0.0/12')
+  .option('--service-node-port-range <range>', 'the ports NodePort services get', '30000-32767')
+  .option('--advertise-address <ip>', "the address in the kubernetes service's endpoints (default: the bind address)")
+  .option('--log-level <level>', "the request log's level: info logs one line per request; warn, error or silent log less", 'info')
+  .action(
+    async (o: {
+      dataDir: string;
+      bindAddress: string;
+      port: string;
+      etcdServers: string;
+      embeddedStoreUrl: string;
+      controllers: string;
+      serviceClusterIpRange: string;
+      serviceNodePortRange: string;
+      advertiseAddress?: string;
+      logLevel: string;
+    }) => {
+      const port = Number(o.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) {
+        log('error', `--port: expected a port number, got ${JSON.stringify(o.port)}`);
+        process.exit(1);
+      }
+      try {
+        // The API server's modules (schemas, registry) load only for this command: `kite store`
+        // starts without them.
+        const [{ runApiServer }, { parseControllers }] = await Promise.all([import('./apiserver.js'), import('../registry/controllers/controllers.js')]);
+        const server = await runApiServer({
+          dataDir: o.dataDir,
+          bindAddress: o.bindAddress,
+          port,
+          etcdServers: o.etcdServers.split(',').map((s) => s.trim()).filter((s) => s !== ''),
+          embeddedStoreUrl: o.embeddedStoreUrl,
+          controllers: parseControllers(o.controllers),
+          serviceClusterIpRange: o.serviceClusterIpRange,
+          serviceNodePortRange: o.serviceNodePortRange,
+          ...(o.advertiseAddress === undefined ? {} : { advertiseAddress: o.advertiseAddress }),
+          logLevel: o.logLevel,
+        });
+        log('info', 'kite apiserver is serving', { url: server.url, kubeconfig: server.kubeconfig, store: o.etcdServers || (o.embeddedStoreUrl === 'none' ? 'embedded' : `embedded, etcd API read-only at ${o.embeddedStoreUrl}`) });
+        process.stdout.write(`Kite API server at ${server.url}. Point kubectl at it:\n  export KUBECONFIG=${server.kubeconfig}\n`);
+        stopOnSignals(() => server.stop());
+      } catch (err) {
+        log('error', err instanceof Error ? err.message : String(err));
+        process.exit(1);
+      }
+    },
+  );
 
 const snapshot = program.command('snapshot').description('etcd-format snapshots');
 snapshot

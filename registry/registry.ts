@@ -1,96 +1,248 @@
+/**
+ * The registry the API server serves: a store per built-in resource on one
+ * ObjectStorage, the admission chain they share, and the objects
+ * kube-apiserver creates at start (system namespaces, priority classes, the
+ * kubernetes service). Controllers run beside it (registry/controllers).
+ */
 import type { StoreClient } from '../storage/client/store-client.js';
+import { AdmissionChain, type AdmissionPlugin } from './admission/admission.js';
+import { registryLookup } from './admission/lookup.js';
+import { namespaceLifecycle } from './admission/namespace-lifecycle.js';
+import { defaultIngressClass, defaultStorageClass, defaultTolerationSeconds, limitRanger, priority, storageObjectInUseProtection, taintNodesByCondition } from './admission/pod-defaults.js';
+import { serviceAccount } from './admission/service-account.js';
+import { configMapStrategy } from './configmap/strategy.js';
+import { controllerRevisionStrategy } from './controllerrevision/strategy.js';
+import { cronJobStrategy } from './cronjob/strategy.js';
+import { csiDriverStrategy } from './csidriver/strategy.js';
+import { csiNodeStrategy } from './csinode/strategy.js';
+import { csiStorageCapacityStrategy } from './csistoragecapacity/strategy.js';
+import { daemonSetStrategy } from './daemonset/strategy.js';
+import { deploymentStrategy } from './deployment/strategy.js';
+import { endpointsStrategy } from './endpoints/strategy.js';
+import { endpointSliceStrategy } from './endpointslice/strategy.js';
+import { eventStrategy, eventTtlSeconds } from './event/strategy.js';
+import { eventsV1Strategy } from './events-v1/strategy.js';
 import { ApiError } from './generic/api-error.js';
+import { resourceInfo } from './generic/base-strategy.js';
+import { CreateOnlyStore } from './generic/create-only-store.js';
 import { GenericStore, type GenericStoreOptions } from './generic/generic-store.js';
 import type { Registry, ResourceStore } from './generic/resource-store.js';
 import type { Strategy } from './generic/strategy.js';
-import type { ResourceInfo } from './generic/types.js';
-import { configMapStrategy } from './configmap/strategy.js';
-import { deploymentStrategy } from './deployment/strategy.js';
-import { eventStrategy } from './event/strategy.js';
-import { NamespaceController, type ControllerLog } from './namespace/namespace-controller.js';
+import { resourceId, type KubeObject, type ResourceInfo } from './generic/types.js';
+import { hpaV1Strategy, hpaV2Strategy } from './horizontalpodautoscaler/strategy.js';
+import { ingressStrategy } from './ingress/strategy.js';
+import { ingressClassStrategy } from './ingressclass/strategy.js';
+import { jobStrategy } from './job/strategy.js';
+import { leaseStrategy } from './lease/strategy.js';
+import { limitRangeStrategy } from './limitrange/strategy.js';
 import { namespaceStrategy } from './namespace/strategy.js';
+import { networkPolicyStrategy } from './networkpolicy/strategy.js';
+import { nodeStrategy } from './node/strategy.js';
+import { persistentVolumeStrategy } from './persistentvolume/strategy.js';
+import { persistentVolumeClaimStrategy } from './persistentvolumeclaim/strategy.js';
 import { podStrategy } from './pod/strategy.js';
+import { bindPod, podSubresources } from './pod/pod-subresources.js';
+import { podDisruptionBudgetStrategy } from './poddisruptionbudget/strategy.js';
+import { podTemplateStrategy } from './podtemplate/strategy.js';
+import { priorityClassStrategy, systemPriorityClasses } from './priorityclass/strategy.js';
+import { replicaSetStrategy } from './replicaset/strategy.js';
+import { replicationControllerStrategy } from './replicationcontroller/strategy.js';
+import { ResourceRegistry } from './resource-registry.js';
+import { resourceQuotaStrategy } from './resourcequota/strategy.js';
+import { runtimeClassStrategy } from './runtimeclass/strategy.js';
 import { secretStrategy } from './secret/strategy.js';
+import { ServiceAllocation } from './service/allocation.js';
 import { serviceStrategy } from './service/strategy.js';
 import { serviceAccountStrategy } from './serviceaccount/strategy.js';
+import { statefulSetStrategy } from './statefulset/strategy.js';
+import { EtcdObjectStorage } from './storage/etcd-object-storage.js';
+import type { ObjectStorage } from './storage/object-storage.js';
+import { storageClassStrategy } from './storageclass/strategy.js';
+import { volumeAttachmentStrategy } from './volumeattachment/strategy.js';
 
-/** Every kind Kite serves, namespaces first. */
-export const builtinStrategies: readonly Strategy[] = [namespaceStrategy, configMapStrategy, secretStrategy, serviceAccountStrategy, serviceStrategy, podStrategy, eventStrategy, deploymentStrategy];
+/** Every built-in resource Kite serves, in discovery order (namespaces first). */
+export const builtinStrategies: readonly Strategy[] = [
+  namespaceStrategy,
+  configMapStrategy,
+  endpointsStrategy,
+  eventStrategy,
+  limitRangeStrategy,
+  nodeStrategy,
+  persistentVolumeClaimStrategy,
+  persistentVolumeStrategy,
+  podStrategy,
+  podTemplateStrategy,
+  replicationControllerStrategy,
+  resourceQuotaStrategy,
+  secretStrategy,
+  serviceAccountStrategy,
+  serviceStrategy,
+  controllerRevisionStrategy,
+  daemonSetStrategy,
+  deploymentStrategy,
+  replicaSetStrategy,
+  statefulSetStrategy,
+  hpaV2Strategy,
+  hpaV1Strategy,
+  cronJobStrategy,
+  jobStrategy,
+  leaseStrategy,
+  endpointSliceStrategy,
+  eventsV1Strategy,
+  ingressClassStrategy,
+  ingressStrategy,
+  networkPolicyStrategy,
+  runtimeClassStrategy,
+  podDisruptionBudgetStrategy,
+  priorityClassStrategy,
+  csiDriverStrategy,
+  csiNodeStrategy,
+  csiStorageCapacityStrategy,
+  storageClassStrategy,
+  volumeAttachmentStrategy,
+];
 
-/** The namespaces that always exist. */
-export const systemNamespaces = ['default', 'kube-system', 'kube-public'] as const;
+/** The namespaces kube-apiserver creates at start. */
+export const systemNamespaces = ['default', 'kube-system', 'kube-public', 'kube-node-lease'] as const;
+
+/** bindings (v1): POST-only, binds the pod of the same name. */
+const bindingsInfo: ResourceInfo = resourceInfo({ group: '', version: 'v1', resource: 'bindings', singular: 'binding', kind: 'Binding', listKind: 'BindingList', namespaced: true, verbs: ['create'] });
+
+/** Every built-in resource's info, bindings included: what Kite serves before any custom resource. */
+export function builtinResourceInfos(): ResourceInfo[] {
+  return [...builtinStrategies.map((s) => s.info), bindingsInfo];
+}
 
 /** Options of a KiteRegistry. */
-export interface KiteRegistryOptions extends Omit<GenericStoreOptions, 'namespaceLookup'> {
-  /** Where the namespace controller reports retried failures. */
-  readonly log?: ControllerLog;
-  /** How long the namespace controller waits before retrying (ms). */
-  readonly retryMs?: number;
+export interface KiteRegistryOptions {
+  /** The clock (creationTimestamp, deletionTimestamp, AGE). */
+  readonly now?: () => Date;
+  /** How often a watch with allowWatchBookmarks asks the store for progress (ms). */
+  readonly bookmarkIntervalMs?: number;
+  /** How many conflicts a guaranteed update retries before giving up. */
+  readonly maxRetries?: number;
+  /** Cluster IPs of services (kube-apiserver's --service-cluster-ip-range); 10.96.0.0/12 by default. */
+  readonly serviceClusterIpRange?: string;
+  /** Node ports of services (--service-node-port-range); 30000-32767 by default. */
+  readonly serviceNodePortRange?: string;
+  /** Where clients reach this API server, for the kubernetes service's endpoints. */
+  readonly advertiseAddress?: string;
+  /** The port the kubernetes service forwards to. */
+  readonly advertisePort?: number;
 }
 
 /**
- * The Registry the API server serves: one GenericStore per built-in kind on one
- * StoreClient, plus the namespace lifecycle. Call start() before serving (it
- * creates default, kube-system and kube-public and starts the namespace
- * controller) and stop() before closing the client.
+ * The built-in resources over one store client. Call start() before serving:
+ * it repairs the service allocations and creates what kube-apiserver creates
+ * at start.
  */
 export class KiteRegistry implements Registry {
-  private readonly stores = new Map<string, GenericStore>();
-  private readonly namespaceStore: GenericStore;
-  private readonly controller: NamespaceController;
+  readonly storage: ObjectStorage;
+  readonly admission: AdmissionChain;
+  readonly allocation: ServiceAllocation;
+  private readonly set = new ResourceRegistry();
+  private readonly options: KiteRegistryOptions;
+  private readonly now: () => Date;
 
   constructor(client: StoreClient, options: KiteRegistryOptions = {}) {
-    this.namespaceStore = new GenericStore(client, namespaceStrategy, options);
-    const lookup = async (name: string) => {
-      try {
-        return await this.namespaceStore.get(undefined, name);
-      } catch (e) {
-        if (e instanceof ApiError && e.code === 404) return undefined;
-        throw e;
-      }
-    };
-    for (const s of builtinStrategies) {
-      const store = s === namespaceStrategy ? this.namespaceStore : new GenericStore(client, s, { ...options, namespaceLookup: lookup });
-      this.stores.set(this.id(s.info), store);
-    }
-    this.controller = new NamespaceController(
-      this.namespaceStore,
-      [...this.stores.values()].filter((s) => s.info.namespaced),
-      { log: options.log, retryMs: options.retryMs },
+    this.options = options;
+    this.now = options.now ?? (() => new Date());
+    this.storage = new EtcdObjectStorage(client, {
+      ...(options.bookmarkIntervalMs === undefined ? {} : { bookmarkIntervalMs: options.bookmarkIntervalMs }),
+      ...(options.maxRetries === undefined ? {} : { maxRetries: options.maxRetries }),
+    });
+    const lookup = registryLookup(() => this);
+    const plugins: AdmissionPlugin[] = [
+      namespaceLifecycle(lookup),
+      limitRanger(lookup),
+      serviceAccount(lookup),
+      taintNodesByCondition,
+      priority(lookup),
+      defaultTolerationSeconds,
+      defaultStorageClass(lookup),
+      storageObjectInUseProtection,
+      defaultIngressClass(lookup),
+    ];
+    this.admission = new AdmissionChain(plugins);
+    this.allocation = new ServiceAllocation(this.storage, serviceStrategy.info, options.serviceClusterIpRange ?? '10.96.0.0/12', options.serviceNodePortRange ?? '30000-32767');
+    for (const strategy of builtinStrategies) this.set.add(new GenericStore(strategy, this.storeOptions(strategy)));
+    this.set.add(
+      new CreateOnlyStore(bindingsInfo, (ns, body, opts) => {
+        const name = typeof body?.metadata?.name === 'string' ? body.metadata.name : '';
+        return bindPod(this.generic(podStrategy.info), ns, name, body, opts, this.now);
+      }),
     );
   }
 
-  private id(i: Pick<ResourceInfo, 'group' | 'version' | 'resource'>): string {
-    return `${i.group}/${i.version}/${i.resource}`;
+  private storeOptions(strategy: Strategy): GenericStoreOptions {
+    const base = { storage: this.storage, admission: this.admission, now: this.now };
+    const id = resourceId(strategy.info);
+    if (id === resourceId(podStrategy.info)) {
+      return { ...base, returnDeletedObject: true, subresources: podSubresources(() => this.generic(podStrategy.info), () => this.generic(podDisruptionBudgetStrategy.info), this.now) };
+    }
+    if (id === resourceId(serviceStrategy.info)) return { ...base, hooks: this.allocation.hooks() };
+    if (strategy.info.resource === 'events') return { ...base, ttlSeconds: eventTtlSeconds };
+    return base;
+  }
+
+  /** The built-in store of a resource (for controllers and subresources in this process). */
+  generic(info: Pick<ResourceInfo, 'group' | 'version' | 'resource'>): GenericStore {
+    const s = this.set.store(info.group, info.version, info.resource);
+    if (!(s instanceof GenericStore)) throw new Error(`no built-in store for ${resourceId(info)}`);
+    return s;
+  }
+
+  /** The set of served resources, to add and remove resources at run time. */
+  get resourceSet(): ResourceRegistry {
+    return this.set;
   }
 
   resources(): readonly ResourceInfo[] {
-    return [...this.stores.values()].map((s) => s.info);
+    return this.set.resources();
   }
 
   store(group: string, version: string, resource: string): ResourceStore | undefined {
-    return this.stores.get(this.id({ group, version, resource }));
+    return this.set.store(group, version, resource);
   }
 
-  /** Creates the system namespaces if missing and starts the namespace controller. */
+  generation(): number {
+    return this.set.generation();
+  }
+
+  /** Creates what kube-apiserver creates at start, where missing, and repairs the service allocations. */
   async start(): Promise<void> {
-    for (const name of systemNamespaces) {
-      try {
-        await this.namespaceStore.create(undefined, { metadata: { name } });
-      } catch (e) {
-        if (!(e instanceof ApiError && e.reason === 'AlreadyExists')) throw e;
-      }
+    await this.allocation.repair(this.storage);
+    for (const name of systemNamespaces) await this.ensure(namespaceStrategy.info, undefined, { metadata: { name } });
+    for (const pc of systemPriorityClasses) await this.ensure(priorityClassStrategy.info, undefined, pc);
+    await this.ensure(serviceStrategy.info, 'default', {
+      metadata: { name: 'kubernetes', labels: { component: 'apiserver', provider: 'kubernetes' } },
+      spec: {
+        type: 'ClusterIP',
+        clusterIP: this.allocation.apiServerServiceIp,
+        ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: this.options.advertisePort ?? 6443 }],
+        sessionAffinity: 'None',
+      },
+    });
+    if (this.options.advertiseAddress !== undefined) {
+      await this.ensure(endpointsStrategy.info, 'default', {
+        metadata: { name: 'kubernetes', labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' } },
+        subsets: [{ addresses: [{ ip: this.options.advertiseAddress }], ports: [{ name: 'https', port: this.options.advertisePort ?? 6443, protocol: 'TCP' }] }],
+      });
     }
-    this.controller.start();
   }
 
-  /** Stops the namespace controller (waiting for a finalization in progress). */
-  async stop(): Promise<void> {
-    await this.controller.stop();
-  }
-
-  /** Resolves once the namespace controller has nothing queued (for tests). */
-  async idle(): Promise<void> {
-    await this.controller.idle();
+  private async ensure(info: ResourceInfo, namespace: string | undefined, obj: KubeObject): Promise<void> {
+    const store = this.generic(info);
+    try {
+      await store.get(namespace, obj.metadata.name!);
+      return;
+    } catch (e) {
+      if (!(e instanceof ApiError && e.code === 404)) throw e;
+    }
+    try {
+      await store.create(namespace, structuredClone(obj));
+    } catch (e) {
+      if (!(e instanceof ApiError && e.reason === 'AlreadyExists')) throw e;
+    }
   }
 }

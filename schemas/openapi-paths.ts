@@ -3,7 +3,7 @@
  * operations of each served resource, each carrying x-kubernetes-action and
  * x-kubernetes-group-version-kind (an object on operations, unlike on schemas).
  */
-import type { JsonObject } from './json.js';
+import type { JsonObject, JsonValue } from './json.js';
 import { refPrefix } from './schema-sources.js';
 import type { ServedGroupVersion, ServedResource } from './served-resources.js';
 
@@ -32,9 +32,18 @@ function content(types: readonly string[], schema: string): JsonObject {
 
 const response = (description: string, schema: string): JsonObject => ({ description, content: content(json, schema) });
 
+/** The operation id part of a group-version: CoreV1, AppsV1, NetworkingV1, RbacAuthorizationV1. */
+function groupWord(groupVersion: string): string {
+  if (groupVersion === 'v1') return 'CoreV1';
+  const [group = '', version = ''] = groupVersion.split('/');
+  const words = group.replace(/\.k8s\.io$/, '').split(/[.-]/).map(capitalize).join('');
+  return `${words}${capitalize(version)}`;
+}
+
 function operationId(verb: string, gv: ServedGroupVersion, r: ServedResource): string {
-  const group = gv.groupVersion === 'v1' ? 'CoreV1' : gv.groupVersion.split('/').map(capitalize).join('');
-  return `${verb}${group}${r.isNamespaced ? 'Namespaced' : ''}${r.operationName ?? r.gvk.kind}`;
+  const kind = r.operationName ?? r.gvk.kind;
+  if (verb === 'deletecollection') return `delete${groupWord(gv.groupVersion)}Collection${r.isNamespaced ? 'Namespaced' : ''}${kind}`;
+  return `${verb}${groupWord(gv.groupVersion)}${r.isNamespaced ? 'Namespaced' : ''}${kind}`;
 }
 
 function operation(verb: string, action: string, gv: ServedGroupVersion, r: ServedResource, extra: JsonObject): JsonObject {
@@ -47,65 +56,87 @@ function operation(verb: string, action: string, gv: ServedGroupVersion, r: Serv
   };
 }
 
-function itemPath(gv: ServedGroupVersion, r: ServedResource): [string, JsonObject] {
+function itemPath(gv: ServedGroupVersion, r: ServedResource): [string, JsonObject] | undefined {
   const base = `/${gv.path}/${r.isNamespaced ? 'namespaces/{namespace}/' : ''}${r.resource}/{name}${r.subresource === undefined ? '' : `/${r.subresource}`}`;
   const params = [pathParam('name', `Name of the ${r.gvk.kind}.`), ...(r.isNamespaced ? [pathParam('namespace', 'Namespace of the object.')] : [])];
-  const item: JsonObject = {
-    parameters: params,
-    get: operation('read', 'get', gv, r, { description: `Read the ${r.gvk.kind}.`, responses: { '200': response('OK', r.schema) } }),
-    put: operation('replace', 'put', gv, r, {
+  const item: Record<string, JsonValue> = { parameters: params };
+  if (r.verbs.includes('get')) item['get'] = operation('read', 'get', gv, r, { description: `Read the ${r.gvk.kind}.`, responses: { '200': response('OK', r.schema) } });
+  if (r.verbs.includes('update')) {
+    item['put'] = operation('replace', 'put', gv, r, {
       description: `Replace the ${r.gvk.kind}.`,
       parameters: writeParams,
       requestBody: { required: true, content: content(json, r.schema) },
       responses: { '200': response('OK', r.schema), '201': response('Created', r.schema) },
-    }),
-    patch: operation('patch', 'patch', gv, r, {
+    });
+  }
+  if (r.verbs.includes('patch')) {
+    item['patch'] = operation('patch', 'patch', gv, r, {
       description: `Partially update the ${r.gvk.kind}.`,
       parameters: [...writeParams, query('force', 'boolean', 'For apply patches: take over fields other managers own.')],
       requestBody: { required: true, content: content(patchTypes, 'io.k8s.apimachinery.pkg.apis.meta.v1.Patch') },
       responses: { '200': response('OK', r.schema), '201': response('Created', r.schema) },
-    }),
-  };
-  if (r.subresource !== undefined) return [base, item];
-  const del = operation('delete', 'delete', gv, r, {
-    description: `Delete the ${r.gvk.kind}.`,
-    parameters: [dryRun, query('gracePeriodSeconds', 'integer', 'Seconds before the object is removed.'), query('propagationPolicy', 'string', 'Orphan, Background or Foreground.')],
-    responses: { '200': response('OK', 'io.k8s.apimachinery.pkg.apis.meta.v1.Status'), '202': response('Accepted', 'io.k8s.apimachinery.pkg.apis.meta.v1.Status') },
-  });
-  return [base, { ...item, delete: del }];
+    });
+  }
+  if (r.subresource !== undefined && r.verbs.includes('create')) {
+    item['post'] = operation('create', 'post', gv, r, {
+      description: `Create a ${r.gvk.kind}.`,
+      parameters: writeParams,
+      requestBody: { required: true, content: content(json, r.schema) },
+      responses: { '200': response('OK', r.schema), '201': response('Created', r.schema), '202': response('Accepted', r.schema) },
+    });
+  }
+  if (r.subresource === undefined && r.verbs.includes('delete')) {
+    item['delete'] = operation('delete', 'delete', gv, r, {
+      description: `Delete the ${r.gvk.kind}.`,
+      parameters: [dryRun, query('gracePeriodSeconds', 'integer', 'Seconds before the object is removed.'), query('propagationPolicy', 'string', 'Orphan, Background or Foreground.')],
+      responses: { '200': response('OK', 'io.k8s.apimachinery.pkg.apis.meta.v1.Status'), '202': response('Accepted', 'io.k8s.apimachinery.pkg.apis.meta.v1.Status') },
+    });
+  }
+  return Object.keys(item).length > 1 ? [base, item] : undefined;
 }
 
-function collectionPath(gv: ServedGroupVersion, r: ServedResource, listSchema: string): [string, JsonObject] {
+function collectionPath(gv: ServedGroupVersion, r: ServedResource, listSchema: string | undefined): [string, JsonObject] | undefined {
   const base = `/${gv.path}/${r.isNamespaced ? 'namespaces/{namespace}/' : ''}${r.resource}`;
-  return [
-    base,
-    {
-      parameters: r.isNamespaced ? [pathParam('namespace', 'Namespace of the objects.')] : [],
-      get: operation('list', 'list', gv, r, {
-          description: `List or watch ${r.gvk.kind} objects.`,
-          parameters: [
-            query('labelSelector', 'string', 'Only objects whose labels match.'),
-            query('fieldSelector', 'string', 'Only objects whose fields match.'),
-            query('limit', 'integer', 'Most objects to return; the rest come with continue.'),
-            query('continue', 'string', 'Token from a previous limited list.'),
-            query('resourceVersion', 'string', 'Which version of the store to read.'),
-            query('watch', 'boolean', 'Stream changes instead of listing.'),
-            query('timeoutSeconds', 'integer', 'Ends a list or watch after this many seconds.'),
-          ],
-          responses: { '200': response('OK', listSchema) },
-        }),
-      post: operation('create', 'post', gv, r, {
-        description: `Create a ${r.gvk.kind}.`,
-        parameters: writeParams,
-        requestBody: { required: true, content: content(json, r.schema) },
-        responses: { '200': response('OK', r.schema), '201': response('Created', r.schema), '202': response('Accepted', r.schema) },
-      }),
-    },
-  ];
+  const collection: Record<string, JsonValue> = { parameters: r.isNamespaced ? [pathParam('namespace', 'Namespace of the objects.')] : [] };
+  if (r.verbs.includes('list') && listSchema !== undefined) {
+    collection['get'] = operation('list', 'list', gv, r, {
+      description: `List or watch ${r.gvk.kind} objects.`,
+      parameters: [
+        query('labelSelector', 'string', 'Only objects whose labels match.'),
+        query('fieldSelector', 'string', 'Only objects whose fields match.'),
+        query('limit', 'integer', 'Most objects to return; the rest come with continue.'),
+        query('continue', 'string', 'Token from a previous limited list.'),
+        query('resourceVersion', 'string', 'Which version of the store to read.'),
+        query('resourceVersionMatch', 'string', 'Exact or NotOlderThan.'),
+        query('watch', 'boolean', 'Stream changes instead of listing.'),
+        query('allowWatchBookmarks', 'boolean', 'Send BOOKMARK events with the progress of a watch.'),
+        query('sendInitialEvents', 'boolean', 'Start a watch with the current objects as ADDED events.'),
+        query('timeoutSeconds', 'integer', 'Ends a list or watch after this many seconds.'),
+      ],
+      responses: { '200': response('OK', listSchema) },
+    });
+  }
+  if (r.verbs.includes('create')) {
+    collection['post'] = operation('create', 'post', gv, r, {
+      description: `Create a ${r.gvk.kind}.`,
+      parameters: writeParams,
+      requestBody: { required: true, content: content(json, r.schema) },
+      responses: { '200': response('OK', r.schema), '201': response('Created', r.schema), '202': response('Accepted', r.schema) },
+    });
+  }
+  if (r.verbs.includes('deletecollection')) {
+    collection['delete'] = operation('deletecollection', 'deletecollection', gv, r, {
+      description: `Delete a collection of ${r.gvk.kind} objects.`,
+      parameters: [dryRun, query('labelSelector', 'string', 'Only objects whose labels match.'), query('fieldSelector', 'string', 'Only objects whose fields match.'), query('propagationPolicy', 'string', 'Orphan, Background or Foreground.')],
+      responses: { '200': response('OK', 'io.k8s.apimachinery.pkg.apis.meta.v1.Status') },
+    });
+  }
+  return Object.keys(collection).length > 1 ? [base, collection] : undefined;
 }
 
 /** The document's `paths` object for one group-version, sorted by path. */
 export function openApiPaths(gv: ServedGroupVersion): JsonObject {
-  const entries = gv.resources.flatMap((r) => (r.listSchema === undefined ? [itemPath(gv, r)] : [collectionPath(gv, r, r.listSchema), itemPath(gv, r)]));
-  return Object.fromEntries(entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  const entries = gv.resources.flatMap((r) => (r.subresource !== undefined ? [itemPath(gv, r)] : [collectionPath(gv, r, r.listSchema), itemPath(gv, r)]));
+  const present = entries.filter((e): e is [string, JsonObject] => e !== undefined);
+  return Object.fromEntries(present.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

@@ -1,78 +1,76 @@
 /**
- * Reads the hand-written OpenAPI sources (schemas/sources/*.yaml) once, at module
- * load, into one table of component schemas keyed by Kubernetes' schema names.
+ * The component schemas of every built-in kind, keyed by Kubernetes' schema
+ * names (io.k8s.api.apps.v1.Deployment), read once at module load.
+ *
+ * The facts (fields, types, formats, enums, required fields, zero-value
+ * defaults, x-kubernetes-* list and merge extensions) come from
+ * schemas/reference/components.json, imported from the reference
+ * kube-apiserver's OpenAPI v3 documents without their prose
+ * (scripts/import-reference-schemas.mjs). Kite's own descriptions, written
+ * for kubectl explain, are laid over them from schemas/descriptions/*.yaml.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
 
-/** The source files, one per group-version plus the shared apimachinery types. */
-export const sourceFiles = ['meta-v1', 'core-v1', 'apps-v1', 'autoscaling-v1'] as const;
-
-/** Name of one source file, without directory or extension. */
-export type SourceFile = (typeof sourceFiles)[number];
-
 /** Prefix of every local reference to a component schema. */
 export const refPrefix = '#/components/schemas/';
 
-function sourcesDirectory(): string {
+function dataDirectory(name: string): string {
   // Next to this module when run from source; the compiled module in dist/schemas
-  // falls back to the source tree until the build copies schemas/sources.
-  for (const candidate of ['./sources/', '../../schemas/sources/']) {
+  // falls back to the source tree until the build copies the data.
+  for (const candidate of [`./${name}/`, `../../schemas/${name}/`]) {
     const dir = fileURLToPath(new URL(candidate, import.meta.url));
     if (existsSync(dir)) return dir;
   }
-  throw new Error(`schemas/sources not found next to ${fileURLToPath(import.meta.url)}`);
+  throw new Error(`schemas/${name} not found next to ${fileURLToPath(import.meta.url)}`);
 }
 
-/**
- * OpenAPI 3.0 ignores the siblings of a $ref, so a reference that carries a
- * description or default becomes `allOf: [{$ref}]` beside them, as Kubernetes
- * serves it (kubectl explain reads the description from the wrapper).
- */
-function wrapReferences(value: JsonValue): JsonValue {
-  if (Array.isArray(value)) return value.map(wrapReferences);
-  if (!isJsonObject(value)) return value;
-  const out: Record<string, JsonValue> = {};
-  for (const [key, child] of Object.entries(value)) {
-    if (key !== '$ref') out[key] = wrapReferences(child);
-  }
-  const ref = value['$ref'];
-  if (typeof ref !== 'string') return out;
-  if (Object.keys(out).length === 0) return { $ref: ref };
-  return { allOf: [{ $ref: ref }], ...out };
-}
-
-function readSource(dir: string, file: SourceFile): Readonly<Record<string, JsonObject>> {
-  const parsed: unknown = parse(readFileSync(`${dir}${file}.yaml`, 'utf8'));
+function readReference(): Record<string, JsonObject> {
+  const parsed: unknown = JSON.parse(readFileSync(`${dataDirectory('reference')}components.json`, 'utf8'));
   const schemas = isJsonObject(parsed) ? parsed['schemas'] : undefined;
-  if (!isJsonObject(schemas)) throw new Error(`schemas/sources/${file}.yaml: no schemas map`);
-  const out: Record<string, JsonObject> = {};
-  for (const [name, schema] of Object.entries(schemas)) {
-    const wrapped = wrapReferences(schema);
-    if (!isJsonObject(wrapped)) throw new Error(`schemas/sources/${file}.yaml: ${name} is not an object`);
-    out[name] = wrapped;
+  if (!isJsonObject(schemas)) throw new Error('schemas/reference/components.json: no schemas map');
+  return { ...(schemas as Record<string, JsonObject>) };
+}
+
+/** Copies the descriptions of overlay onto schema, field by field, where the field exists. */
+function withDescriptions(schema: JsonObject, overlay: JsonValue): JsonObject {
+  if (!isJsonObject(overlay)) return schema;
+  const out: Record<string, JsonValue> = { ...schema };
+  if (typeof overlay['description'] === 'string') out['description'] = overlay['description'];
+  const props = schema['properties'];
+  const overlayProps = overlay['properties'];
+  if (isJsonObject(props) && isJsonObject(overlayProps)) {
+    out['properties'] = Object.fromEntries(
+      Object.entries(props).map(([name, field]) => [name, isJsonObject(field) ? withDescriptions(field, overlayProps[name] ?? null) : field]),
+    );
   }
   return out;
 }
 
-function readAll(): ReadonlyMap<SourceFile, Readonly<Record<string, JsonObject>>> {
-  const dir = sourcesDirectory();
-  return new Map(sourceFiles.map((file) => [file, readSource(dir, file)]));
+function readDescriptions(schemas: Record<string, JsonObject>): void {
+  const dir = dataDirectory('descriptions');
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort()) {
+    const parsed: unknown = parse(readFileSync(`${dir}${file}`, 'utf8'));
+    const overlay = isJsonObject(parsed) ? parsed['schemas'] : undefined;
+    if (!isJsonObject(overlay)) throw new Error(`schemas/descriptions/${file}: no schemas map`);
+    for (const [name, described] of Object.entries(overlay)) {
+      const schema = schemas[name];
+      if (schema === undefined) throw new Error(`schemas/descriptions/${file}: ${name} is not a reference schema`);
+      schemas[name] = withDescriptions(schema, described);
+    }
+  }
 }
 
-const sources = readAll();
-
-/** The schemas one source file defines, by name. */
-export function sourceSchemas(file: SourceFile): Readonly<Record<string, JsonObject>> {
-  const schemas = sources.get(file);
-  if (schemas === undefined) throw new Error(`unknown schema source ${file}`);
+function readAll(): Readonly<Record<string, JsonObject>> {
+  const schemas = readReference();
+  readDescriptions(schemas);
   return schemas;
 }
 
-/** Every component schema of every source, by name. */
-export const allSchemas: Readonly<Record<string, JsonObject>> = Object.assign({}, ...sourceFiles.map(sourceSchemas)) as Record<string, JsonObject>;
+/** Every built-in component schema, by name. */
+export const allSchemas: Readonly<Record<string, JsonObject>> = readAll();
 
 /** The names every `$ref` inside value points at. */
 export function referencedNames(value: JsonValue): string[] {
@@ -81,3 +79,16 @@ export function referencedNames(value: JsonValue): string[] {
   const own = typeof value['$ref'] === 'string' && value['$ref'].startsWith(refPrefix) ? [value['$ref'].slice(refPrefix.length)] : [];
   return [...own, ...Object.values(value).flatMap(referencedNames)];
 }
+
+/** The component schema name of each kind, keyed by `apiVersion/kind` (e.g. `apps/v1/Deployment`, `v1/Pod`). */
+export const kindSchemaNames: ReadonlyMap<string, string> = new Map(
+  Object.entries(allSchemas).flatMap(([name, schema]) => {
+    const gvks = schema['x-kubernetes-group-version-kind'];
+    if (!Array.isArray(gvks)) return [];
+    return gvks.flatMap((gvk: JsonValue) => {
+      if (!isJsonObject(gvk)) return [];
+      const { group, version, kind } = gvk;
+      return [[`${group === '' ? '' : `${String(group)}/`}${String(version)}/${String(kind)}`, name] as const];
+    });
+  }),
+);

@@ -1,6 +1,8 @@
 /**
- * The resources whose operations the OpenAPI documents describe. kubectl reads
- * the PATCH operations to learn which kinds accept fieldValidation.
+ * What the OpenAPI documents describe: the served resources and
+ * subresources, grouped by group-version. Built from the registry's resource
+ * set by the API layer, so a resource added at run time appears in the next
+ * document built.
  */
 
 /** Group, version and kind, as in x-kubernetes-group-version-kind. */
@@ -26,6 +28,8 @@ export interface ServedResource {
   readonly operationName?: string;
   /** Component schema name of the list kind; absent for subresources. */
   readonly listSchema?: string;
+  /** The verbs served (get, list, watch, create, update, patch, delete, deletecollection). */
+  readonly verbs: readonly string[];
 }
 
 /** One group-version as served under /openapi/v3. */
@@ -34,56 +38,5 @@ export interface ServedGroupVersion {
   readonly path: string;
   /** apiVersion of its kinds, e.g. v1 or apps/v1. */
   readonly groupVersion: string;
-  /** Source file holding its own definitions. */
-  readonly source: 'core-v1' | 'apps-v1' | 'autoscaling-v1';
   readonly resources: readonly ServedResource[];
 }
-
-const core = (resource: string, kind: string, isNamespaced = true): ServedResource => ({
-  resource,
-  isNamespaced,
-  gvk: { group: '', version: 'v1', kind },
-  schema: `io.k8s.api.core.v1.${kind}`,
-  listSchema: `io.k8s.api.core.v1.${kind}List`,
-});
-
-/** Every served group-version, in the order the discovery index lists them. */
-export const servedGroupVersions: readonly ServedGroupVersion[] = [
-  {
-    path: 'api/v1',
-    groupVersion: 'v1',
-    source: 'core-v1',
-    resources: [
-      core('namespaces', 'Namespace', false),
-      core('configmaps', 'ConfigMap'),
-      core('secrets', 'Secret'),
-      core('serviceaccounts', 'ServiceAccount'),
-      core('services', 'Service'),
-      core('pods', 'Pod'),
-      core('events', 'Event'),
-    ],
-  },
-  {
-    path: 'apis/apps/v1',
-    groupVersion: 'apps/v1',
-    source: 'apps-v1',
-    resources: [
-      {
-        resource: 'deployments',
-        isNamespaced: true,
-        gvk: { group: 'apps', version: 'v1', kind: 'Deployment' },
-        schema: 'io.k8s.api.apps.v1.Deployment',
-        listSchema: 'io.k8s.api.apps.v1.DeploymentList',
-      },
-      {
-        resource: 'deployments',
-        subresource: 'scale',
-        operationName: 'DeploymentScale',
-        isNamespaced: true,
-        gvk: { group: 'autoscaling', version: 'v1', kind: 'Scale' },
-        schema: 'io.k8s.api.autoscaling.v1.Scale',
-      },
-    ],
-  },
-  { path: 'apis/autoscaling/v1', groupVersion: 'autoscaling/v1', source: 'autoscaling-v1', resources: [] },
-];

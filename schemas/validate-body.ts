@@ -8,8 +8,8 @@ import addFormatsModule from 'ajv-formats';
 import type { StatusCause } from '../registry/generic/api-error.js';
 import { fieldPath } from './field-path.js';
 import { isJsonObject, type JsonValue } from './json.js';
-import { refPrefix } from './schema-sources.js';
-import { kindSchemaNames, validationSchemas } from './validation-schemas.js';
+import { kindSchemaNames, refPrefix } from './schema-sources.js';
+import { validationSchemas } from './validation-schemas.js';
 
 /** The fieldValidation query parameter: what to do with unknown fields. */
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';

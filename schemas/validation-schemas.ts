@@ -7,6 +7,7 @@
 import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
 import { allSchemas } from './schema-sources.js';
 
+
 /** A Kubernetes resource.Quantity in string form: a decimal with an optional suffix. */
 export const quantityPattern = '^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(([KMGTPE]i)|[numkMGTPE]|([eE][+-]?[0-9]+))?$';
 
@@ -35,17 +36,4 @@ function rewrite(value: JsonValue): JsonValue {
 /** Every component schema, by name, in its validation form. */
 export const validationSchemas: Readonly<Record<string, JsonObject>> = Object.fromEntries(
   Object.entries(allSchemas).map(([name, schema]) => [name, overrides[name] ?? (rewrite(schema) as JsonObject)]),
-);
-
-/** The component schema name of each kind, keyed by `apiVersion/kind` (e.g. `apps/v1/Deployment`, `v1/Pod`). */
-export const kindSchemaNames: ReadonlyMap<string, string> = new Map(
-  Object.entries(allSchemas).flatMap(([name, schema]) => {
-    const gvks = schema['x-kubernetes-group-version-kind'];
-    if (!Array.isArray(gvks)) return [];
-    return gvks.flatMap((gvk: JsonValue) => {
-      if (!isJsonObject(gvk)) return [];
-      const { group, version, kind } = gvk;
-      return [[`${group === '' ? '' : `${String(group)}/`}${String(version)}/${String(kind)}`, name] as const];
-    });
-  }),
 );

@@ -2,8 +2,8 @@
 // (the .proto definitions and the OpenAPI sources) next to the compiled JavaScript in dist/.
 import { cpSync, existsSync, statSync } from 'node:fs';
 
-const assets = ['storage/proto', 'schemas/sources'];
+const assets = ['storage/proto', 'schemas/descriptions', 'schemas/reference'];
 for (const dir of assets) {
   // Only the data files: the TypeScript beside them is compiled by tsc.
-  if (existsSync(dir)) cpSync(dir, `dist/${dir}`, { recursive: true, filter: (src) => statSync(src).isDirectory() || /\.(proto|ya?ml)$/.test(src) });
+  if (existsSync(dir)) cpSync(dir, `dist/${dir}`, { recursive: true, filter: (src) => statSync(src).isDirectory() || /\.(proto|ya?ml|json)$/.test(src) });
 }

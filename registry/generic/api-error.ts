@@ -21,7 +21,11 @@ export type StatusReason =
   | 'Forbidden'
   | 'InternalError'
   | 'ServiceUnavailable'
-  | 'Timeout';
+  | 'Timeout'
+  | 'TooManyRequests'
+  | 'Unauthorized'
+  /** StatusReasonUnknown: a plain error, sent without a reason. */
+  | '';
 
 /** One cause of an Invalid error: metav1.StatusCause. */
 export interface StatusCause {
@@ -29,7 +33,7 @@ export interface StatusCause {
   readonly reason: string;
   readonly message: string;
   /** JSON path of the field, e.g. metadata.name or spec.containers[0].image. */
-  readonly field: string;
+  readonly field?: string;
 }
 
 export interface StatusDetails {
@@ -49,7 +53,7 @@ export interface Status {
   readonly metadata: Record<string, never>;
   readonly status: 'Failure';
   readonly message: string;
-  readonly reason: StatusReason;
+  readonly reason?: StatusReason;
   readonly details?: StatusDetails;
   readonly code: number;
 }
@@ -74,7 +78,7 @@ export class ApiError extends Error {
       metadata: {},
       status: 'Failure',
       message: this.message,
-      reason: this.reason,
+      ...(this.reason === '' ? {} : { reason: this.reason }),
       ...(this.details === undefined ? {} : { details: this.details }),
       code: this.code,
     };
@@ -89,6 +93,16 @@ export interface ResourceRef {
 
 const qualified = (r: ResourceRef): string => (r.group === '' ? r.resource : `${r.resource}.${r.group}`);
 
+/**
+ * The causes as Kubernetes aggregates them into a message: ": " and the one
+ * message, or ": [a, b]" for several, each "field: message", repeats dropped.
+ */
+function aggregate(causes: readonly StatusCause[]): string {
+  const messages = [...new Set(causes.map((c) => `${c.field ?? ''}: ${c.message}`))];
+  if (messages.length === 0) return '';
+  return messages.length === 1 ? `: ${messages[0]}` : `: [${messages.join(', ')}]`;
+}
+
 export const errors = {
   notFound: (r: ResourceRef, name: string) => new ApiError(404, 'NotFound', `${qualified(r)} "${name}" not found`, { name, group: r.group, kind: r.resource }),
   alreadyExists: (r: ResourceRef, name: string) => new ApiError(409, 'AlreadyExists', `${qualified(r)} "${name}" already exists`, { name, group: r.group, kind: r.resource }),
@@ -96,20 +110,29 @@ export const errors = {
     new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${qualified(r)} "${name}": ${why}`, { name, group: r.group, kind: r.resource }),
   /** kind is the object's Kind (e.g. ConfigMap), as Kubernetes words Invalid messages. */
   invalid: (r: ResourceRef, kind: string, name: string, causes: readonly StatusCause[]) =>
-    new ApiError(
-      422,
-      'Invalid',
-      `${kind}${r.group === '' ? '' : `.${r.group}`} "${name}" is invalid: ${causes.map((c) => `${c.field}: ${c.message}`).join(', ')}`,
-      { name, group: r.group, kind: kind, causes },
-    ),
+    new ApiError(422, 'Invalid', `${kind}${r.group === '' ? '' : `.${r.group}`} ${JSON.stringify(name)} is invalid${aggregate(causes)}`, { name, group: r.group, kind: kind, causes }),
   /** A path that names nothing the server serves. */
   notFoundPath: (path: string) => new ApiError(404, 'NotFound', `the server could not find the requested resource (${path})`, { causes: [{ reason: 'UnexpectedServerResponse', message: '404 page not found', field: '' }] }),
   /** 403: e.g. creating in a namespace that is being terminated. */
   forbidden: (r: ResourceRef, name: string, why: string) =>
     new ApiError(403, 'Forbidden', `${qualified(r)} "${name}" is forbidden: ${why}`, { name, group: r.group, kind: r.resource }),
   badRequest: (message: string) => new ApiError(400, 'BadRequest', message),
+  /** 422 for bad DeleteOptions, as Kubernetes words it. */
+  invalidDeleteOptions: (field: string, value: string, detail: string) =>
+    new ApiError(422, 'Invalid', `DeleteOptions.meta.k8s.io "" is invalid: ${field}: Unsupported value: ${JSON.stringify(value)}${detail === '' ? ': supported values: "Foreground", "Background", "Orphan"' : `: ${detail}`}`, {
+      group: 'meta.k8s.io',
+      kind: 'DeleteOptions',
+      causes: [{ reason: 'FieldValueNotSupported', message: `Unsupported value: ${JSON.stringify(value)}${detail === '' ? ': supported values: "Foreground", "Background", "Orphan"' : `: ${detail}`}`, field }],
+    }),
+  /** 406: the response cannot be given in the form asked for. */
+  notAcceptable: (what: string) => new ApiError(406, 'NotAcceptable', `the server was unable to respond with a content type that the client supports (${what})`),
   methodNotAllowed: (message: string) => new ApiError(405, 'MethodNotAllowed', message),
   gone: (message: string) => new ApiError(410, 'Expired', message),
+  /** A list or watch asked for a resourceVersion the store has not reached. */
+  tooLargeResourceVersion: (message: string) =>
+    new ApiError(504, 'Timeout', `Timeout: ${message}`, { causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }], retryAfterSeconds: 1 }),
+  /** 429, e.g. an eviction a disruption budget does not allow. */
+  tooManyRequests: (message: string, causes?: readonly StatusCause[]) => new ApiError(429, 'TooManyRequests', message, causes === undefined ? undefined : { causes }),
   tooLarge: (message: string) => new ApiError(413, 'RequestEntityTooLarge', message),
   unsupportedMediaType: (type: string) => new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (got ${type})`),
   internal: (message: string) => new ApiError(500, 'InternalError', `Internal error occurred: ${message}`),

@@ -1,23 +1,66 @@
 import { isDeepStrictEqual } from 'node:util';
+import { defaultStoragePrefix } from './keys.js';
 import type { Strategy } from './strategy.js';
-import type { KubeObject, ResourceInfo } from './types.js';
+import type { GroupVersionKind, KubeObject, ResourceInfo, SubresourceInfo } from './types.js';
 
 /** The verbs of an ordinary resource. */
 export const standardVerbs = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'] as const;
 
-/** Builds a ResourceInfo with the usual verbs and no categories unless given. */
-export function resourceInfo(i: Omit<ResourceInfo, 'verbs' | 'categories' | 'subresources'> & Partial<Pick<ResourceInfo, 'verbs' | 'categories' | 'subresources'>>): ResourceInfo {
-  return { verbs: standardVerbs, categories: [], subresources: [], ...i };
+/** The kind and verbs of each well-known subresource, as kube-apiserver lists them in discovery. */
+function wellKnownSubresource(name: string, own: GroupVersionKind): SubresourceInfo {
+  const readWrite = ['get', 'patch', 'update'];
+  switch (name) {
+    case 'status':
+    case 'approval':
+    case 'ephemeralcontainers':
+      return { name, kind: own, verbs: readWrite };
+    case 'scale':
+      return { name, kind: { group: 'autoscaling', version: 'v1', kind: 'Scale' }, verbs: readWrite };
+    case 'finalize':
+      return { name, kind: own, verbs: ['update'] };
+    case 'binding':
+      return { name, kind: { group: '', version: 'v1', kind: 'Binding' }, verbs: ['create'] };
+    case 'eviction':
+      return { name, kind: { group: 'policy', version: 'v1', kind: 'Eviction' }, verbs: ['create'] };
+    case 'log':
+      return { name, kind: own, verbs: ['get'] };
+    case 'token':
+      return { name, kind: { group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest' }, verbs: ['create'] };
+    default:
+      throw new Error(`unknown subresource ${name}: describe it with a SubresourceInfo`);
+  }
+}
+
+type ResourceInfoInput = Omit<ResourceInfo, 'verbs' | 'categories' | 'subresources' | 'storagePrefix' | 'shortNames'> &
+  Partial<Pick<ResourceInfo, 'verbs' | 'categories' | 'storagePrefix' | 'shortNames'>> & {
+    readonly subresources?: readonly (string | SubresourceInfo)[];
+  };
+
+/**
+ * Builds a ResourceInfo: the usual verbs, no short names or categories unless
+ * given, well-known subresources by name, objects under /registry/<resource>/.
+ */
+export function resourceInfo(i: ResourceInfoInput): ResourceInfo {
+  const own = { group: i.group, version: i.version, kind: i.kind };
+  return {
+    verbs: standardVerbs,
+    categories: [],
+    shortNames: [],
+    storagePrefix: defaultStoragePrefix(i.resource),
+    ...i,
+    subresources: (i.subresources ?? []).map((s) => (typeof s === 'string' ? wellKnownSubresource(s, own) : s)),
+  };
 }
 
 /**
  * A strategy with Kubernetes' common behaviour: nothing to default or validate,
- * spec changes bump generation (every non-metadata, non-status field for kinds
- * without spec). Kinds override what differs.
+ * no generation, spec changes are everything but metadata and status. Kinds
+ * override what differs.
  */
 export function baseStrategy(info: ResourceInfo, overrides: Partial<Strategy> = {}): Strategy {
   return {
     info,
+    generation: false,
     applyDefaults: () => undefined,
     prepareForCreate: () => undefined,
     prepareForUpdate: () => undefined,
@@ -41,6 +84,12 @@ export function child(o: Record<string, unknown>, field: string): Record<string,
   const fresh: Record<string, unknown> = {};
   o[field] = fresh;
   return fresh;
+}
+
+/** The object's field as a record, or undefined (never created). */
+export function field(o: Record<string, unknown> | undefined, name: string): Record<string, unknown> | undefined {
+  const v = o?.[name];
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 }
 
 /** An array field or []. */

@@ -1,37 +1,50 @@
 import { randomUUID, randomInt } from 'node:crypto';
-import { isDeepStrictEqual } from 'node:util';
-import type { StoreClient, StoredObject, StoreWatchEvent, StoreWatchNotice } from '../../storage/client/store-client.js';
-import { isStorageError } from '../../storage/errors.js';
+import { builtinObjectSchema, type ObjectSchema } from '../../schemas/object-schema.js';
+import { noAdmission, type AdmissionChain, type AdmissionOperation, type UserInfo } from '../admission/admission.js';
+import { isObjectStorageError, type ObjectStorage, type StorageEvent, type TryUpdate } from '../storage/object-storage.js';
+import { selectionPredicate, type SelectionPredicate } from '../storage/selection.js';
+import { validateObjectMeta, validateObjectMetaUpdate } from '../validation/object-meta.js';
 import { ApiError, errors, fromStorageError, type StatusCause } from './api-error.js';
-import { decodeContinue, encodeContinue, expiredContinueMessage } from './continue-token.js';
-import { matchesFields, parseFieldSelector, type FieldSelector } from './field-selector.js';
 import { listPrefix, objectKey } from './keys.js';
-import { matchesLabels, parseLabelSelector, type LabelSelector } from './label-selector.js';
-import { nameErrors } from './name-validation.js';
 import { applyPatch } from './patch.js';
-import type { DeleteOptions, ListOptions, ObjectList, PatchType, ResourceStore, WatchEvent, WatchOptions, WriteOptions } from './resource-store.js';
+import type { DeleteOptions, DeleteResult, ListOptions, ObjectList, PatchOptions, ResourceStore, SubresourceHandler, WatchEvent, WatchOptions, WriteOptions } from './resource-store.js';
 import type { Strategy } from './strategy.js';
 import { buildTable, defaultTable } from './table.js';
-import { apiVersionOf, type KubeObject, type ResourceInfo } from './types.js';
+import { apiVersionOf, hasSubresource, type KubeObject, type ResourceInfo } from './types.js';
 
-/** What the store asks about a namespace before creating in it. */
-export type NamespaceLookup = (name: string) => Promise<KubeObject | undefined>;
+/** Work a resource does around the store's writes (allocating cluster IPs, ...). */
+export interface StoreHooks {
+  /** After validation, before the object is stored; may change it (an allocated IP). */
+  beforeCreate?(obj: KubeObject, dryRun: boolean): Promise<void>;
+  /** The create failed after beforeCreate: undo what it did. */
+  createFailed?(obj: KubeObject): Promise<void>;
+  /** After validation of an update, before it is stored. */
+  beforeUpdate?(obj: KubeObject, old: KubeObject, dryRun: boolean): Promise<void>;
+  /** The object was removed from the store. */
+  afterDelete?(obj: KubeObject): Promise<void>;
+}
 
 /** Options of a GenericStore. */
 export interface GenericStoreOptions {
-  /** Looks up namespaces for create (NotFound / Terminating checks); absent: no check. */
-  readonly namespaceLookup?: NamespaceLookup;
+  /** Where objects live. */
+  readonly storage: ObjectStorage;
+  /** The kind's schema for decoding and encoding; the built-in kind's by default. */
+  readonly schema?: ObjectSchema;
+  /** The admission chain writes go through. */
+  readonly admission?: AdmissionChain;
   /** The clock (creationTimestamp, deletionTimestamp, AGE). */
   readonly now?: () => Date;
-  /** How often a watch with allowWatchBookmarks asks the store for progress (ms). */
-  readonly bookmarkIntervalMs?: number;
-  /** How many conflicts GuaranteedUpdate retries before giving up. */
-  readonly maxRetries?: number;
+  /** Resource-specific work around writes. */
+  readonly hooks?: StoreHooks;
+  /** Handlers of subresources beyond status and scale (binding, eviction, log, token). */
+  readonly subresources?: Readonly<Record<string, SubresourceHandler>>;
+  /** Whether DELETE answers with the deleted object (pods) rather than a Status. */
+  readonly returnDeletedObject?: boolean;
+  /** Objects expire this many seconds after each write (events). */
+  readonly ttlSeconds?: number;
 }
 
-type Mutation = (current: KubeObject) => KubeObject;
-
-const alnum = 'abcdefghijklmnopqrstuvwxyz0123456789';
+const alnum = 'bcdfghjklmnpqrstvwxz2456789';
 const generateSuffix = (): string => Array.from({ length: 5 }, () => alnum[randomInt(alnum.length)]).join('');
 
 /** RFC 3339 at second precision, as Kubernetes writes timestamps. */
@@ -39,45 +52,43 @@ export function rfc3339(d: Date): string {
   return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-function parseRevision(rv: string, what: string): number {
-  if (!/^\d+$/.test(rv)) throw errors.badRequest(`invalid resource version: ${what} "${rv}"`);
-  return Number(rv);
+/** A finished deletion's answer when the store does not return the object. */
+function successStatus(info: ResourceInfo, obj: KubeObject): Record<string, unknown> {
+  return {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Success',
+    details: { name: obj.metadata.name, ...(info.group === '' ? {} : { group: info.group }), kind: info.resource, uid: obj.metadata.uid },
+  };
 }
 
 /**
- * The one implementation of the REST verbs, after Kubernetes' generic registry
- * store: a StoreClient holds each object as JSON under its key, a Strategy says
- * how the kind differs. resourceVersion is the key's mod_revision (the list's
- * read revision on lists); the server owns uid, creationTimestamp, generation,
- * resourceVersion and deletionTimestamp.
+ * The one implementation of the REST verbs, after Kubernetes' generic
+ * registry store: objects live in an ObjectStorage, a Strategy says how the
+ * kind differs, the admission chain sees every write. The server owns uid,
+ * creationTimestamp, generation, resourceVersion and deletionTimestamp.
  */
 export class GenericStore implements ResourceStore {
   readonly info: ResourceInfo;
   readonly strategy: Strategy;
-  private readonly client: StoreClient;
+  readonly storage: ObjectStorage;
   private readonly options: GenericStoreOptions;
+  private readonly schema: ObjectSchema | undefined;
+  private readonly admission: AdmissionChain;
   private readonly now: () => Date;
 
-  constructor(client: StoreClient, strategy: Strategy, options: GenericStoreOptions = {}) {
-    this.client = client;
+  constructor(strategy: Strategy, options: GenericStoreOptions) {
     this.strategy = strategy;
     this.info = strategy.info;
+    this.storage = options.storage;
     this.options = options;
+    this.schema = options.schema ?? builtinObjectSchema(apiVersionOf(strategy.info), strategy.info.kind);
+    this.admission = options.admission ?? noAdmission;
     this.now = options.now ?? (() => new Date());
   }
 
-  // ---- encoding ----
-
-  private decode(o: StoredObject): KubeObject {
-    const obj = JSON.parse(o.value.toString('utf8')) as KubeObject;
-    obj.metadata.resourceVersion = String(o.modRevision);
-    return obj;
-  }
-
-  private encode(obj: KubeObject): Buffer {
-    const { resourceVersion: _rv, ...metadata } = obj.metadata;
-    return Buffer.from(JSON.stringify({ ...obj, metadata }));
-  }
+  // ---- keys and versions ----
 
   private ns(namespace: string | undefined): string | undefined {
     return this.info.namespaced ? namespace : undefined;
@@ -88,131 +99,172 @@ export class GenericStore implements ResourceStore {
     return objectKey(this.info, namespace, name);
   }
 
-  private invalid(name: string, causes: readonly StatusCause[]): ApiError {
-    return errors.invalid(this.info, this.info.kind, name, causes);
+  /** A stored object as this version serves it. */
+  private served(obj: KubeObject): KubeObject {
+    const c = this.strategy.conversion;
+    const out = c === undefined ? obj : c.fromStorage(obj);
+    out.apiVersion = apiVersionOf(this.info);
+    out.kind = this.info.kind;
+    return out;
   }
 
-  // ---- validation ----
+  /** A served object as it is stored. */
+  private stored(obj: KubeObject): KubeObject {
+    const c = this.strategy.conversion;
+    if (c === undefined) return obj;
+    const out = c.toStorage(obj);
+    out.apiVersion = c.storageApiVersion;
+    out.kind = c.storageKind;
+    return out;
+  }
 
-  private validateAll(obj: KubeObject, old: KubeObject | undefined): void {
-    const causes: StatusCause[] = [];
-    const name = obj.metadata.name ?? '';
-    if (old === undefined) {
-      for (const m of nameErrors(this.strategy.nameRule ?? 'dns1123Subdomain', name)) {
-        causes.push({ reason: 'FieldValueInvalid', field: 'metadata.name', message: `Invalid value: ${JSON.stringify(name)}: ${m}` });
+  /** Translates storage failures into Status errors worded for this resource: the one table. */
+  private failure(e: unknown, name: string): ApiError {
+    if (isObjectStorageError(e)) {
+      switch (e.code) {
+        case 'NotFound':
+          return errors.notFound(this.info, name);
+        case 'Exists':
+          return errors.alreadyExists(this.info, name);
+        case 'PreconditionFailed':
+        case 'Conflict':
+          return errors.conflict(this.info, name, e.message);
+        case 'Expired':
+          return errors.gone(e.message);
+        case 'TooLargeResourceVersion':
+          return errors.tooLargeResourceVersion(e.message);
       }
     }
-    causes.push(...this.validateMeta(obj));
+    return fromStorageError(e);
+  }
+
+  private writeOptions(dryRun: boolean): { dryRun: boolean; ttlSeconds?: number } {
+    return this.options.ttlSeconds === undefined ? { dryRun } : { dryRun, ttlSeconds: this.options.ttlSeconds };
+  }
+
+  private invalid(name: string, causes: readonly StatusCause[], kind = this.info.kind): ApiError {
+    return errors.invalid(this.info, kind, name, causes);
+  }
+
+  // ---- decoding requests ----
+
+  /**
+   * Checks a request object against the kind's schema and removes what
+   * Kubernetes' decoder drops: Invalid on type errors, BadRequest on unknown
+   * fields under Strict, warnings under Warn.
+   */
+  private decodeRequest(obj: KubeObject, options: WriteOptions, name: string): void {
+    if (this.schema === undefined) return;
+    const report = this.schema.decode(obj, options.fieldValidation ?? 'Warn');
+    if (report.badRequest !== undefined) throw errors.badRequest(report.badRequest);
+    if (report.causes.length > 0) throw this.invalid(name, report.causes);
+    if (report.unknownFields.length > 0 && options.fieldValidation === 'Strict') {
+      throw errors.badRequest(`strict decoding error: ${report.unknownFields.map((f) => `unknown field ${JSON.stringify(f)}`).join(', ')}`);
+    }
+    options.warnings?.push(...report.warnings);
+  }
+
+  /** Refuses an object whose apiVersion or kind names another resource than the URL's. */
+  private checkTypeMeta(obj: KubeObject): void {
+    const want = apiVersionOf(this.info);
+    if (obj.apiVersion !== undefined && obj.apiVersion !== '' && obj.apiVersion !== want) {
+      throw errors.badRequest(`the API version in the data (${String(obj.apiVersion)}) does not match the expected API version (${want})`);
+    }
+    if (obj.kind !== undefined && obj.kind !== '' && obj.kind !== this.info.kind) {
+      throw errors.badRequest(`the kind in the data (${String(obj.kind)}) does not match the expected kind (${this.info.kind})`);
+    }
+  }
+
+  private validate(obj: KubeObject, old: KubeObject | undefined): void {
+    const causes: StatusCause[] = [...validateObjectMeta(obj, this.strategy.nameRule ?? 'dns1123Subdomain', this.info.namespaced, old === undefined)];
     causes.push(...this.strategy.validate(obj));
-    if (old !== undefined) causes.push(...this.strategy.validateUpdate(obj, old));
-    if (causes.length > 0) throw this.invalid(name, causes);
+    if (old !== undefined) causes.push(...validateObjectMetaUpdate(obj, old), ...this.strategy.validateUpdate(obj, old));
+    if (causes.length > 0) throw this.invalid(obj.metadata.name ?? '', causes);
   }
 
-  private validateMeta(obj: KubeObject): StatusCause[] {
-    const causes: StatusCause[] = [];
-    for (const [field, map] of [['labels', obj.metadata.labels], ['annotations', obj.metadata.annotations]] as const) {
-      if (map === undefined) continue;
-      if (typeof map !== 'object' || map === null || Array.isArray(map)) {
-        causes.push({ reason: 'FieldValueInvalid', field: `metadata.${field}`, message: 'Invalid value: must be a map of strings' });
-        continue;
-      }
-      for (const [k, v] of Object.entries(map)) {
-        if (typeof v !== 'string') causes.push({ reason: 'FieldValueInvalid', field: `metadata.${field}`, message: `Invalid value: ${JSON.stringify(k)}: value must be a string` });
-        else if (field === 'labels' && !/^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/.test(v)) {
-          causes.push({
-            reason: 'FieldValueInvalid',
-            field: `metadata.labels`,
-            message: `Invalid value: ${JSON.stringify(v)}: a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')`,
-          });
-        }
-      }
-    }
-    return causes;
-  }
-
-  private async checkNamespace(namespace: string | undefined, name: string): Promise<void> {
-    if (!this.info.namespaced || this.options.namespaceLookup === undefined || namespace === undefined) return;
-    const ns = await this.options.namespaceLookup(namespace);
-    if (ns === undefined) throw errors.notFound({ resource: 'namespaces', group: '' }, namespace);
-    if (ns.metadata.deletionTimestamp !== undefined) {
-      throw errors.forbidden(this.info, name, `unable to create new content in namespace ${namespace} because it is being terminated`);
-    }
+  private admissionRequest(operation: AdmissionOperation, obj: KubeObject | undefined, old: KubeObject | undefined, subresource: string | undefined, options: WriteOptions) {
+    const source = obj ?? old!;
+    return {
+      operation,
+      resource: this.info,
+      subresource,
+      namespace: this.ns(source.metadata.namespace),
+      name: source.metadata.name ?? '',
+      object: obj,
+      oldObject: old,
+      dryRun: options.dryRun === true,
+      ...(options.user === undefined ? {} : { user: options.user }),
+    };
   }
 
   // ---- create ----
 
   async create(namespace: string | undefined, input: KubeObject, options: WriteOptions = {}): Promise<KubeObject> {
-    try {
-      return await this.doCreate(this.ns(namespace), input, options);
-    } catch (e) {
-      throw fromStorageError(e);
-    }
-  }
-
-  private async doCreate(namespace: string | undefined, input: KubeObject, options: WriteOptions): Promise<KubeObject> {
-    if (input === null || typeof input !== 'object' || typeof input.metadata !== 'object' || input.metadata === null) throw errors.badRequest('the object has no metadata');
+    const ns = this.ns(namespace);
+    if (input === null || typeof input !== 'object' || Array.isArray(input)) throw errors.badRequest('the request body must be an object');
     const obj = structuredClone(input);
+    if (typeof obj.metadata !== 'object' || obj.metadata === null || Array.isArray(obj.metadata)) obj.metadata = {};
+    this.checkTypeMeta(obj);
     if (this.info.namespaced) {
-      if (obj.metadata.namespace !== undefined && obj.metadata.namespace !== '' && obj.metadata.namespace !== namespace) {
+      if (obj.metadata.namespace !== undefined && obj.metadata.namespace !== '' && obj.metadata.namespace !== ns) {
         throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
       }
-      obj.metadata.namespace = namespace;
+      obj.metadata.namespace = ns;
     } else delete obj.metadata.namespace;
-    if (obj.metadata.resourceVersion !== undefined && obj.metadata.resourceVersion !== '') throw errors.badRequest('resourceVersion should not be set on objects to be created');
+    this.decodeRequest(obj, options, obj.metadata.name ?? '');
+    const hadResourceVersion = obj.metadata.resourceVersion !== undefined && obj.metadata.resourceVersion !== '';
     obj.apiVersion = apiVersionOf(this.info);
     obj.kind = this.info.kind;
     const generated = (obj.metadata.name === undefined || obj.metadata.name === '') && typeof obj.metadata.generateName === 'string' && obj.metadata.generateName !== '';
-    if ((obj.metadata.name === undefined || obj.metadata.name === '') && !generated) {
-      throw this.invalid('', [{ reason: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name or generateName is required' }]);
-    }
+    if (generated) obj.metadata.name = `${obj.metadata.generateName}${generateSuffix()}`;
+    const m = obj.metadata;
+    delete m.resourceVersion;
+    delete m.deletionTimestamp;
+    delete m.deletionGracePeriodSeconds;
+    delete m.generation;
+    m.uid = randomUUID();
+    m.creationTimestamp = rfc3339(this.now());
+    if (this.strategy.generation) m.generation = 1;
+    this.strategy.applyDefaults(obj);
+    await this.admission.admit(this.admissionRequest('CREATE', obj, undefined, undefined, options));
+    this.strategy.prepareForCreate(obj);
+    this.schema?.encode(obj);
+    this.validate(obj, undefined);
+    await this.admission.validate(this.admissionRequest('CREATE', obj, undefined, undefined, options));
+    // The storage layer's own refusal, after everything else (a plain error: 500 without a reason).
+    if (hadResourceVersion) throw new ApiError(500, '', 'resourceVersion should not be set on objects to be created');
+    const dryRun = options.dryRun === true;
+    await this.options.hooks?.beforeCreate?.(obj, dryRun);
     for (let attempt = 0; ; attempt++) {
-      if (generated) obj.metadata.name = `${obj.metadata.generateName}${generateSuffix()}`;
-      const name = obj.metadata.name!;
-      delete obj.metadata.resourceVersion;
-      delete obj.metadata.deletionTimestamp;
-      delete obj.metadata.deletionGracePeriodSeconds;
-      obj.metadata.uid = randomUUID();
-      obj.metadata.creationTimestamp = rfc3339(this.now());
-      obj.metadata.generation = 1;
-      this.strategy.prepareForCreate(obj);
-      this.strategy.applyDefaults(obj);
-      this.validateAll(obj, undefined);
-      await this.checkNamespace(namespace, name);
-      const key = this.key(namespace, name);
-      if (options.dryRun === true) {
-        if ((await this.client.get(key)).object !== undefined) throw errors.alreadyExists(this.info, name);
-        return obj;
+      try {
+        return this.served(await this.storage.create(this.key(ns, obj.metadata.name!), this.stored(obj), this.writeOptions(dryRun)));
+      } catch (e) {
+        if (generated && attempt < 8 && isObjectStorageError(e, 'Exists')) {
+          obj.metadata.name = `${obj.metadata.generateName}${generateSuffix()}`;
+          continue;
+        }
+        if (!dryRun) await this.options.hooks?.createFailed?.(obj);
+        throw this.failure(e, obj.metadata.name!);
       }
-      const r = await this.client.optimisticPut(key, this.encode(obj), 0);
-      if (r.succeeded) {
-        obj.metadata.resourceVersion = String(r.revision);
-        return obj;
-      }
-      if (!generated || attempt >= 8) throw errors.alreadyExists(this.info, name);
     }
   }
 
   // ---- get ----
 
   async get(namespace: string | undefined, name: string, subresource?: string): Promise<KubeObject> {
+    if (subresource !== undefined && !hasSubresource(this.info, subresource)) throw errors.notFound(this.info, name);
+    let obj: KubeObject;
     try {
-      const obj = await this.read(this.ns(namespace), name);
-      if (subresource !== undefined && !this.info.subresources.includes(subresource)) throw errors.notFound(this.info, `${name}/${subresource}`);
-      return subresource === 'scale' ? this.toScale(obj) : obj;
+      obj = this.served(await this.storage.get(this.key(this.ns(namespace), name)));
     } catch (e) {
-      throw fromStorageError(e);
+      throw this.failure(e, name);
     }
-  }
-
-  private async read(namespace: string | undefined, name: string): Promise<KubeObject> {
-    const r = await this.client.get(this.key(namespace, name));
-    if (r.object === undefined) throw errors.notFound(this.info, name);
-    return this.decode(r.object);
+    return subresource === 'scale' ? this.toScale(obj) : obj;
   }
 
   private toScale(obj: KubeObject): KubeObject {
     const s = this.strategy.scale;
-    if (s === undefined) throw errors.notFound(this.info, `${obj.metadata.name}/scale`);
+    if (s === undefined) throw errors.notFound(this.info, obj.metadata.name ?? '');
     const m = obj.metadata;
     return {
       kind: 'Scale',
@@ -226,85 +278,81 @@ export class GenericStore implements ResourceStore {
   // ---- updates ----
 
   /**
-   * Kubernetes' GuaranteedUpdate: reads the object, applies mutate, and writes it
-   * if its mod_revision is unchanged; on a lost race it reads again and retries.
-   * mutate throws to abort (e.g. Conflict on a stale precondition).
+   * Kubernetes' GuaranteedUpdate for callers inside the registry (controllers):
+   * reads the object, applies mutate, and writes it if unchanged meanwhile,
+   * retrying on a lost race. No validation or admission.
    */
-  async guaranteedUpdate(namespace: string | undefined, name: string, mutate: Mutation, options: WriteOptions = {}): Promise<KubeObject> {
+  async guaranteedUpdate(namespace: string | undefined, name: string, mutate: (current: KubeObject) => KubeObject, options: WriteOptions = {}): Promise<KubeObject> {
     try {
-      return await this.doGuaranteedUpdate(this.ns(namespace), name, mutate, options);
+      const out = await this.storage.guaranteedUpdate(
+        this.key(this.ns(namespace), name),
+        async (current) => {
+          const next = this.stored(mutate(this.served(current)));
+          return this.isFinalized(next) ? { remove: true, object: next } : next;
+        },
+        this.writeOptions(options.dryRun === true),
+      );
+      return this.served(out);
     } catch (e) {
-      throw fromStorageError(e);
-    }
-  }
-
-  private async doGuaranteedUpdate(namespace: string | undefined, name: string, mutate: Mutation, options: WriteOptions): Promise<KubeObject> {
-    const key = this.key(namespace, name);
-    let stored = (await this.client.get(key)).object;
-    const max = this.options.maxRetries ?? 1000;
-    for (let attempt = 0; ; attempt++) {
-      if (stored === undefined) throw errors.notFound(this.info, name);
-      const current = this.decode(stored);
-      const next = mutate(structuredClone(current));
-      next.metadata.resourceVersion = current.metadata.resourceVersion;
-      if (isDeepStrictEqual(next, current) || options.dryRun === true) return next;
-      if (this.isFinalized(next)) {
-        const d = await this.client.optimisticDelete(key, stored.modRevision);
-        if (d.succeeded) return next;
-        stored = d.current;
-        continue;
-      }
-      const r = await this.client.optimisticPut(key, this.encode(next), stored.modRevision);
-      if (r.succeeded) {
-        next.metadata.resourceVersion = String(r.revision);
-        return next;
-      }
-      if (attempt >= max) throw errors.conflict(this.info, name, 'the object has been modified; please apply your changes to the latest version and try again');
-      stored = r.current;
+      throw this.failure(e, name);
     }
   }
 
   /** Whether an update leaves an object marked for deletion with no finalizers: then it is removed. */
   private isFinalized(o: KubeObject): boolean {
-    return o.metadata.deletionTimestamp !== undefined && (o.metadata.finalizers ?? []).length === 0 && this.strategy.beginGracefulDelete === undefined;
+    if (o.metadata.deletionTimestamp === undefined || (o.metadata.finalizers ?? []).length > 0 || (o.metadata.deletionGracePeriodSeconds ?? 0) !== 0) return false;
+    return this.strategy.beginGracefulDelete?.(structuredClone(o)) !== true;
   }
 
-  /** Turns a requested new state into the stored one: server-owned fields kept, subresource rules, defaults, validation. */
-  private prepareUpdate(requested: KubeObject, old: KubeObject, subresource: string | undefined): KubeObject {
+  /** The update's tryUpdate: prepares the requested state against the current one. */
+  private updater(requested: (current: KubeObject) => KubeObject, subresource: string | undefined, options: WriteOptions): TryUpdate {
+    return async (storedCurrent) => {
+      const current = this.served(storedCurrent);
+      const next = await this.prepareUpdate(requested(current), current, subresource, options);
+      const out = this.stored(next);
+      return this.isFinalized(out) ? { remove: true, object: out } : out;
+    };
+  }
+
+  /** Turns a requested new state into the stored one: server-owned fields kept, subresource rules, defaults, admission, validation. */
+  private async prepareUpdate(requested: KubeObject, old: KubeObject, subresource: string | undefined, options: WriteOptions): Promise<KubeObject> {
     const name = old.metadata.name!;
-    if (requested === null || typeof requested !== 'object' || typeof requested.metadata !== 'object' || requested.metadata === null) throw errors.badRequest('the object has no metadata');
+    if (requested === null || typeof requested !== 'object' || Array.isArray(requested)) throw errors.badRequest('the request body must be an object');
+    if (typeof requested.metadata !== 'object' || requested.metadata === null || Array.isArray(requested.metadata)) requested.metadata = {};
     const rv = requested.metadata.resourceVersion;
     if (rv !== undefined && rv !== '' && rv !== old.metadata.resourceVersion) {
       throw errors.conflict(this.info, name, 'the object has been modified; please apply your changes to the latest version and try again');
     }
     let obj: KubeObject;
     if (subresource === 'scale') {
-      const s = this.strategy.scale;
-      if (s === undefined) throw errors.notFound(this.info, `${name}/scale`);
-      const replicas = (requested.spec as { replicas?: unknown } | undefined)?.replicas;
-      if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
-        throw errors.invalid({ resource: this.info.resource, group: 'autoscaling' }, 'Scale', name, [
-          { reason: 'FieldValueInvalid', field: 'spec.replicas', message: `Invalid value: ${JSON.stringify(replicas ?? null)}: must be greater than or equal to 0` },
-        ]);
-      }
-      obj = structuredClone(old);
-      s.setSpecReplicas(obj, replicas);
+      obj = this.scaled(requested, old);
     } else if (subresource === 'status') {
-      if (!this.info.subresources.includes('status')) throw errors.notFound(this.info, `${name}/status`);
+      this.checkTypeMeta(requested);
+      this.decodeRequest(requested, options, name);
       obj = structuredClone(old);
       if (requested.status === undefined) delete obj.status;
       else obj.status = structuredClone(requested.status);
+      this.strategy.prepareForStatusUpdate?.(obj, old);
+    } else if (subresource === 'finalize') {
+      // Only spec.finalizers changes (a namespace's controller clears its finalizer).
+      obj = structuredClone(old);
+      const finalizers = (requested.spec as { finalizers?: unknown } | undefined)?.finalizers;
+      const spec = (obj.spec ??= {}) as Record<string, unknown>;
+      if (finalizers === undefined) delete spec.finalizers;
+      else spec.finalizers = structuredClone(finalizers);
     } else if (subresource !== undefined) {
-      throw errors.notFound(this.info, `${name}/${subresource}`);
+      throw errors.notFound(this.info, name);
     } else {
       obj = structuredClone(requested);
+      this.checkTypeMeta(obj);
       if (obj.metadata.name !== undefined && obj.metadata.name !== name) {
         throw errors.badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
       }
       if (this.info.namespaced && obj.metadata.namespace !== undefined && obj.metadata.namespace !== '' && obj.metadata.namespace !== old.metadata.namespace) {
         throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
       }
-      if (this.info.subresources.includes('status')) {
+      this.decodeRequest(obj, options, name);
+      if (hasSubresource(this.info, 'status')) {
         if (old.status === undefined) delete obj.status;
         else obj.status = structuredClone(old.status);
       }
@@ -318,107 +366,179 @@ export class GenericStore implements ResourceStore {
     else delete m.namespace;
     m.uid = old.metadata.uid;
     m.creationTimestamp = old.metadata.creationTimestamp;
-    delete m.generateName;
-    if (old.metadata.generateName !== undefined) m.generateName = old.metadata.generateName;
+    if (old.metadata.generateName === undefined) delete m.generateName;
+    else m.generateName = old.metadata.generateName;
     if (old.metadata.deletionTimestamp === undefined) delete m.deletionTimestamp;
     else m.deletionTimestamp = old.metadata.deletionTimestamp;
-    this.strategy.applyDefaults(obj);
-    m.generation = (old.metadata.generation ?? 1) + (this.strategy.isSpecChange(obj, old) ? 1 : 0);
+    if (old.metadata.deletionGracePeriodSeconds === undefined) delete m.deletionGracePeriodSeconds;
+    else m.deletionGracePeriodSeconds = old.metadata.deletionGracePeriodSeconds;
     m.resourceVersion = old.metadata.resourceVersion;
-    this.validateAll(obj, old);
+    this.strategy.applyDefaults(obj);
+    await this.admission.admit(this.admissionRequest('UPDATE', obj, old, subresource, options));
+    this.schema?.encode(obj);
+    if (this.strategy.generation) m.generation = (old.metadata.generation ?? 1) + (this.strategy.isSpecChange(obj, old) ? 1 : 0);
+    else delete m.generation;
+    this.validate(obj, old);
+    if (subresource === 'status') {
+      const causes = this.strategy.validateStatusUpdate?.(obj, old) ?? [];
+      if (causes.length > 0) throw this.invalid(name, causes);
+    }
+    await this.admission.validate(this.admissionRequest('UPDATE', obj, old, subresource, options));
+    await this.options.hooks?.beforeUpdate?.(obj, old, options.dryRun === true);
     return obj;
   }
 
-  async update(namespace: string | undefined, name: string, obj: KubeObject, options: WriteOptions & { subresource?: string } = {}): Promise<KubeObject> {
-    const updated = await this.guaranteedUpdate(namespace, name, (current) => this.prepareUpdate(obj, current, options.subresource), options);
-    return options.subresource === 'scale' ? this.toScale(updated) : updated;
+  /** The object with the replica count of a Scale request. */
+  private scaled(requested: KubeObject, old: KubeObject): KubeObject {
+    const s = this.strategy.scale;
+    const name = old.metadata.name!;
+    if (s === undefined) throw errors.notFound(this.info, name);
+    const replicas = (requested.spec as { replicas?: unknown } | undefined)?.replicas ?? 0;
+    if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
+      throw errors.invalid({ resource: this.info.resource, group: 'autoscaling' }, 'Scale', name, [
+        { reason: 'FieldValueInvalid', field: 'spec.replicas', message: `Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0` },
+      ]);
+    }
+    const obj = structuredClone(old);
+    s.setSpecReplicas(obj, replicas);
+    return obj;
   }
 
-  async patch(
-    namespace: string | undefined,
-    name: string,
-    type: PatchType,
-    patch: unknown,
-    options: WriteOptions & { subresource?: string; fieldManager?: string; force?: boolean } = {},
-  ): Promise<KubeObject> {
-    if (type === 'apply') throw errors.unsupportedMediaType('application/apply-patch+yaml (server-side apply is not supported yet)');
+  async update(namespace: string | undefined, name: string, input: KubeObject, options: WriteOptions & { subresource?: string } = {}): Promise<{ object: KubeObject; created: boolean }> {
     const sub = options.subresource;
-    const updated = await this.guaranteedUpdate(
-      namespace,
-      name,
-      (current) => {
-        const view = sub === 'scale' ? this.toScale(current) : current;
-        const patched = applyPatch(view, type, patch) as KubeObject;
-        if (typeof patched.metadata !== 'object' || patched.metadata === null) throw errors.badRequest('the patch removed metadata');
-        return this.prepareUpdate(patched, current, sub);
-      },
-      options,
-    );
-    return sub === 'scale' ? this.toScale(updated) : updated;
+    if (sub !== undefined && !hasSubresource(this.info, sub)) throw errors.notFound(this.info, name);
+    const ns = this.ns(namespace);
+    const key = this.key(ns, name);
+    try {
+      const out = this.served(await this.storage.guaranteedUpdate(key, this.updater(() => structuredClone(input), sub, options), this.writeOptions(options.dryRun === true)));
+      return { object: sub === 'scale' ? this.toScale(out) : out, created: false };
+    } catch (e) {
+      if (sub === undefined && this.strategy.allowCreateOnUpdate === true && isObjectStorageError(e, 'NotFound')) {
+        const rv = input?.metadata?.resourceVersion;
+        if (rv !== undefined && rv !== '') throw errors.notFound(this.info, name);
+        const body = { ...input, metadata: { ...input.metadata, name } };
+        return { object: await this.create(ns, body, options), created: true };
+      }
+      throw e instanceof ApiError ? e : this.failure(e, name);
+    }
+  }
+
+  async patch(namespace: string | undefined, name: string, type: 'merge' | 'json' | 'strategic', patch: unknown, options: PatchOptions = {}): Promise<KubeObject> {
+    const sub = options.subresource;
+    if (sub !== undefined && !hasSubresource(this.info, sub)) throw errors.notFound(this.info, name);
+    const key = this.key(this.ns(namespace), name);
+    const view = (current: KubeObject): KubeObject => {
+      const base = sub === 'scale' ? this.toScale(current) : current;
+      const patched = applyPatch(base, type, patch, this.schema?.root);
+      return patched as KubeObject;
+    };
+    try {
+      const out = this.served(await this.storage.guaranteedUpdate(key, this.updater(view, sub, options), this.writeOptions(options.dryRun === true)));
+      return sub === 'scale' ? this.toScale(out) : out;
+    } catch (e) {
+      throw e instanceof ApiError ? e : this.failure(e, name);
+    }
   }
 
   // ---- delete ----
 
-  async delete(namespace: string | undefined, name: string, options: DeleteOptions = {}): Promise<KubeObject> {
+  async delete(namespace: string | undefined, name: string, options: DeleteOptions = {}): Promise<DeleteResult> {
+    const key = this.key(this.ns(namespace), name);
     try {
-      return await this.doDelete(this.ns(namespace), name, options);
+      return await this.doDelete(key, name, options);
     } catch (e) {
-      throw fromStorageError(e);
+      throw e instanceof ApiError ? e : this.failure(e, name);
     }
   }
 
-  private checkPreconditions(obj: KubeObject, options: DeleteOptions): void {
+  /**
+   * The finalizers a DELETE leaves on the object: orphan or foregroundDeletion
+   * as the propagation policy (or the kind's default, or a finalizer already
+   * there) says, the others as they are. Kubernetes' rules.
+   */
+  private deletionFinalizers(current: KubeObject, options: DeleteOptions): string[] {
+    const existing = current.metadata.finalizers ?? [];
+    const explicit = options.propagationPolicy;
+    const orphan =
+      explicit !== undefined ? explicit === 'Orphan' : existing.includes('orphan') ? true : existing.includes('foregroundDeletion') ? false : this.strategy.defaultPropagationPolicy === 'Orphan';
+    const foreground = explicit !== undefined ? explicit === 'Foreground' : existing.includes('foregroundDeletion');
+    const out = existing.filter((f) => f !== 'orphan' && f !== 'foregroundDeletion');
+    if (orphan) out.push('orphan');
+    if (foreground) out.push('foregroundDeletion');
+    return out;
+  }
+
+  private async doDelete(key: string, name: string, options: DeleteOptions): Promise<DeleteResult> {
+    const current = this.served(await this.storage.get(key));
     const p = options.preconditions;
-    const name = obj.metadata.name ?? '';
-    if (p?.uid !== undefined && p.uid !== obj.metadata.uid) {
-      throw errors.conflict(this.info, name, `Precondition failed: UID in precondition: ${p.uid}, UID in object meta: ${obj.metadata.uid ?? ''}`);
+    if (p?.uid !== undefined && p.uid !== current.metadata.uid) {
+      throw errors.conflict(this.info, name, `Precondition failed: UID in precondition: ${p.uid}, UID in object meta: ${current.metadata.uid ?? ''}`);
     }
-    if (p?.resourceVersion !== undefined && p.resourceVersion !== obj.metadata.resourceVersion) {
-      throw errors.conflict(this.info, name, `Precondition failed: ResourceVersion in precondition: ${p.resourceVersion}, ResourceVersion in object meta: ${obj.metadata.resourceVersion ?? ''}`);
+    if (p?.resourceVersion !== undefined && p.resourceVersion !== current.metadata.resourceVersion) {
+      throw errors.conflict(this.info, name, `Precondition failed: ResourceVersion in precondition: ${p.resourceVersion}, ResourceVersion in object meta: ${current.metadata.resourceVersion ?? ''}`);
     }
+    await this.admission.validate(this.admissionRequest('DELETE', undefined, current, undefined, options));
+    const dryRun = options.dryRun === true;
+    const finalizers = this.deletionFinalizers(current, options);
+    const existing = current.metadata.finalizers ?? [];
+    const finalizersChange = finalizers.length !== existing.length || finalizers.some((f) => !existing.includes(f));
+    const grace = this.strategy.gracePeriodSeconds?.(current, options.gracePeriodSeconds) ?? 0;
+    const kindGraceful = this.strategy.beginGracefulDelete?.(structuredClone(current)) === true;
+    if (finalizers.length > 0 || finalizersChange || grace > 0 || kindGraceful) {
+      const updated = this.served(
+        await this.storage.guaranteedUpdate(
+          key,
+          async (storedNow) => {
+            const now = this.served(storedNow);
+            if (now.metadata.uid !== current.metadata.uid) throw errors.conflict(this.info, name, 'the object was replaced while being deleted');
+            const m = now.metadata;
+            const nextFinalizers = this.deletionFinalizers(now, options);
+            if (nextFinalizers.length > 0) m.finalizers = nextFinalizers;
+            else delete m.finalizers;
+            this.strategy.beginGracefulDelete?.(now);
+            const deadline = rfc3339(new Date(this.now().getTime() + grace * 1000));
+            if (m.deletionTimestamp === undefined) {
+              if (m.generation !== undefined && m.generation > 0) m.generation += 1;
+              m.deletionTimestamp = deadline;
+              m.deletionGracePeriodSeconds = grace;
+            } else if (grace < (m.deletionGracePeriodSeconds ?? 0)) {
+              m.deletionTimestamp = deadline;
+              m.deletionGracePeriodSeconds = grace;
+            }
+            return this.isFinalized(now) ? { remove: true, object: this.stored(now) } : this.stored(now);
+          },
+          { dryRun },
+        ),
+      );
+      const removed = this.isFinalized(updated);
+      if (removed && !dryRun) await this.options.hooks?.afterDelete?.(updated);
+      return { object: updated, deleted: removed };
+    }
+    const deleted = this.served(
+      await this.storage.delete(key, {
+        preconditions: { uid: current.metadata.uid, ...(p?.resourceVersion === undefined ? {} : { resourceVersion: p.resourceVersion }) },
+        dryRun,
+      }),
+    );
+    if (!dryRun) await this.options.hooks?.afterDelete?.(deleted);
+    return { object: deleted, deleted: true };
   }
 
-  private async doDelete(namespace: string | undefined, name: string, options: DeleteOptions): Promise<KubeObject> {
-    const key = this.key(namespace, name);
-    let stored = (await this.client.get(key)).object;
-    for (;;) {
-      if (stored === undefined) throw errors.notFound(this.info, name);
-      const current = this.decode(stored);
-      this.checkPreconditions(current, options);
-      const marked = structuredClone(current);
-      const hasFinalizers = (marked.metadata.finalizers ?? []).length > 0;
-      const graceful = this.strategy.beginGracefulDelete?.(marked) === true || hasFinalizers;
-      if (graceful) {
-        marked.metadata.deletionTimestamp ??= rfc3339(this.now());
-        marked.metadata.deletionGracePeriodSeconds ??= 0;
-        if (isDeepStrictEqual(marked, current) || options.dryRun === true) return marked;
-        const r = await this.client.optimisticPut(key, this.encode(marked), stored.modRevision);
-        if (r.succeeded) {
-          marked.metadata.resourceVersion = String(r.revision);
-          return marked;
-        }
-        stored = r.current;
-        continue;
-      }
-      if (options.dryRun === true) return current;
-      const r = await this.client.optimisticDelete(key, stored.modRevision);
-      if (r.succeeded) return current;
-      stored = r.current;
-    }
+  /** The body DELETE answers with. */
+  deleteResponse(result: DeleteResult): unknown {
+    if (!result.deleted || this.options.returnDeletedObject === true) return result.object;
+    return successStatus(this.info, result.object);
   }
 
   /** Removes the key whatever its finalizers (the namespace controller's last step). Missing is not an error. */
   async remove(namespace: string | undefined, name: string): Promise<void> {
     const key = this.key(this.ns(namespace), name);
     try {
-      let stored = (await this.client.get(key)).object;
-      while (stored !== undefined) {
-        const r = await this.client.optimisticDelete(key, stored.modRevision);
-        if (r.succeeded) return;
-        stored = r.current;
-      }
+      const obj = await this.storage.delete(key);
+      await this.options.hooks?.afterDelete?.(this.served(obj));
     } catch (e) {
-      throw fromStorageError(e);
+      if (isObjectStorageError(e, 'NotFound')) return;
+      throw this.failure(e, name);
     }
   }
 
@@ -428,7 +548,7 @@ export class GenericStore implements ResourceStore {
     const items: KubeObject[] = [];
     for (const o of list.items) {
       try {
-        items.push(await this.delete(o.metadata.namespace, o.metadata.name!, options));
+        items.push((await this.delete(o.metadata.namespace, o.metadata.name!, options)).object);
       } catch (e) {
         if (!(e instanceof ApiError && e.code === 404)) throw e;
       }
@@ -436,96 +556,41 @@ export class GenericStore implements ResourceStore {
     return { ...list, items };
   }
 
-  // ---- list ----
+  // ---- list and watch ----
 
-  private selectors(options: { labelSelector?: string; fieldSelector?: string }): (o: KubeObject) => boolean {
-    const labels: LabelSelector = parseLabelSelector(options.labelSelector ?? '');
-    const fields: FieldSelector = parseFieldSelector(options.fieldSelector ?? '');
-    for (const r of fields.requirements) {
-      if (r.field === 'metadata.name' || (r.field === 'metadata.namespace' && this.info.namespaced)) continue;
-      if (this.strategy.fieldSelectorValue?.({ metadata: {} }, r.field) === undefined) {
-        throw errors.badRequest(`field label not supported: ${r.field}`);
-      }
-    }
-    return (o) =>
-      matchesLabels(labels, o.metadata.labels) &&
-      matchesFields(fields, (f) => (f === 'metadata.name' ? o.metadata.name : f === 'metadata.namespace' ? o.metadata.namespace : this.strategy.fieldSelectorValue?.(o, f)));
+  /** The selection predicate of a request, over stored objects. */
+  predicate(options: { labelSelector?: string; fieldSelector?: string }): SelectionPredicate {
+    const p = selectionPredicate(options, this.info.namespaced, this.strategy.fieldSelectorValue?.bind(this.strategy));
+    if (this.strategy.conversion === undefined || p.isEverything) return p;
+    return { ...p, matches: (o) => p.matches(this.served(structuredClone(o))) };
   }
 
   async list(namespace: string | undefined, options: ListOptions = {}): Promise<ObjectList> {
-    const match = this.selectors(options);
-    const prefix = listPrefix(this.info, this.ns(namespace));
-    const limit = options.limit !== undefined && options.limit > 0 ? options.limit : 0;
-    let revision = 0;
-    let after: string | undefined;
-    const hasContinue = options.continue !== undefined && options.continue !== '';
-    if (hasContinue) {
-      if (options.resourceVersion !== undefined && options.resourceVersion !== '' && options.resourceVersion !== '0') {
-        throw errors.badRequest('specifying resource version is not allowed when using continue');
-      }
-      const pos = decodeContinue(options.continue!);
-      revision = pos.resourceVersion;
-      after = prefix + pos.start;
-    } else if (options.resourceVersion !== undefined && options.resourceVersion !== '' && options.resourceVersion !== '0') {
-      const rv = parseRevision(options.resourceVersion, 'resourceVersion');
-      if (options.resourceVersionMatch === 'Exact') revision = rv;
-      else {
-        const head = (await this.client.get(prefix)).revision;
-        if (head < rv) throw new ApiError(504, 'Timeout', `Too large resource version: ${rv}, current: ${head}`);
-      }
-    } else if (options.resourceVersionMatch !== undefined) {
-      throw errors.badRequest(
-        options.resourceVersion === '0' && options.resourceVersionMatch === 'Exact'
-          ? 'resourceVersionMatch "Exact" is forbidden for resourceVersion "0"'
-          : 'resourceVersionMatch is forbidden unless resourceVersion is provided',
-      );
-    }
-    const items: KubeObject[] = [];
-    let more = false;
-    let lastKey: string | undefined;
-    let remaining = 0;
-    let first = true;
+    const predicate = this.predicate(options);
     try {
-      for (;;) {
-        const page = await this.client.list(prefix, { revision, limit, after });
-        revision = page.revision;
-        if (first) remaining = page.remaining;
-        first = false;
-        for (const s of page.objects) {
-          lastKey = s.key;
-          const o = this.decode(s);
-          if (match(o)) items.push(o);
-          if (limit > 0 && items.length >= limit) break;
-        }
-        const stoppedEarly = page.objects.length > 0 && lastKey !== page.objects[page.objects.length - 1]!.key;
-        more = page.more || stoppedEarly;
-        if (limit === 0 || items.length >= limit || !page.more) break;
-        after = lastKey;
-      }
+      const list = await this.storage.list(listPrefix(this.info, this.ns(namespace)), {
+        predicate,
+        ...(options.limit === undefined ? {} : { limit: options.limit }),
+        ...(options.continue === undefined ? {} : { continue: options.continue }),
+        ...(options.resourceVersion === undefined ? {} : { resourceVersion: options.resourceVersion }),
+        ...(options.resourceVersionMatch === undefined ? {} : { resourceVersionMatch: options.resourceVersionMatch }),
+      });
+      const metadata: ObjectList['metadata'] = {
+        resourceVersion: list.resourceVersion,
+        ...(list.continue === undefined ? {} : { continue: list.continue }),
+        ...(list.remainingItemCount === undefined ? {} : { remainingItemCount: list.remainingItemCount }),
+      };
+      return { apiVersion: apiVersionOf(this.info), kind: this.info.listKind, metadata, items: list.items.map((o) => this.served(o)) };
     } catch (e) {
-      if (isStorageError(e, 'Compacted')) {
-        throw errors.gone(hasContinue ? expiredContinueMessage : 'The resourceVersion for the provided list is too old.');
-      }
-      throw fromStorageError(e);
+      throw this.failure(e, '');
     }
-    const metadata: ObjectList['metadata'] = { resourceVersion: String(revision) };
-    if (more && lastKey !== undefined) {
-      metadata.continue = encodeContinue({ resourceVersion: revision, start: lastKey.slice(prefix.length) });
-      if ((options.labelSelector ?? '') === '' && (options.fieldSelector ?? '') === '') metadata.remainingItemCount = Math.max(0, remaining - items.length);
-    }
-    return { apiVersion: apiVersionOf(this.info), kind: this.info.listKind, metadata, items };
   }
 
-  // ---- watch ----
-
-  /**
-   * Throws the ApiError (400) a watch with these options would end with at once,
-   * so a caller can answer with a plain Status before it starts streaming.
-   */
+  /** Throws the ApiError (400) a watch with these options would end with at once. */
   checkWatchOptions(options: WatchOptions): void {
-    this.selectors(options);
+    this.predicate(options);
     const rv = options.resourceVersion ?? '';
-    if (rv !== '' && rv !== '0') parseRevision(rv, 'resourceVersion');
+    if (rv !== '' && rv !== '0' && !/^\d+$/.test(rv)) throw errors.badRequest(`invalid resource version: resourceVersion "${rv}"`);
   }
 
   /**
@@ -533,85 +598,48 @@ export class GenericStore implements ResourceStore {
    * ERROR event (possibly before watch returns) that ends the watch.
    */
   watch(namespace: string | undefined, options: WatchOptions, onEvent: (e: WatchEvent) => void): { stop(): void } {
-    let stopped = false;
-    let storeWatch: { cancel(): void } | undefined;
-    let timer: NodeJS.Timeout | undefined;
-    const stop = (): void => {
-      stopped = true;
-      storeWatch?.cancel();
-      if (timer !== undefined) clearInterval(timer);
-    };
-    const emit = (e: WatchEvent): void => {
-      if (stopped) return;
-      onEvent(e);
-      if (e.type === 'ERROR') stop();
-    };
-    const fail = (err: unknown): void => emit({ type: 'ERROR', object: fromStorageError(err).toStatus() });
-    let match: (o: KubeObject) => boolean;
+    let predicate: SelectionPredicate;
     try {
       this.checkWatchOptions(options);
-      match = this.selectors(options);
+      predicate = this.predicate(options);
     } catch (e) {
-      fail(e);
-      return { stop };
+      onEvent({ type: 'ERROR', object: this.failure(e, '').toStatus() });
+      return { stop: () => undefined };
     }
-    const rv = options.resourceVersion ?? '';
-    const initial = rv === '' || rv === '0' || options.sendInitialEvents === true;
-    const prefix = listPrefix(this.info, this.ns(namespace));
-    const bookmark = (revision: number, annotations?: Record<string, string>): void =>
-      emit({ type: 'BOOKMARK', object: { kind: this.info.kind, apiVersion: apiVersionOf(this.info), metadata: { resourceVersion: String(revision), ...(annotations ? { annotations } : {}) } } });
-    const onNotice = (n: StoreWatchNotice): void => {
-      if (stopped) return;
-      if (n.kind === 'events') {
-        for (const e of n.events) {
-          const w = this.translate(e, match);
-          if (w !== undefined) emit(w);
-        }
-      } else if (n.kind === 'progress') {
-        if (options.allowWatchBookmarks === true) bookmark(n.revision);
-      } else if (n.code === 'Compacted') {
-        emit({ type: 'ERROR', object: new ApiError(410, 'Expired', `too old resource version: ${options.resourceVersion ?? ''} (${n.compactRevision ?? ''})`).toStatus() });
-      } else {
-        emit({ type: 'ERROR', object: errors.internal(n.message).toStatus() });
+    const toEvent = (e: StorageEvent): WatchEvent => {
+      switch (e.type) {
+        case 'ERROR':
+          return { type: 'ERROR', object: this.failure(e.error, '').toStatus() };
+        case 'BOOKMARK':
+          return {
+            type: 'BOOKMARK',
+            object: { kind: this.info.kind, apiVersion: apiVersionOf(this.info), metadata: { resourceVersion: e.resourceVersion, ...(e.annotations ? { annotations: { ...e.annotations } } : {}) } },
+          };
+        default:
+          return { type: e.type, object: this.served(e.object) };
       }
     };
-    const startFrom = (fromRevision: number): void => {
-      if (stopped) return;
-      storeWatch = this.client.watch(prefix, fromRevision, onNotice);
-      if (options.allowWatchBookmarks === true) {
-        timer = setInterval(() => this.client.requestProgress(), this.options.bookmarkIntervalMs ?? 60_000);
-        timer.unref();
-      }
-    };
-    if (!initial) {
-      startFrom(Number(rv) + 1);
-      return { stop };
-    }
-    const sendInitial = async (): Promise<void> => {
-      const list = await this.list(namespace, {
-        labelSelector: options.labelSelector,
-        fieldSelector: options.fieldSelector,
-        ...(rv !== '' && rv !== '0' ? { resourceVersion: rv } : {}),
-      });
-      for (const o of list.items) emit({ type: 'ADDED', object: o });
-      const revision = Number(list.metadata.resourceVersion);
-      if (options.sendInitialEvents === true && options.allowWatchBookmarks === true) bookmark(revision, { 'k8s.io/initial-events-end': 'true' });
-      startFrom(revision + 1);
-    };
-    sendInitial().catch(fail);
-    return { stop };
+    return this.storage.watch(
+      listPrefix(this.info, this.ns(namespace)),
+      {
+        predicate,
+        ...(options.resourceVersion === undefined ? {} : { resourceVersion: options.resourceVersion }),
+        ...(options.allowWatchBookmarks === undefined ? {} : { allowWatchBookmarks: options.allowWatchBookmarks }),
+        ...(options.sendInitialEvents === undefined ? {} : { sendInitialEvents: options.sendInitialEvents }),
+      },
+      (e) => onEvent(toEvent(e)),
+    );
   }
 
-  private translate(e: StoreWatchEvent, match: (o: KubeObject) => boolean): WatchEvent | undefined {
-    const revision = String(e.object.modRevision);
-    const prev = e.previous === undefined ? undefined : this.decode(e.previous);
-    const prevMatches = prev !== undefined && match(prev);
-    const asOf = (o: KubeObject): KubeObject => ({ ...o, metadata: { ...o.metadata, resourceVersion: revision } });
-    if (e.type === 'delete') return prevMatches ? { type: 'DELETED', object: asOf(prev) } : undefined;
-    const cur = this.decode(e.object);
-    const curMatches = match(cur);
-    if (curMatches) return { type: prevMatches ? 'MODIFIED' : 'ADDED', object: cur };
-    return prevMatches ? { type: 'DELETED', object: asOf(prev) } : undefined;
+  /** Objects of this resource in the store. */
+  async count(): Promise<number> {
+    return this.storage.count(this.info.storagePrefix);
+  }
+
+  // ---- subresources beyond status and scale ----
+
+  subresource(name: string): SubresourceHandler | undefined {
+    return this.options.subresources?.[name];
   }
 
   // ---- table ----
@@ -620,3 +648,5 @@ export class GenericStore implements ResourceStore {
     return buildTable(this.strategy.table ?? defaultTable, objects, listMeta, includeObject, this.now());
   }
 }
+
+export type { UserInfo };

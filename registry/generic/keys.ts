@@ -1,16 +1,16 @@
 import type { ResourceInfo } from './types.js';
 
-/** The etcd prefix of every object of a resource: /registry/<resource>/ (Kubernetes' layout). */
-export function resourcePrefix(info: Pick<ResourceInfo, 'resource'>): string {
-  return `/registry/${info.resource}/`;
+/** The default key prefix of a resource's objects: /registry/<resource>/ (Kite's layout for built-in kinds). */
+export function defaultStoragePrefix(resource: string): string {
+  return `/registry/${resource}/`;
 }
 
 /** The prefix a list or watch reads: one namespace's objects, or all of the resource's objects. */
-export function listPrefix(info: Pick<ResourceInfo, 'resource' | 'namespaced'>, namespace: string | undefined): string {
-  return info.namespaced && namespace !== undefined && namespace !== '' ? `${resourcePrefix(info)}${namespace}/` : resourcePrefix(info);
+export function listPrefix(info: Pick<ResourceInfo, 'storagePrefix' | 'namespaced'>, namespace: string | undefined): string {
+  return info.namespaced && namespace !== undefined && namespace !== '' ? `${info.storagePrefix}${namespace}/` : info.storagePrefix;
 }
 
-/** /registry/<resource>/<namespace>/<name> for namespaced kinds, /registry/<resource>/<name> otherwise. */
-export function objectKey(info: Pick<ResourceInfo, 'resource' | 'namespaced'>, namespace: string | undefined, name: string): string {
-  return info.namespaced ? `${resourcePrefix(info)}${namespace ?? ''}/${name}` : `${resourcePrefix(info)}${name}`;
+/** <prefix><namespace>/<name> for namespaced kinds, <prefix><name> otherwise. */
+export function objectKey(info: Pick<ResourceInfo, 'storagePrefix' | 'namespaced'>, namespace: string | undefined, name: string): string {
+  return info.namespaced ? `${info.storagePrefix}${namespace ?? ''}/${name}` : `${info.storagePrefix}${name}`;
 }

@@ -1,6 +1,6 @@
 import jsonpatch from 'fast-json-patch';
+import type { SchemaNode } from '../../schemas/schema-tree.js';
 import { ApiError, errors } from './api-error.js';
-import type { PatchType } from './resource-store.js';
 import { strategicMergePatch } from './strategic-merge.js';
 
 type JsonObject = Record<string, unknown>;
@@ -19,10 +19,20 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
 }
 
 /**
+ * A JSON patch that cannot be applied. The library's message goes on to print
+ * the operation and the whole document; only its first line is kept, so no
+ * error echoes the object (a Secret's data).
+ */
+function jsonPatchFailure(e: Error): ApiError {
+  const first = e.message.split('\n')[0] ?? 'the patch could not be applied';
+  return new ApiError(422, 'Invalid', `the server rejected our request due to an error in our request: ${first}`);
+}
+
+/**
  * Applies a patch of the given type to original (never mutated); the result must
  * be an object. Malformed patches are BadRequest, failed JSON-patch operations 422.
  */
-export function applyPatch(original: JsonObject, type: PatchType, patch: unknown): JsonObject {
+export function applyPatch(original: JsonObject, type: 'merge' | 'json' | 'strategic', patch: unknown, schema?: SchemaNode): JsonObject {
   let result: unknown;
   switch (type) {
     case 'merge':
@@ -31,23 +41,22 @@ export function applyPatch(original: JsonObject, type: PatchType, patch: unknown
       break;
     case 'strategic':
       if (!isObject(patch)) throw errors.badRequest('a strategic merge patch must be a JSON object');
-      result = strategicMergePatch(original, patch);
+      if (schema === undefined) throw errors.unsupportedMediaType('application/strategic-merge-patch+json');
+      result = strategicMergePatch(original, patch, schema);
       break;
     case 'json': {
       if (!Array.isArray(patch)) throw errors.badRequest('a JSON patch must be an array of operations');
       const ops = patch as jsonpatch.Operation[];
       const problem = jsonpatch.validate(ops, original);
-      if (problem !== undefined) throw new ApiError(422, 'Invalid', `the server rejected our request due to an error in our request: ${problem.message}`);
+      if (problem !== undefined) throw jsonPatchFailure(problem);
       try {
         result = jsonpatch.applyPatch(structuredClone(original), ops, false, false).newDocument;
       } catch (e) {
-        if (e instanceof jsonpatch.JsonPatchError) throw new ApiError(422, 'Invalid', `the server rejected our request due to an error in our request: ${e.message}`);
+        if (e instanceof jsonpatch.JsonPatchError) throw jsonPatchFailure(e);
         throw e;
       }
       break;
     }
-    case 'apply':
-      throw errors.unsupportedMediaType('application/apply-patch+yaml (server-side apply is not supported yet)');
   }
   if (!isObject(result)) throw errors.badRequest('the patch must leave an object');
   return result;

@@ -1,3 +1,4 @@
+import type { UserInfo } from '../admission/admission.js';
 import type { Status } from './api-error.js';
 import type { KubeObject, ResourceInfo } from './types.js';
 
@@ -46,14 +47,38 @@ export interface WriteOptions {
   readonly fieldValidation?: 'Strict' | 'Warn' | 'Ignore';
   /** Collects warnings (fieldValidation=Warn) to send as Warning headers. */
   readonly warnings?: string[];
+  /** Who is writing, when known (admission sees it). */
+  readonly user?: UserInfo;
+  /** fieldManager: who owns the fields this write sets. */
+  readonly fieldManager?: string;
 }
 
 export type PatchType = 'merge' | 'json' | 'strategic' | 'apply';
+
+export interface PatchOptions extends WriteOptions {
+  readonly subresource?: string;
+  /** For apply patches: take fields other managers own. */
+  readonly force?: boolean;
+}
 
 export interface DeleteOptions extends WriteOptions {
   readonly preconditions?: { readonly uid?: string; readonly resourceVersion?: string };
   readonly propagationPolicy?: 'Orphan' | 'Background' | 'Foreground';
   readonly gracePeriodSeconds?: number;
+}
+
+/** What a DELETE did: removed the object, or marked it for deletion (finalizers, a grace period). */
+export interface DeleteResult {
+  readonly object: KubeObject;
+  readonly deleted: boolean;
+}
+
+/** A subresource served by its own handler (pods/binding, pods/eviction, pods/log, serviceaccounts/token). */
+export interface SubresourceHandler {
+  /** GET: its body and content type. */
+  get?(namespace: string | undefined, name: string, query: Readonly<Record<string, string>>): Promise<{ readonly code: number; readonly body: unknown; readonly contentType?: string }>;
+  /** POST: the HTTP code and body of the answer. */
+  create?(namespace: string | undefined, name: string, body: unknown, options: WriteOptions): Promise<{ readonly code: number; readonly body: unknown }>;
 }
 
 export interface ResourceStore {
@@ -63,20 +88,29 @@ export interface ResourceStore {
   get(namespace: string | undefined, name: string, subresource?: string): Promise<KubeObject>;
   /** namespace undefined on a namespaced kind: across all namespaces. */
   list(namespace: string | undefined, options?: ListOptions): Promise<ObjectList>;
-  /** PUT: replaces the object (or its status/scale subresource); stale resourceVersion is a Conflict. */
-  update(namespace: string | undefined, name: string, obj: KubeObject, options?: WriteOptions & { subresource?: string }): Promise<KubeObject>;
-  patch(namespace: string | undefined, name: string, type: PatchType, patch: unknown, options?: WriteOptions & { subresource?: string; fieldManager?: string; force?: boolean }): Promise<KubeObject>;
-  /** Returns the deleted object (or, for a namespace, the object marked Terminating). */
-  delete(namespace: string | undefined, name: string, options?: DeleteOptions): Promise<KubeObject>;
+  /**
+   * PUT: replaces the object (or its status/scale subresource); stale
+   * resourceVersion is a Conflict. created: the kind allows create on update
+   * and the object did not exist.
+   */
+  update(namespace: string | undefined, name: string, obj: KubeObject, options?: WriteOptions & { subresource?: string }): Promise<{ object: KubeObject; created: boolean }>;
+  patch(namespace: string | undefined, name: string, type: 'merge' | 'json' | 'strategic', patch: unknown, options?: PatchOptions): Promise<KubeObject>;
+  delete(namespace: string | undefined, name: string, options?: DeleteOptions): Promise<DeleteResult>;
+  /** The body a DELETE answers with: the object, or a Status when the kind says so and it is gone. */
+  deleteResponse(result: DeleteResult): unknown;
   deleteCollection(namespace: string | undefined, options?: DeleteOptions & ListOptions): Promise<ObjectList>;
   /** Streams events until stop(); an ERROR event (e.g. 410 Expired) ends the watch. */
   watch(namespace: string | undefined, options: WatchOptions, onEvent: (e: WatchEvent) => void): { stop(): void };
+  /** The handler of a subresource beyond status and scale, when the resource serves one. */
+  subresource(name: string): SubresourceHandler | undefined;
   /** A metav1.Table of objects for kubectl's server-side printing. */
   table(objects: readonly KubeObject[], listMeta: ObjectList['metadata'] | undefined, includeObject: 'None' | 'Metadata' | 'Object'): unknown;
 }
 
-/** Every resource the server serves. */
+/** Every resource the server serves; the set may change while it runs. */
 export interface Registry {
   resources(): readonly ResourceInfo[];
   store(group: string, version: string, resource: string): ResourceStore | undefined;
+  /** Grows by one whenever the set of served resources changes. */
+  generation(): number;
 }

@@ -1,98 +1,119 @@
 /**
- * Strategic merge patch for the built-in kinds: lists of named things are merged
- * by their key, `$patch: delete|replace` directives, null deletes a field, any
- * other list is replaced. The merge keys are Kubernetes' (patchMergeKey tags).
+ * Strategic merge patch for the built-in kinds, driven by their schemas:
+ * lists whose x-kubernetes-patch-strategy is merge are merged by their
+ * x-kubernetes-patch-merge-key (or, for lists of scalars, as a union); other
+ * lists are replaced; maps merge recursively and null deletes a field. The
+ * directives: `$patch: replace | delete | merge`, `$retainKeys`,
+ * `$deleteFromPrimitiveList/<field>` and `$setElementOrder/<field>`.
  */
+import type { FieldNode, SchemaNode } from '../../schemas/schema-tree.js';
+import { errors } from './api-error.js';
 
 type Json = unknown;
 type JsonObject = Record<string, Json>;
 
 const isObject = (v: Json): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** The merge key of the list in field under parentField (the list or map holding it), or undefined: replace. */
-export function mergeKeyOf(field: string, parentField: string | undefined): string | undefined {
-  switch (field) {
-    case 'containers':
-    case 'initContainers':
-    case 'ephemeralContainers':
-    case 'env':
-    case 'volumes':
-    case 'imagePullSecrets':
-    case 'conditions':
-      return field === 'conditions' ? 'type' : 'name';
-    case 'volumeMounts':
-      return 'mountPath';
-    case 'ports':
-      return parentField === 'containers' || parentField === 'initContainers' || parentField === 'ephemeralContainers' ? 'containerPort' : 'port';
-    case 'ownerReferences':
-      return 'uid';
-    case 'tolerations':
-    case 'hostAliases':
-      return field === 'hostAliases' ? 'ip' : undefined;
-    default:
-      return undefined;
-  }
-}
+const deletePrefix = '$deleteFromPrimitiveList/';
+const orderPrefix = '$setElementOrder/';
 
-function clone<T>(v: T): T {
-  return structuredClone(v);
-}
-
+/** A patch value without directives, as it is stored when nothing merges it. */
 function stripDirectives(v: Json): Json {
   if (Array.isArray(v)) return v.filter((e) => !(isObject(e) && e.$patch !== undefined && Object.keys(e).length === 1)).map(stripDirectives);
   if (!isObject(v)) return v;
   const out: JsonObject = {};
   for (const [k, x] of Object.entries(v)) {
-    if (k === '$patch' || k.startsWith('$setElementOrder/') || k === '$retainKeys') continue;
+    if (k.startsWith('$')) continue;
     if (x === null) continue;
     out[k] = stripDirectives(x);
   }
   return out;
 }
 
-function mergeList(original: Json, patch: Json[], key: string | undefined, field: string): Json {
-  if (key === undefined) return stripDirectives(patch);
+function childNode(node: SchemaNode | undefined, key: string): { field: FieldNode | undefined; node: SchemaNode | undefined } {
+  if (node?.type !== 'object') return { field: undefined, node: undefined };
+  const field = node.fields.get(key);
+  if (field !== undefined) return { field, node: field.node() };
+  return { field: undefined, node: node.additional };
+}
+
+function itemsNode(node: SchemaNode | undefined): SchemaNode | undefined {
+  return node?.type === 'array' ? node.items : undefined;
+}
+
+function mergeList(original: Json, patch: Json[], field: FieldNode | undefined, node: SchemaNode | undefined, order: Json): Json {
+  const strategy = field?.patchStrategy ?? '';
+  if (!strategy.split(',').includes('merge')) return stripDirectives(patch);
   if (patch.some((e) => isObject(e) && e.$patch === 'replace')) return stripDirectives(patch.filter((e) => !(isObject(e) && e.$patch === 'replace')));
-  const result: Json[] = Array.isArray(original) ? clone(original) : [];
+  const key = field?.patchMergeKey;
+  const result: Json[] = Array.isArray(original) ? structuredClone(original) : [];
+  if (key === undefined) {
+    // A list of scalars: a union that keeps the original's order.
+    for (const v of patch) if (!result.some((r) => r === v)) result.push(v);
+    return reorder(result, order, undefined);
+  }
+  const items = itemsNode(node);
   for (const item of patch) {
-    if (!isObject(item) || item[key] === undefined) {
-      result.push(stripDirectives(item));
-      continue;
-    }
+    if (!isObject(item)) throw errors.badRequest(`unable to find api field in struct ${field?.name ?? ''} for the json field "${String(item)}"`);
+    if (item[key] === undefined) throw errors.badRequest(`map: ${JSON.stringify(item)} does not contain declared merge key: ${key}`);
     const at = result.findIndex((e) => isObject(e) && e[key] === item[key]);
     if (item.$patch === 'delete') {
       if (at >= 0) result.splice(at, 1);
       continue;
     }
-    if (at >= 0) result[at] = mergeMap(result[at], item, field);
+    if (at >= 0) result[at] = mergeMap(result[at], item, items);
     else result.push(stripDirectives(item));
   }
-  return result;
+  return reorder(result, order, key);
 }
 
-function mergeMap(original: Json, patch: JsonObject, field: string | undefined): Json {
+/**
+ * Orders a merged list as $setElementOrder says: the listed elements in that
+ * order, each other element kept after the listed one it followed.
+ */
+function reorder(list: Json[], order: Json, key: string | undefined): Json[] {
+  if (!Array.isArray(order)) return list;
+  const idOf = (e: Json): Json => (key === undefined ? e : isObject(e) ? e[key] : undefined);
+  const orderIds = order.map((o) => (key === undefined ? o : isObject(o) ? o[key] : undefined));
+  const listed = orderIds.flatMap((id) => list.filter((e) => idOf(e) === id));
+  const rest = list.filter((e) => !orderIds.includes(idOf(e)));
+  return [...listed, ...rest];
+}
+
+function mergeMap(original: Json, patch: JsonObject, node: SchemaNode | undefined): Json {
   if (patch.$patch === 'delete') return undefined;
   if (patch.$patch === 'replace') return stripDirectives(patch);
-  const result: JsonObject = isObject(original) ? clone(original) : {};
+  const result: JsonObject = isObject(original) ? structuredClone(original) : {};
+  const retain = patch.$retainKeys;
   for (const [k, v] of Object.entries(patch)) {
-    if (k === '$patch' || k.startsWith('$setElementOrder/') || k === '$retainKeys') continue;
+    if (k.startsWith(deletePrefix)) {
+      const target = k.slice(deletePrefix.length);
+      const remove = Array.isArray(v) ? v : [];
+      if (Array.isArray(result[target])) result[target] = (result[target] as Json[]).filter((x) => !remove.includes(x));
+      continue;
+    }
+    if (k.startsWith('$')) continue;
+    const { field, node: child } = childNode(node, k);
     if (v === null) {
       delete result[k];
     } else if (Array.isArray(v)) {
-      result[k] = mergeList(result[k], v, mergeKeyOf(k, field), k);
+      result[k] = mergeList(result[k], v, field, child, patch[`${orderPrefix}${k}`]);
     } else if (isObject(v)) {
-      const merged = mergeMap(result[k], v, k);
+      const merged = child?.type === 'any' ? stripDirectives(v) : mergeMap(result[k], v, child);
       if (merged === undefined) delete result[k];
       else result[k] = merged;
     } else {
       result[k] = v;
     }
   }
+  if (Array.isArray(retain)) {
+    for (const k of Object.keys(result)) if (!retain.includes(k)) delete result[k];
+  }
   return result;
 }
 
-/** Applies a strategic merge patch to original (not mutated) and returns the result. */
-export function strategicMergePatch(original: JsonObject, patch: JsonObject): JsonObject {
-  const out = mergeMap(original, patch, undefined);
+/** Applies a strategic merge patch to original (not mutated) for an object of the schema node, and returns the result. */
+export function strategicMergePatch(original: JsonObject, patch: JsonObject, node: SchemaNode | undefined): JsonObject {
+  const out = mergeMap(original, patch, node);
   return isObject(out) ? out : {};
 }

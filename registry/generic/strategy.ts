@@ -10,6 +10,8 @@ import type { KubeObject, ResourceInfo } from './types.js';
  */
 export interface Strategy {
   readonly info: ResourceInfo;
+  /** Whether objects carry metadata.generation (1 on create, +1 per spec change), as the kind does in Kubernetes. */
+  readonly generation: boolean;
   /** Fills in defaults (spec.replicas = 1, ...). Runs before validation on create and update. */
   applyDefaults(obj: KubeObject): void;
   /** Clears what a create may not set (status on most kinds) before validation. */
@@ -30,12 +32,41 @@ export interface Strategy {
   readonly table?: TableConvertor;
   /** The scale subresource, for kinds that serve one. */
   readonly scale?: ScaleAccess;
+  /** What a status subresource update takes from the request (default: status only). */
+  prepareForStatusUpdate?(obj: KubeObject, old: KubeObject): void;
+  /** Field errors of a status update (default: none beyond metadata). */
+  validateStatusUpdate?(obj: KubeObject, old: KubeObject): StatusCause[];
   /**
-   * Called on DELETE before the key is removed: returns true when the object is
-   * only marked for deletion (the strategy set what it needs, e.g. a namespace's
-   * status.phase Terminating) and something else removes it later.
+   * For kinds whose deletion waits for a controller (namespaces): marks obj as
+   * being deleted (a namespace's status.phase Terminating) and returns true
+   * while it must stay; false once it may go (its finalizers are done).
    */
   beginGracefulDelete?(obj: KubeObject): boolean;
+  /**
+   * The grace period of a DELETE, in seconds, for kinds whose deletion waits
+   * for something (pods on a node wait for their kubelet); 0 or absent: now.
+   */
+  gracePeriodSeconds?(obj: KubeObject, requested: number | undefined): number;
+  /** Whether a PUT of a missing object creates it (services, endpoints, events, ...). */
+  readonly allowCreateOnUpdate?: boolean;
+  /** What happens to dependents when a DELETE names no propagation policy (Background unless the kind says Orphan). */
+  readonly defaultPropagationPolicy?: 'Orphan' | 'Background';
+  /**
+   * For a kind served at more than one version: the version objects are
+   * stored at and the conversions between it and this one. Objects from the
+   * store are converted on the way out, requests on the way in.
+   */
+  readonly conversion?: VersionConversion;
+}
+
+/** Converts between a served version and the storage version of one kind. */
+export interface VersionConversion {
+  /** apiVersion of stored objects, e.g. v1 for events.k8s.io/v1 Events. */
+  readonly storageApiVersion: string;
+  /** The stored kind (usually the same). */
+  readonly storageKind: string;
+  toStorage(obj: KubeObject): KubeObject;
+  fromStorage(obj: KubeObject): KubeObject;
 }
 
 /** Reads and writes the replica count behind a kind's scale subresource. */

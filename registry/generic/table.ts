@@ -43,8 +43,8 @@ export function humanDuration(ms: number): string {
 }
 
 /** The AGE of a timestamp ('<unknown>' when absent). */
-export function age(timestamp: string | undefined, now: Date): string {
-  if (timestamp === undefined) return '<unknown>';
+export function age(timestamp: string | null | undefined, now: Date): string {
+  if (timestamp === undefined || timestamp === null) return '<unknown>';
   return humanDuration(now.getTime() - Date.parse(timestamp));
 }
 

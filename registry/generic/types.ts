@@ -7,15 +7,25 @@ export interface ObjectMeta {
   uid?: string;
   resourceVersion?: string;
   generation?: number;
-  creationTimestamp?: string;
+  creationTimestamp?: string | null;
   deletionTimestamp?: string;
   deletionGracePeriodSeconds?: number;
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
   finalizers?: string[];
-  ownerReferences?: unknown[];
+  ownerReferences?: OwnerReference[];
   managedFields?: unknown[];
   [field: string]: unknown;
+}
+
+/** metav1.OwnerReference. */
+export interface OwnerReference {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+  controller?: boolean;
+  blockOwnerDeletion?: boolean;
 }
 
 /** Any API object: apiVersion, kind, metadata, and kind-specific fields. */
@@ -24,6 +34,22 @@ export interface KubeObject {
   kind?: string;
   metadata: ObjectMeta;
   [field: string]: unknown;
+}
+
+/** A group, version and kind. */
+export interface GroupVersionKind {
+  readonly group: string;
+  readonly version: string;
+  readonly kind: string;
+}
+
+/** A subresource a resource serves: what it reads or writes, and with which verbs. */
+export interface SubresourceInfo {
+  /** status, scale, binding, eviction, log, finalize, token, approval, ephemeralcontainers. */
+  readonly name: string;
+  /** The kind its requests and responses carry (Scale for scale, the resource's own kind for status). */
+  readonly kind: GroupVersionKind;
+  readonly verbs: readonly string[];
 }
 
 /** What the registry and API server know about one resource type. */
@@ -41,11 +67,24 @@ export interface ResourceInfo {
   readonly shortNames: readonly string[];
   readonly categories: readonly string[];
   readonly verbs: readonly string[];
-  /** Subresources served, e.g. ['status', 'scale']. */
-  readonly subresources: readonly string[];
+  readonly subresources: readonly SubresourceInfo[];
+  /** The store's key prefix of its objects, with a trailing slash: /registry/configmaps/. */
+  readonly storagePrefix: string;
+  /** OpenAPI component schema names of the kind and its list, when it has them. */
+  readonly schema?: { readonly kind: string; readonly list: string };
 }
 
 /** apiVersion as written in objects: v1, apps/v1. */
 export function apiVersionOf(r: Pick<ResourceInfo, 'group' | 'version'>): string {
   return r.group === '' ? r.version : `${r.group}/${r.version}`;
+}
+
+/** Whether a resource serves the named subresource. */
+export function hasSubresource(info: Pick<ResourceInfo, 'subresources'>, name: string): boolean {
+  return info.subresources.some((s) => s.name === name);
+}
+
+/** group/version/resource: the registry's id of a resource. */
+export function resourceId(r: Pick<ResourceInfo, 'group' | 'version' | 'resource'>): string {
+  return `${r.group}/${r.version}/${r.resource}`;
 }

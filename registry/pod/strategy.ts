@@ -1,73 +1,85 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { StatusCause } from '../generic/api-error.js';
-import { arrayOf, baseStrategy, child, resourceInfo } from '../generic/base-strategy.js';
-import { nameErrors } from '../generic/name-validation.js';
+import { arrayOf, baseStrategy, child, field, resourceInfo } from '../generic/base-strategy.js';
 import type { Strategy } from '../generic/strategy.js';
 import { age, ageColumn, column, nameColumn } from '../generic/table.js';
 import type { KubeObject } from '../generic/types.js';
+import { fieldErrors } from '../validation/field-errors.js';
+import { defaultPod, defaultPodSpec, validatePodSpec } from './pod-spec.js';
 
-/** Kubernetes' image pull policy default: Always for :latest or no tag, IfNotPresent otherwise. */
-export function defaultPullPolicy(image: string): 'Always' | 'IfNotPresent' {
-  const lastPart = image.split('@')[0]!.split('/').pop() ?? '';
-  const colon = lastPart.indexOf(':');
-  const tag = colon < 0 ? '' : lastPart.slice(colon + 1);
-  return image.includes('@') ? 'IfNotPresent' : tag === '' || tag === 'latest' ? 'Always' : 'IfNotPresent';
-}
+type Obj = Record<string, unknown>;
 
-/** Defaults of a pod spec (also used for a deployment's pod template). */
-export function defaultPodSpec(spec: Record<string, unknown>): void {
-  spec.restartPolicy ??= 'Always';
-  spec.dnsPolicy ??= 'ClusterFirst';
-  spec.terminationGracePeriodSeconds ??= 30;
-  spec.schedulerName ??= 'default-scheduler';
-  spec.securityContext ??= {};
-  for (const c of [...arrayOf(spec.containers), ...arrayOf(spec.initContainers)]) {
-    c.terminationMessagePath ??= '/dev/termination-log';
-    c.terminationMessagePolicy ??= 'File';
-    if (typeof c.image === 'string') c.imagePullPolicy ??= defaultPullPolicy(c.image);
-    c.resources ??= {};
-    for (const p of arrayOf(c.ports)) p.protocol ??= 'TCP';
-  }
-}
-
-/** Field errors of a pod spec at path. */
-export function validatePodSpec(spec: Record<string, unknown>, path: string): StatusCause[] {
-  const causes: StatusCause[] = [];
-  const containers = arrayOf(spec.containers);
-  if (containers.length === 0) causes.push({ reason: 'FieldValueRequired', field: `${path}.containers`, message: 'Required value' });
-  const seen = new Set<string>();
-  for (const [list, cs] of [['containers', containers], ['initContainers', arrayOf(spec.initContainers)]] as const) {
-    cs.forEach((c, i) => {
-      const at = `${path}.${list}[${i}]`;
-      if (typeof c.name !== 'string' || c.name === '') causes.push({ reason: 'FieldValueRequired', field: `${at}.name`, message: 'Required value' });
-      else {
-        for (const m of nameErrors('dns1123Label', c.name)) causes.push({ reason: 'FieldValueInvalid', field: `${at}.name`, message: `Invalid value: ${JSON.stringify(c.name)}: ${m}` });
-        if (seen.has(c.name)) causes.push({ reason: 'FieldValueDuplicate', field: `${at}.name`, message: `Duplicate value: ${JSON.stringify(c.name)}` });
-        seen.add(c.name);
-      }
-      if (typeof c.image !== 'string' || c.image.trim() === '') causes.push({ reason: 'FieldValueRequired', field: `${at}.image`, message: 'Required value' });
-    });
-  }
-  return causes;
-}
-
-function podStatus(o: KubeObject): { phase?: string; podIP?: string; reason?: string; containerStatuses?: { ready?: boolean; restartCount?: number }[] } {
+function podStatus(o: KubeObject): { phase?: string; podIP?: string; reason?: string; nominatedNodeName?: string; containerStatuses?: { ready?: boolean; restartCount?: number }[] } {
   return (o.status as ReturnType<typeof podStatus> | undefined) ?? {};
 }
 
-/** pods (v1): phase Pending on create; NAME READY STATUS RESTARTS AGE (wide: IP NODE). */
+/** The pod's QoS class: Guaranteed (limits equal requests for cpu and memory everywhere), BestEffort (none at all), else Burstable. */
+export function qosClass(spec: Obj): 'Guaranteed' | 'Burstable' | 'BestEffort' {
+  const containers = [...arrayOf(spec.containers), ...arrayOf(spec.initContainers)];
+  let any = false;
+  let guaranteed = true;
+  for (const c of containers) {
+    const resources = field(c, 'resources');
+    const requests = field(resources, 'requests') ?? {};
+    const limits = field(resources, 'limits') ?? {};
+    const relevant = (m: Obj) => Object.entries(m).filter(([k]) => k === 'cpu' || k === 'memory');
+    if (relevant(requests).length > 0 || relevant(limits).length > 0) any = true;
+    for (const r of ['cpu', 'memory']) {
+      if (limits[r] === undefined) guaranteed = false;
+      else if (requests[r] !== undefined && String(requests[r]) !== String(limits[r])) guaranteed = false;
+    }
+  }
+  if (!any) return 'BestEffort';
+  return guaranteed ? 'Guaranteed' : 'Burstable';
+}
+
+/** The spec fields a pod update may change: images, activeDeadlineSeconds, tolerations (added), terminationGracePeriodSeconds. */
+function mutableView(spec: Obj): Obj {
+  const copy = structuredClone(spec);
+  for (const c of [...arrayOf(copy.containers), ...arrayOf(copy.initContainers)]) delete c.image;
+  delete copy.activeDeadlineSeconds;
+  delete copy.tolerations;
+  delete copy.terminationGracePeriodSeconds;
+  return copy;
+}
+
+function validatePodUpdate(o: KubeObject, old: KubeObject): StatusCause[] {
+  const a = field(o, 'spec') ?? {};
+  const b = field(old, 'spec') ?? {};
+  if (isDeepStrictEqual(mutableView(a), mutableView(b))) return [];
+  return [
+    fieldErrors.forbidden(
+      'spec',
+      'pod updates may not change fields other than `spec.containers[*].image`, `spec.initContainers[*].image`, `spec.activeDeadlineSeconds`, `spec.tolerations` (only additions to existing tolerations) or `spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)',
+    ),
+  ];
+}
+
+/** pods (v1): phase Pending and a QoS class on create; a graceful deletion while on a node; NAME READY STATUS RESTARTS AGE (wide: IP NODE). */
 export const podStrategy: Strategy = baseStrategy(
-  resourceInfo({ group: '', version: 'v1', resource: 'pods', singular: 'pod', kind: 'Pod', listKind: 'PodList', namespaced: true, shortNames: ['po'], categories: ['all'], subresources: ['status'] }),
+  resourceInfo({ group: '', version: 'v1', resource: 'pods', singular: 'pod', kind: 'Pod', listKind: 'PodList', namespaced: true, shortNames: ['po'], categories: ['all'], subresources: ['status', 'binding', 'eviction', 'log'] }),
   {
     prepareForCreate: (o) => {
-      o.status = { phase: 'Pending', qosClass: 'BestEffort' };
+      o.status = { phase: 'Pending', qosClass: qosClass(child(o, 'spec')) };
     },
     applyDefaults: (o) => {
-      defaultPodSpec(child(o, 'spec'));
-      const sa = child(o, 'spec');
-      sa.serviceAccountName ??= 'default';
-      sa.serviceAccount ??= sa.serviceAccountName;
+      const spec = child(o, 'spec');
+      defaultPodSpec(spec);
+      defaultPod(spec);
     },
-    validate: (o) => validatePodSpec(child(structuredClone(o), 'spec'), 'spec'),
+    prepareForStatusUpdate: (o, old) => {
+      o.spec = structuredClone(old.spec);
+    },
+    validate: (o) => validatePodSpec(field(o, 'spec') ?? {}, 'spec'),
+    validateUpdate: validatePodUpdate,
+    gracePeriodSeconds: (o, requested) => {
+      const spec = field(o, 'spec') ?? {};
+      const phase = podStatus(o).phase;
+      // Not on a node yet, or finished: nothing waits, it goes now.
+      if (spec.nodeName === undefined || spec.nodeName === '' || phase === 'Succeeded' || phase === 'Failed') return 0;
+      const grace = requested ?? (typeof spec.terminationGracePeriodSeconds === 'number' ? spec.terminationGracePeriodSeconds : 30);
+      return Math.max(0, grace);
+    },
     fieldSelectorValue: (o, f) => {
       const spec = (o.spec as Record<string, unknown> | undefined) ?? {};
       switch (f) {
@@ -77,10 +89,14 @@ export const podStrategy: Strategy = baseStrategy(
           return String(spec.nodeName ?? '');
         case 'spec.restartPolicy':
           return String(spec.restartPolicy ?? '');
+        case 'spec.schedulerName':
+          return String(spec.schedulerName ?? '');
         case 'spec.serviceAccountName':
           return String(spec.serviceAccountName ?? '');
         case 'status.podIP':
           return podStatus(o).podIP ?? '';
+        case 'status.nominatedNodeName':
+          return podStatus(o).nominatedNodeName ?? '';
         default:
           return undefined;
       }
@@ -88,22 +104,35 @@ export const podStrategy: Strategy = baseStrategy(
     table: {
       columns: [
         nameColumn,
-        column('Ready', 'The aggregate readiness state of this pod for accepting traffic.'),
+        column('Ready', 'Ready containers out of all containers.'),
         column('Status', 'The aggregate status of the containers in this pod.'),
         column('Restarts', 'The number of times the containers in this pod have been restarted.', 0, 'string'),
         ageColumn,
         column('IP', 'IP address allocated to the pod.', 1),
         column('Node', 'Name of the node the pod is assigned to.', 1),
+        column('Nominated Node', 'Node the scheduler nominated for the pod.', 1),
+        column('Readiness Gates', 'Readiness gates met out of those declared.', 1),
       ],
       cells: (o, now) => {
         const st = podStatus(o);
-        const total = arrayOf((o.spec as Record<string, unknown> | undefined)?.containers).length;
+        const spec = field(o, 'spec') ?? {};
+        const total = arrayOf(spec.containers).length;
         const cs = st.containerStatuses ?? [];
         const ready = cs.filter((c) => c.ready === true).length;
         const restarts = cs.reduce((n, c) => n + (c.restartCount ?? 0), 0);
         const status = o.metadata.deletionTimestamp !== undefined ? 'Terminating' : (st.reason ?? st.phase ?? '');
-        const node = (o.spec as { nodeName?: string } | undefined)?.nodeName;
-        return [o.metadata.name, `${ready}/${total}`, status, String(restarts), age(o.metadata.creationTimestamp, now), st.podIP ?? '<none>', node ?? '<none>'];
+        const gates = arrayOf(spec.readinessGates);
+        return [
+          o.metadata.name,
+          `${ready}/${total}`,
+          status,
+          String(restarts),
+          age(o.metadata.creationTimestamp, now),
+          st.podIP ?? '<none>',
+          typeof spec.nodeName === 'string' && spec.nodeName !== '' ? spec.nodeName : '<none>',
+          st.nominatedNodeName ?? '<none>',
+          gates.length === 0 ? '<none>' : `0/${gates.length}`,
+        ];
       },
     },
   },

@@ -3,8 +3,9 @@ import { baseStrategy, resourceInfo } from '../generic/base-strategy.js';
 import type { Strategy } from '../generic/strategy.js';
 import { age, ageColumn, column, nameColumn } from '../generic/table.js';
 import type { KubeObject } from '../generic/types.js';
-
-const base64Re = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+import { dataBytes, maxDataBytes, validateImmutable } from '../configmap/strategy.js';
+import { validateDataKeys } from '../pod/pod-spec.js';
+import { fieldErrors } from '../validation/field-errors.js';
 
 /** Moves stringData into data as base64 (stringData wins) and drops it, as the API server does. */
 function foldStringData(o: KubeObject): void {
@@ -17,28 +18,45 @@ function foldStringData(o: KubeObject): void {
   delete o.stringData;
 }
 
-function validateData(o: KubeObject): StatusCause[] {
-  const causes: StatusCause[] = [];
-  for (const [k, v] of Object.entries((o.data as Record<string, unknown> | undefined) ?? {})) {
-    if (typeof v !== 'string' || !base64Re.test(v)) causes.push({ reason: 'FieldValueInvalid', field: `data[${k}]`, message: `Invalid value: ${JSON.stringify(v)}: must be a base64-encoded string` });
+/** Keys each well-known Secret type requires. */
+const requiredKeys: Readonly<Record<string, readonly string[]>> = {
+  'kubernetes.io/tls': ['tls.crt', 'tls.key'],
+  'kubernetes.io/dockerconfigjson': ['.dockerconfigjson'],
+  'kubernetes.io/dockercfg': ['.dockercfg'],
+};
+
+function validateSecret(o: KubeObject): StatusCause[] {
+  const causes = validateDataKeys({ data: o.data });
+  const data = (o.data as Record<string, string> | undefined) ?? {};
+  const type = String(o.type ?? '');
+  for (const key of requiredKeys[type] ?? []) if (data[key] === undefined) causes.push(fieldErrors.required(`data[${key}]`));
+  if (type === 'kubernetes.io/service-account-token' && (o.metadata.annotations?.['kubernetes.io/service-account.name'] ?? '') === '') {
+    causes.push(fieldErrors.required('metadata.annotations[kubernetes.io/service-account.name]'));
   }
+  if (type === 'kubernetes.io/basic-auth' && data['username'] === undefined && data['password'] === undefined) {
+    causes.push(fieldErrors.required('data[username]'));
+  }
+  if (type === 'kubernetes.io/ssh-auth' && data['ssh-privatekey'] === undefined) causes.push(fieldErrors.required('data[ssh-privatekey]'));
+  if (dataBytes(o.data, true) > maxDataBytes) causes.push(fieldErrors.tooLong('data', maxDataBytes));
   return causes;
 }
 
-/** secrets (v1): type defaults to Opaque; stringData folded into data; NAME TYPE DATA AGE. */
+/** secrets (v1): type defaults to Opaque; stringData folded into data; 1 MiB at most; NAME TYPE DATA AGE. */
 export const secretStrategy: Strategy = baseStrategy(
-  resourceInfo({ group: '', version: 'v1', resource: 'secrets', singular: 'secret', kind: 'Secret', listKind: 'SecretList', namespaced: true, shortNames: [] }),
+  resourceInfo({ group: '', version: 'v1', resource: 'secrets', singular: 'secret', kind: 'Secret', listKind: 'SecretList', namespaced: true }),
   {
     applyDefaults: (o) => {
-      o.type ??= 'Opaque';
+      if (o.type === undefined || o.type === '') o.type = 'Opaque';
       foldStringData(o);
     },
-    validate: validateData,
-    validateUpdate: (o, old) =>
-      o.type !== old.type ? [{ reason: 'FieldValueInvalid', field: 'type', message: `Invalid value: ${JSON.stringify(o.type)}: field is immutable` }] : [],
+    validate: validateSecret,
+    validateUpdate: (o, old) => [
+      ...(o.type !== old.type ? [fieldErrors.immutable('type', o.type)] : []),
+      ...validateImmutable(o, old, ['data']),
+    ],
     fieldSelectorValue: (o, f) => (f === 'type' ? String(o.type ?? '') : undefined),
     table: {
-      columns: [nameColumn, column('Type', 'The type of the secret'), column('Data', 'The number of entries in the secret', 0, 'integer'), ageColumn],
+      columns: [nameColumn, column('Type', 'The type of the secret.'), column('Data', 'Number of keys in data.', 0, 'integer'), ageColumn],
       cells: (o, now) => [o.metadata.name, o.type ?? '', Object.keys((o.data as object | undefined) ?? {}).length, age(o.metadata.creationTimestamp, now)],
     },
   },

@@ -1,74 +1,133 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { StatusCause } from '../generic/api-error.js';
-import { arrayOf, baseStrategy, child, resourceInfo } from '../generic/base-strategy.js';
+import { arrayOf, baseStrategy, child, field, resourceInfo } from '../generic/base-strategy.js';
 import type { Strategy } from '../generic/strategy.js';
 import { age, ageColumn, column, nameColumn } from '../generic/table.js';
 import type { KubeObject } from '../generic/types.js';
-import { allocateClusterIp } from './cluster-ip.js';
+import { fieldErrors } from '../validation/field-errors.js';
+import { isDns1123Label, isDns1123Subdomain, isValidIp, isValidPortName, isValidPortNum } from '../validation/names.js';
+import { validateLabels } from '../validation/object-meta.js';
 
-const serviceTypes = ['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName'];
+const serviceTypes = ['ClusterIP', 'ExternalName', 'LoadBalancer', 'NodePort'];
+const protocols = ['SCTP', 'TCP', 'UDP'];
+const affinities = ['ClientIP', 'None'];
+
+/** Whether a service of this type gets node ports. */
+export const needsNodePorts = (type: unknown): boolean => type === 'NodePort' || type === 'LoadBalancer';
 
 function spec(o: KubeObject): Record<string, unknown> {
   return child(o, 'spec');
 }
 
-function ports(o: KubeObject): string {
-  const p = arrayOf(spec(o).ports);
+function readSpec(o: KubeObject): Record<string, unknown> {
+  return field(o, 'spec') ?? {};
+}
+
+function portsCell(o: KubeObject): string {
+  const p = arrayOf(readSpec(o).ports);
   if (p.length === 0) return '<none>';
   return p.map((x) => `${String(x.port)}${x.nodePort !== undefined ? `:${String(x.nodePort)}` : ''}/${String(x.protocol ?? 'TCP')}`).join(',');
 }
 
-/** services (v1): type ClusterIP, a cluster IP from 10.96.0.0/12, ports TCP with targetPort = port. */
+function validateService(o: KubeObject): StatusCause[] {
+  const causes: StatusCause[] = [];
+  const s = readSpec(o);
+  const type = s.type;
+  if (!serviceTypes.includes(String(type))) causes.push(fieldErrors.notSupported('spec.type', type ?? '', serviceTypes));
+  const ps = arrayOf(s.ports);
+  const headless = s.clusterIP === 'None';
+  if (type === 'ExternalName') {
+    const name = String(s.externalName ?? '');
+    if (name === '') causes.push(fieldErrors.required('spec.externalName'));
+    else for (const m of isDns1123Subdomain(name.replace(/\.$/, ''))) causes.push(fieldErrors.invalid('spec.externalName', name, m));
+  } else if (ps.length === 0 && !headless) {
+    causes.push(fieldErrors.required('spec.ports'));
+  }
+  const names = new Set<string>();
+  const seen = new Set<string>();
+  ps.forEach((p, i) => {
+    const at = `spec.ports[${i}]`;
+    const name = typeof p.name === 'string' ? p.name : '';
+    if (ps.length > 1 && name === '') causes.push(fieldErrors.required(`${at}.name`));
+    else if (name !== '') {
+      for (const m of isDns1123Label(name)) causes.push(fieldErrors.invalid(`${at}.name`, name, m));
+      if (names.has(name)) causes.push(fieldErrors.duplicate(`${at}.name`, name));
+    }
+    names.add(name);
+    for (const m of isValidPortNum(Number(p.port ?? 0))) causes.push(fieldErrors.invalid(`${at}.port`, p.port ?? 0, m));
+    if (!protocols.includes(String(p.protocol))) causes.push(fieldErrors.notSupported(`${at}.protocol`, p.protocol ?? '', protocols));
+    const target = p.targetPort;
+    if (typeof target === 'number') for (const m of isValidPortNum(target)) causes.push(fieldErrors.invalid(`${at}.targetPort`, target, m));
+    else if (typeof target === 'string') for (const m of isValidPortName(target)) causes.push(fieldErrors.invalid(`${at}.targetPort`, target, m));
+    if (p.nodePort !== undefined && !needsNodePorts(type)) causes.push(fieldErrors.forbidden(`${at}.nodePort`, 'may not be used when `type` is \'ClusterIP\''));
+    const id = `${String(p.port)}/${String(p.protocol)}`;
+    if (seen.has(id)) causes.push(fieldErrors.duplicate(`${at}`, `${String(p.port)}/${String(p.protocol)}`));
+    seen.add(id);
+  });
+  if (!affinities.includes(String(s.sessionAffinity))) causes.push(fieldErrors.notSupported('spec.sessionAffinity', s.sessionAffinity ?? '', affinities));
+  causes.push(...validateLabels(s.selector, 'spec.selector'));
+  if (typeof s.clusterIP === 'string' && s.clusterIP !== '' && s.clusterIP !== 'None') {
+    for (const m of isValidIp(s.clusterIP)) causes.push(fieldErrors.invalid('spec.clusterIPs[0]', s.clusterIP, m));
+  }
+  for (const [i, ip] of (Array.isArray(s.externalIPs) ? s.externalIPs : []).entries()) {
+    for (const m of isValidIp(String(ip))) causes.push(fieldErrors.invalid(`spec.externalIPs[${i}]`, ip, m));
+  }
+  return causes;
+}
+
+/** services (v1): type ClusterIP by default, a cluster IP and node ports allocated without collisions (see allocation.ts). */
 export const serviceStrategy: Strategy = baseStrategy(
   resourceInfo({ group: '', version: 'v1', resource: 'services', singular: 'service', kind: 'Service', listKind: 'ServiceList', namespaced: true, shortNames: ['svc'], categories: ['all'], subresources: ['status'] }),
   {
-    nameRule: 'dns1123Label',
+    nameRule: 'dns1035Label',
+    allowCreateOnUpdate: true,
     prepareForCreate: (o) => {
       o.status = { loadBalancer: {} };
     },
     prepareForUpdate: (o, old) => {
       const s = spec(o);
-      const os = spec(structuredClone(old));
-      if ((s.clusterIP === undefined || s.clusterIP === '') && os.clusterIP !== undefined) {
+      const os = readSpec(old);
+      if ((s.clusterIP === undefined || s.clusterIP === '') && os.clusterIP !== undefined && s.type !== 'ExternalName') {
         s.clusterIP = os.clusterIP;
         s.clusterIPs = os.clusterIPs;
+      }
+      if ((s.clusterIPs === undefined || (Array.isArray(s.clusterIPs) && s.clusterIPs.length === 0)) && os.clusterIPs !== undefined && s.clusterIP === os.clusterIP) s.clusterIPs = os.clusterIPs;
+      // A port keeps its node port unless the update names another.
+      const oldPorts = arrayOf(os.ports);
+      if (needsNodePorts(s.type)) {
+        for (const p of arrayOf(s.ports)) {
+          if (p.nodePort !== undefined) continue;
+          const match = oldPorts.find((q) => q.port === p.port && (q.protocol ?? 'TCP') === (p.protocol ?? 'TCP'));
+          if (match?.nodePort !== undefined) p.nodePort = match.nodePort;
+        }
       }
     },
     applyDefaults: (o) => {
       const s = spec(o);
       s.type ??= 'ClusterIP';
       s.sessionAffinity ??= 'None';
+      if (s.sessionAffinity === 'ClientIP') child(child(s, 'sessionAffinityConfig'), 'clientIP').timeoutSeconds ??= 10800;
       if (s.type !== 'ExternalName') {
-        if (s.clusterIP === undefined || s.clusterIP === '') s.clusterIP = allocateClusterIp(o.metadata.namespace ?? '', o.metadata.name ?? '');
-        s.clusterIPs ??= [s.clusterIP];
-        s.ipFamilies ??= ['IPv4'];
-        s.ipFamilyPolicy ??= 'SingleStack';
         s.internalTrafficPolicy ??= 'Cluster';
-      }
-      for (const p of arrayOf(s.ports)) {
-        p.protocol ??= 'TCP';
-        p.targetPort ??= p.port;
-      }
-    },
-    validate: (o) => {
-      const causes: StatusCause[] = [];
-      const s = spec(o);
-      if (!serviceTypes.includes(String(s.type))) {
-        causes.push({ reason: 'FieldValueNotSupported', field: 'spec.type', message: `Unsupported value: ${JSON.stringify(s.type)}: supported values: ${serviceTypes.map((t) => `"${t}"`).join(', ')}` });
-      }
-      const ps = arrayOf(s.ports);
-      if (ps.length === 0 && s.type !== 'ExternalName' && s.clusterIP !== 'None') causes.push({ reason: 'FieldValueRequired', field: 'spec.ports', message: 'Required value' });
-      ps.forEach((p, i) => {
-        if (typeof p.port !== 'number' || p.port < 1 || p.port > 65535) {
-          causes.push({ reason: 'FieldValueInvalid', field: `spec.ports[${i}].port`, message: `Invalid value: ${JSON.stringify(p.port ?? 0)}: must be between 1 and 65535, inclusive` });
+        for (const p of arrayOf(s.ports)) {
+          p.protocol ??= 'TCP';
+          p.targetPort ??= p.port;
         }
-        if (ps.length > 1 && (p.name === undefined || p.name === '')) causes.push({ reason: 'FieldValueRequired', field: `spec.ports[${i}].name`, message: 'Required value' });
-      });
-      return causes;
+      }
+      if (needsNodePorts(s.type)) s.externalTrafficPolicy ??= 'Cluster';
+      if (s.type === 'LoadBalancer') s.allocateLoadBalancerNodePorts ??= true;
     },
+    validate: validateService,
     validateUpdate: (o, old) => {
-      const a = spec(o).clusterIP;
-      const b = spec(structuredClone(old)).clusterIP;
-      return a !== b && b !== undefined ? [{ reason: 'FieldValueInvalid', field: 'spec.clusterIPs[0]', message: `Invalid value: ${JSON.stringify(a)}: may not change once set` }] : [];
+      const a = readSpec(o);
+      const b = readSpec(old);
+      if (b.clusterIP === undefined || b.clusterIP === '' || a.type === 'ExternalName' || b.type === 'ExternalName') return [];
+      return a.clusterIP === b.clusterIP && isDeepStrictEqual(a.clusterIPs, b.clusterIPs)
+        ? []
+        : [fieldErrors.invalidPrinted('spec.clusterIPs[0]', `[]string{${(Array.isArray(a.clusterIPs) ? a.clusterIPs : [a.clusterIP]).map((x) => JSON.stringify(String(x))).join(', ')}}`, 'may not change once set')];
+    },
+    prepareForStatusUpdate: (o, old) => {
+      o.spec = structuredClone(old.spec);
     },
     table: {
       columns: [
@@ -78,13 +137,25 @@ export const serviceStrategy: Strategy = baseStrategy(
         column('External-IP', 'The external IPs of the service.'),
         column('Port(s)', 'The ports exposed by the service.'),
         ageColumn,
-        column('Selector', 'Route service traffic to pods with label keys and values matching this selector.', 1),
+        column('Selector', 'Pods the service sends traffic to, by label.', 1),
       ],
       cells: (o, now) => {
-        const s = spec(structuredClone(o));
-        const ext = Array.isArray(s.externalIPs) && s.externalIPs.length > 0 ? s.externalIPs.join(',') : s.type === 'LoadBalancer' ? '<pending>' : '<none>';
-        const sel = Object.entries((s.selector as Record<string, string> | undefined) ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
-        return [o.metadata.name, s.type ?? '', s.clusterIP ?? '<none>', ext, ports(o), age(o.metadata.creationTimestamp, now), sel === '' ? '<none>' : sel];
+        const s = readSpec(o);
+        const ingress = arrayOf(field(field(o, 'status'), 'loadBalancer')?.ingress).map((i) => String(i.ip ?? i.hostname ?? ''));
+        const externalIPs = Array.isArray(s.externalIPs) ? s.externalIPs.map(String) : [];
+        const ext =
+          s.type === 'ExternalName'
+            ? String(s.externalName ?? '')
+            : s.type === 'LoadBalancer'
+              ? [...ingress, ...externalIPs].join(',') || '<pending>'
+              : externalIPs.length > 0
+                ? externalIPs.join(',')
+                : '<none>';
+        const sel = Object.entries((s.selector as Record<string, string> | undefined) ?? {})
+          .sort(([a], [b]) => (a < b ? -1 : 1))
+          .map(([k, v]) => `${k}=${v}`)
+          .join(',');
+        return [o.metadata.name, s.type ?? '', s.clusterIP ?? '<none>', ext, portsCell(o), age(o.metadata.creationTimestamp, now), sel === '' ? '<none>' : sel];
       },
     },
   },

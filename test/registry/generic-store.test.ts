@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApiError } from '../../registry/generic/api-error.js';
-import { GenericStore } from '../../registry/generic/generic-store.js';
+import { KiteRegistry } from '../../registry/registry.js';
 import type { WatchEvent } from '../../registry/generic/resource-store.js';
 import type { KubeObject } from '../../registry/generic/types.js';
 import { configMapStrategy } from '../../registry/configmap/strategy.js';
@@ -14,8 +14,9 @@ const cm = (name: string, data: Record<string, string> = {}, labels?: Record<str
 
 /** The generic store rules, run against each store client. */
 async function conformance(s: TestStore): Promise<void> {
-  const namespaces = new GenericStore(s.client, namespaceStrategy);
-  const store = new GenericStore(s.client, configMapStrategy, { namespaceLookup: (n) => namespaces.get(undefined, n).catch(() => undefined), bookmarkIntervalMs: 100 });
+  const registry = new KiteRegistry(s.client, { bookmarkIntervalMs: 100 });
+  const namespaces = registry.generic(namespaceStrategy.info);
+  const store = registry.generic(configMapStrategy.info);
   await namespaces.create(undefined, { metadata: { name: 'default' } });
   await namespaces.create(undefined, { metadata: { name: 'other' } });
 
@@ -26,7 +27,7 @@ async function conformance(s: TestStore): Promise<void> {
   assert.notEqual(created.metadata.uid, 'mine');
   assert.match(created.metadata.uid!, /^[0-9a-f-]{36}$/);
   assert.match(created.metadata.creationTimestamp!, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
-  assert.equal(created.metadata.generation, 1);
+  assert.equal(created.metadata.generation, undefined, 'ConfigMaps carry no generation, as in Kubernetes');
   assert.equal(created.metadata.namespace, 'default');
   const got = await store.get('default', 'a');
   assert.deepEqual(got, created, 'get returns what create returned');
@@ -47,16 +48,14 @@ async function conformance(s: TestStore): Promise<void> {
   await assert.rejects(store.get('default', 'dry'), code(404));
 
   // Update: resourceVersion, generation, stale writes, server-owned fields.
-  const upd = await store.update('default', 'a', { ...got, metadata: { ...got.metadata, uid: 'x', labels: { l: '1' } }, data: { k: 'v2' } });
+  const upd = (await store.update('default', 'a', { ...got, metadata: { ...got.metadata, uid: 'x', labels: { l: '1' } }, data: { k: 'v2' } })).object;
   assert.equal(upd.metadata.uid, created.metadata.uid);
-  assert.equal(upd.metadata.generation, 2, 'data changed: generation bumps');
   assert.ok(Number(upd.metadata.resourceVersion) > Number(got.metadata.resourceVersion));
-  const labelOnly = await store.update('default', 'a', { ...upd, metadata: { ...upd.metadata, labels: { l: '2' } } });
-  assert.equal(labelOnly.metadata.generation, 2, 'metadata change: no bump');
+  const labelOnly = (await store.update('default', 'a', { ...upd, metadata: { ...upd.metadata, labels: { l: '2' } } })).object;
   await assert.rejects(store.update('default', 'a', got), (e) => e instanceof ApiError && e.code === 409 && e.message === 'Operation cannot be fulfilled on configmaps "a": the object has been modified; please apply your changes to the latest version and try again');
-  const same = await store.update('default', 'a', labelOnly);
+  const same = (await store.update('default', 'a', labelOnly)).object;
   assert.equal(same.metadata.resourceVersion, labelOnly.metadata.resourceVersion, 'a no-op update writes nothing');
-  const dryUpd = await store.update('default', 'a', { ...labelOnly, data: { dry: 'run' } }, { dryRun: true });
+  const dryUpd = (await store.update('default', 'a', { ...labelOnly, data: { dry: 'run' } }, { dryRun: true })).object;
   assert.deepEqual(dryUpd.data, { dry: 'run' });
   assert.deepEqual((await store.get('default', 'a')).data, { k: 'v2' });
   await assert.rejects(store.update('default', 'nope', cm('nope')), code(404));
@@ -69,7 +68,6 @@ async function conformance(s: TestStore): Promise<void> {
   const jp = await store.patch('default', 'counter', 'json', [{ op: 'replace', path: '/data/k0', value: 'zero' }]);
   assert.equal((jp.data as Record<string, string>).k0, 'zero');
   await assert.rejects(store.patch('default', 'counter', 'json', [{ op: 'test', path: '/data/k0', value: 'nope' }]), code(422));
-  await assert.rejects(store.patch('default', 'counter', 'apply', {}), code(415));
 
   // Lists: selectors, paging under concurrent writes, expired continue.
   for (let i = 0; i < 10; i++) await store.create('other', cm(`p${i}`, {}, { idx: String(i), parity: i % 2 === 0 ? 'even' : 'odd' }));
@@ -135,13 +133,15 @@ async function conformance(s: TestStore): Promise<void> {
   await store.delete('default', 'counter', { dryRun: true });
   await store.get('default', 'counter');
   const deleted = await store.delete('default', 'counter', { preconditions: { uid: victim.metadata.uid, resourceVersion: victim.metadata.resourceVersion } });
-  assert.equal(deleted.metadata.uid, victim.metadata.uid);
+  assert.equal(deleted.object.metadata.uid, victim.metadata.uid);
+  assert.ok(deleted.deleted);
+  assert.deepEqual(store.deleteResponse(deleted), { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name: 'counter', kind: 'configmaps', uid: victim.metadata.uid } });
   await assert.rejects(store.delete('default', 'counter'), code(404));
 
   // Finalizers: DELETE only marks; removing the last finalizer removes the object.
   await store.create('default', { metadata: { name: 'fin', finalizers: ['example.com/x'] }, data: {} });
   const marked = await store.delete('default', 'fin');
-  assert.ok(marked.metadata.deletionTimestamp !== undefined);
+  assert.ok(!marked.deleted && marked.object.metadata.deletionTimestamp !== undefined);
   assert.ok((await store.get('default', 'fin')).metadata.deletionTimestamp !== undefined);
   await store.patch('default', 'fin', 'merge', { metadata: { finalizers: null } });
   await assert.rejects(store.get('default', 'fin'), code(404));

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { ApiError } from '../../registry/generic/api-error.js';
 import { decodeContinue, encodeContinue } from '../../registry/generic/continue-token.js';
 import { matchesFields, parseFieldSelector } from '../../registry/generic/field-selector.js';
-import { listPrefix, objectKey } from '../../registry/generic/keys.js';
+import { defaultStoragePrefix, listPrefix, objectKey } from '../../registry/generic/keys.js';
+import { builtinSchemaTree } from '../../schemas/schema-tree.js';
 import { matchesLabels, parseLabelSelector } from '../../registry/generic/label-selector.js';
 import { dns1123LabelErrors, dns1123SubdomainErrors } from '../../registry/generic/name-validation.js';
 import { mergePatch } from '../../registry/generic/patch.js';
@@ -53,9 +54,9 @@ test('field selectors', () => {
 });
 
 test('keys follow Kubernetes prefixes', () => {
-  const ns = { resource: 'namespaces', namespaced: false };
-  const cm = { resource: 'configmaps', namespaced: true };
-  const deploy = { resource: 'deployments', namespaced: true };
+  const ns = { storagePrefix: defaultStoragePrefix('namespaces'), namespaced: false };
+  const cm = { storagePrefix: defaultStoragePrefix('configmaps'), namespaced: true };
+  const deploy = { storagePrefix: defaultStoragePrefix('deployments'), namespaced: true };
   assert.equal(objectKey(ns, undefined, 'default'), '/registry/namespaces/default');
   assert.equal(objectKey(cm, 'default', 'foo'), '/registry/configmaps/default/foo');
   assert.equal(objectKey(deploy, 'default', 'web'), '/registry/deployments/default/web');
@@ -104,15 +105,17 @@ test('strategic merge patch', () => {
     ['ports by containerPort', { spec: { containers: [{ name: 'app', ports: [{ containerPort: 80, protocol: 'TCP' }, { containerPort: 443 }] }] } }, (r) => r.spec.containers[0]!.ports, [{ containerPort: 80, name: 'http', protocol: 'TCP' }, { containerPort: 443 }]],
     ['null deletes', { metadata: { labels: { a: null } } }, (r) => r.metadata.labels, { b: '2' }],
     ['other lists replaced', { spec: { tolerations: [{ key: 'b' }] } }, (r) => r.spec.tolerations, [{ key: 'b' }]],
+    ['scalar merge lists are unions (finalizers)', { metadata: { finalizers: ['y', 'x'] } }, (r) => r.metadata.finalizers, ['x', 'y']],
+    ['$deleteFromPrimitiveList', { metadata: { '$deleteFromPrimitiveList/finalizers': ['x'] } }, (r) => r.metadata.finalizers, []],
     ['map $patch replace', { metadata: { labels: { $patch: 'replace', c: '3' } } }, (r) => r.metadata.labels, { c: '3' }],
   ];
   for (const [what, patch, pick, want] of cases) {
     const before = structuredClone(pod);
-    assert.deepEqual(pick(strategicMergePatch(pod, patch) as typeof pod), want, what);
+    assert.deepEqual(pick(strategicMergePatch(pod, patch, builtinSchemaTree.node('io.k8s.api.core.v1.Pod')) as typeof pod), want, what);
     assert.deepEqual(pod, before, `${what}: original untouched`);
   }
   const svc = { spec: { ports: [{ port: 80, targetPort: 8080 }, { port: 443 }] } };
-  assert.deepEqual(strategicMergePatch(svc, { spec: { ports: [{ port: 80, targetPort: 9090 }] } }), { spec: { ports: [{ port: 80, targetPort: 9090 }, { port: 443 }] } });
+  assert.deepEqual(strategicMergePatch(svc, { spec: { ports: [{ port: 80, targetPort: 9090 }] } }, builtinSchemaTree.node('io.k8s.api.core.v1.Service')), { spec: { ports: [{ port: 80, targetPort: 9090 }, { port: 443 }] } });
 });
 
 test('human durations as kubectl prints them', () => {

@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { startControllers } from '../../registry/controllers/controllers.js';
 import { ApiError } from '../../registry/generic/api-error.js';
 import type { ResourceStore } from '../../registry/generic/resource-store.js';
 import type { KubeObject } from '../../registry/generic/types.js';
-import { defaultPullPolicy } from '../../registry/pod/strategy.js';
+import { defaultPullPolicy } from '../../registry/pod/pod-spec.js';
 import { KiteRegistry } from '../../registry/registry.js';
 import { embeddedStore } from './harness.js';
 
@@ -11,12 +12,11 @@ const code = (c: number, reason?: string) => (e: unknown) => e instanceof ApiErr
 
 async function withRegistry(fn: (r: KiteRegistry, s: (g: string, r: string) => ResourceStore) => Promise<void>): Promise<void> {
   const store = embeddedStore();
-  const registry = new KiteRegistry(store.client, { retryMs: 50, log: () => undefined });
+  const registry = new KiteRegistry(store.client);
   try {
     await registry.start();
-    await fn(registry, (g, r) => registry.store(g, g === '' ? 'v1' : 'v1', r)!);
+    await fn(registry, (g, r) => registry.store(g, 'v1', r)!);
   } finally {
-    await registry.stop();
     await store.close();
   }
 }
@@ -26,31 +26,41 @@ test('image pull policy defaults', () => {
   for (const [image, want] of cases) assert.equal(defaultPullPolicy(image), want, image);
 });
 
-test('registry: resources, system namespaces, kind defaults and tables', async () => {
+test('registry: resources, what start creates, kind defaults and tables', async () => {
   await withRegistry(async (registry, s) => {
-    assert.deepEqual(registry.resources().map((r) => r.shortNames[0] ?? r.resource), ['ns', 'cm', 'secrets', 'sa', 'svc', 'po', 'ev', 'deploy']);
+    const served = new Set(registry.resources().map((r) => `${r.group}/${r.version}/${r.resource}`));
+    for (const r of ['/v1/nodes', 'apps/v1/replicasets', 'batch/v1/jobs', 'coordination.k8s.io/v1/leases', 'autoscaling/v1/horizontalpodautoscalers', 'autoscaling/v2/horizontalpodautoscalers', 'events.k8s.io/v1/events', 'storage.k8s.io/v1/csinodes']) {
+      assert.ok(served.has(r), `${r} served`);
+    }
     assert.equal(registry.store('apps', 'v1', 'deployments')?.info.kind, 'Deployment');
     assert.equal(registry.store('', 'v1', 'nope'), undefined);
     const ns = await s('', 'namespaces').list(undefined);
-    assert.deepEqual(ns.items.map((n) => n.metadata.name), ['default', 'kube-public', 'kube-system']);
+    assert.deepEqual(ns.items.map((n) => n.metadata.name), ['default', 'kube-node-lease', 'kube-public', 'kube-system']);
     assert.deepEqual(ns.items[0]!.spec, { finalizers: ['kubernetes'] });
     assert.deepEqual(ns.items[0]!.status, { phase: 'Active' });
+    assert.deepEqual((await registry.store('scheduling.k8s.io', 'v1', 'priorityclasses')!.list(undefined)).items.map((p) => [p.metadata.name, p.value]), [
+      ['system-cluster-critical', 2000000000],
+      ['system-node-critical', 2000001000],
+    ]);
+    const kubernetes = await s('', 'services').get('default', 'kubernetes');
+    assert.equal((kubernetes.spec as { clusterIP: string }).clusterIP, '10.96.0.1');
     await assert.rejects(s('', 'namespaces').create(undefined, { metadata: { name: 'a.b' } }), code(422));
 
     const secret = await s('', 'secrets').create('default', { metadata: { name: 's' }, data: { a: 'eA==' }, stringData: { b: 'hi' } });
     assert.equal(secret.type, 'Opaque');
     assert.deepEqual(secret.data, { a: 'eA==', b: 'aGk=' });
     assert.equal(secret.stringData, undefined);
-    await assert.rejects(s('', 'secrets').create('default', { metadata: { name: 'bad' }, data: { a: 'not base64!' } }), code(422));
+    await assert.rejects(s('', 'secrets').create('default', { metadata: { name: 'bad' }, data: { a: 'not base64!' } }), (e) => e instanceof ApiError && e.code === 400 && e.message === 'Secret in version "v1" cannot be handled as a Secret: illegal base64 data at input byte 3');
 
     const svc = await s('', 'services').create('default', { metadata: { name: 'web' }, spec: { ports: [{ port: 80 }], selector: { app: 'web' } } });
     const spec = svc.spec as { type: string; clusterIP: string; ports: { protocol: string; targetPort: number }[] };
     assert.equal(spec.type, 'ClusterIP');
     assert.match(spec.clusterIP, /^10\.(9[6-9]|10[0-9]|11[01])\.\d+\.\d+$/);
     assert.deepEqual([spec.ports[0]!.protocol, spec.ports[0]!.targetPort], ['TCP', 80]);
-    const svc2 = await s('', 'services').update('default', 'web', { metadata: { name: 'web' }, spec: { ports: [{ port: 81 }] } });
+    const svc2 = (await s('', 'services').update('default', 'web', { metadata: { name: 'web' }, spec: { ports: [{ port: 81 }] } })).object;
     assert.equal((svc2.spec as { clusterIP: string }).clusterIP, spec.clusterIP, 'cluster IP kept on update');
 
+    await s('', 'serviceaccounts').create('default', { metadata: { name: 'default' } });
     const pod = await s('', 'pods').create('default', { metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'nginx' }], nodeName: 'n1' }, status: { phase: 'Running' } });
     assert.equal((pod.status as { phase: string }).phase, 'Pending');
     const ps = pod.spec as { restartPolicy: string; dnsPolicy: string; containers: { imagePullPolicy: string; terminationMessagePath: string }[] };
@@ -59,7 +69,7 @@ test('registry: resources, system namespaces, kind defaults and tables', async (
     assert.equal((await s('', 'pods').list('default', { fieldSelector: 'spec.nodeName=n2' })).items.length, 0);
     await assert.rejects(s('', 'pods').create('default', { metadata: { name: 'q' }, spec: { containers: [] } }), code(422));
     const table = s('', 'pods').table([pod], { resourceVersion: '5' }, 'Metadata') as { columnDefinitions: { name: string; priority: number }[]; rows: { cells: unknown[]; object: KubeObject }[] };
-    assert.deepEqual(table.columnDefinitions.map((c) => c.name), ['Name', 'Ready', 'Status', 'Restarts', 'Age', 'IP', 'Node']);
+    assert.deepEqual(table.columnDefinitions.map((c) => c.name), ['Name', 'Ready', 'Status', 'Restarts', 'Age', 'IP', 'Node', 'Nominated Node', 'Readiness Gates']);
     assert.deepEqual(table.rows[0]!.cells.slice(0, 4), ['p', '0/1', 'Pending', '0']);
     assert.equal(table.rows[0]!.object.kind, 'PartialObjectMetadata');
   });
@@ -74,8 +84,9 @@ test('registry: deployments, status and scale subresources', async () => {
     const spec = web.spec as { replicas: number; revisionHistoryLimit: number; progressDeadlineSeconds: number; strategy: unknown };
     assert.deepEqual([spec.replicas, spec.revisionHistoryLimit, spec.progressDeadlineSeconds], [1, 10, 600]);
     assert.deepEqual(spec.strategy, { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '25%', maxSurge: '25%' } });
-    assert.equal(web.status, undefined);
-    const st = await d.update('default', 'web', { ...web, spec: { ...spec, replicas: 5 }, status: { replicas: 1, readyReplicas: 1 } }, { subresource: 'status' });
+    assert.deepEqual(web.status, {});
+    assert.equal(web.metadata.generation, 1);
+    const st = (await d.update('default', 'web', { ...web, spec: { ...spec, replicas: 5 }, status: { replicas: 1, readyReplicas: 1 } }, { subresource: 'status' })).object;
     assert.deepEqual(st.status, { replicas: 1, readyReplicas: 1 });
     assert.equal((st.spec as { replicas: number }).replicas, 1, 'status update ignores spec');
     assert.equal(st.metadata.generation, 1);
@@ -84,7 +95,7 @@ test('registry: deployments, status and scale subresources', async () => {
     assert.equal(main.metadata.generation, 2);
     const scale = await d.get('default', 'web', 'scale');
     assert.deepEqual([scale.kind, scale.apiVersion, scale.spec, scale.status], ['Scale', 'autoscaling/v1', { replicas: 2 }, { replicas: 1, selector: 'app=web' }]);
-    const scaled = await d.update('default', 'web', { ...scale, spec: { replicas: 4 } }, { subresource: 'scale' });
+    const scaled = (await d.update('default', 'web', { ...scale, spec: { replicas: 4 } }, { subresource: 'scale' })).object;
     assert.deepEqual(scaled.spec, { replicas: 4 });
     const patched = await d.patch('default', 'web', 'merge', { spec: { replicas: 6 } }, { subresource: 'scale' });
     assert.deepEqual(patched.spec, { replicas: 6 });
@@ -97,30 +108,42 @@ test('registry: deployments, status and scale subresources', async () => {
   });
 });
 
-test('registry: namespace lifecycle', async () => {
+test('registry: namespace lifecycle with the namespace controller', async () => {
   await withRegistry(async (registry, s) => {
-    const ns = s('', 'namespaces');
-    await ns.create(undefined, { metadata: { name: 'doomed' } });
-    await s('', 'configmaps').create('doomed', { metadata: { name: 'a' }, data: {} });
-    await s('apps', 'deployments').create('doomed', { metadata: { name: 'd' }, spec: { selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'x' }] } } } });
-    await s('', 'configmaps').create('default', { metadata: { name: 'keep' }, data: {} });
-    const marked = await ns.delete(undefined, 'doomed');
-    assert.equal((marked.status as { phase: string }).phase, 'Terminating');
-    assert.ok(marked.metadata.deletionTimestamp !== undefined);
-    // The controller may already be at work; either way creating now is refused.
-    await assert.rejects(s('', 'configmaps').create('doomed', { metadata: { name: 'b' }, data: {} }), (e) =>
-      e instanceof ApiError && ((e.code === 403 && e.message === 'configmaps "b" is forbidden: unable to create new content in namespace doomed because it is being terminated') || e.code === 404),
-    );
-    let gone = false;
-    for (let i = 0; i < 200 && !gone; i++) {
-      gone = await ns.get(undefined, 'doomed').then(() => false, () => true);
-      if (!gone) await new Promise((r) => setTimeout(r, 20));
+    const controllers = startControllers(registry, ['namespace'], { retryMs: 50 });
+    try {
+      const ns = s('', 'namespaces');
+      await ns.create(undefined, { metadata: { name: 'doomed' } });
+      await s('', 'configmaps').create('doomed', { metadata: { name: 'a' }, data: {} });
+      await s('', 'configmaps').create('doomed', { metadata: { name: 'held', finalizers: ['example.com/hold'] }, data: {} });
+      await s('apps', 'deployments').create('doomed', { metadata: { name: 'd' }, spec: { selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'x' }] } } } });
+      await s('', 'configmaps').create('default', { metadata: { name: 'keep' }, data: {} });
+      const marked = await ns.delete(undefined, 'doomed');
+      assert.ok(!marked.deleted);
+      assert.equal((marked.object.status as { phase: string }).phase, 'Terminating');
+      assert.ok(marked.object.metadata.deletionTimestamp !== undefined);
+      await assert.rejects(s('', 'configmaps').create('doomed', { metadata: { name: 'b' }, data: {} }), (e) =>
+        e instanceof ApiError && e.code === 403 && e.message === 'configmaps "b" is forbidden: unable to create new content in namespace doomed because it is being terminated',
+      );
+      await assert.rejects(ns.delete(undefined, 'default'), (e) => e instanceof ApiError && e.code === 403 && e.message === 'namespaces "default" is forbidden: this namespace may not be deleted');
+      // The object holding a finalizer keeps the namespace until the finalizer goes.
+      const until = async (what: string, pred: () => Promise<boolean>): Promise<void> => {
+        for (let i = 0; i < 300; i++) {
+          if (await pred()) return;
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        assert.fail(what);
+      };
+      await until('the plain objects go', async () => (await s('', 'configmaps').list('doomed')).items.length === 1 && (await s('apps', 'deployments').list('doomed')).items.length === 0);
+      const held = await s('', 'configmaps').get('doomed', 'held');
+      assert.ok(held.metadata.deletionTimestamp !== undefined, 'the held object is marked, not removed');
+      assert.equal((await ns.get(undefined, 'doomed')).metadata.name, 'doomed', 'the namespace waits');
+      await s('', 'configmaps').patch('doomed', 'held', 'merge', { metadata: { finalizers: null } });
+      await until('the namespace goes', () => ns.get(undefined, 'doomed').then(() => false, () => true));
+      assert.equal((await s('', 'configmaps').list('default')).items.length, 1, 'other namespaces untouched');
+      await assert.rejects(s('', 'configmaps').create('doomed', { metadata: { name: 'c' }, data: {} }), code(404));
+    } finally {
+      await controllers.stop();
     }
-    assert.ok(gone, 'the controller removes the namespace');
-    await registry.idle();
-    assert.equal((await s('', 'configmaps').list('doomed')).items.length, 0);
-    assert.equal((await s('apps', 'deployments').list('doomed')).items.length, 0);
-    assert.equal((await s('', 'configmaps').list('default')).items.length, 1, 'other namespaces untouched');
-    await assert.rejects(s('', 'configmaps').create('doomed', { metadata: { name: 'c' }, data: {} }), code(404));
   });
 });

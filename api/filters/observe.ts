@@ -1,0 +1,48 @@
+/**
+ * Counts and logs every request once it is answered: apiserver_request_total
+ * and apiserver_request_duration_seconds with kube-apiserver's labels, the
+ * in-flight gauge while it runs, and one structured log line (verb, path,
+ * user when known, code, latency). Watches are counted when they end.
+ */
+import type { NextFunction, Request, Response } from 'express';
+import type { Logger } from 'pino';
+import type { ApiMetrics } from '../metrics.js';
+import { infoOf } from './request-info.js';
+
+const mutating = new Set(['create', 'update', 'patch', 'apply', 'delete', 'deletecollection']);
+
+export function observeFilter(metrics: ApiMetrics, log: Logger | undefined) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const started = process.hrtime.bigint();
+    const info = infoOf(res);
+    const kind = info !== undefined && mutating.has(info.verb) ? 'mutating' : 'readOnly';
+    const longRunning = info?.verb === 'watch';
+    if (!longRunning) metrics.inflight.inc({ request_kind: kind });
+    let done = false;
+    const finish = (): void => {
+      if (done) return;
+      done = true;
+      if (!longRunning) metrics.inflight.dec({ request_kind: kind });
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const code = res.statusCode;
+      if (info?.isResourceRequest === true) {
+        const labels = {
+          verb: info.verb.toUpperCase() === 'CREATE' ? 'POST' : info.verb === 'update' ? 'PUT' : info.verb.toUpperCase(),
+          dry_run: typeof req.query['dryRun'] === 'string' ? req.query['dryRun'] : '',
+          group: info.group,
+          version: info.version,
+          resource: info.resource,
+          subresource: info.subresource,
+          scope: info.name !== '' ? 'resource' : info.namespace !== '' ? 'namespace' : 'cluster',
+          component: 'apiserver',
+        };
+        metrics.requests.inc({ ...labels, code: String(code) });
+        metrics.duration.observe(labels, seconds);
+      }
+      log?.info({ verb: info?.verb ?? req.method.toLowerCase(), uri: req.originalUrl, user: res.locals['user'] as string | undefined, userAgent: req.headers['user-agent'], code, latencyMs: Math.round(seconds * 1e6) / 1e3 }, 'request');
+    };
+    res.on('finish', finish);
+    res.on('close', finish);
+    next();
+  };
+}

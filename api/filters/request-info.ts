@@ -1,0 +1,88 @@
+/**
+ * What a request is about, read from its method and path as kube-apiserver's
+ * RequestInfo: the verb (get, list, watch, create, update, patch, delete,
+ * deletecollection), and for resource requests the group, version, resource,
+ * subresource, namespace and name. Filters after this one (logging, metrics,
+ * authorization) read it from res.locals.
+ */
+import type { NextFunction, Request, Response } from 'express';
+
+export interface RequestInfo {
+  readonly isResourceRequest: boolean;
+  readonly verb: string;
+  readonly path: string;
+  readonly group: string;
+  readonly version: string;
+  readonly resource: string;
+  readonly subresource: string;
+  readonly namespace: string;
+  readonly name: string;
+}
+
+function isTrue(v: unknown): boolean {
+  return v === 'true' || v === '1';
+}
+
+/** Parses a request as kube-apiserver's request info resolver does. */
+export function requestInfo(method: string, path: string, query: Readonly<Record<string, unknown>>, contentType: string | undefined): RequestInfo {
+  const seg = path.split('/').filter((s) => s !== '');
+  const base = { path, group: '', version: '', resource: '', subresource: '', namespace: '', name: '' };
+  const nonResource: RequestInfo = { ...base, isResourceRequest: false, verb: method.toLowerCase() };
+  let rest: string[];
+  let group = '';
+  let version: string;
+  if (seg[0] === 'api' && seg.length >= 2) {
+    version = seg[1]!;
+    rest = seg.slice(2);
+  } else if (seg[0] === 'apis' && seg.length >= 3) {
+    group = seg[1]!;
+    version = seg[2]!;
+    rest = seg.slice(3);
+  } else return nonResource;
+  if (rest.length === 0) return nonResource;
+  let namespace = '';
+  if (rest[0] === 'namespaces') {
+    if (rest.length >= 3) {
+      namespace = rest[1]!;
+      rest = rest.slice(2);
+    } else if (rest.length === 2) {
+      namespace = rest[1]!;
+    }
+  }
+  const resource = rest[0] ?? '';
+  const name = rest[1] ?? '';
+  const subresource = rest[2] ?? '';
+  let verb: string;
+  switch (method) {
+    case 'GET':
+    case 'HEAD':
+      verb = name !== '' ? 'get' : isTrue(query['watch']) ? 'watch' : 'list';
+      break;
+    case 'POST':
+      verb = 'create';
+      break;
+    case 'PUT':
+      verb = 'update';
+      break;
+    case 'PATCH':
+      verb = contentType?.startsWith('application/apply-patch') === true ? 'apply' : 'patch';
+      break;
+    case 'DELETE':
+      verb = name !== '' ? 'delete' : 'deletecollection';
+      break;
+    default:
+      verb = method.toLowerCase();
+  }
+  return { ...base, isResourceRequest: true, verb, group, version, resource, subresource, namespace, name };
+}
+
+/** The filter: puts the request's RequestInfo in res.locals.requestInfo. */
+export function requestInfoFilter(req: Request, res: Response, next: NextFunction): void {
+  res.locals['requestInfo'] = requestInfo(req.method, req.path, req.query as Record<string, unknown>, req.headers['content-type']);
+  next();
+}
+
+/** The RequestInfo the filter put on a response. */
+export function infoOf(res: Response): RequestInfo | undefined {
+  return res.locals['requestInfo'] as RequestInfo | undefined;
+}

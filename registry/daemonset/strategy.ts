@@ -1,0 +1,95 @@
+import { isDeepStrictEqual } from 'node:util';
+import type { StatusCause } from '../generic/api-error.js';
+import { baseStrategy, child, field, resourceInfo } from '../generic/base-strategy.js';
+import type { Strategy } from '../generic/strategy.js';
+import { age, ageColumn, column, nameColumn } from '../generic/table.js';
+import type { KubeObject } from '../generic/types.js';
+import { fieldErrors } from '../validation/field-errors.js';
+import { defaultReplicated, immutableSelector, labelSelectorString, nonNegative, readSpec, readStatus, specOf, templateContainers, validateSelectorAndTemplate } from '../workload/replicated.js';
+
+/** The annotation DaemonSets carry their template generation in. */
+const templateGenerationAnnotation = 'deprecated.daemonset.template.generation';
+const updateStrategies = ['OnDelete', 'RollingUpdate'];
+
+function templateGeneration(o: KubeObject): number {
+  return Number(o.metadata.annotations?.[templateGenerationAnnotation] ?? '0') || 0;
+}
+
+function setTemplateGeneration(o: KubeObject, n: number): void {
+  o.metadata.annotations = { ...(o.metadata.annotations ?? {}), [templateGenerationAnnotation]: String(n) };
+}
+
+function validateDaemonSet(o: Record<string, unknown>): StatusCause[] {
+  const s = field(o, 'spec') ?? {};
+  const causes: StatusCause[] = [...validateSelectorAndTemplate(s, 'daemonset', ['Always'])];
+  const us = field(s, 'updateStrategy') ?? {};
+  if (!updateStrategies.includes(String(us.type))) causes.push(fieldErrors.notSupported('spec.updateStrategy.type', us.type ?? '', updateStrategies));
+  causes.push(...nonNegative(s.minReadySeconds, 'spec.minReadySeconds'));
+  causes.push(...nonNegative(s.revisionHistoryLimit, 'spec.revisionHistoryLimit'));
+  return causes;
+}
+
+/** daemonsets (apps/v1): a pod per node; the template generation rides in an annotation. */
+export const daemonSetStrategy: Strategy = baseStrategy(
+  resourceInfo({ group: 'apps', version: 'v1', resource: 'daemonsets', singular: 'daemonset', kind: 'DaemonSet', listKind: 'DaemonSetList', namespaced: true, shortNames: ['ds'], categories: ['all'], subresources: ['status'] }),
+  {
+    generation: true,
+    prepareForCreate: (o) => {
+      o.status = {};
+      setTemplateGeneration(o, 1);
+    },
+    prepareForUpdate: (o, old) => {
+      const changed = !isDeepStrictEqual(readSpec(o).template, readSpec(old).template);
+      setTemplateGeneration(o, templateGeneration(old) + (changed ? 1 : 0));
+    },
+    applyDefaults: (o) => {
+      const s = specOf(o);
+      defaultReplicated(s, false);
+      const us = child(s, 'updateStrategy');
+      us.type ??= 'RollingUpdate';
+      if (us.type === 'RollingUpdate') {
+        const ru = child(us, 'rollingUpdate');
+        ru.maxUnavailable ??= 1;
+        ru.maxSurge ??= 0;
+      }
+      s.revisionHistoryLimit ??= 10;
+    },
+    validate: validateDaemonSet,
+    validateUpdate: immutableSelector,
+    isSpecChange: (o, old) => !isDeepStrictEqual(o.spec, old.spec),
+    table: {
+      columns: [
+        nameColumn,
+        column('Desired', 'Nodes that should run the daemon pod.', 0, 'integer'),
+        column('Current', 'Nodes running at least one daemon pod.', 0, 'integer'),
+        column('Ready', 'Nodes with a ready daemon pod.', 0, 'integer'),
+        column('Up-to-date', 'Nodes running the current daemon pod.', 0, 'integer'),
+        column('Available', 'Nodes with an available daemon pod.', 0, 'integer'),
+        column('Node Selector', 'The nodes the pods may run on.'),
+        ageColumn,
+        column('Containers', 'Names of each container in the template.', 1),
+        column('Images', 'Images referenced by each container in the template.', 1),
+        column('Selector', 'Label selector for the pods.', 1),
+      ],
+      cells: (o, now) => {
+        const st = readStatus(o);
+        const { names, images } = templateContainers(o);
+        const nodeSelector = field(field(field(readSpec(o), 'template'), 'spec'), 'nodeSelector') ?? {};
+        const sel = Object.entries(nodeSelector).map(([k, v]) => `${k}=${String(v)}`).join(',');
+        return [
+          o.metadata.name,
+          Number(st.desiredNumberScheduled ?? 0),
+          Number(st.currentNumberScheduled ?? 0),
+          Number(st.numberReady ?? 0),
+          Number(st.updatedNumberScheduled ?? 0),
+          Number(st.numberAvailable ?? 0),
+          sel === '' ? '<none>' : sel,
+          age(o.metadata.creationTimestamp, now),
+          names,
+          images,
+          labelSelectorString(o),
+        ];
+      },
+    },
+  },
+);

@@ -1,0 +1,33 @@
+import { isDeepStrictEqual } from 'node:util';
+import type { StatusCause } from '../generic/api-error.js';
+import { baseStrategy, field, resourceInfo } from '../generic/base-strategy.js';
+import type { Strategy } from '../generic/strategy.js';
+import { age, ageColumn, column, nameColumn } from '../generic/table.js';
+import { fieldErrors } from '../validation/field-errors.js';
+import { isQualifiedName } from '../validation/names.js';
+
+/** ingressclasses (networking.k8s.io/v1, cluster-scoped): which controller implements ingresses of a class. */
+export const ingressClassStrategy: Strategy = baseStrategy(
+  resourceInfo({ group: 'networking.k8s.io', version: 'v1', resource: 'ingressclasses', singular: 'ingressclass', kind: 'IngressClass', listKind: 'IngressClassList', namespaced: false }),
+  {
+    generation: true,
+    validate: (o) => {
+      const controller = String(field(o, 'spec')?.controller ?? '');
+      const causes: StatusCause[] = [];
+      if (controller === '') causes.push(fieldErrors.required('spec.controller'));
+      else for (const m of isQualifiedName(controller)) causes.push(fieldErrors.invalid('spec.controller', controller, m));
+      return causes;
+    },
+    validateUpdate: (o, old) => (field(o, 'spec')?.controller === field(old, 'spec')?.controller ? [] : [fieldErrors.immutable('spec.controller', field(o, 'spec')?.controller)]),
+    isSpecChange: (o, old) => !isDeepStrictEqual(o.spec, old.spec),
+    table: {
+      columns: [nameColumn, column('Controller', 'The controller that implements the class.'), column('Parameters', 'Where its parameters are.'), ageColumn],
+      cells: (o, now) => {
+        const s = field(o, 'spec') ?? {};
+        const p = field(s, 'parameters');
+        const params = p === undefined ? '<none>' : `${String(p.kind ?? '')}${p.apiGroup ? `.${String(p.apiGroup)}` : ''}/${String(p.name ?? '')}`;
+        return [o.metadata.name, String(s.controller ?? ''), params, age(o.metadata.creationTimestamp, now)];
+      },
+    },
+  },
+);

@@ -1,0 +1,114 @@
+import { isDeepStrictEqual } from 'node:util';
+import type { StatusCause } from '../generic/api-error.js';
+import { baseStrategy, child, field, resourceInfo } from '../generic/base-strategy.js';
+import type { Strategy } from '../generic/strategy.js';
+import { age, ageColumn, column, humanDuration, nameColumn } from '../generic/table.js';
+import type { KubeObject } from '../generic/types.js';
+import { defaultPodTemplate, validatePodTemplate } from '../pod/pod-spec.js';
+import { fieldErrors } from '../validation/field-errors.js';
+import { goLabelMap, selectorMatches, validateLabelSelector } from '../validation/label-selector.js';
+import { labelSelectorString, nonNegative, readSpec, readStatus, specOf, templateContainers } from '../workload/replicated.js';
+
+const completionModes = ['NonIndexed', 'Indexed'];
+
+/** The job template's pod spec fields jobs default (shared with cron jobs' job templates). */
+export function defaultJobSpec(s: Record<string, unknown>): void {
+  if (s.completions === undefined && s.parallelism === undefined) {
+    s.completions = 1;
+    s.parallelism = 1;
+  }
+  s.parallelism ??= 1;
+  s.backoffLimit ??= 6;
+  s.completionMode ??= 'NonIndexed';
+  s.suspend ??= false;
+  defaultPodTemplate(child(s, 'template'));
+}
+
+/** Causes of a job spec at path (spec, or spec.jobTemplate.spec). */
+export function validateJobSpec(s: Record<string, unknown>, path: string, checkSelector: boolean): StatusCause[] {
+  const causes: StatusCause[] = [];
+  for (const f of ['parallelism', 'completions', 'backoffLimit']) causes.push(...nonNegative(s[f], `${path}.${f}`));
+  if (typeof s.activeDeadlineSeconds === 'number' && s.activeDeadlineSeconds <= 0) causes.push(fieldErrors.invalid(`${path}.activeDeadlineSeconds`, s.activeDeadlineSeconds, 'must be greater than or equal to 0'));
+  if (s.completionMode !== undefined && !completionModes.includes(String(s.completionMode))) causes.push(fieldErrors.notSupported(`${path}.completionMode`, s.completionMode ?? '', completionModes));
+  const template = field(s, 'template');
+  if (checkSelector) {
+    const selector = field(s, 'selector');
+    if (selector === undefined) causes.push(fieldErrors.required(`${path}.selector`));
+    else {
+      causes.push(...validateLabelSelector(selector, `${path}.selector`));
+      const labels = field(field(template, 'metadata'), 'labels') as Record<string, string> | undefined;
+      if (!selectorMatches(selector, labels)) causes.push(fieldErrors.invalidPrinted(`${path}.template.metadata.labels`, goLabelMap(labels), '`selector` does not match template `labels`'));
+    }
+  }
+  causes.push(...validatePodTemplate(template, `${path}.template`));
+  const restart = field(template, 'spec')?.restartPolicy;
+  if (restart !== 'OnFailure' && restart !== 'Never') causes.push(fieldErrors.notSupported(`${path}.template.spec.restartPolicy`, restart ?? '', ['OnFailure', 'Never']));
+  return causes;
+}
+
+/** Gives a job a selector on its uid and labels its template, as Kubernetes does unless manualSelector is set. */
+function generateSelector(o: KubeObject): void {
+  const s = specOf(o);
+  if (s.manualSelector === true) return;
+  const uid = o.metadata.uid ?? '';
+  const metadata = child(child(s, 'template'), 'metadata');
+  metadata.labels = { ...(field(metadata, 'labels') ?? {}), 'controller-uid': uid, 'job-name': o.metadata.name ?? '' };
+  s.selector = { matchLabels: { 'controller-uid': uid } };
+}
+
+function duration(o: KubeObject, now: Date): string {
+  const st = readStatus(o);
+  if (typeof st.startTime !== 'string') return '';
+  const end = typeof st.completionTime === 'string' ? Date.parse(st.completionTime) : now.getTime();
+  return humanDuration(end - Date.parse(st.startTime));
+}
+
+/** jobs (batch/v1): pods run to completion; a generated selector; deleting orphans pods unless told otherwise. */
+export const jobStrategy: Strategy = baseStrategy(
+  resourceInfo({ group: 'batch', version: 'v1', resource: 'jobs', singular: 'job', kind: 'Job', listKind: 'JobList', namespaced: true, categories: ['all'], subresources: ['status'] }),
+  {
+    generation: true,
+    defaultPropagationPolicy: 'Orphan',
+    prepareForCreate: (o) => {
+      o.status = {};
+      generateSelector(o);
+      if (Object.keys(o.metadata.labels ?? {}).length === 0) {
+        const labels = field(field(field(readSpec(o), 'template'), 'metadata'), 'labels');
+        if (labels !== undefined) o.metadata.labels = { ...(labels as Record<string, string>) };
+      }
+      o.metadata.annotations = { ...(o.metadata.annotations ?? {}), 'batch.kubernetes.io/job-tracking': '' };
+    },
+    applyDefaults: (o) => defaultJobSpec(specOf(o)),
+    validate: (o) => validateJobSpec(readSpec(o), 'spec', true),
+    validateUpdate: (o, old) => {
+      const causes: StatusCause[] = [];
+      const a = readSpec(o);
+      const b = readSpec(old);
+      if (!isDeepStrictEqual(a.selector, b.selector)) causes.push(fieldErrors.invalid('spec.selector', '', 'field is immutable'));
+      if (!isDeepStrictEqual(a.template, b.template)) causes.push(fieldErrors.invalid('spec.template', '', 'field is immutable'));
+      if (a.completions !== b.completions) causes.push(fieldErrors.invalid('spec.completions', a.completions ?? null, 'field is immutable'));
+      if (a.completionMode !== b.completionMode) causes.push(fieldErrors.invalid('spec.completionMode', a.completionMode ?? '', 'field is immutable'));
+      return causes;
+    },
+    isSpecChange: (o, old) => !isDeepStrictEqual(o.spec, old.spec),
+    fieldSelectorValue: (o, f) => (f === 'status.successful' ? String(readStatus(o).succeeded ?? 0) : undefined),
+    table: {
+      columns: [
+        nameColumn,
+        column('Completions', 'Succeeded pods out of the completions asked for.'),
+        column('Duration', 'How long the job took, or has run.'),
+        ageColumn,
+        column('Containers', 'Names of each container in the template.', 1),
+        column('Images', 'Images referenced by each container in the template.', 1),
+        column('Selector', 'Label selector for the pods.', 1),
+      ],
+      cells: (o, now) => {
+        const s = readSpec(o);
+        const succeeded = Number(readStatus(o).succeeded ?? 0);
+        const completions = s.completions === undefined || s.completions === null ? (Number(s.parallelism ?? 1) > 1 ? `${succeeded}/1 of ${String(s.parallelism)}` : `${succeeded}/1`) : `${succeeded}/${String(s.completions)}`;
+        const { names, images } = templateContainers(o);
+        return [o.metadata.name, completions, duration(o, now), age(o.metadata.creationTimestamp, now), names, images, labelSelectorString(o)];
+      },
+    },
+  },
+);

@@ -1,0 +1,381 @@
+/**
+ * Defaults and validation of a pod spec, shared by pods and every kind with a
+ * pod template (deployments, replica sets, stateful sets, daemon sets, jobs,
+ * cron jobs, replication controllers, pod templates). Kubernetes' rules for
+ * the fields users set; the rest passes through as given.
+ */
+import type { StatusCause } from '../generic/api-error.js';
+import { arrayOf, child, field } from '../generic/base-strategy.js';
+import { fieldErrors } from '../validation/field-errors.js';
+import { isCIdentifier, isConfigMapKey, isDns1123Label, isDns1123Subdomain, isEnvVarName, isValidPortName, isValidPortNum } from '../validation/names.js';
+import { validateAnnotations, validateLabels } from '../validation/object-meta.js';
+
+type Obj = Record<string, unknown>;
+
+/** Kubernetes' image pull policy default: Always for :latest or no tag, IfNotPresent otherwise. */
+export function defaultPullPolicy(image: string): 'Always' | 'IfNotPresent' {
+  if (image.includes('@')) return 'IfNotPresent';
+  const lastPart = image.split('/').pop() ?? '';
+  const colon = lastPart.indexOf(':');
+  const tag = colon < 0 ? '' : lastPart.slice(colon + 1);
+  return tag === '' || tag === 'latest' ? 'Always' : 'IfNotPresent';
+}
+
+function defaultProbe(probe: unknown): void {
+  const p = probe as Obj | undefined;
+  if (p === undefined || p === null || typeof p !== 'object') return;
+  p.timeoutSeconds ??= 1;
+  p.periodSeconds ??= 10;
+  p.successThreshold ??= 1;
+  p.failureThreshold ??= 3;
+  defaultHandler(p);
+}
+
+/** httpGet handlers (probes, lifecycle hooks): path / and scheme HTTP. */
+function defaultHandler(h: Obj | undefined): void {
+  const get = field(h, 'httpGet');
+  if (get !== undefined) {
+    get.path ??= '/';
+    get.scheme ??= 'HTTP';
+  }
+}
+
+function defaultEnv(env: unknown): void {
+  for (const e of arrayOf(env)) {
+    const ref = field(field(e, 'valueFrom'), 'fieldRef');
+    if (ref !== undefined) ref.apiVersion ??= 'v1';
+  }
+}
+
+function defaultContainer(c: Obj, hostNetwork: boolean): void {
+  c.terminationMessagePath ??= '/dev/termination-log';
+  c.terminationMessagePolicy ??= 'File';
+  if (typeof c.image === 'string') c.imagePullPolicy ??= defaultPullPolicy(c.image);
+  for (const p of arrayOf(c.ports)) {
+    p.protocol ??= 'TCP';
+    if (hostNetwork && p.hostPort === undefined) p.hostPort = p.containerPort;
+  }
+  defaultEnv(c.env);
+  defaultProbe(c.livenessProbe);
+  defaultProbe(c.readinessProbe);
+  defaultProbe(c.startupProbe);
+  const lifecycle = field(c, 'lifecycle');
+  defaultHandler(field(lifecycle, 'postStart'));
+  defaultHandler(field(lifecycle, 'preStop'));
+}
+
+function defaultVolumes(volumes: unknown): void {
+  for (const v of arrayOf(volumes)) {
+    for (const kind of ['configMap', 'secret', 'downwardAPI', 'projected']) {
+      const source = field(v, kind);
+      if (source !== undefined) source.defaultMode ??= 420;
+    }
+    for (const item of arrayOf(field(v, 'downwardAPI')?.items)) {
+      const ref = field(item, 'fieldRef');
+      if (ref !== undefined) ref.apiVersion ??= 'v1';
+    }
+    const hostPath = field(v, 'hostPath');
+    if (hostPath !== undefined) hostPath.type ??= '';
+    const iscsi = field(v, 'iscsi');
+    if (iscsi !== undefined) iscsi.iscsiInterface ??= 'default';
+    const rbd = field(v, 'rbd');
+    if (rbd !== undefined) {
+      rbd.pool ??= 'rbd';
+      rbd.user ??= 'admin';
+      rbd.keyring ??= '/etc/ceph/keyring';
+    }
+    const azureDisk = field(v, 'azureDisk');
+    if (azureDisk !== undefined) {
+      azureDisk.cachingMode ??= 'ReadWrite';
+      azureDisk.fsType ??= 'ext4';
+      azureDisk.readOnly ??= false;
+      azureDisk.kind ??= 'Shared';
+    }
+  }
+}
+
+/** Defaults of a pod spec (also a template's). */
+export function defaultPodSpec(spec: Obj): void {
+  spec.restartPolicy ??= 'Always';
+  spec.dnsPolicy ??= 'ClusterFirst';
+  spec.terminationGracePeriodSeconds ??= 30;
+  spec.schedulerName ??= 'default-scheduler';
+  spec.securityContext ??= {};
+  if (typeof spec.serviceAccount === 'string' && spec.serviceAccount !== '' && (spec.serviceAccountName === undefined || spec.serviceAccountName === '')) {
+    spec.serviceAccountName = spec.serviceAccount;
+  }
+  const hostNetwork = spec.hostNetwork === true;
+  for (const c of [...arrayOf(spec.containers), ...arrayOf(spec.initContainers)]) defaultContainer(c, hostNetwork);
+  for (const c of arrayOf(spec.ephemeralContainers)) {
+    c.terminationMessagePath ??= '/dev/termination-log';
+    c.terminationMessagePolicy ??= 'File';
+    if (typeof c.image === 'string') c.imagePullPolicy ??= defaultPullPolicy(c.image);
+  }
+  defaultVolumes(spec.volumes);
+}
+
+/** Defaults only a pod (not a template) gets: requests from limits, service links. */
+export function defaultPod(spec: Obj): void {
+  spec.enableServiceLinks ??= true;
+  for (const c of [...arrayOf(spec.containers), ...arrayOf(spec.initContainers)]) {
+    const resources = field(c, 'resources');
+    const limits = field(resources, 'limits');
+    if (resources === undefined || limits === undefined) continue;
+    const requests = child(resources, 'requests');
+    for (const [name, q] of Object.entries(limits)) requests[name] ??= q;
+  }
+}
+
+/** Defaults of a pod template (metadata and spec). */
+export function defaultPodTemplate(template: Obj): void {
+  child(template, 'metadata');
+  defaultPodSpec(child(template, 'spec'));
+}
+
+const restartPolicies = ['Always', 'OnFailure', 'Never'];
+const dnsPolicies = ['ClusterFirstWithHostNet', 'ClusterFirst', 'Default', 'None'];
+const pullPolicies = ['Always', 'IfNotPresent', 'Never'];
+const protocols = ['SCTP', 'TCP', 'UDP'];
+const terminationMessagePolicies = ['File', 'FallbackToLogsOnError'];
+
+function validatePorts(ports: unknown, at: string): StatusCause[] {
+  const causes: StatusCause[] = [];
+  const names = new Set<string>();
+  arrayOf(ports).forEach((p, i) => {
+    const path = `${at}.ports[${i}]`;
+    if (typeof p.name === 'string' && p.name !== '') {
+      for (const m of isValidPortName(p.name)) causes.push(fieldErrors.invalid(`${path}.name`, p.name, m));
+      if (names.has(p.name)) causes.push(fieldErrors.duplicate(`${path}.name`, p.name));
+      names.add(p.name);
+    }
+    if (p.containerPort === undefined || p.containerPort === 0) causes.push(fieldErrors.required(`${path}.containerPort`));
+    else for (const m of isValidPortNum(Number(p.containerPort))) causes.push(fieldErrors.invalid(`${path}.containerPort`, p.containerPort, m));
+    if (p.hostPort !== undefined && p.hostPort !== 0) for (const m of isValidPortNum(Number(p.hostPort))) causes.push(fieldErrors.invalid(`${path}.hostPort`, p.hostPort, m));
+    if (p.protocol === undefined || p.protocol === '') causes.push(fieldErrors.required(`${path}.protocol`));
+    else if (!protocols.includes(String(p.protocol))) causes.push(fieldErrors.notSupported(`${path}.protocol`, p.protocol, protocols));
+  });
+  return causes;
+}
+
+function validateEnv(env: unknown, at: string): StatusCause[] {
+  const causes: StatusCause[] = [];
+  arrayOf(env).forEach((e, i) => {
+    const path = `${at}.env[${i}]`;
+    const name = typeof e.name === 'string' ? e.name : '';
+    if (name === '') causes.push(fieldErrors.required(`${path}.name`));
+    else for (const m of isEnvVarName(name)) causes.push(fieldErrors.invalid(`${path}.name`, name, m));
+    const from = field(e, 'valueFrom');
+    if (from !== undefined) {
+      const sources = ['fieldRef', 'resourceFieldRef', 'configMapKeyRef', 'secretKeyRef'].filter((k) => from[k] !== undefined);
+      if (sources.length === 0) causes.push(fieldErrors.invalid(`${path}.valueFrom`, '', 'must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`'));
+      if (typeof e.value === 'string' && e.value !== '') causes.push(fieldErrors.invalid(`${path}.valueFrom`, '', 'may not be specified when `value` is not empty'));
+      for (const k of ['configMapKeyRef', 'secretKeyRef']) {
+        const ref = field(from, k);
+        if (ref === undefined) continue;
+        const key = String(ref.key ?? '');
+        if (key === '') causes.push(fieldErrors.required(`${path}.valueFrom.${k}.key`));
+        else for (const m of isConfigMapKey(key)) causes.push(fieldErrors.invalid(`${path}.valueFrom.${k}.key`, key, m));
+      }
+    }
+  });
+  return causes;
+}
+
+function validateResources(resources: unknown, at: string): StatusCause[] {
+  const causes: StatusCause[] = [];
+  const r = resources as Obj | undefined;
+  const limits = field(r, 'limits') ?? {};
+  const requests = field(r, 'requests') ?? {};
+  for (const [name, value] of Object.entries(requests)) {
+    const limit = limits[name];
+    if (limit !== undefined && quantityValue(value) > quantityValue(limit)) {
+      causes.push(fieldErrors.invalid(`${at}.resources.requests`, value, `must be less than or equal to ${name} limit of ${String(limit)}`));
+    }
+  }
+  for (const [kind, map] of [
+    ['limits', limits],
+    ['requests', requests],
+  ] as const) {
+    for (const [name, value] of Object.entries(map)) {
+      if (quantityValue(value) < 0) causes.push(fieldErrors.invalid(`${at}.resources.${kind}[${name}]`, value, 'must be greater than or equal to 0'));
+    }
+  }
+  return causes;
+}
+
+/** A quantity's value as a number, good enough to compare; NaN when not a quantity. */
+export function quantityValue(q: unknown): number {
+  const m = /^([+-]?[0-9.]+)([numkMGTPE]|Ki|Mi|Gi|Ti|Pi|Ei|[eE][+-]?\d+)?$/.exec(String(q));
+  if (m === null) return NaN;
+  const n = Number(m[1]);
+  const suffix = m[2] ?? '';
+  const decimal: Record<string, number> = { n: 1e-9, u: 1e-6, m: 1e-3, '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18 };
+  const binary: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60 };
+  if (suffix in decimal) return n * decimal[suffix]!;
+  if (suffix in binary) return n * binary[suffix]!;
+  return n * 10 ** Number(suffix.slice(1));
+}
+
+function validateProbe(probe: unknown, path: string): StatusCause[] {
+  const p = probe as Obj | undefined;
+  if (p === undefined || p === null || typeof p !== 'object') return [];
+  const handlers = ['exec', 'httpGet', 'tcpSocket', 'grpc'].filter((k) => p[k] !== undefined);
+  const causes: StatusCause[] = [];
+  if (handlers.length === 0) causes.push(fieldErrors.required(path, 'must specify a handler type'));
+  else if (handlers.length > 1) causes.push(fieldErrors.forbidden(`${path}.${handlers[1]}`, 'may not specify more than 1 handler type'));
+  for (const k of ['timeoutSeconds', 'periodSeconds', 'successThreshold', 'failureThreshold', 'initialDelaySeconds']) {
+    const v = p[k];
+    if (typeof v === 'number' && v < 0) causes.push(fieldErrors.invalid(`${path}.${k}`, v, 'must be greater than or equal to 0'));
+  }
+  return causes;
+}
+
+function validateContainer(c: Obj, at: string, volumes: ReadonlySet<string>, isInit: boolean): StatusCause[] {
+  const causes: StatusCause[] = [];
+  if (typeof c.image !== 'string' || c.image.trim() === '') causes.push(fieldErrors.required(`${at}.image`));
+  else if (c.image !== c.image.trim()) causes.push(fieldErrors.invalid(`${at}.image`, c.image, 'must not have leading or trailing whitespace'));
+  if (c.imagePullPolicy !== undefined && !pullPolicies.includes(String(c.imagePullPolicy))) causes.push(fieldErrors.notSupported(`${at}.imagePullPolicy`, c.imagePullPolicy, pullPolicies));
+  if (c.terminationMessagePolicy !== undefined && !terminationMessagePolicies.includes(String(c.terminationMessagePolicy))) {
+    causes.push(fieldErrors.notSupported(`${at}.terminationMessagePolicy`, c.terminationMessagePolicy, terminationMessagePolicies));
+  }
+  causes.push(...validatePorts(c.ports, at), ...validateEnv(c.env, at), ...validateResources(c.resources, at));
+  const mountPaths = new Set<string>();
+  arrayOf(c.volumeMounts).forEach((vm, i) => {
+    const path = `${at}.volumeMounts[${i}]`;
+    const name = String(vm.name ?? '');
+    if (name === '') causes.push(fieldErrors.required(`${path}.name`));
+    else if (!volumes.has(name)) causes.push({ reason: 'FieldValueNotFound', field: `${path}.name`, message: `Not found: ${JSON.stringify(name)}` });
+    const mountPath = String(vm.mountPath ?? '');
+    if (mountPath === '') causes.push(fieldErrors.required(`${path}.mountPath`));
+    else if (mountPaths.has(mountPath)) causes.push(fieldErrors.invalid(`${path}.mountPath`, mountPath, 'must be unique'));
+    mountPaths.add(mountPath);
+  });
+  if (isInit) {
+    for (const probe of ['livenessProbe', 'readinessProbe', 'startupProbe']) {
+      if (c[probe] !== undefined) causes.push(fieldErrors.forbidden(`${at}.${probe}`, `may not be set for init containers`));
+    }
+  } else {
+    causes.push(...validateProbe(c.livenessProbe, `${at}.livenessProbe`), ...validateProbe(c.readinessProbe, `${at}.readinessProbe`), ...validateProbe(c.startupProbe, `${at}.startupProbe`));
+    const liveness = field(c, 'livenessProbe');
+    if (liveness !== undefined && liveness.successThreshold !== undefined && liveness.successThreshold !== 1) {
+      causes.push(fieldErrors.invalid(`${at}.livenessProbe.successThreshold`, liveness.successThreshold, 'must be 1'));
+    }
+  }
+  return causes;
+}
+
+const volumeSources = [
+  'hostPath', 'emptyDir', 'gcePersistentDisk', 'awsElasticBlockStore', 'gitRepo', 'secret', 'nfs', 'iscsi', 'glusterfs', 'persistentVolumeClaim', 'rbd',
+  'flexVolume', 'cinder', 'cephfs', 'flocker', 'downwardAPI', 'fc', 'azureFile', 'configMap', 'vsphereVolume', 'quobyte', 'azureDisk', 'photonPersistentDisk',
+  'projected', 'portworxVolume', 'scaleIO', 'storageos', 'csi', 'ephemeral',
+];
+
+function validateVolumes(volumes: unknown, path: string): { causes: StatusCause[]; names: Set<string> } {
+  const causes: StatusCause[] = [];
+  const names = new Set<string>();
+  arrayOf(volumes).forEach((v, i) => {
+    const at = `${path}[${i}]`;
+    const name = String(v.name ?? '');
+    if (name === '') causes.push(fieldErrors.required(`${at}.name`));
+    else {
+      for (const m of isDns1123Label(name)) causes.push(fieldErrors.invalid(`${at}.name`, name, m));
+      if (names.has(name)) causes.push(fieldErrors.duplicate(`${at}.name`, name));
+    }
+    names.add(name);
+    const sources = volumeSources.filter((s) => v[s] !== undefined);
+    if (sources.length === 0) causes.push(fieldErrors.required(at, 'must specify a volume type'));
+    else if (sources.length > 1) causes.push(fieldErrors.forbidden(`${at}.${sources[1]}`, 'may not specify more than 1 volume type'));
+    const cm = field(v, 'configMap');
+    if (cm !== undefined && (cm.name === undefined || cm.name === '')) causes.push(fieldErrors.required(`${at}.configMap.name`));
+    const secret = field(v, 'secret');
+    if (secret !== undefined && (secret.secretName === undefined || secret.secretName === '')) causes.push(fieldErrors.required(`${at}.secret.secretName`));
+    const pvc = field(v, 'persistentVolumeClaim');
+    if (pvc !== undefined && (pvc.claimName === undefined || pvc.claimName === '')) causes.push(fieldErrors.required(`${at}.persistentVolumeClaim.claimName`));
+    const hostPath = field(v, 'hostPath');
+    if (hostPath !== undefined && (hostPath.path === undefined || hostPath.path === '')) causes.push(fieldErrors.required(`${at}.hostPath.path`));
+  });
+  return { causes, names };
+}
+
+function validateTolerations(tolerations: unknown, path: string): StatusCause[] {
+  const causes: StatusCause[] = [];
+  arrayOf(tolerations).forEach((t, i) => {
+    const at = `${path}[${i}]`;
+    const op = t.operator ?? 'Equal';
+    if (op !== 'Equal' && op !== 'Exists') causes.push(fieldErrors.notSupported(`${at}.operator`, op, ['Equal', 'Exists']));
+    if (op === 'Exists' && typeof t.value === 'string' && t.value !== '') causes.push(fieldErrors.invalid(`${at}.operator`, t.value, 'value must be empty when `operator` is \'Exists\''));
+    const effects = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
+    if (t.effect !== undefined && t.effect !== '' && !effects.includes(String(t.effect))) causes.push(fieldErrors.notSupported(`${at}.effect`, t.effect, effects));
+    if (t.tolerationSeconds !== undefined && t.effect !== 'NoExecute') causes.push(fieldErrors.invalid(`${at}.effect`, t.effect ?? '', "effect must be 'NoExecute' when `tolerationSeconds` is set"));
+  });
+  return causes;
+}
+
+/** Field errors of a pod spec at path. */
+export function validatePodSpec(spec: Obj, path: string): StatusCause[] {
+  const causes: StatusCause[] = [];
+  const { causes: volumeCauses, names: volumes } = validateVolumes(spec.volumes, `${path}.volumes`);
+  causes.push(...volumeCauses);
+  const containers = arrayOf(spec.containers);
+  if (containers.length === 0) causes.push(fieldErrors.required(`${path}.containers`));
+  const seen = new Set<string>();
+  for (const [list, cs, isInit] of [
+    ['initContainers', arrayOf(spec.initContainers), true],
+    ['containers', containers, false],
+  ] as const) {
+    cs.forEach((c, i) => {
+      const at = `${path}.${list}[${i}]`;
+      const name = typeof c.name === 'string' ? c.name : '';
+      if (name === '') causes.push(fieldErrors.required(`${at}.name`));
+      else {
+        for (const m of isDns1123Label(name)) causes.push(fieldErrors.invalid(`${at}.name`, name, m));
+        if (seen.has(name)) causes.push(fieldErrors.duplicate(`${at}.name`, name));
+      }
+      seen.add(name);
+      causes.push(...validateContainer(c, at, volumes, isInit));
+    });
+  }
+  if (spec.restartPolicy !== undefined && !restartPolicies.includes(String(spec.restartPolicy))) causes.push(fieldErrors.notSupported(`${path}.restartPolicy`, spec.restartPolicy, restartPolicies));
+  if (spec.dnsPolicy !== undefined && !dnsPolicies.includes(String(spec.dnsPolicy))) causes.push(fieldErrors.notSupported(`${path}.dnsPolicy`, spec.dnsPolicy, dnsPolicies));
+  if (typeof spec.terminationGracePeriodSeconds === 'number' && spec.terminationGracePeriodSeconds < 0) {
+    causes.push(fieldErrors.invalid(`${path}.terminationGracePeriodSeconds`, spec.terminationGracePeriodSeconds, 'must be greater than or equal to 0'));
+  }
+  if (typeof spec.activeDeadlineSeconds === 'number' && spec.activeDeadlineSeconds <= 0) {
+    causes.push(fieldErrors.invalid(`${path}.activeDeadlineSeconds`, spec.activeDeadlineSeconds, 'must be between 1 and 2147483647, inclusive'));
+  }
+  for (const k of ['serviceAccountName', 'nodeName', 'priorityClassName', 'hostname', 'subdomain'] as const) {
+    const v = spec[k];
+    if (typeof v !== 'string' || v === '') continue;
+    const check = k === 'hostname' || k === 'subdomain' ? isDns1123Label : isDns1123Subdomain;
+    for (const m of check(v)) causes.push(fieldErrors.invalid(`${path}.${k}`, v, m));
+  }
+  causes.push(...validateLabels(spec.nodeSelector, `${path}.nodeSelector`));
+  causes.push(...validateTolerations(spec.tolerations, `${path}.tolerations`));
+  return causes;
+}
+
+/** Field errors of a pod template at path (spec.template): its labels, annotations and spec. */
+export function validatePodTemplate(template: Obj | undefined, path: string): StatusCause[] {
+  if (template === undefined) return [fieldErrors.required(path)];
+  const metadata = field(template, 'metadata') ?? {};
+  const causes = [...validateLabels(metadata.labels, `${path}.metadata.labels`), ...validateAnnotations(metadata.annotations, `${path}.metadata.annotations`)];
+  causes.push(...validatePodSpec(field(template, 'spec') ?? {}, `${path}.spec`));
+  return causes;
+}
+
+/** A ConfigMap or Secret key check (keys of data maps), shared by those kinds. */
+export function validateDataKeys(maps: Readonly<Record<string, unknown>>): StatusCause[] {
+  const causes: StatusCause[] = [];
+  const seen = new Set<string>();
+  for (const [fieldName, map] of Object.entries(maps)) {
+    if (map === undefined || map === null || typeof map !== 'object') continue;
+    for (const key of Object.keys(map)) {
+      for (const m of isConfigMapKey(key)) causes.push(fieldErrors.invalid(`${fieldName}[${key}]`, key, m));
+      if (seen.has(key)) causes.push(fieldErrors.invalid(`${fieldName}[${key}]`, key, 'duplicate of key present in binaryData'));
+      seen.add(key);
+    }
+  }
+  return causes;
+}
+
+export { isCIdentifier };

@@ -1,0 +1,44 @@
+import { isDeepStrictEqual } from 'node:util';
+import type { StatusCause } from '../generic/api-error.js';
+import { baseStrategy, field, resourceInfo } from '../generic/base-strategy.js';
+import type { Strategy } from '../generic/strategy.js';
+import { age, ageColumn, column, nameColumn } from '../generic/table.js';
+import { fieldErrors } from '../validation/field-errors.js';
+
+/** volumeattachments (storage.k8s.io/v1, cluster-scoped): a volume attached to a node; spec immutable. */
+export const volumeAttachmentStrategy: Strategy = baseStrategy(
+  resourceInfo({ group: 'storage.k8s.io', version: 'v1', resource: 'volumeattachments', singular: 'volumeattachment', kind: 'VolumeAttachment', listKind: 'VolumeAttachmentList', namespaced: false, subresources: ['status'] }),
+  {
+    prepareForCreate: (o) => {
+      o.status = {};
+    },
+    prepareForStatusUpdate: (o, old) => {
+      o.spec = structuredClone(old.spec);
+    },
+    validate: (o) => {
+      const s = field(o, 'spec') ?? {};
+      const causes: StatusCause[] = [];
+      if (typeof s.attacher !== 'string' || s.attacher === '') causes.push(fieldErrors.required('spec.attacher'));
+      if (typeof s.nodeName !== 'string' || s.nodeName === '') causes.push(fieldErrors.required('spec.nodeName'));
+      const source = field(s, 'source') ?? {};
+      const given = ['persistentVolumeName', 'inlineVolumeSpec'].filter((k) => source[k] !== undefined);
+      if (given.length !== 1) causes.push(fieldErrors.required('spec.source', 'must specify exactly one of inlineVolumeSpec and persistentVolumeName'));
+      return causes;
+    },
+    validateUpdate: (o, old) => (isDeepStrictEqual(o.spec, old.spec) ? [] : [fieldErrors.invalid('spec', '', 'field is immutable')]),
+    table: {
+      columns: [
+        nameColumn,
+        column('Attacher', 'The volume driver that attaches.', 0, 'string', 'name'),
+        column('PV', 'The persistent volume.'),
+        column('Node', 'The node it is attached to.'),
+        column('Attached', 'Whether it is attached.', 0, 'boolean'),
+        ageColumn,
+      ],
+      cells: (o, now) => {
+        const s = field(o, 'spec') ?? {};
+        return [o.metadata.name, String(s.attacher ?? ''), String(field(s, 'source')?.persistentVolumeName ?? ''), String(s.nodeName ?? ''), field(o, 'status')?.attached === true, age(o.metadata.creationTimestamp, now)];
+      },
+    },
+  },
+);

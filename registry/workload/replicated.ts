@@ -1,0 +1,85 @@
+/**
+ * What the kinds that run pods from a template share (deployments, replica
+ * sets, stateful sets, daemon sets, replication controllers, jobs): the
+ * selector-must-match-template rule, the template's restart policy, replica
+ * counts, the scale subresource, and table cells.
+ */
+import type { StatusCause } from '../generic/api-error.js';
+import { arrayOf, child, field } from '../generic/base-strategy.js';
+import type { ScaleAccess } from '../generic/strategy.js';
+import type { KubeObject } from '../generic/types.js';
+import { defaultPodTemplate, validatePodTemplate } from '../pod/pod-spec.js';
+import { fieldErrors } from '../validation/field-errors.js';
+import { formatLabelSelector, goLabelMap, goLabelSelector, isEmptySelector, selectorMatches, validateLabelSelector } from '../validation/label-selector.js';
+
+type Obj = Record<string, unknown>;
+
+export const specOf = (o: KubeObject): Obj => child(o, 'spec');
+export const readSpec = (o: KubeObject): Obj => field(o, 'spec') ?? {};
+export const readStatus = (o: KubeObject): Obj => field(o, 'status') ?? {};
+
+/** Causes for a non-negative integer field. */
+export function nonNegative(value: unknown, path: string): StatusCause[] {
+  if (value === undefined) return [];
+  return typeof value === 'number' && value >= 0 ? [] : [fieldErrors.invalid(path, value, 'must be greater than or equal to 0')];
+}
+
+/**
+ * The selector and template rules of an apps/v1 kind: a selector is required
+ * and not empty, the template's labels must match it, the template's spec is
+ * a valid pod spec whose restart policy is one of allowed.
+ */
+export function validateSelectorAndTemplate(spec: Obj, kindWord: string, allowedRestart: readonly string[]): StatusCause[] {
+  const causes: StatusCause[] = [];
+  const selector = field(spec, 'selector');
+  const template = field(spec, 'template');
+  if (selector === undefined) causes.push(fieldErrors.required('spec.selector'));
+  else {
+    causes.push(...validateLabelSelector(selector, 'spec.selector'));
+    if (isEmptySelector(selector)) causes.push(fieldErrors.invalidPrinted('spec.selector', goLabelSelector(selector), `empty selector is invalid for ${kindWord}`));
+  }
+  const labels = field(field(template, 'metadata'), 'labels') as Record<string, string> | undefined;
+  if (template !== undefined && (selector === undefined || !isEmptySelector(selector)) && !selectorMatches(selector, labels)) {
+    causes.push({ reason: 'FieldValueInvalid', field: 'spec.template.metadata.labels', message: `Invalid value: ${goLabelMap(labels)}: \`selector\` does not match template \`labels\`` });
+  }
+  causes.push(...validatePodTemplate(template, 'spec.template'));
+  const restart = field(template, 'spec')?.restartPolicy;
+  if (template !== undefined && restart !== undefined && !allowedRestart.includes(String(restart))) {
+    causes.push(fieldErrors.notSupported('spec.template.spec.restartPolicy', restart, allowedRestart));
+  }
+  return causes;
+}
+
+/** Defaults of a template-bearing spec: the template's, and replicas 1 when asked. */
+export function defaultReplicated(spec: Obj, replicas: boolean): void {
+  if (replicas) spec.replicas ??= 1;
+  defaultPodTemplate(child(spec, 'template'));
+}
+
+/** The scale subresource over spec.replicas, status.replicas and a selector. */
+export function replicasScale(selectorOf: (o: KubeObject) => string): ScaleAccess {
+  return {
+    specReplicas: (o) => Number(readSpec(o).replicas ?? 0),
+    statusReplicas: (o) => Number(readStatus(o).replicas ?? 0),
+    selector: selectorOf,
+    setSpecReplicas: (o, n) => {
+      specOf(o).replicas = n;
+    },
+  };
+}
+
+/** The selector string of an apps/v1 kind's spec.selector. */
+export const labelSelectorString = (o: KubeObject): string => formatLabelSelector(field(readSpec(o), 'selector'));
+
+/** The template's containers' names and images, as table cells. */
+export function templateContainers(o: KubeObject): { names: string; images: string } {
+  const containers = arrayOf(field(field(readSpec(o), 'template'), 'spec')?.containers);
+  return { names: containers.map((c) => String(c.name ?? '')).join(','), images: containers.map((c) => String(c.image ?? '')).join(',') };
+}
+
+/** The "field is immutable" cause when a selector changed. */
+export function immutableSelector(o: KubeObject, old: KubeObject): StatusCause[] {
+  const a = JSON.stringify(field(readSpec(o), 'selector') ?? null);
+  const b = JSON.stringify(field(readSpec(old), 'selector') ?? null);
+  return a === b ? [] : [fieldErrors.invalidPrinted('spec.selector', goLabelSelector(field(readSpec(o), 'selector')), 'field is immutable')];
+}

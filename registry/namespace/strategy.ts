@@ -11,11 +11,11 @@ export const namespaceStrategy: Strategy = baseStrategy(
   {
     nameRule: 'dns1123Label',
     prepareForCreate: (o) => {
+      // Every new namespace waits for the namespace controller before it goes.
+      child(o, 'spec').finalizers = ['kubernetes'];
       o.status = { phase: 'Active' };
     },
     applyDefaults: (o) => {
-      const spec = child(o, 'spec');
-      spec.finalizers ??= ['kubernetes'];
       const status = child(o, 'status');
       status.phase ??= 'Active';
       const labels = (o.metadata.labels ??= {});

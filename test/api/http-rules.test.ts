@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import request from 'supertest';
 import type { Express } from 'express';
 import { createApiApp } from '../../api/app.js';
+import { baseStrategy, resourceInfo } from '../../registry/generic/base-strategy.js';
+import { GenericStore } from '../../registry/generic/generic-store.js';
 import { KiteRegistry } from '../../registry/registry.js';
 import { EmbeddedStoreClient } from '../../storage/client/embedded-client.js';
 import { buildMemberConfig, resolveFlags } from '../../storage/server/member-flags.js';
@@ -151,4 +153,53 @@ test('discovery: /version, /api, /apis, /api/v1 with subresources, /openapi/v3',
   assert.deepEqual(deployments?.subresources?.map((s) => s.subresource).sort(), ['scale', 'status']);
   const core = await request(app).get('/api').set('Accept', accept).expect(200);
   assert.ok((core.body.items[0].versions[0].resources as Array<{ resource: string }>).some((r) => r.resource === 'configmaps'));
+});
+
+test('a resource added at run time is routed, discovered and described at once, and goes when removed', async () => {
+  const info = resourceInfo({ group: 'example.com', version: 'v1', resource: 'notes', singular: 'note', kind: 'ConfigMap', listKind: 'ConfigMapList', namespaced: true, schema: { kind: 'io.k8s.api.core.v1.ConfigMap', list: 'io.k8s.api.core.v1.ConfigMapList' } });
+  const strategy = baseStrategy(info);
+  const aggAccept = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';
+  const v3Before = (await request(app).get('/openapi/v3').expect(200)).body as { paths: Record<string, unknown> };
+  assert.equal(v3Before.paths['apis/example.com/v1'], undefined);
+  await request(app).get('/apis/example.com/v1/namespaces/default/notes').expect(404);
+
+  registry.resourceSet.add(new GenericStore(strategy, { storage: registry.storage, admission: registry.admission, schema: undefined }));
+  try {
+    await request(app).post('/apis/example.com/v1/namespaces/default/notes').send({ metadata: { name: 'n1' }, data: { a: 'b' } }).expect(201);
+    const listed = await request(app).get('/apis/example.com/v1/namespaces/default/notes').expect(200);
+    assert.deepEqual((listed.body.items as { metadata: { name: string } }[]).map((o) => o.metadata.name), ['n1']);
+    const groups = (await request(app).get('/apis').expect(200)).body.groups as { name: string; preferredVersion: { version: string } }[];
+    assert.equal(groups.find((g) => g.name === 'example.com')?.preferredVersion.version, 'v1');
+    const resources = (await request(app).get('/apis/example.com/v1').expect(200)).body.resources as { name: string }[];
+    assert.deepEqual(resources.map((r) => r.name), ['notes']);
+    const agg = (await request(app).get('/apis').set('Accept', aggAccept).expect(200)).body.items as { metadata: { name: string } }[];
+    assert.ok(agg.some((g) => g.metadata.name === 'example.com'), 'aggregated discovery has the group');
+    const v3 = (await request(app).get('/openapi/v3').expect(200)).body as { paths: Record<string, { serverRelativeURL: string }> };
+    const doc = await request(app).get(v3.paths['apis/example.com/v1']!.serverRelativeURL).expect(200);
+    assert.ok(doc.body.paths['/apis/example.com/v1/namespaces/{namespace}/notes/{name}'], 'OpenAPI v3 describes it');
+    const v2 = await request(app).get('/openapi/v2').expect(200);
+    assert.ok(JSON.parse(v2.text).paths['/apis/example.com/v1/namespaces/{namespace}/notes'], 'OpenAPI v2 describes it');
+  } finally {
+    registry.resourceSet.remove('example.com', 'v1', 'notes');
+  }
+  await request(app).get('/apis/example.com/v1/namespaces/default/notes').expect(404);
+  await request(app).get('/apis/example.com/v1').expect(404);
+  assert.ok(!((await request(app).get('/apis').expect(200)).body.groups as { name: string }[]).some((g) => g.name === 'example.com'));
+  assert.equal(((await request(app).get('/openapi/v3').expect(200)).body as { paths: Record<string, unknown> }).paths['apis/example.com/v1'], undefined);
+  assert.equal(JSON.parse((await request(app).get('/openapi/v2').expect(200)).text).paths['/apis/example.com/v1/namespaces/{namespace}/notes'], undefined);
+});
+
+test('health checks by name, verbose and excluded; metrics with kube-apiserver names', async () => {
+  assert.equal((await request(app).get('/readyz').expect(200)).text, 'ok');
+  const verbose = (await request(app).get('/readyz?verbose').expect(200)).text;
+  assert.match(verbose, /^\[\+\]ping ok$/m);
+  assert.match(verbose, /^readyz check passed$/m);
+  assert.match((await request(app).get('/livez?verbose&exclude=ping').expect(200)).text, /^\[\+\]ping excluded: ok$/m);
+  assert.equal((await request(app).get('/livez/ping').expect(200)).text, 'ok');
+  await request(app).get('/livez/nope').expect(404);
+  await request(app).get('/api/v1/namespaces/default/configmaps').expect(200);
+  const metrics = (await request(app).get('/metrics').expect(200)).text;
+  assert.match(metrics, /^apiserver_request_total\{verb="LIST",dry_run="",group="",version="v1",resource="configmaps",subresource="",scope="namespace",component="apiserver",code="200"\} \d+$/m);
+  assert.match(metrics, /^apiserver_request_duration_seconds_bucket\{le="0\.005",verb="LIST"/m);
+  assert.match(metrics, /^apiserver_current_inflight_requests\{request_kind="readOnly"\} \d+$/m);
 });

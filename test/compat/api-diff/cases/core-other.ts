@@ -1,0 +1,165 @@
+import type { DiffCase } from '../case.js';
+import { invalidCreateCases, makeObject, objectPath, standardCases, type Fixture } from './standard.js';
+import { get, patch, post, put } from './steps.js';
+
+/**
+ * The other core/v1 resources: Nodes, PersistentVolumes, PersistentVolumeClaims,
+ * LimitRanges, ResourceQuotas and ReplicationControllers.
+ */
+
+const nodes: Fixture = {
+  id: 'nodes',
+  collection: '/api/v1/nodes',
+  namespaced: false,
+  apiVersion: 'v1',
+  kind: 'Node',
+  content: { spec: { podCIDR: '10.244.1.0/24', podCIDRs: ['10.244.1.0/24'] } },
+};
+
+const persistentvolumes: Fixture = {
+  id: 'persistentvolumes',
+  collection: '/api/v1/persistentvolumes',
+  namespaced: false,
+  apiVersion: 'v1',
+  kind: 'PersistentVolume',
+  content: { spec: { capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], hostPath: { path: '/tmp/pv' }, persistentVolumeReclaimPolicy: 'Retain' } },
+};
+
+const persistentvolumeclaims: Fixture = {
+  id: 'persistentvolumeclaims',
+  collection: '/api/v1/namespaces/{ns}/persistentvolumeclaims',
+  namespaced: true,
+  apiVersion: 'v1',
+  kind: 'PersistentVolumeClaim',
+  content: { spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } }, storageClassName: 'manual' } },
+};
+
+const limitranges: Fixture = {
+  id: 'limitranges',
+  collection: '/api/v1/namespaces/{ns}/limitranges',
+  namespaced: true,
+  apiVersion: 'v1',
+  kind: 'LimitRange',
+  content: { spec: { limits: [{ type: 'Container', default: { cpu: '500m' }, defaultRequest: { cpu: '250m' }, max: { cpu: '1' } }] } },
+};
+
+const resourcequotas: Fixture = {
+  id: 'resourcequotas',
+  collection: '/api/v1/namespaces/{ns}/resourcequotas',
+  namespaced: true,
+  apiVersion: 'v1',
+  kind: 'ResourceQuota',
+  content: { spec: { hard: { pods: '10', 'requests.cpu': '4' } } },
+};
+
+const template = { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'app', image: 'nginx:1.25' }] } };
+const replicationcontrollers: Fixture = {
+  id: 'replicationcontrollers',
+  collection: '/api/v1/namespaces/{ns}/replicationcontrollers',
+  namespaced: true,
+  apiVersion: 'v1',
+  kind: 'ReplicationController',
+  content: { spec: { replicas: 2, selector: { app: 'web' }, template } },
+};
+
+const handWritten: DiffCase[] = [
+  ...invalidCreateCases(nodes, [
+    ['pod-cidr', 'a podCIDR that is not a CIDR', { spec: { podCIDR: '10.244.1.0' } }],
+    ['taint-effect', 'a taint with effect Sometimes', { spec: { taints: [{ key: 'k', effect: 'Sometimes' }] } }],
+    ['taint-duplicate', 'the same taint key and effect twice', { spec: { taints: [{ key: 'k', value: 'a', effect: 'NoSchedule' }, { key: 'k', value: 'b', effect: 'NoSchedule' }] } }],
+    ['name-uppercase', 'a name with capitals', {}, { name: '{ns}-Node' }],
+  ]),
+  {
+    id: 'nodes-status-taints',
+    title: 'a new Node gets the not-ready taint; nodes/status sets conditions, capacity and addresses; spec.podCIDR cannot change once set',
+    steps: [
+      post('create', nodes.collection, makeObject(nodes, 'n1')),
+      get('get', objectPath(nodes, 'n1')),
+      patch('status', `${objectPath(nodes, 'n1')}/status`, 'strategic', {
+        status: {
+          conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'ready', lastHeartbeatTime: '2024-01-01T00:00:00Z', lastTransitionTime: '2024-01-01T00:00:00Z' }],
+          capacity: { cpu: '4', memory: '8Gi', pods: '110' },
+          allocatable: { cpu: '4', memory: '8Gi', pods: '110' },
+          addresses: [{ type: 'InternalIP', address: '192.168.1.10' }],
+        },
+      }),
+      patch('untaint', objectPath(nodes, 'n1'), 'json', [{ op: 'remove', path: '/spec/taints' }]),
+      patch('change-pod-cidr', objectPath(nodes, 'n1'), 'merge', { spec: { podCIDR: '10.244.2.0/24', podCIDRs: ['10.244.2.0/24'] } }),
+      patch('cordon', objectPath(nodes, 'n1'), 'merge', { spec: { unschedulable: true } }),
+      get('table', nodes.collection, { query: { labelSelector: 'case={ns}' }, accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' }),
+      patch('status-bad-capacity', `${objectPath(nodes, 'n1')}/status`, 'merge', { status: { capacity: { cpu: '-1' } } }),
+    ],
+  },
+  ...invalidCreateCases(persistentvolumes, [
+    ['no-capacity', 'no capacity', { spec: { accessModes: ['ReadWriteOnce'], hostPath: { path: '/tmp/pv' } } }],
+    ['no-source', 'no volume source', { spec: { capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'] } }],
+    ['access-mode', 'access mode ReadWriteSometimes', { spec: { capacity: { storage: '1Gi' }, accessModes: ['ReadWriteSometimes'], hostPath: { path: '/tmp/pv' } } }],
+    ['reclaim-policy', 'reclaim policy Keep', { spec: { capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], hostPath: { path: '/tmp/pv' }, persistentVolumeReclaimPolicy: 'Keep' } }],
+  ]),
+  {
+    id: 'persistentvolumes-status-immutable',
+    title: 'persistentvolumes/status sets the phase; the volume source cannot change',
+    steps: [
+      post('create', persistentvolumes.collection, makeObject(persistentvolumes, 'pv')),
+      patch('status', `${objectPath(persistentvolumes, 'pv')}/status`, 'merge', { status: { phase: 'Available' } }),
+      patch('change-source', objectPath(persistentvolumes, 'pv'), 'merge', { spec: { hostPath: { path: '/tmp/other' } } }),
+      patch('grow', objectPath(persistentvolumes, 'pv'), 'merge', { spec: { capacity: { storage: '2Gi' } } }),
+    ],
+  },
+  ...invalidCreateCases(persistentvolumeclaims, [
+    ['no-access-modes', 'no access modes', { spec: { resources: { requests: { storage: '1Gi' } } } }],
+    ['no-storage', 'no storage request', { spec: { accessModes: ['ReadWriteOnce'] } }],
+    ['negative-storage', 'a negative storage request', { spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '-1Gi' } } } }],
+  ]),
+  {
+    id: 'persistentvolumeclaims-update-status',
+    title: 'a PVC spec cannot change except to grow; persistentvolumeclaims/status',
+    steps: [
+      post('create', persistentvolumeclaims.collection, makeObject(persistentvolumeclaims, 'c')),
+      patch('change-modes', objectPath(persistentvolumeclaims, 'c'), 'merge', { spec: { accessModes: ['ReadWriteMany'] } }),
+      patch('shrink', objectPath(persistentvolumeclaims, 'c'), 'merge', { spec: { resources: { requests: { storage: '500Mi' } } } }),
+      patch('status', `${objectPath(persistentvolumeclaims, 'c')}/status`, 'merge', { status: { phase: 'Bound', capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'] } }),
+      get('get', objectPath(persistentvolumeclaims, 'c')),
+    ],
+  },
+  ...invalidCreateCases(limitranges, [
+    ['default-above-max', 'a default above max', { spec: { limits: [{ type: 'Container', default: { cpu: '2' }, max: { cpu: '1' } }] } }],
+    ['bad-type', 'limit type Cluster', { spec: { limits: [{ type: 'Cluster', max: { cpu: '1' } }] } }],
+    ['min-above-max', 'min above max', { spec: { limits: [{ type: 'Pod', min: { memory: '2Gi' }, max: { memory: '1Gi' } }] } }],
+  ]),
+  ...invalidCreateCases(resourcequotas, [
+    ['negative', 'a negative hard limit', { spec: { hard: { pods: '-1' } } }],
+    ['bad-scope', 'scope Sometimes', { spec: { hard: { pods: '1' }, scopes: ['Sometimes'] } }],
+    ['bad-resource', 'a resource name with a space', { spec: { hard: { 'bad name': '1' } } }],
+  ]),
+  {
+    id: 'resourcequotas-status',
+    title: 'resourcequotas/status writes used and hard; the main resource ignores status',
+    steps: [
+      post('create', resourcequotas.collection, makeObject(resourcequotas, 'q')),
+      patch('status', `${objectPath(resourcequotas, 'q')}/status`, 'merge', { status: { hard: { pods: '10' }, used: { pods: '0' } } }),
+      patch('main-ignores-status', objectPath(resourcequotas, 'q'), 'merge', { status: { used: { pods: '5' } } }),
+      get('get', objectPath(resourcequotas, 'q')),
+    ],
+  },
+  ...invalidCreateCases(replicationcontrollers, [
+    ['selector-mismatch', 'a selector that does not match the template labels', { spec: { replicas: 1, selector: { app: 'other' }, template } }],
+    ['replicas-negative', 'replicas -1', { spec: { replicas: -1, selector: { app: 'web' }, template } }],
+    ['template-restart-never', 'a template with restartPolicy OnFailure', { spec: { selector: { app: 'web' }, template: { ...template, spec: { ...template.spec, restartPolicy: 'OnFailure' } } } }],
+  ]),
+  {
+    id: 'replicationcontrollers-scale',
+    title: 'replicationcontrollers/scale reads and writes spec.replicas',
+    steps: [
+      post('create', replicationcontrollers.collection, makeObject(replicationcontrollers, 'rc')),
+      get('get-scale', `${objectPath(replicationcontrollers, 'rc')}/scale`),
+      put('put-scale', `${objectPath(replicationcontrollers, 'rc')}/scale`, { apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: 'rc', namespace: '{ns}' }, spec: { replicas: 4 } }),
+      get('get', objectPath(replicationcontrollers, 'rc')),
+    ],
+  },
+];
+
+export const coreOtherCases: readonly DiffCase[] = [
+  ...[nodes, persistentvolumes, persistentvolumeclaims, limitranges, resourcequotas, replicationcontrollers].flatMap(standardCases),
+  ...handWritten,
+];

@@ -1,0 +1,31 @@
+import type { DiffCase } from '../case.js';
+import { apiMachineryCases } from './api-machinery.js';
+import { appsCases } from './apps.js';
+import { autoscalingCases } from './autoscaling.js';
+import { batchCases } from './batch.js';
+import { coordinationDiscoveryPolicyCases } from './coordination-discovery-policy.js';
+import { coreConfigCases } from './core-config.js';
+import { coreOtherCases } from './core-other.js';
+import { eventCases } from './events.js';
+import { namespaceCases } from './namespaces.js';
+import { networkingCases } from './networking.js';
+import { podCases } from './pods.js';
+import { schedulingNodeStorageCases } from './scheduling-node-storage.js';
+import { serviceCases } from './services.js';
+
+/** The whole corpus: first the kinds Kite serves today, then the ones it does not serve yet. */
+export const allCases: readonly DiffCase[] = [
+  ...apiMachineryCases,
+  ...namespaceCases,
+  ...coreConfigCases,
+  ...serviceCases,
+  ...podCases,
+  ...eventCases,
+  ...appsCases,
+  ...coreOtherCases,
+  ...batchCases,
+  ...coordinationDiscoveryPolicyCases,
+  ...networkingCases,
+  ...autoscalingCases,
+  ...schedulingNodeStorageCases,
+];

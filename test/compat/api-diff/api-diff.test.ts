@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { startApiServer, type ApiServerProcess } from '../../helpers/apiserver.js';
 import { referenceAvailable, startKubeReference, type KubeReference } from '../../helpers/kube-reference.js';
 import { tempDir } from '../../helpers/processes.js';
@@ -23,7 +24,7 @@ import { prepareNamespace, runCase, type StepResult } from './runner.js';
  * - API_DIFF_FILTER=text runs only the cases whose id contains text;
  * - API_DIFF_DUMP=dir writes each case's raw responses from both servers there;
  * - API_DIFF_REPORT=file writes the report (every difference, then the counts) there too;
- * - API_DIFF_WRITE_KNOWN=file writes known-differences.ts as this run found it;
+ * - API_DIFF_WRITE_KNOWN=1 rewrites known-differences.ts as this run found it (review it with git diff);
  * - API_DIFF_SELF_CHECK=1 compares a second reference kube-apiserver instead of Kite:
  *   every step must then match, which checks that normalize.ts blanks all that varies.
  */
@@ -50,6 +51,7 @@ function checkCorpus(cases: readonly DiffCase[], known: readonly KnownDifference
   const byId = new Map(cases.map((c) => [c.id, c]));
   const listed = new Set<string>();
   for (const k of known) {
+    if (process.env.API_DIFF_WRITE_KNOWN !== '1') assert.ok(k.reason.trim() !== '' && k.reason !== 'TODO', `known-differences.ts: ${k.case} ${k.steps.join(',')} needs a reason`);
     const c = byId.get(k.case);
     assert.ok(c, `known-differences.ts names case ${k.case}, which the corpus does not have`);
     for (const s of k.steps) {
@@ -65,19 +67,35 @@ function dumpCase(dir: string, c: DiffCase, reference: readonly StepResult[], ki
   writeFileSync(join(dir, `${c.id}.json`), JSON.stringify({ case: c.id, title: c.title, reference: reference.map(raw), kite: kite.map(raw) }, null, 1));
 }
 
-/** known-differences.ts as this run found it: existing reasons kept, new entries marked TODO. */
-function knownDifferencesSource(differing: readonly StepOutcome[]): string {
+const knownDifferencesFile = fileURLToPath(new URL('./known-differences.ts', import.meta.url));
+
+function quote(text: string): string {
+  return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+/**
+ * known-differences.ts as this run found it: the entries of cases that did not run
+ * are kept; for the cases that ran, every differing step is listed, with its old
+ * reason when it had one and TODO otherwise (checkCorpus refuses TODO, so each new
+ * one gets a reason before it is committed).
+ */
+function rewriteKnownDifferences(ran: ReadonlySet<string>, caseOrder: readonly string[], differing: readonly StepOutcome[]): void {
   const reasonOf = new Map<string, string>();
   for (const k of knownDifferences) for (const s of k.steps) reasonOf.set(`${k.case}/${s}`, k.reason);
-  const entries: KnownDifference[] = [];
+  const fresh: KnownDifference[] = [];
   for (const d of differing) {
     const reason = reasonOf.get(`${d.caseId}/${d.stepId}`) ?? 'TODO';
-    const last = entries.at(-1);
-    if (last && last.case === d.caseId && last.reason === reason) entries[entries.length - 1] = { ...last, steps: [...last.steps, d.stepId] };
-    else entries.push({ case: d.caseId, steps: [d.stepId], reason });
+    const last = fresh.at(-1);
+    if (last && last.case === d.caseId && last.reason === reason) fresh[fresh.length - 1] = { ...last, steps: [...last.steps, d.stepId] };
+    else fresh.push({ case: d.caseId, steps: [d.stepId], reason });
   }
-  const lines = entries.map((e) => `  { case: ${JSON.stringify(e.case)}, steps: ${JSON.stringify(e.steps)}, reason: ${JSON.stringify(e.reason)} },`);
-  return lines.join('\n');
+  const position = new Map(caseOrder.map((id, i) => [id, i]));
+  const entries = [...knownDifferences.filter((k) => !ran.has(k.case)), ...fresh];
+  entries.sort((a, b) => (position.get(a.case) ?? 0) - (position.get(b.case) ?? 0));
+  const source = readFileSync(knownDifferencesFile, 'utf8');
+  const head = source.slice(0, source.indexOf('export const knownDifferences'));
+  const lines = entries.map((e) => `  { case: ${quote(e.case)}, steps: [${e.steps.map(quote).join(', ')}], reason: ${quote(e.reason)} },`);
+  writeFileSync(knownDifferencesFile, `${head}export const knownDifferences: readonly KnownDifference[] = [\n${lines.join('\n')}\n];\n`);
 }
 
 test('api-diff: kite apiserver answers as kube-apiserver 1.26 does', { timeout: 600_000 }, async (t) => {
@@ -144,7 +162,7 @@ test('api-diff: kite apiserver answers as kube-apiserver 1.26 does', { timeout: 
     for (const line of report) t.diagnostic(line);
     if (process.env.API_DIFF_REPORT) writeFileSync(process.env.API_DIFF_REPORT, `${report.join('\n')}\n`);
 
-    if (process.env.API_DIFF_WRITE_KNOWN) writeFileSync(process.env.API_DIFF_WRITE_KNOWN, `${knownDifferencesSource(differing)}\n`);
+    if (process.env.API_DIFF_WRITE_KNOWN === '1') rewriteKnownDifferences(ran, allCases.map((c) => c.id), differing);
 
     assert.deepEqual(
       unexpected.map((o) => `${o.caseId}/${o.stepId}`),

@@ -2,8 +2,9 @@
  * Steps whose answers from Kite differ from kube-apiserver's today, each with a
  * one-line reason. api-diff.test.ts fails on any difference not listed here, and
  * on any listed step that now matches, so the list stays honest: remove an entry
- * when Kite is fixed. `API_DIFF_WRITE_KNOWN=file npm test -- api-diff` writes the
- * list as the last run found it (reasons kept, new ones marked TODO) for review.
+ * when Kite is fixed. `API_DIFF_WRITE_KNOWN=1 npm test -- api-diff` rewrites this
+ * file as the run found it (reasons kept, new entries marked TODO, which the test
+ * refuses until each has a reason); review the change with git diff.
  */
 export interface KnownDifference {
   /** A case id from cases/. */

@@ -4,14 +4,26 @@ import type { GeneratedName, StepResult } from './runner.js';
 /**
  * Turns what a step got from one server into the view that is compared with the
  * other server's: the status code, the headers that matter, and the body with
- * what legitimately differs between two servers blanked. Each rule below says
- * what it blanks and why that may differ; anything not blanked must match.
+ * what legitimately differs between two servers blanked. Anything not blanked
+ * must match. The rules, each with why the value may differ:
+ *
+ * Objects (the body, list items, watch event objects, Table row objects): `objectRules` below, each with its reason.
+ * Status: reason, code, status, message, details (name, group, kind, whether a uid is there, retryAfterSeconds)
+ *   and causes (reason, field, message) are compared; an absent string reads as '' and empty details as none,
+ *   since Go omits empty fields. Messages and names pass through normalizeMessage (uids, Go pointers,
+ *   generated-name suffixes, the token volume suffix, a quoted object's resourceVersion and times); a Status
+ *   about a Service also has its IPs and NodePorts blanked, since they are allocated at random.
+ * Lists: apiVersion, kind, items, and whether resourceVersion, continue and remainingItemCount are present
+ *   (their values are the server's revisions and opaque tokens).
+ * Tables: column names, types and priorities (descriptions are documentation), every cell except durations up
+ *   to now (Age, Last Seen, ...), a Service's ClusterIP and NodePorts, and uids in cells; row objects as objects.
+ * Headers: Content-Type without a charset=utf-8 parameter (JSON is UTF-8 by definition) and the Warning texts.
  */
 
 /**
  * managedFields are removed from every object until server-side apply arrives
- * (issue "API server 3"); then set this to true and compare them too, with
- * their timestamps blanked by the `managedFieldsTime` rule.
+ * (issue "API server 3"); set this to true then to compare them too, with their
+ * time fields blanked (the managedFields rule does both).
  */
 export const compareManagedFields = false;
 

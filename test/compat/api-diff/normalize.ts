@@ -17,6 +17,7 @@ import type { GeneratedName, StepResult } from './runner.js';
  *   (their values are the server's revisions and opaque tokens).
  * Tables: column names, types and priorities (descriptions are documentation), every cell except durations up
  *   to now (Age, Last Seen, ...), a Service's ClusterIP and NodePorts, and uids in cells; row objects as objects.
+ * Discovery documents: resources and groups keyed by name; the server's own address blanked.
  * Headers: Content-Type without a charset=utf-8 parameter (JSON is UTF-8 by definition) and the Warning texts.
  */
 
@@ -132,6 +133,15 @@ export const objectRules: readonly ObjectRule[] = [
     reason: 'times the server writes into status (conditions, startTime, ...) are its clock at that moment',
     apply: (obj) => {
       if (obj.status !== undefined) obj.status = blankStrings(obj.status, (s) => rfc3339.test(s), '<time>');
+    },
+  },
+  {
+    name: 'kubernetesService',
+    reason: "the kubernetes Service in default points at the API server's own port, which is free-port chosen per server",
+    apply: (obj, kind) => {
+      const m = meta(obj);
+      if (kind !== 'Service' || m?.name !== 'kubernetes' || m.namespace !== 'default' || !isObj(obj.spec) || !Array.isArray(obj.spec.ports)) return;
+      obj.spec.ports = obj.spec.ports.map((p: unknown) => (isObj(p) && p.targetPort !== undefined ? { ...p, targetPort: '<apiserver port>' } : p));
     },
   },
   {
@@ -285,11 +295,29 @@ function tableView(t: Obj): Json {
   };
 }
 
-/** The view of a parsed body: Status, List, Table or a single object. */
+/**
+ * Discovery documents keyed by name rather than position, so a missing resource or
+ * group shows as one line, not as every later entry shifted; the server's own
+ * address in serverAddressByClientCIDRs is blanked (each server has its own port).
+ */
+function discoveryView(d: Obj): Json | undefined {
+  const byName = (entries: unknown): Json => Object.fromEntries((Array.isArray(entries) ? entries.filter(isObj) : []).map((e) => [String(e.name), e as Json]));
+  if (d.kind === 'APIResourceList') return { shape: 'APIResourceList', groupVersion: (d.groupVersion ?? null) as Json, resources: byName(d.resources) };
+  if (d.kind === 'APIGroupList') return { shape: 'APIGroupList', groups: byName(d.groups) };
+  if (d.kind === 'APIVersions' || d.kind === 'APIGroup') {
+    const addresses = Array.isArray(d.serverAddressByClientCIDRs) ? d.serverAddressByClientCIDRs.map((a: unknown) => (isObj(a) ? { ...a, serverAddress: '<server address>' } : a)) : undefined;
+    return { shape: String(d.kind), object: { ...d, ...(addresses ? { serverAddressByClientCIDRs: addresses } : {}) } as Json };
+  }
+  return undefined;
+}
+
+/** The view of a parsed body: Status, List, Table, a discovery document or a single object. */
 export function bodyView(json: unknown, text: string, generateName?: string, generatedNames: readonly GeneratedName[] = []): Json {
   if (json === undefined) return text === '' ? { shape: 'empty' } : { shape: 'text', text: text.trim() };
   if (!isObj(json)) return { shape: 'json', value: json as Json };
   if (json.kind === 'Status') return statusView(json, generateName, generatedNames);
+  const discovery = discoveryView(json);
+  if (discovery) return discovery;
   if (json.kind === 'Table') return tableView(json);
   if (Array.isArray(json.items) && typeof json.kind === 'string' && json.kind.endsWith('List')) return listView(json);
   return { shape: 'object', object: normalizeObject(json) };

@@ -6,6 +6,7 @@ import { batchCases } from './batch.js';
 import { coordinationDiscoveryPolicyCases } from './coordination-discovery-policy.js';
 import { coreConfigCases } from './core-config.js';
 import { coreOtherCases } from './core-other.js';
+import { discoveryCases } from './discovery.js';
 import { eventCases } from './events.js';
 import { namespaceCases } from './namespaces.js';
 import { networkingCases } from './networking.js';
@@ -15,6 +16,7 @@ import { serviceCases } from './services.js';
 
 /** The whole corpus: first the kinds Kite serves today, then the ones it does not serve yet. */
 export const allCases: readonly DiffCase[] = [
+  ...discoveryCases,
   ...apiMachineryCases,
   ...namespaceCases,
   ...coreConfigCases,

@@ -117,7 +117,10 @@ test('api-diff: kite apiserver answers as kube-apiserver 1.26 does', { timeout: 
   let kite: ApiServerProcess | KubeReference | undefined;
   const started = Date.now();
   try {
-    [reference, kite] = await Promise.all([startKubeReference(), selfCheck ? startKubeReference() : startApiServer(join(dir.path, 'kite'))]);
+    // Like for like: no controller runs beside the reference (no kube-controller-manager), so Kite runs none
+    // in process either, and both allocate ClusterIPs from the same range.
+    const kiteArgs = ['--controllers=', '--service-cluster-ip-range=10.96.0.0/16'];
+    [reference, kite] = await Promise.all([startKubeReference(), selfCheck ? startKubeReference() : startApiServer(join(dir.path, 'kite'), undefined, kiteArgs)]);
     const targets: [Target, Target] = [makeTarget('reference', reference.url, reference.token), makeTarget(selfCheck ? 'second reference' : 'kite', kite.url, reference.token)];
     const serversUp = Date.now();
 

@@ -50,6 +50,11 @@ test('api-diff normalization blanks what varies between servers', () => {
   const svc = (ip: string, nodePort: number): Record<string, unknown> => ({ kind: 'Service', metadata: { name: 's' }, spec: { clusterIP: ip, clusterIPs: [ip], ports: [{ port: 80, nodePort }] } });
   assert.deepEqual(compareViews(stepView(result(svc('10.96.3.4', 30001))), stepView(result(svc('10.0.0.9', 32000)))), []);
   assert.deepEqual(normalizeObject({ kind: 'Service', metadata: { name: 's' }, spec: { clusterIP: 'None' } }), { kind: 'Service', metadata: { name: 's' }, spec: { clusterIP: 'None' } });
+  // The OpenShift carry patch's extra token-volume source is not upstream behaviour.
+  const pod = (sources: unknown[]): Record<string, unknown> => ({ kind: 'Pod', metadata: { name: 'p' }, spec: { volumes: [{ name: 'kube-api-access-abcde', projected: { sources } }] } });
+  const upstream = [{ serviceAccountToken: { path: 'token' } }, { configMap: { name: 'kube-root-ca.crt' } }];
+  assert.deepEqual(compareViews(stepView(result(pod([...upstream, { configMap: { name: 'openshift-service-ca.crt' } }]))), stepView(result(pod(upstream)))), []);
+  assert.equal(compareViews(stepView(result(pod(upstream))), stepView(result(pod(upstream.slice(0, 1))))).length > 0, true);
   // null and absent read alike; server-written times in status are blanked.
   assert.deepEqual(normalizeObject({ kind: 'X', spec: { template: { metadata: { creationTimestamp: null } } }, status: { conditions: [{ lastTransitionTime: '2024-01-01T00:00:00Z' }] } }), {
     kind: 'X',

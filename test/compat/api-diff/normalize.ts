@@ -129,6 +129,21 @@ export const objectRules: readonly ObjectRule[] = [
     },
   },
   {
+    name: 'openshiftServiceCa',
+    reason: "the reference is built with OpenShift's carry patches (see shared/bin/README.md), whose ServiceAccount admission adds an openshift-service-ca.crt source to the token volume; upstream 1.26 does not",
+    apply: (obj) => {
+      const dropFrom = (volumes: unknown): unknown =>
+        Array.isArray(volumes)
+          ? volumes.map((v: unknown) =>
+              isObj(v) && isObj(v.projected) && Array.isArray(v.projected.sources)
+                ? { ...v, projected: { ...v.projected, sources: v.projected.sources.filter((src: unknown) => !(isObj(src) && isObj(src.configMap) && src.configMap.name === 'openshift-service-ca.crt')) } }
+                : v,
+            )
+          : volumes;
+      if (isObj(obj.spec) && obj.spec.volumes !== undefined) obj.spec = { ...obj.spec, volumes: dropFrom(obj.spec.volumes) };
+    },
+  },
+  {
     name: 'statusTimes',
     reason: 'times the server writes into status (conditions, startTime, ...) are its clock at that moment',
     apply: (obj) => {

@@ -26,6 +26,7 @@ export const knownDifferences: readonly KnownDifference[] = [
   { case: 'api-unknown-paths', steps: ['cluster-scoped-under-namespace'], reason: 'the 404 for a path no one serves is worded differently (Kite adds the path and a cause)' },
   { case: 'api-unknown-paths', steps: ['namespaced-kind-at-root'], reason: 'answers 400 BadRequest where the reference answers 404 NotFound: the server could not find the requested resource' },
   { case: 'api-unknown-paths', steps: ['not-an-api-path'], reason: 'the 404 for a path no one serves is worded differently (Kite adds the path and a cause)' },
+  { case: 'api-unknown-paths', steps: ['delete-unknown-resource'], reason: 'a DELETE of an unknown resource under a namespace says namespaces "<ns>" not found; the reference: the server could not find the requested resource' },
   { case: 'api-methods-media-types', steps: ['create'], reason: 'keeps an empty labels map' },
   { case: 'api-methods-media-types', steps: ['put-collection'], reason: 'answers 404 NotFound where the reference answers 405 MethodNotAllowed: the server does not allow this method on the requested resource' },
   { case: 'api-methods-media-types', steps: ['accept-xml'], reason: '406 NotAcceptable differs in message; the reference says: 406: Not Acceptable  Available representations: application/json, application/yaml, application/vnd.kubernetes...' },

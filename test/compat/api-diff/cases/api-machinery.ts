@@ -18,7 +18,7 @@ const cm = (name: string, labels: Readonly<Record<string, string>> = {}): Json =
 export const apiMachineryCases: readonly DiffCase[] = [
   {
     id: 'api-unknown-paths',
-    title: 'unknown resources, groups, versions and subresources are NotFound',
+    title: 'unknown resources, groups, versions and subresources are NotFound, and a DELETE of one leaves the namespace alone',
     steps: [
       get('unknown-resource', '/api/v1/namespaces/{ns}/widgets'),
       get('unknown-resource-object', '/api/v1/namespaces/{ns}/widgets/w'),
@@ -28,6 +28,9 @@ export const apiMachineryCases: readonly DiffCase[] = [
       get('cluster-scoped-under-namespace', '/api/v1/namespaces/{ns}/nodes'),
       get('namespaced-kind-at-root', '/api/v1/configmaps/a'),
       get('not-an-api-path', '/apis-nope'),
+      // A DELETE under a namespace of a resource no one serves must not touch the namespace.
+      del('delete-unknown-resource', '/api/v1/namespaces/{ns}/widgets'),
+      get('namespace-still-there', '/api/v1/namespaces/{ns}'),
     ],
   },
   {

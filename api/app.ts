@@ -2,7 +2,7 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import type { Logger } from 'pino';
 import { errors } from '../registry/generic/api-error.js';
 import type { Registry } from '../registry/generic/resource-store.js';
-import { aggregatedDiscovery, aggregatedType, aggregatedVersion, apiGroupList, apiGroupOf, apiResourceList, apiVersions, versionInfo } from './discovery.js';
+import { aggregatedDiscovery, aggregatedType, aggregatedVersion, apiGroupList, apiGroupOf, apiResourceList, apiVersions, groupVersions, versionInfo } from './discovery.js';
 import { observeFilter } from './filters/observe.js';
 import { requestInfoFilter } from './filters/request-info.js';
 import { serveHealth, type HealthCheck } from './health.js';
@@ -73,7 +73,7 @@ export function createApiApp(o: ApiAppOptions): Express {
   app.get('/openapi/v3', (req, res) => json(req, res, openapi.set().index()));
   app.get(/^\/openapi\/v3\/(.+)$/, (req, res) => {
     const doc = openapi.set().documentJson(req.path.replace(/^\/openapi\/v3\//, ''));
-    if (doc === undefined) return sendError(res, errors.notFoundPath(req.path));
+    if (doc === undefined) return sendError(res, errors.notFoundPath());
     res.setHeader('Cache-Control', 'public, immutable');
     res.setHeader('ETag', `"${doc.hash.slice(0, 32)}"`);
     res.status(200).type('application/json').send(doc.body);
@@ -84,21 +84,29 @@ export function createApiApp(o: ApiAppOptions): Express {
     try {
       if (req.method === 'GET' && seg[0] === 'api' && seg.length === 2) {
         const list = apiResourceList(o.registry, '', seg[1]!);
-        return list === undefined ? sendError(res, errors.notFoundPath(path)) : json(req, res, list);
+        return list === undefined ? sendError(res, errors.notFoundPath()) : json(req, res, list);
       }
       if (req.method === 'GET' && seg[0] === 'apis' && seg.length === 3) {
         const list = apiResourceList(o.registry, seg[1]!, seg[2]!);
-        return list === undefined ? sendError(res, errors.notFoundPath(path)) : json(req, res, list);
+        return list === undefined ? sendError(res, errors.notFoundPath()) : json(req, res, list);
       }
       if (req.method === 'GET' && seg[0] === 'apis' && seg.length === 2) {
         const group = apiGroupOf(o.registry, seg[1]!);
-        return group === undefined ? sendError(res, errors.notFoundPath(path)) : json(req, res, group);
+        return group === undefined ? sendError(res, errors.notFoundPath()) : json(req, res, group);
       }
     } catch (e) {
       return sendError(res, e);
     }
     const rp = resolvePath(o.registry, path);
-    if (rp === undefined) return sendError(res, errors.notFoundPath(path));
+    if (rp === undefined) {
+      // Outside the API, or in a group no one serves, the mux answers in plain text, as kube-apiserver's does.
+      const groupServed = seg[0] === 'api' || (seg[0] === 'apis' && groupVersions(o.registry).some(([g]) => g === seg[1]));
+      if (!groupServed || (seg[0] === 'apis' && seg.length <= 2)) {
+        res.status(404).type('text/plain; charset=utf-8').send('404 page not found\n');
+        return;
+      }
+      return sendError(res, errors.notFoundPath());
+    }
     void handleResource(req, res, rp);
   });
   // The last resort: a handler that threw outside the resource handler answers 500, never crashes the process.

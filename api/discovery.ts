@@ -108,8 +108,11 @@ export function apiGroupOf(registry: Registry, group: string): unknown | undefin
   return found === undefined ? undefined : { kind: 'APIGroup', apiVersion: 'v1', ...apiGroup(found[0], found[1]) };
 }
 
+/** Kubernetes' storage version hash: the first 8 bytes of sha256("group/version/kind") of the storage version, base64. */
 function storageVersionHash(r: ResourceInfo): string {
-  return createHash('sha256').update(`${r.group}/${r.version}/${r.kind}`).digest('base64').slice(0, 11);
+  const stored = r.storageApiVersion ?? (r.group === '' ? r.version : `${r.group}/${r.version}`);
+  const [group, version] = stored.includes('/') ? stored.split('/') : ['', stored];
+  return createHash('sha256').update(`${group ?? ''}/${version ?? ''}/${r.kind}`).digest().subarray(0, 8).toString('base64');
 }
 
 /** GET /api/v1 or /apis/{group}/{version}: the resources of one group-version, subresources included. */
@@ -123,7 +126,8 @@ export function apiResourceList(registry: Registry, group: string, version: stri
   for (const r of resources) {
     list.push({
       name: r.resource,
-      singularName: r.singular,
+      // 1.26's legacy discovery leaves singularName empty (aggregated discovery carries it).
+      singularName: '',
       namespaced: r.namespaced,
       kind: r.kind,
       verbs: r.verbs,

@@ -3,12 +3,10 @@ import { stringify as toYaml, parse as parseYaml } from 'yaml';
 import { ApiError, errors } from '../registry/generic/api-error.js';
 import { decodeKubernetesProtobuf, KUBERNETES_PROTOBUF_TYPE } from './protobuf/decode.js';
 import { ProtobufError } from './protobuf/protobuf-error.js';
+import { goJsonSyntaxError, maxJsonDepth, summarizeBody } from './go-json-syntax.js';
 
 /** Largest request body accepted, as kube-apiserver's 3 MiB limit. */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
-
-/** Deepest nesting of a request body Kite decodes (kube-apiserver's JSON decoder stops at 10,000). */
-export const MAX_BODY_DEPTH = 10_000;
 
 /** What the response should be converted to (the `as` parameter of the Accept header). */
 export type Conversion = 'Table' | 'PartialObjectMetadata' | 'PartialObjectMetadataList';
@@ -72,27 +70,27 @@ export function encodeBody(body: unknown, format: Wanted['format']): { type: str
   return format === 'yaml' ? { type: 'application/yaml', text: toYaml(body) } : { type: 'application/json', text: JSON.stringify(body) };
 }
 
-/** The deepest nesting of arrays and objects in a JSON text, counted without parsing it. */
-function jsonDepth(text: string): number {
-  let depth = 0;
-  let max = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 92) i++;
-      else if (c === 34) inString = false;
-    } else if (c === 34) inString = true;
-    else if (c === 123 || c === 91) {
-      depth++;
-      if (depth > max) max = depth;
-    } else if (c === 125 || c === 93) depth--;
+/**
+ * A body that could not be decoded: Go's error for it (what kube-apiserver
+ * reports) and a summary of the bytes. The handler words the Status, which
+ * depends on the verb and the resource.
+ */
+export class BodyDecodeError extends Error {
+  readonly goError: string;
+  readonly summary: string;
+  readonly isYaml: boolean;
+
+  constructor(goError: string, summary: string, isYaml: boolean) {
+    super(goError);
+    this.name = 'BodyDecodeError';
+    this.goError = goError;
+    this.summary = summary;
+    this.isYaml = isYaml;
   }
-  return max;
 }
 
 /** The request body, decoded by its content type (JSON, YAML or Kubernetes protobuf), up to 3 MiB. */
-export async function readBody(req: Request): Promise<{ body: unknown; contentType: string }> {
+export async function readBody(req: Request): Promise<{ body: unknown; contentType: string; bytes: Buffer }> {
   const contentType = (req.headers['content-type'] ?? 'application/json').split(';')[0]!.trim().toLowerCase();
   const chunks: Buffer[] = [];
   let size = 0;
@@ -102,28 +100,54 @@ export async function readBody(req: Request): Promise<{ body: unknown; contentTy
     chunks.push(chunk);
   }
   const bytes = Buffer.concat(chunks);
-  if (contentType === KUBERNETES_PROTOBUF_TYPE) return { body: bytes.length === 0 ? undefined : decodeProtobuf(bytes, contentType), contentType };
+  if (contentType === KUBERNETES_PROTOBUF_TYPE) return { body: bytes.length === 0 ? undefined : decodeProtobuf(bytes), contentType, bytes };
   const text = bytes.toString('utf8');
-  if (text.trim() === '') return { body: undefined, contentType };
   const isYaml = contentType === 'application/yaml' || contentType === 'application/apply-patch+yaml' || contentType === 'application/x-yaml';
   const isJson = contentType === 'application/json' || contentType.endsWith('+json');
-  if (!isYaml && !isJson) throw errors.unsupportedMediaType(contentType);
-  if (jsonDepth(text) > MAX_BODY_DEPTH) throw errors.badRequest(`the body of the request could not be decoded: nesting is deeper than ${MAX_BODY_DEPTH} levels`);
+  if (!isYaml && !isJson) throw errors.unsupportedMediaType();
+  if (text.trim() === '') return { body: undefined, contentType, bytes };
+  if (isYaml) {
+    try {
+      return { body: parseYaml(text, { maxAliasCount: 100 }), contentType, bytes };
+    } catch (err) {
+      const line = err instanceof Error && 'linePos' in err ? ((err as { linePos?: { line: number }[] }).linePos?.[0]?.line ?? 1) : 1;
+      const what = err instanceof Error ? (err.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '') : String(err);
+      throw new BodyDecodeError(`yaml: line ${line}: ${what}`, summarizeBody(bytes), true);
+    }
+  }
+  const syntax = jsonDepthExceeded(text) ? goJsonSyntaxError(text) : undefined;
+  if (syntax !== undefined) throw new BodyDecodeError(syntax, summarizeBody(bytes), false);
   try {
-    return { body: isYaml ? parseYaml(text, { maxAliasCount: 100 }) : JSON.parse(text), contentType };
-  } catch (err) {
-    if (err instanceof RangeError) throw errors.badRequest('the body of the request could not be decoded: it is nested too deeply');
-    throw errors.badRequest(`the body of the request could not be decoded: ${err instanceof Error ? err.message : String(err)}`);
+    return { body: JSON.parse(text), contentType, bytes };
+  } catch {
+    throw new BodyDecodeError(goJsonSyntaxError(text) ?? 'unexpected end of JSON input', summarizeBody(bytes), false);
   }
 }
 
+/** Whether text nests arrays and objects deeper than Go's decoder allows (counted without parsing). */
+function jsonDepthExceeded(text: string): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++;
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91) {
+      if (++depth > maxJsonDepth) return true;
+    } else if (c === 125 || c === 93) depth--;
+  }
+  return false;
+}
+
 /** A Kubernetes protobuf body as the JSON object it stands for; an unknown kind is 415, a bad body 400. */
-function decodeProtobuf(bytes: Buffer, contentType: string): unknown {
+function decodeProtobuf(bytes: Buffer): unknown {
   try {
     return decodeKubernetesProtobuf(bytes);
   } catch (err) {
     if (!(err instanceof ProtobufError)) throw err;
-    if (err.code === 'UnknownKind') throw errors.unsupportedMediaType(`${contentType} for ${err.kind ?? 'an unknown kind'}`);
+    if (err.code === 'UnknownKind') throw errors.unsupportedMediaType();
     throw errors.badRequest(`the body of the request could not be decoded: ${err.message}`);
   }
 }

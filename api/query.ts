@@ -32,8 +32,18 @@ export function queryParams(req: Request): Record<string, string> {
 
 /** Query parameters of a list. */
 export function listOptions(req: Request): ListOptions {
-  const match = param(req, 'resourceVersionMatch');
-  if (match !== undefined && match !== 'Exact' && match !== 'NotOlderThan') throw errors.badRequest(`invalid resourceVersionMatch: ${match}`);
+  const raw = param(req, 'resourceVersionMatch');
+  const match = raw === '' ? undefined : raw;
+  if (match !== undefined && match !== 'Exact' && match !== 'NotOlderThan') {
+    throw errors.invalidOptions('ListOptions', [{ reason: 'FieldValueNotSupported', field: 'resourceVersionMatch', message: `Unsupported value: ${JSON.stringify(match)}: supported values: "Exact", "NotOlderThan", ""` }]);
+  }
+  const rv = param(req, 'resourceVersion');
+  if (match !== undefined && (rv === undefined || rv === '')) {
+    throw errors.invalidOptions('ListOptions', [{ reason: 'FieldValueForbidden', field: 'resourceVersionMatch', message: 'Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided' }]);
+  }
+  if (match === 'Exact' && rv === '0') {
+    throw errors.invalidOptions('ListOptions', [{ reason: 'FieldValueForbidden', field: 'resourceVersionMatch', message: 'Forbidden: resourceVersionMatch "exact" is forbidden for resourceVersion "0"' }]);
+  }
   return {
     labelSelector: param(req, 'labelSelector'),
     fieldSelector: param(req, 'fieldSelector'),
@@ -60,19 +70,41 @@ export function watchOptions(req: Request): WatchOptions & { timeoutSeconds?: nu
   };
 }
 
-/** dryRun=All and fieldValidation, shared by every write. */
-export function writeOptions(req: Request, warnings: string[]): WriteOptions {
-  const dry = param(req, 'dryRun');
-  if (dry !== undefined && dry !== 'All') throw errors.badRequest(`Invalid dry run value: ${dry} (supported: All)`);
+/** The options kind of a write, as Kubernetes names it in option errors. */
+export type OptionsKind = 'CreateOptions' | 'UpdateOptions' | 'PatchOptions' | 'DeleteOptions';
+
+function allParams(req: Request, name: string): string[] {
+  const v = req.query[name];
+  return Array.isArray(v) ? v.map(String) : v === undefined ? [] : [String(v)];
+}
+
+/** The Go %#v of a []string, as option errors print dryRun. */
+const goStrings = (values: readonly string[]): string => `[]string{${values.map((v) => JSON.stringify(v)).join(', ')}}`;
+
+/** dryRun, fieldValidation and fieldManager, shared by every write; bad values are 422 on the options, as Kubernetes answers. */
+export function writeOptions(req: Request, warnings: string[], kind: OptionsKind = 'CreateOptions', bodyDryRun: readonly string[] = []): WriteOptions {
+  const dry = [...allParams(req, 'dryRun'), ...bodyDryRun];
+  if (dry.some((d) => d !== 'All')) {
+    throw errors.invalidOptions(kind, [{ reason: 'FieldValueNotSupported', field: 'dryRun', message: `Unsupported value: ${goStrings(dry)}: supported values: "All"` }]);
+  }
   const fv = param(req, 'fieldValidation');
-  if (fv !== undefined && fv !== 'Strict' && fv !== 'Warn' && fv !== 'Ignore') throw errors.badRequest(`fieldValidation must be one of Strict, Warn, Ignore: ${fv}`);
+  if (kind !== 'DeleteOptions' && fv !== undefined && fv !== '' && fv !== 'Strict' && fv !== 'Warn' && fv !== 'Ignore') {
+    throw errors.invalidOptions(kind, [{ reason: 'FieldValueNotSupported', field: 'fieldValidation', message: `Unsupported value: ${JSON.stringify(fv)}: supported values: "", "Ignore", "Strict", "Warn"` }]);
+  }
   const manager = param(req, 'fieldManager');
-  if (manager !== undefined && manager.length > 128) throw errors.badRequest(`fieldManager: Too long: may not be longer than 128 characters`);
-  return { dryRun: dry === 'All', fieldValidation: fv ?? 'Warn', warnings, ...(manager === undefined ? {} : { fieldManager: manager }) };
+  if (manager !== undefined && manager.length > 128) {
+    throw errors.invalidOptions(kind, [{ reason: 'FieldValueTooLong', field: 'fieldManager', message: 'Too long: must have at most 128 bytes' }]);
+  }
+  return {
+    dryRun: dry.includes('All'),
+    fieldValidation: fv === 'Strict' || fv === 'Ignore' ? fv : 'Warn',
+    warnings,
+    ...(manager === undefined ? {} : { fieldManager: manager }),
+  };
 }
 
 export function patchOptions(req: Request, warnings: string[]): PatchOptions {
-  return { ...writeOptions(req, warnings), force: bool(req, 'force') };
+  return { ...writeOptions(req, warnings, 'PatchOptions'), force: bool(req, 'force') };
 }
 
 /** The patch type named by the Content-Type of a PATCH. */
@@ -87,7 +119,7 @@ export function patchType(contentType: string): PatchType {
     case 'application/apply-patch+yaml':
       return 'apply';
     default:
-      throw errors.unsupportedMediaType(contentType);
+      throw errors.unsupportedPatchType();
   }
 }
 
@@ -98,20 +130,19 @@ export function deleteOptions(req: Request, body: unknown, warnings: string[]): 
   if (b.kind !== undefined && b.kind !== 'DeleteOptions') throw errors.badRequest(`the body of a delete must be a DeleteOptions object, not ${String(b.kind)}`);
   const orphan = param(req, 'orphanDependents') ?? (b.orphanDependents === undefined ? undefined : String(b.orphanDependents));
   let policy = b.propagationPolicy ?? param(req, 'propagationPolicy');
-  if (orphan !== undefined) {
-    if (policy !== undefined) throw errors.invalidDeleteOptions('propagationPolicy', policy, 'orphanDependents and deletionPropagation cannot be both set');
-    policy = orphan === 'true' ? 'Orphan' : 'Background';
+  if (orphan !== undefined && policy !== undefined) {
+    throw errors.invalidOptions('DeleteOptions', [{ reason: 'FieldValueInvalid', field: 'propagationPolicy', message: `Invalid value: ${JSON.stringify(policy)}: orphanDependents and deletionPropagation cannot be both set` }]);
   }
+  if (orphan !== undefined) policy = orphan === 'true' ? 'Orphan' : 'Background';
   if (policy !== undefined && policy !== 'Orphan' && policy !== 'Background' && policy !== 'Foreground') {
-    throw errors.invalidDeleteOptions('propagationPolicy', policy, '');
+    throw errors.invalidOptions('DeleteOptions', [
+      { reason: 'FieldValueNotSupported', field: 'propagationPolicy', message: `Unsupported value: ${JSON.stringify(policy)}: supported values: "Foreground", "Background", "Orphan", "nil"` },
+    ]);
   }
   const grace = b.gracePeriodSeconds ?? int(req, 'gracePeriodSeconds');
-  const base = writeOptions(req, warnings);
-  const bodyDryRun = Array.isArray(b.dryRun) ? b.dryRun : [];
-  for (const d of bodyDryRun) if (d !== 'All') throw errors.badRequest(`Invalid dry run value: ${String(d)} (supported: All)`);
+  const base = writeOptions(req, warnings, 'DeleteOptions', Array.isArray(b.dryRun) ? b.dryRun.map(String) : []);
   return {
     ...base,
-    dryRun: base.dryRun || bodyDryRun.includes('All'),
     ...(b.preconditions === undefined || b.preconditions === null ? {} : { preconditions: b.preconditions }),
     ...(policy === undefined ? {} : { propagationPolicy: policy as 'Orphan' | 'Background' | 'Foreground' }),
     ...(grace === undefined ? {} : { gracePeriodSeconds: grace }),

@@ -1,4 +1,5 @@
 import type { Registry, ResourceStore } from '../registry/generic/resource-store.js';
+import { hasSubresource } from '../registry/generic/types.js';
 
 /** A request path resolved to a resource: /api/v1/namespaces/ns/configmaps/name/status and the like. */
 export interface ResourcePath {
@@ -12,8 +13,9 @@ export interface ResourcePath {
  * Resolves a Kubernetes REST path against the registry:
  *   /api/v1[/namespaces/{ns}]/{resource}[/{name}[/{subresource}]]
  *   /apis/{group}/{version}[/namespaces/{ns}]/{resource}[/{name}[/{subresource}]]
- * /api/v1/namespaces/{name} is the namespace itself. Returns undefined for paths
- * that name no served resource.
+ * /api/v1/namespaces/{name}[/{subresource}] is the namespace itself. Returns
+ * undefined for paths that name no served resource, subresource or scope (a
+ * namespaced kind by name without a namespace, a cluster-scoped kind under one).
  */
 export function resolvePath(registry: Registry, path: string): ResourcePath | undefined {
   const seg = path.split('/').filter((s) => s !== '').map(decodeURIComponent);
@@ -32,14 +34,17 @@ export function resolvePath(registry: Registry, path: string): ResourcePath | un
     return undefined;
   }
   if (rest.length === 0) return undefined;
+  const served = (store: ResourceStore | undefined, sub: string | undefined): store is ResourceStore => store !== undefined && (sub === undefined || hasSubresource(store.info, sub));
   if (rest[0] === 'namespaces' && rest.length >= 3) {
     const store = registry.store(group, version, rest[2]!);
-    if (store !== undefined && store.info.namespaced) {
-      if (rest.length > 5) return undefined;
+    if (store !== undefined) {
+      if (!store.info.namespaced || rest.length > 5 || !served(store, rest[4])) return undefined;
       return { store, namespace: rest[1], name: rest[3], subresource: rest[4] };
     }
   }
   const store = registry.store(group, version, rest[0]!);
-  if (store === undefined || rest.length > 3) return undefined;
+  if (store === undefined || rest.length > 3 || !served(store, rest[2])) return undefined;
+  // A namespaced kind is listed across namespaces at its root, but never read by name there.
+  if (store.info.namespaced && rest.length > 1) return undefined;
   return { store, namespace: undefined, name: rest[1], subresource: rest[2] };
 }

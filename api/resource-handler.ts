@@ -3,7 +3,8 @@ import { errors } from '../registry/generic/api-error.js';
 import { CreateOnlyStore } from '../registry/generic/create-only-store.js';
 import type { ObjectList, ResourceStore } from '../registry/generic/resource-store.js';
 import type { KubeObject } from '../registry/generic/types.js';
-import { encodeBody, readBody, wanted, type Wanted } from './negotiate.js';
+import { goTypeMetaError, summarizeBody } from './go-json-syntax.js';
+import { BodyDecodeError, encodeBody, readBody, wanted, type Wanted } from './negotiate.js';
 import { deleteOptions, includeObject, isWatch, listOptions, patchOptions, patchType, queryParams, watchOptions, writeOptions } from './query.js';
 import type { ResourcePath } from './request-path.js';
 import { sendError } from './status.js';
@@ -85,8 +86,8 @@ export async function handleResource(req: Request, res: Response, rp: ResourcePa
         return;
       }
       case 'POST': {
-        const { body } = await readBody(req);
-        const options = writeOptions(req, warnings);
+        const { body, bytes } = await readObjectBody(req, info.kind);
+        const options = writeOptions(req, warnings, 'CreateOptions');
         if (name !== undefined) {
           if (handler?.create === undefined) throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
           const r = await handler.create(namespace, name, body, options);
@@ -94,26 +95,32 @@ export async function handleResource(req: Request, res: Response, rp: ResourcePa
           return;
         }
         if (store instanceof CreateOnlyStore) {
-          const r = await store.createWithStatus(namespace, asObject(body), options);
+          const r = await store.createWithStatus(namespace, asObject(body, bytes, info.kind), options);
           send(r.code, r.body);
           return;
         }
-        const created = await store.create(namespace, asObject(body), options);
+        const created = await store.create(namespace, asObject(body, bytes, info.kind), options);
         send(201, created, { objects: [created] });
         return;
       }
       case 'PUT': {
-        const { body } = await readBody(req);
-        const obj = asObject(body);
-        const options = writeOptions(req, warnings);
+        const { body, bytes } = await readObjectBody(req, info.kind);
+        const obj = asObject(body, bytes, sub?.kind.kind ?? info.kind);
+        const options = writeOptions(req, warnings, 'UpdateOptions');
         const r = await store.update(namespace, name!, obj, { ...options, ...(subresource === undefined ? {} : { subresource }) });
         send(r.created ? 201 : 200, r.object, { objects: [r.object] });
         return;
       }
       case 'PATCH': {
-        const { body, contentType } = await readBody(req);
-        const type = patchType(contentType);
-        if (type === 'apply') throw errors.unsupportedMediaType(contentType);
+        const type = patchType((req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase());
+        if (type === 'apply') throw errors.unsupportedPatchType();
+        let body: unknown;
+        try {
+          body = (await readBody(req)).body;
+        } catch (e) {
+          if (e instanceof BodyDecodeError) throw errors.badRequest(`error decoding patch: ${e.goError}`);
+          throw e;
+        }
         const patched = await store.patch(namespace, name!, type, body, { ...patchOptions(req, warnings), ...(subresource === undefined ? {} : { subresource }) });
         send(200, patched, { objects: [patched] });
         return;
@@ -138,8 +145,25 @@ export async function handleResource(req: Request, res: Response, rp: ResourcePa
   }
 }
 
-function asObject(body: unknown): KubeObject {
-  if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) throw errors.badRequest('the request body must be an object');
+/** The body of a POST or PUT; one that cannot be decoded is a BadRequest worded as kube-apiserver words it. */
+async function readObjectBody(req: Request, kind: string): Promise<{ body: unknown; bytes: Buffer }> {
+  try {
+    const { body, bytes } = await readBody(req);
+    return { body, bytes };
+  } catch (e) {
+    if (!(e instanceof BodyDecodeError)) throw e;
+    const what = e.isYaml ? e.goError : `couldn't get version/kind; json parse error: ${e.goError}`;
+    throw errors.badRequest(`the object provided is unrecognized (must be of type ${kind}): ${what} (${e.summary})`);
+  }
+}
+
+/** The body as an object; anything else is a BadRequest as kube-apiserver words it. */
+function asObject(body: unknown, bytes: Buffer, kind: string): KubeObject {
+  if (body === undefined || body === null) {
+    throw errors.badRequest(`the object provided is unrecognized (must be of type ${kind}): couldn't get version/kind; json parse error: unexpected end of JSON input (${summarizeBody(bytes)})`);
+  }
+  const typeError = goTypeMetaError(body);
+  if (typeError !== undefined) throw errors.badRequest(`the object provided is unrecognized (must be of type ${kind}): couldn't get version/kind; json parse error: ${typeError} (${summarizeBody(bytes)})`);
   const obj = body as KubeObject;
   if (obj.metadata === undefined || obj.metadata === null) obj.metadata = {};
   if (typeof obj.metadata !== 'object' || Array.isArray(obj.metadata)) throw errors.badRequest('metadata must be an object');

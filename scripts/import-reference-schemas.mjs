@@ -12,14 +12,18 @@ import { join } from 'node:path';
 const refDir = process.argv[2] ?? '../shared/reference/kubernetes-1.26';
 const docsDir = join(refDir, 'openapi-v3');
 
-/** Drops descriptions (prose) and sorts keys, so the file diffs well. */
-function facts(value) {
-  if (Array.isArray(value)) return value.map(facts);
+/**
+ * Drops descriptions (prose) and sorts keys, so the file diffs well. Under
+ * `properties` the keys are field names, so a field called description
+ * (PriorityClass has one) stays.
+ */
+function facts(value, keysAreFields = false) {
+  if (Array.isArray(value)) return value.map((v) => facts(v));
   if (value === null || typeof value !== 'object') return value;
   const out = {};
   for (const key of Object.keys(value).sort()) {
-    if (key === 'description') continue;
-    out[key] = facts(value[key]);
+    if (key === 'description' && !keysAreFields) continue;
+    out[key] = facts(value[key], key === 'properties' && !keysAreFields);
   }
   return out;
 }

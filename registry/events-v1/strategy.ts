@@ -55,7 +55,7 @@ export const eventsV1Conversion: VersionConversion = {
 const asCore = (o: KubeObject): KubeObject => eventsV1Conversion.toStorage(structuredClone(o));
 
 export const eventsV1Strategy: Strategy = baseStrategy(
-  resourceInfo({ group: 'events.k8s.io', version: 'v1', resource: 'events', singular: 'event', kind: 'Event', listKind: 'EventList', namespaced: true, shortNames: ['ev'] }),
+  resourceInfo({ group: 'events.k8s.io', version: 'v1', resource: 'events', singular: 'event', kind: 'Event', listKind: 'EventList', namespaced: true, shortNames: ['ev'], storageApiVersion: 'v1' }),
   {
     allowCreateOnUpdate: true,
     isSpecChange: () => false,

@@ -112,18 +112,11 @@ export const errors = {
   invalid: (r: ResourceRef, kind: string, name: string, causes: readonly StatusCause[]) =>
     new ApiError(422, 'Invalid', `${kind}${r.group === '' ? '' : `.${r.group}`} ${JSON.stringify(name)} is invalid${aggregate(causes)}`, { name, group: r.group, kind: kind, causes }),
   /** A path that names nothing the server serves. */
-  notFoundPath: (path: string) => new ApiError(404, 'NotFound', `the server could not find the requested resource (${path})`, { causes: [{ reason: 'UnexpectedServerResponse', message: '404 page not found', field: '' }] }),
+  notFoundPath: () => new ApiError(404, 'NotFound', 'the server could not find the requested resource'),
   /** 403: e.g. creating in a namespace that is being terminated. */
   forbidden: (r: ResourceRef, name: string, why: string) =>
     new ApiError(403, 'Forbidden', `${qualified(r)} "${name}" is forbidden: ${why}`, { name, group: r.group, kind: r.resource }),
   badRequest: (message: string) => new ApiError(400, 'BadRequest', message),
-  /** 422 for bad DeleteOptions, as Kubernetes words it. */
-  invalidDeleteOptions: (field: string, value: string, detail: string) =>
-    new ApiError(422, 'Invalid', `DeleteOptions.meta.k8s.io "" is invalid: ${field}: Unsupported value: ${JSON.stringify(value)}${detail === '' ? ': supported values: "Foreground", "Background", "Orphan"' : `: ${detail}`}`, {
-      group: 'meta.k8s.io',
-      kind: 'DeleteOptions',
-      causes: [{ reason: 'FieldValueNotSupported', message: `Unsupported value: ${JSON.stringify(value)}${detail === '' ? ': supported values: "Foreground", "Background", "Orphan"' : `: ${detail}`}`, field }],
-    }),
   /** 406: the response cannot be given in the form asked for. */
   notAcceptable: (what: string) => new ApiError(406, 'NotAcceptable', `the server was unable to respond with a content type that the client supports (${what})`),
   methodNotAllowed: (message: string) => new ApiError(405, 'MethodNotAllowed', message),
@@ -134,7 +127,13 @@ export const errors = {
   /** 429, e.g. an eviction a disruption budget does not allow. */
   tooManyRequests: (message: string, causes?: readonly StatusCause[]) => new ApiError(429, 'TooManyRequests', message, causes === undefined ? undefined : { causes }),
   tooLarge: (message: string) => new ApiError(413, 'RequestEntityTooLarge', message),
-  unsupportedMediaType: (type: string) => new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (got ${type})`),
+  /** A request body of a media type the server does not decode. */
+  unsupportedMediaType: () => new ApiError(415, 'UnsupportedMediaType', 'the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf'),
+  /** A PATCH whose Content-Type is no patch type. */
+  unsupportedPatchType: () => new ApiError(415, 'UnsupportedMediaType', '415: Unsupported Media Type'),
+  /** Bad request options (CreateOptions, DeleteOptions, ListOptions, ...): 422 as Kubernetes words it. */
+  invalidOptions: (kind: string, causes: readonly StatusCause[]) =>
+    new ApiError(422, 'Invalid', `${kind}.meta.k8s.io "" is invalid${aggregate(causes)}`, { group: 'meta.k8s.io', kind, causes }),
   internal: (message: string) => new ApiError(500, 'InternalError', `Internal error occurred: ${message}`),
   unavailable: (message: string) => new ApiError(503, 'ServiceUnavailable', message),
 };

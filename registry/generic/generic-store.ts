@@ -1,5 +1,6 @@
 import { randomUUID, randomInt } from 'node:crypto';
 import { builtinObjectSchema, type ObjectSchema } from '../../schemas/object-schema.js';
+import { kindSchemaNames } from '../../schemas/schema-sources.js';
 import { noAdmission, type AdmissionChain, type AdmissionOperation, type UserInfo } from '../admission/admission.js';
 import { isObjectStorageError, type ObjectStorage, type StorageEvent, type TryUpdate } from '../storage/object-storage.js';
 import { selectionPredicate, type SelectionPredicate } from '../storage/selection.js';
@@ -42,6 +43,8 @@ export interface GenericStoreOptions {
   readonly returnDeletedObject?: boolean;
   /** Objects expire this many seconds after each write (events). */
   readonly ttlSeconds?: number;
+  /** Whether list items keep apiVersion and kind (custom resources do; built-in kinds' do not). */
+  readonly typedListItems?: boolean;
 }
 
 const alnum = 'bcdfghjklmnpqrstvwxz2456789';
@@ -108,6 +111,13 @@ export class GenericStore implements ResourceStore {
     return out;
   }
 
+  /** An object as a list carries it: built-in kinds' items have no apiVersion or kind (the list says them). */
+  private listItem(o: KubeObject): KubeObject {
+    if (this.options.typedListItems === true) return o;
+    const { apiVersion: _a, kind: _k, ...rest } = o;
+    return rest as KubeObject;
+  }
+
   /** A served object as it is stored. */
   private stored(obj: KubeObject): KubeObject {
     const c = this.strategy.conversion;
@@ -159,20 +169,30 @@ export class GenericStore implements ResourceStore {
     if (report.badRequest !== undefined) throw errors.badRequest(report.badRequest);
     if (report.causes.length > 0) throw this.invalid(name, report.causes);
     if (report.unknownFields.length > 0 && options.fieldValidation === 'Strict') {
-      throw errors.badRequest(`strict decoding error: ${report.unknownFields.map((f) => `unknown field ${JSON.stringify(f)}`).join(', ')}`);
+      const kind = this.info.kind;
+      throw errors.badRequest(`${kind} in version ${JSON.stringify(this.info.version)} cannot be handled as a ${kind}: strict decoding error: ${report.unknownFields.map((f) => `unknown field ${JSON.stringify(f)}`).join(', ')}`);
     }
     options.warnings?.push(...report.warnings);
   }
 
-  /** Refuses an object whose apiVersion or kind names another resource than the URL's. */
+  /**
+   * Refuses an object whose apiVersion or kind names another kind than the
+   * URL's, as Kubernetes' decoder words it; the same kind at another version
+   * of the same group is converted (accepted).
+   */
   private checkTypeMeta(obj: KubeObject): void {
     const want = apiVersionOf(this.info);
-    if (obj.apiVersion !== undefined && obj.apiVersion !== '' && obj.apiVersion !== want) {
-      throw errors.badRequest(`the API version in the data (${String(obj.apiVersion)}) does not match the expected API version (${want})`);
+    const apiVersion = typeof obj.apiVersion === 'string' && obj.apiVersion !== '' ? obj.apiVersion : want;
+    const kind = typeof obj.kind === 'string' && obj.kind !== '' ? obj.kind : this.info.kind;
+    if (apiVersion === want && kind === this.info.kind) return;
+    const [group, version] = apiVersion.includes('/') ? (apiVersion.split('/') as [string, string]) : ['', apiVersion];
+    const prefix = `${kind} in version ${JSON.stringify(version)} cannot be handled as a ${this.info.kind}`;
+    if (!kindSchemaNames.has(`${apiVersion}/${kind}`)) {
+      throw errors.badRequest(`${prefix}: no kind ${JSON.stringify(kind)} is registered for version ${JSON.stringify(apiVersion)} in scheme "pkg/runtime/scheme.go:100"`);
     }
-    if (obj.kind !== undefined && obj.kind !== '' && obj.kind !== this.info.kind) {
-      throw errors.badRequest(`the kind in the data (${String(obj.kind)}) does not match the expected kind (${this.info.kind})`);
-    }
+    if (group === this.info.group && kind === this.info.kind) return;
+    const internal = this.info.group === '' || this.info.group === 'events.k8s.io' ? 'core' : this.info.group.split('.')[0]!;
+    throw errors.badRequest(`${prefix}: converting (${version}.${kind}) to (${internal}.${this.info.kind}): unknown conversion`);
   }
 
   private validate(obj: KubeObject, old: KubeObject | undefined): void {
@@ -485,6 +505,8 @@ export class GenericStore implements ResourceStore {
     const grace = this.strategy.gracePeriodSeconds?.(current, options.gracePeriodSeconds) ?? 0;
     const kindGraceful = this.strategy.beginGracefulDelete?.(structuredClone(current)) === true;
     if (finalizers.length > 0 || finalizersChange || grace > 0 || kindGraceful) {
+      // Whether the kind keeps the object past this delete (a namespace's first delete marks it Terminating).
+      let kindWaits = false;
       const updated = this.served(
         await this.storage.guaranteedUpdate(
           key,
@@ -495,22 +517,24 @@ export class GenericStore implements ResourceStore {
             const nextFinalizers = this.deletionFinalizers(now, options);
             if (nextFinalizers.length > 0) m.finalizers = nextFinalizers;
             else delete m.finalizers;
-            this.strategy.beginGracefulDelete?.(now);
+            kindWaits = this.strategy.beginGracefulDelete?.(now) === true;
             const deadline = rfc3339(new Date(this.now().getTime() + grace * 1000));
+            // Kinds that finish their own deletion (namespaces) carry no grace period.
+            const withGrace = this.strategy.beginGracefulDelete === undefined;
             if (m.deletionTimestamp === undefined) {
               if (m.generation !== undefined && m.generation > 0) m.generation += 1;
               m.deletionTimestamp = deadline;
-              m.deletionGracePeriodSeconds = grace;
-            } else if (grace < (m.deletionGracePeriodSeconds ?? 0)) {
+              if (withGrace) m.deletionGracePeriodSeconds = grace;
+            } else if (withGrace && grace < (m.deletionGracePeriodSeconds ?? 0)) {
               m.deletionTimestamp = deadline;
               m.deletionGracePeriodSeconds = grace;
             }
-            return this.isFinalized(now) ? { remove: true, object: this.stored(now) } : this.stored(now);
+            return !kindWaits && this.isFinalized(now) ? { remove: true, object: this.stored(now) } : this.stored(now);
           },
           { dryRun },
         ),
       );
-      const removed = this.isFinalized(updated);
+      const removed = !kindWaits && this.isFinalized(updated);
       if (removed && !dryRun) await this.options.hooks?.afterDelete?.(updated);
       return { object: updated, deleted: removed };
     }
@@ -548,7 +572,7 @@ export class GenericStore implements ResourceStore {
     const items: KubeObject[] = [];
     for (const o of list.items) {
       try {
-        items.push((await this.delete(o.metadata.namespace, o.metadata.name!, options)).object);
+        items.push(this.listItem((await this.delete(o.metadata.namespace, o.metadata.name!, options)).object));
       } catch (e) {
         if (!(e instanceof ApiError && e.code === 404)) throw e;
       }
@@ -580,7 +604,7 @@ export class GenericStore implements ResourceStore {
         ...(list.continue === undefined ? {} : { continue: list.continue }),
         ...(list.remainingItemCount === undefined ? {} : { remainingItemCount: list.remainingItemCount }),
       };
-      return { apiVersion: apiVersionOf(this.info), kind: this.info.listKind, metadata, items: list.items.map((o) => this.served(o)) };
+      return { apiVersion: apiVersionOf(this.info), kind: this.info.listKind, metadata, items: list.items.map((o) => this.listItem(this.served(o))) };
     } catch (e) {
       throw this.failure(e, '');
     }

@@ -19,13 +19,12 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
 }
 
 /**
- * A JSON patch that cannot be applied. The library's message goes on to print
- * the operation and the whole document; only its first line is kept, so no
- * error echoes the object (a Secret's data).
+ * A JSON patch that cannot be applied, as kube-apiserver answers it: one
+ * sentence. (The library's message goes on to print the operation and the
+ * whole document, which no error may echo: a Secret's data.)
  */
-function jsonPatchFailure(e: Error): ApiError {
-  const first = e.message.split('\n')[0] ?? 'the patch could not be applied';
-  return new ApiError(422, 'Invalid', `the server rejected our request due to an error in our request: ${first}`);
+function jsonPatchFailure(_e: Error): ApiError {
+  return new ApiError(422, 'Invalid', 'the server rejected our request due to an error in our request');
 }
 
 /**
@@ -41,7 +40,7 @@ export function applyPatch(original: JsonObject, type: 'merge' | 'json' | 'strat
       break;
     case 'strategic':
       if (!isObject(patch)) throw errors.badRequest('a strategic merge patch must be a JSON object');
-      if (schema === undefined) throw errors.unsupportedMediaType('application/strategic-merge-patch+json');
+      if (schema === undefined) throw errors.unsupportedPatchType();
       result = strategicMergePatch(original, patch, schema);
       break;
     case 'json': {

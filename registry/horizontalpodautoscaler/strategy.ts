@@ -71,7 +71,7 @@ const table: TableConvertor = {
 };
 
 const info = (version: string) =>
-  resourceInfo({ group: 'autoscaling', version, resource: 'horizontalpodautoscalers', singular: 'horizontalpodautoscaler', kind: 'HorizontalPodAutoscaler', listKind: 'HorizontalPodAutoscalerList', namespaced: true, shortNames: ['hpa'], categories: ['all'], subresources: ['status'] });
+  resourceInfo({ group: 'autoscaling', version, resource: 'horizontalpodautoscalers', singular: 'horizontalpodautoscaler', kind: 'HorizontalPodAutoscaler', listKind: 'HorizontalPodAutoscalerList', namespaced: true, shortNames: ['hpa'], categories: ['all'], subresources: ['status'], storageApiVersion: 'autoscaling/v2' });
 
 /** autoscaling/v2: the stored version. */
 export const hpaV2Strategy: Strategy = baseStrategy(info('v2'), {

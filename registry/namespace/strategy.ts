@@ -7,7 +7,7 @@ import { isQualifiedName } from '../validation/names.js';
 
 /** namespaces (v1, cluster-scoped): phase Active, finalizer kubernetes; DELETE marks Terminating and the namespace controller empties it. */
 export const namespaceStrategy: Strategy = baseStrategy(
-  resourceInfo({ group: '', version: 'v1', resource: 'namespaces', singular: 'namespace', kind: 'Namespace', listKind: 'NamespaceList', namespaced: false, shortNames: ['ns'], subresources: ['status', 'finalize'] }),
+  resourceInfo({ group: '', version: 'v1', resource: 'namespaces', singular: 'namespace', kind: 'Namespace', listKind: 'NamespaceList', namespaced: false, shortNames: ['ns'], subresources: ['status', 'finalize'], verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'] }),
   {
     nameRule: 'dns1123Label',
     prepareForCreate: (o) => {
@@ -41,7 +41,7 @@ export const namespaceStrategy: Strategy = baseStrategy(
     isSpecChange: () => false,
     fieldSelectorValue: (o, f) => (f === 'status.phase' ? String((o.status as { phase?: string } | undefined)?.phase ?? '') : undefined),
     beginGracefulDelete: (o) => {
-      // A terminating namespace whose finalizers are all gone is removed at once.
+      // A terminating namespace whose finalizers are all gone goes; a first delete always marks it.
       const finalizers = field(o, 'spec')?.finalizers;
       if (o.metadata.deletionTimestamp !== undefined && (!Array.isArray(finalizers) || finalizers.length === 0)) return false;
       child(o, 'status').phase = 'Terminating';

@@ -13,8 +13,7 @@ export interface paths {
         put?: never;
         /** @description Create a Namespace. */
         post: operations["createCoreV1Namespace"];
-        /** @description Delete a collection of Namespace objects. */
-        delete: operations["deleteCoreV1CollectionNamespace"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -3724,36 +3723,6 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["io.k8s.api.core.v1.Namespace"];
                     "application/yaml": components["schemas"]["io.k8s.api.core.v1.Namespace"];
-                };
-            };
-        };
-    };
-    deleteCoreV1CollectionNamespace: {
-        parameters: {
-            query?: {
-                /** @description When All, the request is checked and answered but nothing is stored. */
-                dryRun?: string;
-                /** @description Only objects whose labels match. */
-                labelSelector?: string;
-                /** @description Only objects whose fields match. */
-                fieldSelector?: string;
-                /** @description Orphan, Background or Foreground. */
-                propagationPolicy?: string;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
-                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
                 };
             };
         };

@@ -49,6 +49,7 @@ export interface components {
     schemas: {
         "io.k8s.api.scheduling.v1.PriorityClass": {
             apiVersion?: string;
+            description?: string;
             globalDefault?: boolean;
             kind?: string;
             /** @default {} */

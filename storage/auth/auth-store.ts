@@ -95,8 +95,8 @@ export interface AuthStoreEvents {
 }
 
 export class AuthStore {
-  private enabledFlag: boolean;
-  private rev: number;
+  private enabledFlag = false;
+  private rev = 1;
   private readonly users = new Map<string, User>();
   private readonly roles = new Map<string, Role>();
   /** Merged permissions per user, dropped whenever users or roles change. */
@@ -104,6 +104,15 @@ export class AuthStore {
   events: AuthStoreEvents | undefined;
 
   constructor(stored: StoredAuth | undefined) {
+    this.restore(stored);
+  }
+
+  /** Replaces the whole state with stored (a member that installed a snapshot). */
+  restore(stored: StoredAuth | undefined): void {
+    const wasEnabled = this.enabledFlag;
+    this.users.clear();
+    this.roles.clear();
+    this.permCache.clear();
     this.enabledFlag = stored?.enabled ?? false;
     // A fresh store starts at auth revision 1, as etcd's.
     this.rev = stored?.revision ?? 1;
@@ -114,6 +123,8 @@ export class AuthStore {
         permissions: r.permissions.map((p) => ({ permType: p.permType, key: Buffer.from(p.key, 'base64'), rangeEnd: Buffer.from(p.rangeEnd, 'base64') })),
       });
     }
+    if (wasEnabled && !this.enabledFlag) this.events?.disabled();
+    if (!wasEnabled && this.enabledFlag) this.events?.enabled();
   }
 
   get isEnabled(): boolean {

@@ -13,6 +13,7 @@ import { GrpcServer, type StreamHandler } from './http2-server.js';
 import { etcdService, type EtcdServiceName } from './proto.js';
 import type { UnaryHandler, UnaryHandlers } from './unary.js';
 import { watchStream } from './watch-service.js';
+import { authHandlers } from './auth-service.js';
 
 /** etcd adds this much room above --max-request-bytes for gRPC framing. */
 const GRPC_OVERHEAD_BYTES = 512 * 1024;
@@ -51,8 +52,8 @@ function readOnlyHandlers(service: EtcdServiceName, handlers: UnaryHandlers): Un
   };
   for (const [method, h] of Object.entries(handlers)) {
     if (writeMethods[service]?.has(method)) out[method] = denied;
-    else if (service === 'KV' && method === 'Txn') out[method] = (req, size) => (txnWrites(req) ? denied() : h(req, size));
-    else if (service === 'Maintenance' && method === 'Alarm') out[method] = (req, size) => ((req.action ?? 'GET') !== 'GET' ? denied() : h(req, size));
+    else if (service === 'KV' && method === 'Txn') out[method] = (req, size, creds) => (txnWrites(req) ? denied() : h(req, size, creds));
+    else if (service === 'Maintenance' && method === 'Alarm') out[method] = (req, size, creds) => ((req.action ?? 'GET') !== 'GET' ? denied() : h(req, size, creds));
     else out[method] = h;
   }
   return out;
@@ -104,6 +105,7 @@ export async function serveClients(store: StoreServer, options: ServeOptions = {
   add('Cluster', instrumented('Cluster', clusterHandlers(store)));
   add('Lease', instrumented('Lease', leaseHandlers(store)), { LeaseKeepAlive: keepAlive });
   add('Watch', {}, { Watch: watch });
+  add('Auth', instrumented('Auth', authHandlers(store)));
 
   const gateway = new Gateway({
     unary: (service, method): UnaryHandler | undefined => unaryHandlers[service]?.[method],

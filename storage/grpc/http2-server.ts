@@ -16,6 +16,8 @@
 import { constants as h2, createServer, type Http2Server, type Http2Session, type IncomingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
 import { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { NO_CREDENTIALS, type CallCredentials } from '../auth/auth-info.js';
 import { gunzipSync, inflateSync } from 'node:zlib';
 import { status as Status } from '@grpc/grpc-js';
 import { toServiceError } from './errors.js';
@@ -38,9 +40,12 @@ export abstract class StreamCall extends Duplex {
   cancelled = false;
   /** What fail() ended the call with, if it did. */
   protected failure: { readonly err: unknown } | undefined;
+  /** What the transport knows of the caller (its token, its client certificate). */
+  readonly credentials: CallCredentials;
 
-  constructor(options: { readonly highWaterMark: number }) {
+  constructor(options: { readonly highWaterMark: number; readonly credentials?: CallCredentials }) {
     super({ objectMode: true, readableHighWaterMark: options.highWaterMark, writableHighWaterMark: options.highWaterMark });
+    this.credentials = options.credentials ?? NO_CREDENTIALS;
     this.on('error', () => undefined); // writes after the client left; 'cancelled' says so
   }
 
@@ -229,8 +234,9 @@ class Http2StreamCall extends StreamCall {
   constructor(
     private readonly stream: ServerHttp2Stream,
     private readonly codec: MethodCodec,
+    credentials: CallCredentials,
   ) {
-    super({ highWaterMark: 16 });
+    super({ highWaterMark: 16, credentials });
   }
 
   override _write(message: Wire, _encoding: BufferEncoding, done: (err?: Error | null) => void): void {
@@ -278,6 +284,8 @@ export class GrpcServer {
   private readonly services = new Set<string>();
   private readonly http2: Http2Server;
   private readonly sessions = new Set<Http2Session>();
+  /** The verified client certificate CN of each TLS session ('' for none). */
+  private readonly commonNames = new WeakMap<Http2Session, string>();
 
   constructor(private readonly options: GrpcServerOptions) {
     // Session memory is bounded per stream by flow control; node's default cap (10 MB)
@@ -325,8 +333,29 @@ export class GrpcServer {
     }
     const encoding = headers['grpc-encoding'];
     const reader = new MessageReader(this.options.maxReceiveBytes, typeof encoding === 'string' ? encoding : undefined);
-    if (method.impl.kind === 'unary') this.unary(stream, reader, method.codec, method.impl.handler);
-    else this.streaming(stream, reader, method.codec, method.impl.handler);
+    const creds = this.credentials(stream, headers);
+    if (method.impl.kind === 'unary') this.unary(stream, reader, method.codec, method.impl.handler, creds);
+    else this.streaming(stream, reader, method.codec, method.impl.handler, creds);
+  }
+
+  /**
+   * The caller's token (etcd's `token` metadata, or `authorization`) and, on a TLS
+   * connection whose client certificate was verified, its common name (read once per
+   * connection).
+   */
+  private credentials(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): CallCredentials {
+    const token = headers.token ?? headers.authorization;
+    const session = stream.session;
+    let cn: string | undefined;
+    if (session !== undefined) {
+      cn = this.commonNames.get(session);
+      if (cn === undefined) {
+        cn = verifiedCommonName(session.socket as Socket | TLSSocket);
+        this.commonNames.set(session, cn);
+      }
+    }
+    if (token === undefined && (cn === undefined || cn === '')) return NO_CREDENTIALS;
+    return { ...(typeof token === 'string' ? { token } : {}), ...(cn ? { commonName: cn } : {}) };
   }
 
   /** Answers with status without reading the request; what the client still sends is dropped. */
@@ -335,7 +364,7 @@ export class GrpcServer {
     stream.resume();
   }
 
-  private unary(stream: ServerHttp2Stream, reader: MessageReader, codec: MethodCodec, handler: UnaryHandler): void {
+  private unary(stream: ServerHttp2Stream, reader: MessageReader, codec: MethodCodec, handler: UnaryHandler, creds: CallCredentials): void {
     let request: Buffer | undefined;
     let refused = false;
     const refuse = (err: unknown): void => {
@@ -362,7 +391,7 @@ export class GrpcServer {
       } catch (err) {
         return refuse(unmarshalError(err));
       }
-      invoke(handler, req, request.length).then(
+      invoke(handler, req, request.length, creds).then(
         (res) => {
           if (stream.destroyed || stream.closed) return;
           let bytes: Buffer;
@@ -378,8 +407,8 @@ export class GrpcServer {
     });
   }
 
-  private streaming(stream: ServerHttp2Stream, reader: MessageReader, codec: MethodCodec, handler: StreamHandler): void {
-    const call = new Http2StreamCall(stream, codec);
+  private streaming(stream: ServerHttp2Stream, reader: MessageReader, codec: MethodCodec, handler: StreamHandler, creds: CallCredentials): void {
+    const call = new Http2StreamCall(stream, codec, creds);
     stream.on('close', () => call.cancel());
     stream.on('data', (chunk: Buffer) => {
       if (call.writableEnded) return;
@@ -402,4 +431,12 @@ export class GrpcServer {
       call.fail(err);
     }
   }
+}
+
+/** The CN of a TLS socket's verified client certificate; '' when there is none. */
+export function verifiedCommonName(socket: Socket | TLSSocket): string {
+  if (!('getPeerCertificate' in socket) || socket.authorized !== true) return '';
+  const subject = socket.getPeerCertificate().subject as { CN?: string | string[] } | undefined;
+  const cn = subject?.CN;
+  return typeof cn === 'string' ? cn : Array.isArray(cn) ? (cn[0] ?? '') : '';
 }

@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { WatchableStore } from '../mvcc/watchable-store.js';
 import { StorageError } from '../errors.js';
 import type { StoreServer } from '../server/store-server.js';
@@ -14,6 +15,7 @@ import { etcdService, type EtcdServiceName } from './proto.js';
 import type { UnaryHandler, UnaryHandlers } from './unary.js';
 import { watchStream } from './watch-service.js';
 import { authHandlers } from './auth-service.js';
+import type { TlsMaterial } from '../tls/tls-material.js';
 
 /** etcd adds this much room above --max-request-bytes for gRPC framing. */
 const GRPC_OVERHEAD_BYTES = 512 * 1024;
@@ -35,6 +37,8 @@ export interface ServeOptions {
   readonly readOnly?: boolean;
   /** A watchable store to share with in-process clients; one is made if absent. */
   readonly watchable?: WatchableStore;
+  /** The certificate of the https listen URLs. */
+  readonly tls?: TlsMaterial;
 }
 
 /** Methods that change the store, refused on a read-only client port. */
@@ -82,7 +86,12 @@ export async function serveClients(store: StoreServer, options: ServeOptions = {
   const keepAlive = leaseKeepAlive(store);
   const snapshot = snapshotStream(store);
 
-  const grpcServer = new GrpcServer({ maxReceiveBytes: store.config.maxRequestBytes + GRPC_OVERHEAD_BYTES });
+  // Filled in below, once the gateway exists: HTTP/2 requests that are not gRPC go to it.
+  let http: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+  const grpcServer = new GrpcServer({
+    maxReceiveBytes: store.config.maxRequestBytes + GRPC_OVERHEAD_BYTES,
+    http: (req, res) => http?.(req as unknown as IncomingMessage, res as unknown as ServerResponse),
+  });
   const add = (service: EtcdServiceName, unaryHandlers: UnaryHandlers, streams: Record<string, StreamHandler> = {}): void => {
     for (const [method, codec] of Object.entries(etcdService(service))) {
       const path = `/etcdserverpb.${service}/${method}`;
@@ -112,7 +121,8 @@ export async function serveClients(store: StoreServer, options: ServeOptions = {
     watch,
     keepAlive,
   });
-  const listener = new ClientListener(grpcServer, httpHandler(store, gateway, metrics));
+  http = httpHandler(store, gateway, metrics);
+  const listener = new ClientListener(grpcServer, http, options.tls);
   const ports: number[] = [];
   try {
     for (const url of store.config.listenClientUrls) ports.push(await listener.listen(parseListenUrl(url)));

@@ -13,7 +13,16 @@
  * deflate request messages, the receive size limit and grpc-go's status messages.
  * Deadlines are the client's to enforce (it resets the stream).
  */
-import { constants as h2, createServer, type Http2Server, type Http2Session, type IncomingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
+import {
+  constants as h2,
+  createServer,
+  Http2ServerRequest,
+  Http2ServerResponse,
+  type Http2Server,
+  type Http2Session,
+  type IncomingHttpHeaders,
+  type ServerHttp2Stream,
+} from 'node:http2';
 import { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
@@ -276,6 +285,11 @@ class Http2StreamCall extends StreamCall {
 export interface GrpcServerOptions {
   /** Largest request message accepted, in bytes (after decompression). */
   readonly maxReceiveBytes: number;
+  /**
+   * Serves the HTTP/2 requests that are not gRPC (a client that negotiated h2 by ALPN asks
+   * for /health or the JSON gateway over it, as etcd serves them on its TLS port).
+   */
+  readonly http?: (req: Http2ServerRequest, res: Http2ServerResponse) => void;
 }
 
 /** gRPC services on HTTP/2 connections handed over by a listener. */
@@ -320,7 +334,12 @@ export class GrpcServer {
     stream.on('error', () => undefined); // a reset stream; its 'close' does the cleaning up
     const path = String(headers[h2.HTTP2_HEADER_PATH] ?? '');
     const contentType = String(headers[h2.HTTP2_HEADER_CONTENT_TYPE] ?? '');
-    if (headers[h2.HTTP2_HEADER_METHOD] !== 'POST' || !/^application\/grpc($|[+;])/.test(contentType)) {
+    const isGrpc = /^application\/grpc($|[+;])/.test(contentType);
+    if (!isGrpc && this.options.http !== undefined) {
+      this.options.http(new Http2ServerRequest(stream, headers, {}, []), new Http2ServerResponse(stream));
+      return;
+    }
+    if (headers[h2.HTTP2_HEADER_METHOD] !== 'POST' || !isGrpc) {
       stream.respond({ [h2.HTTP2_HEADER_STATUS]: 415, ...statusHeaders({ code: Status.INTERNAL, message: `invalid gRPC request content-type "${contentType}"` }) }, { endStream: true });
       return;
     }

@@ -218,7 +218,8 @@ export class Gateway {
 
   /** Streams: the request body is the one message sent; each response is a line {"result": ...}. */
   private stream(route: Route, first: Wire, req: IncomingMessage, res: ServerResponse): void {
-    res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
+    // HTTP/2 (a TLS client that negotiated h2) has no chunked encoding: it streams anyway.
+    res.writeHead(200, req.httpVersionMajor >= 2 ? { 'Content-Type': 'application/json' } : { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
     const call = new GatewayStreamCall(
       (msg, done) => res.write(JSON.stringify({ result: this.encode(route, msg) }) + '\n', () => done()),
       () => res.end(),

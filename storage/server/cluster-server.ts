@@ -37,6 +37,7 @@ import { ANONYMOUS, INTERNAL, type Caller } from '../auth/auth-info.js';
 import type { AuthCommand, StoredAuth } from '../auth/auth-store.js';
 import { checkDeleteRange, checkLeaseKeys, checkPut, checkTxn } from '../auth/kv-permissions.js';
 import type { AuthAnswer } from './store-server.js';
+import type { TlsMaterial } from '../tls/tls-material.js';
 
 /** etcd's default --snapshot-count. */
 export const DEFAULT_SNAPSHOT_COUNT = 100_000;
@@ -104,6 +105,8 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
   private removing = false;
   private readonly logFn: LogFn;
   private readonly requestTimeoutMs: number;
+  /** The peer certificate (https peer URLs); set once at start. */
+  private peerTls: TlsMaterial | undefined;
   /** Called when this member has been removed from the cluster; it must stop. */
   onRemoved: (() => void) | undefined;
   /** Called when the member failed (its log or store broke an invariant); it must stop. */
@@ -139,7 +142,7 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
    * (--initial-cluster-state=new), or joining a running one (existing) that has already
    * added it with `member add`.
    */
-  static async start(config: MemberConfig, options: { clock?: Clock; log?: LogFn } = {}): Promise<ClusterStoreServer> {
+  static async start(config: MemberConfig, options: { clock?: Clock; log?: LogFn; peerTls?: TlsMaterial } = {}): Promise<ClusterStoreServer> {
     const log = options.log ?? defaultLog;
     const raftDir = join(config.dataDir, 'raft');
     mkdirSync(raftDir, { recursive: true });
@@ -152,8 +155,9 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
     let server: ClusterStoreServer;
     let founding: NodeId[] | undefined;
     try {
-      const start = await planStart(config, storage, kv);
+      const start = await planStart(config, storage, kv, options.peerTls);
       server = new ClusterStoreServer(config, kv, options.clock ?? systemClock, start.identity, log);
+      server.peerTls = options.peerTls;
       if (start.members !== undefined) {
         for (const m of start.members) server.memberMap.set(m.id, m);
         void server.saveMembers();
@@ -182,6 +186,7 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
         memberId: this.memberId,
         clusterId: this.clusterId,
         listenPeerUrls: this.config.listenPeerUrls,
+        ...(this.peerTls === undefined ? {} : { tls: this.peerTls }),
         snapshotDir,
         onMessages: (msgs) => this.node.receive(msgs),
         onSnapshot: (msg, dbPath) => this.receiveSnapshot(msg, dbPath),
@@ -800,7 +805,7 @@ interface StartPlan {
 }
 
 /** Decides how this member starts, and refuses a configuration that contradicts the data or the cluster. */
-async function planStart(config: MemberConfig, storage: DiskLogStorage, kv: KvStore): Promise<StartPlan> {
+async function planStart(config: MemberConfig, storage: DiskLogStorage, kv: KvStore, peerTls: TlsMaterial | undefined): Promise<StartPlan> {
   const stored = kv.storage.getMeta<{ memberId: string; clusterId: string; token: string }>('identity');
   if (!storage.isEmpty()) {
     if (stored === undefined) throw new ConfigError(`data dir ${config.dataDir} has a raft log but no member identity; it is damaged`);
@@ -828,7 +833,7 @@ async function planStart(config: MemberConfig, storage: DiskLogStorage, kv: KvSt
   }
   // Joining: the cluster must already list this member (added with `member add`).
   const peers = [...config.initialCluster].filter(([name]) => name !== config.name).flatMap(([, urls]) => urls);
-  const view = await fetchClusterMembers(peers);
+  const view = await fetchClusterMembers(peers, undefined, peerTls);
   const members = view.members.map(fromStored);
   const me = members.find((m) => sameUrls(m.peerUrls, config.initialAdvertisePeerUrls));
   if (me === undefined) {

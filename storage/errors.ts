@@ -40,6 +40,7 @@ export const StorageErrorCode = {
   // Auth (storage/auth): etcd's auth store errors.
   AuthNotEnabled: 'AuthNotEnabled',
   AuthFailed: 'AuthFailed',
+  NoPasswordUser: 'NoPasswordUser',
   InvalidAuthToken: 'InvalidAuthToken',
   AuthOldRevision: 'AuthOldRevision',
   InvalidAuthMgmt: 'InvalidAuthMgmt',

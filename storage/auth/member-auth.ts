@@ -79,7 +79,8 @@ export class MemberAuth {
     if (!this.store.isEnabled) throw new StorageError('AuthNotEnabled');
     const user = this.store.user(name);
     const revision = this.store.revision;
-    if (user === undefined || user.noPassword || user.passwordHash === undefined) throw new StorageError('AuthFailed');
+    if (user?.noPassword === true) throw new StorageError('NoPasswordUser');
+    if (user === undefined || user.passwordHash === undefined) throw new StorageError('AuthFailed');
     if (!(await compare(password, user.passwordHash))) throw new StorageError('AuthFailed');
     return revision;
   }

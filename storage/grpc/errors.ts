@@ -40,6 +40,8 @@ const table: Record<StorageErrorCode, readonly [Status, string]> = {
   AuthNotEnabled: [Status.FAILED_PRECONDITION, 'etcdserver: authentication is not enabled'],
   AuthFailed: [Status.INVALID_ARGUMENT, 'etcdserver: authentication failed, invalid user ID or password'],
   InvalidAuthToken: [Status.UNAUTHENTICATED, 'etcdserver: invalid auth token'],
+  // etcd 3.4 sends this one untranslated.
+  NoPasswordUser: [Status.UNKNOWN, 'auth: authentication failed, password was given for no password user'],
   AuthOldRevision: [Status.INVALID_ARGUMENT, 'etcdserver: revision of auth store is old'],
   InvalidAuthMgmt: [Status.INVALID_ARGUMENT, 'etcdserver: invalid auth management'],
   UserEmpty: [Status.INVALID_ARGUMENT, 'etcdserver: user name is empty'],

@@ -454,8 +454,10 @@ export class GrpcServer {
 
 /** The CN of a TLS socket's verified client certificate; '' when there is none. */
 export function verifiedCommonName(socket: Socket | TLSSocket): string {
-  if (!('getPeerCertificate' in socket) || socket.authorized !== true) return '';
-  const subject = socket.getPeerCertificate().subject as { CN?: string | string[] } | undefined;
+  // (An HTTP/2 session's socket is a proxy: ask for the method rather than test with `in`.)
+  const tls = socket as Partial<TLSSocket>;
+  if (typeof tls.getPeerCertificate !== 'function' || tls.authorized !== true) return '';
+  const subject = tls.getPeerCertificate().subject as { CN?: string | string[] } | undefined;
   const cn = subject?.CN;
   return typeof cn === 'string' ? cn : Array.isArray(cn) ? (cn[0] ?? '') : '';
 }

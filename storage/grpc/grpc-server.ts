@@ -86,11 +86,16 @@ export async function serveClients(store: StoreServer, options: ServeOptions = {
   const keepAlive = leaseKeepAlive(store);
   const snapshot = snapshotStream(store);
 
-  // Filled in below, once the gateway exists: HTTP/2 requests that are not gRPC go to it.
-  let http: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+  const gateway = new Gateway({
+    unary: (service, method): UnaryHandler | undefined => unaryHandlers[service]?.[method],
+    watch,
+    keepAlive,
+  });
+  const http = httpHandler(store, gateway, metrics);
+  // HTTP/2 requests that are not gRPC (a TLS client that negotiated h2) go to the HTTP side.
   const grpcServer = new GrpcServer({
     maxReceiveBytes: store.config.maxRequestBytes + GRPC_OVERHEAD_BYTES,
-    http: (req, res) => http?.(req as unknown as IncomingMessage, res as unknown as ServerResponse),
+    http: (req, res) => http(req as unknown as IncomingMessage, res as unknown as ServerResponse),
   });
   const add = (service: EtcdServiceName, unaryHandlers: UnaryHandlers, streams: Record<string, StreamHandler> = {}): void => {
     for (const [method, codec] of Object.entries(etcdService(service))) {
@@ -116,12 +121,6 @@ export async function serveClients(store: StoreServer, options: ServeOptions = {
   add('Watch', {}, { Watch: watch });
   add('Auth', instrumented('Auth', authHandlers(store)));
 
-  const gateway = new Gateway({
-    unary: (service, method): UnaryHandler | undefined => unaryHandlers[service]?.[method],
-    watch,
-    keepAlive,
-  });
-  http = httpHandler(store, gateway, metrics);
   const listener = new ClientListener(grpcServer, http, options.tls);
   const ports: number[] = [];
   try {

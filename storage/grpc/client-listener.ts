@@ -78,8 +78,13 @@ export class ClientListener {
     const tls = this.tls;
     if (tls === undefined) throw new Error(`${addr.url}: an https listen URL needs a certificate (--cert-file and --key-file, or --auto-tls)`);
     const server = createTlsServer(serverTlsOptions(tls, ['h2', 'http/1.1']), (socket) => this.routeTls(socket, tls));
-    // Nagle's algorithm would hold small responses back waiting for ACKs.
-    server.on('connection', (socket: Socket) => socket.setNoDelay(true));
+    // Nagle's algorithm would hold small responses back waiting for ACKs. The raw sockets
+    // are tracked, so close() can end connections still in their handshake too.
+    server.on('connection', (socket: Socket) => {
+      socket.setNoDelay(true);
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
     // A failed handshake (no certificate, an untrusted one) only ends that connection.
     server.on('tlsClientError', (_err, socket) => socket.destroy());
     return server;
@@ -91,13 +96,9 @@ export class ClientListener {
       return;
     }
     if (socket.alpnProtocol === 'h2') {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
       socket.on('error', () => socket.destroy());
       this.grpcServer.accept(socket);
     } else if (socket.alpnProtocol === 'http/1.1') {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
       socket.on('error', () => socket.destroy());
       this.httpServer.emit('connection', socket);
     } else {
@@ -130,12 +131,17 @@ export class ClientListener {
     socket.on('data', onData);
   }
 
-  /** Stops accepting and ends open connections, gRPC sessions included. */
+  /**
+   * Stops accepting and ends open connections, gRPC sessions included. (A listener's close
+   * completes only once its connections are gone, so they are ended before waiting for it:
+   * a client that keeps reconnecting must not hold a member's shutdown up.)
+   */
   async close(): Promise<void> {
-    await Promise.all(this.netServers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+    const closed = Promise.all(this.netServers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
     this.grpcServer.close();
     for (const s of this.sockets) s.destroy();
     this.httpServer.close();
+    await closed;
   }
 }
 

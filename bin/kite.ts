@@ -93,6 +93,9 @@ program
   .option('--bind-address <addr>', 'address to serve the API on', '127.0.0.1')
   .option('--port <port>', 'port to serve the API on', '8080')
   .option('--etcd-servers <urls>', 'comma-separated etcd endpoints (a Kite cluster or real etcd 3.4+) instead of the embedded store', '')
+  .option('--etcd-cafile <file>', 'CA bundle that signed the certificates of https --etcd-servers')
+  .option('--etcd-certfile <file>', 'client certificate presented to --etcd-servers (its CN is the etcd user under --client-cert-auth)')
+  .option('--etcd-keyfile <file>', 'key of --etcd-certfile')
   .option('--embedded-store-url <url>', "where the embedded store also serves etcd's API, read-only for others ('none' to turn off)", 'http://127.0.0.1:2379')
   .option('--controllers <names>', "controllers to run in process, as kube-controller-manager names them: garbagecollector, namespace, serviceaccount; '*' for all, '-name' to leave one out, '' for none (when kube-controller-manager runs them)", '*')
   .option('--service-cluster-ip-range <cidr>', 'the IPv4 range service cluster IPs come from', '10.96.0.0/12')
@@ -105,6 +108,9 @@ program
       bindAddress: string;
       port: string;
       etcdServers: string;
+      etcdCafile?: string;
+      etcdCertfile?: string;
+      etcdKeyfile?: string;
       embeddedStoreUrl: string;
       controllers: string;
       serviceClusterIpRange: string;
@@ -126,6 +132,7 @@ program
           bindAddress: o.bindAddress,
           port,
           etcdServers: o.etcdServers.split(',').map((s) => s.trim()).filter((s) => s !== ''),
+          etcdTls: { caFile: o.etcdCafile, certFile: o.etcdCertfile, keyFile: o.etcdKeyfile },
           embeddedStoreUrl: o.embeddedStoreUrl,
           controllers: parseControllers(o.controllers),
           serviceClusterIpRange: o.serviceClusterIpRange,

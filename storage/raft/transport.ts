@@ -36,7 +36,7 @@ import {
 } from 'node:http2';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { TLSSocket } from 'node:tls';
+import { checkServerIdentity, type TLSSocket } from 'node:tls';
 import { MessageType, type Message } from './core/messages.js';
 import { clientTlsOptions, serverTlsOptions, type TlsMaterial } from '../tls/tls-material.js';
 import { MessageCodecError, decodeMessages, encodeMessages } from './message-codec.js';
@@ -626,8 +626,14 @@ export class PeerTransport {
     });
   }
 
-  /** --peer-cert-allowed-cn: why a connecting peer's certificate is refused, or undefined. */
+  /** --peer-cert-allowed-cn, --peer-cert-allowed-hostname: why a connecting peer's certificate is refused, or undefined. */
   private refusePeerCertificate(socket: TLSSocket): string | undefined {
+    const host = this.options.tls?.allowedHostname ?? '';
+    if (host !== '') {
+      const cert = socket.getPeerCertificate();
+      const mismatch = cert === undefined || Object.keys(cert).length === 0 ? new Error('no certificate') : checkServerIdentity(host, cert);
+      if (mismatch !== undefined) return `the peer certificate is not valid for ${host}: ${mismatch.message}`;
+    }
     const allowed = this.options.tls?.allowedCn ?? '';
     if (allowed === '') return undefined;
     const subject = socket.getPeerCertificate()?.subject as { CN?: string | string[] } | undefined;

@@ -1,4 +1,4 @@
-import { EtcdGrpcClient } from '../storage/client/etcd-grpc-client.js';
+import { EtcdGrpcClient, type ClientTls } from '../storage/client/etcd-grpc-client.js';
 
 export interface LoadResult {
   readonly ops: number;
@@ -21,6 +21,8 @@ export interface LoadOptions {
   readonly seconds: number;
   readonly keySpace: number;
   readonly valueSize: number;
+  /** TLS to an https client URL. */
+  readonly tls?: ClientTls;
 }
 
 function percentile(sorted: Float64Array, p: number): number {
@@ -32,7 +34,7 @@ function percentile(sorted: Float64Array, p: number): number {
 export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   // Each client object gets its own connection (a local subchannel pool).
   const endpoints = typeof o.endpoint === 'string' ? [o.endpoint] : o.endpoint;
-  const conns = Array.from({ length: o.conns }, (_, i) => new EtcdGrpcClient(endpoints[i % endpoints.length]!, { 'grpc.use_local_subchannel_pool': 1, 'kite.conn': i }));
+  const conns = Array.from({ length: o.conns }, (_, i) => new EtcdGrpcClient(endpoints[i % endpoints.length]!, { 'grpc.use_local_subchannel_pool': 1, 'kite.conn': i }, 0, o.tls));
   const value = Buffer.alloc(o.valueSize, 'v');
   const latencies: number[] = [];
   let errors = 0;
@@ -67,12 +69,12 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
 }
 
 /** Fills the key space so range reads find keys. */
-export async function preload(endpoint: string, keySpace: number, valueSize: number): Promise<void> {
-  await runLoadCount(endpoint, keySpace, valueSize);
+export async function preload(endpoint: string, keySpace: number, valueSize: number, tls?: ClientTls): Promise<void> {
+  await runLoadCount(endpoint, keySpace, valueSize, tls);
 }
 
-async function runLoadCount(endpoint: string, count: number, valueSize: number): Promise<void> {
-  const c = new EtcdGrpcClient(endpoint);
+async function runLoadCount(endpoint: string, count: number, valueSize: number, tls: ClientTls | undefined): Promise<void> {
+  const c = new EtcdGrpcClient(endpoint, {}, 0, tls);
   const value = Buffer.alloc(valueSize, 'v');
   let next = 0;
   const worker = async (): Promise<void> => {

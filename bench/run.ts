@@ -14,13 +14,19 @@
  * Each kv workload first runs unmeasured for --warmup seconds (default 2), on both servers,
  * so the figures are steady state: connections open, and V8 done compiling Kite's hot paths.
  *
- *   npm run bench [-- --vs-etcd] [--suite kv|watch|api|all] [--seconds 5] [--warmup 2] [--only put|range] [--cluster 3]
+ * - With --tls: the client URL is https (a certificate made for the run), and the kv clients
+ *   connect over TLS, on both servers (one member; run once without it to see what TLS costs).
+ *
+ *   npm run bench [-- --vs-etcd] [--suite kv|watch|api|all] [--seconds 5] [--warmup 2] [--only put|range] [--cluster 3] [--tls]
  */
 import { parseArgs } from 'node:util';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { hasCommand, startStore, tempDir, type StoreProcess } from '../test/helpers/processes.js';
 import { TestCluster } from '../test/helpers/cluster.js';
+import { TestCa } from '../test/helpers/tls-certs.js';
+import type { ClientTls } from '../storage/client/etcd-grpc-client.js';
+import { readFileSync } from 'node:fs';
 import { preload, runLoad, type LoadResult } from './kv-load.js';
 import { churnMemory, cpuMsOf, fanOut, idleWatcherMemory, type FanOutResult } from './watch-load.js';
 
@@ -32,8 +38,14 @@ const { values } = parseArgs({
     only: { type: 'string' },
     suite: { type: 'string', default: 'all' },
     cluster: { type: 'string' },
+    tls: { type: 'boolean', default: false },
   },
 });
+if (values.tls && values.cluster !== undefined) {
+  console.error('--tls runs on one member; leave out --cluster');
+  process.exit(2);
+}
+if (values.tls) values.suite = 'kv';
 const clusterSize = values.cluster === undefined ? 0 : Number(values.cluster);
 if (values.cluster !== undefined && !(clusterSize >= 3 && clusterSize % 2 === 1)) {
   console.error('--cluster takes an odd member count of at least 3');
@@ -85,12 +97,19 @@ async function measure(kind: 'kite' | 'etcd'): Promise<{ kv: Map<string, KvResul
   const dir = tempDir(`bench-${kind}`);
   let proc: StoreProcess | undefined;
   let cluster: TestCluster | undefined;
+  let tls: ClientTls | undefined;
   try {
     let endpoint: string | string[];
     if (clusterSize > 0) {
       cluster = await TestCluster.plan(kind, clusterSize, dir.path);
       await cluster.startAll();
       endpoint = cluster.specs.map((s) => s.clientUrl.replace('http://', ''));
+    } else if (values.tls) {
+      const ca = await TestCa.create(dir.path);
+      const server = await ca.issue('bench-server', { file: 'server' });
+      tls = { ca: readFileSync(ca.caFile) };
+      proc = await startStore({ kind, name: 'bench', dataDir: `${dir.path}/data`, clientTls: { ca: ca.caFile }, extraArgs: ['--cert-file', server.cert, '--key-file', server.key] });
+      endpoint = proc.endpoint;
     } else {
       proc = await startStore({ kind, name: 'bench', dataDir: dir.path });
       endpoint = proc.endpoint;
@@ -106,11 +125,11 @@ async function measure(kind: 'kite' | 'etcd'): Promise<{ kv: Map<string, KvResul
       process.stderr.write(`${kind.padEnd(4)} churn RSS MiB: ${churn.map((b) => (b / 2 ** 20).toFixed(1)).join(' -> ')}\n`);
       watch = { fan, idle, churn };
     }
-    if (runKv) await preload(typeof endpoint === 'string' ? endpoint : endpoint[0]!, KEY_SPACE, VALUE_SIZE);
+    if (runKv) await preload(typeof endpoint === 'string' ? endpoint : endpoint[0]!, KEY_SPACE, VALUE_SIZE, tls);
     const serverPids = proc !== undefined ? [proc.child.pid!] : [...cluster!.running.values()].map((p) => p.child.pid!);
     const serverCpuMs = () => serverPids.reduce((sum, pid) => sum + cpuMsOf(pid), 0);
     for (const w of runKv ? workloads : []) {
-      const options = { endpoint, op: w.op, serializable: w.serializable, clients: w.clients, conns: Math.min(w.clients, 8), keySpace: KEY_SPACE, valueSize: VALUE_SIZE };
+      const options = { endpoint, op: w.op, serializable: w.serializable, clients: w.clients, conns: Math.min(w.clients, 8), keySpace: KEY_SPACE, valueSize: VALUE_SIZE, ...(tls === undefined ? {} : { tls }) };
       if (warmupSeconds > 0) await runLoad({ ...options, seconds: warmupSeconds });
       const cpuBefore = serverCpuMs();
       const load = await runLoad({ ...options, seconds });

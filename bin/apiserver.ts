@@ -5,7 +5,7 @@
  * client, and serves the API with its health checks, metrics and request log.
  */
 import { createServer, type Server } from 'node:http';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve, join } from 'node:path';
 import { destination, pino, type Logger } from 'pino';
 import { createApiApp } from '../api/app.js';
@@ -26,6 +26,12 @@ export interface ApiServerOptions {
   readonly port: number;
   /** External store endpoints (a Kite cluster or etcd); empty: embed one. */
   readonly etcdServers: readonly string[];
+  /**
+   * kube-apiserver's --etcd-cafile, --etcd-certfile, --etcd-keyfile: TLS to an https store.
+   * With --client-cert-auth on the store, the certificate's CN is the etcd user the API
+   * server runs as (give its role readwrite on /registry/).
+   */
+  readonly etcdTls?: { readonly caFile?: string; readonly certFile?: string; readonly keyFile?: string };
   /** Where the embedded store also serves etcd's API (read-only for others), or 'none'. */
   readonly embeddedStoreUrl: string;
   /** The controllers to run in process (--controllers). */
@@ -83,7 +89,7 @@ export async function runApiServer(o: ApiServerOptions): Promise<RunningApiServe
   let member: RunningMember | undefined;
   let raw: StoreClient;
   if (o.etcdServers.length > 0) {
-    raw = new GrpcStoreClient(o.etcdServers);
+    raw = new GrpcStoreClient(o.etcdServers, storeClientTls(o.etcdTls));
   } else {
     const serve = o.embeddedStoreUrl !== 'none';
     const given: Record<string, string> = { name: 'kite', 'data-dir': join(o.dataDir, 'store') };
@@ -177,4 +183,22 @@ function preferredVersion(registry: KiteRegistry, group: string): string | undef
 function resourceOfKey(key: string): string {
   const parts = key.split('/');
   return parts[1] === 'registry' && parts[2] !== undefined ? parts[2] : key;
+}
+
+/** The store client's TLS from --etcd-cafile/--etcd-certfile/--etcd-keyfile; undefined when none is given. */
+function storeClientTls(files: ApiServerOptions['etcdTls']): { ca: Buffer; cert?: Buffer; key?: Buffer } | undefined {
+  if (files === undefined || (files.caFile === undefined && files.certFile === undefined && files.keyFile === undefined)) return undefined;
+  if ((files.certFile === undefined) !== (files.keyFile === undefined)) throw new Error('--etcd-certfile and --etcd-keyfile must be given together');
+  const read = (flag: string, path: string): Buffer => {
+    try {
+      return readFileSync(path);
+    } catch (err) {
+      throw new Error(`${flag}: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    }
+  };
+  return {
+    ca: files.caFile === undefined ? Buffer.alloc(0) : read('--etcd-cafile', files.caFile),
+    ...(files.certFile === undefined ? {} : { cert: read('--etcd-certfile', files.certFile) }),
+    ...(files.keyFile === undefined ? {} : { key: read('--etcd-keyfile', files.keyFile) }),
+  };
 }

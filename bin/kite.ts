@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
-import { buildMemberConfig, ConfigError, memberFlags, resolveFlags, envName, type MemberFlagName } from '../storage/server/member-flags.js';
+import { buildMemberConfig, ConfigError, memberFlags, resolveFlags, envName, isBoolFlag, type MemberFlagName } from '../storage/server/member-flags.js';
 import { runMember } from '../storage/server/run-member.js';
 import { formatMemberId } from '../storage/server/member-id.js';
 import { restoreSnapshot } from '../storage/snapshot/etcd-snapshot.js';
@@ -37,20 +37,23 @@ const store = program
   .description("run a store member: etcd's v3 API on its client URLs, taking etcd's flags and ETCD_* variables");
 for (const [flag, spec] of Object.entries(memberFlags)) {
   // Defaults are applied after ETCD_* variables are merged, so commander gets none.
-  store.addOption(new Option(`--${flag} <value>`, `${spec.help} [env ${envName(flag)}] (default ${JSON.stringify(spec.default)})`));
+  // A boolean flag alone means true (--client-cert-auth), as in etcd; --flag=false works too.
+  const value = isBoolFlag(flag as MemberFlagName) ? '[value]' : '<value>';
+  store.addOption(new Option(`--${flag} ${value}`, `${spec.help} [env ${envName(flag)}] (default ${JSON.stringify(spec.default)})`));
 }
 store.addOption(new Option('--from-snapshot <file>', 'when the data dir holds no data yet, restore it from this etcd-format snapshot (Kite\'s or etcd\'s) first'));
-store.action(async (opts: Record<string, string | undefined>) => {
+store.action(async (opts: Record<string, string | boolean | undefined>) => {
   const given: Partial<Record<MemberFlagName, string>> = {};
   for (const flag of Object.keys(memberFlags) as MemberFlagName[]) {
     const key = flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-    if (opts[key] !== undefined) given[flag] = opts[key];
+    const v = opts[key];
+    if (v !== undefined) given[flag] = String(v);
   }
   try {
     const { values, explicit, warnings } = resolveFlags(given, process.env);
     for (const w of warnings) log('warn', w);
     const config = buildMemberConfig(values, explicit);
-    if (opts.fromSnapshot !== undefined && (!existsSync(config.dataDir) || readdirSync(config.dataDir).length === 0)) {
+    if (typeof opts.fromSnapshot === 'string' && (!existsSync(config.dataDir) || readdirSync(config.dataDir).length === 0)) {
       const r = await restoreSnapshot(opts.fromSnapshot, config.dataDir);
       log('info', 'restored snapshot', { path: opts.fromSnapshot, 'data-dir': config.dataDir, revision: r.revision, 'key-versions': r.keys, leases: r.leases });
     }
@@ -90,6 +93,9 @@ program
   .option('--bind-address <addr>', 'address to serve the API on', '127.0.0.1')
   .option('--port <port>', 'port to serve the API on', '8080')
   .option('--etcd-servers <urls>', 'comma-separated etcd endpoints (a Kite cluster or real etcd 3.4+) instead of the embedded store', '')
+  .option('--etcd-cafile <file>', 'CA bundle that signed the certificates of https --etcd-servers')
+  .option('--etcd-certfile <file>', 'client certificate presented to --etcd-servers (its CN is the etcd user under --client-cert-auth)')
+  .option('--etcd-keyfile <file>', 'key of --etcd-certfile')
   .option('--embedded-store-url <url>', "where the embedded store also serves etcd's API, read-only for others ('none' to turn off)", 'http://127.0.0.1:2379')
   .option('--controllers <names>', "controllers to run in process, as kube-controller-manager names them: garbagecollector, namespace, serviceaccount; '*' for all, '-name' to leave one out, '' for none (when kube-controller-manager runs them)", '*')
   .option('--service-cluster-ip-range <cidr>', 'the IPv4 range service cluster IPs come from', '10.96.0.0/12')
@@ -102,6 +108,9 @@ program
       bindAddress: string;
       port: string;
       etcdServers: string;
+      etcdCafile?: string;
+      etcdCertfile?: string;
+      etcdKeyfile?: string;
       embeddedStoreUrl: string;
       controllers: string;
       serviceClusterIpRange: string;
@@ -123,6 +132,7 @@ program
           bindAddress: o.bindAddress,
           port,
           etcdServers: o.etcdServers.split(',').map((s) => s.trim()).filter((s) => s !== ''),
+          etcdTls: { caFile: o.etcdCafile, certFile: o.etcdCertfile, keyFile: o.etcdKeyfile },
           embeddedStoreUrl: o.embeddedStoreUrl,
           controllers: parseControllers(o.controllers),
           serviceClusterIpRange: o.serviceClusterIpRange,

@@ -37,6 +37,23 @@ export const StorageErrorCode = {
   TooManyLearners: 'TooManyLearners',
   ConfChangeRejected: 'ConfChangeRejected',
   NotSupportedForLearner: 'NotSupportedForLearner',
+  // Auth (storage/auth): etcd's auth store errors.
+  AuthNotEnabled: 'AuthNotEnabled',
+  AuthFailed: 'AuthFailed',
+  NoPasswordUser: 'NoPasswordUser',
+  InvalidAuthToken: 'InvalidAuthToken',
+  AuthOldRevision: 'AuthOldRevision',
+  InvalidAuthMgmt: 'InvalidAuthMgmt',
+  UserEmpty: 'UserEmpty',
+  UserNotFound: 'UserNotFound',
+  UserExists: 'UserExists',
+  RoleEmpty: 'RoleEmpty',
+  RoleNotFound: 'RoleNotFound',
+  RoleExists: 'RoleExists',
+  RoleNotGranted: 'RoleNotGranted',
+  PermissionNotGranted: 'PermissionNotGranted',
+  RootUserNotExist: 'RootUserNotExist',
+  RootRoleNotExist: 'RootRoleNotExist',
 } as const;
 
 export type StorageErrorCode = (typeof StorageErrorCode)[keyof typeof StorageErrorCode];
@@ -51,6 +68,12 @@ export interface StorageErrorContext {
   readonly lease?: bigint;
   /** Free-form detail for InvalidArgument. */
   readonly detail?: string;
+  /**
+   * The error reaches the client untranslated, as etcd's auth store words it (code
+   * Unknown, "auth: permission denied"): etcd's Maintenance service returns its auth
+   * errors that way.
+   */
+  readonly untranslated?: boolean;
 }
 
 export class StorageError extends Error {

@@ -21,6 +21,13 @@ const protoDir = fileURLToPath(new URL('../proto/', import.meta.url));
 const definition = protoLoader.loadSync(['rpc.proto'], { includeDirs: [protoDir], longs: String, enums: String, defaults: true, oneofs: true });
 const etcdserverpb = (loadPackageDefinition(definition) as unknown as { etcdserverpb: Record<'KV' | 'Maintenance' | 'Cluster' | 'Watch' | 'Lease', ServiceCtor> }).etcdserverpb;
 
+/** TLS for a client of an https store: the CA to trust (empty: the system's), and a client certificate for --client-cert-auth. */
+export interface ClientTls {
+  readonly ca: Buffer;
+  readonly cert?: Buffer;
+  readonly key?: Buffer;
+}
+
 export class EtcdGrpcClient {
   private readonly kv: ServiceClient;
   private readonly maintenance: ServiceClient;
@@ -30,10 +37,13 @@ export class EtcdGrpcClient {
   /** Deadline of each unary call in ms (0: none). */
   private readonly deadlineMs: number;
 
-  /** endpoint is host:port; deadlineMs bounds every unary call (DEADLINE_EXCEEDED after it). */
-  constructor(endpoint: string, options: object = {}, deadlineMs = 0) {
+  /**
+   * endpoint is host:port; deadlineMs bounds every unary call (DEADLINE_EXCEEDED after it);
+   * with tls the connection is TLS (the store's client URL is https).
+   */
+  constructor(endpoint: string, options: object = {}, deadlineMs = 0, tls?: ClientTls) {
     this.deadlineMs = deadlineMs;
-    const creds = credentials.createInsecure();
+    const creds = tls === undefined ? credentials.createInsecure() : credentials.createSsl(tls.ca.length > 0 ? tls.ca : null, tls.key ?? null, tls.cert ?? null);
     this.kv = new etcdserverpb.KV(endpoint, creds, options);
     this.watchClient = new etcdserverpb.Watch(endpoint, creds, options);
     this.lease = new etcdserverpb.Lease(endpoint, creds, options);

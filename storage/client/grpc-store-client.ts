@@ -1,7 +1,7 @@
 import { status as Status, type ServiceError } from '@grpc/grpc-js';
 import { StorageError, type StorageErrorCode } from '../errors.js';
 import { prefixRangeEnd } from '../mvcc/key-value.js';
-import { EtcdGrpcClient, type WireDuplex, type WireMessage } from './etcd-grpc-client.js';
+import { EtcdGrpcClient, type ClientTls, type WireDuplex, type WireMessage } from './etcd-grpc-client.js';
 import type { GetResult, ListOptions, ListResult, StoreClient, StoreWatch, StoreWatchEvent, StoreWatchNotice, StoredObject, WriteResult } from './store-client.js';
 
 function toObject(kv: WireMessage): StoredObject {
@@ -58,11 +58,14 @@ export class GrpcStoreClient implements StoreClient {
   private readonly watchers = new Map<number, { created: boolean; onNotice: (n: StoreWatchNotice) => void }>();
   private nextWatchId = 1;
 
-  /** endpoints: host:port or http://host:port, one or more. */
-  constructor(endpoints: readonly string[]) {
+  /**
+   * endpoints: host:port, http://host:port or https://host:port, one or more; tls is how
+   * to reach https endpoints (kube-apiserver's --etcd-cafile, --etcd-certfile, --etcd-keyfile).
+   */
+  constructor(endpoints: readonly string[], tls?: ClientTls) {
     if (endpoints.length === 0) throw new Error('GrpcStoreClient: no endpoints');
     this.endpoints = endpoints.map((e) => e.replace(/^https?:\/\//, '').replace(/\/$/, ''));
-    this.clients = this.endpoints.map((e) => new EtcdGrpcClient(e));
+    this.clients = endpoints.map((e, i) => new EtcdGrpcClient(this.endpoints[i]!, {}, 0, e.startsWith('https://') || tls !== undefined ? (tls ?? { ca: Buffer.alloc(0) }) : undefined));
   }
 
   private async read<T>(fn: (c: EtcdGrpcClient) => Promise<T>): Promise<T> {

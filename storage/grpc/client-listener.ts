@@ -1,6 +1,8 @@
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse, type Server as HttpServer } from 'node:http';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
+import { checkServerIdentity, createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import type { GrpcServer } from './http2-server.js';
+import { serverTlsOptions, type TlsMaterial } from '../tls/tls-material.js';
 
 const HTTP2_PREFACE = Buffer.from('PRI * HTTP/2.0');
 
@@ -9,9 +11,11 @@ export interface ListenAddress {
   readonly url: string;
   readonly host: string;
   readonly port: number;
+  /** An https URL: the listener speaks TLS. */
+  readonly secure: boolean;
 }
 
-/** Parses a listen URL as etcd accepts them (http only for now). */
+/** Parses a listen URL as etcd accepts them (http or https). */
 export function parseListenUrl(url: string): ListenAddress {
   let u: URL;
   try {
@@ -19,19 +23,19 @@ export function parseListenUrl(url: string): ListenAddress {
   } catch {
     throw new Error(`invalid URL ${JSON.stringify(url)}: expected scheme://host:port`);
   }
-  if (u.protocol === 'https:') throw new Error(`${url}: TLS listeners are not supported yet; use http://`);
-  if (u.protocol !== 'http:') throw new Error(`${url}: unsupported scheme ${u.protocol} (expected http://)`);
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`${url}: unsupported scheme ${u.protocol} (expected http:// or https://)`);
   if (u.port === '') throw new Error(`${url}: a port is required`);
   if (u.pathname !== '/' && u.pathname !== '') throw new Error(`${url}: a listen URL takes no path`);
   const host = u.hostname.replace(/^\[(.*)\]$/, '$1');
-  return { url, host, port: Number(u.port) };
+  return { url, host, port: Number(u.port), secure: u.protocol === 'https:' };
 }
 
 /**
  * One client port serving both gRPC (HTTP/2 with prior knowledge) and HTTP/1.1,
  * as etcd does: each connection is told apart by its first bytes. Anything that
  * is not the HTTP/2 preface goes to the HTTP/1 side, which answers garbage with
- * 400 and closes.
+ * 400 and closes. An https port does the same inside TLS: ALPN says h2 or http/1.1,
+ * and a client that negotiated neither is told apart by its first bytes.
  */
 export class ClientListener {
   private readonly grpcServer: GrpcServer;
@@ -39,7 +43,12 @@ export class ClientListener {
   private readonly netServers: NetServer[] = [];
   private readonly sockets = new Set<Socket>();
 
-  constructor(grpcServer: GrpcServer, httpHandler: (req: IncomingMessage, res: ServerResponse) => void) {
+  /** tls: the certificate of https listen URLs (required to listen on one). */
+  constructor(
+    grpcServer: GrpcServer,
+    httpHandler: (req: IncomingMessage, res: ServerResponse) => void,
+    private readonly tls?: TlsMaterial,
+  ) {
     this.grpcServer = grpcServer;
     this.httpServer = createHttpServer(httpHandler);
     this.httpServer.on('clientError', (_err, socket: Socket) => {
@@ -50,8 +59,7 @@ export class ClientListener {
 
   /** Listens on addr; resolves with the bound port, rejects with etcd-style text when it cannot. */
   listen(addr: ListenAddress): Promise<number> {
-    // Nagle's algorithm would hold small responses back waiting for ACKs.
-    const server = createNetServer({ noDelay: true }, (socket) => this.route(socket));
+    const server = addr.secure ? this.tlsServer(addr) : createNetServer({ noDelay: true }, (socket) => this.route(socket));
     this.netServers.push(server);
     return new Promise((resolve, reject) => {
       server.once('error', (err: NodeJS.ErrnoException) => {
@@ -63,6 +71,39 @@ export class ClientListener {
         resolve(typeof bound === 'object' && bound !== null ? bound.port : addr.port);
       });
     });
+  }
+
+  /** A TLS listener: each connection is routed once its handshake is done. */
+  private tlsServer(addr: ListenAddress): NetServer {
+    const tls = this.tls;
+    if (tls === undefined) throw new Error(`${addr.url}: an https listen URL needs a certificate (--cert-file and --key-file, or --auto-tls)`);
+    const server = createTlsServer(serverTlsOptions(tls, ['h2', 'http/1.1']), (socket) => this.routeTls(socket, tls));
+    // Nagle's algorithm would hold small responses back waiting for ACKs. The raw sockets
+    // are tracked, so close() can end connections still in their handshake too.
+    server.on('connection', (socket: Socket) => {
+      socket.setNoDelay(true);
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+    // A failed handshake (no certificate, an untrusted one) only ends that connection.
+    server.on('tlsClientError', (_err, socket) => socket.destroy());
+    return server;
+  }
+
+  private routeTls(socket: TLSSocket, tls: TlsMaterial): void {
+    if (tls.allowedHostname !== '' && !certificateValidFor(socket, tls.allowedHostname)) {
+      socket.destroy();
+      return;
+    }
+    if (socket.alpnProtocol === 'h2') {
+      socket.on('error', () => socket.destroy());
+      this.grpcServer.accept(socket);
+    } else if (socket.alpnProtocol === 'http/1.1') {
+      socket.on('error', () => socket.destroy());
+      this.httpServer.emit('connection', socket);
+    } else {
+      this.route(socket);
+    }
   }
 
   private route(socket: Socket): void {
@@ -90,11 +131,22 @@ export class ClientListener {
     socket.on('data', onData);
   }
 
-  /** Stops accepting and ends open connections, gRPC sessions included. */
+  /**
+   * Stops accepting and ends open connections, gRPC sessions included. (A listener's close
+   * completes only once its connections are gone, so they are ended before waiting for it:
+   * a client that keeps reconnecting must not hold a member's shutdown up.)
+   */
   async close(): Promise<void> {
-    await Promise.all(this.netServers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+    const closed = Promise.all(this.netServers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
     this.grpcServer.close();
     for (const s of this.sockets) s.destroy();
     this.httpServer.close();
+    await closed;
   }
+}
+
+/** --client-cert-allowed-hostname: the client's certificate must be valid for host. */
+function certificateValidFor(socket: TLSSocket, host: string): boolean {
+  const cert = socket.getPeerCertificate();
+  return cert !== undefined && Object.keys(cert).length > 0 && checkServerIdentity(host, cert) === undefined;
 }

@@ -2,6 +2,7 @@ import { StorageError } from '../errors.js';
 import type { MemberInfo, StoreServer } from '../server/store-server.js';
 import { big, headerToWire } from './convert.js';
 import type { UnaryHandlers } from './unary.js';
+import type { CallCredentials } from '../auth/auth-info.js';
 
 function memberToWire(m: MemberInfo): Record<string, unknown> {
   return { ID: m.id.toString(), name: m.name, peerURLs: [...m.peerUrls], clientURLs: [...m.clientUrls], isLearner: m.isLearner };
@@ -11,22 +12,32 @@ function memberToWire(m: MemberInfo): Record<string, unknown> {
 export function clusterHandlers(server: StoreServer): UnaryHandlers {
   const header = (): Record<string, unknown> => headerToWire(server.header(0));
   const urls = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : []);
+  // Membership changes need the root role once auth is enabled (etcd's checkMembershipOperationPermission).
+  const admin = async (creds: CallCredentials): Promise<void> => server.auth.store.checkAdmin(await server.callerOf(creds));
   return {
     // etcd's member list header carries no revision.
     MemberList: () => ({ header: header(), members: server.members().map(memberToWire) }),
-    MemberAdd: async (req) => {
+    MemberAdd: async (req, _size, creds) => {
+      await admin(creds);
       const peerUrls = urls(req.peerURLs);
       checkPeerUrls(peerUrls);
       const { member, members } = await server.memberAdd(peerUrls, req.isLearner === true);
       return { header: header(), member: memberToWire(member), members: members.map(memberToWire) };
     },
-    MemberRemove: async (req) => ({ header: header(), members: (await server.memberRemove(big(req.ID))).map(memberToWire) }),
-    MemberUpdate: async (req) => {
+    MemberRemove: async (req, _size, creds) => {
+      await admin(creds);
+      return { header: header(), members: (await server.memberRemove(big(req.ID))).map(memberToWire) };
+    },
+    MemberUpdate: async (req, _size, creds) => {
+      await admin(creds);
       const peerUrls = urls(req.peerURLs);
       checkPeerUrls(peerUrls);
       return { header: header(), members: (await server.memberUpdate(big(req.ID), peerUrls)).map(memberToWire) };
     },
-    MemberPromote: async (req) => ({ header: header(), members: (await server.memberPromote(big(req.ID))).map(memberToWire) }),
+    MemberPromote: async (req, _size, creds) => {
+      await admin(creds);
+      return { header: header(), members: (await server.memberPromote(big(req.ID))).map(memberToWire) };
+    },
   };
 }
 

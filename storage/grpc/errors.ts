@@ -37,11 +37,39 @@ const table: Record<StorageErrorCode, readonly [Status, string]> = {
   // etcd has no message of its own for this: Raft refused the change (another is still pending).
   ConfChangeRejected: [Status.FAILED_PRECONDITION, 'etcdserver: membership change rejected: another change is still pending'],
   NotSupportedForLearner: [Status.UNAVAILABLE, 'etcdserver: rpc not supported for learner'],
+  AuthNotEnabled: [Status.FAILED_PRECONDITION, 'etcdserver: authentication is not enabled'],
+  AuthFailed: [Status.INVALID_ARGUMENT, 'etcdserver: authentication failed, invalid user ID or password'],
+  InvalidAuthToken: [Status.UNAUTHENTICATED, 'etcdserver: invalid auth token'],
+  // etcd 3.4 sends this one untranslated.
+  NoPasswordUser: [Status.UNKNOWN, 'auth: authentication failed, password was given for no password user'],
+  AuthOldRevision: [Status.INVALID_ARGUMENT, 'etcdserver: revision of auth store is old'],
+  InvalidAuthMgmt: [Status.INVALID_ARGUMENT, 'etcdserver: invalid auth management'],
+  UserEmpty: [Status.INVALID_ARGUMENT, 'etcdserver: user name is empty'],
+  UserNotFound: [Status.FAILED_PRECONDITION, 'etcdserver: user name not found'],
+  UserExists: [Status.FAILED_PRECONDITION, 'etcdserver: user name already exists'],
+  RoleEmpty: [Status.INVALID_ARGUMENT, 'etcdserver: role name is empty'],
+  RoleNotFound: [Status.FAILED_PRECONDITION, 'etcdserver: role name not found'],
+  RoleExists: [Status.FAILED_PRECONDITION, 'etcdserver: role name already exists'],
+  RoleNotGranted: [Status.FAILED_PRECONDITION, 'etcdserver: role is not granted to the user'],
+  PermissionNotGranted: [Status.FAILED_PRECONDITION, 'etcdserver: permission is not granted to the role'],
+  RootUserNotExist: [Status.FAILED_PRECONDITION, 'etcdserver: root user does not exist'],
+  RootRoleNotExist: [Status.FAILED_PRECONDITION, 'etcdserver: root user does not have root role'],
+};
+
+/** The auth store's own wording, which etcd's Maintenance service sends untranslated (code Unknown). */
+const untranslated: Partial<Record<StorageErrorCode, string>> = {
+  PermissionDenied: 'auth: permission denied',
+  UserEmpty: 'auth: user name is empty',
+  UserNotFound: 'auth: user not found',
+  InvalidAuthToken: 'auth: invalid auth token',
+  AuthOldRevision: 'auth: revision in header is old',
 };
 
 /** The gRPC error a client receives for err. Errors that are not StorageErrors are internal. */
 export function toServiceError(err: unknown): Partial<ServiceError> {
   if (isStorageError(err)) {
+    const raw = err.context.untranslated === true ? untranslated[err.code] : undefined;
+    if (raw !== undefined) return { code: Status.UNKNOWN, details: raw, message: raw, metadata: new Metadata() };
     const [code, details] = table[err.code];
     const message = err.code === 'InvalidArgument' && err.context.detail ? `etcdserver: ${err.context.detail}` : details;
     return { code, details: message, message, metadata: new Metadata() };

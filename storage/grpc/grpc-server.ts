@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { WatchableStore } from '../mvcc/watchable-store.js';
 import { StorageError } from '../errors.js';
 import type { StoreServer } from '../server/store-server.js';
@@ -13,6 +14,8 @@ import { GrpcServer, type StreamHandler } from './http2-server.js';
 import { etcdService, type EtcdServiceName } from './proto.js';
 import type { UnaryHandler, UnaryHandlers } from './unary.js';
 import { watchStream } from './watch-service.js';
+import { authHandlers } from './auth-service.js';
+import type { TlsMaterial } from '../tls/tls-material.js';
 
 /** etcd adds this much room above --max-request-bytes for gRPC framing. */
 const GRPC_OVERHEAD_BYTES = 512 * 1024;
@@ -34,6 +37,8 @@ export interface ServeOptions {
   readonly readOnly?: boolean;
   /** A watchable store to share with in-process clients; one is made if absent. */
   readonly watchable?: WatchableStore;
+  /** The certificate of the https listen URLs. */
+  readonly tls?: TlsMaterial;
 }
 
 /** Methods that change the store, refused on a read-only client port. */
@@ -51,8 +56,8 @@ function readOnlyHandlers(service: EtcdServiceName, handlers: UnaryHandlers): Un
   };
   for (const [method, h] of Object.entries(handlers)) {
     if (writeMethods[service]?.has(method)) out[method] = denied;
-    else if (service === 'KV' && method === 'Txn') out[method] = (req, size) => (txnWrites(req) ? denied() : h(req, size));
-    else if (service === 'Maintenance' && method === 'Alarm') out[method] = (req, size) => ((req.action ?? 'GET') !== 'GET' ? denied() : h(req, size));
+    else if (service === 'KV' && method === 'Txn') out[method] = (req, size, creds) => (txnWrites(req) ? denied() : h(req, size, creds));
+    else if (service === 'Maintenance' && method === 'Alarm') out[method] = (req, size, creds) => ((req.action ?? 'GET') !== 'GET' ? denied() : h(req, size, creds));
     else out[method] = h;
   }
   return out;
@@ -81,7 +86,17 @@ export async function serveClients(store: StoreServer, options: ServeOptions = {
   const keepAlive = leaseKeepAlive(store);
   const snapshot = snapshotStream(store);
 
-  const grpcServer = new GrpcServer({ maxReceiveBytes: store.config.maxRequestBytes + GRPC_OVERHEAD_BYTES });
+  const gateway = new Gateway({
+    unary: (service, method): UnaryHandler | undefined => unaryHandlers[service]?.[method],
+    watch,
+    keepAlive,
+  });
+  const http = httpHandler(store, gateway, metrics);
+  // HTTP/2 requests that are not gRPC (a TLS client that negotiated h2) go to the HTTP side.
+  const grpcServer = new GrpcServer({
+    maxReceiveBytes: store.config.maxRequestBytes + GRPC_OVERHEAD_BYTES,
+    http: (req, res) => http(req as unknown as IncomingMessage, res as unknown as ServerResponse),
+  });
   const add = (service: EtcdServiceName, unaryHandlers: UnaryHandlers, streams: Record<string, StreamHandler> = {}): void => {
     for (const [method, codec] of Object.entries(etcdService(service))) {
       const path = `/etcdserverpb.${service}/${method}`;
@@ -104,13 +119,9 @@ export async function serveClients(store: StoreServer, options: ServeOptions = {
   add('Cluster', instrumented('Cluster', clusterHandlers(store)));
   add('Lease', instrumented('Lease', leaseHandlers(store)), { LeaseKeepAlive: keepAlive });
   add('Watch', {}, { Watch: watch });
+  add('Auth', instrumented('Auth', authHandlers(store)));
 
-  const gateway = new Gateway({
-    unary: (service, method): UnaryHandler | undefined => unaryHandlers[service]?.[method],
-    watch,
-    keepAlive,
-  });
-  const listener = new ClientListener(grpcServer, httpHandler(store, gateway, metrics));
+  const listener = new ClientListener(grpcServer, http, options.tls);
   const ports: number[] = [];
   try {
     for (const url of store.config.listenClientUrls) ports.push(await listener.listen(parseListenUrl(url)));

@@ -13,9 +13,20 @@
  * deflate request messages, the receive size limit and grpc-go's status messages.
  * Deadlines are the client's to enforce (it resets the stream).
  */
-import { constants as h2, createServer, type Http2Server, type Http2Session, type IncomingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
+import {
+  constants as h2,
+  createServer,
+  Http2ServerRequest,
+  Http2ServerResponse,
+  type Http2Server,
+  type Http2Session,
+  type IncomingHttpHeaders,
+  type ServerHttp2Stream,
+} from 'node:http2';
 import { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { NO_CREDENTIALS, type CallCredentials } from '../auth/auth-info.js';
 import { gunzipSync, inflateSync } from 'node:zlib';
 import { status as Status } from '@grpc/grpc-js';
 import { toServiceError } from './errors.js';
@@ -38,9 +49,12 @@ export abstract class StreamCall extends Duplex {
   cancelled = false;
   /** What fail() ended the call with, if it did. */
   protected failure: { readonly err: unknown } | undefined;
+  /** What the transport knows of the caller (its token, its client certificate). */
+  readonly credentials: CallCredentials;
 
-  constructor(options: { readonly highWaterMark: number }) {
+  constructor(options: { readonly highWaterMark: number; readonly credentials?: CallCredentials }) {
     super({ objectMode: true, readableHighWaterMark: options.highWaterMark, writableHighWaterMark: options.highWaterMark });
+    this.credentials = options.credentials ?? NO_CREDENTIALS;
     this.on('error', () => undefined); // writes after the client left; 'cancelled' says so
   }
 
@@ -229,8 +243,9 @@ class Http2StreamCall extends StreamCall {
   constructor(
     private readonly stream: ServerHttp2Stream,
     private readonly codec: MethodCodec,
+    credentials: CallCredentials,
   ) {
-    super({ highWaterMark: 16 });
+    super({ highWaterMark: 16, credentials });
   }
 
   override _write(message: Wire, _encoding: BufferEncoding, done: (err?: Error | null) => void): void {
@@ -270,6 +285,11 @@ class Http2StreamCall extends StreamCall {
 export interface GrpcServerOptions {
   /** Largest request message accepted, in bytes (after decompression). */
   readonly maxReceiveBytes: number;
+  /**
+   * Serves the HTTP/2 requests that are not gRPC (a client that negotiated h2 by ALPN asks
+   * for /health or the JSON gateway over it, as etcd serves them on its TLS port).
+   */
+  readonly http?: (req: Http2ServerRequest, res: Http2ServerResponse) => void;
 }
 
 /** gRPC services on HTTP/2 connections handed over by a listener. */
@@ -278,6 +298,8 @@ export class GrpcServer {
   private readonly services = new Set<string>();
   private readonly http2: Http2Server;
   private readonly sessions = new Set<Http2Session>();
+  /** The verified client certificate CN of each TLS session ('' for none). */
+  private readonly commonNames = new WeakMap<Http2Session, string>();
 
   constructor(private readonly options: GrpcServerOptions) {
     // Session memory is bounded per stream by flow control; node's default cap (10 MB)
@@ -312,7 +334,12 @@ export class GrpcServer {
     stream.on('error', () => undefined); // a reset stream; its 'close' does the cleaning up
     const path = String(headers[h2.HTTP2_HEADER_PATH] ?? '');
     const contentType = String(headers[h2.HTTP2_HEADER_CONTENT_TYPE] ?? '');
-    if (headers[h2.HTTP2_HEADER_METHOD] !== 'POST' || !/^application\/grpc($|[+;])/.test(contentType)) {
+    const isGrpc = /^application\/grpc($|[+;])/.test(contentType);
+    if (!isGrpc && this.options.http !== undefined) {
+      this.options.http(new Http2ServerRequest(stream, headers, {}, []), new Http2ServerResponse(stream));
+      return;
+    }
+    if (headers[h2.HTTP2_HEADER_METHOD] !== 'POST' || !isGrpc) {
       stream.respond({ [h2.HTTP2_HEADER_STATUS]: 415, ...statusHeaders({ code: Status.INTERNAL, message: `invalid gRPC request content-type "${contentType}"` }) }, { endStream: true });
       return;
     }
@@ -325,8 +352,29 @@ export class GrpcServer {
     }
     const encoding = headers['grpc-encoding'];
     const reader = new MessageReader(this.options.maxReceiveBytes, typeof encoding === 'string' ? encoding : undefined);
-    if (method.impl.kind === 'unary') this.unary(stream, reader, method.codec, method.impl.handler);
-    else this.streaming(stream, reader, method.codec, method.impl.handler);
+    const creds = this.credentials(stream, headers);
+    if (method.impl.kind === 'unary') this.unary(stream, reader, method.codec, method.impl.handler, creds);
+    else this.streaming(stream, reader, method.codec, method.impl.handler, creds);
+  }
+
+  /**
+   * The caller's token (etcd's `token` metadata, or `authorization`) and, on a TLS
+   * connection whose client certificate was verified, its common name (read once per
+   * connection).
+   */
+  private credentials(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): CallCredentials {
+    const token = headers.token ?? headers.authorization;
+    const session = stream.session;
+    let cn: string | undefined;
+    if (session !== undefined) {
+      cn = this.commonNames.get(session);
+      if (cn === undefined) {
+        cn = verifiedCommonName(session.socket as Socket | TLSSocket);
+        this.commonNames.set(session, cn);
+      }
+    }
+    if (token === undefined && (cn === undefined || cn === '')) return NO_CREDENTIALS;
+    return { ...(typeof token === 'string' ? { token } : {}), ...(cn ? { commonName: cn } : {}) };
   }
 
   /** Answers with status without reading the request; what the client still sends is dropped. */
@@ -335,7 +383,7 @@ export class GrpcServer {
     stream.resume();
   }
 
-  private unary(stream: ServerHttp2Stream, reader: MessageReader, codec: MethodCodec, handler: UnaryHandler): void {
+  private unary(stream: ServerHttp2Stream, reader: MessageReader, codec: MethodCodec, handler: UnaryHandler, creds: CallCredentials): void {
     let request: Buffer | undefined;
     let refused = false;
     const refuse = (err: unknown): void => {
@@ -362,7 +410,7 @@ export class GrpcServer {
       } catch (err) {
         return refuse(unmarshalError(err));
       }
-      invoke(handler, req, request.length).then(
+      invoke(handler, req, request.length, creds).then(
         (res) => {
           if (stream.destroyed || stream.closed) return;
           let bytes: Buffer;
@@ -378,8 +426,8 @@ export class GrpcServer {
     });
   }
 
-  private streaming(stream: ServerHttp2Stream, reader: MessageReader, codec: MethodCodec, handler: StreamHandler): void {
-    const call = new Http2StreamCall(stream, codec);
+  private streaming(stream: ServerHttp2Stream, reader: MessageReader, codec: MethodCodec, handler: StreamHandler, creds: CallCredentials): void {
+    const call = new Http2StreamCall(stream, codec, creds);
     stream.on('close', () => call.cancel());
     stream.on('data', (chunk: Buffer) => {
       if (call.writableEnded) return;
@@ -402,4 +450,14 @@ export class GrpcServer {
       call.fail(err);
     }
   }
+}
+
+/** The CN of a TLS socket's verified client certificate; '' when there is none. */
+export function verifiedCommonName(socket: Socket | TLSSocket): string {
+  // (An HTTP/2 session's socket is a proxy: ask for the method rather than test with `in`.)
+  const tls = socket as Partial<TLSSocket>;
+  if (typeof tls.getPeerCertificate !== 'function' || tls.authorized !== true) return '';
+  const subject = tls.getPeerCertificate().subject as { CN?: string | string[] } | undefined;
+  const cn = subject?.CN;
+  return typeof cn === 'string' ? cn : Array.isArray(cn) ? (cn[0] ?? '') : '';
 }

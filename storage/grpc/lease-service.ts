@@ -8,12 +8,13 @@ import type { UnaryHandlers, Wire } from './unary.js';
 export function leaseHandlers(server: StoreServer): UnaryHandlers {
   const header = (revision?: number) => headerToWire(server.header(revision));
   return {
-    LeaseGrant: async (req) => {
+    LeaseGrant: async (req, _size, creds) => {
+      await server.callerOf(creds); // any user may grant; an invalid token is refused
       const { id, ttl } = await server.leaseGrant(Number(req.TTL ?? 0), big(req.ID));
       return { header: header(), ID: id.toString(), TTL: ttl, error: '' };
     },
-    LeaseRevoke: async (req) => {
-      const revision = await server.leaseRevoke(big(req.ID));
+    LeaseRevoke: async (req, _size, creds) => {
+      const revision = await server.leaseRevoke(big(req.ID), await server.callerOf(creds));
       return { header: header(revision) };
     },
     LeaseTimeToLive: async (req) => {

@@ -36,7 +36,7 @@ const handDecoders: Record<string, (bytes: Buffer) => Record<string, unknown>> =
   'KV.Range': decodeRangeRequest,
 };
 
-export type EtcdServiceName = 'KV' | 'Watch' | 'Lease' | 'Cluster' | 'Maintenance';
+export type EtcdServiceName = 'KV' | 'Watch' | 'Lease' | 'Cluster' | 'Maintenance' | 'Auth';
 
 /** One method of an etcd service, as proto-loader describes it. */
 export type EtcdMethod = protoLoader.MethodDefinition<Record<string, unknown>, Record<string, unknown>>;

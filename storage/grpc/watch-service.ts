@@ -4,6 +4,17 @@ import type { StoreServer } from '../server/store-server.js';
 import { headerToWire, keyValueToWire } from './convert.js';
 import { encodedWatchEvents } from './watch-encoding.js';
 import type { StreamCall } from './http2-server.js';
+import type { Caller } from '../auth/auth-info.js';
+import { toServiceError } from './errors.js';
+
+/** grpc-go's names of the status codes a refused watch reports in its cancel reason. */
+const CODE_NAMES: Record<number, string> = { 3: 'InvalidArgument', 7: 'PermissionDenied', 9: 'FailedPrecondition', 16: 'Unauthenticated' };
+
+/** A refused watch's cancel reason: the error as grpc-go prints a status. */
+function cancelReason(err: unknown): string {
+  const se = toServiceError(err);
+  return `rpc error: code = ${CODE_NAMES[se.code ?? 2] ?? 'Unknown'} desc = ${se.details ?? ''}`;
+}
 
 type Wire = Record<string, unknown>;
 
@@ -80,7 +91,38 @@ export function watchStream(server: StoreServer, watchable: WatchableStore): (ca
     }, server.config.watchProgressNotifyIntervalMs ?? DEFAULT_PROGRESS_NOTIFY_INTERVAL_MS);
     progressTimer.unref();
 
-    const create = (req: Wire): void => {
+    /**
+     * A watch is created only if its caller may read its range (checked at creation, as
+     * etcd); otherwise the stream answers with watch id -1, created and canceled. Returns
+     * a promise when the caller is still being worked out (a JWT being verified).
+     */
+    const create = (req: Wire): Promise<void> | undefined => {
+      const key = Buffer.isBuffer(req.key) ? req.key : Buffer.alloc(0);
+      const rangeEnd = Buffer.isBuffer(req.rangeEnd) ? req.rangeEnd : Buffer.alloc(0);
+      let caller: Caller | Promise<Caller>;
+      try {
+        caller = server.callerOf(call.credentials);
+      } catch (err) {
+        refuse(err);
+        return undefined;
+      }
+      if (caller instanceof Promise) return caller.then((c) => permitted(c, req, key, rangeEnd), refuse);
+      permitted(caller, req, key, rangeEnd);
+      return undefined;
+    };
+    const refuse = (err: unknown): void => {
+      write({ header: header(), watchId: -1, created: true, canceled: true, cancelReason: cancelReason(err) });
+    };
+    const permitted = (caller: Caller, req: Wire, key: Buffer, rangeEnd: Buffer): void => {
+      if (closed) return;
+      try {
+        server.auth.store.checkKeys(caller, 'read', key, rangeEnd.length > 0 ? rangeEnd : undefined);
+      } catch (err) {
+        return refuse(err);
+      }
+      start(req, key, rangeEnd);
+    };
+    const start = (req: Wire, key: Buffer, rangeEnd: Buffer): void => {
       const requested = Number(req.watchId ?? 0);
       if (requested !== 0 && watchers.has(requested)) {
         // etcd 3.4 answers a duplicate id with watch id -1.
@@ -93,8 +135,6 @@ export function watchStream(server: StoreServer, watchable: WatchableStore): (ca
         id = nextId++;
       }
       const filters = Array.isArray(req.filters) ? (req.filters as unknown[]) : [];
-      const key = Buffer.isBuffer(req.key) ? req.key : Buffer.alloc(0);
-      const rangeEnd = Buffer.isBuffer(req.rangeEnd) ? req.rangeEnd : Buffer.alloc(0);
       if (req.fragment === true) fragmentFor.add(id);
       // The created response goes first; the watcher may send events right after.
       write({ header: header(), watchId: id, created: true });
@@ -127,11 +167,23 @@ export function watchStream(server: StoreServer, watchable: WatchableStore): (ca
       for (const w of watchers.values()) watchable.cancel(w);
       watchers.clear();
     };
+    /** Set while a create waits for its caller: later requests wait behind it, in order. */
+    let queue: Promise<void> | undefined;
+    const settle = (p: Promise<void>): void => {
+      queue = p;
+      void p.finally(() => {
+        if (queue === p) queue = undefined;
+      });
+    };
     call.on('data', (req: Wire) => {
+      if (queue !== undefined) return settle(queue.then(() => handle(req)));
+      const pending = handle(req);
+      if (pending !== undefined) settle(pending);
+    });
+    const handle = (req: Wire): Promise<void> | undefined => {
       switch (req.requestUnion) {
         case 'createRequest':
-          create((req.createRequest ?? {}) as Wire);
-          break;
+          return create((req.createRequest ?? {}) as Wire);
         case 'cancelRequest':
           cancel(Number((req.cancelRequest as Wire | undefined)?.watchId ?? 0));
           break;
@@ -141,7 +193,8 @@ export function watchStream(server: StoreServer, watchable: WatchableStore): (ca
           write({ header: header(server.kv.revision), watchId: -1 });
           break;
       }
-    });
+      return undefined;
+    };
     call.on('end', () => {
       closeAll();
       call.end();

@@ -6,6 +6,7 @@ import { etcdService, protoDir, type EtcdMethod, type EtcdServiceName } from '..
 import { StreamCall, type StreamHandler } from '../grpc/http2-server.js';
 import { toServiceError } from '../grpc/errors.js';
 import { invoke, type UnaryHandler, type Wire } from '../grpc/unary.js';
+import type { CallCredentials } from '../auth/auth-info.js';
 
 /**
  * etcd's JSON gateway (grpc-gateway): POST a request message as JSON to
@@ -50,7 +51,33 @@ const routes = new Map<string, Route>([
   ['cluster/member/remove', { service: 'Cluster', method: 'MemberRemove' }],
   ['cluster/member/update', { service: 'Cluster', method: 'MemberUpdate' }],
   ['cluster/member/promote', { service: 'Cluster', method: 'MemberPromote' }],
+  ['auth/enable', { service: 'Auth', method: 'AuthEnable' }],
+  ['auth/disable', { service: 'Auth', method: 'AuthDisable' }],
+  ['auth/status', { service: 'Auth', method: 'AuthStatus' }],
+  ['auth/authenticate', { service: 'Auth', method: 'Authenticate' }],
+  ['auth/user/add', { service: 'Auth', method: 'UserAdd' }],
+  ['auth/user/get', { service: 'Auth', method: 'UserGet' }],
+  ['auth/user/list', { service: 'Auth', method: 'UserList' }],
+  ['auth/user/delete', { service: 'Auth', method: 'UserDelete' }],
+  ['auth/user/changepw', { service: 'Auth', method: 'UserChangePassword' }],
+  ['auth/user/grant', { service: 'Auth', method: 'UserGrantRole' }],
+  ['auth/user/revoke', { service: 'Auth', method: 'UserRevokeRole' }],
+  ['auth/role/add', { service: 'Auth', method: 'RoleAdd' }],
+  ['auth/role/get', { service: 'Auth', method: 'RoleGet' }],
+  ['auth/role/list', { service: 'Auth', method: 'RoleList' }],
+  ['auth/role/delete', { service: 'Auth', method: 'RoleDelete' }],
+  ['auth/role/grant', { service: 'Auth', method: 'RoleGrantPermission' }],
+  ['auth/role/revoke', { service: 'Auth', method: 'RoleRevokePermission' }],
 ]);
+
+/**
+ * What etcd's gateway passes on of an HTTP request's caller: its Authorization header as
+ * the token. A client certificate's CN is never used through the gateway.
+ */
+function gatewayCredentials(req: IncomingMessage): CallCredentials {
+  const token = req.headers.authorization;
+  return typeof token === 'string' && token !== '' ? { token, viaGateway: true } : { viaGateway: true };
+}
 
 /** grpc-gateway's mapping of gRPC codes to HTTP statuses. */
 const httpStatus: Partial<Record<number, number>> = {
@@ -151,7 +178,7 @@ export class Gateway {
       if (route.stream !== undefined) return this.stream(route, wire, req, res);
       const handler = this.handlers.unary(route.service, route.method);
       if (handler === undefined) return this.fail(res, new GatewayError(Status.UNIMPLEMENTED, `unknown method ${route.method}`));
-      invoke(handler, wire, size).then(
+      invoke(handler, wire, size, gatewayCredentials(req)).then(
         (out) => {
           res.writeHead(200, { 'Content-Type': 'application/json' });
           res.end(JSON.stringify(this.encode(route, out)));
@@ -191,11 +218,13 @@ export class Gateway {
 
   /** Streams: the request body is the one message sent; each response is a line {"result": ...}. */
   private stream(route: Route, first: Wire, req: IncomingMessage, res: ServerResponse): void {
-    res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
+    // HTTP/2 (a TLS client that negotiated h2) has no chunked encoding: it streams anyway.
+    res.writeHead(200, req.httpVersionMajor >= 2 ? { 'Content-Type': 'application/json' } : { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
     const call = new GatewayStreamCall(
       (msg, done) => res.write(JSON.stringify({ result: this.encode(route, msg) }) + '\n', () => done()),
       () => res.end(),
       route.stream === 'keepalive',
+      gatewayCredentials(req),
     );
     if (route.stream === 'watch') this.handlers.watch(call);
     else this.handlers.keepAlive(call);
@@ -227,8 +256,9 @@ class GatewayStreamCall extends StreamCall {
     private readonly send: (msg: Wire, done: () => void) => void,
     private readonly finish: () => void,
     private readonly answersOnce: boolean,
+    credentials: CallCredentials,
   ) {
-    super({ highWaterMark: 128 });
+    super({ highWaterMark: 128, credentials });
   }
 
   override _write(msg: Wire, _encoding: BufferEncoding, done: () => void): void {

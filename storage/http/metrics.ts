@@ -67,10 +67,10 @@ export class StoreMetrics {
   instrument(service: string, method: string, handler: UnaryHandler): UnaryHandler {
     const stats = new UnaryCallStats({ grpc_type: 'unary', grpc_service: `etcdserverpb.${service}`, grpc_method: method });
     this.unaryCalls.push(stats);
-    return (req, size) => {
+    return (req, size, creds) => {
       stats.started++;
       const t0 = performance.now();
-      return invoke(handler, req, size).then(
+      return invoke(handler, req, size, creds).then(
         (res) => {
           stats.handledOk++;
           stats.observe((performance.now() - t0) / 1000);

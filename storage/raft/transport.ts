@@ -1,5 +1,8 @@
 // The peer transport between cluster members, in the manner of etcd's rafthttp, over
-// cleartext HTTP/2 (h2c) on the member's --listen-peer-urls.
+// HTTP/2 on the member's --listen-peer-urls: cleartext (h2c) on http URLs, TLS with ALPN h2
+// on https URLs. With TLS, a member dials its peers presenting its peer certificate, and
+// with --peer-client-cert-auth refuses a peer without a valid one (and, with
+// --peer-cert-allowed-cn, one whose certificate has another common name).
 //
 // Per peer there is one long-lived client session. On it:
 // - POST /raft/stream stays open; the messages queued for the peer within one event-loop
@@ -23,6 +26,7 @@ import {
   connect,
   constants,
   createServer,
+  createSecureServer,
   type ClientHttp2Session,
   type ClientHttp2Stream,
   type Http2Server,
@@ -32,7 +36,9 @@ import {
 } from 'node:http2';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { checkServerIdentity, type TLSSocket } from 'node:tls';
 import { MessageType, type Message } from './core/messages.js';
+import { clientTlsOptions, serverTlsOptions, type TlsMaterial } from '../tls/tls-material.js';
 import { MessageCodecError, decodeMessages, encodeMessages } from './message-codec.js';
 
 export interface TransportOptions {
@@ -40,8 +46,10 @@ export interface TransportOptions {
   readonly memberId: bigint;
   /** The cluster's id; sent with every request and checked on every request received. */
   readonly clusterId: bigint;
-  /** URLs to listen on for peers, `http://host:port`. */
+  /** URLs to listen on for peers, `http://host:port` or `https://host:port`. */
   readonly listenPeerUrls: readonly string[];
+  /** The peer certificate: served on https listen URLs and presented when dialing https peers. */
+  readonly tls?: TlsMaterial;
   /** Raft messages received from peers (already decoded), in the order sent per peer. */
   readonly onMessages: (msgs: Message[]) => void;
   /** A Snap message arrived together with its database file, saved at dbPath (inside snapshotDir); the receiver owns the file. */
@@ -340,7 +348,7 @@ export class PeerTransport {
     const current = peer.session;
     if (current !== undefined && !current.closed && !current.destroyed) return current;
     const url = peer.urls[peer.urlIndex % peer.urls.length] as string;
-    const session = connect(url, { settings: { initialWindowSize: STREAM_WINDOW_BYTES }, maxSessionMemory: MAX_SESSION_MEMORY_MB });
+    const session = connect(url, { settings: { initialWindowSize: STREAM_WINDOW_BYTES }, maxSessionMemory: MAX_SESSION_MEMORY_MB, ...peerDialOptions(url, this.options.tls) });
     peer.session = session;
     peer.sessionUrl = url;
     peer.isPingOutstanding = false;
@@ -571,8 +579,24 @@ export class PeerTransport {
   // ---- receiving -----------------------------------------------------------------
 
   private listenOn(address: ListenAddress): Promise<void> {
-    const server = createServer({ settings: { initialWindowSize: STREAM_WINDOW_BYTES }, maxSessionMemory: MAX_SESSION_MEMORY_MB });
+    const settings = { settings: { initialWindowSize: STREAM_WINDOW_BYTES }, maxSessionMemory: MAX_SESSION_MEMORY_MB };
+    let server: Http2Server;
+    if (address.secure) {
+      const tls = this.options.tls;
+      if (tls === undefined) throw new TransportError(TransportErrorCode.InvalidArgument, `cannot listen on TLS for ${address.host}:${address.port}: KeyFile and CertFile are not presented`, { url: address.url });
+      server = createSecureServer({ ...settings, ...serverTlsOptions(tls, ['h2']) }) as unknown as Http2Server;
+      // A failed handshake (no certificate, or one the peer CA did not sign) only ends that connection.
+      server.on('tlsClientError', (err: Error) => this.log('warn', 'rejected connection from a peer', { url: address.url, error: err.message }));
+    } else {
+      server = createServer(settings);
+    }
     server.on('session', (session: Http2Session) => {
+      const refusal = address.secure ? this.refusePeerCertificate(session.socket as TLSSocket) : undefined;
+      if (refusal !== undefined) {
+        this.log('warn', 'rejected connection from a peer', { url: address.url, error: refusal });
+        session.destroy();
+        return;
+      }
       this.serverSessions.add(session);
       session.on('close', () => this.serverSessions.delete(session));
       session.on('error', () => {
@@ -600,6 +624,21 @@ export class PeerTransport {
         resolve();
       });
     });
+  }
+
+  /** --peer-cert-allowed-cn, --peer-cert-allowed-hostname: why a connecting peer's certificate is refused, or undefined. */
+  private refusePeerCertificate(socket: TLSSocket): string | undefined {
+    const host = this.options.tls?.allowedHostname ?? '';
+    if (host !== '') {
+      const cert = socket.getPeerCertificate();
+      const mismatch = cert === undefined || Object.keys(cert).length === 0 ? new Error('no certificate') : checkServerIdentity(host, cert);
+      if (mismatch !== undefined) return `the peer certificate is not valid for ${host}: ${mismatch.message}`;
+    }
+    const allowed = this.options.tls?.allowedCn ?? '';
+    if (allowed === '') return undefined;
+    const subject = socket.getPeerCertificate()?.subject as { CN?: string | string[] } | undefined;
+    const cn = Array.isArray(subject?.CN) ? subject.CN[0] : subject?.CN;
+    return cn === allowed ? undefined : `CommonName authentication failed: the certificate's CN ${JSON.stringify(cn ?? '')} is not ${JSON.stringify(allowed)}`;
   }
 
   private handleStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
@@ -861,16 +900,18 @@ interface ListenAddress {
   readonly url: string;
   readonly host: string;
   readonly port: number;
+  readonly secure: boolean;
 }
 
 function parseListenUrl(url: string): ListenAddress {
   const origin = parsePeerUrl(url);
   const u = new URL(origin);
   const host = u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname;
-  return { url, host, port: u.port === '' ? 80 : Number(u.port) };
+  const secure = u.protocol === 'https:';
+  return { url, host, port: u.port === '' ? (secure ? 443 : 80) : Number(u.port), secure };
 }
 
-/** Checks a peer URL (http only) and returns its origin, `http://host:port`. */
+/** Checks a peer URL (http or https) and returns its origin, `http://host:port`. */
 function parsePeerUrl(url: string): string {
   let u: URL;
   try {
@@ -878,10 +919,19 @@ function parsePeerUrl(url: string): string {
   } catch (err) {
     throw new TransportError(TransportErrorCode.InvalidArgument, `invalid peer URL ${JSON.stringify(url)}`, { url }, { cause: err });
   }
-  if (u.protocol !== 'http:') {
-    throw new TransportError(TransportErrorCode.InvalidArgument, `peer URL ${url} must be http:// (https is not supported)`, { url });
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') {
+    throw new TransportError(TransportErrorCode.InvalidArgument, `peer URL ${url} must be http:// or https://`, { url });
   }
   return u.origin;
+}
+
+/**
+ * How to dial a peer at url: over TLS with this member's peer certificate when the URL is
+ * https (verifying the peer's against the peer CA, unless the certificate was generated).
+ */
+export function peerDialOptions(url: string, tls: TlsMaterial | undefined): Record<string, unknown> {
+  if (!url.startsWith('https:')) return {};
+  return { ...(tls === undefined ? {} : clientTlsOptions(tls)), ALPNProtocols: ['h2'] };
 }
 
 function hex(id: bigint): string {

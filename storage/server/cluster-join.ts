@@ -3,7 +3,8 @@
 // GET /members on the peer port.
 
 import { connect } from 'node:http2';
-import { MEMBERS_PATH } from '../raft/transport.js';
+import { MEMBERS_PATH, peerDialOptions } from '../raft/transport.js';
+import type { TlsMaterial } from '../tls/tls-material.js';
 import { ConfigError } from './member-flags.js';
 
 /** A member as peers exchange it (ids as decimal strings). */
@@ -23,11 +24,11 @@ export interface ClusterView {
 
 
 /** Fetches the member list from the first of peerUrls that answers. */
-export async function fetchClusterMembers(peerUrls: readonly string[], timeoutMs = 5000): Promise<ClusterView> {
+export async function fetchClusterMembers(peerUrls: readonly string[], timeoutMs = 5000, tls?: TlsMaterial): Promise<ClusterView> {
   const errors: string[] = [];
   for (const url of peerUrls) {
     try {
-      return await fetchFrom(url, timeoutMs);
+      return await fetchFrom(url, timeoutMs, tls);
     } catch (err) {
       errors.push(`${url}: ${err instanceof Error ? err.message : String(err)}`);
     }
@@ -35,9 +36,9 @@ export async function fetchClusterMembers(peerUrls: readonly string[], timeoutMs
   throw new ConfigError(`could not get the cluster's member list from any peer in --initial-cluster (${errors.join('; ') || 'no peers named'})`);
 }
 
-function fetchFrom(url: string, timeoutMs: number): Promise<ClusterView> {
+function fetchFrom(url: string, timeoutMs: number, tls: TlsMaterial | undefined): Promise<ClusterView> {
   return new Promise((resolve, reject) => {
-    const session = connect(url);
+    const session = connect(url, peerDialOptions(url, tls));
     const timer = setTimeout(() => {
       session.destroy();
       reject(new Error('timed out'));

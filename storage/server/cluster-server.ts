@@ -33,6 +33,11 @@ import {
 } from './replicated-request.js';
 import { IdGenerator, isReadOnlyTxn, StoreServer, type AlarmInfo, type AlarmType, type MemberInfo, type StatusInfo } from './store-server.js';
 import { fetchClusterMembers, type ClusterView, type ClusterViewMember } from './cluster-join.js';
+import { ANONYMOUS, INTERNAL, type Caller } from '../auth/auth-info.js';
+import type { AuthCommand, StoredAuth } from '../auth/auth-store.js';
+import { checkDeleteRange, checkLeaseKeys, checkPut, checkTxn } from '../auth/kv-permissions.js';
+import type { AuthAnswer } from './store-server.js';
+import type { TlsMaterial } from '../tls/tls-material.js';
 
 /** etcd's default --snapshot-count. */
 export const DEFAULT_SNAPSHOT_COUNT = 100_000;
@@ -100,6 +105,8 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
   private removing = false;
   private readonly logFn: LogFn;
   private readonly requestTimeoutMs: number;
+  /** The peer certificate (https peer URLs); set once at start. */
+  private peerTls: TlsMaterial | undefined;
   /** Called when this member has been removed from the cluster; it must stop. */
   onRemoved: (() => void) | undefined;
   /** Called when the member failed (its log or store broke an invariant); it must stop. */
@@ -135,7 +142,7 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
    * (--initial-cluster-state=new), or joining a running one (existing) that has already
    * added it with `member add`.
    */
-  static async start(config: MemberConfig, options: { clock?: Clock; log?: LogFn } = {}): Promise<ClusterStoreServer> {
+  static async start(config: MemberConfig, options: { clock?: Clock; log?: LogFn; peerTls?: TlsMaterial } = {}): Promise<ClusterStoreServer> {
     const log = options.log ?? defaultLog;
     const raftDir = join(config.dataDir, 'raft');
     mkdirSync(raftDir, { recursive: true });
@@ -148,8 +155,9 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
     let server: ClusterStoreServer;
     let founding: NodeId[] | undefined;
     try {
-      const start = await planStart(config, storage, kv);
+      const start = await planStart(config, storage, kv, options.peerTls);
       server = new ClusterStoreServer(config, kv, options.clock ?? systemClock, start.identity, log);
+      server.peerTls = options.peerTls;
       if (start.members !== undefined) {
         for (const m of start.members) server.memberMap.set(m.id, m);
         void server.saveMembers();
@@ -178,6 +186,7 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
         memberId: this.memberId,
         clusterId: this.clusterId,
         listenPeerUrls: this.config.listenPeerUrls,
+        ...(this.peerTls === undefined ? {} : { tls: this.peerTls }),
         snapshotDir,
         onMessages: (msgs) => this.node.receive(msgs),
         onSnapshot: (msg, dbPath) => this.receiveSnapshot(msg, dbPath),
@@ -248,6 +257,7 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
       this.restoreLeases(false);
       this.alarms.clear();
       for (const a of this.kv.storage.getMeta<AlarmType[]>('alarms') ?? []) this.alarms.add(a);
+      this.auth.store.restore(this.kv.storage.getMeta<StoredAuth>('auth'));
       this.loadMembership();
       this.appliedIndex = this.kv.storage.getMeta<number>('consistentIndex') ?? index;
       for (const m of this.memberMap.values()) this.dial(m);
@@ -301,7 +311,7 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
     const waiter = this.waiters.get(envelope.id);
     this.waiters.delete(envelope.id);
     try {
-      const { response, durable, wait } = this.applyCommand(envelope.request);
+      const { response, durable, wait } = this.applyCommand(envelope.request, e.index);
       // A failed lmdb write marks the store failed (see KvStore.fail); nothing more to do here.
       durable.catch(() => undefined);
       if (waiter === undefined) return;
@@ -312,20 +322,26 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
     }
   }
 
-  /** Applies one command; throws the request's error (which still took its log entry). */
-  private applyCommand(req: ReplicatedRequest): AppliedCommand {
+  /**
+   * Applies one command at log index index; throws the request's error (which still took
+   * its log entry). Permissions are checked here, against the auth store as of this entry.
+   */
+  private applyCommand(req: ReplicatedRequest, index: number): AppliedCommand {
     switch (req.op) {
       case 'put': {
+        checkPut(this.auth.store, req.caller ?? ANONYMOUS, req.put, this.leaseKeys);
         const { response, write } = this.applier.put(req.put);
         this.trackLeases(write.events);
         return { response, durable: write.durable };
       }
       case 'deleteRange': {
+        checkDeleteRange(this.auth.store, req.caller ?? ANONYMOUS, req.deleteRange);
         const { response, write } = this.applier.deleteRange(req.deleteRange);
         this.trackLeases(write.events);
         return { response, durable: write.durable };
       }
       case 'txn': {
+        checkTxn(this.auth.store, req.caller ?? ANONYMOUS, req.txn, this.leaseKeys);
         const { response, write } = this.applier.txn(req.txn, this.config.maxTxnOps ?? DEFAULT_MAX_TXN_OPS);
         this.trackLeases(write.events);
         return { response, durable: write.durable };
@@ -340,9 +356,12 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
         return { response: { id: req.id, ttl: req.ttl }, durable: this.kv.storage.putLease(req.id, req.ttl) };
       }
       case 'leaseRevoke': {
+        checkLeaseKeys(this.auth.store, req.caller ?? ANONYMOUS, req.id, this.leaseKeys);
         const { revision, durable } = this.revokeLease(req.id);
         return { response: revision, durable };
       }
+      case 'auth':
+        return this.applyAuth(req.caller ?? ANONYMOUS, req.cmd, index);
       case 'alarm':
         return this.setAlarm(req.memberId, req.alarm, req.activate);
       case 'publish': {
@@ -480,24 +499,37 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
 
   // ---- KV ----
 
-  override async put(r: PutRequest): Promise<PutResponse> {
+  override async put(r: PutRequest, caller: Caller = INTERNAL): Promise<PutResponse> {
     checkPutRequest(r);
     this.checkSpace(r.key.length + (r.value?.length ?? 0));
-    return this.replicate({ op: 'put', put: r });
+    return this.replicate(withCaller({ op: 'put', put: r }, caller));
   }
 
-  override async deleteRange(r: DeleteRangeRequest): Promise<DeleteRangeResponse> {
+  override async deleteRange(r: DeleteRangeRequest, caller: Caller = INTERNAL): Promise<DeleteRangeResponse> {
     checkDeleteRangeRequest(r);
-    return this.replicate({ op: 'deleteRange', deleteRange: r });
+    return this.replicate(withCaller({ op: 'deleteRange', deleteRange: r }, caller));
   }
 
-  override async txn(r: TxnRequest): Promise<TxnResponse> {
+  override async txn(r: TxnRequest, caller: Caller = INTERNAL): Promise<TxnResponse> {
     checkTxnRequest(r, this.config.maxTxnOps ?? DEFAULT_MAX_TXN_OPS);
     if (isReadOnlyTxn(r)) {
       await this.linearizableRead();
+      checkTxn(this.auth.store, caller, r, this.leaseKeys);
       return this.applier.txn(r, this.config.maxTxnOps ?? DEFAULT_MAX_TXN_OPS).response;
     }
-    return this.replicate({ op: 'txn', txn: r });
+    return this.replicate(withCaller({ op: 'txn', txn: r }, caller));
+  }
+
+  override async authRequest(caller: Caller, cmd: AuthCommand): Promise<AuthAnswer> {
+    return this.replicate(withCaller({ op: 'auth', cmd }, caller));
+  }
+
+  /** A simple token names the log index it was issued at: this member must have applied it to know it. */
+  protected override tokenIssued(index: number): Promise<void> | undefined {
+    if (index <= this.appliedIndex) return undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.requestTimeoutMs)));
+    return Promise.race([this.node.waitApplied(index), timeout]).finally(() => clearTimeout(timer));
   }
 
   override async compact(r: CompactionRequest): Promise<number> {
@@ -517,8 +549,8 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
     return this.replicate({ op: 'leaseGrant', id, ttl });
   }
 
-  override async leaseRevoke(id: bigint): Promise<number> {
-    return this.replicate({ op: 'leaseRevoke', id });
+  override async leaseRevoke(id: bigint, caller: Caller = INTERNAL): Promise<number> {
+    return this.replicate(withCaller({ op: 'leaseRevoke', id }, caller));
   }
 
   /** Keep-alives are served by the leader, whose lessor alone keeps time; others forward. */
@@ -773,7 +805,7 @@ interface StartPlan {
 }
 
 /** Decides how this member starts, and refuses a configuration that contradicts the data or the cluster. */
-async function planStart(config: MemberConfig, storage: DiskLogStorage, kv: KvStore): Promise<StartPlan> {
+async function planStart(config: MemberConfig, storage: DiskLogStorage, kv: KvStore, peerTls: TlsMaterial | undefined): Promise<StartPlan> {
   const stored = kv.storage.getMeta<{ memberId: string; clusterId: string; token: string }>('identity');
   if (!storage.isEmpty()) {
     if (stored === undefined) throw new ConfigError(`data dir ${config.dataDir} has a raft log but no member identity; it is damaged`);
@@ -801,7 +833,7 @@ async function planStart(config: MemberConfig, storage: DiskLogStorage, kv: KvSt
   }
   // Joining: the cluster must already list this member (added with `member add`).
   const peers = [...config.initialCluster].filter(([name]) => name !== config.name).flatMap(([, urls]) => urls);
-  const view = await fetchClusterMembers(peers);
+  const view = await fetchClusterMembers(peers, undefined, peerTls);
   const members = view.members.map(fromStored);
   const me = members.find((m) => sameUrls(m.peerUrls, config.initialAdvertisePeerUrls));
   if (me === undefined) {
@@ -840,6 +872,11 @@ function toStored(m: MemberInfo): StoredMember {
 
 function fromStored(m: StoredMember): MemberInfo {
   return { id: BigInt(m.id), name: m.name, peerUrls: [...m.peerUrls], clientUrls: [...m.clientUrls], isLearner: m.isLearner };
+}
+
+/** The request with its caller attached; an anonymous caller is left out (absent means anonymous). */
+function withCaller<R extends ReplicatedRequest & { caller?: Caller }>(req: R, caller: Caller): R {
+  return caller.kind === 'user' && caller.username === '' && caller.revision === 0 ? req : { ...req, caller };
 }
 
 function toStorageError(err: unknown): unknown {

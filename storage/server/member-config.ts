@@ -1,3 +1,6 @@
+import type { AuthOptions } from '../auth/member-auth.js';
+import type { TlsProtocol, TlsSettings } from '../tls/tls-settings.js';
+
 /** A member's configuration: etcd's flags, already parsed and checked. */
 export interface MemberConfig {
   readonly name: string;
@@ -30,6 +33,14 @@ export interface MemberConfig {
   readonly watchProgressNotifyIntervalMs?: number;
   /** Skip fsync: benchmarks of the write path only, never for real data. */
   readonly unsafeNoFsync: boolean;
+  /** TLS of the https client URLs (--cert-file, ...); absent: none. */
+  readonly clientTls?: TlsSettings;
+  /** TLS of the https peer URLs and of connections to peers (--peer-cert-file, ...); absent: none. */
+  readonly peerTls?: TlsSettings;
+  /** --cipher-suites and --tls-min-version; absent: Node's defaults from TLS 1.2 up. */
+  readonly tlsProtocol?: TlsProtocol;
+  /** --auth-token, --auth-token-ttl, --bcrypt-cost, --client-cert-auth; absent: etcd's defaults. */
+  readonly auth?: AuthOptions;
 }
 
 /** etcd's defaults for a member started with no flags. */

@@ -1,5 +1,7 @@
 import { DEFAULT_MAX_REQUEST_BYTES, DEFAULT_QUOTA_BYTES, type MemberConfig } from './member-config.js';
 import { DEFAULT_MAX_TXN_OPS } from './kv-applier.js';
+import { parseAuthToken } from '../auth/auth-token-flag.js';
+import { hasTls, parseTlsProtocol, type TlsSettings } from '../tls/tls-settings.js';
 
 /**
  * etcd's member flags. Each may also come from the environment as ETCD_ plus the
@@ -25,12 +27,46 @@ export const memberFlags = {
   'quota-backend-bytes': { default: '0', help: 'raise alarms when backend size exceeds the given quota (0 defaults to low space quota)' },
   'auto-compaction-mode': { default: 'periodic', help: "interpret 'auto-compaction-retention' one of: periodic|revision" },
   'auto-compaction-retention': { default: '0', help: 'auto compaction retention length; 0 means disable auto compaction' },
-  'unsafe-no-fsync': { default: 'false', help: 'disables fsync, unsafe, will cause data loss (benchmarks only)' },
+  'unsafe-no-fsync': { default: 'false', bool: true, help: 'disables fsync, unsafe, will cause data loss (benchmarks only)' },
+  // Security: TLS of the client and peer URLs.
+  'cert-file': { default: '', help: 'path to the TLS certificate of the client URLs' },
+  'key-file': { default: '', help: 'path to the TLS key of the client URLs' },
+  'client-cert-auth': { default: 'false', bool: true, help: 'refuse clients without a certificate signed by --trusted-ca-file; a certificate CN names the auth user' },
+  'client-crl-file': { default: '', help: 'path to a certificate revocation list for client certificates' },
+  'client-cert-allowed-hostname': { default: '', help: 'host name a client certificate must be valid for' },
+  'trusted-ca-file': { default: '', help: 'path to the CA bundle that client certificates must be signed by' },
+  'auto-tls': { default: 'false', bool: true, help: 'serve the client URLs with a generated self-signed certificate' },
+  'peer-cert-file': { default: '', help: 'path to the TLS certificate of the peer URLs (also presented to peers)' },
+  'peer-key-file': { default: '', help: 'path to the TLS key of the peer URLs' },
+  'peer-client-cert-auth': { default: 'false', bool: true, help: 'refuse peers without a certificate signed by --peer-trusted-ca-file' },
+  'peer-trusted-ca-file': { default: '', help: 'path to the CA bundle that peer certificates must be signed by' },
+  'peer-cert-allowed-cn': { default: '', help: 'the common name a peer certificate must have' },
+  'peer-cert-allowed-hostname': { default: '', help: 'host name a peer certificate must be valid for' },
+  'peer-auto-tls': { default: 'false', bool: true, help: 'serve the peer URLs with a generated self-signed certificate when no peer cert and key are given' },
+  'peer-crl-file': { default: '', help: 'path to a certificate revocation list for peer certificates' },
+  'cipher-suites': { default: '', help: 'comma-separated TLS 1.2 cipher suites (Go names) for clients and peers (empty: defaults)' },
+  'tls-min-version': { default: 'TLS1.2', help: "minimum TLS version for clients and peers: TLS1.2 or TLS1.3 (etcd 3.5's flag)" },
+  // Auth.
+  'auth-token': { default: 'simple', help: "auth token type and options: 'simple' or 'jwt,pub-key=FILE,priv-key=FILE,sign-method=RS256,ttl=5m'" },
+  'bcrypt-cost': { default: '10', help: 'bcrypt cost of stored password hashes (4 to 31)' },
+  'auth-token-ttl': { default: '300', help: 'seconds a simple auth token lives unused' },
   'logger': { default: 'zap', help: "accepted for compatibility with etcd's flags" },
   'log-level': { default: 'info', help: 'log level: debug, info, warn, error' },
 } as const;
 
 export type MemberFlagName = keyof typeof memberFlags;
+
+/** Whether a flag is boolean: given alone (--client-cert-auth) it means true. */
+export function isBoolFlag(flag: MemberFlagName): boolean {
+  return 'bool' in memberFlags[flag];
+}
+
+/** Go's strconv.ParseBool, as etcd reads boolean flags and variables. */
+function parseBool(flag: string, v: string): boolean {
+  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(v)) return true;
+  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(v)) return false;
+  throw new ConfigError(`invalid boolean value ${JSON.stringify(v)} for --${flag}: parse error`);
+}
 
 /** The environment variable etcd reads for a flag. */
 export function envName(flag: string): string {
@@ -161,14 +197,61 @@ export function buildMemberConfig(values: Record<MemberFlagName, string>, explic
     throw new ConfigError(`unknown auto-compaction-mode ${JSON.stringify(mode)}: expected periodic or revision`);
   }
   const autoCompaction = parseAutoCompaction(mode, values['auto-compaction-retention']);
+  const clientTls: TlsSettings = {
+    certFile: values['cert-file'],
+    keyFile: values['key-file'],
+    trustedCaFile: values['trusted-ca-file'],
+    clientCertAuth: parseBool('client-cert-auth', values['client-cert-auth']),
+    crlFile: values['client-crl-file'],
+    autoTls: parseBool('auto-tls', values['auto-tls']),
+    allowedCn: '',
+    allowedHostname: values['client-cert-allowed-hostname'],
+  };
+  const peerTls: TlsSettings = {
+    certFile: values['peer-cert-file'],
+    keyFile: values['peer-key-file'],
+    trustedCaFile: values['peer-trusted-ca-file'],
+    clientCertAuth: parseBool('peer-client-cert-auth', values['peer-client-cert-auth']),
+    crlFile: values['peer-crl-file'],
+    autoTls: parseBool('peer-auto-tls', values['peer-auto-tls']),
+    allowedCn: values['peer-cert-allowed-cn'],
+    allowedHostname: values['peer-cert-allowed-hostname'],
+  };
+  const listenClientUrls = urls('listen-client-urls', values['listen-client-urls']);
+  const listenPeerUrls = urls('listen-peer-urls', values['listen-peer-urls']);
+  // etcd's start-up checks: an https URL needs a certificate (given or generated).
+  for (const u of listenClientUrls) {
+    if (u.startsWith('https:') && !hasTls(clientTls)) throw new ConfigError(`TLS key/cert (--cert-file, --key-file) must be provided for client url ${u} with HTTPS scheme`);
+  }
+  for (const u of listenPeerUrls) {
+    if (u.startsWith('https:') && !hasTls(peerTls)) throw new ConfigError(`cannot listen on TLS for ${new URL(u).host}: KeyFile and CertFile are not presented`);
+  }
+  const tlsProtocol = parseTlsProtocol(values['cipher-suites'], values['tls-min-version']);
+  if ('error' in tlsProtocol) throw new ConfigError(tlsProtocol.error);
+  const bcryptCost = Number(values['bcrypt-cost']);
+  if (!Number.isInteger(bcryptCost) || bcryptCost < 4 || bcryptCost > 31) {
+    throw new ConfigError(`--bcrypt-cost: expected an integer between 4 and 31, got ${JSON.stringify(values['bcrypt-cost'])}`);
+  }
+  let jwt;
+  try {
+    jwt = parseAuthToken(values['auth-token']);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+  const auth = {
+    ...(jwt === undefined ? {} : { jwt }),
+    tokenTtlSeconds: positiveInt('auth-token-ttl', values['auth-token-ttl']),
+    bcryptCost,
+    clientCertAuth: clientTls.clientCertAuth,
+  };
   const quota = Number(values['quota-backend-bytes']);
   if (!Number.isInteger(quota)) throw new ConfigError(`--quota-backend-bytes: expected an integer, got ${JSON.stringify(values['quota-backend-bytes'])}`);
   return {
     name,
     dataDir: values['data-dir'] === '' ? `${name}.etcd` : values['data-dir'],
-    listenClientUrls: urls('listen-client-urls', values['listen-client-urls']),
+    listenClientUrls,
     advertiseClientUrls: urls('advertise-client-urls', values['advertise-client-urls']),
-    listenPeerUrls: urls('listen-peer-urls', values['listen-peer-urls']),
+    listenPeerUrls,
     initialAdvertisePeerUrls: advertisePeer,
     initialCluster,
     initialClusterState: state,
@@ -181,6 +264,10 @@ export function buildMemberConfig(values: Record<MemberFlagName, string>, explic
     heartbeatIntervalMs: positiveInt('heartbeat-interval', values['heartbeat-interval']),
     snapshotCount: positiveInt('snapshot-count', values['snapshot-count']),
     snapshotCatchUpEntries: positiveInt('experimental-snapshot-catchup-entries', values['experimental-snapshot-catchup-entries']),
-    unsafeNoFsync: values['unsafe-no-fsync'] === 'true',
+    unsafeNoFsync: parseBool('unsafe-no-fsync', values['unsafe-no-fsync']),
+    clientTls,
+    peerTls,
+    tlsProtocol,
+    auth,
   };
 }

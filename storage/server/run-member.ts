@@ -1,4 +1,4 @@
-import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { serveClients, type ClientServer, type ServeOptions } from '../grpc/grpc-server.js';
 import { WatchableStore } from '../mvcc/watchable-store.js';
@@ -8,6 +8,8 @@ import { StoreServer } from './store-server.js';
 import { ClusterStoreServer } from './cluster-server.js';
 import { Compactor } from './compactor.js';
 import { systemClock } from '../lease/clock.js';
+import { readMemberTls, withAutoTls, type MemberTls } from '../tls/member-tls.js';
+import { TlsConfigError } from '../tls/tls-material.js';
 
 /** A running member: its store, its watchable view, and its client listeners (if it serves clients). */
 export interface RunningMember {
@@ -48,17 +50,43 @@ export function isClusterMember(config: MemberConfig): boolean {
   return config.initialCluster.size > 1 || config.initialClusterState === 'existing' || existsSync(join(config.dataDir, 'raft', 'raft.mdb'));
 }
 
-/** Starts a member with config: opens its store and serves clients. */
+/** Reads the member's certificate files; a bad one is a configuration error. */
+function readTls(config: MemberConfig): MemberTls {
+  try {
+    return readMemberTls(config);
+  } catch (err) {
+    if (err instanceof TlsConfigError) throw new ConfigError(err.message);
+    throw err;
+  }
+}
+
+/**
+ * Starts a member with config: opens its store and serves clients. Configuration is checked
+ * before anything is written; a data dir this start created is removed again if the member
+ * cannot start, so a failed start leaves nothing behind.
+ */
 export async function runMember(config: MemberConfig, options: RunOptions = {}): Promise<RunningMember> {
+  const givenTls = readTls(config);
+  const isNewDataDir = !existsSync(config.dataDir) || (statSync(config.dataDir).isDirectory() && readdirSync(config.dataDir).length === 0);
   checkDataDir(config.dataDir);
-  const store = isClusterMember(config) ? await ClusterStoreServer.start(config) : StoreServer.open(config);
+  let store: StoreServer;
+  let tls: MemberTls;
+  try {
+    tls = await withAutoTls(config, givenTls);
+    store = isClusterMember(config) ? await ClusterStoreServer.start(config, tls.peer === undefined ? {} : { peerTls: tls.peer }) : StoreServer.open(config);
+  } catch (err) {
+    if (isNewDataDir) rmSync(config.dataDir, { recursive: true, force: true });
+    if (err instanceof TlsConfigError) throw new ConfigError(err.message);
+    throw err;
+  }
   const watchable = new WatchableStore(store.kv);
   let clients: ClientServer | undefined;
   try {
-    if (options.serveClients !== false) clients = await serveClients(store, { watchable, readOnly: options.readOnly === true });
+    if (options.serveClients !== false) clients = await serveClients(store, { watchable, readOnly: options.readOnly === true, ...(tls.client === undefined ? {} : { tls: tls.client }) });
   } catch (err) {
     watchable.close();
     await store.close();
+    if (isNewDataDir) rmSync(config.dataDir, { recursive: true, force: true });
     throw err;
   }
   const warn = (msg: string, err: unknown): void => {

@@ -26,6 +26,13 @@ import { toKeyRange } from '../mvcc/key-value.js';
 import { writeSnapshot } from '../snapshot/etcd-snapshot.js';
 import type { Event } from '../mvcc/key-value.js';
 import { computeClusterId, computeMemberId } from './member-id.js';
+import { INTERNAL, type AuthInfo, type CallCredentials, type Caller } from '../auth/auth-info.js';
+import type { AuthCommand, AuthResult, StoredAuth } from '../auth/auth-store.js';
+import { checkDeleteRange, checkLeaseKeys, checkPut, checkRange, checkTxn, type LeaseKeys } from '../auth/kv-permissions.js';
+import { DEFAULT_AUTH_OPTIONS, MemberAuth } from '../auth/member-auth.js';
+
+/** What an Auth request answers: the applied command's result, and the token Authenticate issued. */
+export type AuthAnswer = AuthResult & { readonly token?: string };
 
 /** The version of etcd's API this store speaks, reported by Status and /version. */
 export const ETCD_API_VERSION = '3.4.0';
@@ -88,6 +95,10 @@ export class StoreServer {
   readonly kv: KvStore;
   protected readonly applier: KvApplier;
   readonly lessor: Lessor;
+  /** Users, roles and permissions, and the tokens issued to users (storage/auth). */
+  readonly auth: MemberAuth;
+  /** The keys attached to a lease, for the permission checks of lease users. */
+  protected readonly leaseKeys: LeaseKeys = (id) => this.lessor.get(id)?.keys;
   /** Where new lease ids come from. */
   private readonly newLeaseIds: IdGenerator;
   readonly memberId: bigint;
@@ -109,6 +120,7 @@ export class StoreServer {
     this.lessor = new Lessor(clock, Math.ceil((1.5 * config.electionTimeoutMs) / 1000));
     this.applier = new KvApplier(kv, this.lessor);
     const meta = kv.storage;
+    this.auth = new MemberAuth(meta.getMeta<StoredAuth>('auth'), config.auth ?? DEFAULT_AUTH_OPTIONS, clock);
     const stored = meta.getMeta<{ memberId: string; clusterId: string; token: string }>('identity');
     if (identity !== undefined) {
       this.memberId = identity.memberId;
@@ -186,29 +198,87 @@ export class StoreServer {
     return undefined;
   }
 
-  range(r: RangeRequest): RangeResponse {
+  /**
+   * Requests take the caller they run as (storage/auth): a remote client's AuthInfo, or
+   * INTERNAL for the member itself and trusted in-process clients. Reads are checked
+   * here; writes where they are applied, as etcd's auth applier does.
+   */
+  range(r: RangeRequest, caller: Caller = INTERNAL): RangeResponse {
     this.assertOpen();
+    checkRange(this.auth.store, caller, r);
     return this.applier.range(r);
   }
 
-  put(r: PutRequest): Promise<PutResponse> {
+  put(r: PutRequest, caller: Caller = INTERNAL): Promise<PutResponse> {
     try {
       checkPutRequest(r);
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.write(() => this.applier.put(r), false, r.key.length + (r.value?.length ?? 0));
+    return this.write(
+      () => {
+        checkPut(this.auth.store, caller, r, this.leaseKeys);
+        return this.applier.put(r);
+      },
+      false,
+      r.key.length + (r.value?.length ?? 0),
+    );
   }
 
-  async deleteRange(r: DeleteRangeRequest): Promise<DeleteRangeResponse> {
+  async deleteRange(r: DeleteRangeRequest, caller: Caller = INTERNAL): Promise<DeleteRangeResponse> {
     checkDeleteRangeRequest(r);
-    return this.write(() => this.applier.deleteRange(r));
+    return this.write(() => {
+      checkDeleteRange(this.auth.store, caller, r);
+      return this.applier.deleteRange(r);
+    });
   }
 
-  async txn(r: TxnRequest): Promise<TxnResponse> {
+  async txn(r: TxnRequest, caller: Caller = INTERNAL): Promise<TxnResponse> {
     const maxTxnOps = this.config.maxTxnOps ?? DEFAULT_MAX_TXN_OPS;
     checkTxnRequest(r, maxTxnOps);
-    return this.write(() => this.applier.txn(r, maxTxnOps), isReadOnlyTxn(r), putCost(r));
+    return this.write(
+      () => {
+        checkTxn(this.auth.store, caller, r, this.leaseKeys);
+        return this.applier.txn(r, maxTxnOps);
+      },
+      isReadOnlyTxn(r),
+      putCost(r),
+    );
+  }
+
+  /**
+   * Who a remote request runs as (see MemberAuth.callerOf); throws InvalidAuthToken.
+   */
+  callerOf(creds: CallCredentials): AuthInfo | Promise<AuthInfo> {
+    return this.auth.callerOf(creds, (index) => this.tokenIssued(index));
+  }
+
+  /** What to wait for before looking up a simple token issued at index (nothing on a single member). */
+  protected tokenIssued(_index: number): Promise<void> | undefined {
+    return undefined;
+  }
+
+  /** An Auth request: applied (and counted as a log entry) like a write, as etcd does. */
+  async authRequest(caller: Caller, cmd: AuthCommand): Promise<AuthAnswer> {
+    this.assertOpen();
+    if (this.gate !== undefined) await this.gate;
+    const { response, durable } = this.logged(() => this.applyAuth(caller, cmd, this.appliedIndex + 1));
+    await this.applied(durable);
+    return response;
+  }
+
+  /**
+   * Applies an auth command at log index index: the store's change is persisted with it;
+   * an applied Authenticate issues its token (simple tokens on every member, which all
+   * know it from then on; the answer only matters to the member that took the request).
+   */
+  protected applyAuth(caller: Caller, cmd: AuthCommand, index: number): { response: Promise<AuthAnswer>; durable: Promise<unknown> } {
+    const { changed, result } = this.auth.store.apply(caller, cmd);
+    const durable = changed ? this.kv.storage.putMeta('auth', this.auth.store.toStored()) : this.kv.untilDurable();
+    const issued = result.authenticated;
+    if (issued === undefined || cmd.kind !== 'authenticate') return { response: Promise.resolve(result), durable };
+    const token = this.auth.tokens.assign(issued.username, issued.revision, index, cmd.tokenPrefix);
+    return { response: Promise.resolve(token).then((t) => ({ token: t })), durable };
   }
 
   async compact(r: CompactionRequest): Promise<number> {
@@ -418,11 +488,14 @@ export class StoreServer {
     return { id, ttl };
   }
 
-  /** Revokes a lease, deleting its keys in one revision. */
-  async leaseRevoke(id: bigint): Promise<number> {
+  /** Revokes a lease, deleting its keys in one revision (the caller must be allowed to write them all). */
+  async leaseRevoke(id: bigint, caller: Caller = INTERNAL): Promise<number> {
     this.assertOpen();
     if (this.gate !== undefined) await this.gate;
-    const { revision, durable } = this.logged(() => this.revokeLease(id));
+    const { revision, durable } = this.logged(() => {
+      checkLeaseKeys(this.auth.store, caller, id, this.leaseKeys);
+      return this.revokeLease(id);
+    });
     await this.applied(durable);
     return revision;
   }

@@ -5,7 +5,8 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { EtcdGrpcClient, type WireMessage } from '../../storage/client/etcd-grpc-client.js';
-import { TestCluster } from '../helpers/cluster.js';
+import { TestCluster, type ClusterTls } from '../helpers/cluster.js';
+import { TestCa } from '../helpers/tls-certs.js';
 import { waitHealthy } from '../helpers/processes.js';
 import { powercutEnv, rollBack } from './powercut.js';
 import { FaultProxy } from './proxy.js';
@@ -34,10 +35,13 @@ export class ChaosCluster {
    * powercutLibrary, kite members run under it, so that powerCut() can drop what they had
    * not synced; etcd cannot (its Go runtime makes system calls itself, not through libc).
    */
-  static async start(target: Target, size: number, dir: string, options: { powercutLibrary?: string } = {}): Promise<ChaosCluster> {
-    const cluster = await TestCluster.plan(target, size, dir);
+  static async start(target: Target, size: number, dir: string, options: { powercutLibrary?: string; peerTls?: boolean } = {}): Promise<ChaosCluster> {
+    const tls = options.peerTls === true ? await peerMutualTls(dir) : undefined;
+    const cluster = await TestCluster.plan(target, size, dir, {}, tls);
     const proxy = await FaultProxy.start({ members: cluster.specs.map((s) => ({ name: s.name, targetPort: Number(new URL(s.peerUrl).port) })) });
-    for (const s of [...cluster.specs]) cluster.advertisePeerUrl(s.name, `http://127.0.0.1:${proxy.listenPort(s.name)}`);
+    // The proxy only forwards bytes: TLS between members passes through it unchanged.
+    const scheme = tls === undefined ? 'http' : 'https';
+    for (const s of [...cluster.specs]) cluster.advertisePeerUrl(s.name, `${scheme}://127.0.0.1:${proxy.listenPort(s.name)}`);
     const c = new ChaosCluster(target, cluster, proxy, target === 'kite' ? options.powercutLibrary : undefined);
     try {
       for (const s of cluster.specs) cluster.writeEnvFile(s.name, 'new');
@@ -241,4 +245,11 @@ export class ChaosCluster {
     await this.cluster.stopAll('SIGKILL');
     await this.proxy.close();
   }
+}
+
+/** Peer URLs with mutual TLS (--peer-client-cert-auth), every member with one certificate for 127.0.0.1. */
+async function peerMutualTls(dir: string): Promise<ClusterTls> {
+  const ca = await TestCa.create(dir, 'peer');
+  const server = await ca.issue('etcd-peer', { file: 'peer' });
+  return { ca: ca.caFile, server, client: server, clientUrls: false, clientCertAuth: false, peerUrls: true, peerCertAuth: true };
 }

@@ -7,6 +7,7 @@
  *   npm run chaos -- [--target kite|etcd] [--members 3] [--duration 30] [--runs 1]
  *                    [--seed N] [--nemeses kill,pause,...] [--ordered] [--out DIR]
  *                    [--broken stale-reads|ack-before-persist|fsync-skipped|watch-drop]
+ *                    [--peer-tls off|on|alternate]   (mutual TLS between members: every run, or every other)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -36,8 +37,11 @@ const { values } = parseArgs({
     clients: { type: 'string', default: '8' },
     broken: { type: 'string' },
     ordered: { type: 'boolean', default: false },
+    'peer-tls': { type: 'string', default: 'off' },
   },
 });
+const peerTlsMode = values['peer-tls'];
+if (peerTlsMode !== 'off' && peerTlsMode !== 'on' && peerTlsMode !== 'alternate') throw new Error('--peer-tls is off, on (mutual TLS between members) or alternate (every other run)');
 
 const target = values.target as Target;
 if (target !== 'kite' && target !== 'etcd') throw new Error('--target is kite or etcd');
@@ -79,7 +83,9 @@ async function run(index: number, seed: number, order: NemesisName[]): Promise<R
   const dir = join(outRoot, `run-${index}-${target}-seed-${seed}`);
   mkdirSync(dir, { recursive: true });
   const data = tempDir('chaos');
-  const cluster = await ChaosCluster.start(target, members, data.path, { powercutLibrary });
+  const peerTls = peerTlsMode === 'on' || (peerTlsMode === 'alternate' && index % 2 === 1);
+  const cluster = await ChaosCluster.start(target, members, data.path, { powercutLibrary, peerTls });
+  if (peerTls) process.stderr.write(`[run ${index}] peer URLs with mutual TLS\n`);
   const say = (msg: string): void => void process.stderr.write(`[run ${index} ${((now() - t0) / 1000).toFixed(1)}s] ${msg}\n`);
   const t0 = now();
   const faults: Fault[] = [];

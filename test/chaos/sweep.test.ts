@@ -1,6 +1,7 @@
 // The chaos harness's short sweep, as CI runs it: four 35 s runs against a kite cluster
-// that between them inject every nemesis, and one run against real etcd (the checkers
-// must raise no false alarm there). Each run is a separate process (test/chaos/run.ts).
+// that between them inject every nemesis (runs 1 and 3 with mutual TLS between the members),
+// and one run against real etcd (the checkers must raise no false alarm there). Each run is
+// a separate process (test/chaos/run.ts).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { test } from 'node:test';
@@ -28,7 +29,7 @@ function summary(out: string): string {
 test('chaos sweep on kite: every nemesis, no violation', { timeout: 600_000 }, async () => {
   const dir = tempDir('chaos-sweep');
   try {
-    const r = await runChaos(['--target', 'kite', '--runs', '4', '--duration', '35', '--seed', '7', '--out', dir.path]);
+    const r = await runChaos(['--target', 'kite', '--runs', '4', '--duration', '35', '--seed', '7', '--peer-tls', 'alternate', '--out', dir.path]);
     assert.equal(r.code, 0, summary(r.out));
     assert.match(r.out, /no violations/);
     for (const n of NEMESES) assert.match(r.out, new RegExp(`│ \\d+\\s+│ '${n}'\\s+│ [1-9]`), `nemesis ${n} injected at least once:\n${summary(r.out)}`);

@@ -3,7 +3,26 @@
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { etcdctl, freePort, spawnStore, tempDir, waitHealthy, type StoreProcess } from './processes.js';
+import { etcdctl, freePort, spawnStore, tempDir, waitHealthy, type ClientTlsFiles, type StoreProcess } from './processes.js';
+import type { CertFiles } from './tls-certs.js';
+
+/**
+ * TLS for a planned cluster: https client URLs (with --client-cert-auth when clientCertAuth)
+ * and/or https peer URLs (with --peer-client-cert-auth when peerCertAuth), every member with
+ * the same server certificate (valid for 127.0.0.1); client is what etcdctl and health
+ * checks present.
+ */
+export interface ClusterTls {
+  readonly ca: string;
+  readonly server: CertFiles;
+  readonly client: CertFiles;
+  readonly clientUrls: boolean;
+  readonly clientCertAuth: boolean;
+  readonly peerUrls: boolean;
+  readonly peerCertAuth: boolean;
+  /** A member's own peer certificate, when it must differ from the server's (a bad one, in tests). */
+  readonly peerCertOf?: (name: string) => CertFiles | undefined;
+}
 
 export interface MemberSpec {
   readonly name: string;
@@ -13,6 +32,8 @@ export interface MemberSpec {
   /** The peer URL it listens on, when that differs (its peer traffic goes through a proxy). */
   readonly listenPeerUrl?: string;
   readonly dataDir: string;
+  /** How clients reach an https client URL. */
+  readonly clientTls?: ClientTlsFiles;
 }
 
 /** Parses an env file of KEY=value lines (values optionally double-quoted; # comments). */
@@ -38,28 +59,32 @@ export class TestCluster {
   /** Running members by name. */
   readonly running = new Map<string, StoreProcess>();
   private readonly extraEnv: Record<string, string>;
+  readonly tls: ClusterTls | undefined;
 
-  private constructor(kind: 'kite' | 'etcd', dir: string, token: string, extraEnv: Record<string, string>) {
+  private constructor(kind: 'kite' | 'etcd', dir: string, token: string, extraEnv: Record<string, string>, tls: ClusterTls | undefined) {
     this.kind = kind;
     this.dir = dir;
     this.token = token;
     this.extraEnv = extraEnv;
+    this.tls = tls;
   }
 
   /** Plans a cluster of size members with free loopback ports; starts nothing. */
-  static async plan(kind: 'kite' | 'etcd', size: number, dir: string, extraEnv: Record<string, string> = {}): Promise<TestCluster> {
-    const c = new TestCluster(kind, dir, `token-${process.pid}-${Date.now()}`, extraEnv);
+  static async plan(kind: 'kite' | 'etcd', size: number, dir: string, extraEnv: Record<string, string> = {}, tls?: ClusterTls): Promise<TestCluster> {
+    const c = new TestCluster(kind, dir, `token-${process.pid}-${Date.now()}`, extraEnv, tls);
     for (let i = 1; i <= size; i++) await c.addSpec(`etcd${i}`);
     return c;
   }
 
   /** Adds a member to the plan (not to the cluster) with fresh ports. */
   async addSpec(name: string): Promise<MemberSpec> {
+    const tls = this.tls;
     const spec = {
       name,
-      clientUrl: `http://127.0.0.1:${await freePort()}`,
-      peerUrl: `http://127.0.0.1:${await freePort()}`,
+      clientUrl: `${tls?.clientUrls === true ? 'https' : 'http'}://127.0.0.1:${await freePort()}`,
+      peerUrl: `${tls?.peerUrls === true ? 'https' : 'http'}://127.0.0.1:${await freePort()}`,
       dataDir: join(this.dir, name),
+      ...(tls?.clientUrls === true ? { clientTls: { ca: tls.ca, cert: tls.client.cert, key: tls.client.key } } : {}),
     };
     this.specs.push(spec);
     return spec;
@@ -98,10 +123,34 @@ export class TestCluster {
       `ETCD_INITIAL_CLUSTER_STATE="${state}"`,
       `ETCD_INITIAL_CLUSTER_TOKEN="${this.token}"`,
       `ETCD_ADVERTISE_CLIENT_URLS="${m.clientUrl}"`,
+      ...this.tlsEnv(name),
     ];
     const path = join(this.dir, `${name}.env`);
     writeFileSync(path, lines.join('\n') + '\n');
     return path;
+  }
+
+  /** The TLS variables of a member's env file. */
+  private tlsEnv(name: string): string[] {
+    const tls = this.tls;
+    if (tls === undefined) return [];
+    const lines: string[] = [];
+    if (tls.clientUrls) {
+      lines.push(`ETCD_CERT_FILE="${tls.server.cert}"`, `ETCD_KEY_FILE="${tls.server.key}"`, `ETCD_TRUSTED_CA_FILE="${tls.ca}"`);
+      if (tls.clientCertAuth) lines.push('ETCD_CLIENT_CERT_AUTH=true');
+    }
+    if (tls.peerUrls) {
+      const peer = tls.peerCertOf?.(name) ?? tls.server;
+      lines.push(`ETCD_PEER_CERT_FILE="${peer.cert}"`, `ETCD_PEER_KEY_FILE="${peer.key}"`, `ETCD_PEER_TRUSTED_CA_FILE="${tls.ca}"`);
+      if (tls.peerCertAuth) lines.push('ETCD_PEER_CLIENT_CERT_AUTH=true');
+    }
+    return lines;
+  }
+
+  /** etcdctl's TLS flags for this cluster's client URLs (none when they are plain). */
+  etcdctlTls(): string[] {
+    const tls = this.tls;
+    return tls?.clientUrls === true ? ['--cacert', tls.ca, '--cert', tls.client.cert, '--key', tls.client.key] : [];
   }
 
   /** Spawns a member from its env file (written if absent), plus env, without waiting for it. */
@@ -128,7 +177,7 @@ export class TestCluster {
 
   /** Client endpoints (host:port, comma-separated) of the running members, or of names. */
   endpoints(names: readonly string[] = [...this.running.keys()]): string {
-    return names.map((n) => this.spec(n).clientUrl.replace('http://', '')).join(',');
+    return names.map((n) => this.spec(n).clientUrl.replace(/^https?:\/\//, '')).join(',');
   }
 
   async stop(name: string, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
@@ -147,7 +196,7 @@ export class TestCluster {
    */
   leader(): { name: string; id: string } | undefined {
     const names = [...this.running.keys()];
-    const status = (name: string) => etcdctl(this.endpoints([name]), ['endpoint', 'status', '-w', 'json']).stdout;
+    const status = (name: string) => etcdctl(this.endpoints([name]), [...this.etcdctlTls(), 'endpoint', 'status', '-w', 'json']).stdout;
     const reports = names.map((name) => ({ name, out: status(name) }));
     // Ids read from the text: JSON.parse would round a uint64 to a double.
     const leaders = reports.map((r) => /"leader":(\d+)/.exec(r.out)?.[1]).filter((l): l is string => l !== undefined && l !== '0');
@@ -185,10 +234,10 @@ export async function withCluster<T>(
   prefix: string,
   size: number,
   body: (cluster: TestCluster) => Promise<T>,
-  options: { readonly kind?: 'kite' | 'etcd'; readonly env?: Record<string, string> } = {},
+  options: { readonly kind?: 'kite' | 'etcd'; readonly env?: Record<string, string>; readonly tls?: (dir: string) => Promise<ClusterTls> } = {},
 ): Promise<T> {
   const dir = tempDir(prefix);
-  const cluster = await TestCluster.plan(options.kind ?? 'kite', size, dir.path, options.env ?? {});
+  const cluster = await TestCluster.plan(options.kind ?? 'kite', size, dir.path, options.env ?? {}, await options.tls?.(dir.path));
   try {
     return await body(cluster);
   } catch (err) {

@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -62,6 +63,13 @@ export function missingTool(tool: string, pkg: string): string | false {
   return msg;
 }
 
+/** The files a client uses to reach an https client URL: the CA to trust, and its own certificate. */
+export interface ClientTlsFiles {
+  readonly ca: string;
+  readonly cert?: string;
+  readonly key?: string;
+}
+
 /** A store process (kite or real etcd) on loopback. */
 export interface StoreProcess {
   readonly name: string;
@@ -69,6 +77,8 @@ export interface StoreProcess {
   readonly peerUrl: string;
   readonly endpoint: string;
   readonly dataDir: string;
+  /** How a client reaches an https client URL (health checks use it). */
+  readonly clientTls?: ClientTlsFiles;
   readonly child: ChildProcess;
   /** Everything the process wrote to stdout and stderr so far. */
   output(): string;
@@ -84,6 +94,10 @@ export interface StartOptions {
   readonly peerPort?: number;
   readonly extraArgs?: readonly string[];
   readonly env?: NodeJS.ProcessEnv;
+  /** https client URL (the TLS flags go in extraArgs); clientTls is how health checks reach it. */
+  readonly clientTls?: ClientTlsFiles;
+  /** https peer URL (the peer TLS flags go in extraArgs). */
+  readonly peerHttps?: boolean;
 }
 
 /** Starts kite store or etcd with etcd's flags, waiting until /health answers. */
@@ -91,8 +105,8 @@ export async function startStore(opts: StartOptions): Promise<StoreProcess> {
   const name = opts.name ?? 'm1';
   const clientPort = opts.clientPort ?? (await freePort());
   const peerPort = opts.peerPort ?? (await freePort());
-  const clientUrl = `http://127.0.0.1:${clientPort}`;
-  const peerUrl = `http://127.0.0.1:${peerPort}`;
+  const clientUrl = `${opts.clientTls !== undefined ? 'https' : 'http'}://127.0.0.1:${clientPort}`;
+  const peerUrl = `${opts.peerHttps === true ? 'https' : 'http'}://127.0.0.1:${peerPort}`;
   const args = [
     `--name=${name}`,
     `--data-dir=${opts.dataDir}`,
@@ -103,7 +117,7 @@ export async function startStore(opts: StartOptions): Promise<StoreProcess> {
     `--initial-cluster=${name}=${peerUrl}`,
     ...(opts.extraArgs ?? []),
   ];
-  const proc = spawnStore(opts.kind, { name, clientUrl, peerUrl, dataDir: opts.dataDir }, args, opts.env ?? {});
+  const proc = spawnStore(opts.kind, { name, clientUrl, peerUrl, dataDir: opts.dataDir, ...(opts.clientTls === undefined ? {} : { clientTls: opts.clientTls }) }, args, opts.env ?? {});
   await waitHealthy(proc, opts.kind);
   return proc;
 }
@@ -120,7 +134,7 @@ function nodeFlags(): string[] {
 /** Spawns kite store or etcd with args and extra environment, without waiting for it. */
 export function spawnStore(
   kind: 'kite' | 'etcd',
-  where: { name: string; clientUrl: string; peerUrl: string; dataDir: string },
+  where: { name: string; clientUrl: string; peerUrl: string; dataDir: string; clientTls?: ClientTlsFiles },
   args: readonly string[],
   env: NodeJS.ProcessEnv,
 ): StoreProcess {
@@ -134,7 +148,7 @@ export function spawnStore(
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
     ...where,
-    endpoint: where.clientUrl.replace(/^http:\/\//, ''),
+    endpoint: where.clientUrl.replace(/^https?:\/\//, ''),
     child,
     output: () => out,
     stop: async (signal: NodeJS.Signals = 'SIGTERM') => {
@@ -149,19 +163,45 @@ export async function waitHealthy(proc: StoreProcess, kind: string, timeoutMs = 
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (proc.child.exitCode !== null) throw new Error(`${kind} ${proc.name} exited early (${proc.child.exitCode}):\n${proc.output()}`);
-    try {
-      const res = await fetch(`${proc.clientUrl}/health`, { signal: AbortSignal.timeout(1000) });
-      if (res.ok) {
-        const body = (await res.json()) as { health?: string };
-        if (body.health === 'true') return;
-      }
-    } catch {
-      // not up yet
-    }
+    if ((await getHealth(proc)) === 'true') return;
     await new Promise((r) => setTimeout(r, 100));
   }
   await proc.stop('SIGKILL');
   throw new Error(`${kind} ${proc.name} did not become healthy in ${timeoutMs / 1000} s:\n${proc.output()}`);
+}
+
+/** What a member's /health says ('true' or 'false'), or undefined when it does not answer (yet). */
+export async function getHealth(proc: Pick<StoreProcess, 'clientUrl' | 'clientTls'>): Promise<string | undefined> {
+  try {
+    if (proc.clientUrl.startsWith('https:')) return await httpsHealth(proc.clientUrl, proc.clientTls);
+    const res = await fetch(`${proc.clientUrl}/health`, { signal: AbortSignal.timeout(1000) });
+    return ((await res.json()) as { health?: string }).health;
+  } catch {
+    return undefined; // not up yet
+  }
+}
+
+function httpsHealth(url: string, tls: ClientTlsFiles | undefined): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(`${url}/health`, {
+      timeout: 1000,
+      ...(tls === undefined ? {} : { ca: readFileSync(tls.ca), ...(tls.cert !== undefined && tls.key !== undefined ? { cert: readFileSync(tls.cert), key: readFileSync(tls.key) } : {}) }),
+    });
+    req.on('response', (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => {
+        try {
+          resolve((JSON.parse(body) as { health?: string }).health);
+        } catch (err) {
+          reject(err);
+        }
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error('timed out')));
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 export interface CommandResult {
@@ -219,6 +259,7 @@ export async function onEtcdAndKite<T>(
   name: string,
   fn: (member: StoreProcess) => Promise<T>,
   tools: ReadonlyArray<readonly [string, string]> = [],
+  start: Pick<StartOptions, 'extraArgs' | 'clientTls' | 'peerHttps'> = {},
 ): Promise<{ etcd: T; kite: T } | undefined> {
   const skip = [...tools, ['etcd', 'etcd-server'] as const].map(([cmd, pkg]) => missingTool(cmd, pkg)).find((m) => m !== false);
   if (skip) {
@@ -231,7 +272,7 @@ export async function onEtcdAndKite<T>(
     const dir = tempDir(`${name}-${kind}`);
     let member: StoreProcess | undefined;
     try {
-      member = await startStore({ kind, name, dataDir: dir.path, clientPort, peerPort });
+      member = await startStore({ kind, name, dataDir: dir.path, clientPort, peerPort, ...start });
       return await fn(member);
     } finally {
       await member?.stop();

@@ -53,6 +53,29 @@ test('a put envelope survives encoding in its binary layout, every field and id 
   );
 });
 
+test('a put carries its caller in the binary layout: a user with its auth revision, the member itself, or no one', () => {
+  const callerArb = fc.oneof(
+    fc.constant(undefined),
+    fc.constant({ kind: 'internal' as const }),
+    fc.record({ kind: fc.constant('user' as const), username: fc.string({ minLength: 1, maxLength: 40 }), revision: fc.integer({ min: 1, max: 2 ** 40 }) }),
+  );
+  fc.assert(
+    fc.property(idArb, putArb, callerArb, (id, put, caller) => {
+      const data = encodeEnvelope({ id, request: caller === undefined ? { op: 'put', put } : { op: 'put', put, caller } });
+      const e = decodeEnvelope(data);
+      assert.equal(e.request.op, 'put');
+      if (e.request.op !== 'put') return;
+      assert.equal(e.id, id);
+      assert.deepEqual(meaning(e.request.put), meaning(put));
+      assert.deepEqual(e.request.caller, caller === undefined ? undefined : { ...caller });
+    }),
+    { numRuns: 300 },
+  );
+  // An anonymous caller (no credentials) takes no bytes: absent means anonymous.
+  const anonymous = encodeEnvelope({ id: 1n, request: { op: 'put', put: { key: Buffer.from('k') }, caller: { kind: 'user', username: '', revision: 0 } } });
+  assert.equal(decodeEnvelope(anonymous).request.op === 'put' && (decodeEnvelope(anonymous).request as { caller?: unknown }).caller, undefined);
+});
+
 test('a decoded put owns its key and value rather than viewing the entry bytes', () => {
   const data = Buffer.from(encodeEnvelope({ id: 7n, request: { op: 'put', put: { key: Buffer.from('k'), value: Buffer.from('v') } } }));
   const { put } = decodedPut(data);
@@ -79,6 +102,8 @@ test('other commands keep the msgpack encoding and round-trip', () => {
     { id: 1n, request: { op: 'deleteRange', deleteRange: { key: Buffer.from('a'), rangeEnd: Buffer.from('b') } } },
     { id: 2n, request: { op: 'leaseGrant', id: 5n, ttl: 60 } },
     { id: 3n, request: { op: 'noop' } },
+    { id: 4n, request: { op: 'txn', txn: { success: [] }, caller: { kind: 'user', username: 'alice', revision: 7 } } },
+    { id: 5n, request: { op: 'auth', cmd: { kind: 'roleGrantPermission', name: 'r', perm: { permType: 'READ', key: Buffer.from('/a'), rangeEnd: Buffer.from('/b') } }, caller: { kind: 'internal' } } },
   ];
   for (const e of envelopes) {
     const data = encodeEnvelope(e);
@@ -93,7 +118,11 @@ test('a malformed binary put is refused, not misread', () => {
     ['truncated header', good.subarray(0, 12)],
     ['key longer than the entry', good.subarray(0, good.length - 1)],
     ['bytes after a put without a value', Buffer.concat([good, Buffer.from('x')])],
-    ['unknown flag', Buffer.from(good).fill(0x40, 1, 2)],
+    ['unknown flag', Buffer.from(good).fill(0x80, 1, 2)],
+    ['user name longer than the entry', (() => {
+      const withUser = Buffer.from(encodeEnvelope({ id: 9n, request: { op: 'put', put: { key: Buffer.from('k') }, caller: { kind: 'user', username: 'alice', revision: 3 } } }));
+      return withUser.subarray(0, 22);
+    })()],
   ];
   for (const [what, data] of cases) assert.throws(() => decodeEnvelope(data), /not a Kite request/, what);
 });

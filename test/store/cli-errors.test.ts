@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { freePort, kiteBin, tempDir } from '../helpers/processes.js';
@@ -47,6 +47,40 @@ test('kite store: clear errors for bad flags, an unusable data dir and a port in
     assert.match(busy.stderr, new RegExp(`listen tcp 127.0.0.1:${port}: bind: address already in use`));
   } finally {
     blocker.close();
+    dir.remove();
+  }
+});
+
+test('kite store: bad TLS and auth configuration is refused by name, with no stack trace and nothing left in the data dir', async () => {
+  const dir = tempDir('cli-tls');
+  const port = await freePort();
+  const https = `https://127.0.0.1:${port}`;
+  const base = [`--listen-client-urls=${https}`, `--advertise-client-urls=${https}`];
+  const cert = join(dir.path, 'not-a-cert.pem');
+  writeFileSync(cert, 'not a certificate');
+  try {
+    const cases: Array<[string, string[], RegExp]> = [
+      ['https without a certificate', base, new RegExp(`TLS key/cert \\(--cert-file, --key-file\\) must be provided for client url ${https} with HTTPS scheme`)],
+      ['https peer URL without a certificate', ['--listen-peer-urls=https://127.0.0.1:1', '--initial-advertise-peer-urls=https://127.0.0.1:1', '--initial-cluster=default=https://127.0.0.1:1'], /cannot listen on TLS for 127\.0\.0\.1:1: KeyFile and CertFile are not presented/],
+      ['a missing certificate file', [...base, `--cert-file=${dir.path}/nope.crt`, `--key-file=${dir.path}/nope.key`], /open .*nope\.crt: no such file or directory/],
+      ['a file that is not a certificate', [...base, `--cert-file=${cert}`, `--key-file=${cert}`], /tls: failed to load the certificate/],
+      ['an unknown cipher suite', [...base, '--auto-tls', '--cipher-suites=TLS_BOGUS'], /unexpected TLS cipher suite "TLS_BOGUS"/],
+      ['an unknown TLS version', [...base, '--auto-tls', '--tls-min-version=TLS1.0'], /unexpected TLS version "TLS1.0"/],
+      ['a bad boolean', [...base, '--auto-tls=maybe'], /invalid boolean value "maybe" for --auto-tls/],
+      ['an unknown token type', ['--auth-token=magic'], /--auth-token: unknown token type "magic"/],
+      ['a JWT key that is missing', [`--auth-token=jwt,pub-key=${dir.path}/nope.pub,sign-method=RS256`], /open .*nope\.pub: no such file or directory/],
+      ['a bcrypt cost out of range', ['--bcrypt-cost=2'], /--bcrypt-cost: expected an integer between 4 and 31/],
+    ];
+    for (const [name, args, want] of cases) {
+      const dataDir = join(dir.path, `d-${name.replace(/\W+/g, '-')}`);
+      const raw = spawnSync(process.execPath, [kiteBin, 'store', ...args, `--data-dir=${dataDir}`], { encoding: 'utf8', env: { PATH: process.env.PATH }, timeout: 20_000 });
+      assert.doesNotMatch(raw.stderr, /\n\s+at /, `${name}: no stack trace`);
+      const r = kite([...args, `--data-dir=${dataDir}`]);
+      assert.equal(r.code, 1, `${name}: exit status (stderr: ${r.stderr})`);
+      assert.match(r.stderr, want, name);
+      assert.equal(existsSync(dataDir), false, `${name}: no data dir left behind`);
+    }
+  } finally {
     dir.remove();
   }
 });

@@ -14,8 +14,10 @@ export type Conversion = 'Table' | 'PartialObjectMetadata' | 'PartialObjectMetad
 /** What the client asked to get back. */
 export interface Wanted {
   readonly format: 'json' | 'yaml';
-  /** A meta.k8s.io/v1 conversion of the object or list, when asked. */
+  /** A meta.k8s.io conversion of the object or list, when asked. */
   readonly as?: Conversion;
+  /** The meta.k8s.io version of that conversion. */
+  readonly metaVersion: 'v1' | 'v1beta1';
   /** A meta.k8s.io/v1 Table instead of the object or list (kubectl's server-side printing). */
   readonly table: boolean;
 }
@@ -53,14 +55,15 @@ function parseAccept(accept: string): MediaRange[] {
 export function wanted(req: Request): Wanted {
   const accept = req.headers.accept ?? '';
   const ranges = parseAccept(accept);
-  if (ranges.length === 0) return { format: 'json', table: false };
+  if (ranges.length === 0) return { format: 'json', table: false, metaVersion: 'v1' };
   for (const r of ranges) {
     const format = r.type === 'application/json' || r.type === '*/*' || r.type === 'application/*' ? 'json' : r.type === 'application/yaml' ? 'yaml' : undefined;
     if (format === undefined) continue;
     const as = r.params['as'];
-    if (as === undefined) return { format, table: false };
-    const isMeta = r.params['g'] === 'meta.k8s.io' && (r.params['v'] === 'v1' || r.params['v'] === 'v1beta1');
-    if (isMeta && (as === 'Table' || as === 'PartialObjectMetadata' || as === 'PartialObjectMetadataList')) return { format, as, table: as === 'Table' };
+    if (as === undefined) return { format, table: false, metaVersion: 'v1' };
+    const v = r.params['v'];
+    const isMeta = r.params['g'] === 'meta.k8s.io' && (v === 'v1' || v === 'v1beta1');
+    if (isMeta && (as === 'Table' || as === 'PartialObjectMetadata' || as === 'PartialObjectMetadataList')) return { format, as, table: as === 'Table', metaVersion: v };
   }
   throw new ApiError(406, 'NotAcceptable', `only the following media types are accepted: application/json, application/yaml`);
 }

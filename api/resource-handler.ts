@@ -11,20 +11,21 @@ import { sendError } from './status.js';
 import { serveWatch } from './watch-stream.js';
 
 /** An object as PartialObjectMetadata (meta.k8s.io/v1): its kind and metadata only. */
-export function partialObjectMetadata(o: KubeObject): KubeObject {
-  return { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata };
+export function partialObjectMetadata(o: KubeObject, metaVersion: 'v1' | 'v1beta1' = 'v1'): KubeObject {
+  return { kind: 'PartialObjectMetadata', apiVersion: `meta.k8s.io/${metaVersion}`, metadata: o.metadata };
 }
 
 /** The response body in the form the client asked for: the object or list, a Table, or metadata only. */
 export function convertResponse(store: ResourceStore, want: Wanted, req: Request, body: unknown, shape: { objects: KubeObject[]; list?: ObjectList['metadata'] } | undefined): unknown {
   if (shape === undefined || want.as === undefined) return body;
-  if (want.as === 'Table') return store.table(shape.objects, shape.list, includeObject(req));
+  const v = want.metaVersion;
+  if (want.as === 'Table') return store.table(shape.objects, shape.list ?? { resourceVersion: shape.objects[0]?.metadata.resourceVersion ?? '' }, includeObject(req), v);
   if (shape.list !== undefined) {
     if (want.as !== 'PartialObjectMetadataList') throw errors.notAcceptable(want.as);
-    return { kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1', metadata: shape.list, items: shape.objects.map(partialObjectMetadata) };
+    return { kind: 'PartialObjectMetadataList', apiVersion: `meta.k8s.io/${v}`, metadata: shape.list, items: shape.objects.map((o) => partialObjectMetadata(o, v)) };
   }
   if (want.as !== 'PartialObjectMetadata') throw errors.notAcceptable(want.as);
-  return partialObjectMetadata(shape.objects[0]!);
+  return partialObjectMetadata(shape.objects[0]!, v);
 }
 
 const verbOf = (method: string, hasName: boolean, watch: boolean): string => {

@@ -27,11 +27,18 @@ export function serveWatch(req: Request, res: Response, store: ResourceStore, na
     active.watch?.stop();
     res.end();
   };
+  let tableColumnsSent = false;
   const convert = (e: WatchEvent): unknown => {
     if (e.type === 'ERROR') return e.object;
     if (e.type === 'BOOKMARK') return { ...e.object, metadata: { ...e.object.metadata, creationTimestamp: null } };
-    if (want.as === 'Table') return store.table([e.object], undefined, includeObject(req));
-    if (want.as === 'PartialObjectMetadata' || want.as === 'PartialObjectMetadataList') return partialObjectMetadata(e.object);
+    if (want.as === 'Table') {
+      // Only the first event's Table defines the columns; later ones carry rows alone.
+      const table = store.table([e.object], { resourceVersion: e.object.metadata.resourceVersion ?? '' }, includeObject(req), want.metaVersion) as Record<string, unknown>;
+      if (tableColumnsSent) table['columnDefinitions'] = [];
+      tableColumnsSent = true;
+      return table;
+    }
+    if (want.as === 'PartialObjectMetadata' || want.as === 'PartialObjectMetadataList') return partialObjectMetadata(e.object, want.metaVersion);
     return e.object;
   };
   const write = (e: WatchEvent): void => {

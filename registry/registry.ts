@@ -178,7 +178,7 @@ export class KiteRegistry implements Registry {
     const base = { storage: this.storage, admission: this.admission, now: this.now };
     const id = resourceId(strategy.info);
     if (id === resourceId(podStrategy.info)) {
-      return { ...base, returnDeletedObject: true, subresources: podSubresources(() => this.generic(podStrategy.info), () => this.generic(podDisruptionBudgetStrategy.info), this.now) };
+      return { ...base, subresources: podSubresources(() => this.generic(podStrategy.info), () => this.generic(podDisruptionBudgetStrategy.info), this.now) };
     }
     if (id === resourceId(serviceStrategy.info)) return { ...base, hooks: this.allocation.hooks() };
     if (strategy.info.resource === 'events') return { ...base, ttlSeconds: eventTtlSeconds };

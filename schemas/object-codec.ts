@@ -16,6 +16,11 @@ function fieldPath(parent: string, name: string): string {
   return parent === '' ? name : `${parent}.${name}`;
 }
 
+/** Whether value is an empty object held by a map-typed node (labels: {}, data: {}). */
+function isEmptyMap(value: unknown, node: SchemaNode): boolean {
+  return isPlainObject(value) && Object.keys(value).length === 0 && node.type === 'object' && node.fields.size === 0 && node.additional !== undefined;
+}
+
 /**
  * Removes null object members and unknown fields from value (a value of node),
  * in place. Returns the paths of the unknown fields, in document order.
@@ -36,8 +41,10 @@ function walkPrune(value: unknown, node: SchemaNode, path: string, unknown: stri
     const child = value[key];
     const field = node.fields.get(key);
     if (field !== undefined) {
-      if (child === null) delete value[key];
-      else walkPrune(child, field.node(), fieldPath(path, key), unknown);
+      const node = field.node();
+      // Go leaves out null fields, and empty maps of omitempty fields (every map without a zero value).
+      if (child === null || (field.zero === undefined && isEmptyMap(child, node))) delete value[key];
+      else walkPrune(child, node, fieldPath(path, key), unknown);
     } else if (node.additional !== undefined) {
       if (child !== null || node.additional.type !== 'leaf') walkPrune(child, node.additional, `${path}[${key}]`, unknown);
     } else if (!node.preserveUnknown) {

@@ -41,7 +41,7 @@ export const configMapStrategy: Strategy = baseStrategy(
     },
     validateUpdate: (o, old) => validateImmutable(o, old, ['data', 'binaryData']),
     table: {
-      columns: [nameColumn, column('Data', 'Number of keys in data and binaryData.', 0, 'integer'), ageColumn],
+      columns: [nameColumn, column('Data', 'Number of keys in data and binaryData.'), ageColumn],
       cells: (o, now) => [o.metadata.name, Object.keys((o.data as object | undefined) ?? {}).length + Object.keys((o.binaryData as object | undefined) ?? {}).length, age(o.metadata.creationTimestamp, now)],
     },
   },

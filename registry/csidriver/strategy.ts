@@ -7,6 +7,8 @@ import { fieldErrors } from '../validation/field-errors.js';
 export const csiDriverStrategy: Strategy = baseStrategy(
   resourceInfo({ group: 'storage.k8s.io', version: 'v1', resource: 'csidrivers', singular: 'csidriver', kind: 'CSIDriver', listKind: 'CSIDriverList', namespaced: false }),
   {
+    unconditionalUpdate: false,
+    returnDeletedObject: true,
     applyDefaults: (o) => {
       const s = child(o, 'spec');
       s.attachRequired ??= true;

@@ -7,6 +7,8 @@ import { fieldErrors } from '../validation/field-errors.js';
 export const csiNodeStrategy: Strategy = baseStrategy(
   resourceInfo({ group: 'storage.k8s.io', version: 'v1', resource: 'csinodes', singular: 'csinode', kind: 'CSINode', listKind: 'CSINodeList', namespaced: false }),
   {
+    unconditionalUpdate: false,
+    returnDeletedObject: true,
     validate: (o) =>
       arrayOf(field(o, 'spec')?.drivers).flatMap((d, i) => [
         ...(typeof d.name !== 'string' || d.name === '' ? [fieldErrors.required(`spec.drivers[${i}].name`)] : []),

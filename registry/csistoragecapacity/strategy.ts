@@ -7,6 +7,7 @@ import { fieldErrors } from '../validation/field-errors.js';
 export const csiStorageCapacityStrategy: Strategy = baseStrategy(
   resourceInfo({ group: 'storage.k8s.io', version: 'v1', resource: 'csistoragecapacities', singular: 'csistoragecapacity', kind: 'CSIStorageCapacity', listKind: 'CSIStorageCapacityList', namespaced: true }),
   {
+    unconditionalUpdate: false,
     validate: (o) => (typeof o.storageClassName === 'string' && o.storageClassName !== '' ? [] : [fieldErrors.required('storageClassName')]),
     table: {
       columns: [nameColumn, column('Created At', 'When the object was created.', 0, 'date')],

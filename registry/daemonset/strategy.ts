@@ -6,6 +6,7 @@ import { age, ageColumn, column, nameColumn } from '../generic/table.js';
 import type { KubeObject } from '../generic/types.js';
 import { fieldErrors } from '../validation/field-errors.js';
 import { defaultReplicated, immutableSelector, labelSelectorString, nonNegative, readSpec, readStatus, specOf, templateContainers, validateSelectorAndTemplate } from '../workload/replicated.js';
+import { nonNegativeStatus } from '../validation/status.js';
 
 /** The annotation DaemonSets carry their template generation in. */
 const templateGenerationAnnotation = 'deprecated.daemonset.template.generation';
@@ -33,6 +34,7 @@ function validateDaemonSet(o: Record<string, unknown>): StatusCause[] {
 export const daemonSetStrategy: Strategy = baseStrategy(
   resourceInfo({ group: 'apps', version: 'v1', resource: 'daemonsets', singular: 'daemonset', kind: 'DaemonSet', listKind: 'DaemonSetList', namespaced: true, shortNames: ['ds'], categories: ['all'], subresources: ['status'] }),
   {
+    validateStatusUpdate: (o) => nonNegativeStatus(o, ['currentNumberScheduled', 'numberMisscheduled', 'desiredNumberScheduled', 'numberReady', 'observedGeneration', 'updatedNumberScheduled', 'numberAvailable', 'numberUnavailable', 'collisionCount']),
     generation: true,
     prepareForCreate: (o) => {
       o.status = {};

@@ -5,6 +5,7 @@ import type { Strategy } from '../generic/strategy.js';
 import { age, ageColumn, column, nameColumn } from '../generic/table.js';
 import { fieldErrors } from '../validation/field-errors.js';
 import { defaultReplicated, immutableSelector, labelSelectorString, nonNegative, readSpec, readStatus, replicasScale, specOf, templateContainers, validateSelectorAndTemplate } from '../workload/replicated.js';
+import { replicatedStatus } from '../validation/status.js';
 
 const strategyTypes = ['Recreate', 'RollingUpdate'];
 
@@ -44,6 +45,7 @@ const isZero = (v: unknown): boolean => v === 0 || v === '0' || v === '0%';
 export const deploymentStrategy: Strategy = baseStrategy(
   resourceInfo({ group: 'apps', version: 'v1', resource: 'deployments', singular: 'deployment', kind: 'Deployment', listKind: 'DeploymentList', namespaced: true, shortNames: ['deploy'], categories: ['all'], subresources: ['status', 'scale'] }),
   {
+    validateStatusUpdate: (o) => replicatedStatus(o, ['replicas', 'updatedReplicas', 'readyReplicas', 'availableReplicas', 'unavailableReplicas', 'collisionCount'], ['updatedReplicas', 'readyReplicas', 'availableReplicas']),
     generation: true,
     prepareForCreate: (o) => {
       o.status = {};
@@ -69,8 +71,8 @@ export const deploymentStrategy: Strategy = baseStrategy(
       columns: [
         nameColumn,
         column('Ready', 'Ready pods out of the desired replicas.'),
-        column('Up-to-date', 'Pods running the current template.', 0, 'integer'),
-        column('Available', 'Pods ready for at least minReadySeconds.', 0, 'integer'),
+        column('Up-to-date', 'Pods running the current template.'),
+        column('Available', 'Pods ready for at least minReadySeconds.'),
         ageColumn,
         column('Containers', 'Names of each container in the template.', 1),
         column('Images', 'Images referenced by each container in the template.', 1),

@@ -105,6 +105,7 @@ export const eventStrategy: Strategy = baseStrategy(
   {
     nameRule: 'pathSegment',
     allowCreateOnUpdate: true,
+    defaultPropagationPolicy: 'Unsupported',
     isSpecChange: () => false,
     validate: (o) => validateEventFields(o, { reportingController: 'reportingComponent', note: 'message' }),
     fieldSelectorValue: eventFieldValue,

@@ -58,6 +58,7 @@ export const eventsV1Strategy: Strategy = baseStrategy(
   resourceInfo({ group: 'events.k8s.io', version: 'v1', resource: 'events', singular: 'event', kind: 'Event', listKind: 'EventList', namespaced: true, shortNames: ['ev'], storageApiVersion: 'v1' }),
   {
     allowCreateOnUpdate: true,
+    defaultPropagationPolicy: 'Unsupported',
     isSpecChange: () => false,
     conversion: eventsV1Conversion,
     validate: (o) => {

@@ -10,7 +10,7 @@ import { listPrefix, objectKey } from './keys.js';
 import { applyPatch } from './patch.js';
 import type { DeleteOptions, DeleteResult, ListOptions, ObjectList, PatchOptions, ResourceStore, SubresourceHandler, WatchEvent, WatchOptions, WriteOptions } from './resource-store.js';
 import type { Strategy } from './strategy.js';
-import { buildTable, defaultTable } from './table.js';
+import { buildTable, defaultTable, type MetaVersion } from './table.js';
 import { apiVersionOf, hasSubresource, type KubeObject, type ResourceInfo } from './types.js';
 
 /** Work a resource does around the store's writes (allocating cluster IPs, ...). */
@@ -365,12 +365,6 @@ export class GenericStore implements ResourceStore {
     } else {
       obj = structuredClone(requested);
       this.checkTypeMeta(obj);
-      if (obj.metadata.name !== undefined && obj.metadata.name !== name) {
-        throw errors.badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
-      }
-      if (this.info.namespaced && obj.metadata.namespace !== undefined && obj.metadata.namespace !== '' && obj.metadata.namespace !== old.metadata.namespace) {
-        throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
-      }
       this.decodeRequest(obj, options, name);
       if (hasSubresource(this.info, 'status')) {
         if (old.status === undefined) delete obj.status;
@@ -424,11 +418,37 @@ export class GenericStore implements ResourceStore {
     return obj;
   }
 
+  /** The request handler's check, before anything is read: the body names the object the URL does. */
+  private checkName(input: KubeObject, namespace: string | undefined, name: string): void {
+    const meta = input?.metadata as KubeObject['metadata'] | undefined;
+    if (typeof meta !== 'object' || meta === null) return;
+    if (typeof meta.name === 'string' && meta.name !== '' && meta.name !== name) {
+      throw errors.badRequest(`the name of the object (${meta.name}) does not match the name on the URL (${name})`);
+    }
+    if (this.info.namespaced && typeof meta.namespace === 'string' && meta.namespace !== '' && meta.namespace !== namespace) {
+      throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
+    }
+  }
+
   async update(namespace: string | undefined, name: string, input: KubeObject, options: WriteOptions & { subresource?: string } = {}): Promise<{ object: KubeObject; created: boolean }> {
     const sub = options.subresource;
     if (sub !== undefined && !hasSubresource(this.info, sub)) throw errors.notFound(this.info, name);
     const ns = this.ns(namespace);
+    this.checkName(input, ns, name);
     const key = this.key(ns, name);
+    const rv = input?.metadata?.resourceVersion;
+    if (this.strategy.unconditionalUpdate === false && (rv === undefined || rv === '')) {
+      const exists = await this.storage.get(key).then(
+        () => true,
+        (e: unknown) => {
+          if (isObjectStorageError(e, 'NotFound')) return false;
+          throw this.failure(e, name);
+        },
+      );
+      if (exists) {
+        throw errors.invalid(this.info, this.info.resource, name, [{ reason: 'FieldValueInvalid', field: 'metadata.resourceVersion', message: 'Invalid value: 0x0: must be specified for an update' }]);
+      }
+    }
     try {
       const out = this.served(await this.storage.guaranteedUpdate(key, this.updater(() => structuredClone(input), sub, options), this.writeOptions(options.dryRun === true)));
       return { object: sub === 'scale' ? this.toScale(out) : out, created: false };
@@ -464,11 +484,17 @@ export class GenericStore implements ResourceStore {
 
   async delete(namespace: string | undefined, name: string, options: DeleteOptions = {}): Promise<DeleteResult> {
     const key = this.key(this.ns(namespace), name);
+    this.warnDefaultPropagation(options);
     try {
       return await this.doDelete(key, name, options);
     } catch (e) {
       throw e instanceof ApiError ? e : this.failure(e, name);
     }
+  }
+
+  private warnDefaultPropagation(options: DeleteOptions): void {
+    const warning = this.strategy.defaultPropagationWarning;
+    if (warning !== undefined && options.propagationPolicy === undefined) options.warnings?.push(warning);
   }
 
   /**
@@ -478,6 +504,7 @@ export class GenericStore implements ResourceStore {
    */
   private deletionFinalizers(current: KubeObject, options: DeleteOptions): string[] {
     const existing = current.metadata.finalizers ?? [];
+    if (this.strategy.defaultPropagationPolicy === 'Unsupported') return [...existing];
     const explicit = options.propagationPolicy;
     const orphan =
       explicit !== undefined ? explicit === 'Orphan' : existing.includes('orphan') ? true : existing.includes('foregroundDeletion') ? false : this.strategy.defaultPropagationPolicy === 'Orphan';
@@ -492,7 +519,12 @@ export class GenericStore implements ResourceStore {
     const current = this.served(await this.storage.get(key));
     const p = options.preconditions;
     if (p?.uid !== undefined && p.uid !== current.metadata.uid) {
-      throw errors.conflict(this.info, name, `Precondition failed: UID in precondition: ${p.uid}, UID in object meta: ${current.metadata.uid ?? ''}`);
+      if (this.strategy.uidPreconditionWording === 'meta') {
+        throw errors.conflict(this.info, name, `Precondition failed: UID in precondition: ${p.uid}, UID in object meta: ${current.metadata.uid ?? ''}`);
+      }
+      // Worded by Kind, not resource, as kube-apiserver's deletion precondition is.
+      const kindRef = { resource: this.info.kind, group: this.info.group };
+      throw errors.conflict(kindRef, name, `the UID in the precondition (${p.uid}) does not match the UID in record (${current.metadata.uid ?? ''}). The object might have been deleted and then recreated`);
     }
     if (p?.resourceVersion !== undefined && p.resourceVersion !== current.metadata.resourceVersion) {
       throw errors.conflict(this.info, name, `Precondition failed: ResourceVersion in precondition: ${p.resourceVersion}, ResourceVersion in object meta: ${current.metadata.resourceVersion ?? ''}`);
@@ -550,7 +582,7 @@ export class GenericStore implements ResourceStore {
 
   /** The body DELETE answers with. */
   deleteResponse(result: DeleteResult): unknown {
-    if (!result.deleted || this.options.returnDeletedObject === true) return result.object;
+    if (!result.deleted || this.options.returnDeletedObject === true || this.strategy.returnDeletedObject === true) return result.object;
     return successStatus(this.info, result.object);
   }
 
@@ -569,15 +601,17 @@ export class GenericStore implements ResourceStore {
   async deleteCollection(namespace: string | undefined, options: DeleteOptions & ListOptions = {}): Promise<ObjectList> {
     const { limit: _limit, continue: _continue, ...listOptions } = options;
     const list = await this.list(namespace, listOptions);
-    const items: KubeObject[] = [];
+    this.warnDefaultPropagation(options);
+    const each = { ...options, warnings: [] };
     for (const o of list.items) {
       try {
-        items.push(this.listItem((await this.delete(o.metadata.namespace, o.metadata.name!, options)).object));
+        await this.delete(o.metadata.namespace, o.metadata.name!, each);
       } catch (e) {
         if (!(e instanceof ApiError && e.code === 404)) throw e;
       }
     }
-    return { ...list, items };
+    // The objects as they were listed, before their deletion began, as kube-apiserver answers.
+    return list;
   }
 
   // ---- list and watch ----
@@ -668,8 +702,10 @@ export class GenericStore implements ResourceStore {
 
   // ---- table ----
 
-  table(objects: readonly KubeObject[], listMeta: ObjectList['metadata'] | undefined, includeObject: 'None' | 'Metadata' | 'Object'): unknown {
-    return buildTable(this.strategy.table ?? defaultTable, objects, listMeta, includeObject, this.now());
+  table(objects: readonly KubeObject[], listMeta: ObjectList['metadata'] | undefined, includeObject: 'None' | 'Metadata' | 'Object', metaVersion: MetaVersion = 'v1'): unknown {
+    // Rows carry whole objects with their type, whatever form the list held them in.
+    const typed = objects.map((o) => ({ ...o, apiVersion: apiVersionOf(this.info), kind: this.info.kind }));
+    return buildTable(this.strategy.table ?? defaultTable, typed, listMeta, includeObject, this.now(), metaVersion);
   }
 }
 

@@ -1,5 +1,6 @@
 import type { UserInfo } from '../admission/admission.js';
 import type { Status } from './api-error.js';
+import type { MetaVersion } from './table.js';
 import type { KubeObject, ResourceInfo } from './types.js';
 
 /**
@@ -104,7 +105,7 @@ export interface ResourceStore {
   /** The handler of a subresource beyond status and scale, when the resource serves one. */
   subresource(name: string): SubresourceHandler | undefined;
   /** A metav1.Table of objects for kubectl's server-side printing. */
-  table(objects: readonly KubeObject[], listMeta: ObjectList['metadata'] | undefined, includeObject: 'None' | 'Metadata' | 'Object'): unknown;
+  table(objects: readonly KubeObject[], listMeta: ObjectList['metadata'] | undefined, includeObject: 'None' | 'Metadata' | 'Object', metaVersion?: MetaVersion): unknown;
 }
 
 /** Every resource the server serves; the set may change while it runs. */

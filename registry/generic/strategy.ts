@@ -47,10 +47,26 @@ export interface Strategy {
    * for something (pods on a node wait for their kubelet); 0 or absent: now.
    */
   gracePeriodSeconds?(obj: KubeObject, requested: number | undefined): number;
+  /** false for kinds whose PUT must name the resourceVersion it replaces (leases, ...). */
+  readonly unconditionalUpdate?: boolean;
   /** Whether a PUT of a missing object creates it (services, endpoints, events, ...). */
   readonly allowCreateOnUpdate?: boolean;
-  /** What happens to dependents when a DELETE names no propagation policy (Background unless the kind says Orphan). */
-  readonly defaultPropagationPolicy?: 'Orphan' | 'Background';
+  /**
+   * What happens to dependents when a DELETE names no propagation policy
+   * (Background unless the kind says Orphan); Unsupported: the kind takes no
+   * part in garbage collection (events) and DELETE ignores policies.
+   */
+  readonly defaultPropagationPolicy?: 'Orphan' | 'Background' | 'Unsupported';
+  /** The warning a DELETE or deletecollection naming no propagation policy answers with (jobs: pods are kept). */
+  readonly defaultPropagationWarning?: string;
+  /**
+   * How a DELETE whose uid precondition fails is worded: 'record' (the
+   * generic store's words, naming the Kind) unless the kind deletes its own
+   * way in Kubernetes ('meta': namespaces, naming the resource).
+   */
+  readonly uidPreconditionWording?: 'record' | 'meta';
+  /** Whether a finished DELETE answers with the deleted object rather than a Status, as the kind does in Kubernetes. */
+  readonly returnDeletedObject?: boolean;
   /**
    * For a kind served at more than one version: the version objects are
    * stored at and the conversions between it and this one. Objects from the

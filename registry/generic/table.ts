@@ -49,9 +49,12 @@ export function age(timestamp: string | null | undefined, now: Date): string {
 }
 
 /** The object as PartialObjectMetadata (includeObject=Metadata). */
-export function partialMetadata(obj: KubeObject): KubeObject {
-  return { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: obj.metadata };
+export function partialMetadata(obj: KubeObject, metaVersion: MetaVersion = 'v1'): KubeObject {
+  return { kind: 'PartialObjectMetadata', apiVersion: `meta.k8s.io/${metaVersion}`, metadata: obj.metadata };
 }
+
+/** The meta.k8s.io version a Table or PartialObjectMetadata is asked for in. */
+export type MetaVersion = 'v1' | 'v1beta1';
 
 /** Builds a meta.k8s.io/v1 Table. */
 export function buildTable(
@@ -60,15 +63,16 @@ export function buildTable(
   listMeta: { resourceVersion?: string; continue?: string; remainingItemCount?: number } | undefined,
   includeObject: 'None' | 'Metadata' | 'Object',
   now: Date,
+  metaVersion: MetaVersion = 'v1',
 ): unknown {
   return {
     kind: 'Table',
-    apiVersion: 'meta.k8s.io/v1',
+    apiVersion: `meta.k8s.io/${metaVersion}`,
     metadata: listMeta ?? {},
     columnDefinitions: convertor.columns,
     rows: objects.map((o) => ({
       cells: convertor.cells(o, now),
-      ...(includeObject === 'None' ? {} : { object: includeObject === 'Metadata' ? partialMetadata(o) : o }),
+      ...(includeObject === 'None' ? {} : { object: includeObject === 'Metadata' ? partialMetadata(o, metaVersion) : o }),
     })),
   };
 }

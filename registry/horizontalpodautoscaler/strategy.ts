@@ -10,6 +10,7 @@ import type { TableConvertor } from '../generic/table.js';
 import { age, ageColumn, column, nameColumn } from '../generic/table.js';
 import type { KubeObject } from '../generic/types.js';
 import { fieldErrors } from '../validation/field-errors.js';
+import { nonNegativeStatus } from '../validation/status.js';
 
 type Obj = Record<string, unknown>;
 
@@ -81,6 +82,7 @@ export const hpaV2Strategy: Strategy = baseStrategy(info('v2'), {
   prepareForStatusUpdate: (o, old) => {
     o.spec = structuredClone(old.spec);
   },
+  validateStatusUpdate: (o) => nonNegativeStatus(o, ['currentReplicas', 'desiredReplicas']),
   applyDefaults: (o) => {
     const s = child(o, 'spec');
     s.minReplicas ??= 1;
@@ -143,6 +145,7 @@ export const hpaV1Strategy: Strategy = baseStrategy(info('v1'), {
   prepareForStatusUpdate: (o, old) => {
     o.spec = structuredClone(old.spec);
   },
+  validateStatusUpdate: (o) => nonNegativeStatus(o, ['currentReplicas', 'desiredReplicas']),
   applyDefaults: (o) => {
     child(o, 'spec').minReplicas ??= 1;
   },

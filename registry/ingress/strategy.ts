@@ -5,6 +5,7 @@ import type { Strategy } from '../generic/strategy.js';
 import { age, ageColumn, column, nameColumn } from '../generic/table.js';
 import { fieldErrors } from '../validation/field-errors.js';
 import { isDns1123Subdomain } from '../validation/names.js';
+import { loadBalancerStatus } from '../validation/status.js';
 
 const pathTypes = ['Exact', 'ImplementationSpecific', 'Prefix'];
 
@@ -50,6 +51,7 @@ function validateIngress(o: Record<string, unknown>): StatusCause[] {
 export const ingressStrategy: Strategy = baseStrategy(
   resourceInfo({ group: 'networking.k8s.io', version: 'v1', resource: 'ingresses', singular: 'ingress', kind: 'Ingress', listKind: 'IngressList', namespaced: true, shortNames: ['ing'], subresources: ['status'] }),
   {
+    validateStatusUpdate: loadBalancerStatus,
     generation: true,
     prepareForCreate: (o) => {
       o.status = { loadBalancer: {} };

@@ -8,6 +8,7 @@ import { defaultPodTemplate, validatePodTemplate } from '../pod/pod-spec.js';
 import { fieldErrors } from '../validation/field-errors.js';
 import { goLabelMap, selectorMatches, validateLabelSelector } from '../validation/label-selector.js';
 import { labelSelectorString, nonNegative, readSpec, readStatus, specOf, templateContainers } from '../workload/replicated.js';
+import { nonNegativeStatus } from '../validation/status.js';
 
 const completionModes = ['NonIndexed', 'Indexed'];
 
@@ -67,8 +68,10 @@ function duration(o: KubeObject, now: Date): string {
 export const jobStrategy: Strategy = baseStrategy(
   resourceInfo({ group: 'batch', version: 'v1', resource: 'jobs', singular: 'job', kind: 'Job', listKind: 'JobList', namespaced: true, categories: ['all'], subresources: ['status'] }),
   {
+    validateStatusUpdate: (o) => nonNegativeStatus(o, ['active', 'succeeded', 'failed', 'ready']),
     generation: true,
     defaultPropagationPolicy: 'Orphan',
+    defaultPropagationWarning: 'child pods are preserved by default when jobs are deleted; set propagationPolicy=Background to remove them or set propagationPolicy=Orphan to suppress this warning',
     prepareForCreate: (o) => {
       o.status = {};
       generateSelector(o);

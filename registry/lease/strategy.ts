@@ -8,6 +8,8 @@ import { fieldErrors } from '../validation/field-errors.js';
 export const leaseStrategy: Strategy = baseStrategy(
   resourceInfo({ group: 'coordination.k8s.io', version: 'v1', resource: 'leases', singular: 'lease', kind: 'Lease', listKind: 'LeaseList', namespaced: true }),
   {
+    allowCreateOnUpdate: true,
+    unconditionalUpdate: false,
     validate: (o) => {
       const s = field(o, 'spec') ?? {};
       const causes: StatusCause[] = [];

@@ -11,6 +11,7 @@ const limitTypes = ['Container', 'Pod', 'PersistentVolumeClaim'];
 export const limitRangeStrategy: Strategy = baseStrategy(
   resourceInfo({ group: '', version: 'v1', resource: 'limitranges', singular: 'limitrange', kind: 'LimitRange', listKind: 'LimitRangeList', namespaced: true, shortNames: ['limits'] }),
   {
+    allowCreateOnUpdate: true,
     applyDefaults: (o) => {
       for (const item of arrayOf(field(o, 'spec')?.limits)) {
         if (item.type !== 'Container') continue;

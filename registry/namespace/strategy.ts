@@ -40,6 +40,7 @@ export const namespaceStrategy: Strategy = baseStrategy(
     },
     isSpecChange: () => false,
     fieldSelectorValue: (o, f) => (f === 'status.phase' ? String((o.status as { phase?: string } | undefined)?.phase ?? '') : undefined),
+    uidPreconditionWording: 'meta',
     beginGracefulDelete: (o) => {
       // A terminating namespace whose finalizers are all gone goes; a first delete always marks it.
       const finalizers = field(o, 'spec')?.finalizers;

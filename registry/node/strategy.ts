@@ -5,6 +5,7 @@ import { age, ageColumn, column, nameColumn } from '../generic/table.js';
 import type { KubeObject } from '../generic/types.js';
 import { fieldErrors } from '../validation/field-errors.js';
 import { isQualifiedName, isValidLabelValue } from '../validation/names.js';
+import { quantityValue } from '../pod/pod-spec.js';
 
 const effects = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
 
@@ -60,6 +61,15 @@ export const nodeStrategy: Strategy = baseStrategy(
     validate: validateNode,
     prepareForStatusUpdate: (o, old) => {
       o.spec = structuredClone(old.spec);
+    },
+    validateStatusUpdate: (o) => {
+      const causes: StatusCause[] = [];
+      for (const m of ['capacity', 'allocatable']) {
+        for (const [name, q] of Object.entries(field(field(o, 'status'), m) ?? {})) {
+          if (quantityValue(q) < 0) causes.push(fieldErrors.invalid(`status.${m}.${name}`, q, 'must be greater than or equal to 0'));
+        }
+      }
+      return causes;
     },
     fieldSelectorValue: (o, f) => (f === 'spec.unschedulable' ? String(field(o, 'spec')?.unschedulable === true) : undefined),
     table: {

@@ -7,7 +7,7 @@
 import type { StatusCause } from '../generic/api-error.js';
 import { arrayOf, child, field } from '../generic/base-strategy.js';
 import { fieldErrors } from '../validation/field-errors.js';
-import { isCIdentifier, isConfigMapKey, isDns1123Label, isDns1123Subdomain, isEnvVarName, isValidPortName, isValidPortNum } from '../validation/names.js';
+import { isConfigMapKey, isQualifiedName, isValidIp, isDns1123Label, isDns1123Subdomain, isEnvVarName, isValidPortName, isValidPortNum } from '../validation/names.js';
 import { validateAnnotations, validateLabels } from '../validation/object-meta.js';
 
 type Obj = Record<string, unknown>;
@@ -133,6 +133,7 @@ export function defaultPodTemplate(template: Obj): void {
 }
 
 const restartPolicies = ['Always', 'OnFailure', 'Never'];
+const nodeSelectorOperators = ['In', 'NotIn', 'Exists', 'DoesNotExist', 'Gt', 'Lt'];
 const dnsPolicies = ['ClusterFirstWithHostNet', 'ClusterFirst', 'Default', 'None'];
 const pullPolicies = ['Always', 'IfNotPresent', 'Never'];
 const protocols = ['SCTP', 'TCP', 'UDP'];
@@ -157,6 +158,9 @@ function validatePorts(ports: unknown, at: string): StatusCause[] {
   return causes;
 }
 
+/** The pod fields an environment variable can take its value from. */
+const envFieldPaths = new Set(['metadata.name', 'metadata.namespace', 'metadata.uid', 'metadata.labels', 'metadata.annotations', 'spec.nodeName', 'spec.serviceAccountName', 'status.hostIP', 'status.podIP', 'status.podIPs']);
+
 function validateEnv(env: unknown, at: string): StatusCause[] {
   const causes: StatusCause[] = [];
   arrayOf(env).forEach((e, i) => {
@@ -169,6 +173,14 @@ function validateEnv(env: unknown, at: string): StatusCause[] {
       const sources = ['fieldRef', 'resourceFieldRef', 'configMapKeyRef', 'secretKeyRef'].filter((k) => from[k] !== undefined);
       if (sources.length === 0) causes.push(fieldErrors.invalid(`${path}.valueFrom`, '', 'must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`'));
       if (typeof e.value === 'string' && e.value !== '') causes.push(fieldErrors.invalid(`${path}.valueFrom`, '', 'may not be specified when `value` is not empty'));
+      const fieldRef = field(from, 'fieldRef');
+      if (fieldRef !== undefined) {
+        const fp = String(fieldRef.fieldPath ?? '');
+        if (fp === '') causes.push(fieldErrors.required(`${path}.valueFrom.fieldRef.fieldPath`));
+        else if (!envFieldPaths.has(fp) && !/^metadata\.(labels|annotations)\['[^']+'\]$/.test(fp)) {
+          causes.push(fieldErrors.invalid(`${path}.valueFrom.fieldRef.fieldPath`, fp, `error converting fieldPath: field label not supported: ${fp}`));
+        }
+      }
       for (const k of ['configMapKeyRef', 'secretKeyRef']) {
         const ref = field(from, k);
         if (ref === undefined) continue;
@@ -181,11 +193,27 @@ function validateEnv(env: unknown, at: string): StatusCause[] {
   return causes;
 }
 
+/** Resource names a container may ask for without a domain: Kubernetes' standard container resources. */
+const standardContainerResources = new Set(['cpu', 'memory', 'ephemeral-storage']);
+
+/** Causes for a container resource name at path: standard, hugepages-<size>, or fully qualified. */
+function validateContainerResourceName(name: string, path: string): StatusCause[] {
+  if (standardContainerResources.has(name) || name.startsWith('hugepages-')) return [];
+  if (name.includes('/')) return isQualifiedName(name).map((m) => fieldErrors.invalid(path, name, m));
+  return [fieldErrors.invalid(path, name, 'must be a standard resource type or fully qualified'), fieldErrors.invalid(path, name, 'must be a standard resource for containers')];
+}
+
 function validateResources(resources: unknown, at: string): StatusCause[] {
   const causes: StatusCause[] = [];
   const r = resources as Obj | undefined;
   const limits = field(r, 'limits') ?? {};
   const requests = field(r, 'requests') ?? {};
+  for (const [kind, map] of [
+    ['limits', limits],
+    ['requests', requests],
+  ] as const) {
+    for (const name of Object.keys(map)) causes.push(...validateContainerResourceName(name, `${at}.resources.${kind}[${name}]`));
+  }
   for (const [name, value] of Object.entries(requests)) {
     const limit = limits[name];
     if (limit !== undefined && quantityValue(value) > quantityValue(limit)) {
@@ -223,6 +251,11 @@ function validateProbe(probe: unknown, path: string): StatusCause[] {
   const causes: StatusCause[] = [];
   if (handlers.length === 0) causes.push(fieldErrors.required(path, 'must specify a handler type'));
   else if (handlers.length > 1) causes.push(fieldErrors.forbidden(`${path}.${handlers[1]}`, 'may not specify more than 1 handler type'));
+  for (const h of ['httpGet', 'tcpSocket']) {
+    const port = field(p, h)?.port;
+    if (typeof port === 'string') for (const m of isValidPortName(port)) causes.push(fieldErrors.invalid(`${path}.${h}.port`, port, m));
+    else if (typeof port === 'number') for (const m of isValidPortNum(port)) causes.push(fieldErrors.invalid(`${path}.${h}.port`, port, m));
+  }
   for (const k of ['timeoutSeconds', 'periodSeconds', 'successThreshold', 'failureThreshold', 'initialDelaySeconds']) {
     const v = p[k];
     if (typeof v === 'number' && v < 0) causes.push(fieldErrors.invalid(`${path}.${k}`, v, 'must be greater than or equal to 0'));
@@ -349,6 +382,33 @@ export function validatePodSpec(spec: Obj, path: string): StatusCause[] {
     const check = k === 'hostname' || k === 'subdomain' ? isDns1123Label : isDns1123Subdomain;
     for (const m of check(v)) causes.push(fieldErrors.invalid(`${path}.${k}`, v, m));
   }
+  if (spec.hostNetwork === true) {
+    for (const [list, cs] of [
+      ['initContainers', arrayOf(spec.initContainers)],
+      ['containers', containers],
+    ] as const) {
+      cs.forEach((c, i) =>
+        arrayOf(c.ports).forEach((p, j) => {
+          if (p.hostPort !== undefined && p.hostPort !== p.containerPort) causes.push(fieldErrors.invalid(`${path}.${list}[${i}].ports[${j}].containerPort`, p.containerPort, 'must match `hostPort` when `hostNetwork` is true'));
+        }),
+      );
+    }
+  }
+  const securityContext = field(spec, 'securityContext') ?? {};
+  for (const id of ['runAsUser', 'runAsGroup', 'fsGroup']) {
+    const v = securityContext[id];
+    if (typeof v === 'number' && (v < 0 || v > 2147483647)) causes.push(fieldErrors.invalid(`${path}.securityContext.${id}`, v, 'must be between 0 and 2147483647, inclusive'));
+  }
+  const required = field(field(field(spec, 'affinity'), 'nodeAffinity'), 'requiredDuringSchedulingIgnoredDuringExecution');
+  arrayOf(required?.nodeSelectorTerms).forEach((term, i) => {
+    for (const list of ['matchExpressions', 'matchFields']) {
+      arrayOf(term[list]).forEach((e, j) => {
+        if (!nodeSelectorOperators.includes(String(e.operator))) {
+          causes.push(fieldErrors.invalid(`${path}.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[${i}].${list}[${j}].operator`, e.operator ?? '', 'not a valid selector operator'));
+        }
+      });
+    }
+  });
   causes.push(...validateLabels(spec.nodeSelector, `${path}.nodeSelector`));
   causes.push(...validateTolerations(spec.tolerations, `${path}.tolerations`));
   return causes;
@@ -360,6 +420,15 @@ export function validatePodTemplate(template: Obj | undefined, path: string): St
   const metadata = field(template, 'metadata') ?? {};
   const causes = [...validateLabels(metadata.labels, `${path}.metadata.labels`), ...validateAnnotations(metadata.annotations, `${path}.metadata.annotations`)];
   causes.push(...validatePodSpec(field(template, 'spec') ?? {}, `${path}.spec`));
+  return causes;
+}
+
+/** Causes of a pod status: its IPs are IPs. */
+export function validatePodStatus(status: Obj | undefined): StatusCause[] {
+  const causes: StatusCause[] = [];
+  arrayOf(status?.podIPs).forEach((p, i) => {
+    for (const m of isValidIp(String(p.ip ?? ''))) causes.push(fieldErrors.invalid(`status.podIPs[${i}]`, p.ip ?? '', m));
+  });
   return causes;
 }
 
@@ -378,4 +447,3 @@ export function validateDataKeys(maps: Readonly<Record<string, unknown>>): Statu
   return causes;
 }
 
-export { isCIdentifier };

@@ -5,7 +5,7 @@ import type { Strategy } from '../generic/strategy.js';
 import { age, ageColumn, column, nameColumn } from '../generic/table.js';
 import type { KubeObject } from '../generic/types.js';
 import { fieldErrors } from '../validation/field-errors.js';
-import { defaultPod, defaultPodSpec, validatePodSpec } from './pod-spec.js';
+import { defaultPod, defaultPodSpec, validatePodSpec, validatePodStatus } from './pod-spec.js';
 
 type Obj = Record<string, unknown>;
 
@@ -59,6 +59,7 @@ function validatePodUpdate(o: KubeObject, old: KubeObject): StatusCause[] {
 export const podStrategy: Strategy = baseStrategy(
   resourceInfo({ group: '', version: 'v1', resource: 'pods', singular: 'pod', kind: 'Pod', listKind: 'PodList', namespaced: true, shortNames: ['po'], categories: ['all'], subresources: ['status', 'binding', 'eviction', 'log'] }),
   {
+    returnDeletedObject: true,
     prepareForCreate: (o) => {
       o.status = { phase: 'Pending', qosClass: qosClass(child(o, 'spec')) };
     },
@@ -71,6 +72,7 @@ export const podStrategy: Strategy = baseStrategy(
       o.spec = structuredClone(old.spec);
     },
     validate: (o) => validatePodSpec(field(o, 'spec') ?? {}, 'spec'),
+    validateStatusUpdate: (o) => validatePodStatus(field(o, 'status')),
     validateUpdate: validatePodUpdate,
     gracePeriodSeconds: (o, requested) => {
       const spec = field(o, 'spec') ?? {};

@@ -5,6 +5,7 @@ import type { Strategy } from '../generic/strategy.js';
 import { age, ageColumn, column, nameColumn } from '../generic/table.js';
 import { fieldErrors } from '../validation/field-errors.js';
 import { validateLabelSelector } from '../validation/label-selector.js';
+import { nonNegativeStatus } from '../validation/status.js';
 
 function intOrPercent(value: unknown, path: string): StatusCause[] {
   if (value === undefined) return [];
@@ -18,6 +19,8 @@ function intOrPercent(value: unknown, path: string): StatusCause[] {
 export const podDisruptionBudgetStrategy: Strategy = baseStrategy(
   resourceInfo({ group: 'policy', version: 'v1', resource: 'poddisruptionbudgets', singular: 'poddisruptionbudget', kind: 'PodDisruptionBudget', listKind: 'PodDisruptionBudgetList', namespaced: true, shortNames: ['pdb'], subresources: ['status'] }),
   {
+    validateStatusUpdate: (o) => nonNegativeStatus(o, ['disruptionsAllowed', 'currentHealthy', 'desiredHealthy', 'expectedPods']),
+    unconditionalUpdate: false,
     generation: true,
     prepareForCreate: (o) => {
       o.status = {};

@@ -8,6 +8,7 @@ import { defaultPodTemplate, validatePodTemplate } from '../pod/pod-spec.js';
 export const podTemplateStrategy: Strategy = baseStrategy(
   resourceInfo({ group: '', version: 'v1', resource: 'podtemplates', singular: 'podtemplate', kind: 'PodTemplate', listKind: 'PodTemplateList', namespaced: true }),
   {
+    returnDeletedObject: true,
     generation: true,
     applyDefaults: (o) => defaultPodTemplate(child(o, 'template')),
     validate: (o) => validatePodTemplate(field(o, 'template'), 'template'),

@@ -3,11 +3,13 @@ import { baseStrategy, resourceInfo } from '../generic/base-strategy.js';
 import type { Strategy } from '../generic/strategy.js';
 import { age, ageColumn, column, nameColumn } from '../generic/table.js';
 import { defaultReplicated, immutableSelector, labelSelectorString, nonNegative, readSpec, readStatus, replicasScale, specOf, templateContainers, validateSelectorAndTemplate } from '../workload/replicated.js';
+import { replicatedStatus } from '../validation/status.js';
 
 /** replicasets (apps/v1): replicas of a pod template; status and scale subresources. */
 export const replicaSetStrategy: Strategy = baseStrategy(
   resourceInfo({ group: 'apps', version: 'v1', resource: 'replicasets', singular: 'replicaset', kind: 'ReplicaSet', listKind: 'ReplicaSetList', namespaced: true, shortNames: ['rs'], categories: ['all'], subresources: ['status', 'scale'] }),
   {
+    validateStatusUpdate: (o) => replicatedStatus(o, ['replicas', 'fullyLabeledReplicas', 'readyReplicas', 'availableReplicas'], ['fullyLabeledReplicas', 'readyReplicas', 'availableReplicas']),
     generation: true,
     prepareForCreate: (o) => {
       o.status = {};

@@ -9,6 +9,7 @@ import { fieldErrors } from '../validation/field-errors.js';
 import { goLabelMap, selectorMatches } from '../validation/label-selector.js';
 import { validateLabels } from '../validation/object-meta.js';
 import { defaultReplicated, nonNegative, readSpec, readStatus, replicasScale, specOf, templateContainers } from '../workload/replicated.js';
+import { replicatedStatus } from '../validation/status.js';
 
 const selectorString = (o: KubeObject): string =>
   Object.entries(field(readSpec(o), 'selector') ?? {})
@@ -40,6 +41,8 @@ function validateReplicationController(o: KubeObject): StatusCause[] {
 export const replicationControllerStrategy: Strategy = baseStrategy(
   resourceInfo({ group: '', version: 'v1', resource: 'replicationcontrollers', singular: 'replicationcontroller', kind: 'ReplicationController', listKind: 'ReplicationControllerList', namespaced: true, shortNames: ['rc'], categories: ['all'], subresources: ['status', 'scale'] }),
   {
+    validateStatusUpdate: (o) => replicatedStatus(o, ['replicas', 'fullyLabeledReplicas', 'readyReplicas', 'availableReplicas'], ['fullyLabeledReplicas', 'readyReplicas', 'availableReplicas']),
+    defaultPropagationPolicy: 'Orphan',
     generation: true,
     prepareForCreate: (o) => {
       o.status = {};

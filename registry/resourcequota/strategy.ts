@@ -21,6 +21,7 @@ function usage(o: KubeObject, prefix: 'requests.' | 'limits.'): string {
 export const resourceQuotaStrategy: Strategy = baseStrategy(
   resourceInfo({ group: '', version: 'v1', resource: 'resourcequotas', singular: 'resourcequota', kind: 'ResourceQuota', listKind: 'ResourceQuotaList', namespaced: true, shortNames: ['quota'], subresources: ['status'] }),
   {
+    returnDeletedObject: true,
     prepareForCreate: (o) => {
       o.status = {};
     },

@@ -8,6 +8,8 @@ import { isDns1123Label } from '../validation/names.js';
 export const runtimeClassStrategy: Strategy = baseStrategy(
   resourceInfo({ group: 'node.k8s.io', version: 'v1', resource: 'runtimeclasses', singular: 'runtimeclass', kind: 'RuntimeClass', listKind: 'RuntimeClassList', namespaced: false }),
   {
+    allowCreateOnUpdate: true,
+    unconditionalUpdate: false,
     validate: (o) => {
       const handler = typeof o.handler === 'string' ? o.handler : '';
       if (handler === '') return [fieldErrors.required('handler')];

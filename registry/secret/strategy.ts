@@ -56,7 +56,7 @@ export const secretStrategy: Strategy = baseStrategy(
     ],
     fieldSelectorValue: (o, f) => (f === 'type' ? String(o.type ?? '') : undefined),
     table: {
-      columns: [nameColumn, column('Type', 'The type of the secret.'), column('Data', 'Number of keys in data.', 0, 'integer'), ageColumn],
+      columns: [nameColumn, column('Type', 'The type of the secret.'), column('Data', 'Number of keys in data.'), ageColumn],
       cells: (o, now) => [o.metadata.name, o.type ?? '', Object.keys((o.data as object | undefined) ?? {}).length, age(o.metadata.creationTimestamp, now)],
     },
   },

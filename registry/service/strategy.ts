@@ -7,6 +7,7 @@ import type { KubeObject } from '../generic/types.js';
 import { fieldErrors } from '../validation/field-errors.js';
 import { isDns1123Label, isDns1123Subdomain, isValidIp, isValidPortName, isValidPortNum } from '../validation/names.js';
 import { validateLabels } from '../validation/object-meta.js';
+import { loadBalancerStatus } from '../validation/status.js';
 
 const serviceTypes = ['ClusterIP', 'ExternalName', 'LoadBalancer', 'NodePort'];
 const protocols = ['SCTP', 'TCP', 'UDP'];
@@ -79,6 +80,8 @@ function validateService(o: KubeObject): StatusCause[] {
 export const serviceStrategy: Strategy = baseStrategy(
   resourceInfo({ group: '', version: 'v1', resource: 'services', singular: 'service', kind: 'Service', listKind: 'ServiceList', namespaced: true, shortNames: ['svc'], categories: ['all'], subresources: ['status'] }),
   {
+    validateStatusUpdate: loadBalancerStatus,
+    returnDeletedObject: true,
     nameRule: 'dns1035Label',
     allowCreateOnUpdate: true,
     prepareForCreate: (o) => {

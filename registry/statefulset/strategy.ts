@@ -5,6 +5,7 @@ import type { Strategy } from '../generic/strategy.js';
 import { age, ageColumn, column, nameColumn } from '../generic/table.js';
 import { fieldErrors } from '../validation/field-errors.js';
 import { defaultReplicated, labelSelectorString, nonNegative, readSpec, readStatus, replicasScale, specOf, templateContainers, validateSelectorAndTemplate } from '../workload/replicated.js';
+import { replicatedStatus } from '../validation/status.js';
 
 const podManagementPolicies = ['OrderedReady', 'Parallel'];
 const updateStrategies = ['RollingUpdate', 'OnDelete'];
@@ -27,6 +28,7 @@ function validateStatefulSet(o: Record<string, unknown>): StatusCause[] {
 export const statefulSetStrategy: Strategy = baseStrategy(
   resourceInfo({ group: 'apps', version: 'v1', resource: 'statefulsets', singular: 'statefulset', kind: 'StatefulSet', listKind: 'StatefulSetList', namespaced: true, shortNames: ['sts'], categories: ['all'], subresources: ['status', 'scale'] }),
   {
+    validateStatusUpdate: (o) => replicatedStatus(o, ['replicas', 'readyReplicas', 'currentReplicas', 'updatedReplicas', 'availableReplicas', 'collisionCount'], ['readyReplicas', 'currentReplicas', 'updatedReplicas', 'availableReplicas']),
     generation: true,
     prepareForCreate: (o) => {
       o.status = {};

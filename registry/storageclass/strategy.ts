@@ -15,6 +15,7 @@ const bindingModes = ['Immediate', 'WaitForFirstConsumer'];
 export const storageClassStrategy: Strategy = baseStrategy(
   resourceInfo({ group: 'storage.k8s.io', version: 'v1', resource: 'storageclasses', singular: 'storageclass', kind: 'StorageClass', listKind: 'StorageClassList', namespaced: false, shortNames: ['sc'] }),
   {
+    returnDeletedObject: true,
     applyDefaults: (o) => {
       o.reclaimPolicy ??= 'Delete';
       o.volumeBindingMode ??= 'Immediate';

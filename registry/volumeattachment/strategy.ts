@@ -9,6 +9,8 @@ import { fieldErrors } from '../validation/field-errors.js';
 export const volumeAttachmentStrategy: Strategy = baseStrategy(
   resourceInfo({ group: 'storage.k8s.io', version: 'v1', resource: 'volumeattachments', singular: 'volumeattachment', kind: 'VolumeAttachment', listKind: 'VolumeAttachmentList', namespaced: false, subresources: ['status'] }),
   {
+    unconditionalUpdate: false,
+    returnDeletedObject: true,
     prepareForCreate: (o) => {
       o.status = {};
     },

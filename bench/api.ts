@@ -1,17 +1,33 @@
 /**
- * API server benchmark: starts `kite apiserver` (embedded store) on a temp dir
- * and measures, with concurrent keep-alive HTTP clients in this process:
- * creates, gets by name, lists of 1,000 objects, GET-modify-PUT under
- * contention on one object, and watch fan-out. Prints one table.
+ * API server benchmark, side by side: `kite apiserver` on its embedded store and,
+ * when it can run here, the real kube-apiserver 1.26 on a real etcd 3.4 (started as
+ * the differential tests start it). The same workloads run against each, one server
+ * at a time, from keep-alive HTTP/1.1 clients in this process:
+ * - creates of ConfigMaps from 16 clients, gets by name from 16 clients, lists of
+ *   1,000 ConfigMaps, GET-modify-PUT of one object by 8 clients, and watch fan-out
+ *   of 500 updates to 100 watchers;
+ * - for each: operations per second, p50 and p99 latency, and the CPU time the
+ *   server processes (Kite: one process; the reference: kube-apiserver plus etcd)
+ *   spent per operation;
+ * - idle memory: the server processes' RSS after start, before any load.
  *
- *   npm run bench:api
+ * Each server first takes an unmeasured warm-up of creates and gets. The reference
+ * is reached over HTTPS with a bearer token and authorizes with RBAC (how it always
+ * runs); Kite serves the API over plain HTTP without authentication today, so its
+ * figures leave out the cost of TLS and authorization. The table says so.
+ *
+ *   npm run bench:api [-- --kite-only]
  */
-import { Agent, request, type IncomingMessage } from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { parseArgs } from 'node:util';
 import { startApiServer } from '../test/helpers/apiserver.js';
+import { referenceAvailable, startKubeReference } from '../test/helpers/kube-reference.js';
+import { tempDir } from '../test/helpers/processes.js';
+import { cpuMsOf, rssOf } from './watch-load.js';
 
+const WARMUP_CREATES = 500;
+const WARMUP_GETS = 2000;
 const CREATE_CLIENTS = 16;
 const CREATES = 5000;
 const GET_CLIENTS = 16;
@@ -29,26 +45,58 @@ interface Response {
   readonly body: string;
 }
 
-const agent = new Agent({ keepAlive: true, maxSockets: 64 });
-let base = { host: '127.0.0.1', port: 0 };
-
-function call(method: string, path: string, body?: unknown): Promise<Response> {
-  return new Promise((resolve, reject) => {
-    const payload = body === undefined ? undefined : JSON.stringify(body);
-    const req = request({ ...base, method, path, agent, headers: payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(payload);
-  });
+/** One API server under test: how to reach it and which processes are it. */
+interface Target {
+  readonly name: string;
+  /** How requests reach it, for the table's notes. */
+  readonly transport: string;
+  /** The server's processes (for CPU time and RSS). */
+  readonly pids: readonly number[];
+  call(method: string, path: string, body?: unknown): Promise<Response>;
+  /** Opens a streaming GET (a watch); resolves with the response once headers arrive. */
+  stream(path: string): Promise<IncomingMessage>;
+  stop(): Promise<void>;
 }
 
-async function ok(method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
-  const r = await call(method, path, body);
-  if (r.status < 200 || r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${r.body}`);
+/** A Target reached over http or https (with a bearer token) on 127.0.0.1:port. */
+function httpTarget(name: string, url: string, pids: readonly number[], stop: () => Promise<void>, token?: string): Target {
+  const { protocol, hostname, port } = new URL(url);
+  const secure = protocol === 'https:';
+  const agent = secure ? new HttpsAgent({ keepAlive: true, maxSockets: 64, rejectUnauthorized: false }) : new HttpAgent({ keepAlive: true, maxSockets: 64 });
+  const streamAgent = secure ? new HttpsAgent({ keepAlive: false, rejectUnauthorized: false }) : new HttpAgent({ keepAlive: false });
+  const request = secure ? httpsRequest : httpRequest;
+  const auth: Record<string, string> = token === undefined ? {} : { authorization: `Bearer ${token}` };
+  const base = { host: hostname, port: Number(port) };
+  const open = (method: string, path: string, body: unknown, streaming: boolean): Promise<IncomingMessage> =>
+    new Promise((resolve, reject) => {
+      const payload = body === undefined ? undefined : JSON.stringify(body);
+      const headers = { ...auth, accept: 'application/json', ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) }) };
+      const req = request({ ...base, method, path, agent: streaming ? streamAgent : agent, headers }, resolve);
+      req.on('error', reject);
+      req.end(payload);
+    });
+  return {
+    name,
+    transport: secure ? 'HTTPS, bearer token, RBAC' : 'plain HTTP, no authentication',
+    pids,
+    call: async (method, path, body) => {
+      const res = await open(method, path, body, false);
+      const chunks: Buffer[] = [];
+      for await (const c of res) chunks.push(c as Buffer);
+      return { status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() };
+    },
+    stream: (path) => open('GET', path, undefined, true),
+    stop: async () => {
+      agent.destroy();
+      streamAgent.destroy();
+      await stop();
+    },
+  };
+}
+
+async function ok(t: Target, method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
+  const r = await t.call(method, path, body);
+  if (r.status < 200 || r.status >= 300) throw new Error(`${t.name}: ${method} ${path}: ${r.status} ${r.body}`);
   return JSON.parse(r.body) as Record<string, unknown>;
 }
 
@@ -57,22 +105,25 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
-interface Row {
-  readonly workload: string;
+/** One workload's figures on one server. */
+interface Result {
   readonly ops: number;
-  readonly 'ops/s': string;
-  readonly 'p50 ms': string;
-  readonly 'p99 ms': string;
+  readonly opsPerSecond: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly serverCpuMsPerOp: number;
   readonly notes: string;
 }
 
-function row(workload: string, latencies: number[], seconds: number, notes = ''): Row {
-  latencies.sort((a, b) => a - b);
-  return { workload, ops: latencies.length, 'ops/s': (latencies.length / seconds).toFixed(0), 'p50 ms': percentile(latencies, 50).toFixed(2), 'p99 ms': percentile(latencies, 99).toFixed(2), notes };
+/** Measured latencies of one run, with the wall time it took. */
+interface Run {
+  readonly latencies: number[];
+  readonly seconds: number;
+  readonly notes?: string;
 }
 
 /** Runs `clients` loops that each take job indices from a shared counter until `total`. */
-async function runClients(clients: number, total: number, job: (i: number) => Promise<void>): Promise<{ latencies: number[]; seconds: number }> {
+async function runClients(clients: number, total: number, job: (i: number) => Promise<void>): Promise<Run> {
   let next = 0;
   const latencies: number[] = [];
   const start = performance.now();
@@ -89,38 +140,44 @@ async function runClients(clients: number, total: number, job: (i: number) => Pr
 }
 
 const meta = (o: Record<string, unknown>): { name: string; resourceVersion: string } => o.metadata as { name: string; resourceVersion: string };
+const configMap = (name: string, data: Record<string, string>): Record<string, unknown> => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data });
 
-async function benchCreate(): Promise<Row> {
-  // The first LIST_SIZE go to the namespace the list workload reads.
-  const { latencies, seconds } = await runClients(CREATE_CLIENTS, CREATES, async (i) => {
-    const ns = i < LIST_SIZE ? 'list1k' : 'bench';
-    await ok('POST', `/api/v1/namespaces/${ns}/configmaps`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `cm-${i}` }, data: { index: String(i), payload: 'x'.repeat(256) } });
-  });
-  return row(`create ConfigMap (${CREATE_CLIENTS} clients)`, latencies, seconds);
+/** A workload: a name, and how it runs against a server (opsCount: what CPU time is divided by). */
+interface Workload {
+  readonly name: string;
+  run(t: Target): Promise<Run & { readonly opsCount?: number }>;
 }
 
-async function benchGet(): Promise<Row> {
-  const { latencies, seconds } = await runClients(GET_CLIENTS, GETS, async (i) => {
-    const n = LIST_SIZE + (i % (CREATES - LIST_SIZE));
-    await ok('GET', `/api/v1/namespaces/bench/configmaps/cm-${n}`);
-  });
-  return row(`get by name (${GET_CLIENTS} clients)`, latencies, seconds);
-}
+const workloads: Workload[] = [
+  {
+    name: `create ConfigMap, ${CREATE_CLIENTS} clients`,
+    // The first LIST_SIZE go to the namespace the list workload reads.
+    run: (t) => runClients(CREATE_CLIENTS, CREATES, async (i) => void (await ok(t, 'POST', `/api/v1/namespaces/${i < LIST_SIZE ? 'list1k' : 'bench'}/configmaps`, configMap(`cm-${i}`, { index: String(i), payload: 'x'.repeat(256) })))),
+  },
+  {
+    name: `get by name, ${GET_CLIENTS} clients`,
+    run: (t) => runClients(GET_CLIENTS, GETS, async (i) => void (await ok(t, 'GET', `/api/v1/namespaces/bench/configmaps/cm-${LIST_SIZE + (i % (CREATES - LIST_SIZE))}`))),
+  },
+  {
+    name: `list ${LIST_SIZE} ConfigMaps, 1 client`,
+    run: async (t) => {
+      let bytes = 0;
+      const r = await runClients(1, LISTS, async () => {
+        const res = await t.call('GET', '/api/v1/namespaces/list1k/configmaps');
+        const items = (JSON.parse(res.body) as { items: unknown[] }).items;
+        if (items.length !== LIST_SIZE) throw new Error(`${t.name}: list returned ${items.length} items, want ${LIST_SIZE}`);
+        bytes = res.body.length;
+      });
+      return { ...r, notes: `${(bytes / 1024).toFixed(0)} KiB per list` };
+    },
+  },
+  { name: `GET-modify-PUT, ${CONTENDERS} clients on 1 object`, run: contention },
+  { name: `watch: ${WATCH_UPDATES} updates to ${WATCHERS} watchers (events)`, run: fanOut },
+];
 
-async function benchList(): Promise<Row> {
-  let bytes = 0;
-  const { latencies, seconds } = await runClients(1, LISTS, async () => {
-    const r = await call('GET', '/api/v1/namespaces/list1k/configmaps');
-    const list = JSON.parse(r.body) as { items: unknown[] };
-    if (list.items.length !== LIST_SIZE) throw new Error(`list returned ${list.items.length} items, want ${LIST_SIZE}`);
-    bytes = r.body.length;
-  });
-  return row(`list ${LIST_SIZE} ConfigMaps (1 client)`, latencies, seconds, `${(bytes / 1024).toFixed(0)} KiB per list`);
-}
-
-async function benchContention(): Promise<Row> {
+async function contention(t: Target): Promise<Run> {
   const path = '/api/v1/namespaces/bench/configmaps/hot';
-  await ok('POST', '/api/v1/namespaces/bench/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'hot' }, data: { counter: '0' } });
+  await ok(t, 'POST', '/api/v1/namespaces/bench/configmaps', configMap('hot', { counter: '0' }));
   let conflicts = 0;
   const latencies: number[] = [];
   const start = performance.now();
@@ -129,14 +186,14 @@ async function benchContention(): Promise<Row> {
       for (let done = 0; done < UPDATES_PER_CONTENDER; done++) {
         const t0 = performance.now();
         for (;;) {
-          const cur = await ok('GET', path);
+          const cur = await ok(t, 'GET', path);
           const data = cur.data as Record<string, string>;
-          const r = await call('PUT', path, { ...cur, data: { counter: String(Number(data.counter) + 1) } });
+          const r = await t.call('PUT', path, { ...cur, data: { counter: String(Number(data.counter) + 1) } });
           if (r.status === 409) {
             conflicts++;
             continue;
           }
-          if (r.status !== 200) throw new Error(`PUT ${path}: ${r.status} ${r.body}`);
+          if (r.status !== 200) throw new Error(`${t.name}: PUT ${path}: ${r.status} ${r.body}`);
           break;
         }
         latencies.push(performance.now() - t0);
@@ -144,47 +201,39 @@ async function benchContention(): Promise<Row> {
     }),
   );
   const seconds = (performance.now() - start) / 1000;
-  const final = await ok('GET', path);
-  const counter = Number((final.data as Record<string, string>).counter);
+  const counter = Number(((await ok(t, 'GET', path)).data as Record<string, string>).counter);
   const want = CONTENDERS * UPDATES_PER_CONTENDER;
-  if (counter !== want) throw new Error(`lost update: counter ${counter}, want ${want}`);
-  return row(`GET-modify-PUT, ${CONTENDERS} clients on 1 object`, latencies, seconds, `${conflicts} conflicts (409) retried; counter ${counter} = ${want}`);
+  if (counter !== want) throw new Error(`${t.name}: lost update: counter ${counter}, want ${want}`);
+  return { latencies, seconds, notes: `${conflicts} conflicts retried; counter ${counter} = ${want}` };
 }
 
-async function benchWatch(): Promise<Row> {
+/** Watchers on the default namespace's ConfigMaps; writers update WATCH_WRITERS objects; latency is PUT sent -> event read. */
+async function fanOut(t: Target): Promise<Run & { opsCount: number }> {
   const names = Array.from({ length: WATCH_WRITERS }, (_, i) => `fan-${i}`);
-  for (const name of names) await ok('POST', '/api/v1/namespaces/default/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { n: '0' } });
-  const listRv = meta(await ok('GET', '/api/v1/namespaces/default/configmaps')).resourceVersion;
-  const watchAgent = new Agent({ keepAlive: false });
+  for (const name of names) await ok(t, 'POST', '/api/v1/namespaces/default/configmaps', configMap(name, { n: '0' }));
+  const listRv = meta(await ok(t, 'GET', '/api/v1/namespaces/default/configmaps')).resourceVersion;
   const received: Array<Map<string, number>> = [];
-  const responses: IncomingMessage[] = [];
-  await Promise.all(
-    Array.from({ length: WATCHERS }, (_, w) => {
+  const responses = await Promise.all(
+    Array.from({ length: WATCHERS }, async (_, w) => {
       const seen = new Map<string, number>();
       received.push(seen);
-      return new Promise<void>((resolve, reject) => {
-        const req = request({ ...base, path: `/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=${listRv}`, agent: watchAgent }, (res) => {
-          if (res.statusCode !== 200) reject(new Error(`watcher ${w}: ${res.statusCode}`));
-          responses.push(res);
-          let buf = '';
-          res.on('data', (c: Buffer) => {
-            const now = performance.now();
-            buf += c.toString();
-            let nl: number;
-            while ((nl = buf.indexOf('\n')) >= 0) {
-              const line = buf.slice(0, nl);
-              buf = buf.slice(nl + 1);
-              if (line.trim() === '') continue;
-              const ev = JSON.parse(line) as { type: string; object: Record<string, unknown> };
-              if (ev.type === 'MODIFIED') seen.set(meta(ev.object).resourceVersion, now);
-            }
-          });
-          res.on('error', () => undefined);
-          resolve();
-        });
-        req.on('error', reject);
-        req.end();
+      const res = await t.stream(`/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=${listRv}`);
+      if (res.statusCode !== 200) throw new Error(`${t.name}: watcher ${w}: ${res.statusCode}`);
+      let buf = '';
+      res.on('data', (c: Buffer) => {
+        const now = performance.now();
+        buf += c.toString();
+        let nl: number;
+        while ((nl = buf.indexOf('\n')) >= 0) {
+          const line = buf.slice(0, nl);
+          buf = buf.slice(nl + 1);
+          if (line.trim() === '') continue;
+          const ev = JSON.parse(line) as { type: string; object: Record<string, unknown> };
+          if (ev.type === 'MODIFIED') seen.set(meta(ev.object).resourceVersion, now);
+        }
       });
+      res.on('error', () => undefined);
+      return res;
     }),
   );
   const sentAt = new Map<string, number>();
@@ -194,14 +243,14 @@ async function benchWatch(): Promise<Row> {
     names.map(async (name) => {
       for (let i = next++; i < WATCH_UPDATES; i = next++) {
         const t0 = performance.now();
-        const o = await ok('PUT', `/api/v1/namespaces/default/configmaps/${name}`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { n: String(i + 1) } });
+        const o = await ok(t, 'PUT', `/api/v1/namespaces/default/configmaps/${name}`, configMap(name, { n: String(i + 1) }));
         sentAt.set(meta(o).resourceVersion, t0);
       }
     }),
   );
   const want = WATCHERS * WATCH_UPDATES;
-  const deadline = Date.now() + 30_000;
   const delivered = (): number => received.reduce((s, m) => s + m.size, 0);
+  const deadline = Date.now() + 30_000;
   while (delivered() < want && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
   let last = start;
   const latencies: number[] = [];
@@ -214,31 +263,105 @@ async function benchWatch(): Promise<Row> {
     }
   }
   for (const res of responses) res.destroy();
-  watchAgent.destroy();
-  const seconds = (last - start) / 1000;
-  const rowOut = row(`watch fan-out: ${WATCHERS} watchers, ${WATCH_UPDATES} updates`, latencies, seconds, `${delivered()}/${want} events delivered; ${(WATCH_UPDATES / seconds).toFixed(0)} updates/s; latency = PUT sent -> event read`);
-  return { ...rowOut, workload: `${rowOut.workload} (events/s)` };
+  if (delivered() < want) throw new Error(`${t.name}: ${delivered()}/${want} watch events delivered in 30 s`);
+  // CPU is per update: each one is read, written, and sent to every watcher.
+  return { latencies, seconds: (last - start) / 1000, opsCount: WATCH_UPDATES, notes: `${want} events; CPU per update` };
 }
 
-async function main(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'kite-bench-api-'));
-  const server = await startApiServer(join(dir, 'data'));
-  base = { host: '127.0.0.1', port: server.port };
+/** Everything measured on one server. */
+interface Measured {
+  readonly target: Target;
+  readonly idleRssBytes: number;
+  readonly results: Map<string, Result>;
+}
+
+const cpuOf = (pids: readonly number[]): number => pids.reduce((sum, pid) => sum + cpuMsOf(pid), 0);
+const rssOfAll = (pids: readonly number[]): number => pids.reduce((sum, pid) => sum + rssOf(pid), 0);
+
+async function measure(start: () => Promise<Target>): Promise<Measured> {
+  const t = await start();
   try {
-    for (const name of ['bench', 'list1k']) await ok('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
-    const started = performance.now();
-    const rows: Row[] = [];
-    for (const run of [benchCreate, benchGet, benchList, benchContention, benchWatch]) {
-      rows.push(await run());
-      process.stderr.write(`done: ${rows.at(-1)!.workload}\n`);
+    // Idle: started, settled, before any request of ours.
+    await new Promise((r) => setTimeout(r, 3000));
+    const idleRssBytes = rssOfAll(t.pids);
+    for (const name of ['bench', 'list1k', 'warm']) await ok(t, 'POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+    await runClients(CREATE_CLIENTS, WARMUP_CREATES, async (i) => void (await ok(t, 'POST', '/api/v1/namespaces/warm/configmaps', configMap(`w-${i}`, { i: String(i) }))));
+    await runClients(GET_CLIENTS, WARMUP_GETS, async (i) => void (await ok(t, 'GET', `/api/v1/namespaces/warm/configmaps/w-${i % WARMUP_CREATES}`)));
+    const results = new Map<string, Result>();
+    for (const w of workloads) {
+      const cpuBefore = cpuOf(t.pids);
+      const run = await w.run(t);
+      const cpuMs = cpuOf(t.pids) - cpuBefore;
+      const sorted = [...run.latencies].sort((a, b) => a - b);
+      const r: Result = {
+        ops: sorted.length,
+        opsPerSecond: sorted.length / run.seconds,
+        p50Ms: percentile(sorted, 50),
+        p99Ms: percentile(sorted, 99),
+        serverCpuMsPerOp: cpuMs / Math.max(1, run.opsCount ?? sorted.length),
+        notes: run.notes ?? '',
+      };
+      results.set(w.name, r);
+      process.stderr.write(`${t.name.padEnd(15)} ${w.name.padEnd(48)} ${r.opsPerSecond.toFixed(0).padStart(7)}/s  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms  CPU ${r.serverCpuMsPerOp.toFixed(3)} ms/op\n`);
     }
-    console.log(`\nkite apiserver (embedded store, ${dir}), Node ${process.versions.node}, keep-alive HTTP/1.1 clients in one process; total ${((performance.now() - started) / 1000).toFixed(1)} s`);
-    console.table(rows);
+    return { target: t, idleRssBytes, results };
   } finally {
-    agent.destroy();
-    await server.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await t.stop();
   }
 }
 
-await main();
+async function startKite(): Promise<Target> {
+  const dir = tempDir('bench-api-kite');
+  const server = await startApiServer(`${dir.path}/data`, undefined, ['--controllers=', '--log-level=silent']);
+  return httpTarget('kite', server.url, [server.pid], async () => {
+    await server.stop();
+    dir.remove();
+  });
+}
+
+async function startReference(): Promise<Target> {
+  const ref = await startKubeReference();
+  return httpTarget('kube-apiserver', ref.url, ref.pids, () => ref.stop(), ref.token);
+}
+
+const { values } = parseArgs({ options: { 'kite-only': { type: 'boolean', default: false } } });
+const skipped = values['kite-only'] ? 'left out (--kite-only)' : referenceAvailable();
+const started = performance.now();
+const kite = await measure(startKite);
+const ref = skipped === false ? await measure(startReference) : undefined;
+
+const mib = (b: number): number => +(b / 2 ** 20).toFixed(1);
+console.log(
+  `\nAPI benchmark, Node ${process.versions.node}: kite apiserver on its embedded store (${kite.target.transport})` +
+    (ref ? ` and kube-apiserver 1.26 on etcd 3.4 (${ref.target.transport}), one after the other` : `; the reference was ${String(skipped)}`) +
+    `; CPU ms/op is the server processes' user+system time per operation (kube-apiserver's includes its etcd); total ${((performance.now() - started) / 1000).toFixed(0)} s`,
+);
+console.table(
+  workloads.map((w) => {
+    const k = kite.results.get(w.name)!;
+    const e = ref?.results.get(w.name);
+    return {
+      workload: w.name,
+      'kite ops/s': Math.round(k.opsPerSecond),
+      'kite p99 ms': +k.p99Ms.toFixed(2),
+      'kite CPU ms/op': +k.serverCpuMsPerOp.toFixed(3),
+      ...(e
+        ? {
+            'ref ops/s': Math.round(e.opsPerSecond),
+            'ref p99 ms': +e.p99Ms.toFixed(2),
+            'ref CPU ms/op': +e.serverCpuMsPerOp.toFixed(3),
+            'kite/ref ops': +(k.opsPerSecond / e.opsPerSecond).toFixed(2),
+            'kite/ref CPU': +(k.serverCpuMsPerOp / e.serverCpuMsPerOp).toFixed(2),
+          }
+        : {}),
+      notes: e === undefined || e.notes === k.notes ? k.notes : `kite: ${k.notes}; ref: ${e.notes}`,
+    };
+  }),
+);
+console.table([
+  {
+    measure: 'idle RSS after start (MiB)',
+    kite: mib(kite.idleRssBytes),
+    ...(ref ? { 'kube-apiserver + etcd': mib(ref.idleRssBytes), 'kite/ref': +(kite.idleRssBytes / ref.idleRssBytes).toFixed(2) } : {}),
+  },
+]);

@@ -6,7 +6,8 @@
  * - watch: event fan-out to 100 and 1,000 watchers on one prefix (events/s, p50,
  *   p99 from put to delivery); server memory for 10,000 idle watchers; server
  *   memory across connect / watch / disconnect churn.
- * - api: the API server's workloads (bench/api.ts; there is no etcd equivalent).
+ * - api: the API server's workloads (bench/api.ts), side by side with kube-apiserver 1.26 on etcd
+ *   when both are installed (the reference needs no --vs-etcd; --kite-only is bench/api.ts's).
  * - With --cluster 3: the kv workloads on a three-member cluster (of kite store, and of
  *   real etcd with --vs-etcd), clients spread over every member's endpoint, and range
  *   both linearizable and serializable.

@@ -6,6 +6,8 @@ import { freePort, kiteBin } from './processes.js';
 export interface ApiServerProcess {
   readonly url: string;
   readonly port: number;
+  /** The process id (for a benchmark's CPU and memory readings). */
+  readonly pid: number;
   readonly kubeconfig: string;
   /** Everything the process wrote so far. */
   output(): string;
@@ -29,6 +31,7 @@ export async function startApiServer(dataDir: string, port?: number, extraArgs: 
   const server: ApiServerProcess = {
     url,
     port: p,
+    pid: child.pid!,
     kubeconfig: join(dataDir, 'kubeconfig'),
     output: () => log,
     stop: async () => {

@@ -5,7 +5,8 @@
  * client, and serves the API with its health checks, metrics and request log.
  */
 import { createServer, type Server } from 'node:http';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { resolve, join } from 'node:path';
 import { destination, pino, type Logger } from 'pino';
 import { createApiApp } from '../api/app.js';
@@ -18,6 +19,7 @@ import { GrpcStoreClient } from '../storage/client/grpc-store-client.js';
 import type { StoreClient } from '../storage/client/store-client.js';
 import { buildMemberConfig, resolveFlags } from '../storage/server/member-flags.js';
 import { runMember, type RunningMember } from '../storage/server/run-member.js';
+import { API_SERVER_USER, apiServerCaller, setUpApiServerAuth } from '../storage/server/api-server-user.js';
 import { timedStoreClient } from './timed-store-client.js';
 
 export interface ApiServerOptions {
@@ -32,7 +34,11 @@ export interface ApiServerOptions {
    * server runs as (give its role readwrite on /registry/).
    */
   readonly etcdTls?: { readonly caFile?: string; readonly certFile?: string; readonly keyFile?: string };
-  /** Where the embedded store also serves etcd's API (read-only for others), or 'none'. */
+  /**
+   * Where the embedded store also serves etcd's API, or 'none'. Its etcd auth is on: the
+   * API server is the user kite-apiserver (read-write on /registry/), root's password is
+   * in <data-dir>/etcd-root-password, and others get what root grants them.
+   */
   readonly embeddedStoreUrl: string;
   /** The controllers to run in process (--controllers). */
   readonly controllers: readonly ControllerName[];
@@ -79,6 +85,29 @@ export function kubeconfigFor(url: string): string {
   ].join('\n');
 }
 
+/** Where the embedded store's root password is kept (readable by its owner only). */
+export function rootPasswordFile(dataDir: string): string {
+  return resolve(dataDir, 'etcd-root-password');
+}
+
+/**
+ * The password for a new root user: the one in file when an earlier start wrote it but
+ * stopped before creating the user, else a new random one, written (and synced) to file
+ * before the user exists, so it is never lost.
+ */
+function newRootPassword(file: string): string {
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const password = randomBytes(18).toString('base64url');
+  const fd = openSync(file, 'wx', 0o600);
+  try {
+    writeSync(fd, `${password}\n`);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  return password;
+}
+
 /** How often apiserver_storage_objects is refreshed, as kube-apiserver does (every minute). */
 const objectCountIntervalMs = 60_000;
 
@@ -98,8 +127,16 @@ export async function runApiServer(o: ApiServerOptions): Promise<RunningApiServe
       given['advertise-client-urls'] = o.embeddedStoreUrl;
     }
     const { values, explicit } = resolveFlags(given, {});
-    member = await runMember(buildMemberConfig(values, explicit), { serveClients: serve, readOnly: true });
-    raw = new EmbeddedStoreClient(member.store, member.watchable);
+    const passwordFile = rootPasswordFile(o.dataDir);
+    const embedded = await runMember(buildMemberConfig(values, explicit), {
+      serveClients: serve,
+      beforeServing: async (store) => {
+        const setup = await setUpApiServerAuth(store, () => newRootPassword(passwordFile));
+        if (setup.created) log.info({ user: API_SERVER_USER, rootPasswordFile: passwordFile }, 'turned on etcd auth in the embedded store: the API server is its own user; root may grant others access');
+      },
+    });
+    member = embedded;
+    raw = new EmbeddedStoreClient(embedded.store, embedded.watchable, { caller: () => apiServerCaller(embedded.store) });
   }
   const client = timedStoreClient(raw, (operation, key, seconds) => metrics.etcdDuration.observe({ operation, type: resourceOfKey(key) }, seconds));
   const advertiseAddress = o.advertiseAddress ?? (o.bindAddress === '0.0.0.0' || o.bindAddress === '::' ? '127.0.0.1' : o.bindAddress);

@@ -96,7 +96,7 @@ program
   .option('--etcd-cafile <file>', 'CA bundle that signed the certificates of https --etcd-servers')
   .option('--etcd-certfile <file>', 'client certificate presented to --etcd-servers (its CN is the etcd user under --client-cert-auth)')
   .option('--etcd-keyfile <file>', 'key of --etcd-certfile')
-  .option('--embedded-store-url <url>', "where the embedded store also serves etcd's API, read-only for others ('none' to turn off)", 'http://127.0.0.1:2379')
+  .option('--embedded-store-url <url>', "where the embedded store also serves etcd's API, with etcd auth on (root's password in <data-dir>/etcd-root-password; 'none' to turn off)", 'http://127.0.0.1:2379')
   .option('--controllers <names>', "controllers to run in process, as kube-controller-manager names them: garbagecollector, namespace, serviceaccount; '*' for all, '-name' to leave one out, '' for none (when kube-controller-manager runs them)", '*')
   .option('--service-cluster-ip-range <cidr>', 'the IPv4 range service cluster IPs come from', '10.96.0.0/12')
   .option('--service-node-port-range <range>', 'the ports NodePort services get', '30000-32767')
@@ -126,7 +126,7 @@ program
       try {
         // The API server's modules (schemas, registry) load only for this command: `kite store`
         // starts without them.
-        const [{ runApiServer }, { parseControllers }] = await Promise.all([import('./apiserver.js'), import('../registry/controllers/controllers.js')]);
+        const [{ runApiServer, rootPasswordFile }, { parseControllers }] = await Promise.all([import('./apiserver.js'), import('../registry/controllers/controllers.js')]);
         const server = await runApiServer({
           dataDir: o.dataDir,
           bindAddress: o.bindAddress,
@@ -140,7 +140,7 @@ program
           ...(o.advertiseAddress === undefined ? {} : { advertiseAddress: o.advertiseAddress }),
           logLevel: o.logLevel,
         });
-        log('info', 'kite apiserver is serving', { url: server.url, kubeconfig: server.kubeconfig, store: o.etcdServers || (o.embeddedStoreUrl === 'none' ? 'embedded' : `embedded, etcd API read-only at ${o.embeddedStoreUrl}`) });
+        log('info', 'kite apiserver is serving', { url: server.url, kubeconfig: server.kubeconfig, store: o.etcdServers || (o.embeddedStoreUrl === 'none' ? 'embedded' : `embedded, etcd API at ${o.embeddedStoreUrl} (etcd auth on; root's password in ${rootPasswordFile(o.dataDir)})`) });
         process.stdout.write(`Kite API server at ${server.url}. Point kubectl at it:\n  export KUBECONFIG=${server.kubeconfig}\n`);
         stopOnSignals(() => server.stop());
       } catch (err) {

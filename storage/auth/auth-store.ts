@@ -152,6 +152,10 @@ export class AuthStore {
     return this.users.get(name);
   }
 
+  role(name: string): Role | undefined {
+    return this.roles.get(name);
+  }
+
   // ---- checks ----
 
   /**

@@ -1,4 +1,5 @@
-import { isStorageError } from '../errors.js';
+import { INTERNAL, type Caller } from '../auth/auth-info.js';
+import { isStorageError, StorageError } from '../errors.js';
 import { prefixRangeEnd, type KeyValue } from '../mvcc/key-value.js';
 import type { WatchableStore, WatchEvent, WatchNotice, Watcher } from '../mvcc/watchable-store.js';
 import type { RangeResponse, ResponseOp } from '../server/kv-requests.js';
@@ -19,6 +20,16 @@ function toEvent(e: WatchEvent): StoreWatchEvent {
   return { type: e.type, key: e.kv.key.toString(), object: toObject(e.kv), previous: e.prevKv === undefined ? undefined : toObject(e.prevKv) };
 }
 
+/** Who an embedded client's requests run as. */
+export interface EmbeddedClientOptions {
+  /**
+   * The caller of each request, asked afresh every time: an etcd user whose permissions
+   * the store checks, as it checks a remote client's. Absent: the member's own internal
+   * caller, to which no permission applies (tests, tools on a store without auth).
+   */
+  readonly caller?: () => Caller;
+}
+
 /**
  * The store client of an embedded member: calls go straight to the StoreServer
  * and the watchable store in this process, with no gRPC hop.
@@ -26,16 +37,18 @@ function toEvent(e: WatchEvent): StoreWatchEvent {
 export class EmbeddedStoreClient implements StoreClient {
   private readonly server: StoreServer;
   private readonly watchable: WatchableStore;
+  private readonly caller: () => Caller;
   private readonly watches = new Map<Watcher, (n: StoreWatchNotice) => void>();
   private nextId = 1;
 
-  constructor(server: StoreServer, watchable: WatchableStore) {
+  constructor(server: StoreServer, watchable: WatchableStore, options: EmbeddedClientOptions = {}) {
     this.server = server;
     this.watchable = watchable;
+    this.caller = options.caller ?? (() => INTERNAL);
   }
 
   async get(key: string, revision = 0): Promise<GetResult> {
-    const r = this.server.range({ key: Buffer.from(key), revision });
+    const r = this.server.range({ key: Buffer.from(key), revision }, this.caller());
     return { object: r.kvs[0] === undefined ? undefined : toObject(r.kvs[0]), revision: r.revision };
   }
 
@@ -43,13 +56,13 @@ export class EmbeddedStoreClient implements StoreClient {
     const p = Buffer.from(prefix);
     const start = options.after === undefined ? p : Buffer.concat([Buffer.from(options.after), Buffer.from([0])]);
     const revision = options.revision ?? 0;
-    const r: RangeResponse = this.server.range({ key: start, rangeEnd: prefixRangeEnd(p), limit: options.limit ?? 0, revision });
+    const r: RangeResponse = this.server.range({ key: start, rangeEnd: prefixRangeEnd(p), limit: options.limit ?? 0, revision }, this.caller());
     return { objects: r.kvs.map(toObject), revision: revision > 0 ? revision : r.revision, more: r.more, remaining: r.count };
   }
 
   async count(prefix: string): Promise<number> {
     const p = Buffer.from(prefix);
-    return this.server.range({ key: p, rangeEnd: prefixRangeEnd(p), countOnly: true }).count;
+    return this.server.range({ key: p, rangeEnd: prefixRangeEnd(p), countOnly: true }, this.caller()).count;
   }
 
   async optimisticPut(key: string, value: Buffer, expectedModRevision: number, lease = 0n): Promise<WriteResult> {
@@ -58,7 +71,7 @@ export class EmbeddedStoreClient implements StoreClient {
       compare: [{ result: 'EQUAL', target: 'MOD', key: k, modRevision: expectedModRevision }],
       success: [{ kind: 'put', put: { key: k, value, lease } }],
       failure: [{ kind: 'range', range: { key: k } }],
-    });
+    }, this.caller());
     return { succeeded: r.succeeded, revision: r.revision, current: r.succeeded ? undefined : currentOf(r.responses) };
   }
 
@@ -68,12 +81,20 @@ export class EmbeddedStoreClient implements StoreClient {
       compare: [{ result: 'EQUAL', target: 'MOD', key: k, modRevision: expectedModRevision }],
       success: [{ kind: 'deleteRange', deleteRange: { key: k } }],
       failure: [{ kind: 'range', range: { key: k } }],
-    });
+    }, this.caller());
     return { succeeded: r.succeeded, revision: r.revision, current: r.succeeded ? undefined : currentOf(r.responses) };
   }
 
   watch(prefix: string, fromRevision: number, onNotice: (n: StoreWatchNotice) => void): StoreWatch {
     const p = Buffer.from(prefix);
+    try {
+      // As etcd does, a watch's read permission is checked once, when it is created.
+      this.server.auth.store.checkKeys(this.caller(), 'read', p, prefixRangeEnd(p));
+    } catch (err) {
+      if (!(err instanceof StorageError)) throw err;
+      queueMicrotask(() => onNotice({ kind: 'closed', code: err.code, message: err.message }));
+      return { cancel: () => undefined };
+    }
     // Filled in once the watchable store has created the watcher.
     const ref: { watcher?: Watcher } = {};
     let done = false;

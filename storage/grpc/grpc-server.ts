@@ -1,6 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { WatchableStore } from '../mvcc/watchable-store.js';
-import { StorageError } from '../errors.js';
 import type { StoreServer } from '../server/store-server.js';
 import { Gateway } from '../http/gateway.js';
 import { httpHandler } from '../http/http-handler.js';
@@ -30,43 +29,10 @@ export interface ClientServer {
 }
 
 export interface ServeOptions {
-  /**
-   * Refuse every write from clients (PERMISSION_DENIED), as the store embedded in
-   * the API server does: the API server is its only writer, others may read and watch.
-   */
-  readonly readOnly?: boolean;
   /** A watchable store to share with in-process clients; one is made if absent. */
   readonly watchable?: WatchableStore;
   /** The certificate of the https listen URLs. */
   readonly tls?: TlsMaterial;
-}
-
-/** Methods that change the store, refused on a read-only client port. */
-const writeMethods: Record<string, ReadonlySet<string>> = {
-  KV: new Set(['Put', 'DeleteRange', 'Compact']),
-  Lease: new Set(['LeaseGrant', 'LeaseRevoke']),
-  Maintenance: new Set(['Defragment', 'MoveLeader']),
-  Cluster: new Set(['MemberAdd', 'MemberRemove', 'MemberUpdate', 'MemberPromote']),
-};
-
-function readOnlyHandlers(service: EtcdServiceName, handlers: UnaryHandlers): UnaryHandlers {
-  const out: UnaryHandlers = {};
-  const denied = (): never => {
-    throw new StorageError('PermissionDenied');
-  };
-  for (const [method, h] of Object.entries(handlers)) {
-    if (writeMethods[service]?.has(method)) out[method] = denied;
-    else if (service === 'KV' && method === 'Txn') out[method] = (req, size, creds) => (txnWrites(req) ? denied() : h(req, size, creds));
-    else if (service === 'Maintenance' && method === 'Alarm') out[method] = (req, size, creds) => ((req.action ?? 'GET') !== 'GET' ? denied() : h(req, size, creds));
-    else out[method] = h;
-  }
-  return out;
-}
-
-/** Whether a wire TxnRequest contains any write, in either branch, nested ones included. */
-function txnWrites(req: Record<string, unknown>): boolean {
-  const ops = [...((req.success as Array<Record<string, unknown>> | undefined) ?? []), ...((req.failure as Array<Record<string, unknown>> | undefined) ?? [])];
-  return ops.some((op) => op.request === 'requestPut' || op.request === 'requestDeleteRange' || (op.request === 'requestTxn' && txnWrites(op.requestTxn as Record<string, unknown>)));
 }
 
 /** Serves store on each of its --listen-client-urls: gRPC, the JSON gateway, /health, /version and /metrics. */
@@ -76,9 +42,8 @@ export async function serveClients(store: StoreServer, options: ServeOptions = {
   const metrics = new StoreMetrics(store, watchable);
   const unaryHandlers: Partial<Record<EtcdServiceName, UnaryHandlers>> = {};
   const instrumented = (service: EtcdServiceName, all: UnaryHandlers): UnaryHandlers => {
-    const handlers = options.readOnly ? readOnlyHandlers(service, all) : all;
     const out: UnaryHandlers = {};
-    for (const [method, h] of Object.entries(handlers)) out[method] = metrics.instrument(service, method, h);
+    for (const [method, h] of Object.entries(all)) out[method] = metrics.instrument(service, method, h);
     unaryHandlers[service] = out;
     return out;
   };

@@ -1,6 +1,6 @@
 import { accessSync, constants, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { serveClients, type ClientServer, type ServeOptions } from '../grpc/grpc-server.js';
+import { serveClients, type ClientServer } from '../grpc/grpc-server.js';
 import { WatchableStore } from '../mvcc/watchable-store.js';
 import type { MemberConfig } from './member-config.js';
 import { ConfigError } from './member-flags.js';
@@ -22,8 +22,11 @@ export interface RunningMember {
 export interface RunOptions {
   /** Serve etcd's API on --listen-client-urls (default true). */
   readonly serveClients?: boolean;
-  /** Refuse client writes (the store embedded in the API server). */
-  readonly readOnly?: ServeOptions['readOnly'];
+  /**
+   * Runs once the store is open, before clients are served: the API server sets up
+   * the embedded store's users here, so no client ever sees it without them.
+   */
+  readonly beforeServing?: (store: StoreServer) => Promise<void>;
   /** Called after the member stopped because the cluster removed it. */
   readonly onRemoved?: () => void;
   /** Called after the member stopped because it failed (see ClusterStoreServer.onFatal). */
@@ -82,7 +85,8 @@ export async function runMember(config: MemberConfig, options: RunOptions = {}):
   const watchable = new WatchableStore(store.kv);
   let clients: ClientServer | undefined;
   try {
-    if (options.serveClients !== false) clients = await serveClients(store, { watchable, readOnly: options.readOnly === true, ...(tls.client === undefined ? {} : { tls: tls.client }) });
+    await options.beforeServing?.(store);
+    if (options.serveClients !== false) clients = await serveClients(store, { watchable, ...(tls.client === undefined ? {} : { tls: tls.client }) });
   } catch (err) {
     watchable.close();
     await store.close();

@@ -32,7 +32,6 @@ const isDigit = (c: string | undefined): boolean => c !== undefined && c >= '0' 
 
 class Scanner {
   private i = 0;
-  private depth = 0;
   constructor(private readonly s: string) {}
 
   private peek(): string | undefined {
@@ -58,64 +57,58 @@ class Scanner {
     if (c !== undefined) fail(c, 'after top-level value');
   }
 
+  /**
+   * One value, containers included. Iterative, with the open containers on a stack of
+   * their own, so that nesting as deep as Go allows (and deeper, to report it) cannot
+   * exhaust the call stack.
+   */
   private value(): void {
-    this.skipSpace();
-    const c = this.next();
-    if (c === '{') return this.object();
-    if (c === '[') return this.array();
-    if (c === '"') return this.string();
-    if (c === '-' || isDigit(c)) return this.number(c);
-    if (c === 't') return this.literal('rue', 'true');
-    if (c === 'f') return this.literal('alse', 'false');
-    if (c === 'n') return this.literal('ull', 'null');
-    fail(c, 'looking for beginning of value');
-  }
-
-  private enter(c: string): void {
-    if (++this.depth > maxJsonDepth) fail(c, 'exceeded max depth');
-  }
-
-  private object(): void {
-    this.enter('{');
-    this.skipSpace();
-    if (this.peek() === '}') {
-      this.i++;
-      this.depth--;
-      return;
-    }
+    const open: Array<'{' | '['> = [];
     for (;;) {
       this.skipSpace();
-      const k = this.next();
-      if (k !== '"') fail(k, 'looking for beginning of object key string');
-      this.string();
-      this.skipSpace();
-      const colon = this.next();
-      if (colon !== ':') fail(colon, 'after object key');
-      this.value();
-      this.skipSpace();
-      const sep = this.next();
-      if (sep === '}') break;
-      if (sep !== ',') fail(sep, 'after object key:value pair');
+      const c = this.next();
+      if (c === '{' || c === '[') {
+        if (open.length + 1 > maxJsonDepth) fail(c, 'exceeded max depth');
+        this.skipSpace();
+        if (this.peek() === (c === '{' ? '}' : ']')) {
+          this.i++;
+        } else {
+          open.push(c);
+          if (c === '{') this.objectKey();
+          continue;
+        }
+      } else if (c === '"') this.string();
+      else if (c === '-' || isDigit(c)) this.number(c);
+      else if (c === 't') this.literal('rue', 'true');
+      else if (c === 'f') this.literal('alse', 'false');
+      else if (c === 'n') this.literal('ull', 'null');
+      else fail(c, 'looking for beginning of value');
+      // A value ended: close the containers it ends, up to the next element or member.
+      for (;;) {
+        const top = open[open.length - 1];
+        if (top === undefined) return;
+        this.skipSpace();
+        const sep = this.next();
+        if (sep === (top === '{' ? '}' : ']')) {
+          open.pop();
+          continue;
+        }
+        if (sep !== ',') fail(sep, top === '{' ? 'after object key:value pair' : 'after array element');
+        if (top === '{') this.objectKey();
+        break;
+      }
     }
-    this.depth--;
   }
 
-  private array(): void {
-    this.enter('[');
+  /** An object member's key and its colon. */
+  private objectKey(): void {
     this.skipSpace();
-    if (this.peek() === ']') {
-      this.i++;
-      this.depth--;
-      return;
-    }
-    for (;;) {
-      this.value();
-      this.skipSpace();
-      const sep = this.next();
-      if (sep === ']') break;
-      if (sep !== ',') fail(sep, 'after array element');
-    }
-    this.depth--;
+    const k = this.next();
+    if (k !== '"') fail(k, 'looking for beginning of object key string');
+    this.string();
+    this.skipSpace();
+    const colon = this.next();
+    if (colon !== ':') fail(colon, 'after object key');
   }
 
   private string(): void {

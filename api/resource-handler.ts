@@ -65,7 +65,9 @@ export async function handleResource(req: Request, res: Response, rp: ResourcePa
     const sub = subresource === undefined ? undefined : info.subresources.find((s) => s.name === subresource);
     if (subresource !== undefined && sub === undefined) throw errors.notFound(info, name ?? '');
     const verb = verbOf(req.method, name !== undefined, isWatch(req));
-    if (!(sub?.verbs ?? info.verbs).includes(verb)) throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
+    // A collection takes GET, POST and DELETE only; PUT and PATCH name an object.
+    const onCollection = name === undefined && (req.method === 'PUT' || req.method === 'PATCH');
+    if (onCollection || !(sub?.verbs ?? info.verbs).includes(verb)) throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
     switch (req.method) {
       case 'GET': {
         if (name === undefined) {

@@ -39,7 +39,11 @@ export function observeFilter(metrics: ApiMetrics, log: Logger | undefined) {
         metrics.requests.inc({ ...labels, code: String(code) });
         metrics.duration.observe(labels, seconds);
       }
-      log?.info({ verb: info?.verb ?? req.method.toLowerCase(), uri: req.originalUrl, user: res.locals['user'] as string | undefined, userAgent: req.headers['user-agent'], code, latencyMs: Math.round(seconds * 1e6) / 1e3 }, 'request');
+      const entry = { verb: info?.verb ?? req.method.toLowerCase(), uri: req.originalUrl, user: res.locals['user'] as string | undefined, userAgent: req.headers['user-agent'], code, latencyMs: Math.round(seconds * 1e6) / 1e3 };
+      const internal = res.locals['internalError'] as unknown;
+      // A failure of Kite's own, not the client's: logged with its stack whatever the level.
+      if (internal !== undefined) log?.error({ ...entry, err: internal }, 'request failed inside the server');
+      else log?.info(entry, 'request');
     };
     res.on('finish', finish);
     res.on('close', finish);

@@ -145,5 +145,12 @@ export function fromStorageError(err: unknown): ApiError {
   if (isStorageError(err, 'FutureRevision')) return new ApiError(504, 'Timeout', 'Too large resource version');
   if (isStorageError(err, 'Unavailable') || isStorageError(err, 'Timeout') || isStorageError(err, 'Stopped')) return errors.unavailable(`storage is unavailable: ${err.message}`);
   if (isStorageError(err, 'NoSpace')) return new ApiError(507, 'InternalError', 'etcdserver: mvcc: database space exceeded');
+  // JSON nested within Go's limits can still be too deep for a JavaScript copy or encoder (free-form fields).
+  if (isStackOverflow(err)) return errors.badRequest('the object is nested too deeply to be handled');
   return errors.internal(err instanceof Error ? err.message : String(err));
+}
+
+/** Whether err is V8's call stack overflow. */
+export function isStackOverflow(err: unknown): boolean {
+  return err instanceof RangeError && err.message === 'Maximum call stack size exceeded';
 }

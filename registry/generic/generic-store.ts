@@ -1,3 +1,4 @@
+import { cloneJson } from './clone-json.js';
 import { randomUUID, randomInt } from 'node:crypto';
 import { builtinObjectSchema, type ObjectSchema } from '../../schemas/object-schema.js';
 import { kindSchemaNames } from '../../schemas/schema-sources.js';
@@ -222,7 +223,7 @@ export class GenericStore implements ResourceStore {
   async create(namespace: string | undefined, input: KubeObject, options: WriteOptions = {}): Promise<KubeObject> {
     const ns = this.ns(namespace);
     if (input === null || typeof input !== 'object' || Array.isArray(input)) throw errors.badRequest('the request body must be an object');
-    const obj = structuredClone(input);
+    const obj = cloneJson(input);
     if (typeof obj.metadata !== 'object' || obj.metadata === null || Array.isArray(obj.metadata)) obj.metadata = {};
     this.checkTypeMeta(obj);
     if (this.info.namespaced) {
@@ -363,7 +364,7 @@ export class GenericStore implements ResourceStore {
     } else if (subresource !== undefined) {
       throw errors.notFound(this.info, name);
     } else {
-      obj = structuredClone(requested);
+      obj = cloneJson(requested);
       this.checkTypeMeta(obj);
       this.decodeRequest(obj, options, name);
       if (hasSubresource(this.info, 'status')) {
@@ -450,7 +451,7 @@ export class GenericStore implements ResourceStore {
       }
     }
     try {
-      const out = this.served(await this.storage.guaranteedUpdate(key, this.updater(() => structuredClone(input), sub, options), this.writeOptions(options.dryRun === true)));
+      const out = this.served(await this.storage.guaranteedUpdate(key, this.updater(() => cloneJson(input), sub, options), this.writeOptions(options.dryRun === true)));
       return { object: sub === 'scale' ? this.toScale(out) : out, created: false };
     } catch (e) {
       if (sub === undefined && this.strategy.allowCreateOnUpdate === true && isObjectStorageError(e, 'NotFound')) {

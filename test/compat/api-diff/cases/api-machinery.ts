@@ -48,6 +48,9 @@ export const apiMachineryCases: readonly DiffCase[] = [
       { kind: 'request', id: 'post-yaml-broken', method: 'POST', path: cmPath, contentType: 'application/yaml', rawBody: 'apiVersion: v1\nkind: ConfigMap\nmetadata: [unclosed\n' },
       { kind: 'request', id: 'post-empty', method: 'POST', path: cmPath, rawBody: '' },
       { kind: 'request', id: 'post-deep', method: 'POST', path: cmPath, rawBody: `${'{"a":'.repeat(20_000)}1${'}'.repeat(20_000)}` },
+      // Within Go's depth limit, but deeper than a recursive JavaScript copy survives.
+      { kind: 'request', id: 'post-deep-in-typed-field', method: 'POST', path: cmPath, rawBody: `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"deep"},"data":${'{"a":'.repeat(9_000)}1${'}'.repeat(9_000)}}` },
+      { kind: 'request', id: 'post-deep-in-unknown-field', method: 'POST', path: cmPath, rawBody: `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"deep"},"bogus":${'['.repeat(9_000)}${']'.repeat(9_000)}}` },
       { kind: 'request', id: 'post-not-utf8-json', method: 'POST', path: cmPath, rawBody: '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"},"data":{"k":"\\ud800"}}' },
     ],
   },

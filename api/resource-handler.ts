@@ -1,9 +1,11 @@
 import type { Request, Response } from 'express';
 import { errors } from '../registry/generic/api-error.js';
 import { CreateOnlyStore } from '../registry/generic/create-only-store.js';
-import type { ObjectList, ResourceStore } from '../registry/generic/resource-store.js';
+import type { BodyFields, ObjectList, ResourceStore } from '../registry/generic/resource-store.js';
 import type { KubeObject } from '../registry/generic/types.js';
 import { goTypeMetaError, summarizeBody } from './go-json-syntax.js';
+import { duplicateFields, firstKeyOffsets } from './json-fields.js';
+import { KUBERNETES_PROTOBUF_TYPE } from './protobuf/decode.js';
 import { BodyDecodeError, encodeBody, readBody, wanted, type Wanted } from './negotiate.js';
 import { deleteOptions, includeObject, isWatch, listOptions, patchOptions, patchType, queryParams, watchOptions, writeOptions } from './query.js';
 import type { ResourcePath } from './request-path.js';
@@ -89,8 +91,8 @@ export async function handleResource(req: Request, res: Response, rp: ResourcePa
         return;
       }
       case 'POST': {
-        const { body, bytes } = await readObjectBody(req, info.kind);
-        const options = writeOptions(req, warnings, 'CreateOptions');
+        const { body, bytes, bodyFields } = await readObjectBody(req, info.kind);
+        const options = { ...writeOptions(req, warnings, 'CreateOptions'), ...(bodyFields === undefined ? {} : { bodyFields }) };
         if (name !== undefined) {
           if (handler?.create === undefined) throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
           const r = await handler.create(namespace, name, body, options);
@@ -107,9 +109,9 @@ export async function handleResource(req: Request, res: Response, rp: ResourcePa
         return;
       }
       case 'PUT': {
-        const { body, bytes } = await readObjectBody(req, info.kind);
+        const { body, bytes, bodyFields } = await readObjectBody(req, info.kind);
         const obj = asObject(body, bytes, sub?.kind.kind ?? info.kind);
-        const options = writeOptions(req, warnings, 'UpdateOptions');
+        const options = { ...writeOptions(req, warnings, 'UpdateOptions'), ...(bodyFields === undefined ? {} : { bodyFields }) };
         const r = await store.update(namespace, name!, obj, { ...options, ...(subresource === undefined ? {} : { subresource }) });
         send(r.created ? 201 : 200, r.object, { objects: [r.object] });
         return;
@@ -149,10 +151,12 @@ export async function handleResource(req: Request, res: Response, rp: ResourcePa
 }
 
 /** The body of a POST or PUT; one that cannot be decoded is a BadRequest worded as kube-apiserver words it. */
-async function readObjectBody(req: Request, kind: string): Promise<{ body: unknown; bytes: Buffer }> {
+async function readObjectBody(req: Request, kind: string): Promise<{ body: unknown; bytes: Buffer; bodyFields?: BodyFields }> {
   try {
-    const { body, bytes } = await readBody(req);
-    return { body, bytes };
+    const { body, bytes, contentType } = await readBody(req);
+    if (body === undefined || contentType === KUBERNETES_PROTOBUF_TYPE || contentType.includes('yaml')) return { body, bytes };
+    const text = bytes.toString('utf8');
+    return { body, bytes, bodyFields: { duplicates: duplicateFields(text), offsetsOf: (paths) => firstKeyOffsets(text, paths) } };
   } catch (e) {
     if (!(e instanceof BodyDecodeError)) throw e;
     const what = e.isYaml ? e.goError : `couldn't get version/kind; json parse error: ${e.goError}`;

@@ -9,7 +9,7 @@ import { validateObjectMeta, validateObjectMetaUpdate } from '../validation/obje
 import { ApiError, errors, fromStorageError, type StatusCause } from './api-error.js';
 import { listPrefix, objectKey } from './keys.js';
 import { applyPatch } from './patch.js';
-import type { DeleteOptions, DeleteResult, ListOptions, ObjectList, PatchOptions, ResourceStore, SubresourceHandler, WatchEvent, WatchOptions, WriteOptions } from './resource-store.js';
+import type { BodyFields, DeleteOptions, DeleteResult, ListOptions, ObjectList, PatchOptions, ResourceStore, SubresourceHandler, WatchEvent, WatchOptions, WriteOptions } from './resource-store.js';
 import type { Strategy } from './strategy.js';
 import { buildTable, defaultTable, type MetaVersion } from './table.js';
 import { apiVersionOf, hasSubresource, type KubeObject, type ResourceInfo } from './types.js';
@@ -169,11 +169,14 @@ export class GenericStore implements ResourceStore {
     const report = this.schema.decode(obj, options.fieldValidation ?? 'Warn');
     if (report.badRequest !== undefined) throw errors.badRequest(report.badRequest);
     if (report.causes.length > 0) throw this.invalid(name, report.causes);
-    if (report.unknownFields.length > 0 && options.fieldValidation === 'Strict') {
+    const duplicates = options.fieldValidation === 'Ignore' ? [] : (options.bodyFields?.duplicates ?? []);
+    const problems = duplicates.length === 0 ? report.unknownFields.map((f) => `unknown field ${JSON.stringify(f)}`) : fieldProblems(report.unknownFields, duplicates, options.bodyFields!);
+    if (problems.length > 0 && options.fieldValidation === 'Strict') {
       const kind = this.info.kind;
-      throw errors.badRequest(`${kind} in version ${JSON.stringify(this.info.version)} cannot be handled as a ${kind}: strict decoding error: ${report.unknownFields.map((f) => `unknown field ${JSON.stringify(f)}`).join(', ')}`);
+      throw errors.badRequest(`${kind} in version ${JSON.stringify(this.info.version)} cannot be handled as a ${kind}: strict decoding error: ${problems.join(', ')}`);
     }
-    options.warnings?.push(...report.warnings);
+    if (duplicates.length === 0) options.warnings?.push(...report.warnings);
+    else if (options.fieldValidation !== 'Ignore') options.warnings?.push(...problems, ...report.warnings.filter((w) => !w.startsWith('unknown field ')));
   }
 
   /**
@@ -711,3 +714,16 @@ export class GenericStore implements ResourceStore {
 }
 
 export type { UserInfo };
+
+/**
+ * Unknown and repeated fields as Go's strict decoder lists them: in the order the body
+ * gives them, each message once (a key repeated in several places is one problem).
+ */
+function fieldProblems(unknown: readonly string[], duplicates: BodyFields['duplicates'], body: BodyFields): string[] {
+  const at = unknown.length === 0 ? new Map<string, number>() : body.offsetsOf(new Set(unknown));
+  const all = [
+    ...unknown.map((f) => ({ offset: at.get(f) ?? Number.MAX_SAFE_INTEGER, text: `unknown field ${JSON.stringify(f)}` })),
+    ...duplicates.map((d) => ({ offset: d.offset, text: `duplicate field ${JSON.stringify(d.path)}` })),
+  ].sort((a, b) => a.offset - b.offset);
+  return [...new Set(all.map((p) => p.text))];
+}

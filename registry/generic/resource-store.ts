@@ -52,6 +52,16 @@ export interface WriteOptions {
   readonly user?: UserInfo;
   /** fieldManager: who owns the fields this write sets. */
   readonly fieldManager?: string;
+  /** What the request body's text says that its parsed form lost: keys given twice. */
+  readonly bodyFields?: BodyFields;
+}
+
+/** Keys a request body gave twice (parsing keeps the last), and where keys are in the body. */
+export interface BodyFields {
+  /** Repeated keys by path (`metadata.labels.a`, `spec.containers[0].image`), in body order. */
+  readonly duplicates: ReadonlyArray<{ readonly path: string; readonly offset: number }>;
+  /** Where each path's key first occurs in the body, to order other field problems among them. */
+  offsetsOf(paths: ReadonlySet<string>): Map<string, number>;
 }
 
 export type PatchType = 'merge' | 'json' | 'strategic' | 'apply';

@@ -3,7 +3,7 @@ import { stringify as toYaml, parse as parseYaml } from 'yaml';
 import { ApiError, errors } from '../registry/generic/api-error.js';
 import { decodeKubernetesProtobuf, KUBERNETES_PROTOBUF_TYPE } from './protobuf/decode.js';
 import { ProtobufError } from './protobuf/protobuf-error.js';
-import { goJsonSyntaxError, maxJsonDepth, summarizeBody } from './go-json-syntax.js';
+import { goJsonSyntaxError, maxJsonDepth, summarizeBody } from '../schemas/go-json-syntax.js';
 
 /** Largest request body accepted, as kube-apiserver's 3 MiB limit. */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;

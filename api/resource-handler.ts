@@ -3,7 +3,7 @@ import { errors } from '../registry/generic/api-error.js';
 import { CreateOnlyStore } from '../registry/generic/create-only-store.js';
 import type { BodyFields, ObjectList, ResourceStore } from '../registry/generic/resource-store.js';
 import type { KubeObject } from '../registry/generic/types.js';
-import { goTypeMetaError, summarizeBody } from './go-json-syntax.js';
+import { goTypeMetaError, summarizeBody } from '../schemas/go-json-syntax.js';
 import { duplicateFields, firstKeyOffsets } from './json-fields.js';
 import { KUBERNETES_PROTOBUF_TYPE } from './protobuf/decode.js';
 import { BodyDecodeError, encodeBody, readBody, wanted, type Wanted } from './negotiate.js';

@@ -224,10 +224,16 @@ export class KiteRegistry implements Registry {
       },
     });
     if (this.options.advertiseAddress !== undefined) {
-      await this.ensure(endpointsStrategy.info, 'default', {
-        metadata: { name: 'kubernetes', labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' } },
-        subsets: [{ addresses: [{ ip: this.options.advertiseAddress }], ports: [{ name: 'https', port: this.options.advertisePort ?? 6443, protocol: 'TCP' }] }],
-      });
+      try {
+        await this.ensure(endpointsStrategy.info, 'default', {
+          metadata: { name: 'kubernetes', labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' } },
+          subsets: [{ addresses: [{ ip: this.options.advertiseAddress }], ports: [{ name: 'https', port: this.options.advertisePort ?? 6443, protocol: 'TCP' }] }],
+        });
+      } catch (e) {
+        // An address no pod can reach (loopback, link-local) is not a valid endpoint: as with
+        // kube-apiserver's endpoint reconciler, the kubernetes service then has none.
+        if (!(e instanceof ApiError && e.reason === 'Invalid')) throw e;
+      }
     }
   }
 

@@ -8,7 +8,10 @@ import { fieldErrors } from '../validation/field-errors.js';
 export const controllerRevisionStrategy: Strategy = baseStrategy(
   resourceInfo({ group: 'apps', version: 'v1', resource: 'controllerrevisions', singular: 'controllerrevision', kind: 'ControllerRevision', listKind: 'ControllerRevisionList', namespaced: true }),
   {
-    validate: (o) => (typeof o.revision === 'number' && o.revision < 0 ? [fieldErrors.invalid('revision', o.revision, 'must be greater than or equal to 0')] : []),
+    validate: (o) => [
+      ...(o.data === undefined || o.data === null ? [fieldErrors.required('data', 'data is mandatory')] : []),
+      ...(typeof o.revision === 'number' && o.revision < 0 ? [fieldErrors.invalid('revision', o.revision, 'must be greater than or equal to 0')] : []),
+    ],
     validateUpdate: (o, old) => (isDeepStrictEqual(o.data, old.data) ? [] : [fieldErrors.invalid('data', '', 'field is immutable')]),
     table: {
       columns: [nameColumn, column('Controller', 'The object that owns this revision.'), column('Revision', 'The revision of the state in data.'), ageColumn],

@@ -13,6 +13,27 @@ import { cronScheduleError } from './cron-schedule.js';
 
 const concurrencyPolicies = ['Allow', 'Forbid', 'Replace'];
 
+/**
+ * Causes for spec.timeZone as Kubernetes checks it: a name Go's time.LoadLocation finds
+ * (the IANA database, case-sensitively), never empty and never Local.
+ */
+function validateTimeZone(name: string): StatusCause[] {
+  const causes: StatusCause[] = [];
+  if (name === '') return [fieldErrors.invalid('spec.timeZone', name, 'timeZone must be nil or non-empty string')];
+  if (name.toLowerCase() === 'local') causes.push(fieldErrors.invalid('spec.timeZone', name, 'timeZone must be an explicit time zone as defined in https://www.iana.org/time-zones'));
+  if (name !== 'Local') {
+    let resolved: string | undefined;
+    try {
+      resolved = new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
+    } catch {
+      resolved = undefined;
+    }
+    // Intl ignores case where Go's lookup of a file name does not.
+    if (resolved === undefined || (resolved !== name && resolved.toLowerCase() === name.toLowerCase())) causes.push(fieldErrors.invalid('spec.timeZone', name, `unknown time zone ${name}`));
+  }
+  return causes;
+}
+
 function validateCronJob(o: Record<string, unknown>): StatusCause[] {
   const s = field(o, 'spec') ?? {};
   const causes: StatusCause[] = [];
@@ -24,6 +45,7 @@ function validateCronJob(o: Record<string, unknown>): StatusCause[] {
     const problem = cronScheduleError(schedule);
     if (problem !== undefined) causes.push(fieldErrors.invalid('spec.schedule', schedule, problem));
   }
+  if (typeof s.timeZone === 'string') causes.push(...validateTimeZone(s.timeZone));
   if (!concurrencyPolicies.includes(String(s.concurrencyPolicy))) causes.push(fieldErrors.notSupported('spec.concurrencyPolicy', s.concurrencyPolicy ?? '', concurrencyPolicies));
   for (const f of ['startingDeadlineSeconds', 'successfulJobsHistoryLimit', 'failedJobsHistoryLimit']) causes.push(...nonNegative(s[f], `spec.${f}`));
   const jobTemplate = field(s, 'jobTemplate') ?? {};

@@ -1,7 +1,11 @@
+import type { StatusCause } from '../generic/api-error.js';
 import { baseStrategy, child, field, resourceInfo } from '../generic/base-strategy.js';
 import type { Strategy } from '../generic/strategy.js';
 import { age, ageColumn, column, nameColumn } from '../generic/table.js';
 import { fieldErrors } from '../validation/field-errors.js';
+
+const fsGroupPolicies = ['File', 'None', 'ReadWriteOnceWithFSType'];
+const lifecycleModes = ['Persistent', 'Ephemeral'];
 
 /** csidrivers (storage.k8s.io/v1, cluster-scoped): what a CSI driver needs from Kubernetes. */
 export const csiDriverStrategy: Strategy = baseStrategy(
@@ -18,7 +22,16 @@ export const csiDriverStrategy: Strategy = baseStrategy(
       s.fsGroupPolicy ??= 'ReadWriteOnceWithFSType';
       s.requiresRepublish ??= false;
     },
-    validate: (o) => ((o.metadata.name ?? '').length > 63 ? [fieldErrors.invalid('metadata.name', o.metadata.name, 'must be no more than 63 characters')] : []),
+    validate: (o) => {
+      const causes: StatusCause[] = (o.metadata.name ?? '').length > 63 ? [fieldErrors.invalid('metadata.name', o.metadata.name, 'must be no more than 63 characters')] : [];
+      const s = field(o, 'spec') ?? {};
+      if (s.fsGroupPolicy !== undefined && !fsGroupPolicies.includes(String(s.fsGroupPolicy))) causes.push(fieldErrors.notSupported('spec.fsGroupPolicy', s.fsGroupPolicy, fsGroupPolicies));
+      // Each mode is checked, and named at the list's path, as Kubernetes does.
+      for (const mode of Array.isArray(s.volumeLifecycleModes) ? (s.volumeLifecycleModes as unknown[]) : []) {
+        if (!lifecycleModes.includes(String(mode))) causes.push(fieldErrors.notSupported('spec.volumeLifecycleModes', mode, lifecycleModes));
+      }
+      return causes;
+    },
     validateUpdate: (o, old) => (field(o, 'spec')?.attachRequired === field(old, 'spec')?.attachRequired ? [] : [fieldErrors.immutable('spec.attachRequired', field(o, 'spec')?.attachRequired)]),
     table: {
       columns: [

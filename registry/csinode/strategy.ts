@@ -9,11 +9,18 @@ export const csiNodeStrategy: Strategy = baseStrategy(
   {
     unconditionalUpdate: false,
     returnDeletedObject: true,
-    validate: (o) =>
-      arrayOf(field(o, 'spec')?.drivers).flatMap((d, i) => [
-        ...(typeof d.name !== 'string' || d.name === '' ? [fieldErrors.required(`spec.drivers[${i}].name`)] : []),
-        ...(typeof d.nodeID !== 'string' || d.nodeID === '' ? [fieldErrors.required(`spec.drivers[${i}].nodeID`)] : []),
-      ]),
+    validate: (o) => {
+      const seen = new Set<string>();
+      return arrayOf(field(o, 'spec')?.drivers).flatMap((d, i) => {
+        const name = typeof d.name === 'string' ? d.name : '';
+        const duplicate = name !== '' && seen.has(name);
+        seen.add(name);
+        return [
+          ...(name === '' ? [fieldErrors.required(`spec.drivers[${i}].name`)] : duplicate ? [fieldErrors.duplicate(`spec.drivers[${i}].name`, name)] : []),
+          ...(typeof d.nodeID !== 'string' || d.nodeID === '' ? [fieldErrors.required(`spec.drivers[${i}].nodeID`)] : []),
+        ];
+      });
+    },
     table: {
       columns: [nameColumn, column('Drivers', 'CSI drivers on the node.', 0, 'integer'), ageColumn],
       cells: (o, now) => [o.metadata.name, arrayOf(field(o, 'spec')?.drivers).length, age(o.metadata.creationTimestamp, now)],

@@ -4,7 +4,18 @@ import type { Strategy } from '../generic/strategy.js';
 import { age, ageColumn, column, nameColumn } from '../generic/table.js';
 import type { KubeObject } from '../generic/types.js';
 import { fieldErrors } from '../validation/field-errors.js';
-import { isValidIp, isValidPortNum } from '../validation/names.js';
+import { isIPv4, isValidIp, isValidPortNum } from '../validation/names.js';
+
+/** Why an endpoint may not use a (valid) IP: addresses that never reach a pod from elsewhere. */
+function specialIpProblems(ip: string): string[] {
+  const v4 = isIPv4(ip) ? ip.split('.').map(Number) : undefined;
+  const v6 = v4 === undefined ? ip.toLowerCase() : '';
+  if (v4 !== undefined ? v4.every((b) => b === 0) : /^[0:]+$/.test(v6)) return ['may not be unspecified (0.0.0.0, ::)'];
+  if (v4 !== undefined ? v4[0] === 127 : /^[0:]+:0*1$/.test(v6)) return ['may not be in the loopback range (127.0.0.0/8, ::1/128)'];
+  if (v4 !== undefined ? v4[0] === 169 && v4[1] === 254 : /^fe[89ab][0-9a-f]?:/.test(v6)) return ['may not be in the link-local range (169.254.0.0/16, fe80::/10)'];
+  if (v4 !== undefined ? v4[0] === 224 && v4[1] === 0 && v4[2] === 0 : /^ff02:/.test(v6)) return ['may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)'];
+  return [];
+}
 
 function validateEndpoints(o: KubeObject): StatusCause[] {
   const causes: StatusCause[] = [];
@@ -13,7 +24,9 @@ function validateEndpoints(o: KubeObject): StatusCause[] {
     if (arrayOf(subset.addresses).length === 0 && arrayOf(subset.notReadyAddresses).length === 0) causes.push(fieldErrors.required(at, 'must specify `addresses` or `notReadyAddresses`'));
     for (const list of ['addresses', 'notReadyAddresses']) {
       arrayOf(subset[list]).forEach((a, j) => {
-        for (const m of isValidIp(String(a.ip ?? ''))) causes.push(fieldErrors.invalid(`${at}.${list}[${j}].ip`, a.ip ?? '', m));
+        const ip = String(a.ip ?? '');
+        const problems = isValidIp(ip);
+        for (const m of problems.length > 0 ? problems : specialIpProblems(ip)) causes.push(fieldErrors.invalid(`${at}.${list}[${j}].ip`, a.ip ?? '', m));
       });
     }
     arrayOf(subset.ports).forEach((p, j) => {

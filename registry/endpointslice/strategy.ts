@@ -4,9 +4,10 @@ import { arrayOf, baseStrategy, resourceInfo } from '../generic/base-strategy.js
 import type { Strategy } from '../generic/strategy.js';
 import { age, ageColumn, column, nameColumn } from '../generic/table.js';
 import { fieldErrors } from '../validation/field-errors.js';
-import { isDns1123Subdomain, isIPv4, isIPv6, isValidPortNum } from '../validation/names.js';
+import { isDns1123Label, isDns1123Subdomain, isIPv4, isIPv6, isValidPortNum } from '../validation/names.js';
 
 const addressTypes = ['FQDN', 'IPv4', 'IPv6'];
+const protocols = ['SCTP', 'TCP', 'UDP'];
 
 function validateSlice(o: Record<string, unknown>): StatusCause[] {
   const causes: StatusCause[] = [];
@@ -26,6 +27,9 @@ function validateSlice(o: Record<string, unknown>): StatusCause[] {
     });
   });
   arrayOf(o.ports).forEach((p, i) => {
+    const name = typeof p.name === 'string' ? p.name : '';
+    if (name !== '') for (const m of isDns1123Label(name)) causes.push(fieldErrors.invalid(`ports[${i}].name`, name, m));
+    if (p.protocol !== undefined && !protocols.includes(String(p.protocol))) causes.push(fieldErrors.notSupported(`ports[${i}].protocol`, p.protocol, protocols));
     if (p.port !== undefined) for (const m of isValidPortNum(Number(p.port))) causes.push(fieldErrors.invalid(`ports[${i}].port`, p.port, m));
   });
   return causes;

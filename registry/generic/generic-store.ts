@@ -154,7 +154,8 @@ export class GenericStore implements ResourceStore {
   }
 
   private invalid(name: string, causes: readonly StatusCause[], kind = this.info.kind): ApiError {
-    return errors.invalid(this.info, kind, name, causes);
+    const group = this.strategy.errorGroup ?? this.info.group;
+    return errors.invalid({ resource: this.info.resource, group }, kind, name, causes);
   }
 
   // ---- decoding requests ----

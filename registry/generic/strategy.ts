@@ -47,6 +47,11 @@ export interface Strategy {
    * for something (pods on a node wait for their kubelet); 0 or absent: now.
    */
   gracePeriodSeconds?(obj: KubeObject, requested: number | undefined): number;
+  /**
+   * The API group kube-apiserver names in this kind's Invalid errors when it is not the
+   * served one (its internal group: extensions for Ingress and NetworkPolicy).
+   */
+  readonly errorGroup?: string;
   /** false for kinds whose PUT must name the resourceVersion it replaces (leases, ...). */
   readonly unconditionalUpdate?: boolean;
   /** Whether a PUT of a missing object creates it (services, endpoints, events, ...). */

@@ -27,7 +27,29 @@ function validateHpa(s: Obj): StatusCause[] {
   if (min < 1) causes.push(fieldErrors.invalid('spec.minReplicas', min, 'must be greater than or equal to 1'));
   if (max < 1) causes.push(fieldErrors.invalid('spec.maxReplicas', max, 'must be greater than 0'));
   else if (max < min) causes.push(fieldErrors.invalid('spec.maxReplicas', max, 'must be greater than or equal to `minReplicas`'));
+  arrayOf(s.metrics).forEach((m, i) => causes.push(...validateMetric(m, `spec.metrics[${i}]`)));
+  for (const direction of ['scaleUp', 'scaleDown']) {
+    arrayOf(field(field(s, 'behavior'), direction)?.policies).forEach((p, i) => {
+      const at = `spec.behavior.${direction}.policies[${i}]`;
+      if (typeof p.periodSeconds === 'number' && p.periodSeconds <= 0) causes.push(fieldErrors.invalid(`${at}.periodSeconds`, p.periodSeconds, 'must be greater than zero'));
+      if (typeof p.value === 'number' && p.value <= 0) causes.push(fieldErrors.invalid(`${at}.value`, p.value, 'must be greater than zero'));
+    });
+  }
   return causes;
+}
+
+const metricTypes = ['ContainerResource', 'External', 'Object', 'Pods', 'Resource'];
+/** Each metric type's source field. */
+const metricSources: Record<string, string> = { ContainerResource: 'containerResource', External: 'external', Object: 'object', Pods: 'pods', Resource: 'resource' };
+
+/** One metric spec: a known type, and a target whose utilization (when given) is positive. */
+function validateMetric(m: Obj, at: string): StatusCause[] {
+  const type = String(m.type ?? '');
+  if (!metricTypes.includes(type)) return [fieldErrors.notSupported(`${at}.type`, m.type ?? '', metricTypes)];
+  const source = metricSources[type]!;
+  const target = field(field(m, source), 'target');
+  const utilization = target?.averageUtilization;
+  return typeof utilization === 'number' && utilization < 1 ? [fieldErrors.invalid(`${at}.${source}.target.averageUtilization`, utilization, 'must be greater than 0')] : [];
 }
 
 /** Current/target of each metric, as the TARGETS column prints them. */

@@ -4,7 +4,7 @@ import { arrayOf, baseStrategy, field, resourceInfo } from '../generic/base-stra
 import type { Strategy } from '../generic/strategy.js';
 import { age, ageColumn, column, nameColumn } from '../generic/table.js';
 import { fieldErrors } from '../validation/field-errors.js';
-import { isDns1123Subdomain } from '../validation/names.js';
+import { isDns1123Subdomain, isIPv4, isIPv6 } from '../validation/names.js';
 import { loadBalancerStatus } from '../validation/status.js';
 
 const pathTypes = ['Exact', 'ImplementationSpecific', 'Prefix'];
@@ -32,7 +32,8 @@ function validateIngress(o: Record<string, unknown>): StatusCause[] {
   causes.push(...validateBackend(field(s, 'defaultBackend'), 'spec.defaultBackend'));
   rules.forEach((r, i) => {
     const host = typeof r.host === 'string' ? r.host : '';
-    if (host !== '') for (const m of isDns1123Subdomain(host.replace(/^\*\./, ''))) causes.push(fieldErrors.invalid(`spec.rules[${i}].host`, host, m));
+    if (host !== '' && (isIPv4(host) || isIPv6(host))) causes.push(fieldErrors.invalid(`spec.rules[${i}].host`, host, 'must be a DNS name, not an IP address'));
+    else if (host !== '') for (const m of isDns1123Subdomain(host.replace(/^\*\./, ''))) causes.push(fieldErrors.invalid(`spec.rules[${i}].host`, host, m));
     const http = field(r, 'http');
     if (http === undefined) return;
     arrayOf(http.paths).forEach((p, j) => {
@@ -51,6 +52,8 @@ function validateIngress(o: Record<string, unknown>): StatusCause[] {
 export const ingressStrategy: Strategy = baseStrategy(
   resourceInfo({ group: 'networking.k8s.io', version: 'v1', resource: 'ingresses', singular: 'ingress', kind: 'Ingress', listKind: 'IngressList', namespaced: true, shortNames: ['ing'], subresources: ['status'] }),
   {
+    // kube-apiserver names the internal group in this kind's Invalid errors.
+    errorGroup: 'extensions',
     validateStatusUpdate: loadBalancerStatus,
     generation: true,
     prepareForCreate: (o) => {

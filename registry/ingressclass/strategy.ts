@@ -16,6 +16,11 @@ export const ingressClassStrategy: Strategy = baseStrategy(
       const causes: StatusCause[] = [];
       if (controller === '') causes.push(fieldErrors.required('spec.controller'));
       else for (const m of isQualifiedName(controller)) causes.push(fieldErrors.invalid('spec.controller', controller, m));
+      const params = field(field(o, 'spec'), 'parameters');
+      if (params !== undefined) {
+        if (typeof params.kind !== 'string' || params.kind === '') causes.push(fieldErrors.required('spec.parameters.kind', 'kind is required'));
+        if (typeof params.name !== 'string' || params.name === '') causes.push(fieldErrors.required('spec.parameters.name', 'name is required'));
+      }
       return causes;
     },
     validateUpdate: (o, old) => (field(o, 'spec')?.controller === field(old, 'spec')?.controller ? [] : [fieldErrors.immutable('spec.controller', field(o, 'spec')?.controller)]),

@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { StatusCause } from '../generic/api-error.js';
-import { baseStrategy, child, field, resourceInfo } from '../generic/base-strategy.js';
+import { arrayOf, baseStrategy, child, field, resourceInfo } from '../generic/base-strategy.js';
 import type { Strategy } from '../generic/strategy.js';
 import { age, ageColumn, column, humanDuration, nameColumn } from '../generic/table.js';
 import type { KubeObject } from '../generic/types.js';
@@ -11,6 +11,7 @@ import { labelSelectorString, nonNegative, readSpec, readStatus, specOf, templat
 import { nonNegativeStatus } from '../validation/status.js';
 
 const completionModes = ['NonIndexed', 'Indexed'];
+const podFailureActions = ['Count', 'FailJob', 'Ignore'];
 
 /** The job template's pod spec fields jobs default (shared with cron jobs' job templates). */
 export function defaultJobSpec(s: Record<string, unknown>): void {
@@ -31,6 +32,11 @@ export function validateJobSpec(s: Record<string, unknown>, path: string, checkS
   for (const f of ['parallelism', 'completions', 'backoffLimit']) causes.push(...nonNegative(s[f], `${path}.${f}`));
   if (typeof s.activeDeadlineSeconds === 'number' && s.activeDeadlineSeconds <= 0) causes.push(fieldErrors.invalid(`${path}.activeDeadlineSeconds`, s.activeDeadlineSeconds, 'must be greater than or equal to 0'));
   if (s.completionMode !== undefined && !completionModes.includes(String(s.completionMode))) causes.push(fieldErrors.notSupported(`${path}.completionMode`, s.completionMode ?? '', completionModes));
+  causes.push(...nonNegative(s.ttlSecondsAfterFinished, `${path}.ttlSecondsAfterFinished`));
+  arrayOf(field(s, 'podFailurePolicy')?.rules).forEach((rule, i) => {
+    const action = (rule as { action?: unknown } | null)?.action;
+    if (!podFailureActions.includes(String(action))) causes.push(fieldErrors.notSupported(`${path}.podFailurePolicy.rules[${i}].action`, action ?? '', podFailureActions));
+  });
   const template = field(s, 'template');
   if (checkSelector) {
     const selector = field(s, 'selector');

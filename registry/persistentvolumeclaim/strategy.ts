@@ -4,6 +4,7 @@ import { baseStrategy, child, field, resourceInfo } from '../generic/base-strate
 import type { Strategy } from '../generic/strategy.js';
 import { age, ageColumn, column, nameColumn } from '../generic/table.js';
 import type { KubeObject } from '../generic/types.js';
+import { quantityValue } from '../pod/pod-spec.js';
 import { accessModesCell, storageClassOf, validateAccessModes } from '../persistentvolume/strategy.js';
 import { fieldErrors } from '../validation/field-errors.js';
 
@@ -14,7 +15,9 @@ function validatePvc(o: KubeObject): StatusCause[] {
   if (modes.length === 0) causes.push(fieldErrors.required('spec.accessModes', 'at least 1 access mode is required'));
   else causes.push(...validateAccessModes(modes, 'spec.accessModes'));
   const requests = field(field(s, 'resources'), 'requests');
-  if (requests?.storage === undefined) causes.push(fieldErrors.required('spec.resources[storage]', ''));
+  const storage = requests?.storage;
+  if (storage === undefined) causes.push(fieldErrors.required('spec.resources[storage]', ''));
+  else if ((typeof storage === 'string' || typeof storage === 'number') && quantityValue(storage) <= 0) causes.push(fieldErrors.invalid('spec.resources[storage]', storage, 'must be greater than zero'));
   return causes;
 }
 

@@ -330,7 +330,8 @@ function validateVolumes(volumes: unknown, path: string): { causes: StatusCause[
   return { causes, names };
 }
 
-function validateTolerations(tolerations: unknown, path: string): StatusCause[] {
+/** Causes of a list of tolerations at path (pods' spec.tolerations, runtime classes' scheduling). */
+export function validateTolerations(tolerations: unknown, path: string): StatusCause[] {
   const causes: StatusCause[] = [];
   arrayOf(tolerations).forEach((t, i) => {
     const at = `${path}[${i}]`;

@@ -1,4 +1,6 @@
-import { baseStrategy, resourceInfo } from '../generic/base-strategy.js';
+import type { StatusCause } from '../generic/api-error.js';
+import { baseStrategy, field, resourceInfo } from '../generic/base-strategy.js';
+import { quantityValue, validateTolerations } from '../pod/pod-spec.js';
 import type { Strategy } from '../generic/strategy.js';
 import { age, ageColumn, column, nameColumn } from '../generic/table.js';
 import { fieldErrors } from '../validation/field-errors.js';
@@ -12,8 +14,13 @@ export const runtimeClassStrategy: Strategy = baseStrategy(
     unconditionalUpdate: false,
     validate: (o) => {
       const handler = typeof o.handler === 'string' ? o.handler : '';
-      if (handler === '') return [fieldErrors.required('handler')];
-      return isDns1123Label(handler).map((m) => fieldErrors.invalid('handler', handler, m));
+      const causes: StatusCause[] = handler === '' ? [fieldErrors.required('handler')] : isDns1123Label(handler).map((m) => fieldErrors.invalid('handler', handler, m));
+      // Kubernetes names overhead quantities as resource limits, and the tolerations list twice.
+      for (const [name, q] of Object.entries(field(field(o, 'overhead'), 'podFixed') ?? {})) {
+        if ((typeof q === 'string' || typeof q === 'number') && quantityValue(q) < 0) causes.push(fieldErrors.invalid(`overhead.limits[${name}]`, q, 'must be greater than or equal to 0'));
+      }
+      causes.push(...validateTolerations(field(o, 'scheduling')?.tolerations, 'scheduling.tolerations.tolerations'));
+      return causes;
     },
     validateUpdate: (o, old) => (o.handler === old.handler ? [] : [fieldErrors.immutable('handler', o.handler)]),
     table: {

@@ -1,3 +1,4 @@
+import { goJsonSyntaxError } from '../../schemas/go-json-syntax.js';
 import type { StatusCause } from '../generic/api-error.js';
 import { baseStrategy, resourceInfo } from '../generic/base-strategy.js';
 import type { Strategy } from '../generic/strategy.js';
@@ -29,7 +30,14 @@ function validateSecret(o: KubeObject): StatusCause[] {
   const causes = validateDataKeys({ data: o.data });
   const data = (o.data as Record<string, string> | undefined) ?? {};
   const type = String(o.type ?? '');
-  for (const key of requiredKeys[type] ?? []) if (data[key] === undefined) causes.push(fieldErrors.required(`data[${key}]`));
+  for (const key of requiredKeys[type] ?? []) {
+    if (data[key] === undefined) causes.push(fieldErrors.required(`data[${key}]`));
+    else if (key.startsWith('.docker')) {
+      // The docker config must be JSON; what is wrong with it is said, never what it holds.
+      const problem = goJsonSyntaxError(Buffer.from(data[key], 'base64').toString('utf8'));
+      if (problem !== undefined) causes.push(fieldErrors.invalid(`data[${key}]`, '<secret contents redacted>', problem));
+    }
+  }
   if (type === 'kubernetes.io/service-account-token' && (o.metadata.annotations?.['kubernetes.io/service-account.name'] ?? '') === '') {
     causes.push(fieldErrors.required('metadata.annotations[kubernetes.io/service-account.name]'));
   }

@@ -30,6 +30,8 @@ function portsCell(o: KubeObject): string {
   return p.map((x) => `${String(x.port)}${x.nodePort !== undefined ? `:${String(x.nodePort)}` : ''}/${String(x.protocol ?? 'TCP')}`).join(',');
 }
 
+const trafficPolicies = ['Cluster', 'Local'];
+
 function validateService(o: KubeObject): StatusCause[] {
   const causes: StatusCause[] = [];
   const s = readSpec(o);
@@ -65,6 +67,14 @@ function validateService(o: KubeObject): StatusCause[] {
     if (seen.has(id)) causes.push(fieldErrors.duplicate(`${at}`, `${String(p.port)}/${String(p.protocol)}`));
     seen.add(id);
   });
+  const externallyAccessible = needsNodePorts(type) || (type === 'ClusterIP' && Array.isArray(s.externalIPs) && s.externalIPs.length > 0);
+  if (!externallyAccessible && s.externalTrafficPolicy !== undefined && s.externalTrafficPolicy !== '') {
+    causes.push(fieldErrors.invalid('spec.externalTrafficPolicy', s.externalTrafficPolicy, "may only be set when `type` is 'NodePort' or 'LoadBalancer'"));
+  } else if (externallyAccessible && s.externalTrafficPolicy !== undefined && !trafficPolicies.includes(String(s.externalTrafficPolicy))) {
+    causes.push(fieldErrors.notSupported('spec.externalTrafficPolicy', s.externalTrafficPolicy, trafficPolicies));
+  }
+  // Kite's service network is one IPv4 range: a service that needs two families cannot be had.
+  if (s.ipFamilyPolicy === 'RequireDualStack' && type !== 'ExternalName') causes.push(fieldErrors.invalid('spec.ipFamilyPolicy', s.ipFamilyPolicy, 'this cluster is not configured for dual-stack services'));
   if (!affinities.includes(String(s.sessionAffinity))) causes.push(fieldErrors.notSupported('spec.sessionAffinity', s.sessionAffinity ?? '', affinities));
   causes.push(...validateLabels(s.selector, 'spec.selector'));
   if (typeof s.clusterIP === 'string' && s.clusterIP !== '' && s.clusterIP !== 'None') {

@@ -4,6 +4,7 @@ import { baseStrategy, field, resourceInfo } from '../generic/base-strategy.js';
 import type { Strategy } from '../generic/strategy.js';
 import { age, ageColumn, column, nameColumn } from '../generic/table.js';
 import { fieldErrors } from '../validation/field-errors.js';
+import { isDns1123Subdomain } from '../validation/names.js';
 
 /** volumeattachments (storage.k8s.io/v1, cluster-scoped): a volume attached to a node; spec immutable. */
 export const volumeAttachmentStrategy: Strategy = baseStrategy(
@@ -21,6 +22,7 @@ export const volumeAttachmentStrategy: Strategy = baseStrategy(
       const s = field(o, 'spec') ?? {};
       const causes: StatusCause[] = [];
       if (typeof s.attacher !== 'string' || s.attacher === '') causes.push(fieldErrors.required('spec.attacher'));
+      else for (const m of isDns1123Subdomain(s.attacher)) causes.push(fieldErrors.invalid('spec.attacher', s.attacher, m));
       if (typeof s.nodeName !== 'string' || s.nodeName === '') causes.push(fieldErrors.required('spec.nodeName'));
       const source = field(s, 'source') ?? {};
       const given = ['persistentVolumeName', 'inlineVolumeSpec'].filter((k) => source[k] !== undefined);

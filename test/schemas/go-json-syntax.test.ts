@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { goJsonSyntaxError } from '../../api/go-json-syntax.js';
+import { goJsonSyntaxError } from '../../schemas/go-json-syntax.js';
 
 /** Go's encoding/json words for the first syntax error in a text (undefined: valid). */
 const cases: Array<[string, string | undefined]> = [

@@ -4,9 +4,12 @@
  * creates, gets by name, lists of 1,000 objects, GET-modify-PUT under
  * contention on one object, and watch fan-out. Prints one table.
  *
- *   npm run bench:api
+ *   npm run bench:api                          # https, kite-admin's client certificate
+ *   KITE_BENCH_PLAIN_HTTP=1 npm run bench:api  # --insecure-plain-http, to see what TLS costs
  */
-import { Agent, request, type IncomingMessage } from 'node:http';
+import * as http from 'node:http';
+import * as https from 'node:https';
+import type { IncomingMessage } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,7 +32,12 @@ interface Response {
   readonly body: string;
 }
 
-const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+const plain = process.env.KITE_BENCH_PLAIN_HTTP === '1';
+/** The admin's TLS material once the server made it (https only). */
+let tls: { ca: Buffer; cert: Buffer; key: Buffer } | undefined;
+const newAgent = (options: http.AgentOptions): http.Agent => (plain ? new http.Agent(options) : new https.Agent({ ...options, ...tls }));
+const request = (options: http.RequestOptions, onResponse: (res: IncomingMessage) => void): http.ClientRequest => (plain ? http.request(options, onResponse) : https.request(options, onResponse));
+let agent: http.Agent;
 let base = { host: '127.0.0.1', port: 0 };
 
 function call(method: string, path: string, body?: unknown): Promise<Response> {
@@ -155,7 +163,7 @@ async function benchWatch(): Promise<Row> {
   const names = Array.from({ length: WATCH_WRITERS }, (_, i) => `fan-${i}`);
   for (const name of names) await ok('POST', '/api/v1/namespaces/default/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { n: '0' } });
   const listRv = meta(await ok('GET', '/api/v1/namespaces/default/configmaps')).resourceVersion;
-  const watchAgent = new Agent({ keepAlive: false });
+  const watchAgent = newAgent({ keepAlive: false });
   const received: Array<Map<string, number>> = [];
   const responses: IncomingMessage[] = [];
   await Promise.all(
@@ -222,8 +230,10 @@ async function benchWatch(): Promise<Row> {
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'kite-bench-api-'));
-  const server = await startApiServer(join(dir, 'data'));
+  const server = await startApiServer(join(dir, 'data'), undefined, plain ? ['--insecure-plain-http'] : []);
   base = { host: '127.0.0.1', port: server.port };
+  if (server.tls !== undefined) tls = { ca: server.tls.ca!, cert: server.tls.cert!, key: server.tls.key! };
+  agent = newAgent({ keepAlive: true, maxSockets: 64 });
   try {
     for (const name of ['bench', 'list1k']) await ok('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
     const started = performance.now();
@@ -232,7 +242,7 @@ async function main(): Promise<void> {
       rows.push(await run());
       process.stderr.write(`done: ${rows.at(-1)!.workload}\n`);
     }
-    console.log(`\nkite apiserver (embedded store, ${dir}), Node ${process.versions.node}, keep-alive HTTP/1.1 clients in one process; total ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    console.log(`\nkite apiserver (embedded store, ${dir}), ${plain ? 'plain HTTP' : 'HTTPS with a client certificate'}, Node ${process.versions.node}, keep-alive HTTP/1.1 clients in one process; total ${((performance.now() - started) / 1000).toFixed(1)} s`);
     console.table(rows);
   } finally {
     agent.destroy();

@@ -88,7 +88,6 @@ const b64 = (pem: string): string => Buffer.from(pem).toString('base64');
 
 /** A kubeconfig with one cluster, user and context for this server. */
 export function kubeconfigFor(url: string, c: KubeconfigCredentials): string {
-  const plain = url.startsWith('http:');
   return [
     'apiVersion: v1',
     'kind: Config',
@@ -97,9 +96,6 @@ export function kubeconfigFor(url: string, c: KubeconfigCredentials): string {
     '  cluster:',
     `    server: ${url}`,
     ...(c.ca === undefined ? [] : [`    certificate-authority-data: ${b64(c.ca)}`]),
-    // Plain http (--insecure-plain-http) has no TLS at all; client libraries such as client-node
-    // refuse an http server unless this is set. Never written for https.
-    ...(plain ? ['    insecure-skip-tls-verify: true'] : []),
     'contexts:',
     '- name: kite',
     '  context:',

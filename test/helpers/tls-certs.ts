@@ -37,13 +37,14 @@ export class TestCa {
   /**
    * Signs a leaf certificate with common name cn, usable by servers and clients alike (etcd
    * peers are both), valid for 127.0.0.1 and localhost unless hosts says otherwise. file
-   * names the files (default: cn); organizations go in the subject (a Kubernetes user's groups).
+   * names the files (default: cn); organizations go in the subject (a Kubernetes user's groups);
+   * an empty cn leaves the common name out.
    */
   async issue(cn: string, options: { hosts?: readonly string[]; file?: string; expired?: boolean; organizations?: readonly string[] } = {}): Promise<CertFiles> {
     const now = Date.now();
     const made = await issueCert(this.ca, {
       serialNumber: (this.serial++).toString(16).padStart(2, '0'),
-      subject: { commonName: cn, ...(options.organizations === undefined ? {} : { organizations: options.organizations }) },
+      subject: { ...(cn === '' ? {} : { commonName: cn }), ...(options.organizations === undefined ? {} : { organizations: options.organizations }) },
       usages: ['server', 'client'],
       hosts: options.hosts ?? ['127.0.0.1', 'localhost'],
       notBefore: new Date(options.expired === true ? now - 10 * DAY_MS : now - DAY_MS),

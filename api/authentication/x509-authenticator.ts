@@ -18,7 +18,7 @@ export const x509Authenticator: Authenticator = {
     const cert = socket.getPeerCertificate();
     if (cert === null || Object.keys(cert).length === 0) return noCredentials;
     if (!socket.authorized) return { kind: 'failed', reason: `verifying certificate failed: ${String(socket.authorizationError)}` };
-    const subject = cert.subject as unknown as Record<string, string | string[] | undefined>;
+    const subject = (cert.subject ?? {}) as unknown as Record<string, string | string[] | undefined>;
     const [name] = values(subject['CN']);
     // A certificate without a common name names no user (kube-apiserver's CommonNameUserConversion).
     if (name === undefined || name === '') return noCredentials;

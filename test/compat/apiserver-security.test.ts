@@ -234,16 +234,26 @@ test("the operator's own serving certificate and client CA: no generated admin c
   assert.match(half.stderr, /--tls-cert-file and --tls-private-key-file must be given together/);
 });
 
-test('plain HTTP only with --insecure-plain-http and only on loopback', { timeout: 60_000 }, async (t) => {
+test('plain HTTP only with --insecure-plain-http and only on loopback; unusable security flags refused at start', { timeout: 60_000 }, async (t) => {
   const dir = tempDir('apiserver-plain');
   try {
-    for (const address of ['0.0.0.0', '::', '10.1.2.3']) {
-      const child = spawn(process.execPath, [kiteBin, 'apiserver', `--data-dir=${join(dir.path, 'refused')}`, `--bind-address=${address}`, '--port=0', '--embedded-store-url=none', '--insecure-plain-http'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const refused: Array<[string[], RegExp]> = [
+      ...['0.0.0.0', '::', '10.1.2.3'].map((address): [string[], RegExp] => [
+        [`--bind-address=${address}`, '--insecure-plain-http'],
+        new RegExp(`only on a loopback --bind-address \\(127.0.0.1 or ::1\\); refusing to serve it on ${address.replace(/\./g, '\\.')}`),
+      ]),
+      [['--insecure-plain-http', '--token-auth-file=/etc/tokens.csv'], /--insecure-plain-http serves no TLS and authenticates no one: it cannot be combined with/],
+      [[`--token-auth-file=${join(dir.path, 'missing.csv')}`], /--token-auth-file: cannot read .*missing\.csv: ENOENT/],
+    ];
+    writeFileSync(join(dir.path, 'short.csv'), 'tok,alice\n');
+    refused.push([[`--token-auth-file=${join(dir.path, 'short.csv')}`], /token file '.*short\.csv' must have at least 3 columns \(token, user name, user uid\), found 2/]);
+    for (const [args, message] of refused) {
+      const child = spawn(process.execPath, [kiteBin, 'apiserver', `--data-dir=${join(dir.path, 'refused')}`, '--port=0', '--embedded-store-url=none', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
       let err = '';
       child.stderr.on('data', (d: Buffer) => (err += d.toString()));
       const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
-      assert.equal(code, 1, `${address}: ${err}`);
-      assert.match(err, new RegExp(`only on a loopback --bind-address \\(127.0.0.1 or ::1\\); refusing to serve it on ${address.replace(/\./g, '\\.')}`));
+      assert.equal(code, 1, `${args.join(' ')}: ${err}`);
+      assert.match(err, message);
     }
     assert.ok(!existsSync(join(dir.path, 'refused', 'store')), 'refused before opening a store');
 

@@ -3,6 +3,10 @@ import type { Logger } from 'pino';
 import { errors } from '../registry/generic/api-error.js';
 import type { Registry } from '../registry/generic/resource-store.js';
 import { aggregatedDiscovery, aggregatedType, aggregatedVersion, apiGroupList, apiGroupOf, apiResourceList, apiVersions, groupVersions, versionInfo } from './discovery.js';
+import type { Authenticator } from './authentication/authenticator.js';
+import { alwaysAllow, type Authorizer } from './authorization/authorizer.js';
+import { authenticationFilter } from './filters/authentication.js';
+import { authorizationFilter } from './filters/authorization.js';
 import { observeFilter } from './filters/observe.js';
 import { requestInfoFilter } from './filters/request-info.js';
 import { serveHealth, type HealthCheck } from './health.js';
@@ -25,11 +29,17 @@ export interface ApiAppOptions {
   readonly metrics?: ApiMetrics;
   /** Where each request is logged; not logged when absent. */
   readonly log?: Logger;
+  /** Who is asking: client certificates, bearer tokens (or, on the plain-HTTP port, everyone is system:unsecured). */
+  readonly authenticator: Authenticator;
+  /** --anonymous-auth: requests without credentials are system:anonymous instead of 401. */
+  readonly anonymous?: boolean;
+  /** May they: AlwaysAllow unless given. */
+  readonly authorizer?: Authorizer;
 }
 
 /**
  * The API server's HTTP layer: filters (request info, metrics and the request
- * log), health, discovery, OpenAPI, metrics, and every resource path, routed
+ * log, authentication, authorization), health, discovery, OpenAPI, metrics, and every resource path, routed
  * to the registry. Thin by design: no storage logic here.
  */
 export function createApiApp(o: ApiAppOptions): Express {
@@ -40,6 +50,8 @@ export function createApiApp(o: ApiAppOptions): Express {
   const openapi = new ServedOpenApi(o.registry);
   app.use(requestInfoFilter);
   app.use(observeFilter(metrics, o.log));
+  app.use(authenticationFilter({ authenticator: o.authenticator, anonymous: o.anonymous ?? false, ...(o.log === undefined ? {} : { log: o.log }) }));
+  app.use(authorizationFilter(o.authorizer ?? alwaysAllow, o.log));
   const json = (req: Request, res: Response, body: unknown): void => {
     const { type, text } = encodeBody(body, wanted(req).format);
     res.status(200).type(type).send(text);

@@ -10,5 +10,7 @@ export function sendError(res: Response, err: unknown): void {
     res.end();
     return;
   }
-  res.status(e.code).type('application/json').send(JSON.stringify(e.toStatus()));
+  // kube-apiserver's Content-Type has no charset (Express adds one to a string body, not to a Buffer).
+  res.status(e.code).setHeader('Content-Type', 'application/json');
+  res.send(Buffer.from(JSON.stringify(e.toStatus())));
 }

@@ -13,10 +13,11 @@
  *
  * Each server first takes an unmeasured warm-up of creates and gets. The reference
  * is reached over HTTPS with a bearer token and authorizes with RBAC (how it always
- * runs); Kite serves the API over plain HTTP without authentication today, so its
- * figures leave out the cost of TLS and authorization. The table says so.
+ * runs); Kite over HTTPS with its admin's client certificate, and authorizes with
+ * AlwaysAllow (it has no RBAC yet). The table says so.
  *
  *   npm run bench:api [-- --kite-only]
+ *   KITE_BENCH_PLAIN_HTTP=1 npm run bench:api   # Kite with --insecure-plain-http, to see what TLS costs
  */
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
@@ -58,12 +59,17 @@ interface Target {
   stop(): Promise<void>;
 }
 
-/** A Target reached over http or https (with a bearer token) on 127.0.0.1:port. */
-function httpTarget(name: string, url: string, pids: readonly number[], stop: () => Promise<void>, token?: string): Target {
+/** How a Target proves who the bench is: a bearer token, or a client certificate (with the CA to trust). */
+type Credentials = { readonly token: string } | { readonly ca: Buffer; readonly cert: Buffer; readonly key: Buffer };
+
+/** A Target reached over http or https on 127.0.0.1:port. */
+function httpTarget(name: string, url: string, pids: readonly number[], stop: () => Promise<void>, credentials?: Credentials): Target {
   const { protocol, hostname, port } = new URL(url);
   const secure = protocol === 'https:';
-  const agent = secure ? new HttpsAgent({ keepAlive: true, maxSockets: 64, rejectUnauthorized: false }) : new HttpAgent({ keepAlive: true, maxSockets: 64 });
-  const streamAgent = secure ? new HttpsAgent({ keepAlive: false, rejectUnauthorized: false }) : new HttpAgent({ keepAlive: false });
+  const token = credentials !== undefined && 'token' in credentials ? credentials.token : undefined;
+  const tls = credentials !== undefined && 'cert' in credentials ? credentials : { rejectUnauthorized: false };
+  const agent = secure ? new HttpsAgent({ keepAlive: true, maxSockets: 64, ...tls }) : new HttpAgent({ keepAlive: true, maxSockets: 64 });
+  const streamAgent = secure ? new HttpsAgent({ keepAlive: false, ...tls }) : new HttpAgent({ keepAlive: false });
   const request = secure ? httpsRequest : httpRequest;
   const auth: Record<string, string> = token === undefined ? {} : { authorization: `Bearer ${token}` };
   const base = { host: hostname, port: Number(port) };
@@ -77,7 +83,7 @@ function httpTarget(name: string, url: string, pids: readonly number[], stop: ()
     });
   return {
     name,
-    transport: secure ? 'HTTPS, bearer token, RBAC' : 'plain HTTP, no authentication',
+    transport: !secure ? 'plain HTTP, no authentication' : token !== undefined ? 'HTTPS, bearer token, RBAC' : 'HTTPS, client certificate, AlwaysAllow',
     pids,
     call: async (method, path, body) => {
       const res = await open(method, path, body, false);
@@ -312,16 +318,25 @@ async function measure(start: () => Promise<Target>): Promise<Measured> {
 
 async function startKite(): Promise<Target> {
   const dir = tempDir('bench-api-kite');
-  const server = await startApiServer(`${dir.path}/data`, undefined, ['--controllers=', '--log-level=silent']);
-  return httpTarget('kite', server.url, [server.pid], async () => {
-    await server.stop();
-    dir.remove();
-  });
+  const plain = process.env.KITE_BENCH_PLAIN_HTTP === '1';
+  const server = await startApiServer(`${dir.path}/data`, undefined, ['--controllers=', '--log-level=silent', ...(plain ? ['--insecure-plain-http'] : [])]);
+  const admin = server.tls;
+  const credentials = admin?.ca !== undefined && admin.cert !== undefined && admin.key !== undefined ? { ca: admin.ca, cert: admin.cert, key: admin.key } : undefined;
+  return httpTarget(
+    'kite',
+    server.url,
+    [server.pid],
+    async () => {
+      await server.stop();
+      dir.remove();
+    },
+    credentials,
+  );
 }
 
 async function startReference(): Promise<Target> {
   const ref = await startKubeReference();
-  return httpTarget('kube-apiserver', ref.url, ref.pids, () => ref.stop(), ref.token);
+  return httpTarget('kube-apiserver', ref.url, ref.pids, () => ref.stop(), { token: ref.token });
 }
 
 const { values } = parseArgs({ options: { 'kite-only': { type: 'boolean', default: false } } });

@@ -5,11 +5,17 @@
  * client, and serves the API with its health checks, metrics and request log.
  */
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { resolve, join } from 'node:path';
 import { destination, pino, type Logger } from 'pino';
 import { createApiApp } from '../api/app.js';
+import { insecurePortAuthenticator, unionAuthenticator, type Authenticator } from '../api/authentication/authenticator.js';
+import { bearerTokenAuthenticator, staticTokens } from '../api/authentication/bearer-token.js';
+import { parseTokenFile } from '../api/authentication/token-file.js';
+import { x509Authenticator } from '../api/authentication/x509-authenticator.js';
 import type { HealthCheck } from '../api/health.js';
 import { ApiMetrics } from '../api/metrics.js';
 import { startControllers, type ControllerName, type RunningControllers } from '../registry/controllers/controllers.js';
@@ -20,6 +26,7 @@ import type { StoreClient } from '../storage/client/store-client.js';
 import { buildMemberConfig, resolveFlags } from '../storage/server/member-flags.js';
 import { runMember, type RunningMember } from '../storage/server/run-member.js';
 import { API_SERVER_USER, apiServerCaller, setUpApiServerAuth } from '../storage/server/api-server-user.js';
+import { preparePki, type ApiServerPki } from './apiserver-pki.js';
 import { timedStoreClient } from './timed-store-client.js';
 
 export interface ApiServerOptions {
@@ -50,17 +57,43 @@ export interface ApiServerOptions {
   readonly advertiseAddress?: string;
   /** The request log's level (info logs every request); 'silent' turns it off. */
   readonly logLevel?: string;
+  /**
+   * Serve plain HTTP instead of HTTPS, without authentication (every request is
+   * system:unsecured in system:masters). Only on a loopback bind address; for tests and local study.
+   */
+  readonly insecurePlainHttp?: boolean;
+  /** --tls-cert-file and --tls-private-key-file: the operator's serving certificate instead of a generated one. */
+  readonly tlsCertFile?: string;
+  readonly tlsPrivateKeyFile?: string;
+  /** --client-ca-file: the CAs that sign client certificates, instead of Kite's generated CA. */
+  readonly clientCaFile?: string;
+  /** --tls-san: more names (DNS or IP) for the generated serving certificate. */
+  readonly tlsSans?: readonly string[];
+  /** --token-auth-file: static bearer tokens, kube-apiserver's CSV. */
+  readonly tokenAuthFile?: string;
+  /** --anonymous-auth: requests without credentials are system:anonymous (off: 401). */
+  readonly anonymousAuth?: boolean;
 }
 
 export interface RunningApiServer {
   readonly url: string;
+  /** The kubeconfig written for this server: its CA and the admin's client certificate (none on plain HTTP). */
   readonly kubeconfig: string;
   readonly log: Logger;
   stop(): Promise<void>;
 }
 
+/** What a kubeconfig carries besides the server's URL: the CA to verify it with, and the user's client certificate. */
+export interface KubeconfigCredentials {
+  readonly ca?: string;
+  readonly clientCert?: string;
+  readonly clientKey?: string;
+}
+
+const b64 = (pem: string): string => Buffer.from(pem).toString('base64');
+
 /** A kubeconfig with one cluster, user and context for this server. */
-export function kubeconfigFor(url: string): string {
+export function kubeconfigFor(url: string, c: KubeconfigCredentials): string {
   return [
     'apiVersion: v1',
     'kind: Config',
@@ -68,19 +101,17 @@ export function kubeconfigFor(url: string): string {
     '- name: kite',
     '  cluster:',
     `    server: ${url}`,
-    // Plain http has no TLS to verify; client libraries such as client-node refuse an
-    // http server unless this is set (kubectl does not need it).
-    '    insecure-skip-tls-verify: true',
+    ...(c.ca === undefined ? [] : [`    certificate-authority-data: ${b64(c.ca)}`]),
     'contexts:',
     '- name: kite',
     '  context:',
     '    cluster: kite',
-    '    user: kite',
+    '    user: kite-admin',
     '    namespace: default',
     'current-context: kite',
     'users:',
-    '- name: kite',
-    '  user: {}',
+    '- name: kite-admin',
+    ...(c.clientCert === undefined || c.clientKey === undefined ? ['  user: {}'] : ['  user:', `    client-certificate-data: ${b64(c.clientCert)}`, `    client-key-data: ${b64(c.clientKey)}`]),
     '',
   ].join('\n');
 }
@@ -108,11 +139,59 @@ function newRootPassword(file: string): string {
   return password;
 }
 
+/** Whether addr is a loopback address (or localhost), where plain HTTP may be served. */
+export function isLoopback(addr: string): boolean {
+  if (addr === 'localhost' || addr === '::1') return true;
+  return isIP(addr) === 4 && addr.startsWith('127.');
+}
+
+/** A setting the API server cannot start with. */
+export class ApiServerConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ApiServerConfigError';
+  }
+}
+
+/** The request authenticator the flags ask for: client certificates, then --token-auth-file's tokens. */
+function buildAuthenticator(o: ApiServerOptions): Authenticator {
+  if (o.insecurePlainHttp === true) return insecurePortAuthenticator;
+  const authenticators: Authenticator[] = [x509Authenticator];
+  if (o.tokenAuthFile !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(o.tokenAuthFile, 'utf8');
+    } catch (err) {
+      throw new ApiServerConfigError(`--token-auth-file: cannot read ${o.tokenAuthFile}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    }
+    authenticators.push(bearerTokenAuthenticator(staticTokens(parseTokenFile(text, o.tokenAuthFile))));
+  }
+  return unionAuthenticator(authenticators);
+}
+
 /** How often apiserver_storage_objects is refreshed, as kube-apiserver does (every minute). */
 const objectCountIntervalMs = 60_000;
 
 export async function runApiServer(o: ApiServerOptions): Promise<RunningApiServer> {
+  const plain = o.insecurePlainHttp === true;
+  if (plain && !isLoopback(o.bindAddress)) {
+    throw new ApiServerConfigError(`--insecure-plain-http serves the API without TLS or authentication, so only on a loopback --bind-address (127.0.0.1 or ::1); refusing to serve it on ${o.bindAddress}`);
+  }
+  if (plain && (o.tlsCertFile !== undefined || o.clientCaFile !== undefined || o.tokenAuthFile !== undefined || (o.tlsSans ?? []).length > 0)) {
+    throw new ApiServerConfigError('--insecure-plain-http serves no TLS and authenticates no one: it cannot be combined with --tls-cert-file, --tls-private-key-file, --client-ca-file, --tls-san or --token-auth-file');
+  }
   mkdirSync(o.dataDir, { recursive: true });
+  const authenticator = buildAuthenticator(o);
+  const advertised = o.advertiseAddress ?? (o.bindAddress === '0.0.0.0' || o.bindAddress === '::' ? '127.0.0.1' : o.bindAddress);
+  const pki: ApiServerPki | undefined = plain
+    ? undefined
+    : await preparePki({
+        dataDir: o.dataDir,
+        hosts: [o.bindAddress, advertised, ...(o.tlsSans ?? [])],
+        ...(o.tlsCertFile === undefined ? {} : { tlsCertFile: o.tlsCertFile }),
+        ...(o.tlsPrivateKeyFile === undefined ? {} : { tlsPrivateKeyFile: o.tlsPrivateKeyFile }),
+        ...(o.clientCaFile === undefined ? {} : { clientCaFile: o.clientCaFile }),
+      });
   const log = pino({ level: o.logLevel ?? 'info', base: { component: 'apiserver' } }, destination(2));
   const metrics = new ApiMetrics();
   let member: RunningMember | undefined;
@@ -139,7 +218,7 @@ export async function runApiServer(o: ApiServerOptions): Promise<RunningApiServe
     raw = new EmbeddedStoreClient(embedded.store, embedded.watchable, { caller: () => apiServerCaller(embedded.store) });
   }
   const client = timedStoreClient(raw, (operation, key, seconds) => metrics.etcdDuration.observe({ operation, type: resourceOfKey(key) }, seconds));
-  const advertiseAddress = o.advertiseAddress ?? (o.bindAddress === '0.0.0.0' || o.bindAddress === '::' ? '127.0.0.1' : o.bindAddress);
+  const advertiseAddress = advertised;
   const registry = new KiteRegistry(client, {
     ...(o.serviceClusterIpRange === undefined ? {} : { serviceClusterIpRange: o.serviceClusterIpRange }),
     ...(o.serviceNodePortRange === undefined ? {} : { serviceNodePortRange: o.serviceNodePortRange }),
@@ -167,8 +246,13 @@ export async function runApiServer(o: ApiServerOptions): Promise<RunningApiServe
   };
   const bootstrap: HealthCheck = { name: 'poststarthook/bootstrap-controller', check: () => undefined };
   const serverAddress = `${o.bindAddress}:${o.port}`;
-  const app = createApiApp({ registry, serverAddress, metrics, log, livez: () => [storeCheck], readyz: () => [bootstrap] });
-  const server: Server = createServer(app);
+  const app = createApiApp({ registry, serverAddress, metrics, log, livez: () => [storeCheck], readyz: () => [bootstrap], authenticator, anonymous: o.anonymousAuth ?? false });
+  // Every client is asked for a certificate; one the client CA did not sign is refused by the
+  // authentication filter (401), not in the handshake, as kube-apiserver does.
+  const server: Server =
+    pki === undefined
+      ? createServer(app)
+      : createHttpsServer({ cert: pki.serving.cert, key: pki.serving.key, ca: pki.clientCa, requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.2' }, app);
   const countObjects = async (): Promise<void> => {
     for (const info of registry.resources()) {
       if (!info.verbs.includes('list') || info.version !== preferredVersion(registry, info.group)) continue;
@@ -191,10 +275,16 @@ export async function runApiServer(o: ApiServerOptions): Promise<RunningApiServe
     await closeStore();
     throw err;
   });
-  const host = o.bindAddress.includes(':') ? `[${o.bindAddress}]` : o.bindAddress;
-  const url = `http://${host}:${port}`;
+  // Clients reach an unspecified bind address on loopback (a name the serving certificate has).
+  const reach = o.bindAddress === '0.0.0.0' || o.bindAddress === '::' ? '127.0.0.1' : o.bindAddress;
+  const host = reach.includes(':') ? `[${reach}]` : reach;
+  const url = `${plain ? 'http' : 'https'}://${host}:${port}`;
   const kubeconfig = resolve(o.dataDir, 'kubeconfig');
-  writeFileSync(kubeconfig, kubeconfigFor(url), { mode: 0o600 });
+  const credentials: KubeconfigCredentials = {
+    ...(pki?.servingCa === undefined ? {} : { ca: pki.servingCa }),
+    ...(pki?.admin === undefined ? {} : { clientCert: pki.admin.cert, clientKey: pki.admin.key }),
+  };
+  writeFileSync(kubeconfig, kubeconfigFor(url, credentials), { mode: 0o600 });
   return {
     url,
     kubeconfig,

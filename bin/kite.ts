@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { buildMemberConfig, ConfigError, memberFlags, resolveFlags, envName, isBoolFlag, type MemberFlagName } from '../storage/server/member-flags.js';
 import { runMember } from '../storage/server/run-member.js';
 import { formatMemberId } from '../storage/server/member-id.js';
@@ -27,6 +27,15 @@ function stopOnSignals(stop: () => Promise<void>): void {
   };
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   process.on('SIGINT', () => onSignal('SIGINT'));
+}
+
+/** A flag's boolean value as Go's flag package reads it (alone: true; =true/=false, 1/0, t/f). */
+function parseBool(v: string | undefined): boolean {
+  if (v === undefined) return true;
+  const s = v.toLowerCase();
+  if (['true', 't', '1'].includes(s)) return true;
+  if (['false', 'f', '0'].includes(s)) return false;
+  throw new InvalidArgumentError(`expected true or false, got ${JSON.stringify(v)}`);
 }
 
 const program = new Command();
@@ -102,6 +111,13 @@ program
   .option('--service-node-port-range <range>', 'the ports NodePort services get', '30000-32767')
   .option('--advertise-address <ip>', "the address in the kubernetes service's endpoints (default: the bind address)")
   .option('--log-level <level>', "the request log's level: info logs one line per request; warn, error or silent log less", 'info')
+  .option('--tls-cert-file <file>', 'serving certificate (with its chain) instead of the one generated in <data-dir>/pki')
+  .option('--tls-private-key-file <file>', 'key of --tls-cert-file')
+  .option('--client-ca-file <file>', "CA bundle that signs client certificates (CN = user, O = groups) instead of Kite's generated CA")
+  .option('--tls-san <names>', 'more DNS names or IPs for the generated serving certificate (comma-separated; repeatable)', (v: string, prev: string[]) => [...prev, ...v.split(',').map((s) => s.trim()).filter((s) => s !== '')], [] as string[])
+  .option('--token-auth-file <file>', "static bearer tokens, kube-apiserver's CSV: token,user,uid,\"group1,group2\"")
+  .option('--anonymous-auth [bool]', 'treat requests without credentials as system:anonymous in system:unauthenticated instead of refusing them with 401', parseBool, false)
+  .option('--insecure-plain-http', 'serve plain HTTP without TLS or authentication (every request is system:unsecured in system:masters); only on a loopback --bind-address, for tests and local study', false)
   .action(
     async (o: {
       dataDir: string;
@@ -117,6 +133,13 @@ program
       serviceNodePortRange: string;
       advertiseAddress?: string;
       logLevel: string;
+      tlsCertFile?: string;
+      tlsPrivateKeyFile?: string;
+      clientCaFile?: string;
+      tlsSan: string[];
+      tokenAuthFile?: string;
+      anonymousAuth: boolean;
+      insecurePlainHttp: boolean;
     }) => {
       const port = Number(o.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -139,9 +162,18 @@ program
           serviceNodePortRange: o.serviceNodePortRange,
           ...(o.advertiseAddress === undefined ? {} : { advertiseAddress: o.advertiseAddress }),
           logLevel: o.logLevel,
+          ...(o.tlsCertFile === undefined ? {} : { tlsCertFile: o.tlsCertFile }),
+          ...(o.tlsPrivateKeyFile === undefined ? {} : { tlsPrivateKeyFile: o.tlsPrivateKeyFile }),
+          ...(o.clientCaFile === undefined ? {} : { clientCaFile: o.clientCaFile }),
+          tlsSans: o.tlsSan,
+          ...(o.tokenAuthFile === undefined ? {} : { tokenAuthFile: o.tokenAuthFile }),
+          anonymousAuth: o.anonymousAuth,
+          insecurePlainHttp: o.insecurePlainHttp,
         });
         log('info', 'kite apiserver is serving', { url: server.url, kubeconfig: server.kubeconfig, store: o.etcdServers || (o.embeddedStoreUrl === 'none' ? 'embedded' : `embedded, etcd API at ${o.embeddedStoreUrl} (etcd auth on; root's password in ${rootPasswordFile(o.dataDir)})`) });
-        process.stdout.write(`Kite API server at ${server.url}. Point kubectl at it:\n  export KUBECONFIG=${server.kubeconfig}\n`);
+        if (o.insecurePlainHttp) log('warn', 'serving plain HTTP without authentication: every request acts as system:unsecured in system:masters (loopback only; for tests and local study)');
+        else if (o.anonymousAuth) log('warn', 'anonymous requests are on and authorization is AlwaysAllow: anyone who can reach the server can do anything');
+        process.stdout.write(`Kite API server at ${server.url}. Point kubectl at it:\n  export KUBECONFIG=${server.kubeconfig}\n  kubectl get namespaces\n`);
         stopOnSignals(() => server.stop());
       } catch (err) {
         log('error', err instanceof Error ? err.message : String(err));

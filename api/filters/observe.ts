@@ -7,6 +7,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import type { ApiMetrics } from '../metrics.js';
+import { userOf } from './authentication.js';
 import { infoOf } from './request-info.js';
 
 const mutating = new Set(['create', 'update', 'patch', 'apply', 'delete', 'deletecollection']);
@@ -39,7 +40,7 @@ export function observeFilter(metrics: ApiMetrics, log: Logger | undefined) {
         metrics.requests.inc({ ...labels, code: String(code) });
         metrics.duration.observe(labels, seconds);
       }
-      const entry = { verb: info?.verb ?? req.method.toLowerCase(), uri: req.originalUrl, user: res.locals['user'] as string | undefined, userAgent: req.headers['user-agent'], code, latencyMs: Math.round(seconds * 1e6) / 1e3 };
+      const entry = { verb: info?.verb ?? req.method.toLowerCase(), uri: req.originalUrl, user: userOf(res)?.name, userAgent: req.headers['user-agent'], code, latencyMs: Math.round(seconds * 1e6) / 1e3 };
       const internal = res.locals['internalError'] as unknown;
       // A failure of Kite's own, not the client's: logged with its stack whatever the level.
       if (internal !== undefined) log?.error({ ...entry, err: internal }, 'request failed inside the server');

@@ -2,11 +2,15 @@
  * A stand-in for kubelets, for a control plane without machines: it registers
  * Nodes the way a kubelet would (and makes them Ready), reports every pod
  * bound to one of them as Running and Ready, and finishes the deletion of
- * pods being deleted (what a kubelet does once their containers stopped). It
- * speaks the API over plain HTTP, like any client.
+ * pods being deleted (what a kubelet does once their containers stopped). Like a
+ * kubelet it reaches the API server with a kubeconfig: its server, the CA to verify
+ * it with, and the client certificate (or token) to authenticate with.
  *
- *   node --import tsx examples/control-plane/node-agent.ts http://127.0.0.1:8080 node-a node-b
+ *   node --import tsx examples/control-plane/node-agent.ts ./kite-data/kubeconfig node-a node-b
  */
+import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { KubeConfig } from '@kubernetes/client-node';
 
 type Obj = Record<string, unknown> & { metadata?: Record<string, unknown> };
 
@@ -15,20 +19,50 @@ export interface NodeAgent {
   stop(): Promise<void>;
 }
 
-async function call(base: string, method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<{ status: number; body: Obj }> {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'Content-Type': contentType },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+/** Where the API server is and how to reach it: its URL, and the TLS material and headers a kubeconfig gives. */
+export interface ApiConnection {
+  readonly server: string;
+  readonly options: RequestOptions;
+}
+
+/** The connection the kubeconfig at path describes (its current context), read with client-node. */
+export async function connectWithKubeconfig(path: string): Promise<ApiConnection> {
+  const kc = new KubeConfig();
+  kc.loadFromFile(path);
+  const cluster = kc.getCurrentCluster();
+  if (cluster === null) throw new Error(`${path}: no current cluster`);
+  const options: RequestOptions = {};
+  await kc.applyToHTTPSOptions(options);
+  return { server: cluster.server, options };
+}
+
+function call(base: ApiConnection, method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<{ status: number; body: Obj }> {
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  const send = base.server.startsWith('https:') ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const headers = { ...(base.options.headers as Record<string, string> | undefined), ...(payload === undefined ? {} : { 'Content-Type': contentType }) };
+    const req = send(`${base.server}${path}`, { ...base.options, method, headers }, (res: IncomingMessage) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (text += d));
+      res.on('end', () => {
+        try {
+          resolve({ status: res.statusCode ?? 0, body: text === '' ? {} : (JSON.parse(text) as Obj) });
+        } catch (err) {
+          reject(err instanceof Error ? err : new Error(String(err)));
+        }
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(payload);
   });
-  const text = await res.text();
-  return { status: res.status, body: text === '' ? {} : (JSON.parse(text) as Obj) };
 }
 
 const now = (): string => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 /** Registers a Node: creates it, clears the not-ready taint, and reports it Ready with some capacity. */
-export async function registerNode(base: string, name: string, address: string): Promise<void> {
+export async function registerNode(base: ApiConnection, name: string, address: string): Promise<void> {
   const created = await call(base, 'POST', '/api/v1/nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name, labels: { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux' } } });
   if (created.status !== 201 && created.status !== 409) throw new Error(`creating node ${name}: ${created.status} ${JSON.stringify(created.body)}`);
   const untainted = await call(base, 'PATCH', `/api/v1/nodes/${name}`, { spec: { taints: null } }, 'application/merge-patch+json');
@@ -48,7 +82,7 @@ export async function registerNode(base: string, name: string, address: string):
 }
 
 /** One pass over the pods of the agent's nodes: report new ones running, finish deletions. */
-async function reconcile(base: string, nodes: ReadonlySet<string>, ips: Map<string, string>): Promise<void> {
+async function reconcile(base: ApiConnection, nodes: ReadonlySet<string>, ips: Map<string, string>): Promise<void> {
   const pods = await call(base, 'GET', '/api/v1/pods');
   for (const pod of (pods.body['items'] as Obj[] | undefined) ?? []) {
     const m = pod.metadata ?? {};
@@ -80,7 +114,7 @@ async function reconcile(base: string, nodes: ReadonlySet<string>, ips: Map<stri
 }
 
 /** Registers nodes and keeps their pods' states as kubelets would, every intervalMs. */
-export async function startNodeAgent(base: string, nodes: readonly string[], intervalMs = 250): Promise<NodeAgent> {
+export async function startNodeAgent(base: ApiConnection, nodes: readonly string[], intervalMs = 250): Promise<NodeAgent> {
   for (const [i, n] of nodes.entries()) await registerNode(base, n, `127.0.0.${i + 10}`);
   const names = new Set(nodes);
   const ips = new Map<string, string>();
@@ -104,12 +138,12 @@ export async function startNodeAgent(base: string, nodes: readonly string[], int
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const [base, ...nodes] = process.argv.slice(2);
-  if (base === undefined || nodes.length === 0) {
-    process.stderr.write('usage: node-agent.ts API_URL NODE [NODE...]\n');
+  const [kubeconfig, ...nodes] = process.argv.slice(2);
+  if (kubeconfig === undefined || nodes.length === 0) {
+    process.stderr.write('usage: node-agent.ts KUBECONFIG NODE [NODE...]\n');
     process.exit(2);
   }
-  const agent = await startNodeAgent(base, nodes);
+  const agent = await startNodeAgent(await connectWithKubeconfig(kubeconfig), nodes);
   process.stdout.write(`node agent: ${nodes.join(', ')} registered and Ready; reporting their pods (Ctrl-C to stop)\n`);
   process.on('SIGINT', () => void agent.stop().then(() => process.exit(0)));
   process.on('SIGTERM', () => void agent.stop().then(() => process.exit(0)));

@@ -23,31 +23,30 @@ trap cleanup EXIT INT TERM
 # kube-controller-manager runs the workload controllers.
 node dist/bin/kite.js apiserver --data-dir "$dir/kite" --port "$port" --embedded-store-url none --log-level warn &
 pids+=($!)
-for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.2; done
+# Kite serves https with the certificates it generates in $dir/kite/pki; every component uses the
+# kubeconfig it writes (its CA, and the kite-admin client certificate in system:masters).
+pki="$dir/kite/pki"
+for _ in $(seq 1 100); do
+  [ -f "$pki/admin.key" ] && curl -sf --cacert "$pki/ca.crt" --cert "$pki/admin.crt" --key "$pki/admin.key" "https://127.0.0.1:$port/readyz" >/dev/null && break
+  sleep 0.2
+done
+kubeconfig="$dir/kite/kubeconfig"
 
-cat > "$dir/components.kubeconfig" <<KC
-apiVersion: v1
-kind: Config
-clusters: [{name: kite, cluster: {server: "http://127.0.0.1:$port"}}]
-contexts: [{name: kite, context: {cluster: kite, user: components}}]
-current-context: kite
-users: [{name: components, user: {}}]
-KC
 cat > "$dir/scheduler.yaml" <<SC
 apiVersion: kubescheduler.config.k8s.io/v1
 kind: KubeSchedulerConfiguration
-clientConnection: {kubeconfig: $dir/components.kubeconfig, contentType: application/json}
+clientConnection: {kubeconfig: $kubeconfig, contentType: application/json}
 leaderElection: {leaderElect: true}
 SC
 
-kube-controller-manager --kubeconfig="$dir/components.kubeconfig" --controllers=deployment,replicaset,statefulset,daemonset,job,cronjob \
+kube-controller-manager --kubeconfig="$kubeconfig" --controllers=deployment,replicaset,statefulset,daemonset,job,cronjob \
   --leader-elect=true --use-service-account-credentials=false --kube-api-content-type=application/json \
   --bind-address=127.0.0.1 --secure-port=10257 --cert-dir="$dir/kcm" --authentication-skip-lookup=true >"$dir/kcm.log" 2>&1 &
 pids+=($!)
 kube-scheduler --config="$dir/scheduler.yaml" --bind-address=127.0.0.1 --secure-port=10259 --cert-dir="$dir/scheduler" \
   --authentication-skip-lookup=true >"$dir/scheduler.log" 2>&1 &
 pids+=($!)
-node --import tsx examples/control-plane/node-agent.ts "http://127.0.0.1:$port" node-a node-b &
+node --import tsx examples/control-plane/node-agent.ts "$kubeconfig" node-a node-b &
 pids+=($!)
 
 echo "control plane up: export KUBECONFIG=$dir/kite/kubeconfig (logs in $dir)"

@@ -116,6 +116,17 @@ export const errors = {
   /** 403: e.g. creating in a namespace that is being terminated. */
   forbidden: (r: ResourceRef, name: string, why: string) =>
     new ApiError(403, 'Forbidden', `${qualified(r)} "${name}" is forbidden: ${why}`, { name, group: r.group, kind: r.resource }),
+  /**
+   * 403 from authorization: `<resource> "<name>" is forbidden: <why>`, or `forbidden: <why>` for a
+   * non-resource path; details name what was refused (empty for a path), as Kubernetes' NewForbidden.
+   */
+  forbiddenRequest: (r: ResourceRef, name: string, why: string) => {
+    const details: StatusDetails = { ...(name === '' ? {} : { name }), ...(r.group === '' ? {} : { group: r.group }), ...(r.resource === '' ? {} : { kind: r.resource }) };
+    const message = r.resource === '' ? `forbidden: ${why}` : name === '' ? `${qualified(r)} is forbidden: ${why}` : `${qualified(r)} "${name}" is forbidden: ${why}`;
+    return new ApiError(403, 'Forbidden', message, details);
+  },
+  /** 401: no valid credentials (and anonymous requests are off). */
+  unauthorized: () => new ApiError(401, 'Unauthorized', 'Unauthorized'),
   badRequest: (message: string) => new ApiError(400, 'BadRequest', message),
   /** 406: the response cannot be given in the form asked for. */
   notAcceptable: (what: string) => new ApiError(406, 'NotAcceptable', `the server was unable to respond with a content type that the client supports (${what})`),

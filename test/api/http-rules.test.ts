@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import request from 'supertest';
 import type { Express } from 'express';
 import { createApiApp } from '../../api/app.js';
+import { insecurePortAuthenticator } from '../../api/authentication/authenticator.js';
 import { baseStrategy, resourceInfo } from '../../registry/generic/base-strategy.js';
 import { GenericStore } from '../../registry/generic/generic-store.js';
 import { KiteRegistry } from '../../registry/registry.js';
@@ -28,7 +29,8 @@ before(async () => {
   client = new EmbeddedStoreClient(member.store, member.watchable);
   registry = new KiteRegistry(client);
   await registry.start();
-  app = createApiApp({ registry, serverAddress: '127.0.0.1:0' });
+  // supertest speaks plain HTTP: every request is the privileged system:unsecured user.
+  app = createApiApp({ registry, serverAddress: '127.0.0.1:0', authenticator: insecurePortAuthenticator });
 });
 
 after(async () => {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { freePort, tempDir } from '../helpers/processes.js';
 import { startApiServer } from '../helpers/apiserver.js';
+import { httpsFetch, type Fetch } from '../helpers/https-fetch.js';
 
 /**
  * `kite apiserver` keeps what it was given across a clean restart: every object
@@ -21,8 +22,11 @@ interface KubeList {
   readonly items: readonly KubeObject[];
 }
 
+/** How requests reach the server: over https as kite-admin, set once it runs. */
+let send: Fetch = fetch;
+
 async function call<T>(method: string, url: string, body?: unknown): Promise<T> {
-  const res = await fetch(url, {
+  const res = await send(url, {
     method,
     headers: body === undefined ? {} : { 'content-type': 'application/json' },
     body: body === undefined ? null : JSON.stringify(body),
@@ -72,6 +76,7 @@ test('kite apiserver keeps objects, resourceVersions and uids across a restart',
   const dataDir = join(dir.path, 'data');
   const port = await freePort();
   let server = await startApiServer(dataDir, port);
+  send = httpsFetch(server.tls!);
   try {
     const created: KubeObject[] = [];
     for (const { kind, body } of bodies) created.push(await call<KubeObject>('POST', `${server.url}${collections[kind]}`, body));
@@ -93,12 +98,13 @@ test('kite apiserver keeps objects, resourceVersions and uids across a restart',
 
     assert.equal(await server.stop(), 0, `clean exit on SIGTERM:\n${server.output()}`);
     server = await startApiServer(dataDir, port);
+    send = httpsFetch(server.tls!);
 
     for (const [path, obj] of before) {
       const after = await call<KubeObject>('GET', `${server.url}${path}`);
       assert.deepEqual(after, obj, `${path} unchanged after restart`);
     }
-    const missing = await fetch(`${server.url}${pathOf(gone)}`);
+    const missing = await send(`${server.url}${pathOf(gone)}`);
     assert.equal(missing.status, 404, 'the deleted object stays deleted');
     await missing.body?.cancel();
     let listRv = '';
@@ -112,7 +118,7 @@ test('kite apiserver keeps objects, resourceVersions and uids across a restart',
     // A watch from the last resourceVersion before the restart sees exactly the
     // first write after it, and that write is numbered above everything before.
     const controller = new AbortController();
-    const watch = await fetch(`${server.url}${collections.ConfigMap}?watch=1&resourceVersion=${listRv}`, { signal: controller.signal });
+    const watch = await send(`${server.url}${collections.ConfigMap}?watch=1&resourceVersion=${listRv}`, { signal: controller.signal });
     assert.equal(watch.status, 200);
     const next = await call<KubeObject>('POST', `${server.url}${collections.ConfigMap}`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'after-restart' }, data: { k: 'v' } });
     assert.ok(BigInt(next.metadata.resourceVersion) > BigInt(listRv), `write after restart: ${next.metadata.resourceVersion} > ${listRv}`);

@@ -15,7 +15,6 @@ import {
   type KubernetesObject,
   type ObjectCache,
 } from '@kubernetes/client-node';
-import { allowPlainHttp } from '../../examples/controller/configmap-controller.js';
 import { startApiServer } from '../helpers/apiserver.js';
 import { tempDir } from '../helpers/processes.js';
 
@@ -73,7 +72,6 @@ test('client-node informers on four kinds and a metadata informer see every chan
   try {
     const kc = new KubeConfig();
     kc.loadFromFile(server.kubeconfig);
-    allowPlainHttp(kc);
     const core = kc.makeApiClient(CoreV1Api);
     const apps = kc.makeApiClient(AppsV1Api);
     const batch = kc.makeApiClient(BatchV1Api);
@@ -92,7 +90,7 @@ test('client-node informers on four kinds and a metadata informer see every chan
     const mkc = new MetadataKubeConfig();
     mkc.loadFromOptions({ clusters: kc.clusters, users: kc.users, contexts: kc.contexts, currentContext: kc.currentContext });
     const listMetadata = async (): Promise<KubernetesListObject<KubernetesObject>> => {
-      const res = await fetch(`${server.url}/api/v1/namespaces/${ns}/configmaps`, { headers: { Accept: metadataListAccept } });
+      const res = await server.fetch(`/api/v1/namespaces/${ns}/configmaps`, { headers: { Accept: metadataListAccept } });
       const body = (await res.json()) as KubernetesListObject<KubernetesObject>;
       assert.equal(body.kind, 'PartialObjectMetadataList');
       return body;
@@ -122,10 +120,10 @@ test('client-node informers on four kinds and a metadata informer see every chan
     for (const step of [1, 2]) {
       await Promise.all(
         names.map(async (name) => {
-          await fetch(`${server.url}/api/v1/namespaces/${ns}/configmaps/${name}`, { method: 'PATCH', ...mergePatch, body: JSON.stringify({ data: { v: String(step) } }) });
-          await fetch(`${server.url}/apis/apps/v1/namespaces/${ns}/deployments/${name}`, { method: 'PATCH', ...mergePatch, body: JSON.stringify({ spec: { replicas: step + 1 } }) });
-          await fetch(`${server.url}/apis/batch/v1/namespaces/${ns}/jobs/${name}`, { method: 'PATCH', ...mergePatch, body: JSON.stringify({ metadata: { labels: { step: String(step) } } }) });
-          await fetch(`${server.url}/apis/coordination.k8s.io/v1/namespaces/${ns}/leases/${name}`, { method: 'PATCH', ...mergePatch, body: JSON.stringify({ spec: { leaseTransitions: step } }) });
+          await (await server.fetch(`/api/v1/namespaces/${ns}/configmaps/${name}`, { method: 'PATCH', ...mergePatch, body: JSON.stringify({ data: { v: String(step) } }) })).arrayBuffer();
+          await (await server.fetch(`/apis/apps/v1/namespaces/${ns}/deployments/${name}`, { method: 'PATCH', ...mergePatch, body: JSON.stringify({ spec: { replicas: step + 1 } }) })).arrayBuffer();
+          await (await server.fetch(`/apis/batch/v1/namespaces/${ns}/jobs/${name}`, { method: 'PATCH', ...mergePatch, body: JSON.stringify({ metadata: { labels: { step: String(step) } } }) })).arrayBuffer();
+          await (await server.fetch(`/apis/coordination.k8s.io/v1/namespaces/${ns}/leases/${name}`, { method: 'PATCH', ...mergePatch, body: JSON.stringify({ spec: { leaseTransitions: step } }) })).arrayBuffer();
         }),
       );
     }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { ApiException, CoreV1Api, KubeConfig, type V1ConfigMap } from '@kubernetes/client-node';
-import { allowPlainHttp, mirrorLabel, startMirrorController, type InformerEvent } from '../../examples/controller/configmap-controller.js';
+import { mirrorLabel, startMirrorController, type InformerEvent } from '../../examples/controller/configmap-controller.js';
 import { freePort, repoRoot, tempDir } from '../helpers/processes.js';
 import { startApiServer } from '../helpers/apiserver.js';
 
@@ -44,7 +44,6 @@ test('client-node: the example controller and an informer against kite apiserver
   try {
     const kc = new KubeConfig();
     kc.loadFromFile(server.kubeconfig);
-    allowPlainHttp(kc);
     const core = kc.makeApiClient(CoreV1Api);
     for (const name of ['mirrors', 'seq']) await core.createNamespace({ body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name } } });
 

@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { startNodeAgent } from '../../examples/control-plane/node-agent.js';
+import { connectWithKubeconfig, startNodeAgent } from '../../examples/control-plane/node-agent.js';
 import { startApiServer } from '../helpers/apiserver.js';
-import { missingKube, startControllerManager, startScheduler, writeKubeconfig, type ComponentProcess } from '../helpers/kube-components.js';
+import { missingKube, startControllerManager, startScheduler, type ComponentProcess } from '../helpers/kube-components.js';
 import { missingTool, tempDir } from '../helpers/processes.js';
 
 /**
@@ -121,15 +121,15 @@ async function run(t: { skip(msg: string): void }, kiteControllers: string, kcmC
   }
   const dir = tempDir('control-plane');
   const server = await startApiServer(join(dir.path, 'data'), undefined, [`--controllers=${kiteControllers}`, '--log-level=warn']);
-  const kubeconfig = join(dir.path, 'components.kubeconfig');
-  writeKubeconfig(kubeconfig, server.url);
+  // The components use the kubeconfig Kite generated: verified TLS, kite-admin's client certificate.
+  const kubeconfig = server.kubeconfig;
   const components: ComponentProcess[] = [];
   const nodes = ['node-a', 'node-b'];
   let agent: Awaited<ReturnType<typeof startNodeAgent>> | undefined;
   try {
     components.push(await startControllerManager(kubeconfig, dir.path, kcmControllers));
     components.push(await startScheduler(kubeconfig, dir.path));
-    agent = await startNodeAgent(server.url, nodes);
+    agent = await startNodeAgent(await connectWithKubeconfig(server.kubeconfig), nodes);
     const env: Env = {
       url: server.url,
       // Asynchronous: the node agent runs in this process and must keep going while kubectl waits.
@@ -141,7 +141,7 @@ async function run(t: { skip(msg: string): void }, kiteControllers: string, kcmC
           });
           child.stdin?.end(input);
         }),
-      get: async (path) => (await (await fetch(`${server.url}${path}`)).json()) as Record<string, unknown>,
+      get: async (path) => (await (await server.fetch(path)).json()) as Record<string, unknown>,
     };
     await scenario(env, nodes);
   } catch (e) {

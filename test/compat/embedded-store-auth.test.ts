@@ -23,7 +23,7 @@ test('the embedded store answers etcdctl with etcd auth: the API server its own 
     const passwordFile = join(data, 'etcd-root-password');
     assert.equal(statSync(passwordFile).mode & 0o777, 0o600, 'only its owner reads the root password');
     const root = `--user=root:${readFileSync(passwordFile, 'utf8').trim()}`;
-    const created = await fetch(`${server.url}/api/v1/namespaces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-a' } }) });
+    const created = await server.fetch(`/api/v1/namespaces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-a' } }) });
     assert.equal(created.status, 201);
 
     const anonymous = ctl('get', '/registry/namespaces/team-a');
@@ -57,7 +57,7 @@ test('the embedded store answers etcdctl with etcd auth: the API server its own 
     // A restart keeps users, roles and the password; the API server still writes.
     assert.equal(await server.stop(), 0);
     server = await startApiServer(data, undefined, args);
-    const after = await fetch(`${server.url}/api/v1/namespaces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-b' } }) });
+    const after = await server.fetch(`/api/v1/namespaces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-b' } }) });
     assert.equal(after.status, 201);
     assert.equal(ctl(viewer, 'get', '/registry/namespaces/team-b', '--keys-only').stdout.trim(), '/registry/namespaces/team-b');
     assert.equal(ctl(root, 'user', 'list').stdout, 'kite-apiserver\nroot\nviewer\n');

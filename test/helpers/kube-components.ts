@@ -60,14 +60,6 @@ function run(binary: string, args: readonly string[]): ComponentProcess {
   };
 }
 
-/** A kubeconfig for a plain-HTTP API server at url. */
-export function writeKubeconfig(path: string, url: string): void {
-  writeFileSync(
-    path,
-    ['apiVersion: v1', 'kind: Config', 'clusters:', '- name: c', '  cluster:', `    server: ${url}`, 'contexts:', '- name: c', '  context: {cluster: c, user: u}', 'current-context: c', 'users:', '- name: u', '  user: {}', ''].join('\n'),
-  );
-}
-
 /** kube-controller-manager with the given controllers, talking JSON, electing a leader. */
 export async function startControllerManager(kubeconfig: string, dir: string, controllers: readonly string[]): Promise<ComponentProcess> {
   return run(kubeBinary('kube-controller-manager')!, [

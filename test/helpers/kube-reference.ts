@@ -88,13 +88,17 @@ function probe(url: string, token: string): Promise<number> {
   });
 }
 
+/** The bearer token of the reference's admin (user admin, uid 1, in system:masters), from its token file. */
+export const referenceAdminToken = 'admin-token';
+
 /**
  * Starts etcd and kube-apiserver on free loopback ports and temp dirs and waits
  * until /readyz answers 200 (60 s at most). Call referenceAvailable() first.
+ * extraArgs go to kube-apiserver after the usual flags (e.g. --anonymous-auth=false).
  */
-export async function startKubeReference(): Promise<KubeReference> {
+export async function startKubeReference(options: { readonly extraArgs?: readonly string[] } = {}): Promise<KubeReference> {
   const dir = tempDir('kube-reference');
-  const token = 'admin-token';
+  const token = referenceAdminToken;
   const children: ChildProcess[] = [];
   const outputs: Array<[string, () => string]> = [];
   const output = (): string => outputs.map(([name, out]) => `--- ${name} ---\n${out()}`).join('\n');
@@ -149,6 +153,7 @@ export async function startKubeReference(): Promise<KubeReference> {
         `--secure-port=${securePort}`,
         `--cert-dir=${certDir}`,
         `--token-auth-file=${tokens}`,
+        ...(options.extraArgs ?? []),
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );

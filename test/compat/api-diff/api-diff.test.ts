@@ -4,7 +4,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startApiServer, type ApiServerProcess } from '../../helpers/apiserver.js';
-import { referenceAvailable, startKubeReference, type KubeReference } from '../../helpers/kube-reference.js';
+import { referenceAdminToken, referenceAvailable, startKubeReference, type KubeReference } from '../../helpers/kube-reference.js';
 import { tempDir } from '../../helpers/processes.js';
 import type { DiffCase } from './case.js';
 import { allCases } from './cases/all.js';
@@ -119,7 +119,10 @@ test('api-diff: kite apiserver answers as kube-apiserver 1.26 does', { timeout: 
   try {
     // Like for like: no controller runs beside the reference (no kube-controller-manager), so Kite runs none
     // in process either, and both allocate ClusterIPs from the same range.
-    const kiteArgs = ['--controllers=', '--service-cluster-ip-range=10.96.0.0/16'];
+    // Both authenticate the same bearer token from a token file: the same admin user in system:masters.
+    const tokens = join(dir.path, 'tokens.csv');
+    writeFileSync(tokens, `${referenceAdminToken},admin,1,"system:masters"\n`, { mode: 0o600 });
+    const kiteArgs = ['--controllers=', '--service-cluster-ip-range=10.96.0.0/16', `--token-auth-file=${tokens}`];
     [reference, kite] = await Promise.all([startKubeReference(), selfCheck ? startKubeReference() : startApiServer(join(dir.path, 'kite'), undefined, kiteArgs)]);
     const targets: [Target, Target] = [makeTarget('reference', reference.url, reference.token), makeTarget(selfCheck ? 'second reference' : 'kite', kite.url, reference.token)];
     const serversUp = Date.now();

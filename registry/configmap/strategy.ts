@@ -36,7 +36,7 @@ export const configMapStrategy: Strategy = baseStrategy(
   {
     validate: (o) => {
       const causes = validateDataKeys({ data: o.data, binaryData: o.binaryData });
-      if (dataBytes(o.data, false) + dataBytes(o.binaryData, true) > maxDataBytes) causes.push(fieldErrors.tooLong('', maxDataBytes));
+      if (dataBytes(o.data, false) + dataBytes(o.binaryData, true) > maxDataBytes) causes.push(fieldErrors.tooLong('[]', maxDataBytes)); // Kubernetes' name for the whole object's data
       return causes;
     },
     validateUpdate: (o, old) => validateImmutable(o, old, ['data', 'binaryData']),

@@ -22,7 +22,7 @@ function setTemplateGeneration(o: KubeObject, n: number): void {
 
 function validateDaemonSet(o: Record<string, unknown>): StatusCause[] {
   const s = field(o, 'spec') ?? {};
-  const causes: StatusCause[] = [...validateSelectorAndTemplate(s, 'daemonset', ['Always'])];
+  const causes: StatusCause[] = [...validateSelectorAndTemplate(s, { kindWord: 'daemonset', allowedRestart: ['Always'], requireSelector: false })];
   const us = field(s, 'updateStrategy') ?? {};
   if (!updateStrategies.includes(String(us.type))) causes.push(fieldErrors.notSupported('spec.updateStrategy.type', us.type ?? '', updateStrategies));
   causes.push(...nonNegative(s.minReadySeconds, 'spec.minReadySeconds'));

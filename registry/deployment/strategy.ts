@@ -19,7 +19,7 @@ function goStrategy(s: Record<string, unknown>): string {
 function validateDeployment(o: Record<string, unknown>): StatusCause[] {
   const s = field(o, 'spec') ?? {};
   const causes: StatusCause[] = [...nonNegative(s.replicas, 'spec.replicas')];
-  causes.push(...validateSelectorAndTemplate(s, 'deployment', ['Always']));
+  causes.push(...validateSelectorAndTemplate(s, { kindWord: 'deployment', allowedRestart: ['Always'] }));
   const strategy = field(s, 'strategy') ?? {};
   if (!strategyTypes.includes(String(strategy.type))) {
     causes.push({ reason: 'FieldValueNotSupported', field: 'spec.strategy', message: `Unsupported value: ${goStrategy(strategy)}: supported values: "Recreate", "RollingUpdate"` });

@@ -217,7 +217,7 @@ function validateResources(resources: unknown, at: string): StatusCause[] {
   for (const [name, value] of Object.entries(requests)) {
     const limit = limits[name];
     if (limit !== undefined && quantityValue(value) > quantityValue(limit)) {
-      causes.push(fieldErrors.invalid(`${at}.resources.requests`, value, `must be less than or equal to ${name} limit of ${String(limit)}`));
+      causes.push(fieldErrors.invalid(`${at}.resources.requests`, value, `must be less than or equal to ${name} limit`));
     }
   }
   for (const [kind, map] of [
@@ -353,9 +353,10 @@ export function validatePodSpec(spec: Obj, path: string): StatusCause[] {
   const containers = arrayOf(spec.containers);
   if (containers.length === 0) causes.push(fieldErrors.required(`${path}.containers`));
   const seen = new Set<string>();
+  // Containers first, then init containers against all names so far, as Kubernetes checks them.
   for (const [list, cs, isInit] of [
-    ['initContainers', arrayOf(spec.initContainers), true],
     ['containers', containers, false],
+    ['initContainers', arrayOf(spec.initContainers), true],
   ] as const) {
     cs.forEach((c, i) => {
       const at = `${path}.${list}[${i}]`;
@@ -441,7 +442,8 @@ export function validateDataKeys(maps: Readonly<Record<string, unknown>>): Statu
     if (map === undefined || map === null || typeof map !== 'object') continue;
     for (const key of Object.keys(map)) {
       for (const m of isConfigMapKey(key)) causes.push(fieldErrors.invalid(`${fieldName}[${key}]`, key, m));
-      if (seen.has(key)) causes.push(fieldErrors.invalid(`${fieldName}[${key}]`, key, 'duplicate of key present in binaryData'));
+      // Named at the first map's key (data[k]), as Kubernetes does.
+      if (seen.has(key)) causes.push(fieldErrors.invalid(`${Object.keys(maps)[0]}[${key}]`, key, 'duplicate of key present in binaryData'));
       seen.add(key);
     }
   }

@@ -42,7 +42,7 @@ function validateSecret(o: KubeObject): StatusCause[] {
     causes.push(fieldErrors.required('metadata.annotations[kubernetes.io/service-account.name]'));
   }
   if (type === 'kubernetes.io/basic-auth' && data['username'] === undefined && data['password'] === undefined) {
-    causes.push(fieldErrors.required('data[username]'));
+    causes.push(fieldErrors.required('data[username]'), fieldErrors.required('data[password]'));
   }
   if (type === 'kubernetes.io/ssh-auth' && data['ssh-privatekey'] === undefined) causes.push(fieldErrors.required('data[ssh-privatekey]'));
   if (dataBytes(o.data, true) > maxDataBytes) causes.push(fieldErrors.tooLong('data', maxDataBytes));

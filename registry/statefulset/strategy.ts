@@ -15,11 +15,11 @@ const mutableFields = ['replicas', 'template', 'updateStrategy', 'persistentVolu
 function validateStatefulSet(o: Record<string, unknown>): StatusCause[] {
   const s = field(o, 'spec') ?? {};
   const causes: StatusCause[] = [];
-  if (!podManagementPolicies.includes(String(s.podManagementPolicy))) causes.push(fieldErrors.notSupported('spec.podManagementPolicy', s.podManagementPolicy ?? '', podManagementPolicies));
+  if (!podManagementPolicies.includes(String(s.podManagementPolicy))) causes.push(fieldErrors.invalid('spec.podManagementPolicy', s.podManagementPolicy ?? '', "must be 'OrderedReady' or 'Parallel'"));
   const us = field(s, 'updateStrategy') ?? {};
   if (!updateStrategies.includes(String(us.type))) causes.push(fieldErrors.notSupported('spec.updateStrategy', us.type ?? '', updateStrategies));
   causes.push(...nonNegative(s.replicas, 'spec.replicas'));
-  causes.push(...validateSelectorAndTemplate(s, 'statefulset', ['Always']));
+  causes.push(...validateSelectorAndTemplate(s, { kindWord: 'statefulset', allowedRestart: ['Always'], podSpec: false }));
   causes.push(...nonNegative(s.minReadySeconds, 'spec.minReadySeconds'));
   return causes;
 }

@@ -9,6 +9,7 @@ import { arrayOf, child, field } from '../generic/base-strategy.js';
 import type { ScaleAccess } from '../generic/strategy.js';
 import type { KubeObject } from '../generic/types.js';
 import { defaultPodTemplate, validatePodTemplate } from '../pod/pod-spec.js';
+import { validateAnnotations, validateLabels } from '../validation/object-meta.js';
 import { fieldErrors } from '../validation/field-errors.js';
 import { formatLabelSelector, goLabelMap, goLabelSelector, isEmptySelector, selectorMatches, validateLabelSelector } from '../validation/label-selector.js';
 
@@ -24,28 +25,48 @@ export function nonNegative(value: unknown, path: string): StatusCause[] {
   return typeof value === 'number' && value >= 0 ? [] : [fieldErrors.invalid(path, value, 'must be greater than or equal to 0')];
 }
 
+/** How an apps/v1 kind's selector and template are checked where kinds differ. */
+export interface SelectorTemplateRules {
+  /** The kind's word in "empty selector is invalid for <word>". */
+  readonly kindWord: string;
+  readonly allowedRestart: readonly string[];
+  /** Whether a missing selector is a Required error of its own (not for DaemonSets). */
+  readonly requireSelector?: boolean;
+  /**
+   * Whether the template's pod spec is validated here; StatefulSets check only the
+   * template's labels and annotations (named template.labels, as Kubernetes names them).
+   */
+  readonly podSpec?: boolean;
+}
+
 /**
- * The selector and template rules of an apps/v1 kind: a selector is required
- * and not empty, the template's labels must match it, the template's spec is
- * a valid pod spec whose restart policy is one of allowed.
+ * The selector and template rules of an apps/v1 kind: a selector that is not empty,
+ * template labels that match it (a missing selector matches nothing, as Kubernetes'
+ * nil selector), a valid pod template whose restart policy is an allowed one.
  */
-export function validateSelectorAndTemplate(spec: Obj, kindWord: string, allowedRestart: readonly string[]): StatusCause[] {
+export function validateSelectorAndTemplate(spec: Obj, rules: SelectorTemplateRules): StatusCause[] {
   const causes: StatusCause[] = [];
   const selector = field(spec, 'selector');
   const template = field(spec, 'template');
-  if (selector === undefined) causes.push(fieldErrors.required('spec.selector'));
-  else {
+  if (selector === undefined) {
+    if (rules.requireSelector !== false) causes.push(fieldErrors.required('spec.selector'));
+  } else {
     causes.push(...validateLabelSelector(selector, 'spec.selector'));
-    if (isEmptySelector(selector)) causes.push(fieldErrors.invalidPrinted('spec.selector', goLabelSelector(selector), `empty selector is invalid for ${kindWord}`));
+    if (isEmptySelector(selector)) causes.push(fieldErrors.invalidPrinted('spec.selector', goLabelSelector(selector), `empty selector is invalid for ${rules.kindWord}`));
   }
   const labels = field(field(template, 'metadata'), 'labels') as Record<string, string> | undefined;
-  if (template !== undefined && (selector === undefined || !isEmptySelector(selector)) && !selectorMatches(selector, labels)) {
+  if (selector === undefined || (!isEmptySelector(selector) && !selectorMatches(selector, labels))) {
     causes.push({ reason: 'FieldValueInvalid', field: 'spec.template.metadata.labels', message: `Invalid value: ${goLabelMap(labels)}: \`selector\` does not match template \`labels\`` });
   }
-  causes.push(...validatePodTemplate(template, 'spec.template'));
+  if (rules.podSpec === false) {
+    const meta = field(template, 'metadata') ?? {};
+    causes.push(...validateLabels(meta.labels, 'spec.template.labels'), ...validateAnnotations(meta.annotations, 'spec.template.annotations'));
+  } else {
+    causes.push(...validatePodTemplate(template, 'spec.template'));
+  }
   const restart = field(template, 'spec')?.restartPolicy;
-  if (template !== undefined && restart !== undefined && !allowedRestart.includes(String(restart))) {
-    causes.push(fieldErrors.notSupported('spec.template.spec.restartPolicy', restart, allowedRestart));
+  if (template !== undefined && restart !== undefined && !rules.allowedRestart.includes(String(restart))) {
+    causes.push(fieldErrors.notSupported('spec.template.spec.restartPolicy', restart, rules.allowedRestart));
   }
   return causes;
 }

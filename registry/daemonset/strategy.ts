@@ -1,3 +1,4 @@
+import { goIntOrString, intOrPercentValue, notMoreThan100Percent, validatePositiveIntOrPercent } from '../validation/int-or-percent.js';
 import { isDeepStrictEqual } from 'node:util';
 import type { StatusCause } from '../generic/api-error.js';
 import { baseStrategy, child, field, resourceInfo } from '../generic/base-strategy.js';
@@ -22,9 +23,23 @@ function setTemplateGeneration(o: KubeObject, n: number): void {
 
 function validateDaemonSet(o: Record<string, unknown>): StatusCause[] {
   const s = field(o, 'spec') ?? {};
-  const causes: StatusCause[] = [...validateSelectorAndTemplate(s, { kindWord: 'daemonset', allowedRestart: ['Always'], requireSelector: false })];
+  const causes: StatusCause[] = [...validateSelectorAndTemplate(s, { kindWord: 'daemonset', allowedRestart: ['Always'], requireSelector: false, deadlineWord: 'DaemonSet' })];
   const us = field(s, 'updateStrategy') ?? {};
-  if (!updateStrategies.includes(String(us.type))) causes.push(fieldErrors.notSupported('spec.updateStrategy.type', us.type ?? '', updateStrategies));
+  if (!updateStrategies.includes(String(us.type))) {
+    const rolling = us.rollingUpdate === undefined ? '(*apps.RollingUpdateDaemonSet)(nil)' : '(*apps.RollingUpdateDaemonSet)(0x0)';
+    const printed = `apps.DaemonSetUpdateStrategy{Type:${JSON.stringify(String(us.type ?? ''))}, RollingUpdate:${rolling}}`;
+    causes.push({ reason: 'FieldValueNotSupported', field: 'spec.updateStrategy', message: `Unsupported value: ${printed}: supported values: ${updateStrategies.map((t) => JSON.stringify(t)).join(', ')}` });
+  }
+  else if (us.type === 'RollingUpdate') {
+    const ru = field(us, 'rollingUpdate') ?? {};
+    const at = 'spec.updateStrategy.rollingUpdate';
+    causes.push(...validatePositiveIntOrPercent(ru.maxUnavailable, `${at}.maxUnavailable`), ...validatePositiveIntOrPercent(ru.maxSurge, `${at}.maxSurge`));
+    const hasUnavailable = intOrPercentValue(ru.maxUnavailable) !== 0;
+    const hasSurge = ru.maxSurge !== undefined && intOrPercentValue(ru.maxSurge) !== 0;
+    if (hasUnavailable && hasSurge) causes.push(fieldErrors.invalidPrinted(`${at}.maxSurge`, goIntOrString(ru.maxSurge), 'may not be set when maxUnavailable is non-zero'));
+    else if (!hasUnavailable && !hasSurge) causes.push(fieldErrors.required(`${at}.maxUnavailable`, 'cannot be 0 when maxSurge is 0'));
+    causes.push(...notMoreThan100Percent(ru.maxUnavailable, `${at}.maxUnavailable`), ...notMoreThan100Percent(ru.maxSurge, `${at}.maxSurge`));
+  }
   causes.push(...nonNegative(s.minReadySeconds, 'spec.minReadySeconds'));
   causes.push(...nonNegative(s.revisionHistoryLimit, 'spec.revisionHistoryLimit'));
   return causes;

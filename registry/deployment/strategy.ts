@@ -1,3 +1,4 @@
+import { goIntOrString, intOrPercentValue, notMoreThan100Percent, validatePositiveIntOrPercent } from '../validation/int-or-percent.js';
 import { isDeepStrictEqual } from 'node:util';
 import type { StatusCause } from '../generic/api-error.js';
 import { baseStrategy, child, field, resourceInfo } from '../generic/base-strategy.js';
@@ -19,7 +20,7 @@ function goStrategy(s: Record<string, unknown>): string {
 function validateDeployment(o: Record<string, unknown>): StatusCause[] {
   const s = field(o, 'spec') ?? {};
   const causes: StatusCause[] = [...nonNegative(s.replicas, 'spec.replicas')];
-  causes.push(...validateSelectorAndTemplate(s, { kindWord: 'deployment', allowedRestart: ['Always'] }));
+  causes.push(...validateSelectorAndTemplate(s, { kindWord: 'deployment', allowedRestart: ['Always'], deadlineWord: 'ReplicaSet' }));
   const strategy = field(s, 'strategy') ?? {};
   if (!strategyTypes.includes(String(strategy.type))) {
     causes.push({ reason: 'FieldValueNotSupported', field: 'spec.strategy', message: `Unsupported value: ${goStrategy(strategy)}: supported values: "Recreate", "RollingUpdate"` });
@@ -27,9 +28,12 @@ function validateDeployment(o: Record<string, unknown>): StatusCause[] {
     causes.push(fieldErrors.forbidden('spec.strategy.rollingUpdate', 'may not be specified when strategy `type` is \'Recreate\''));
   } else if (strategy.type === 'RollingUpdate') {
     const ru = field(strategy, 'rollingUpdate') ?? {};
-    if (isZero(ru.maxUnavailable) && isZero(ru.maxSurge)) {
-      causes.push(fieldErrors.invalid('spec.strategy.rollingUpdate.maxUnavailable', ru.maxUnavailable, 'may not be 0 when `maxSurge` is 0'));
+    const at = 'spec.strategy.rollingUpdate';
+    causes.push(...validatePositiveIntOrPercent(ru.maxUnavailable, `${at}.maxUnavailable`), ...validatePositiveIntOrPercent(ru.maxSurge, `${at}.maxSurge`));
+    if (intOrPercentValue(ru.maxUnavailable) === 0 && intOrPercentValue(ru.maxSurge) === 0) {
+      causes.push(fieldErrors.invalidPrinted(`${at}.maxUnavailable`, goIntOrString(ru.maxUnavailable), 'may not be 0 when `maxSurge` is 0'));
     }
+    causes.push(...notMoreThan100Percent(ru.maxUnavailable, `${at}.maxUnavailable`));
   }
   causes.push(...nonNegative(s.minReadySeconds, 'spec.minReadySeconds'));
   causes.push(...nonNegative(s.revisionHistoryLimit, 'spec.revisionHistoryLimit'));
@@ -38,8 +42,6 @@ function validateDeployment(o: Record<string, unknown>): StatusCause[] {
   }
   return causes;
 }
-
-const isZero = (v: unknown): boolean => v === 0 || v === '0' || v === '0%';
 
 /** deployments (apps/v1): Kubernetes' defaults, selector must match template labels, status and scale subresources. */
 export const deploymentStrategy: Strategy = baseStrategy(

@@ -17,9 +17,12 @@ function validateStatefulSet(o: Record<string, unknown>): StatusCause[] {
   const causes: StatusCause[] = [];
   if (!podManagementPolicies.includes(String(s.podManagementPolicy))) causes.push(fieldErrors.invalid('spec.podManagementPolicy', s.podManagementPolicy ?? '', "must be 'OrderedReady' or 'Parallel'"));
   const us = field(s, 'updateStrategy') ?? {};
-  if (!updateStrategies.includes(String(us.type))) causes.push(fieldErrors.notSupported('spec.updateStrategy', us.type ?? '', updateStrategies));
+  if (!updateStrategies.includes(String(us.type))) {
+    const rolling = us.rollingUpdate === undefined ? '(*apps.RollingUpdateStatefulSetStrategy)(nil)' : '(*apps.RollingUpdateStatefulSetStrategy)(0x0)';
+    causes.push(fieldErrors.invalidPrinted('spec.updateStrategy', `apps.StatefulSetUpdateStrategy{Type:${JSON.stringify(String(us.type ?? ''))}, RollingUpdate:${rolling}}`, "must be 'RollingUpdate' or 'OnDelete'"));
+  }
   causes.push(...nonNegative(s.replicas, 'spec.replicas'));
-  causes.push(...validateSelectorAndTemplate(s, { kindWord: 'statefulset', allowedRestart: ['Always'], podSpec: false }));
+  causes.push(...validateSelectorAndTemplate(s, { kindWord: 'statefulset', allowedRestart: ['Always'], deadlineWord: 'StatefulSet', podSpec: false }));
   causes.push(...nonNegative(s.minReadySeconds, 'spec.minReadySeconds'));
   return causes;
 }

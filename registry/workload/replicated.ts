@@ -37,6 +37,8 @@ export interface SelectorTemplateRules {
    * template's labels and annotations (named template.labels, as Kubernetes names them).
    */
   readonly podSpec?: boolean;
+  /** The kind named in "activeDeadlineSeconds in <kind> is not Supported" (pods of controllers run forever). */
+  readonly deadlineWord?: string;
 }
 
 /**
@@ -67,6 +69,9 @@ export function validateSelectorAndTemplate(spec: Obj, rules: SelectorTemplateRu
   const restart = field(template, 'spec')?.restartPolicy;
   if (template !== undefined && restart !== undefined && !rules.allowedRestart.includes(String(restart))) {
     causes.push(fieldErrors.notSupported('spec.template.spec.restartPolicy', restart, rules.allowedRestart));
+  }
+  if (rules.deadlineWord !== undefined && field(template, 'spec')?.activeDeadlineSeconds !== undefined) {
+    causes.push(fieldErrors.forbidden('spec.template.spec.activeDeadlineSeconds', `activeDeadlineSeconds in ${rules.deadlineWord} is not Supported`));
   }
   return causes;
 }

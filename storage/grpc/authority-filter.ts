@@ -427,3 +427,4 @@ export class AuthorityFilterSocket extends Duplex {
     done(err);
   }
 }
+

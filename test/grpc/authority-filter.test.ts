@@ -1,11 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect as connectHttp2, constants as h2 } from 'node:http2';
+import { readFileSync } from 'node:fs';
+import { connect as connectHttp2, constants as h2, type ClientHttp2Session } from 'node:http2';
 import { createServer, type Server } from 'node:net';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import { InboundHeaderScanner, acceptedAuthority, isAcceptedAuthority, literal } from '../../storage/grpc/authority-filter.js';
 import { FieldKind, HpackDecoder, type DecodedField } from '../../storage/grpc/hpack-decoder.js';
 import { HUFFMAN_CODES, HUFFMAN_CODE_LENGTHS } from '../../storage/grpc/hpack-huffman.js';
-import { GrpcServer, type MethodCodec } from '../../storage/grpc/http2-server.js';
+import { GrpcServer, requestCommonName, type MethodCodec } from '../../storage/grpc/http2-server.js';
+import { tempDir } from '../helpers/processes.js';
+import { TestCa } from '../helpers/tls-certs.js';
 
 const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
 const HEADERS = 0x1;
@@ -243,5 +247,58 @@ test('a gRPC server answers calls whose :authority is a URL or etcd 3.5\'s #init
     session.destroy();
     grpc.close();
     await new Promise<void>((resolve) => net.close(() => resolve()));
+  }
+});
+
+test('behind the filter, calls and HTTP/2 requests still carry the client certificate\'s CN', async () => {
+  const dir = tempDir('authority-filter-tls');
+  const grpc = new GrpcServer({
+    maxReceiveBytes: 1024,
+    http: (req, res) => res.end(`cn=${requestCommonName(req as unknown as Parameters<typeof requestCommonName>[0])}`),
+  });
+  let server: TlsServer | undefined;
+  let session: ClientHttp2Session | undefined;
+  try {
+    const ca = await TestCa.create(dir.path);
+    const serverCert = await ca.issue('server', { file: 'server' });
+    const alice = await ca.issue('alice');
+    const seen: string[] = [];
+    grpc.add('/t.S/Who', { requestDeserialize: () => ({}), responseSerialize: () => Buffer.alloc(0) }, {
+      kind: 'unary',
+      handler: (_req, _size, creds) => {
+        seen.push(creds.commonName ?? '');
+        return {};
+      },
+    });
+    const tlsServer = createTlsServer(
+      { cert: readFileSync(serverCert.cert), key: readFileSync(serverCert.key), ca: readFileSync(ca.caFile), requestCert: true, rejectUnauthorized: true, ALPNProtocols: ['h2'] },
+      (socket) => grpc.accept(socket),
+    );
+    server = tlsServer;
+    await new Promise<void>((resolve) => tlsServer.listen(0, '127.0.0.1', resolve));
+    const port = (tlsServer.address() as { port: number }).port;
+    const s = connectHttp2(`https://127.0.0.1:${port}`, { ca: readFileSync(ca.caFile), cert: readFileSync(alice.cert), key: readFileSync(alice.key) });
+    session = s;
+    const request = (headers: Record<string, string>, body?: Buffer): Promise<{ status: string; body: string }> =>
+      new Promise((resolve, reject) => {
+        const r = s.request({ ...headers, [h2.HTTP2_HEADER_AUTHORITY]: `https://127.0.0.1:${port}` });
+        let text = '';
+        let status = '';
+        r.on('response', (h) => (status = String(h[h2.HTTP2_HEADER_STATUS])));
+        r.on('trailers', (t) => (status += ` grpc-status ${String(t['grpc-status'])}`));
+        r.on('data', (d: Buffer) => (text += d.toString()));
+        r.on('end', () => resolve({ status, body: text }));
+        r.on('error', reject);
+        r.end(body);
+      });
+    const call = await request({ [h2.HTTP2_HEADER_METHOD]: 'POST', [h2.HTTP2_HEADER_PATH]: '/t.S/Who', 'content-type': 'application/grpc' }, Buffer.alloc(5));
+    assert.equal(call.status, '200 grpc-status 0');
+    assert.deepEqual(seen, ['alice']);
+    assert.deepEqual(await request({ [h2.HTTP2_HEADER_PATH]: '/health' }), { status: '200', body: 'cn=alice' });
+  } finally {
+    session?.destroy();
+    grpc.close();
+    if (server !== undefined) await new Promise<void>((resolve) => server!.close(() => resolve()));
+    dir.remove();
   }
 });

@@ -31,6 +31,7 @@ import { gunzipSync, inflateSync } from 'node:zlib';
 import { status as Status } from '@grpc/grpc-js';
 import { toServiceError } from './errors.js';
 import { invoke, type UnaryHandler, type Wire } from './unary.js';
+import { AuthorityFilterSocket } from './authority-filter.js';
 
 /** How one method's messages are decoded and encoded. */
 export interface MethodCodec {
@@ -298,14 +299,15 @@ export class GrpcServer {
   private readonly services = new Set<string>();
   private readonly http2: Http2Server;
   private readonly sessions = new Set<Http2Session>();
-  /** The verified client certificate CN of each TLS session ('' for none). */
-  private readonly commonNames = new WeakMap<Http2Session, string>();
+  /** The CN of the connection being handed to the HTTP/2 server (its session starts at once). */
+  private acceptingCommonName = '';
 
   constructor(private readonly options: GrpcServerOptions) {
     // Session memory is bounded per stream by flow control; node's default cap (10 MB)
     // would refuse new streams from a busy client.
     this.http2 = createServer({ maxSessionMemory: 1 << 20 });
     this.http2.on('session', (session: Http2Session) => {
+      sessionCommonNames.set(session, this.acceptingCommonName);
       this.sessions.add(session);
       session.on('close', () => this.sessions.delete(session));
       session.on('error', () => session.destroy());
@@ -319,9 +321,18 @@ export class GrpcServer {
     this.services.add(path.split('/')[1]!);
   }
 
-  /** Takes over a connection whose first bytes are the HTTP/2 preface. */
+  /**
+   * Takes over a connection whose first bytes are the HTTP/2 preface (or that negotiated
+   * h2), through the filter that lets URL-form authorities in (authority-filter.ts). The
+   * session then sees the filter, not the socket: the client certificate's CN is read here.
+   */
   accept(socket: Socket): void {
-    this.http2.emit('connection', socket);
+    this.acceptingCommonName = verifiedCommonName(socket);
+    try {
+      this.http2.emit('connection', new AuthorityFilterSocket(socket));
+    } finally {
+      this.acceptingCommonName = '';
+    }
   }
 
   /** Ends every open session at once. */
@@ -365,14 +376,7 @@ export class GrpcServer {
   private credentials(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): CallCredentials {
     const token = headers.token ?? headers.authorization;
     const session = stream.session;
-    let cn: string | undefined;
-    if (session !== undefined) {
-      cn = this.commonNames.get(session);
-      if (cn === undefined) {
-        cn = verifiedCommonName(session.socket as Socket | TLSSocket);
-        this.commonNames.set(session, cn);
-      }
-    }
+    const cn = session === undefined ? undefined : sessionCommonNames.get(session);
     if (token === undefined && (cn === undefined || cn === '')) return NO_CREDENTIALS;
     return { ...(typeof token === 'string' ? { token } : {}), ...(cn ? { commonName: cn } : {}) };
   }
@@ -450,6 +454,19 @@ export class GrpcServer {
       call.fail(err);
     }
   }
+}
+
+/** The verified client certificate CN of each session GrpcServer accepted ('' for none). */
+const sessionCommonNames = new WeakMap<Http2Session, string>();
+
+/**
+ * The CN of the verified client certificate a request came with ('' for none): an
+ * HTTP/1.1 request's from its socket, an HTTP/2 one's from its session.
+ */
+export function requestCommonName(req: { readonly socket: unknown; readonly stream?: { readonly session?: Http2Session } }): string {
+  const session = req.stream?.session;
+  if (session !== undefined) return sessionCommonNames.get(session) ?? '';
+  return verifiedCommonName(req.socket as Socket | TLSSocket);
 }
 
 /** The CN of a TLS socket's verified client certificate; '' when there is none. */

@@ -67,7 +67,8 @@ export function maintenanceHandlers(server: StoreServer): UnaryHandlers {
     HashKV: async (req, _size, creds) => {
       await checkMaintenanceAdmin(server, creds);
       const h = server.kv.hashKv(Number(req.revision ?? 0));
-      return { header: headerToWire(server.header()), hash: h.hash, compactRevision: h.compactRevision };
+      // etcd's store says -1 until its first compaction.
+      return { header: headerToWire(server.header()), hash: h.hash, compactRevision: h.compactRevision > 0 ? h.compactRevision : -1 };
     },
     MoveLeader: async (req) => {
       await server.moveLeader(BigInt((req.targetID as string | undefined) ?? 0));

@@ -2,8 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ETCD_API_VERSION, type StoreServer } from '../server/store-server.js';
 import { Gateway } from './gateway.js';
 import type { StoreMetrics } from './metrics.js';
-import { verifiedCommonName } from '../grpc/http2-server.js';
-import type { Socket } from 'node:net';
+import { requestCommonName } from '../grpc/http2-server.js';
 
 /** The HTTP/1.1 side of a client port: /health, /version, /metrics and the JSON gateway. */
 export function httpHandler(store: StoreServer, gateway: Gateway, metrics: StoreMetrics): (req: IncomingMessage, res: ServerResponse) => void {
@@ -16,7 +15,7 @@ export function httpHandler(store: StoreServer, gateway: Gateway, metrics: Store
     if (Gateway.matches(path)) {
       // etcd refuses gateway requests that carry a named client certificate when auth and
       // --client-cert-auth are on: the gateway never uses a certificate's CN as the user.
-      if (path.startsWith('/v3/') && store.auth.store.isEnabled && store.config.auth?.clientCertAuth === true && verifiedCommonName(req.socket as Socket) !== '') {
+      if (path.startsWith('/v3/') && store.auth.store.isEnabled && store.config.auth?.clientCertAuth === true && requestCommonName(req) !== '') {
         res.writeHead(400, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
         res.end('CommonName of client sending a request against gateway will be ignored and not used as expected\n');
         return;

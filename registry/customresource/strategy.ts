@@ -145,8 +145,11 @@ function checkTypeMeta(info: ResourceInfo, obj: KubeObject): void {
   }
 }
 
-/** A served version of a CRD as a Strategy and the schema its store decodes with. */
-export function customResourceStrategy(crd: KubeObject, version: string): { strategy: Strategy; schema: ObjectSchema } {
+/**
+ * A served version of a CRD as a Strategy and the schema its store decodes
+ * with. While the CRD is being deleted (terminating), creates are refused.
+ */
+export function customResourceStrategy(crd: KubeObject, version: string, terminating = false): { strategy: Strategy; schema: ObjectSchema } {
   const info = customResourceInfo(crd, version);
   const v = crdVersion(crd, version);
   const schema = versionSchema(v);
@@ -174,6 +177,7 @@ export function customResourceStrategy(crd: KubeObject, version: string): { stra
     checkTypeMeta: (o) => checkTypeMeta(info, o),
     applyDefaults: (o) => defaultObject(o, schema),
     prepareForCreate: (o) => {
+      if (terminating) throw new ApiError(405, 'MethodNotAllowed', 'create not allowed while custom resource definition is terminating', { group: info.group, kind: info.resource });
       if (hasStatus) delete o.status;
     },
     isSpecChange: (o, old) => !isDeepStrictEqual(content(o), content(old)),

@@ -182,13 +182,14 @@ export class CrdController {
     const name = crd.metadata.name!;
     const spec = field(crd, 'spec') ?? {};
     const acceptedNames = field(crd, 'status')?.acceptedNames;
-    const fingerprint = JSON.stringify([spec, acceptedNames]);
+    const terminating = crd.metadata.deletionTimestamp !== undefined;
+    const fingerprint = JSON.stringify([spec, acceptedNames, terminating]);
     if (this.served.get(name)?.fingerprint === fingerprint) return;
     const versions = arrayOf(spec.versions).filter((v) => v.served === true);
     const ids: { group: string; version: string; resource: string }[] = [];
     const d = this.deps;
     for (const v of versions) {
-      const { strategy, schema } = customResourceStrategy(crd, str(v.name));
+      const { strategy, schema } = customResourceStrategy(crd, str(v.name), terminating);
       if (strategy.info.resource === '' || strategy.info.kind === '') continue;
       const openApiSchemas = customResourceSchemas(strategy.info, versionSchema(v));
       d.resources.add(new GenericStore(strategy, { storage: d.storage, admission: d.admission, now: d.now, schema, typedListItems: true, openApiSchemas }));

@@ -171,6 +171,8 @@ export function validateCrd(crd: KubeObject): StatusCause[] {
       const webhook = field(conversion, 'webhook');
       if (field(webhook, 'clientConfig') === undefined) out.push(fieldErrors.required('spec.conversion.webhookClientConfig', 'required when strategy is set to Webhook'));
       if (!Array.isArray(webhook?.conversionReviewVersions) || webhook.conversionReviewVersions.length === 0) out.push(fieldErrors.required('spec.conversion.conversionReviewVersions'));
+      // Kite converts between versions by apiVersion only: a complete Webhook conversion is refused rather than ignored.
+      else if (field(webhook, 'clientConfig') !== undefined) out.push(fieldErrors.notSupported('spec.conversion.strategy', strategy, ['None']));
     }
   }
 

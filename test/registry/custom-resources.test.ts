@@ -139,10 +139,25 @@ test('two API servers on one store serve the same custom resources; a restart re
     await c.start();
     await eventually(() => c!.store('example.com', 'v1', 'widgets') !== undefined, 'the restarted server to serve widgets');
 
-    // Deleting the CRD: Terminating, its objects go, then it goes, and no server serves it.
+    // Deleting the CRD: Terminating, its objects go (waiting for their finalizers; no creates meanwhile), then it goes, and no server serves it.
+    await a.store('example.com', 'v1', 'widgets')!.create('default', { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'held', finalizers: ['example.com/hold'] } });
     const deleting = await b.store('apiextensions.k8s.io', 'v1', 'customresourcedefinitions')!.delete(undefined, 'widgets.example.com');
     assert.equal(deleting.deleted, false);
     assert.deepEqual(deleting.object.metadata.finalizers, ['customresourcecleanup.apiextensions.k8s.io']);
+    const terminating = (crd: KubeObject): string | undefined => (crd.status as { conditions: { type: string; reason: string }[] }).conditions.find((x) => x.type === 'Terminating')?.reason;
+    await eventually(async () => terminating(await crds.get(undefined, 'widgets.example.com')) === 'InstanceDeletionInProgress', 'the CRD to be deleting its objects');
+    await eventually(async () => (await a.store('example.com', 'v1', 'widgets')!.list('default')).items.length === 1, 'w1 to go');
+    // Each server refuses creates once its watch shows the CRD terminating (a create that got in first is cleaned up too).
+    let attempt = 0;
+    await eventually(
+      async () =>
+        a.store('example.com', 'v1', 'widgets')!.create('default', { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: `late-${attempt++}` } }).then(
+          () => false,
+          (e: unknown) => e instanceof ApiError && e.code === 405 && e.message === 'create not allowed while custom resource definition is terminating',
+        ),
+      'creates to be refused',
+    );
+    await a.store('example.com', 'v1', 'widgets')!.patch('default', 'held', 'merge', { metadata: { finalizers: null } });
     await eventually(async () => crds.get(undefined, 'widgets.example.com').then(() => false, (e: unknown) => e instanceof ApiError && e.code === 404), 'the CRD to go');
     assert.equal(await store.client.count('/registry/example.com/widgets/'), 0);
     await eventually(() => [a, b, c!].every((r) => r.store('example.com', 'v1', 'widgets') === undefined), 'every server to stop serving widgets');

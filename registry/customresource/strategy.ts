@@ -9,6 +9,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { isJsonObject, type JsonObject } from '../../schemas/json.js';
 import type { ObjectSchema } from '../../schemas/object-schema.js';
 import { defaultObject, pruneObject } from '../../schemas/structural-schema.js';
+import { CelRules } from '../../schemas/validate-cel.js';
 import { compileCustomValidator, structuralCauses } from '../../schemas/validate-custom.js';
 import { ApiError, errors, type StatusCause } from '../generic/api-error.js';
 import { arrayOf, baseStrategy, field, resourceInfo } from '../generic/base-strategy.js';
@@ -154,6 +155,7 @@ export function customResourceStrategy(crd: KubeObject, version: string, termina
   const v = crdVersion(crd, version);
   const schema = versionSchema(v);
   const validator = compileCustomValidator(schema);
+  const cel = new CelRules(schema);
   const hasStatus = field(field(v, 'subresources'), 'status') !== undefined;
   const scale = field(field(v, 'subresources'), 'scale');
   const storage = storageVersion(crd);
@@ -183,11 +185,12 @@ export function customResourceStrategy(crd: KubeObject, version: string, termina
     isSpecChange: (o, old) => !isDeepStrictEqual(content(o), content(old)),
     validate: (o): StatusCause[] => {
       try {
-        return [...validator.validate(o), ...structuralCauses(o, schema)];
+        return [...validator.validate(o), ...structuralCauses(o, schema), ...cel.validate(o)];
       } catch (e) {
         throw e instanceof ApiError ? e : errors.internal(String(e));
       }
     },
+    validateUpdate: (o, old) => cel.validateTransition(o, old),
     table: printerTable(v),
     ...(scale === undefined ? {} : { scale: scaleAccess(scale) }),
     ...(conversion === undefined ? {} : { conversion }),

@@ -5,6 +5,7 @@
  * Defaults are checked against their own schema.
  */
 import { isJsonObject, type JsonObject } from '../../schemas/json.js';
+import { celCompileError } from '../../schemas/validate-cel.js';
 import { compileCustomValidator } from '../../schemas/validate-custom.js';
 import type { StatusCause } from '../generic/api-error.js';
 import { fieldErrors } from '../validation/field-errors.js';
@@ -91,6 +92,22 @@ function walkNode(schema: JsonObject, path: string, position: Position, out: Sta
         if (f === 'type' && schema['x-kubernetes-int-or-string'] === true) continue;
         if (sub[f] !== undefined) out.push(fieldErrors.forbidden(`${subPath}.${f}`, 'must be empty to be structural'));
       }
+    });
+  }
+  const rules = schema['x-kubernetes-validations'];
+  if (Array.isArray(rules)) {
+    rules.forEach((r, i) => {
+      if (!isJsonObject(r)) return;
+      const rule = typeof r['rule'] === 'string' ? r['rule'] : '';
+      const p = `${path}.x-kubernetes-validations[${i}].rule`;
+      if (rule.trim() === '') {
+        out.push(fieldErrors.required(p));
+        return;
+      }
+      const error = celCompileError(rule);
+      const message = typeof r['message'] === 'string' ? r['message'] : '';
+      // The parser's own words follow "compilation failed: " (@bufbuild/cel's, not cel-go's).
+      if (error !== undefined) out.push(fieldErrors.invalidPrinted(p, `apiextensions.ValidationRule{Rule:${JSON.stringify(rule)}, Message:${JSON.stringify(message)}}`, `compilation failed: ERROR: ${error}`));
     });
   }
   if (schema['default'] !== undefined) {

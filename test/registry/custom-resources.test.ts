@@ -7,6 +7,7 @@ import { ApiError } from '../../registry/generic/api-error.js';
 import type { KubeObject } from '../../registry/generic/types.js';
 import { KiteRegistry } from '../../registry/registry.js';
 import { defaultObject, pruneObject } from '../../schemas/structural-schema.js';
+import { CelRules, celCompileError } from '../../schemas/validate-cel.js';
 import { compileCustomValidator, structuralCauses } from '../../schemas/validate-custom.js';
 import { embeddedStore } from './harness.js';
 
@@ -167,4 +168,32 @@ test('two API servers on one store serve the same custom resources; a restart re
     await a.stop();
     await store.close();
   }
+});
+
+test('CEL rules (x-kubernetes-validations): self typed by the schema, messages, transition rules on updates only', () => {
+  const rules = new CelRules({
+    type: 'object',
+    properties: {
+      spec: {
+        type: 'object',
+        'x-kubernetes-validations': [{ rule: 'self.min <= self.max', message: 'min above max' }, { rule: 'self.max < 10' }],
+        properties: {
+          min: { type: 'integer' },
+          max: { type: 'integer' },
+          ratio: { type: 'number', 'x-kubernetes-validations': [{ rule: 'self < 1.0' }] },
+          id: { type: 'string', 'x-kubernetes-validations': [{ rule: 'self == oldSelf', message: 'id is immutable' }] },
+        },
+      },
+    },
+  });
+  assert.deepEqual(rules.validate({ spec: { min: 1, max: 2, ratio: 0.5, id: 'a' } }), []);
+  assert.deepEqual(rules.validate({ spec: { min: 13, max: 12, ratio: 2 } }), [
+    { reason: 'FieldValueInvalid', field: 'spec', message: 'Invalid value: "object": min above max' },
+    { reason: 'FieldValueInvalid', field: 'spec', message: 'Invalid value: "object": failed rule: self.max < 10' },
+    { reason: 'FieldValueInvalid', field: 'spec.ratio', message: 'Invalid value: "number": failed rule: self < 1.0' },
+  ]);
+  assert.deepEqual(rules.validateTransition({ spec: { id: 'b' } }, { spec: { id: 'a' } }), [{ reason: 'FieldValueInvalid', field: 'spec.id', message: 'Invalid value: "string": id is immutable' }]);
+  assert.deepEqual(rules.validateTransition({ spec: { id: 'b' } }, { spec: {} }), []);
+  assert.equal(celCompileError('self.a == 1'), undefined);
+  assert.match(celCompileError('self.a >') ?? '', /expecting/);
 });

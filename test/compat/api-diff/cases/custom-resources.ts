@@ -407,6 +407,46 @@ const schemaCases: DiffCase[] = [
   },
 ];
 
+const celCases: DiffCase[] = [
+  {
+    id: 'crd-cel-rules',
+    title: 'x-kubernetes-validations (CEL): rules on objects, strings and lists, with and without messages; a transition rule',
+    steps: [
+      ...define(
+        crd({
+          schema: {
+            type: 'object',
+            properties: {
+              spec: {
+                type: 'object',
+                'x-kubernetes-validations': [
+                  { rule: 'self.minReplicas <= self.replicas', message: 'minReplicas must not exceed replicas' },
+                  { rule: "!has(self.mode) || self.mode != 'off' || self.replicas == 0" },
+                ],
+                properties: {
+                  replicas: { type: 'integer' },
+                  minReplicas: { type: 'integer' },
+                  mode: { type: 'string' },
+                  name: { type: 'string', 'x-kubernetes-validations': [{ rule: "self.startsWith('w-')", message: 'must start with w-' }] },
+                  tags: { type: 'array', items: { type: 'string' }, 'x-kubernetes-validations': [{ rule: 'self.all(t, size(t) <= 3)' }] },
+                  fixed: { type: 'string', 'x-kubernetes-validations': [{ rule: 'self == oldSelf', message: 'fixed is immutable' }] },
+                },
+              },
+            },
+          },
+        }),
+      ),
+      post('valid', widgets, cr('w1', { spec: { replicas: 2, minReplicas: 1, name: 'w-1', tags: ['a'], fixed: 'x' } })),
+      post('min-above', widgets, cr('w2', { spec: { replicas: 1, minReplicas: 2 } })),
+      post('mode-off', widgets, cr('w3', { spec: { replicas: 1, minReplicas: 0, mode: 'off' } })),
+      post('name-and-tags', widgets, cr('w4', { spec: { replicas: 1, minReplicas: 0, name: 'x', tags: ['abcd'] } })),
+      patch('change-fixed', `${widgets}/w1`, 'merge', { spec: { fixed: 'y' } }),
+      patch('keep-fixed', `${widgets}/w1`, 'merge', { spec: { replicas: 3 } }),
+    ],
+  },
+  invalidCrd('crd-cel-bad-rule', 'a CEL rule that does not compile', crd({ schema: { type: 'object', properties: { spec: { type: 'object', 'x-kubernetes-validations': [{ rule: 'self.replicas >' }] } } } })),
+];
+
 const subresourceCases: DiffCase[] = [
   {
     id: 'crd-status-subresource',
@@ -665,4 +705,4 @@ const invalidCases: DiffCase[] = [
 ];
 
 /** Every CRD and custom resource case. */
-export const customResourceCases: readonly DiffCase[] = [...validCrdCases, ...schemaCases, ...subresourceCases, ...versionCases, ...invalidCases];
+export const customResourceCases: readonly DiffCase[] = [...validCrdCases, ...schemaCases, ...celCases, ...subresourceCases, ...versionCases, ...invalidCases];

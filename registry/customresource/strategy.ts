@@ -183,13 +183,7 @@ export function customResourceStrategy(crd: KubeObject, version: string, termina
       if (hasStatus) delete o.status;
     },
     isSpecChange: (o, old) => !isDeepStrictEqual(content(o), content(old)),
-    validate: (o): StatusCause[] => {
-      try {
-        return [...validator.validate(o), ...structuralCauses(o, schema), ...cel.validate(o)];
-      } catch (e) {
-        throw e instanceof ApiError ? e : errors.internal(String(e));
-      }
-    },
+    validate: (o): StatusCause[] => [...validator.validate(o), ...structuralCauses(o, schema), ...cel.validate(o)],
     validateUpdate: (o, old) => cel.validateTransition(o, old),
     table: printerTable(v),
     ...(scale === undefined ? {} : { scale: scaleAccess(scale) }),

@@ -16,7 +16,7 @@ const valueValidationKeys = ['allOf', 'anyOf', 'oneOf', 'not'] as const;
 const forbiddenInValueValidation = ['description', 'type', 'default', 'additionalProperties', 'nullable', 'x-kubernetes-preserve-unknown-fields', 'x-kubernetes-embedded-resource', 'x-kubernetes-int-or-string'];
 
 /** The structural and extension errors of a version's schema at path. */
-export function validateStructural(schema: JsonObject, path: string, options: { statusSubresource: boolean }): StatusCause[] {
+export function validateStructural(schema: JsonObject, path: string): StatusCause[] {
   const out: StatusCause[] = [];
   const type = schema['type'];
   if (type === undefined || type === '') {
@@ -36,7 +36,6 @@ export function validateStructural(schema: JsonObject, path: string, options: { 
     }
   }
   walkNode(schema, path, 'root', out);
-  void options;
   return out;
 }
 

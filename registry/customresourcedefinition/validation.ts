@@ -180,14 +180,13 @@ export function validateCrd(crd: KubeObject): StatusCause[] {
   versions.forEach((v, i) => {
     if (!isJsonObject(field(v, 'schema')?.openAPIV3Schema)) out.push(fieldErrors.required(`spec.versions[${i}].schema.openAPIV3Schema`, 'schemas are required'));
   });
-  const statusSubresource = (v: Obj): boolean => field(field(v, 'subresources'), 'status') !== undefined;
   if (h[0]) {
     const schema = field(field(versions[0], 'schema'), 'openAPIV3Schema');
-    if (isJsonObject(schema)) out.push(...validateStructural(schema as JsonObject, 'spec.validation.openAPIV3Schema', { statusSubresource: statusSubresource(versions[0]!) }));
+    if (isJsonObject(schema)) out.push(...validateStructural(schema as JsonObject, 'spec.validation.openAPIV3Schema'));
   } else {
     versions.forEach((v, i) => {
       const schema = field(field(v, 'schema'), 'openAPIV3Schema');
-      if (isJsonObject(schema)) out.push(...validateStructural(schema as JsonObject, `spec.versions[${i}].schema.openAPIV3Schema`, { statusSubresource: statusSubresource(v) }));
+      if (isJsonObject(schema)) out.push(...validateStructural(schema as JsonObject, `spec.versions[${i}].schema.openAPIV3Schema`));
     });
   }
   if (h[1]) {

@@ -104,7 +104,9 @@ export function createApiApp(o: ApiAppOptions): Express {
       }
       if (req.method === 'GET' && seg[0] === 'apis' && seg.length === 2) {
         const group = apiGroupOf(o.registry, seg[1]!);
-        return group === undefined ? sendError(res, errors.notFoundPath()) : json(req, res, group);
+        // An unknown group falls through to the mux's plain 404, as in kube-apiserver.
+        if (group === undefined) return void res.status(404).type('text/plain; charset=utf-8').send('404 page not found\n');
+        return json(req, res, group);
       }
     } catch (e) {
       return sendError(res, e);
@@ -113,7 +115,9 @@ export function createApiApp(o: ApiAppOptions): Express {
     if (rp === undefined) {
       // Outside the API, or in a group no one serves, the mux answers in plain text, as kube-apiserver's does.
       const groupServed = seg[0] === 'api' || (seg[0] === 'apis' && groupVersions(o.registry).some(([g]) => g === seg[1]));
-      if (!groupServed || (seg[0] === 'apis' && seg.length <= 2)) {
+      // A custom resource group answers unknown paths with the mux's plain 404, as kube-apiserver's CRD handler does.
+      const customGroup = seg[0] === 'apis' && o.registry.resources().some((r) => r.group === seg[1] && r.custom === true);
+      if (!groupServed || customGroup || (seg[0] === 'apis' && seg.length <= 2)) {
         res.status(404).type('text/plain; charset=utf-8').send('404 page not found\n');
         return;
       }

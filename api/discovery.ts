@@ -126,8 +126,8 @@ export function apiResourceList(registry: Registry, group: string, version: stri
   for (const r of resources) {
     list.push({
       name: r.resource,
-      // 1.26's legacy discovery leaves singularName empty (aggregated discovery carries it).
-      singularName: '',
+      // 1.26's legacy discovery leaves singularName empty for built-in kinds (aggregated discovery carries it).
+      singularName: r.legacySingularName ?? '',
       namespaced: r.namespaced,
       kind: r.kind,
       verbs: r.verbs,

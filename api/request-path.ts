@@ -34,7 +34,9 @@ export function resolvePath(registry: Registry, path: string): ResourcePath | un
     return undefined;
   }
   if (rest.length === 0) return undefined;
-  const served = (store: ResourceStore | undefined, sub: string | undefined): store is ResourceStore => store !== undefined && (sub === undefined || hasSubresource(store.info, sub));
+  // A custom resource's unknown subresource is its object's NotFound, as kube-apiserver's CRD handler answers.
+  const served = (store: ResourceStore | undefined, sub: string | undefined): store is ResourceStore =>
+    store !== undefined && (sub === undefined || hasSubresource(store.info, sub) || (store.info.custom === true && !hasSubresource(store.info, sub)));
   if (rest[0] === 'namespaces' && rest.length >= 3) {
     const store = registry.store(group, version, rest[2]!);
     if (store !== undefined) {

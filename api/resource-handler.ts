@@ -146,6 +146,8 @@ export async function handleResource(req: Request, res: Response, rp: ResourcePa
         throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
     }
   } catch (err) {
+    // Warnings recorded before the failure (unknown fields of a body that is then refused) go out with it, as kube-apiserver sends them.
+    if (!res.headersSent) for (const w of warnings) res.append('Warning', `299 - "${w.replace(/"/g, '\\"')}"`);
     sendError(res, err);
   }
 }

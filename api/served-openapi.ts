@@ -59,9 +59,10 @@ export class ServedOpenApi {
   private readonly source: SchemaSource;
   private current: { generation: number; set: OpenApiSet } | undefined;
 
-  constructor(registry: Registry, source: SchemaSource = builtinSchemaSource) {
+  constructor(registry: Registry, source?: SchemaSource) {
     this.registry = registry;
-    this.source = source;
+    // The built-in schemas, then those the served resources bring (custom resources).
+    this.source = source ?? ((name) => builtinSchemaSource(name) ?? registry.componentSchema?.(name));
   }
 
   /** The set for what is served now. */

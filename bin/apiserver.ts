@@ -294,6 +294,8 @@ export async function runApiServer(o: ApiServerOptions): Promise<RunningApiServe
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
       await controllers?.stop();
+      // The CRD controllers (apiextensions) that registry.start() started.
+      await registry.stop();
       await closeStore();
       log.flush();
     },

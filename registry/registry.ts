@@ -4,6 +4,7 @@
  * kube-apiserver creates at start (system namespaces, priority classes, the
  * kubernetes service). Controllers run beside it (registry/controllers).
  */
+import type { JsonObject } from '../schemas/json.js';
 import type { StoreClient } from '../storage/client/store-client.js';
 import { AdmissionChain, type AdmissionPlugin } from './admission/admission.js';
 import { registryLookup } from './admission/lookup.js';
@@ -13,6 +14,9 @@ import { serviceAccount } from './admission/service-account.js';
 import { configMapStrategy } from './configmap/strategy.js';
 import { controllerRevisionStrategy } from './controllerrevision/strategy.js';
 import { cronJobStrategy } from './cronjob/strategy.js';
+import { stderrLog } from './controllers/work-queue.js';
+import { CrdController } from './customresourcedefinition/crd-controller.js';
+import { customResourceDefinitionStrategy } from './customresourcedefinition/strategy.js';
 import { csiDriverStrategy } from './csidriver/strategy.js';
 import { csiNodeStrategy } from './csinode/strategy.js';
 import { csiStorageCapacityStrategy } from './csistoragecapacity/strategy.js';
@@ -100,6 +104,7 @@ export const builtinStrategies: readonly Strategy[] = [
   csiStorageCapacityStrategy,
   storageClassStrategy,
   volumeAttachmentStrategy,
+  customResourceDefinitionStrategy,
 ];
 
 /** The namespaces kube-apiserver creates at start. */
@@ -143,6 +148,7 @@ export class KiteRegistry implements Registry {
   private readonly set = new ResourceRegistry();
   private readonly options: KiteRegistryOptions;
   private readonly now: () => Date;
+  private crdController: CrdController | undefined;
 
   constructor(client: StoreClient, options: KiteRegistryOptions = {}) {
     this.options = options;
@@ -209,8 +215,35 @@ export class KiteRegistry implements Registry {
     return this.set.generation();
   }
 
+  componentSchema(name: string): JsonObject | undefined {
+    return this.set.componentSchema(name);
+  }
+
+  /**
+   * Starts following the CustomResourceDefinitions in the store (naming,
+   * establishing, serving and cleaning up their custom resources), as
+   * kube-apiserver's apiextensions controllers do. start() calls it.
+   */
+  startCustomResources(options: { retryMs?: number } = {}): CrdController {
+    if (this.crdController !== undefined) return this.crdController;
+    this.crdController = new CrdController(
+      { crds: this.generic(customResourceDefinitionStrategy.info), resources: this.set, storage: this.storage, admission: this.admission, now: this.now },
+      { log: stderrLog('apiextensions controllers'), retryMs: options.retryMs ?? 1000 },
+    );
+    this.crdController.start();
+    return this.crdController;
+  }
+
+  /** Stops what start() started (the CRD controllers). */
+  async stop(): Promise<void> {
+    const c = this.crdController;
+    this.crdController = undefined;
+    await c?.stop();
+  }
+
   /** Creates what kube-apiserver creates at start, where missing, and repairs the service allocations. */
   async start(): Promise<void> {
+    this.startCustomResources();
     await this.allocation.repair(this.storage);
     for (const name of systemNamespaces) await this.ensure(namespaceStrategy.info, undefined, { metadata: { name } });
     for (const pc of systemPriorityClasses) await this.ensure(priorityClassStrategy.info, undefined, pc);

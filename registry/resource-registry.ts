@@ -4,6 +4,7 @@
  * set (routing, discovery, OpenAPI) reads it through resources() and
  * generation(), so a change shows at once.
  */
+import type { JsonObject } from '../schemas/json.js';
 import type { Registry, ResourceStore } from './generic/resource-store.js';
 import { resourceId, type ResourceInfo } from './generic/types.js';
 
@@ -35,6 +36,14 @@ export class ResourceRegistry implements Registry {
 
   generation(): number {
     return this.changes;
+  }
+
+  componentSchema(name: string): JsonObject | undefined {
+    for (const s of this.stores.values()) {
+      const found = s.openApiSchemas?.()[name];
+      if (found !== undefined) return found;
+    }
+    return undefined;
   }
 
   /** Calls listener after every change; returns the unsubscribe. */

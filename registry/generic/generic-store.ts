@@ -1,5 +1,6 @@
 import { cloneJson } from './clone-json.js';
 import { randomUUID, randomInt } from 'node:crypto';
+import type { JsonObject } from '../../schemas/json.js';
 import { builtinObjectSchema, type ObjectSchema } from '../../schemas/object-schema.js';
 import { kindSchemaNames } from '../../schemas/schema-sources.js';
 import { noAdmission, type AdmissionChain, type AdmissionOperation, type UserInfo } from '../admission/admission.js';
@@ -46,6 +47,8 @@ export interface GenericStoreOptions {
   readonly ttlSeconds?: number;
   /** Whether list items keep apiVersion and kind (custom resources do; built-in kinds' do not). */
   readonly typedListItems?: boolean;
+  /** OpenAPI component schemas the resource brings (custom resources), by name. */
+  readonly openApiSchemas?: Readonly<Record<string, JsonObject>>;
 }
 
 const alnum = 'bcdfghjklmnpqrstvwxz2456789';
@@ -186,6 +189,10 @@ export class GenericStore implements ResourceStore {
    * of the same group is converted (accepted).
    */
   private checkTypeMeta(obj: KubeObject): void {
+    if (this.strategy.checkTypeMeta !== undefined) {
+      this.strategy.checkTypeMeta(obj);
+      return;
+    }
     const want = apiVersionOf(this.info);
     const apiVersion = typeof obj.apiVersion === 'string' && obj.apiVersion !== '' ? obj.apiVersion : want;
     const kind = typeof obj.kind === 'string' && obj.kind !== '' ? obj.kind : this.info.kind;
@@ -414,6 +421,7 @@ export class GenericStore implements ResourceStore {
     if (s === undefined) throw errors.notFound(this.info, name);
     const replicas = (requested.spec as { replicas?: unknown } | undefined)?.replicas ?? 0;
     if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
+      if (s.replicasCause !== undefined) throw this.invalid(name, [s.replicasCause(replicas)]);
       throw errors.invalid({ resource: this.info.resource, group: 'autoscaling' }, 'Scale', name, [
         { reason: 'FieldValueInvalid', field: 'spec.replicas', message: `Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0` },
       ]);
@@ -442,7 +450,8 @@ export class GenericStore implements ResourceStore {
     this.checkName(input, ns, name);
     const key = this.key(ns, name);
     const rv = input?.metadata?.resourceVersion;
-    if (this.strategy.unconditionalUpdate === false && (rv === undefined || rv === '')) {
+    // A scale subresource PUT may always be unconditional.
+    if (this.strategy.unconditionalUpdate === false && sub !== 'scale' && (rv === undefined || rv === '')) {
       const exists = await this.storage.get(key).then(
         () => true,
         (e: unknown) => {
@@ -451,6 +460,8 @@ export class GenericStore implements ResourceStore {
         },
       );
       if (exists) {
+        // The body is decoded (and its unknown fields warned about) before the update is refused, as in kube-apiserver.
+        if (sub === undefined && input !== null && typeof input === 'object') this.decodeRequest(structuredClone(input), options, name);
         throw errors.invalid(this.info, this.info.resource, name, [{ reason: 'FieldValueInvalid', field: 'metadata.resourceVersion', message: 'Invalid value: 0x0: must be specified for an update' }]);
       }
     }
@@ -471,6 +482,9 @@ export class GenericStore implements ResourceStore {
   async patch(namespace: string | undefined, name: string, type: 'merge' | 'json' | 'strategic', patch: unknown, options: PatchOptions = {}): Promise<KubeObject> {
     const sub = options.subresource;
     if (sub !== undefined && !hasSubresource(this.info, sub)) throw errors.notFound(this.info, name);
+    if (type === 'strategic' && this.strategy.supportsStrategicMerge === false) {
+      throw new ApiError(415, 'UnsupportedMediaType', 'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml');
+    }
     const key = this.key(this.ns(namespace), name);
     const view = (current: KubeObject): KubeObject => {
       const base = sub === 'scale' ? this.toScale(current) : current;
@@ -559,7 +573,7 @@ export class GenericStore implements ResourceStore {
             // Kinds that finish their own deletion (namespaces) carry no grace period.
             const withGrace = this.strategy.beginGracefulDelete === undefined;
             if (m.deletionTimestamp === undefined) {
-              if (m.generation !== undefined && m.generation > 0) m.generation += 1;
+              if (withGrace && m.generation !== undefined && m.generation > 0) m.generation += 1;
               m.deletionTimestamp = deadline;
               if (withGrace) m.deletionGracePeriodSeconds = grace;
             } else if (withGrace && grace < (m.deletionGracePeriodSeconds ?? 0)) {
@@ -697,6 +711,11 @@ export class GenericStore implements ResourceStore {
   /** Objects of this resource in the store. */
   async count(): Promise<number> {
     return this.storage.count(this.info.storagePrefix);
+  }
+
+  /** The OpenAPI component schemas this resource brings beyond the built-in ones. */
+  openApiSchemas(): Readonly<Record<string, JsonObject>> {
+    return this.options.openApiSchemas ?? {};
   }
 
   // ---- subresources beyond status and scale ----

@@ -1,3 +1,4 @@
+import type { JsonObject } from '../../schemas/json.js';
 import type { UserInfo } from '../admission/admission.js';
 import type { Status } from './api-error.js';
 import type { MetaVersion } from './table.js';
@@ -116,6 +117,8 @@ export interface ResourceStore {
   subresource(name: string): SubresourceHandler | undefined;
   /** A metav1.Table of objects for kubectl's server-side printing. */
   table(objects: readonly KubeObject[], listMeta: ObjectList['metadata'] | undefined, includeObject: 'None' | 'Metadata' | 'Object', metaVersion?: MetaVersion): unknown;
+  /** OpenAPI component schemas the resource brings beyond the built-in ones (custom resources), by name. */
+  openApiSchemas?(): Readonly<Record<string, JsonObject>>;
 }
 
 /** Every resource the server serves; the set may change while it runs. */
@@ -124,4 +127,6 @@ export interface Registry {
   store(group: string, version: string, resource: string): ResourceStore | undefined;
   /** Grows by one whenever the set of served resources changes. */
   generation(): number;
+  /** A component schema a served resource brings (custom resources), by name. */
+  componentSchema?(name: string): JsonObject | undefined;
 }

@@ -52,6 +52,13 @@ export interface Strategy {
    * served one (its internal group: extensions for Ingress and NetworkPolicy).
    */
   readonly errorGroup?: string;
+  /** false for kinds that refuse strategic merge patches (custom resources): 415. */
+  readonly supportsStrategicMerge?: boolean;
+  /**
+   * Checks a request body's apiVersion and kind against the resource, throwing
+   * the ApiError kube-apiserver answers; the built-in kinds' check when absent.
+   */
+  checkTypeMeta?(obj: KubeObject): void;
   /** false for kinds whose PUT must name the resourceVersion it replaces (leases, ...). */
   readonly unconditionalUpdate?: boolean;
   /** Whether a PUT of a missing object creates it (services, endpoints, events, ...). */
@@ -97,4 +104,6 @@ export interface ScaleAccess {
   /** The label selector as a string (autoscaling/v1 Scale status.selector). */
   selector(obj: KubeObject): string;
   setSpecReplicas(obj: KubeObject, replicas: number): void;
+  /** The cause of a bad replica count when the kind words it itself (custom resources); autoscaling's Scale wording otherwise. */
+  replicasCause?(replicas: unknown): StatusCause;
 }

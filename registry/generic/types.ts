@@ -74,6 +74,10 @@ export interface ResourceInfo {
   readonly storageApiVersion?: string;
   /** OpenAPI component schema names of the kind and its list, when it has them. */
   readonly schema?: { readonly kind: string; readonly list: string };
+  /** Served from a CustomResourceDefinition (its group's unknown paths answer as kube-apiserver's CRD handler does). */
+  readonly custom?: boolean;
+  /** singularName in legacy discovery (custom resources show theirs; 1.26's built-in kinds show none). */
+  readonly legacySingularName?: string;
 }
 
 /** apiVersion as written in objects: v1, apps/v1. */

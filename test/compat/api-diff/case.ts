@@ -51,7 +51,23 @@ export interface WatchStep {
   readonly timeoutMs?: number;
 }
 
-export type Step = RequestStep | WatchStep;
+/**
+ * A wait: GET path again and again until the answer shows what `until` names, or
+ * time runs out (for what a server does in the background, such as a
+ * CustomResourceDefinition becoming Established). Only whether it came is compared.
+ */
+export interface WaitStep {
+  readonly kind: 'wait';
+  /** Unique within the case. */
+  readonly id: string;
+  readonly path: string;
+  /** established: the object's Established condition is True; served: the GET answers 200; gone: it answers 404. */
+  readonly until: 'established' | 'served' | 'gone';
+  /** Give up after this long (default 20000 ms). */
+  readonly timeoutMs?: number;
+}
+
+export type Step = RequestStep | WatchStep | WaitStep;
 
 /** One differential case. */
 export interface DiffCase {

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { DiffCase, Json, Step } from './case.js';
+import type { DiffCase, Json, Step, WaitStep } from './case.js';
 import { send, watch, type HttpResponse, type Target } from './http-client.js';
 
 /** A name the server made from a generateName earlier in the case. */
@@ -84,7 +84,34 @@ function parseJson(text: string): unknown {
   }
 }
 
+const defaultWaitTimeoutMs = 20_000;
+const waitPollMs = 100;
+
+/** Whether a wait step's condition holds for one answer. */
+function waitMet(step: WaitStep, res: HttpResponse): boolean {
+  if (step.until === 'gone') return res.status === 404;
+  if (step.until === 'served') return res.status === 200;
+  const conditions = pick(parseJson(res.body), 'status.conditions');
+  return res.status === 200 && Array.isArray(conditions) && conditions.some((c: unknown) => pick(c, 'type') === 'Established' && pick(c, 'status') === 'True');
+}
+
+/** Polls a wait step's path until its condition holds; the result's json says whether it did (met or timed out). */
+async function runWait(target: Target, step: WaitStep, ns: string, earlier: ReadonlyMap<string, StepResult>): Promise<StepResult> {
+  const sentPath = substitute(step.path, ns, earlier);
+  const deadline = Date.now() + (step.timeoutMs ?? defaultWaitTimeoutMs);
+  for (;;) {
+    const res = await send(target, { method: 'GET', path: sentPath, headers: { accept: 'application/json' }, timeoutMs: requestTimeoutMs });
+    const met = waitMet(step, res);
+    if (met || Date.now() >= deadline) {
+      const json = { waited: step.until, outcome: met ? 'met' : 'timed out' };
+      return { step, sentPath, status: 200, headers: { 'content-type': 'application/json' }, json, text: JSON.stringify(json) };
+    }
+    await new Promise((r) => setTimeout(r, waitPollMs));
+  }
+}
+
 async function runStep(target: Target, step: Step, ns: string, earlier: ReadonlyMap<string, StepResult>): Promise<StepResult> {
+  if (step.kind === 'wait') return runWait(target, step, ns, earlier);
   const headers: Record<string, string> = { accept: step.accept ?? 'application/json' };
   if (step.kind === 'watch') {
     const sentPath = pathWithQuery(step.path, { watch: 'true', ...step.query }, ns, earlier);

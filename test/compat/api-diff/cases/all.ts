@@ -6,6 +6,7 @@ import { batchCases } from './batch.js';
 import { coordinationDiscoveryPolicyCases } from './coordination-discovery-policy.js';
 import { coreConfigCases } from './core-config.js';
 import { coreOtherCases } from './core-other.js';
+import { customResourceCases } from './custom-resources.js';
 import { discoveryCases } from './discovery.js';
 import { eventCases } from './events.js';
 import { namespaceCases } from './namespaces.js';
@@ -30,4 +31,5 @@ export const allCases: readonly DiffCase[] = [
   ...networkingCases,
   ...autoscalingCases,
   ...schedulingNodeStorageCases,
+  ...customResourceCases,
 ];

@@ -1,4 +1,4 @@
-import type { Json, RequestStep, WatchStep } from '../case.js';
+import type { Json, RequestStep, WaitStep, WatchStep } from '../case.js';
 
 /** Short constructors for the corpus's steps. */
 
@@ -41,4 +41,9 @@ export function del(id: string, path: string, body?: Json, opts: RequestOptions 
 /** A watch of path from the resourceVersion of step `from`'s response, collecting `events` events. */
 export function watchFrom(id: string, path: string, from: string, events: number, query: Readonly<Record<string, string>> = {}): WatchStep {
   return { kind: 'watch', id, path, events, query: { resourceVersion: `{rv:${from}}`, ...query } };
+}
+
+/** Waits until the object at path is Established (a CustomResourceDefinition) or gone (404). */
+export function waitUntil(id: string, path: string, until: WaitStep['until'], timeoutMs?: number): WaitStep {
+  return { kind: 'wait', id, path, until, ...(timeoutMs === undefined ? {} : { timeoutMs }) };
 }

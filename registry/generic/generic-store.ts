@@ -1,4 +1,3 @@
-import { cloneJson } from './clone-json.js';
 import { randomUUID, randomInt } from 'node:crypto';
 import type { JsonObject } from '../../schemas/json.js';
 import { builtinObjectSchema, type ObjectSchema } from '../../schemas/object-schema.js';
@@ -8,6 +7,7 @@ import { isObjectStorageError, type ObjectStorage, type StorageEvent, type TryUp
 import { selectionPredicate, type SelectionPredicate } from '../storage/selection.js';
 import { validateObjectMeta, validateObjectMetaUpdate } from '../validation/object-meta.js';
 import { ApiError, errors, fromStorageError, type StatusCause } from './api-error.js';
+import { cloneJson } from './clone-json.js';
 import { listPrefix, objectKey } from './keys.js';
 import { applyPatch } from './patch.js';
 import type { BodyFields, DeleteOptions, DeleteResult, ListOptions, ObjectList, PatchOptions, ResourceStore, SubresourceHandler, WatchEvent, WatchOptions, WriteOptions } from './resource-store.js';

@@ -64,7 +64,7 @@ store.action(async (opts: Record<string, string | boolean | undefined>) => {
     const config = buildMemberConfig(values, explicit);
     if (typeof opts.fromSnapshot === 'string' && (!existsSync(config.dataDir) || readdirSync(config.dataDir).length === 0)) {
       const r = await restoreSnapshot(opts.fromSnapshot, config.dataDir);
-      log('info', 'restored snapshot', { path: opts.fromSnapshot, 'data-dir': config.dataDir, revision: r.revision, 'key-versions': r.keys, leases: r.leases });
+      log('info', 'restored snapshot', { path: opts.fromSnapshot, 'data-dir': config.dataDir, revision: r.revision, 'key-versions': r.keys, leases: r.leases, users: r.users, roles: r.roles, 'auth-enabled': r.authEnabled });
     }
     const member = await runMember(config, {
       onRemoved: () => {
@@ -190,7 +190,8 @@ snapshot
   .action(async (file: string, o: { dataDir: string }) => {
     try {
       const r = await restoreSnapshot(file, o.dataDir);
-      console.log(`restored ${file} into ${o.dataDir}: revision ${r.revision}, ${r.keys} key versions, ${r.leases} leases`);
+      const auth = `${r.users} users, ${r.roles} roles, auth ${r.authEnabled ? 'enabled' : 'disabled'}`;
+      console.log(`restored ${file} into ${o.dataDir}: revision ${r.revision}, ${r.keys} key versions, ${r.leases} leases, ${auth}`);
     } catch (err) {
       log('error', err instanceof Error ? err.message : String(err));
       process.exit(1);

@@ -364,13 +364,13 @@ export class StoreServer {
   }
 
   /**
-   * Writes an etcd-format snapshot of the store to path (see storage/snapshot);
-   * returns the revision it holds.
+   * Writes an etcd-format snapshot of the store (keys, leases and the auth store) to
+   * path (see storage/snapshot); returns the revision it holds.
    */
   snapshot(path: string): number {
     this.assertOpen();
     const leases = this.lessor.ids().map((id) => ({ id, ttl: this.lessor.get(id)!.ttl }));
-    return writeSnapshot(this.kv, leases, this.appliedIndex, path);
+    return writeSnapshot(this.kv, leases, this.auth.store.toStored(), this.appliedIndex, path);
   }
 
   /** etcd's MoveLeader on a single member: only the member itself can lead. */

@@ -1,8 +1,9 @@
 /**
  * Snapshots in etcd's format: a bbolt file with etcd's buckets ("key" holds every
  * kept change keyed by {main, sub} revision bytes, values marshaled
- * mvccpb.KeyValue; "meta" the compaction revisions; "lease" the leases), followed
- * by the SHA-256 of the file, as etcd's Snapshot RPC streams it. etcdctl can read
+ * mvccpb.KeyValue; "meta" the compaction revisions; "lease" the leases; "auth",
+ * "authUsers" and "authRoles" the auth store), followed by the SHA-256 of the
+ * file, as etcd's Snapshot RPC streams it. etcdctl can read
  * Kite's snapshots (`snapshot status`, `snapshot restore` into a real etcd) and
  * Kite can restore etcd's.
  */
@@ -13,13 +14,17 @@ import { join } from 'node:path';
 import { protoDir } from '../grpc/proto.js';
 import { Backend, type StoredChange } from '../mvcc/backend.js';
 import type { KvStore } from '../mvcc/kv-store.js';
+import type { StoredAuth } from '../auth/auth-store.js';
+import type { PermissionType } from '../auth/auth-info.js';
 import { BoltReader, BoltWriter, type Entry } from './bbolt.js';
 import { varintField } from '../proto/wire.js';
 
 const root = new protobuf.Root();
 root.resolvePath = (_o: string, target: string) => join(protoDir, target.replace(/^.*\//, ''));
-root.loadSync(['kv.proto'], { keepCase: false });
+root.loadSync(['kv.proto', 'auth.proto'], { keepCase: false });
 const KeyValue = root.lookupType('mvccpb.KeyValue');
+const AuthUser = root.lookupType('authpb.User');
+const AuthRole = root.lookupType('authpb.Role');
 
 const TOMBSTONE = 0x74; // 't'
 const SHA256_SIZE = 32;
@@ -49,7 +54,7 @@ export interface SnapshotLease {
  * Writes store (as of its current revision) to path as an etcd snapshot; returns
  * the revision it holds. Only changes that compaction keeps are written.
  */
-export function writeSnapshot(store: KvStore, leases: readonly SnapshotLease[], consistentIndex: number, path: string): number {
+export function writeSnapshot(store: KvStore, leases: readonly SnapshotLease[], auth: StoredAuth, consistentIndex: number, path: string): number {
   const revision = store.revision;
   const compacted = store.compactRevision;
   const w = new BoltWriter(path);
@@ -69,7 +74,8 @@ export function writeSnapshot(store: KvStore, leases: readonly SnapshotLease[], 
     }
   }
   // etcd's buckets, in its creation order; writeBucket order does not matter to readers.
-  for (const empty of ['alarm', 'auth', 'authRoles', 'authUsers', 'cluster', 'members', 'members_removed']) w.writeBucket(empty, []);
+  for (const empty of ['alarm', 'cluster', 'members', 'members_removed']) w.writeBucket(empty, []);
+  for (const [bucket, entries] of authBuckets(auth)) w.writeBucket(bucket, entries);
   w.writeBucket('key', keyEntries());
   const leaseEntries = [...leases]
     .sort((a, b) => (a.id < b.id ? -1 : 1))
@@ -116,12 +122,22 @@ export function verifySnapshotHash(path: string): number {
   }
 }
 
+/** What a restore brought into the new data dir. */
+export interface RestoredSnapshot {
+  readonly revision: number;
+  readonly keys: number;
+  readonly leases: number;
+  readonly users: number;
+  readonly roles: number;
+  readonly authEnabled: boolean;
+}
+
 /**
  * Builds a new Kite data dir from an etcd-format snapshot (Kite's or etcd's):
- * every revision of the key history, the compaction revision and the leases.
- * Returns the snapshot's revision.
+ * every revision of the key history, the compaction revision, the leases and
+ * the auth store (users, roles, whether auth is on, the auth revision).
  */
-export async function restoreSnapshot(path: string, dataDir: string): Promise<{ revision: number; keys: number; leases: number }> {
+export async function restoreSnapshot(path: string, dataDir: string): Promise<RestoredSnapshot> {
   if (existsSync(dataDir) && readdirSync(dataDir).length > 0) throw new Error(`data dir ${dataDir} is not empty; restore needs a new one`);
   verifySnapshotHash(path);
   const reader = new BoltReader(path);
@@ -165,11 +181,74 @@ export async function restoreSnapshot(path: string, dataDir: string): Promise<{ 
       await backend.putLease(id, ttl);
       leases++;
     }
-    return { revision, keys, leases };
+    const auth = readAuth(reader);
+    if (auth !== undefined) await backend.putMeta('auth', auth);
+    return { revision, keys, leases, users: auth?.users.length ?? 0, roles: auth?.roles.length ?? 0, authEnabled: auth?.enabled ?? false };
   } finally {
     reader.close();
     await backend.close();
   }
+}
+
+const PERMISSION_TYPES: readonly PermissionType[] = ['READ', 'WRITE', 'READWRITE'];
+
+/**
+ * The auth store as etcd keeps it: "auth" holds authEnabled (one byte) and
+ * authRevision (big-endian uint64); "authUsers" and "authRoles" map names to
+ * marshaled authpb.User and authpb.Role, in name order.
+ */
+function authBuckets(auth: StoredAuth): Array<[string, Entry[]]> {
+  const revision = Buffer.alloc(8);
+  revision.writeBigUInt64BE(BigInt(auth.revision));
+  const byKey = (a: Entry, b: Entry): number => Buffer.compare(a.key, b.key);
+  const users = auth.users.map((u) => {
+    const user: Record<string, unknown> = { name: Buffer.from(u.name), roles: u.roles, options: u.noPassword ? { noPassword: true } : {} };
+    if (u.passwordHash !== undefined) user.password = Buffer.from(u.passwordHash);
+    return { key: Buffer.from(u.name), value: Buffer.from(AuthUser.encode(user).finish()) };
+  });
+  const roles = auth.roles.map((r) => {
+    const keyPermission = r.permissions.map((p) => {
+      // Zero values stay off the wire, as etcd marshals them.
+      const perm: Record<string, unknown> = { key: Buffer.from(p.key, 'base64') };
+      if (p.permType !== 'READ') perm.permType = PERMISSION_TYPES.indexOf(p.permType);
+      if (p.rangeEnd !== '') perm.rangeEnd = Buffer.from(p.rangeEnd, 'base64');
+      return perm;
+    });
+    return { key: Buffer.from(r.name), value: Buffer.from(AuthRole.encode({ name: Buffer.from(r.name), keyPermission }).finish()) };
+  });
+  return [
+    ['auth', [{ key: Buffer.from('authEnabled'), value: Buffer.from([auth.enabled ? 1 : 0]) }, { key: Buffer.from('authRevision'), value: revision }]],
+    ['authRoles', roles.sort(byKey)],
+    ['authUsers', users.sort(byKey)],
+  ];
+}
+
+/** Reads the auth store back from a snapshot's buckets; undefined when it has none. */
+function readAuth(reader: BoltReader): StoredAuth | undefined {
+  let enabled = false;
+  let revision: number | undefined;
+  for (const e of reader.bucket('auth')) {
+    const name = e.key.toString();
+    if (name === 'authEnabled') enabled = e.value[0] === 1;
+    else if (name === 'authRevision' && e.value.length === 8) revision = Number(e.value.readBigUInt64BE(0));
+  }
+  const decoded = { longs: String, bytes: Buffer, defaults: true, enums: Number };
+  const users = [...reader.bucket('authUsers')].map((e) => {
+    const u = AuthUser.toObject(AuthUser.decode(e.value), decoded) as { name: Buffer; password: Buffer; roles: string[]; options?: { noPassword: boolean } };
+    const noPassword = u.options?.noPassword ?? false;
+    return { name: u.name.toString(), ...(u.password.length > 0 ? { passwordHash: u.password.toString() } : {}), roles: [...u.roles].sort(), noPassword };
+  });
+  const roles = [...reader.bucket('authRoles')].map((e) => {
+    const r = AuthRole.toObject(AuthRole.decode(e.value), decoded) as { name: Buffer; keyPermission: { permType: number; key: Buffer; rangeEnd: Buffer }[] };
+    const permissions = r.keyPermission.map((p) => {
+      const permType = PERMISSION_TYPES[p.permType];
+      if (permType === undefined) throw new Error(`snapshot: role ${r.name.toString()} has a permission of unknown type ${p.permType}`);
+      return { permType, key: p.key.toString('base64'), rangeEnd: p.rangeEnd.toString('base64') };
+    });
+    return { name: r.name.toString(), permissions };
+  });
+  if (revision === undefined && users.length === 0 && roles.length === 0) return undefined;
+  return { enabled, revision: revision ?? 1, users, roles };
 }
 
 /** Decodes etcd's leasepb.Lease {ID = 1, TTL = 2, RemainingTTL = 3}. */

@@ -38,6 +38,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { checkServerIdentity, type TLSSocket } from 'node:tls';
 import { MessageType, type Message } from './core/messages.js';
+import { peerSanRefusal } from '../tls/peer-san.js';
 import { clientTlsOptions, serverTlsOptions, type TlsMaterial } from '../tls/tls-material.js';
 import { MessageCodecError, decodeMessages, encodeMessages } from './message-codec.js';
 
@@ -135,6 +136,10 @@ export const STREAM_PATH = '/raft/stream';
 /** Where a joining member reads the cluster's member list (see TransportOptions.membersView). */
 export const MEMBERS_PATH = '/members';
 export const SNAPSHOT_PATH = '/raft/snapshot';
+
+/** Marks a peer connection whose certificate is still being checked (Transport.admitPeer). */
+const ADMISSION = Symbol('peer admission');
+type AdmittedSocket = TLSSocket & { [ADMISSION]?: Promise<boolean> };
 
 const HEADER_CLUSTER_ID = 'x-kite-cluster-id';
 const HEADER_FROM = 'x-kite-from';
@@ -587,16 +592,11 @@ export class PeerTransport {
       server = createSecureServer({ ...settings, ...serverTlsOptions(tls, ['h2']) }) as unknown as Http2Server;
       // A failed handshake (no certificate, or one the peer CA did not sign) only ends that connection.
       server.on('tlsClientError', (err: Error) => this.log('warn', 'rejected connection from a peer', { url: address.url, error: err.message }));
+      server.on('secureConnection', (socket: TLSSocket) => this.admitPeer(socket, address.url));
     } else {
       server = createServer(settings);
     }
     server.on('session', (session: Http2Session) => {
-      const refusal = address.secure ? this.refusePeerCertificate(session.socket as TLSSocket) : undefined;
-      if (refusal !== undefined) {
-        this.log('warn', 'rejected connection from a peer', { url: address.url, error: refusal });
-        session.destroy();
-        return;
-      }
       this.serverSessions.add(session);
       session.on('close', () => this.serverSessions.delete(session));
       session.on('error', () => {
@@ -641,7 +641,43 @@ export class PeerTransport {
     return cn === allowed ? undefined : `CommonName authentication failed: the certificate's CN ${JSON.stringify(cn ?? '')} is not ${JSON.stringify(allowed)}`;
   }
 
+  /**
+   * Checks a peer's certificate once its TLS handshake is done: --peer-cert-allowed-cn and
+   * --peer-cert-allowed-hostname at once, then etcd's check of its subject alternative names
+   * against the address it connects from (storage/tls/peer-san.ts), which may resolve DNS
+   * names. The connection's streams wait for the verdict; a refused connection is closed
+   * (on the socket itself: destroying an HTTP/2 session that has not yet seen the client's
+   * preface leaves the connection open) before any of them is served.
+   */
+  private admitPeer(socket: TLSSocket, url: string): void {
+    const refuse = (refusal: string): false => {
+      this.log('warn', 'rejected connection from a peer', { url, error: refusal });
+      socket.destroy();
+      return false;
+    };
+    const refusal = this.refusePeerCertificate(socket);
+    if (refusal !== undefined) {
+      refuse(refusal);
+      return;
+    }
+    const admission = peerSanRefusal(socket.getPeerCertificate(), socket.remoteAddress ?? '').then((r) => (r === undefined ? true : refuse(r)));
+    (socket as AdmittedSocket)[ADMISSION] = admission;
+    void admission.then(() => delete (socket as AdmittedSocket)[ADMISSION]);
+  }
+
   private handleStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
+    // A session's socket reads through to the connection's own (admitPeer's mark included).
+    const admission = (stream.session?.socket as AdmittedSocket | undefined)?.[ADMISSION];
+    if (admission !== undefined) {
+      void admission.then((admitted) => {
+        if (admitted) this.handleAdmittedStream(stream, headers);
+      });
+      return;
+    }
+    this.handleAdmittedStream(stream, headers);
+  }
+
+  private handleAdmittedStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
     stream.on('error', () => {
       // A peer reset its stream or went away; 'close' follows.
     });

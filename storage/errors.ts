@@ -37,6 +37,8 @@ export const StorageErrorCode = {
   TooManyLearners: 'TooManyLearners',
   ConfChangeRejected: 'ConfChangeRejected',
   NotSupportedForLearner: 'NotSupportedForLearner',
+  Unhealthy: 'Unhealthy',
+  NotEnoughStartedMembers: 'NotEnoughStartedMembers',
   // Auth (storage/auth): etcd's auth store errors.
   AuthNotEnabled: 'AuthNotEnabled',
   AuthFailed: 'AuthFailed',

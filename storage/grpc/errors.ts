@@ -37,6 +37,8 @@ const table: Record<StorageErrorCode, readonly [Status, string]> = {
   // etcd has no message of its own for this: Raft refused the change (another is still pending).
   ConfChangeRejected: [Status.FAILED_PRECONDITION, 'etcdserver: membership change rejected: another change is still pending'],
   NotSupportedForLearner: [Status.UNAVAILABLE, 'etcdserver: rpc not supported for learner'],
+  Unhealthy: [Status.UNAVAILABLE, 'etcdserver: unhealthy cluster'],
+  NotEnoughStartedMembers: [Status.FAILED_PRECONDITION, 'etcdserver: re-configuration failed due to not enough started members'],
   AuthNotEnabled: [Status.FAILED_PRECONDITION, 'etcdserver: authentication is not enabled'],
   AuthFailed: [Status.INVALID_ARGUMENT, 'etcdserver: authentication failed, invalid user ID or password'],
   InvalidAuthToken: [Status.UNAUTHENTICATED, 'etcdserver: invalid auth token'],

@@ -15,6 +15,7 @@ import type { UnaryHandler, UnaryHandlers } from './unary.js';
 import { watchStream } from './watch-service.js';
 import { authHandlers } from './auth-service.js';
 import type { TlsMaterial } from '../tls/tls-material.js';
+import { StorageError } from '../errors.js';
 
 /** etcd adds this much room above --max-request-bytes for gRPC framing. */
 const GRPC_OVERHEAD_BYTES = 512 * 1024;
@@ -35,6 +36,20 @@ export interface ServeOptions {
   readonly tls?: TlsMaterial;
 }
 
+/**
+ * etcd's rule for learners: they answer Maintenance.Status and serializable ranges only;
+ * every other request gets "rpc not supported for learner" (gRPC and the JSON gateway alike).
+ */
+function learnerGate(store: StoreServer, service: EtcdServiceName, method: string, handler: UnaryHandler): UnaryHandler {
+  const alwaysServed = service === 'Maintenance' && method === 'Status';
+  const rangeMethod = service === 'KV' && method === 'Range';
+  if (alwaysServed) return handler;
+  return (req, size, creds) => {
+    if (store.isLearner && !(rangeMethod && req.serializable === true)) throw new StorageError('NotSupportedForLearner');
+    return handler(req, size, creds);
+  };
+}
+
 /** Serves store on each of its --listen-client-urls: gRPC, the JSON gateway, /health, /version and /metrics. */
 export async function serveClients(store: StoreServer, options: ServeOptions = {}): Promise<ClientServer> {
   const watchable = options.watchable ?? new WatchableStore(store.kv);
@@ -43,7 +58,7 @@ export async function serveClients(store: StoreServer, options: ServeOptions = {
   const unaryHandlers: Partial<Record<EtcdServiceName, UnaryHandlers>> = {};
   const instrumented = (service: EtcdServiceName, all: UnaryHandlers): UnaryHandlers => {
     const out: UnaryHandlers = {};
-    for (const [method, h] of Object.entries(all)) out[method] = metrics.instrument(service, method, h);
+    for (const [method, h] of Object.entries(all)) out[method] = metrics.instrument(service, method, learnerGate(store, service, method, h));
     unaryHandlers[service] = out;
     return out;
   };
@@ -71,7 +86,9 @@ export async function serveClients(store: StoreServer, options: ServeOptions = {
           kind: 'stream',
           handler: (call) => {
             metrics.streamStarted(service, method);
-            stream(call);
+            // A learner serves no stream but Snapshot, as etcd's stream interceptor.
+            if (store.isLearner && method !== 'Snapshot') call.fail(new StorageError('NotSupportedForLearner'));
+            else stream(call);
           },
         });
       } else if (unaryHandlers[method] !== undefined) {

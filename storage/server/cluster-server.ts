@@ -1,6 +1,6 @@
 import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { StorageError } from '../errors.js';
+import { StorageError, type StorageErrorCode } from '../errors.js';
 import { systemClock, type Clock } from '../lease/clock.js';
 import type { LeaseTimeToLive } from '../lease/lessor.js';
 import { KvStore } from '../mvcc/kv-store.js';
@@ -10,6 +10,7 @@ import { EntryType, NONE, type Entry, type Message, type NodeId, type Snapshot }
 import { DiskLogStorage } from '../raft/disk-storage.js';
 import { RaftNode, type RaftApplication } from '../raft/node.js';
 import { PeerTransport } from '../raft/transport.js';
+import { refuseAdd, refusePromote, refuseRemove, type ReconfigView } from './reconfig-check.js';
 import { checkDeleteRangeRequest, checkPutRequest, checkTxnRequest, DEFAULT_MAX_TXN_OPS } from './kv-applier.js';
 import type {
   CompactionRequest,
@@ -643,12 +644,17 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
 
   // ---- membership ----
 
+  override get isLearner(): boolean {
+    return this.memberMap.get(this.memberId)?.isLearner ?? false;
+  }
+
   override members(): MemberInfo[] {
     return [...this.memberMap.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
   override async memberAdd(peerUrls: readonly string[], isLearner: boolean): Promise<{ member: MemberInfo; members: MemberInfo[] }> {
     this.assertOpen();
+    this.strictReconfigCheck(refuseAdd(this.reconfigView(), isLearner));
     for (const m of this.memberMap.values()) {
       if (m.peerUrls.some((u) => peerUrls.includes(u))) throw new StorageError('PeerUrlExists');
     }
@@ -666,6 +672,7 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
 
   override async memberRemove(id: bigint): Promise<MemberInfo[]> {
     this.assertOpen();
+    this.strictReconfigCheck(refuseRemove(this.reconfigView(), id));
     if (!this.memberMap.has(id)) throw new StorageError('MemberNotFound');
     return this.changeMembership({ type: ConfChangeType.RemoveNode, nodeId: id });
   }
@@ -694,7 +701,18 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
     const commit = this.node.status().hardState.commit;
     // etcd's readiness rule: the learner has at least 90% of the leader's committed log.
     if (progress === undefined || progress.match < commit * 0.9) throw new StorageError('LearnerNotReady');
+    this.strictReconfigCheck(refusePromote(this.reconfigView()));
     return this.changeMembership({ type: ConfChangeType.AddNode, nodeId: id, context: { name: m.name, peerUrls: [...m.peerUrls], isLearner: false } });
+  }
+
+  /** This member's view of the membership and its peer connections, for reconfig-check.ts. */
+  private reconfigView(): ReconfigView {
+    return { self: this.memberId, members: this.members(), activeSince: (id) => this.transport.activeSince(id), now: Date.now() };
+  }
+
+  /** Throws the refusal of a membership change, unless --strict-reconfig-check=false. */
+  private strictReconfigCheck(refusal: StorageErrorCode | undefined): void {
+    if (refusal !== undefined && this.config.strictReconfigCheck !== false) throw new StorageError(refusal);
   }
 
   private changeMembership(change: { type: ConfChangeType; nodeId: bigint; context?: MemberContext }): Promise<MemberInfo[]> {

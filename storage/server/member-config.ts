@@ -33,6 +33,11 @@ export interface MemberConfig {
   readonly watchProgressNotifyIntervalMs?: number;
   /** Skip fsync: benchmarks of the write path only, never for real data. */
   readonly unsafeNoFsync: boolean;
+  /**
+   * etcd's --strict-reconfig-check (on unless false): refuse a membership change that would
+   * leave the cluster without a working quorum (storage/server/reconfig-check.ts).
+   */
+  readonly strictReconfigCheck?: boolean;
   /** TLS of the https client URLs (--cert-file, ...); absent: none. */
   readonly clientTls?: TlsSettings;
   /** TLS of the https peer URLs and of connections to peers (--peer-cert-file, ...); absent: none. */

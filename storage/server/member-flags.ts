@@ -28,6 +28,7 @@ export const memberFlags = {
   'auto-compaction-mode': { default: 'periodic', help: "interpret 'auto-compaction-retention' one of: periodic|revision" },
   'auto-compaction-retention': { default: '0', help: 'auto compaction retention length; 0 means disable auto compaction' },
   'unsafe-no-fsync': { default: 'false', bool: true, help: 'disables fsync, unsafe, will cause data loss (benchmarks only)' },
+  'strict-reconfig-check': { default: 'true', bool: true, help: 'reject reconfiguration requests that would cause quorum loss' },
   // Security: TLS of the client and peer URLs.
   'cert-file': { default: '', help: 'path to the TLS certificate of the client URLs' },
   'key-file': { default: '', help: 'path to the TLS key of the client URLs' },
@@ -265,6 +266,7 @@ export function buildMemberConfig(values: Record<MemberFlagName, string>, explic
     snapshotCount: positiveInt('snapshot-count', values['snapshot-count']),
     snapshotCatchUpEntries: positiveInt('experimental-snapshot-catchup-entries', values['experimental-snapshot-catchup-entries']),
     unsafeNoFsync: parseBool('unsafe-no-fsync', values['unsafe-no-fsync']),
+    strictReconfigCheck: parseBool('strict-reconfig-check', values['strict-reconfig-check']),
     clientTls,
     peerTls,
     tlsProtocol,

@@ -112,6 +112,11 @@ export class StoreServer {
   private indexDirty = false;
   protected closed = false;
 
+  /** Whether this member is a learner (etcd then serves it only a few requests; a single member never is). */
+  get isLearner(): boolean {
+    return false;
+  }
+
   /** identity: the member and cluster ids of a cluster member (a single member derives its own). */
   protected constructor(config: MemberConfig, kv: KvStore, clock: Clock, identity?: { memberId: bigint; clusterId: bigint }) {
     this.config = config;

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { test } from 'node:test';
 import { eventually, withCluster } from '../helpers/cluster.js';
-import { etcdctl, missingTool, waitHealthy } from '../helpers/processes.js';
+import { etcdctl, missingTool, waitHealthy, type CommandResult } from '../helpers/processes.js';
 
 function members(endpoints: string): { id: string; status: string; name: string; peer: string; client: string; learner: string }[] {
   const r = etcdctl(endpoints, ['member', 'list']);
@@ -16,6 +16,18 @@ function members(endpoints: string): { id: string; status: string; name: string;
       const [id, status, name, peer, client, learner] = l.split(', ');
       return { id: id!, status: status!, name: name!, peer: peer!, client: client!, learner: learner! };
     });
+}
+
+/**
+ * Runs a membership change, again while the member refuses it as "unhealthy cluster": with
+ * --strict-reconfig-check (etcd's default) every peer must have been connected for 5 s first.
+ */
+async function reconfigure(endpoints: string, args: readonly string[]): Promise<CommandResult> {
+  let r = etcdctl(endpoints, args);
+  for (const deadline = Date.now() + 20_000; /unhealthy cluster/.test(r.stderr) && Date.now() < deadline; r = etcdctl(endpoints, args)) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  return r;
 }
 
 test(
@@ -31,7 +43,7 @@ test(
       const old = members(survivors).find((m) => m.name === 'etcd3')!;
 
       // etcdctl member remove <id>: the removed member stops by itself.
-      const removed = etcdctl(survivors, ['member', 'remove', old.id]);
+      const removed = await reconfigure(survivors, ['member', 'remove', old.id]);
       assert.equal(removed.code, 0, removed.stderr);
       assert.match(removed.stdout, new RegExp(`Member +${old.id} removed from cluster`));
       const etcd3 = cluster.running.get('etcd3')!;
@@ -44,7 +56,7 @@ test(
 
       // Wipe the data dir, add the member back: it is listed unstarted.
       rmSync(cluster.spec('etcd3').dataDir, { recursive: true, force: true });
-      const added = etcdctl(survivors, ['member', 'add', 'etcd3', `--peer-urls=${cluster.spec('etcd3').peerUrl}`]);
+      const added = await reconfigure(survivors, ['member', 'add', 'etcd3', `--peer-urls=${cluster.spec('etcd3').peerUrl}`]);
       assert.equal(added.code, 0, added.stderr);
       const newId = /Member +([0-9a-f]+) added to cluster/.exec(added.stdout)?.[1];
       assert.ok(newId, added.stdout);
@@ -86,7 +98,7 @@ test('member add --learner, member promote, member update and move-leader', { sk
     cluster.running.delete('etcd4');
 
     // A learner joins, receives the log, and does not vote.
-    const added = etcdctl(founders, ['member', 'add', 'etcd4', `--peer-urls=${cluster.spec('etcd4').peerUrl}`, '--learner']);
+    const added = await reconfigure(founders, ['member', 'add', 'etcd4', `--peer-urls=${cluster.spec('etcd4').peerUrl}`, '--learner']);
     assert.equal(added.code, 0, added.stderr);
     const learnerId = /Member +([0-9a-f]+) added to cluster/.exec(added.stdout)![1]!;
     cluster.spawn('etcd4');
@@ -109,7 +121,7 @@ test('member add --learner, member promote, member update and move-leader', { sk
 
     // member update changes a member's peer URLs (here one that has not started yet).
     await cluster.addSpec('etcd5');
-    const five = etcdctl(founders, ['member', 'add', 'etcd5', `--peer-urls=${cluster.spec('etcd5').peerUrl}`, '--learner']);
+    const five = await reconfigure(founders, ['member', 'add', 'etcd5', `--peer-urls=${cluster.spec('etcd5').peerUrl}`, '--learner']);
     assert.equal(five.code, 0, five.stderr);
     const fiveId = /Member +([0-9a-f]+) added to cluster/.exec(five.stdout)![1]!;
     const moved = 'http://127.0.0.1:1';
@@ -117,7 +129,7 @@ test('member add --learner, member promote, member update and move-leader', { sk
     assert.equal(upd.code, 0, upd.stderr);
     assert.equal(members(founders).find((x) => x.id === fiveId)?.peer, moved);
     assert.equal(etcdctl(founders, ['member', 'remove', fiveId]).code, 0);
-    const dup = etcdctl(founders, ['member', 'add', 'again', `--peer-urls=${cluster.spec('etcd1').peerUrl}`]);
+    const dup = await reconfigure(founders, ['member', 'add', 'again', `--peer-urls=${cluster.spec('etcd1').peerUrl}`]);
     assert.notEqual(dup.code, 0);
     assert.match(dup.stderr, /Peer URLs already exists/);
 

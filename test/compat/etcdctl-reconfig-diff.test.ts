@@ -1,0 +1,112 @@
+// Membership changes while a member is down, and what a learner serves, against etcd 3.4:
+// etcd's --strict-reconfig-check (on by default) refuses a change that could cost the cluster
+// its quorum with "unhealthy cluster", and a learner answers every request but Status and
+// serializable reads with "rpc not supported for learner". Both kinds run the same script;
+// the outputs must be equal once ids, ports and sizes are blanked.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { eventually, withCluster } from '../helpers/cluster.js';
+import { etcdctl, missingTool } from '../helpers/processes.js';
+
+/** etcd's health interval (5 s) plus room: peers must have been connected that long. */
+const SETTLE_MS = 6500;
+
+function memberIds(endpoints: string): Map<string, string> {
+  const ids = new Map<string, string>();
+  for (const line of etcdctl(endpoints, ['member', 'list']).stdout.trim().split('\n')) {
+    const [id, , name] = line.split(', ');
+    if (id !== undefined && name !== undefined) ids.set(name, id);
+  }
+  return ids;
+}
+
+function blank(s: string): string {
+  return s
+    .split('\n')
+    .filter((l) => !l.startsWith('{"level"'))
+    .join('\n')
+    .replace(/\b[0-9a-f]{12,16}\b/g, '<id>')
+    // etcdctl lists the members in id order, and ids depend on the ports.
+    .replace(/ETCD_INITIAL_CLUSTER="([^"]*)"/, (_, list: string) => `ETCD_INITIAL_CLUSTER="${list.split(',').sort().join(',')}"`)
+    .replace(/cluster +[0-9a-f]+/g, 'cluster <id>')
+    .replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:<port>')
+    .replace(/took = [^\s,]+/g, 'took = <t>')
+    .replace(/, 3\.4\.\d+, [^,]+, (true|false), (true|false), \d+, \d+, \d+, /g, ', 3.4.<v>, <size>, $1, $2, <term>, <index>, <index>, ');
+}
+
+async function script(kind: 'kite' | 'etcd'): Promise<string[]> {
+  return withCluster(
+    `reconfig-${kind}`,
+    3,
+    async (cluster) => {
+      await cluster.startAll();
+      const all = cluster.endpoints();
+      await eventually(() => assert.equal([...memberIds(all).keys()].filter((n) => n !== '').length, 3), 20_000);
+      assert.equal(etcdctl(all, ['put', '/r/k', 'v']).code, 0);
+      await sleep(SETTLE_MS);
+      const ids = memberIds(all);
+      await cluster.stop('etcd3');
+      await sleep(1000);
+      const live = cluster.endpoints(['etcd1', 'etcd2']);
+      const out: string[] = [];
+      const run = (endpoints: string, args: readonly string[]): string => {
+        const r = etcdctl(endpoints, args);
+        const line = `$ etcdctl ${args.join(' ')}\n${r.stdout}${r.stderr}`;
+        out.push(blank(line));
+        return r.stdout;
+      };
+      // One of three down: adding a voter or a learner, or removing a live member, would risk quorum.
+      await cluster.addSpec('etcd4');
+      const peer4 = `--peer-urls=${cluster.spec('etcd4').peerUrl}`;
+      run(live, ['member', 'add', 'etcd4', peer4]);
+      run(live, ['member', 'add', 'etcd4', peer4, '--learner']);
+      run(live, ['member', 'remove', ids.get('etcd2')!]);
+      // Removing the member that is down is safe.
+      run(live, ['member', 'remove', ids.get('etcd3')!]);
+      // Two healthy voters: a learner may join.
+      run(live, ['member', 'add', 'etcd4', peer4, '--learner']);
+      cluster.writeEnvFile('etcd4', 'existing', ['etcd1', 'etcd2', 'etcd4']);
+      cluster.spawn('etcd4');
+      const learner = cluster.endpoints(['etcd4']);
+      await eventually(() => assert.equal(etcdctl(learner, ['get', '/r/k', '--print-value-only', '--consistency=s']).stdout, 'v\n'), 30_000);
+      // What a learner serves.
+      for (const args of [
+        ['put', '/r/k', 'v2'],
+        ['get', '/r/k'],
+        ['get', '/r/k', '--consistency=s'],
+        ['del', '/r/k'],
+        ['compaction', '1'],
+        ['lease', 'grant', '10'],
+        ['lease', 'list'],
+        ['member', 'list'],
+        ['endpoint', 'health'],
+        ['endpoint', 'status'],
+        ['endpoint', 'hashkv'],
+        ['alarm', 'list'],
+        ['defrag'],
+        ['user', 'list'],
+      ]) {
+        run(learner, args);
+      }
+      // The voters still serve everything.
+      run(live, ['put', '/r/k', 'v3']);
+      return out;
+    },
+    { kind },
+  );
+}
+
+test('etcdctl 3.4: reconfiguration with a member down and requests to a learner give the same output from etcd and kite store', { timeout: 240_000 }, async (t) => {
+  const skip = missingTool('etcdctl', 'etcd-client') || missingTool('etcd', 'etcd-server');
+  if (skip) {
+    t.skip(skip);
+    return;
+  }
+  const kite = await script('kite');
+  assert.match(kite[0]!, /Error: etcdserver: unhealthy cluster/);
+  assert.match(kite.join('\n'), /etcdserver: rpc not supported for learner/);
+  const etcd = await script('etcd');
+  for (let i = 0; i < etcd.length; i++) assert.equal(kite[i], etcd[i], `step ${i}`);
+  assert.equal(kite.length, etcd.length);
+});

@@ -39,6 +39,7 @@ export const StorageErrorCode = {
   NotSupportedForLearner: 'NotSupportedForLearner',
   Unhealthy: 'Unhealthy',
   NotEnoughStartedMembers: 'NotEnoughStartedMembers',
+  UnknownHealthService: 'UnknownHealthService',
   // Auth (storage/auth): etcd's auth store errors.
   AuthNotEnabled: 'AuthNotEnabled',
   AuthFailed: 'AuthFailed',

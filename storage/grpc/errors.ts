@@ -39,6 +39,8 @@ const table: Record<StorageErrorCode, readonly [Status, string]> = {
   NotSupportedForLearner: [Status.UNAVAILABLE, 'etcdserver: rpc not supported for learner'],
   Unhealthy: [Status.UNAVAILABLE, 'etcdserver: unhealthy cluster'],
   NotEnoughStartedMembers: [Status.FAILED_PRECONDITION, 'etcdserver: re-configuration failed due to not enough started members'],
+  // grpc-go's health server, which etcd registers, in its own words.
+  UnknownHealthService: [Status.NOT_FOUND, 'unknown service'],
   AuthNotEnabled: [Status.FAILED_PRECONDITION, 'etcdserver: authentication is not enabled'],
   AuthFailed: [Status.INVALID_ARGUMENT, 'etcdserver: authentication failed, invalid user ID or password'],
   InvalidAuthToken: [Status.UNAUTHENTICATED, 'etcdserver: invalid auth token'],

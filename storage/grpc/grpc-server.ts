@@ -10,7 +10,8 @@ import { kvHandlers } from './kv-service.js';
 import { leaseHandlers, leaseKeepAlive } from './lease-service.js';
 import { maintenanceHandlers, snapshotStream } from './maintenance-service.js';
 import { GrpcServer, type StreamHandler } from './http2-server.js';
-import { etcdService, type EtcdServiceName } from './proto.js';
+import { etcdService, healthService, type EtcdServiceName } from './proto.js';
+import { healthHandlers, healthWatch } from './health-service.js';
 import type { UnaryHandler, UnaryHandlers } from './unary.js';
 import { watchStream } from './watch-service.js';
 import { authHandlers } from './auth-service.js';
@@ -40,7 +41,7 @@ export interface ServeOptions {
  * etcd's rule for learners: they answer Maintenance.Status and serializable ranges only;
  * every other request gets "rpc not supported for learner" (gRPC and the JSON gateway alike).
  */
-function learnerGate(store: StoreServer, service: EtcdServiceName, method: string, handler: UnaryHandler): UnaryHandler {
+function learnerGate(store: StoreServer, service: EtcdServiceName | 'Health', method: string, handler: UnaryHandler): UnaryHandler {
   const alwaysServed = service === 'Maintenance' && method === 'Status';
   const rangeMethod = service === 'KV' && method === 'Range';
   if (alwaysServed) return handler;
@@ -102,6 +103,14 @@ export async function serveClients(store: StoreServer, options: ServeOptions = {
   add('Lease', instrumented('Lease', leaseHandlers(store)), { LeaseKeepAlive: keepAlive });
   add('Watch', {}, { Watch: watch });
   add('Auth', instrumented('Auth', authHandlers(store)));
+  // etcd's interceptors stand in front of the health service too: a learner refuses it.
+  const health = healthHandlers();
+  for (const [method, codec] of Object.entries(healthService())) {
+    const path = `/grpc.health.v1.Health/${method}`;
+    const unary = health[method];
+    if (unary !== undefined) grpcServer.add(path, codec, { kind: 'unary', handler: learnerGate(store, 'Health', method, unary) });
+    else grpcServer.add(path, codec, { kind: 'stream', handler: (call) => (store.isLearner ? call.fail(new StorageError('NotSupportedForLearner')) : healthWatch(call)) });
+  }
 
   const listener = new ClientListener(grpcServer, http, options.tls);
   const ports: number[] = [];

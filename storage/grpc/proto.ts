@@ -22,6 +22,12 @@ const loaderOptions: protoLoader.Options = {
 /** The etcd protos as proto-loader loads them (the tests compare the hand codecs against it). */
 export const packageDefinition = protoLoader.loadSync(['rpc.proto', 'kv.proto'], loaderOptions);
 
+/** gRPC's health-checking service (grpc.health.v1.Health), as etcd serves it. */
+export function healthService(): Record<string, EtcdMethod> {
+  const def = protoLoader.loadSync(['health.proto'], loaderOptions)['grpc.health.v1.Health'] as protoLoader.ServiceDefinition;
+  return Object.fromEntries(Object.entries(def)) as Record<string, EtcdMethod>;
+}
+
 /** The key under which a response object may carry its already-encoded bytes. */
 export const preEncodedKey: unique symbol = Symbol.for('kite.preEncoded');
 

@@ -25,9 +25,16 @@ export function httpHandler(store: StoreServer, gateway: Gateway, metrics: Store
     }
     const isGet = req.method === 'GET' || req.method === 'HEAD';
     if (path === '/health' && isGet) {
-      store.probeHealth().then(
-        () => send(res, 200, { health: 'true', reason: '' }),
-        (err: unknown) => send(res, 503, { health: 'false', reason: String(err) }),
+      // etcd 3.4's rule: healthy without alarms, with a leader, and when a read through the
+      // log succeeds; its body says only whether (no reason field, unlike 3.5).
+      const probe = store.alarmList().length > 0 ? Promise.reject(new Error('alarm')) : store.probeHealth();
+      probe.then(
+        () => send(res, 200, { health: 'true' }),
+        () => {
+          // etcd answers an unhealthy member with Go's http.Error: plain text, a newline after.
+          res.writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
+          res.end(`${JSON.stringify({ health: 'false' })}\n`);
+        },
       );
       return;
     }

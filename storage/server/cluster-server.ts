@@ -100,6 +100,8 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
   private readonly waiters = new Map<bigint, Waiter>();
   private readonly requestIds: IdGenerator;
   private leader: NodeId = NONE;
+  /** Times a leader (other than the one before) was seen, as etcd_server_leader_changes_seen_total counts. */
+  private leaderChangeCount = 0;
   /** Database files received with snapshot messages, by snapshot index. */
   private readonly receivedSnapshots = new Map<number, string>();
   private publishTimer: NodeJS.Timeout | undefined;
@@ -273,9 +275,14 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
     return this.kv.untilDurable();
   }
 
+  override get leaderChanges(): number {
+    return this.leaderChangeCount;
+  }
+
   leaderChanged(leader: NodeId, term: number): void {
     const was = this.leader;
     this.leader = leader;
+    if (leader !== NONE && leader !== was) this.leaderChangeCount++;
     if (leader === this.memberId && was !== this.memberId) {
       // A new leader gives every lease its full TTL, as etcd's lessor promotion does.
       this.lessor.refreshAll();
@@ -765,8 +772,11 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
 
   override status(): StatusInfo {
     const st = this.node.status();
+    const base = super.status();
     return {
-      ...super.status(),
+      ...base,
+      // etcd lists a missing leader first, then the alarms.
+      errors: this.leader === NONE ? ['etcdserver: no leader', ...base.errors] : base.errors,
       leader: this.leader,
       raftIndex: st.hardState.commit,
       raftAppliedIndex: this.appliedIndex,

@@ -112,6 +112,11 @@ export class StoreServer {
   private indexDirty = false;
   protected closed = false;
 
+  /** How many times this member has seen a new leader (a single member: once, itself at start). */
+  get leaderChanges(): number {
+    return 1;
+  }
+
   /** Whether this member is a learner (etcd then serves it only a few requests; a single member never is). */
   get isLearner(): boolean {
     return false;

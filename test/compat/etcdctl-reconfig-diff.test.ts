@@ -5,7 +5,10 @@
 // the outputs must be equal once ids, ports and sizes are blanked.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { credentials, loadPackageDefinition, type ServiceError } from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
 import { eventually, withCluster } from '../helpers/cluster.js';
 import { etcdctl, missingTool } from '../helpers/processes.js';
 
@@ -33,6 +36,27 @@ function blank(s: string): string {
     .replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:<port>')
     .replace(/took = [^\s,]+/g, 'took = <t>')
     .replace(/, 3\.4\.\d+, [^,]+, (true|false), (true|false), \d+, \d+, \d+, /g, ', 3.4.<v>, <size>, $1, $2, <term>, <index>, <index>, ');
+}
+
+type HealthClient = { Check(req: { service: string }, options: { deadline: number }, cb: (err: ServiceError | null, res?: { status: string }) => void): void; close(): void };
+const healthProto = loadPackageDefinition(loadSync(fileURLToPath(new URL('../../storage/proto/health.proto', import.meta.url)), { enums: String })) as unknown as {
+  grpc: { health: { v1: { Health: new (address: string, creds: ReturnType<typeof credentials.createInsecure>) => HealthClient } } };
+};
+
+/** grpc.health.v1.Health/Check on a member's client URL: the status, or the error's code and text. */
+function healthCheck(clientUrl: string, service: string): Promise<string> {
+  const client = new healthProto.grpc.health.v1.Health(new URL(clientUrl).host, credentials.createInsecure());
+  return new Promise<string>((resolve) => {
+    client.Check({ service }, { deadline: Date.now() + 5000 }, (err, res) => resolve(`health check ${JSON.stringify(service)}: ${err === null ? res!.status : `code ${err.code} ${err.details}`}`));
+  }).finally(() => client.close());
+}
+
+/** /health and the leader gauges of a member's client URL. */
+async function httpHealth(clientUrl: string): Promise<string> {
+  const health = await fetch(`${clientUrl}/health`);
+  const metrics = await (await fetch(`${clientUrl}/metrics`)).text();
+  const gauges = metrics.split('\n').filter((l) => /^etcd_server_(has_leader|is_learner) /.test(l));
+  return [`/health ${health.status} ${await health.text()}`, ...gauges].join('\n');
 }
 
 async function script(kind: 'kite' | 'etcd'): Promise<string[]> {
@@ -91,6 +115,16 @@ async function script(kind: 'kite' | 'etcd'): Promise<string[]> {
       }
       // The voters still serve everything.
       run(live, ['put', '/r/k', 'v3']);
+      // gRPC health: the server as a whole is SERVING, other names are unknown, a learner refuses it.
+      const url1 = cluster.spec('etcd1').clientUrl;
+      out.push(await healthCheck(url1, ''), await healthCheck(url1, 'etcdserverpb.KV'), await healthCheck(cluster.spec('etcd4').clientUrl, ''));
+      out.push(await httpHealth(url1), await httpHealth(cluster.spec('etcd4').clientUrl));
+      // Without a quorum: no leader, said by the gauges, /health and endpoint status.
+      await cluster.stop('etcd2');
+      await eventually(async () => assert.match(await (await fetch(`${url1}/metrics`)).text(), /^etcd_server_has_leader 0$/m), 20_000);
+      out.push(await httpHealth(url1));
+      run(cluster.endpoints(['etcd1']), ['endpoint', 'status']);
+      out.push(await healthCheck(url1, ''));
       return out;
     },
     { kind },
@@ -107,6 +141,6 @@ test('etcdctl 3.4: reconfiguration with a member down and requests to a learner 
   assert.match(kite[0]!, /Error: etcdserver: unhealthy cluster/);
   assert.match(kite.join('\n'), /etcdserver: rpc not supported for learner/);
   const etcd = await script('etcd');
-  for (let i = 0; i < etcd.length; i++) assert.equal(kite[i], etcd[i], `step ${i}`);
+  for (let i = 0; i < etcd.length; i++) assert.equal(kite[i], etcd[i], `step ${i}: ${JSON.stringify(kite[i])} vs ${JSON.stringify(etcd[i])}`);
   assert.equal(kite.length, etcd.length);
 });

@@ -212,11 +212,11 @@ export class TestCluster {
 }
 
 /** Polls check (which throws until it holds) for up to ms, then throws its last error. */
-export async function eventually(check: () => void, ms = 10_000): Promise<void> {
+export async function eventually(check: () => void | Promise<void>, ms = 10_000): Promise<void> {
   const deadline = Date.now() + ms;
   for (;;) {
     try {
-      check();
+      await check();
       return;
     } catch (err) {
       if (Date.now() > deadline) throw err;

@@ -5,6 +5,7 @@ import { runMember } from '../storage/server/run-member.js';
 import { formatMemberId } from '../storage/server/member-id.js';
 import { restoreSnapshot } from '../storage/snapshot/etcd-snapshot.js';
 import { existsSync, readdirSync } from 'node:fs';
+import { ETCD_API_VERSION, KITE_VERSION, versionText } from '../storage/version.js';
 
 function log(level: 'info' | 'warn' | 'error', msg: string, fields: Record<string, unknown> = {}): void {
   process.stderr.write(JSON.stringify({ level, ts: new Date().toISOString(), msg, ...fields }) + '\n');
@@ -39,7 +40,7 @@ function parseBool(v: string | undefined): boolean {
 }
 
 const program = new Command();
-program.name('kite').description('Kite: a small Kubernetes-style control plane on its own etcd-compatible store').showHelpAfterError();
+program.name('kite').description('Kite: a small Kubernetes-style control plane on its own etcd-compatible store').version(KITE_VERSION).enablePositionalOptions().showHelpAfterError();
 
 const store = program
   .command('store')
@@ -50,8 +51,13 @@ for (const [flag, spec] of Object.entries(memberFlags)) {
   const value = isBoolFlag(flag as MemberFlagName) ? '[value]' : '<value>';
   store.addOption(new Option(`--${flag} ${value}`, `${spec.help} [env ${envName(flag)}] (default ${JSON.stringify(spec.default)})`));
 }
+store.addOption(new Option('--version', "print Kite's version and the etcd API version it implements, then exit (etcd's --version)"));
 store.addOption(new Option('--from-snapshot <file>', 'when the data dir holds no data yet, restore it from this etcd-format snapshot (Kite\'s or etcd\'s) first'));
 store.action(async (opts: Record<string, string | boolean | undefined>) => {
+  if (opts.version === true) {
+    console.log(versionText());
+    return;
+  }
   const given: Partial<Record<MemberFlagName, string>> = {};
   for (const flag of Object.keys(memberFlags) as MemberFlagName[]) {
     const key = flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
@@ -59,6 +65,8 @@ store.action(async (opts: Record<string, string | boolean | undefined>) => {
     if (v !== undefined) given[flag] = String(v);
   }
   try {
+    // etcd's first lines say what it is; so do Kite's.
+    log('info', 'starting kite store', { 'kite-version': KITE_VERSION, 'etcd-api-version': ETCD_API_VERSION, 'node-version': process.version, 'node-os': process.platform, 'node-arch': process.arch });
     const { values, explicit, warnings } = resolveFlags(given, process.env);
     for (const w of warnings) log('warn', w);
     const config = buildMemberConfig(values, explicit);

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ETCD_API_VERSION, type StoreServer } from '../server/store-server.js';
+import type { StoreServer } from '../server/store-server.js';
+import { ETCD_API_VERSION, ETCD_CLUSTER_VERSION, KITE_VERSION } from '../version.js';
 import { Gateway } from './gateway.js';
 import type { StoreMetrics } from './metrics.js';
 import { requestCommonName } from '../grpc/http2-server.js';
@@ -39,7 +40,7 @@ export function httpHandler(store: StoreServer, gateway: Gateway, metrics: Store
       return;
     }
     if (path === '/version' && isGet) {
-      send(res, 200, { etcdserver: ETCD_API_VERSION, etcdcluster: '3.4.0' });
+      send(res, 200, { etcdserver: ETCD_API_VERSION, etcdcluster: ETCD_CLUSTER_VERSION, kite: KITE_VERSION });
       return;
     }
     if (path === '/metrics' && isGet) {

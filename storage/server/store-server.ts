@@ -30,12 +30,10 @@ import { INTERNAL, type AuthInfo, type CallCredentials, type Caller } from '../a
 import type { AuthCommand, AuthResult, StoredAuth } from '../auth/auth-store.js';
 import { checkDeleteRange, checkLeaseKeys, checkPut, checkRange, checkTxn, type LeaseKeys } from '../auth/kv-permissions.js';
 import { DEFAULT_AUTH_OPTIONS, MemberAuth } from '../auth/member-auth.js';
+import { ETCD_API_VERSION } from '../version.js';
 
 /** What an Auth request answers: the applied command's result, and the token Authenticate issued. */
 export type AuthAnswer = AuthResult & { readonly token?: string };
-
-/** The version of etcd's API this store speaks, reported by Status and /version. */
-export const ETCD_API_VERSION = '3.4.0';
 
 /** etcd's alarm types. */
 export type AlarmType = 'NOSPACE' | 'CORRUPT';

@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { buildMemberConfig, ConfigError, memberFlags, resolveFlags, envName, isBoolFlag, type MemberFlagName } from '../storage/server/member-flags.js';
 import { runMember } from '../storage/server/run-member.js';
+import { openMemberLog, parseLogSettings, type LogLevel, type MemberLog } from '../storage/server/member-log.js';
 import { formatMemberId } from '../storage/server/member-id.js';
 import { restoreSnapshot } from '../storage/snapshot/etcd-snapshot.js';
 import { existsSync, readdirSync } from 'node:fs';
@@ -12,16 +13,16 @@ function log(level: 'info' | 'warn' | 'error', msg: string, fields: Record<strin
 }
 
 /** Shuts down cleanly on SIGTERM or SIGINT, then exits (1 if the shutdown failed). */
-function stopOnSignals(stop: () => Promise<void>): void {
+function stopOnSignals(stop: () => Promise<void>, say: (level: 'info' | 'error', msg: string, fields?: Record<string, unknown>) => void = log): void {
   let stopping = false;
   const onSignal = (signal: string): void => {
     if (stopping) return;
     stopping = true;
-    log('info', 'received signal; shutting down', { signal });
+    say('info', 'received signal; shutting down', { signal });
     stop().then(
       () => process.exit(0),
       (err: unknown) => {
-        log('error', 'shutdown failed', { error: String(err) });
+        say('error', 'shutdown failed', { error: String(err) });
         process.exit(1);
       },
     );
@@ -64,27 +65,32 @@ store.action(async (opts: Record<string, string | boolean | undefined>) => {
     const v = opts[key];
     if (v !== undefined) given[flag] = String(v);
   }
+  // Until the flags say where the log goes, it goes to stderr.
+  let memberLog: MemberLog = (level, caller, msg, fields) => log(level === 'info' ? 'info' : level === 'warn' ? 'warn' : 'error', msg, { caller, ...fields });
+  const say = (level: LogLevel, msg: string, fields: Record<string, unknown> = {}): void => memberLog(level, 'kite/main', msg, fields);
   try {
-    // etcd's first lines say what it is; so do Kite's.
-    log('info', 'starting kite store', { 'kite-version': KITE_VERSION, 'etcd-api-version': ETCD_API_VERSION, 'node-version': process.version, 'node-os': process.platform, 'node-arch': process.arch });
     const { values, explicit, warnings } = resolveFlags(given, process.env);
-    for (const w of warnings) log('warn', w);
+    memberLog = openMemberLog(parseLogSettings(values.logger, values['log-level'], values['log-outputs'])).log;
+    // etcd's first lines say what it is; so do Kite's.
+    say('info', 'starting kite store', { 'kite-version': KITE_VERSION, 'etcd-api-version': ETCD_API_VERSION, 'node-version': process.version, 'node-os': process.platform, 'node-arch': process.arch });
+    for (const w of warnings) say('warn', w);
     const config = buildMemberConfig(values, explicit);
     if (typeof opts.fromSnapshot === 'string' && (!existsSync(config.dataDir) || readdirSync(config.dataDir).length === 0)) {
       const r = await restoreSnapshot(opts.fromSnapshot, config.dataDir);
-      log('info', 'restored snapshot', { path: opts.fromSnapshot, 'data-dir': config.dataDir, revision: r.revision, 'key-versions': r.keys, leases: r.leases, users: r.users, roles: r.roles, 'auth-enabled': r.authEnabled });
+      say('info', 'restored snapshot', { path: opts.fromSnapshot, 'data-dir': config.dataDir, revision: r.revision, 'key-versions': r.keys, leases: r.leases, users: r.users, roles: r.roles, 'auth-enabled': r.authEnabled });
     }
     const member = await runMember(config, {
+      log: memberLog,
       onRemoved: () => {
-        log('warn', 'the member has been permanently removed from the cluster; exiting', { name: config.name });
+        say('warn', 'the member has been permanently removed from the cluster; exiting', { name: config.name });
         process.exit(0);
       },
       onFatal: (err) => {
-        log('error', 'the member failed and stopped', { name: config.name, error: String(err) });
+        say('error', 'the member failed and stopped', { name: config.name, error: String(err) });
         process.exit(1);
       },
     });
-    log('info', 'serving client traffic', {
+    say('info', 'serving client traffic', {
       name: config.name,
       'member-id': formatMemberId(member.store.memberId),
       'cluster-id': formatMemberId(member.store.clusterId),
@@ -93,10 +99,10 @@ store.action(async (opts: Record<string, string | boolean | undefined>) => {
       ports: member.clients?.ports ?? [],
       revision: member.store.kv.revision,
     });
-    stopOnSignals(() => member.stop());
+    stopOnSignals(() => member.stop(), say);
   } catch (err) {
     if (err instanceof ConfigError || (err instanceof Error && err.message.startsWith('listen tcp'))) {
-      log('error', err.message);
+      say('error', err.message);
       process.exit(1);
     }
     throw err;

@@ -51,8 +51,9 @@ export const memberFlags = {
   'auth-token': { default: 'simple', help: "auth token type and options: 'simple' or 'jwt,pub-key=FILE,priv-key=FILE,sign-method=RS256,ttl=5m'" },
   'bcrypt-cost': { default: '10', help: 'bcrypt cost of stored password hashes (4 to 31)' },
   'auth-token-ttl': { default: '300', help: 'seconds a simple auth token lives unused' },
-  'logger': { default: 'zap', help: "accepted for compatibility with etcd's flags" },
-  'log-level': { default: 'info', help: 'log level: debug, info, warn, error' },
+  'logger': { default: 'zap', help: "log format: zap, etcd's JSON lines (the only one Kite writes)" },
+  'log-level': { default: 'info', help: 'lowest level logged: debug, info, warn, error, dpanic, panic, fatal' },
+  'log-outputs': { default: 'default', help: "where logs go: 'default' (stderr), or a comma-separated list of stderr, stdout and absolute file paths" },
 } as const;
 
 export type MemberFlagName = keyof typeof memberFlags;

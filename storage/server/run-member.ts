@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { serveClients, type ClientServer } from '../grpc/grpc-server.js';
 import { WatchableStore } from '../mvcc/watchable-store.js';
 import type { MemberConfig } from './member-config.js';
+import type { MemberLog } from './member-log.js';
 import { ConfigError } from './member-flags.js';
 import { StoreServer } from './store-server.js';
 import { ClusterStoreServer } from './cluster-server.js';
@@ -31,7 +32,13 @@ export interface RunOptions {
   readonly onRemoved?: () => void;
   /** Called after the member stopped because it failed (see ClusterStoreServer.onFatal). */
   readonly onFatal?: (err: Error) => void;
+  /** Where the member logs (--log-level, --log-outputs); default: every line to stderr. */
+  readonly log?: MemberLog;
 }
+
+const stderrLog: MemberLog = (level, caller, msg, fields) => {
+  process.stderr.write(JSON.stringify({ level, ts: new Date().toISOString(), caller, msg, ...fields }) + '\n');
+};
 
 function checkDataDir(dir: string): void {
   try {
@@ -69,6 +76,7 @@ function readTls(config: MemberConfig): MemberTls {
  * cannot start, so a failed start leaves nothing behind.
  */
 export async function runMember(config: MemberConfig, options: RunOptions = {}): Promise<RunningMember> {
+  const log = options.log ?? stderrLog;
   const givenTls = readTls(config);
   const isNewDataDir = !existsSync(config.dataDir) || (statSync(config.dataDir).isDirectory() && readdirSync(config.dataDir).length === 0);
   checkDataDir(config.dataDir);
@@ -76,7 +84,8 @@ export async function runMember(config: MemberConfig, options: RunOptions = {}):
   let tls: MemberTls;
   try {
     tls = await withAutoTls(config, givenTls);
-    store = isClusterMember(config) ? await ClusterStoreServer.start(config, tls.peer === undefined ? {} : { peerTls: tls.peer }) : StoreServer.open(config);
+    const clusterLog = (level: 'info' | 'warn', msg: string, fields?: Record<string, unknown>): void => log(level, 'kite/cluster', msg, fields);
+    store = isClusterMember(config) ? await ClusterStoreServer.start(config, { log: clusterLog, ...(tls.peer === undefined ? {} : { peerTls: tls.peer }) }) : StoreServer.open(config);
   } catch (err) {
     if (isNewDataDir) rmSync(config.dataDir, { recursive: true, force: true });
     if (err instanceof TlsConfigError) throw new ConfigError(err.message);
@@ -93,9 +102,7 @@ export async function runMember(config: MemberConfig, options: RunOptions = {}):
     if (isNewDataDir) rmSync(config.dataDir, { recursive: true, force: true });
     throw err;
   }
-  const warn = (msg: string, err: unknown): void => {
-    process.stderr.write(JSON.stringify({ level: 'warn', ts: new Date().toISOString(), msg, error: String(err) }) + '\n');
-  };
+  const warn = (msg: string, err: unknown): void => log('warn', 'kite/store', msg, { error: String(err) });
   // etcd checks for expired leases every 500 ms.
   let revoking = false;
   const leaseTimer = setInterval(() => {

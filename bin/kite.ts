@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { buildMemberConfig, ConfigError, memberFlags, resolveFlags, envName, isBoolFlag, type MemberFlagName } from '../storage/server/member-flags.js';
+import { allFlagSpecs, buildMemberConfig, ConfigError, resolveFlags, envName, isBoolFlag, withoutEffectNotes } from '../storage/server/member-flags.js';
+import { readConfigFile } from '../storage/server/config-file.js';
 import { runMember } from '../storage/server/run-member.js';
 import { openMemberLog, parseLogSettings, type LogLevel, type MemberLog } from '../storage/server/member-log.js';
 import { formatMemberId } from '../storage/server/member-id.js';
@@ -31,6 +32,11 @@ function stopOnSignals(stop: () => Promise<void>, say: (level: 'info' | 'error',
   process.on('SIGINT', () => onSignal('SIGINT'));
 }
 
+/** A resolved boolean flag's value (already checked by Go's rules in member-flags). */
+function parseBoolFlag(v: string): boolean {
+  return ['1', 't', 'T', 'TRUE', 'true', 'True'].includes(v);
+}
+
 /** A flag's boolean value as Go's flag package reads it (alone: true; =true/=false, 1/0, t/f). */
 function parseBool(v: string | undefined): boolean {
   if (v === undefined) return true;
@@ -46,12 +52,13 @@ program.name('kite').description('Kite: a small Kubernetes-style control plane o
 const store = program
   .command('store')
   .description("run a store member: etcd's v3 API on its client URLs, taking etcd's flags and ETCD_* variables");
-for (const [flag, spec] of Object.entries(memberFlags)) {
+for (const [flag, spec] of Object.entries(allFlagSpecs())) {
   // Defaults are applied after ETCD_* variables are merged, so commander gets none.
   // A boolean flag alone means true (--client-cert-auth), as in etcd; --flag=false works too.
-  const value = isBoolFlag(flag as MemberFlagName) ? '[value]' : '<value>';
+  const value = isBoolFlag(flag) ? '[value]' : '<value>';
   store.addOption(new Option(`--${flag} ${value}`, `${spec.help} [env ${envName(flag)}] (default ${JSON.stringify(spec.default)})`));
 }
+store.addOption(new Option('--config-file <file>', "etcd's YAML config file; when given, the other flags and the ETCD_* variables are ignored, as in etcd [env ETCD_CONFIG_FILE]"));
 store.addOption(new Option('--version', "print Kite's version and the etcd API version it implements, then exit (etcd's --version)"));
 store.addOption(new Option('--from-snapshot <file>', 'when the data dir holds no data yet, restore it from this etcd-format snapshot (Kite\'s or etcd\'s) first'));
 store.action(async (opts: Record<string, string | boolean | undefined>) => {
@@ -59,22 +66,29 @@ store.action(async (opts: Record<string, string | boolean | undefined>) => {
     console.log(versionText());
     return;
   }
-  const given: Partial<Record<MemberFlagName, string>> = {};
-  for (const flag of Object.keys(memberFlags) as MemberFlagName[]) {
+  let given: Record<string, string> = {};
+  for (const flag of Object.keys(allFlagSpecs())) {
     const key = flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
     const v = opts[key];
     if (v !== undefined) given[flag] = String(v);
   }
+  const configFile = typeof opts.configFile === 'string' ? opts.configFile : process.env.ETCD_CONFIG_FILE;
   // Until the flags say where the log goes, it goes to stderr.
   let memberLog: MemberLog = (level, caller, msg, fields) => log(level === 'info' ? 'info' : level === 'warn' ? 'warn' : 'error', msg, { caller, ...fields });
   const say = (level: LogLevel, msg: string, fields: Record<string, unknown> = {}): void => memberLog(level, 'kite/main', msg, fields);
   try {
-    const { values, explicit, warnings } = resolveFlags(given, process.env);
-    memberLog = openMemberLog(parseLogSettings(values.logger, values['log-level'], values['log-outputs'])).log;
+    // As etcd: a config file replaces the command line and the environment.
+    const ignored = configFile === undefined ? [] : [...Object.keys(given).map((f) => `--${f}`), ...Object.keys(process.env).filter((k) => k.startsWith('ETCD_') && k !== 'ETCD_CONFIG_FILE')];
+    if (configFile !== undefined) given = readConfigFile(configFile);
+    const { values, explicit, warnings } = resolveFlags(given, configFile === undefined ? process.env : {});
+    const level = parseBoolFlag(values.debug) ? 'debug' : values['log-level'];
+    memberLog = openMemberLog(parseLogSettings(values.logger, level, values['log-outputs'])).log;
+    if (configFile !== undefined) say('info', 'loaded server configuration, other configuration command line flags and environment variables will be ignored if provided', { path: configFile, ignored });
     // etcd's first lines say what it is; so do Kite's.
     say('info', 'starting kite store', { 'kite-version': KITE_VERSION, 'etcd-api-version': ETCD_API_VERSION, 'node-version': process.version, 'node-os': process.platform, 'node-arch': process.arch });
     for (const w of warnings) say('warn', w);
     const config = buildMemberConfig(values, explicit);
+    for (const note of withoutEffectNotes(values, explicit)) say('info', note);
     if (typeof opts.fromSnapshot === 'string' && (!existsSync(config.dataDir) || readdirSync(config.dataDir).length === 0)) {
       const r = await restoreSnapshot(opts.fromSnapshot, config.dataDir);
       say('info', 'restored snapshot', { path: opts.fromSnapshot, 'data-dir': config.dataDir, revision: r.revision, 'key-versions': r.keys, leases: r.leases, users: r.users, roles: r.roles, 'auth-enabled': r.authEnabled });

@@ -1,8 +1,9 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { WatchableStore } from '../mvcc/watchable-store.js';
 import type { StoreServer } from '../server/store-server.js';
 import { Gateway } from '../http/gateway.js';
-import { httpHandler } from '../http/http-handler.js';
+import { httpHandler, metricsHandler } from '../http/http-handler.js';
 import { StoreMetrics } from '../http/metrics.js';
 import { ClientListener, parseListenUrl } from './client-listener.js';
 import { clusterHandlers } from './cluster-service.js';
@@ -25,6 +26,8 @@ const GRPC_OVERHEAD_BYTES = 512 * 1024;
 export interface ClientServer {
   /** The ports actually bound, one per listen URL (useful with port 0). */
   readonly ports: readonly number[];
+  /** The ports of --listen-metrics-urls, in order. */
+  readonly metricsPorts: readonly number[];
   readonly watchable: WatchableStore;
   readonly metrics: StoreMetrics;
   close(): Promise<void>;
@@ -114,20 +117,36 @@ export async function serveClients(store: StoreServer, options: ServeOptions = {
 
   const listener = new ClientListener(grpcServer, http, options.tls);
   const ports: number[] = [];
+  const metricsServers: Server[] = [];
+  const closeMetrics = (): Promise<unknown> => Promise.all(metricsServers.map((s) => new Promise((resolve) => s.close(resolve))));
   try {
     for (const url of store.config.listenClientUrls) ports.push(await listener.listen(parseListenUrl(url)));
+    // --listen-metrics-urls: /metrics and /health only, as etcd serves them there.
+    const onMetricsUrl = metricsHandler(store, metrics);
+    for (const url of store.config.listenMetricsUrls ?? []) {
+      const { hostname, port } = new URL(url);
+      const server = createServer(onMetricsUrl);
+      metricsServers.push(server);
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', (err: NodeJS.ErrnoException) => reject(new Error(`listen tcp ${hostname}:${port}: ${err.code === 'EADDRINUSE' ? 'bind: address already in use' : err.message}`)));
+        server.listen(Number(port), hostname.replace(/^\[|\]$/g, ''), resolve);
+      });
+    }
   } catch (err) {
     if (ownsWatchable) watchable.close();
     await listener.close();
+    await closeMetrics();
     throw err;
   }
   return {
     ports,
+    metricsPorts: metricsServers.map((s) => (s.address() as AddressInfo).port),
     watchable,
     metrics,
     close: async () => {
       if (ownsWatchable) watchable.close();
       await listener.close();
+      await closeMetrics();
     },
   };
 }

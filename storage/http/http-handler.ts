@@ -5,12 +5,14 @@ import { Gateway } from './gateway.js';
 import type { StoreMetrics } from './metrics.js';
 import { requestCommonName } from '../grpc/http2-server.js';
 
+function send(res: ServerResponse, code: number, body: unknown): void {
+  res.writeHead(code, { 'Content-Type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
 /** The HTTP/1.1 side of a client port: /health, /version, /metrics and the JSON gateway. */
 export function httpHandler(store: StoreServer, gateway: Gateway, metrics: StoreMetrics): (req: IncomingMessage, res: ServerResponse) => void {
-  const send = (res: ServerResponse, code: number, body: unknown): void => {
-    res.writeHead(code, { 'Content-Type': 'application/json' });
-    res.end(JSON.stringify(body));
-  };
+  const metricsAndHealth = metricsHandler(store, metrics);
   return (req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (Gateway.matches(path)) {
@@ -25,6 +27,19 @@ export function httpHandler(store: StoreServer, gateway: Gateway, metrics: Store
       return;
     }
     const isGet = req.method === 'GET' || req.method === 'HEAD';
+    if (path === '/version' && isGet) {
+      send(res, 200, { etcdserver: ETCD_API_VERSION, etcdcluster: ETCD_CLUSTER_VERSION, kite: KITE_VERSION });
+      return;
+    }
+    metricsAndHealth(req, res);
+  };
+}
+
+/** /metrics and /health, which --listen-metrics-urls serve on their own; 404 for anything else. */
+export function metricsHandler(store: StoreServer, metrics: StoreMetrics): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const isGet = req.method === 'GET' || req.method === 'HEAD';
     if (path === '/health' && isGet) {
       // etcd 3.4's rule: healthy without alarms, with a leader, and when a read through the
       // log succeeds; its body says only whether (no reason field, unlike 3.5).
@@ -37,10 +52,6 @@ export function httpHandler(store: StoreServer, gateway: Gateway, metrics: Store
           res.end(`${JSON.stringify({ health: 'false' })}\n`);
         },
       );
-      return;
-    }
-    if (path === '/version' && isGet) {
-      send(res, 200, { etcdserver: ETCD_API_VERSION, etcdcluster: ETCD_CLUSTER_VERSION, kite: KITE_VERSION });
       return;
     }
     if (path === '/metrics' && isGet) {

@@ -40,6 +40,8 @@ export interface RaftNodeOptions {
   readonly catchUpEntries?: number;
   /** Persist durably (fsync). Off only for benchmarks that say so. */
   readonly sync?: boolean;
+  /** Raft's pre-vote phase (default on). */
+  readonly preVote?: boolean;
   readonly log: (level: 'info' | 'warn', msg: string, fields?: Record<string, unknown>) => void;
   /** The node stopped because the core or the disk failed; the member must not go on. */
   readonly onFailure?: (err: Error) => void;
@@ -105,7 +107,7 @@ export class RaftNode {
       electionTick,
       heartbeatTick: 1,
       random: systemRandom,
-      preVote: true,
+      preVote: options.preVote ?? true,
       checkQuorum: true,
       logger: { info: (m) => options.log('info', m), warn: (m) => options.log('warn', m) },
     });

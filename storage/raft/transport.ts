@@ -71,6 +71,8 @@ export interface TransportOptions {
   readonly onRemoved?: () => void;
   /** Where the transport reports connectivity changes and refusals. */
   readonly log?: (level: 'info' | 'warn', msg: string, fields?: Record<string, unknown>) => void;
+  /** Skip etcd's check of peer certificates' SANs against their address (--experimental-peer-skip-client-san-verification). */
+  readonly skipClientSanVerification?: boolean;
 }
 
 /** A database file to stream to a peer with a Snap message. */
@@ -660,6 +662,7 @@ export class PeerTransport {
       refuse(refusal);
       return;
     }
+    if (this.options.skipClientSanVerification === true) return;
     const admission = peerSanRefusal(socket.getPeerCertificate(), socket.remoteAddress ?? '').then((r) => (r === undefined ? true : refuse(r)));
     (socket as AdmittedSocket)[ADMISSION] = admission;
     void admission.then(() => delete (socket as AdmittedSocket)[ADMISSION]);

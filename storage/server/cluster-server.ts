@@ -154,7 +154,7 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
     // applied, so an applied write survives a crash (it is applied again from the log,
     // after the consistent index committed with it). For the same reason lmdb commits can
     // gather writes for a while, as etcd's backend batches them.
-    const kv = KvStore.open(config.dataDir, { unsafeNoSync: config.unsafeNoFsync, visibleOnWrite: true, batchIntervalMs: BACKEND_BATCH_INTERVAL_MS });
+    const kv = KvStore.open(config.dataDir, { unsafeNoSync: config.unsafeNoFsync, visibleOnWrite: true, batchIntervalMs: config.backendBatchIntervalMs || BACKEND_BATCH_INTERVAL_MS });
     let server: ClusterStoreServer;
     let founding: NodeId[] | undefined;
     try {
@@ -190,6 +190,7 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
         clusterId: this.clusterId,
         listenPeerUrls: this.config.listenPeerUrls,
         ...(this.peerTls === undefined ? {} : { tls: this.peerTls }),
+        skipClientSanVerification: this.config.peerSkipClientSanVerification === true,
         snapshotDir,
         onMessages: (msgs) => this.node.receive(msgs),
         onSnapshot: (msg, dbPath) => this.receiveSnapshot(msg, dbPath),
@@ -215,6 +216,7 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
       snapshotCount: this.config.snapshotCount ?? DEFAULT_SNAPSHOT_COUNT,
       catchUpEntries: this.config.snapshotCatchUpEntries,
       sync: !this.config.unsafeNoFsync,
+      preVote: this.config.preVote ?? true,
       log: this.logFn,
       onFailure: (err) => {
         this.logFn('warn', 'the member cannot go on and stops', { error: String(err) });

@@ -38,6 +38,14 @@ export interface MemberConfig {
    * leave the cluster without a working quorum (storage/server/reconfig-check.ts).
    */
   readonly strictReconfigCheck?: boolean;
+  /** Raft's pre-vote phase (--pre-vote); default on. */
+  readonly preVote?: boolean;
+  /** How long a cluster member holds applied writes before committing them (--backend-batch-interval); 0 or absent: 100 ms. */
+  readonly backendBatchIntervalMs?: number;
+  /** Skip the check of peer certificates' SANs against their address (--experimental-peer-skip-client-san-verification). */
+  readonly peerSkipClientSanVerification?: boolean;
+  /** Extra http URLs serving /metrics and /health only (--listen-metrics-urls). */
+  readonly listenMetricsUrls?: readonly string[];
   /** TLS of the https client URLs (--cert-file, ...); absent: none. */
   readonly clientTls?: TlsSettings;
   /** TLS of the https peer URLs and of connections to peers (--peer-cert-file, ...); absent: none. */

@@ -51,6 +51,13 @@ export const memberFlags = {
   'auth-token': { default: 'simple', help: "auth token type and options: 'simple' or 'jwt,pub-key=FILE,priv-key=FILE,sign-method=RS256,ttl=5m'" },
   'bcrypt-cost': { default: '10', help: 'bcrypt cost of stored password hashes (4 to 31)' },
   'auth-token-ttl': { default: '300', help: 'seconds a simple auth token lives unused' },
+  // Honoured, beyond the above.
+  debug: { default: 'false', bool: true, help: 'log at debug level (etcd 3.4: same as --log-level=debug)' },
+  'pre-vote': { default: 'true', bool: true, help: "Raft's pre-vote phase, which keeps a rejoining member from disrupting the leader (etcd 3.4 defaults to false; Kite to true, as etcd 3.5)" },
+  'backend-batch-interval': { default: '0', help: 'how long a cluster member holds applied writes before committing them together (Go duration; 0: 100ms, as etcd)' },
+  'experimental-watch-progress-notify-interval': { default: '10m0s', help: 'interval of progress notifications to watchers that asked for them (Go duration)' },
+  'experimental-peer-skip-client-san-verification': { default: 'false', bool: true, help: "skip the check of a peer certificate's SANs against the address it connects from" },
+  'listen-metrics-urls': { default: '', help: 'extra URLs serving only /metrics and /health (http only)' },
   'logger': { default: 'zap', help: "log format: zap, etcd's JSON lines (the only one Kite writes)" },
   'log-level': { default: 'info', help: 'lowest level logged: debug, info, warn, error, dpanic, panic, fatal' },
   'log-outputs': { default: 'default', help: "where logs go: 'default' (stderr), or a comma-separated list of stderr, stdout and absolute file paths" },
@@ -58,9 +65,114 @@ export const memberFlags = {
 
 export type MemberFlagName = keyof typeof memberFlags;
 
+/**
+ * etcd 3.4 flags for features Kite does not have. Their defaults (what etcd does when they are
+ * not given) are accepted; any other value stops the start, naming the flag and saying why.
+ */
+const REFUSED: Record<string, { readonly default: string; readonly bool?: true; readonly why: string }> = {
+  'enable-v2': { default: 'false', bool: true, why: "Kite serves etcd's v3 API only" },
+  'experimental-enable-v2v3': { default: '', why: "Kite serves etcd's v3 API only" },
+  'enable-pprof': { default: 'false', bool: true, why: "Kite is not a Go program; profile it with node's --cpu-prof or --inspect" },
+  discovery: { default: '', why: 'discovery services are not supported; list the members in --initial-cluster' },
+  'discovery-srv': { default: '', why: 'DNS discovery is not supported; list the members in --initial-cluster' },
+  'discovery-srv-name': { default: '', why: 'DNS discovery is not supported; list the members in --initial-cluster' },
+  'discovery-proxy': { default: '', why: 'discovery services are not supported; list the members in --initial-cluster' },
+  'discovery-fallback': { default: 'proxy', why: 'discovery services are not supported' },
+  proxy: { default: 'off', why: "etcd's v2 proxy mode is not supported" },
+  'proxy-dial-timeout': { default: '1000', why: "etcd's v2 proxy mode is not supported" },
+  'proxy-failure-wait': { default: '5000', why: "etcd's v2 proxy mode is not supported" },
+  'proxy-read-timeout': { default: '0', why: "etcd's v2 proxy mode is not supported" },
+  'proxy-refresh-interval': { default: '30000', why: "etcd's v2 proxy mode is not supported" },
+  'proxy-write-timeout': { default: '5000', why: "etcd's v2 proxy mode is not supported" },
+  'log-package-levels': { default: '', why: "it applies to the capnslog logger only; Kite logs as zap (use --log-level)" },
+  'host-whitelist': { default: '*', why: 'Host header checks are not supported' },
+  cors: { default: '', why: 'CORS headers are not supported' },
+  'force-new-cluster': { default: 'false', bool: true, why: 'recovering a cluster from one member is not supported yet' },
+  'wal-dir': { default: '', why: 'the Raft log lives in <data-dir>/raft; a separate WAL directory is not supported yet' },
+  'experimental-enable-lease-checkpoint': { default: 'false', bool: true, why: 'lease checkpoints are not supported yet' },
+  'experimental-corrupt-check-time': { default: '0s', why: 'periodic corruption checks are not supported yet' },
+  'experimental-initial-corrupt-check': { default: 'false', bool: true, why: 'the start-up corruption check is not supported yet' },
+  'grpc-keepalive-min-time': { default: '5s', why: 'configurable gRPC keepalive is not supported yet (the defaults are etcd\'s)' },
+  'grpc-keepalive-interval': { default: '2h0m0s', why: 'configurable gRPC keepalive is not supported yet (the defaults are etcd\'s)' },
+  'grpc-keepalive-timeout': { default: '20s', why: 'configurable gRPC keepalive is not supported yet (the defaults are etcd\'s)' },
+  'max-concurrent-streams': { default: '4294967295', why: 'a per-connection stream limit is not supported yet' },
+};
+
+/**
+ * etcd 3.4 flags that tune parts etcd has and Kite does not (bbolt, WAL and snapshot files).
+ * Any value is accepted and the start-up log says, for each one given, why it has no effect.
+ */
+const WITHOUT_EFFECT: Record<string, { readonly default: string; readonly bool?: true; readonly why: string }> = {
+  'max-snapshots': { default: '5', why: 'Kite writes no snapshot files to retain (its Raft snapshots live in lmdb)' },
+  'max-wals': { default: '5', why: 'Kite writes no WAL files to retain (its Raft log lives in lmdb)' },
+  'backend-batch-limit': { default: '0', why: "Kite's backend commits by --backend-batch-interval only" },
+  'experimental-backend-bbolt-freelist-type': { default: 'map', why: "Kite's backend is lmdb, not bbolt" },
+  'experimental-compaction-batch-limit': { default: '1000', why: 'Kite compacts in one lmdb transaction per batch of its own size' },
+  'experimental-warning-apply-duration': { default: '100ms', why: 'Kite does not log slow applies yet' },
+  'initial-election-tick-advance': { default: 'true', bool: true, why: "Kite's Raft always waits a full election timeout before its first election" },
+  metrics: { default: 'basic', why: 'Kite serves the same metric families at either level' },
+};
+
+export interface FlagSpec {
+  readonly default: string;
+  readonly bool?: true;
+  readonly help: string;
+}
+
+/** The etcd 3.4 flags Kite takes without acting on them: refused unless at their default, or without effect. */
+export const etcdOnlyFlags: Readonly<Record<string, FlagSpec>> = Object.fromEntries([
+  ...Object.entries(REFUSED).map(([flag, r]) => [flag, { default: r.default, ...(r.bool ? { bool: true } : {}), help: `accepted only as ${JSON.stringify(r.default)}: ${r.why}` }]),
+  ...Object.entries(WITHOUT_EFFECT).map(([flag, r]) => [flag, { default: r.default, ...(r.bool ? { bool: true } : {}), help: `no effect in Kite: ${r.why}` }]),
+]);
+
+/** Every flag kite store takes: its own and etcd's others. */
+export function allFlagSpecs(): Record<string, FlagSpec> {
+  return { ...memberFlags, ...etcdOnlyFlags };
+}
+
+/** Stops the start on a flag Kite refuses at a value other than its default. */
+function refuseUnsupported(values: Readonly<Record<string, string>>): void {
+  for (const [flag, r] of Object.entries(REFUSED)) {
+    const v = values[flag] ?? r.default;
+    const same = r.bool ? parseBool(flag, v) === parseBool(flag, r.default) : v === r.default || (isDuration(r.default) && isDuration(v) && goDurationMs(flag, v) === goDurationMs(flag, r.default));
+    if (!same) throw new ConfigError(`--${flag}=${v} is not supported: ${r.why}`);
+  }
+}
+
+/** For the start-up log: each flag given that has no effect in Kite, and why. */
+export function withoutEffectNotes(values: Readonly<Record<string, string>>, explicit: ReadonlySet<string>): string[] {
+  return Object.keys(WITHOUT_EFFECT)
+    .filter((flag) => explicit.has(flag))
+    .map((flag) => `--${flag}=${values[flag]} has no effect: ${WITHOUT_EFFECT[flag]!.why}`);
+}
+
+const DURATION = /^(\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+$/;
+const isDuration = (v: string): boolean => v === '0' || DURATION.test(v);
+
+function positiveDuration(flag: string, v: string): number {
+  const ms = goDurationMs(flag, v);
+  if (ms <= 0) throw new ConfigError(`--${flag}: expected a positive duration, got ${JSON.stringify(v)}`);
+  return ms;
+}
+
+/** --listen-metrics-urls: http URLs only (etcd also serves https there; Kite not yet). */
+function metricsUrls(v: string): string[] {
+  const list = urls('listen-metrics-urls', v);
+  for (const u of list) if (!u.startsWith('http:')) throw new ConfigError(`--listen-metrics-urls=${u} is not supported: metrics URLs must be http for now`);
+  return list;
+}
+
+/** A Go duration ("1h30m", "500ms", "0") in milliseconds. */
+export function goDurationMs(flag: string, v: string): number {
+  if (v === '0') return 0;
+  if (!DURATION.test(v)) throw new ConfigError(`invalid value ${JSON.stringify(v)} for --${flag}: expected a duration such as 100ms, 5s or 10m0s`);
+  const units: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  return [...v.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)].reduce((sum, p) => sum + Number(p[1]) * units[p[2]!]!, 0);
+}
+
 /** Whether a flag is boolean: given alone (--client-cert-auth) it means true. */
-export function isBoolFlag(flag: MemberFlagName): boolean {
-  return 'bool' in memberFlags[flag];
+export function isBoolFlag(flag: string): boolean {
+  return allFlagSpecs()[flag]?.bool === true;
 }
 
 /** Go's strconv.ParseBool, as etcd reads boolean flags and variables. */
@@ -83,15 +195,19 @@ export class ConfigError extends Error {
   }
 }
 
+/** Every flag's value: Kite's own by name, and etcd's others. */
+export type FlagValues = Record<MemberFlagName, string> & Readonly<Record<string, string>>;
+
 /**
  * Merges flags given on the command line with ETCD_* variables and defaults.
  * `given` holds only the flags actually present on the command line.
  */
-export function resolveFlags(given: Partial<Record<MemberFlagName, string>>, env: NodeJS.ProcessEnv): { values: Record<MemberFlagName, string>; explicit: Set<MemberFlagName>; warnings: string[] } {
-  const values = {} as Record<MemberFlagName, string>;
-  const explicit = new Set<MemberFlagName>();
+export function resolveFlags(given: Readonly<Record<string, string>>, env: NodeJS.ProcessEnv): { values: FlagValues; explicit: Set<MemberFlagName>; warnings: string[] } {
+  const values: Record<string, string> = {};
+  const explicit = new Set<string>();
   const warnings: string[] = [];
-  for (const flag of Object.keys(memberFlags) as MemberFlagName[]) {
+  const specs = allFlagSpecs();
+  for (const [flag, spec] of Object.entries(specs)) {
     const fromEnv = env[envName(flag)];
     const fromFlag = given[flag];
     if (fromFlag !== undefined && fromEnv !== undefined) {
@@ -99,13 +215,13 @@ export function resolveFlags(given: Partial<Record<MemberFlagName, string>>, env
     }
     const v = fromFlag ?? fromEnv;
     if (v !== undefined) explicit.add(flag);
-    values[flag] = v ?? memberFlags[flag].default;
+    values[flag] = v ?? spec.default;
   }
-  const known = new Set(Object.keys(memberFlags).map(envName));
+  const known = new Set(Object.keys(specs).map(envName));
   for (const key of Object.keys(env)) {
     if (key.startsWith('ETCD_') && !known.has(key) && key !== 'ETCD_UNSUPPORTED_ARCH') warnings.push(`unrecognized environment variable ${key}=${env[key]}`);
   }
-  return { values, explicit, warnings };
+  return { values: values as FlagValues, explicit: explicit as Set<MemberFlagName>, warnings };
 }
 
 function urls(flag: string, v: string): string[] {
@@ -169,7 +285,9 @@ export function parseAutoCompaction(mode: 'periodic' | 'revision', retention: st
 }
 
 /** Checks resolved flags as etcd does at start-up and builds the member's configuration. */
-export function buildMemberConfig(values: Record<MemberFlagName, string>, explicit: ReadonlySet<MemberFlagName>): MemberConfig {
+export function buildMemberConfig(values: FlagValues, explicit: ReadonlySet<MemberFlagName>): MemberConfig {
+  refuseUnsupported(values);
+  parseBool('debug', values.debug); // read by the log (bin/kite.ts); checked here
   const name = values.name;
   if (explicit.has('listen-client-urls') && !explicit.has('advertise-client-urls')) {
     throw new ConfigError('--advertise-client-urls is required when --listen-client-urls is set explicitly');
@@ -268,6 +386,11 @@ export function buildMemberConfig(values: Record<MemberFlagName, string>, explic
     snapshotCatchUpEntries: positiveInt('experimental-snapshot-catchup-entries', values['experimental-snapshot-catchup-entries']),
     unsafeNoFsync: parseBool('unsafe-no-fsync', values['unsafe-no-fsync']),
     strictReconfigCheck: parseBool('strict-reconfig-check', values['strict-reconfig-check']),
+    preVote: parseBool('pre-vote', values['pre-vote']),
+    backendBatchIntervalMs: goDurationMs('backend-batch-interval', values['backend-batch-interval']),
+    watchProgressNotifyIntervalMs: positiveDuration('experimental-watch-progress-notify-interval', values['experimental-watch-progress-notify-interval']),
+    peerSkipClientSanVerification: parseBool('experimental-peer-skip-client-san-verification', values['experimental-peer-skip-client-san-verification']),
+    listenMetricsUrls: metricsUrls(values['listen-metrics-urls']),
     clientTls,
     peerTls,
     tlsProtocol,

@@ -119,7 +119,10 @@ store.action(async (opts: Record<string, string | boolean | undefined>) => {
       say('error', err.message);
       process.exit(1);
     }
-    throw err;
+    // Anything else that stops the start (a corrupt member, a broken data dir) is fatal too,
+    // said in one line rather than as a stack trace.
+    say('fatal', 'the member cannot start', { error: err instanceof Error ? err.message : String(err) });
+    process.exit(1);
   }
 });
 

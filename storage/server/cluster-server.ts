@@ -80,6 +80,7 @@ const PEER_PATHS = {
   leaseRenew: '/kite/lease/renew',
   leaseTimeToLive: '/kite/lease/ttl',
   promote: '/kite/member/promote',
+  hashKv: '/kite/member/hashkv',
 } as const;
 
 /**
@@ -207,6 +208,16 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
     }
     this.transport.snapshotSource = () => this.databaseCopy();
     for (const m of this.memberMap.values()) this.dial(m);
+    if (this.config.initialCorruptCheck === true) {
+      try {
+        await this.checkInitialHashKv();
+      } catch (err) {
+        await this.transport.close();
+        await storage.close();
+        await this.kv.close();
+        throw err;
+      }
+    }
     this.node = new RaftNode({
       id: this.memberId,
       storage,
@@ -630,6 +641,9 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
         case PEER_PATHS.promote:
           result = (await this.memberPromote(BigInt(req.id))).map(toStored);
           break;
+        case PEER_PATHS.hashKv:
+          result = this.kv.hashKv((req as unknown as { revision: number }).revision);
+          break;
         default:
           throw new Error(`unknown peer path ${path}`);
       }
@@ -638,6 +652,44 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
       throw err;
     }
     return Buffer.from(JSON.stringify({ result }));
+  }
+
+  /**
+   * etcd's --experimental-initial-corrupt-check, before the member joins in: the hash of this
+   * member's history is compared with each reachable peer's at the same revision. A different
+   * hash at the same compaction revision is corruption, and the member refuses to start;
+   * peers that are down, behind or compacted past it are logged and skipped, as etcd does.
+   */
+  private async checkInitialHashKv(): Promise<void> {
+    const own = this.kv.hashKv(0);
+    const local = formatMemberId(this.memberId);
+    this.logFn('info', 'starting initial corruption check', { 'local-member-id': local, timeout: `${this.requestTimeoutMs}ms` });
+    let mismatches = 0;
+    for (const m of this.memberMap.values()) {
+      if (m.id === this.memberId || m.peerUrls.length === 0) continue;
+      const remote = formatMemberId(m.id);
+      let reply: { error?: string; result?: { hash: number; revision: number; compactRevision: number } };
+      try {
+        const raw = await this.transport.request(m.id, PEER_PATHS.hashKv, Buffer.from(JSON.stringify({ revision: own.revision })), this.requestTimeoutMs);
+        reply = JSON.parse(raw.toString('utf8')) as typeof reply;
+      } catch (err) {
+        this.logFn('warn', 'failed hash kv request', { 'local-member-id': local, 'remote-peer-id': remote, error: String(err) });
+        continue;
+      }
+      if (reply.error === 'FutureRevision') this.logFn('warn', 'cannot fetch hash from slow remote peer', { 'local-member-id': local, 'remote-peer-id': remote });
+      else if (reply.error === 'Compacted') this.logFn('warn', 'cannot fetch hash from remote peer; local member is behind', { 'local-member-id': local, 'remote-peer-id': remote });
+      else if (reply.result !== undefined && reply.result.hash !== own.hash) {
+        const fields = { 'local-member-id': local, 'local-member-revision': own.revision, 'local-member-compact-revision': own.compactRevision, 'local-member-hash': own.hash, 'remote-peer-id': remote, 'remote-peer-hash': reply.result.hash, 'remote-peer-compact-revision': reply.result.compactRevision };
+        if (reply.result.compactRevision === own.compactRevision) {
+          this.logFn('warn', 'found different hash values from remote peer', fields);
+          mismatches++;
+        } else {
+          this.logFn('warn', 'found different compact revision values from remote peer', fields);
+        }
+      }
+    }
+    if (mismatches > 0) throw new StorageError('Corrupt', { detail: `${local} found data inconsistency with peers` });
+    this.logFn('info', 'initial corruption checking passed; no corruption detected', { 'local-member-id': local });
   }
 
   // ---- alarms ----

@@ -38,6 +38,8 @@ export interface MemberConfig {
    * leave the cluster without a working quorum (storage/server/reconfig-check.ts).
    */
   readonly strictReconfigCheck?: boolean;
+  /** Compare this member's data with its peers' before joining in (--experimental-initial-corrupt-check). */
+  readonly initialCorruptCheck?: boolean;
   /** Raft's pre-vote phase (--pre-vote); default on. */
   readonly preVote?: boolean;
   /** How long a cluster member holds applied writes before committing them (--backend-batch-interval); 0 or absent: 100 ms. */

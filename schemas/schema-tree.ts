@@ -27,11 +27,21 @@ export interface FieldNode {
   readonly listType?: string;
   /** x-kubernetes-list-map-keys of a map list. */
   readonly listMapKeys?: readonly string[];
+  /** Listed in its object's `required`: Go always writes it (null when unset), so it is never absent from a typed object. */
+  readonly required: boolean;
   node(): SchemaNode;
 }
 
 export type SchemaNode =
-  | { readonly type: 'object'; readonly fields: ReadonlyMap<string, FieldNode>; readonly additional: SchemaNode | undefined; readonly preserveUnknown: boolean; readonly schemaName: string | undefined }
+  | {
+      readonly type: 'object';
+      readonly fields: ReadonlyMap<string, FieldNode>;
+      readonly additional: SchemaNode | undefined;
+      readonly preserveUnknown: boolean;
+      readonly schemaName: string | undefined;
+      /** x-kubernetes-map-type: atomic (server-side apply replaces it whole and owns it as one field). */
+      readonly atomic: boolean;
+    }
   | { readonly type: 'array'; readonly items: SchemaNode }
   | { readonly type: 'leaf'; readonly jsonType: string | undefined; readonly format: LeafFormat }
   /** Anything goes and nothing is pruned (RawExtension, preserve-unknown-fields without properties). */
@@ -102,6 +112,7 @@ export class SchemaTree {
       const additional = schema['additionalProperties'];
       if (!isJsonObject(props) && additional === undefined) return anyNode;
       const fields = new Map<string, FieldNode>();
+      const required = new Set(Array.isArray(schema['required']) ? schema['required'].map(String) : []);
       for (const [fieldName, fieldSchema] of Object.entries(isJsonObject(props) ? props : {})) {
         if (!isJsonObject(fieldSchema)) continue;
         let built: SchemaNode | undefined;
@@ -119,12 +130,13 @@ export class SchemaTree {
           ...(typeof mergeKey === 'string' ? { patchMergeKey: mergeKey } : {}),
           ...(typeof listType === 'string' ? { listType } : {}),
           ...(Array.isArray(mapKeys) ? { listMapKeys: mapKeys.map(String) } : {}),
+          required: required.has(fieldName),
           nullWhenUnset: name !== undefined && nullWhenUnsetFields.has(`${name}.${fieldName}`),
           node: () => (built ??= this.build(fieldSchema)),
         });
       }
       const additionalNode = isJsonObject(additional) ? this.build(additional) : additional === true ? anyNode : undefined;
-      return { type: 'object', fields, additional: additionalNode, preserveUnknown: preserve, schemaName: name };
+      return { type: 'object', fields, additional: additionalNode, preserveUnknown: preserve, schemaName: name, atomic: schema['x-kubernetes-map-type'] === 'atomic' };
     }
     const format = schema['format'];
     return { type: 'leaf', jsonType: typeof type === 'string' ? type : undefined, format: format === 'byte' ? 'byte' : undefined };

@@ -75,9 +75,16 @@ export type SchemaLookup = (name: string) => JsonObject | undefined;
 export class SchemaTree {
   private readonly lookup: SchemaLookup;
   private readonly named = new Map<string, SchemaNode>();
+  /**
+   * Whether x-kubernetes-preserve-unknown-fields without properties makes an object
+   * node that keeps everything (server-side apply merges it key by key) rather than
+   * an `any` node (which it treats as one atomic value).
+   */
+  private readonly preservedAsObjects: boolean;
 
-  constructor(lookup: SchemaLookup) {
+  constructor(lookup: SchemaLookup, options: { readonly preservedAsObjects?: boolean } = {}) {
     this.lookup = lookup;
+    this.preservedAsObjects = options.preservedAsObjects === true;
   }
 
   /** The node of a named component schema; throws when there is none. */
@@ -110,7 +117,10 @@ export class SchemaTree {
     }
     if (type === 'object' || isJsonObject(props) || schema['additionalProperties'] !== undefined || preserve) {
       const additional = schema['additionalProperties'];
-      if (!isJsonObject(props) && additional === undefined) return anyNode;
+      if (!isJsonObject(props) && additional === undefined) {
+        if (preserve && this.preservedAsObjects) return { type: 'object', fields: new Map(), additional: undefined, preserveUnknown: true, schemaName: name, atomic: schema['x-kubernetes-map-type'] === 'atomic' };
+        return anyNode;
+      }
       const fields = new Map<string, FieldNode>();
       const required = new Set(Array.isArray(schema['required']) ? schema['required'].map(String) : []);
       for (const [fieldName, fieldSchema] of Object.entries(isJsonObject(props) ? props : {})) {

@@ -77,7 +77,7 @@ export function customResourceInfo(crd: KubeObject, version: string): ResourceIn
 }
 
 /** Builds nodes of structural schemas, which refer to no component schema. */
-const structuralTree = new SchemaTree(() => undefined);
+const structuralTree = new SchemaTree(() => undefined, { preservedAsObjects: true });
 
 /** The ObjectSchema of a version: pruning on decode (unknown fields reported), nothing to encode. */
 function customObjectSchema(schema: JsonObject): ObjectSchema {

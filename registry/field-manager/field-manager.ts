@@ -9,7 +9,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { ApiError, type StatusCause } from '../generic/api-error.js';
 import type { KubeObject } from '../generic/types.js';
-import { difference, FieldSet, intersection, pathString, union, type PathElement } from './field-set.js';
+import { difference, FieldSet, intersection, pathString, recursiveDifference, union, type PathElement } from './field-set.js';
 import { decodeManaged, describeManager, entryId, isReset, type Managed, type ManagedEntry } from './managed-fields.js';
 import type { MergeRule } from './merge-rules.js';
 import { compare, merge, removeItems, toFieldSet, withNamedFieldMembers, type Comparison } from './typed-value.js';
@@ -57,7 +57,7 @@ function view(obj: KubeObject): KubeObject {
 
 function without(c: Comparison, ignored: FieldSet): Comparison {
   if (ignored.isEmpty()) return c;
-  return { added: difference(c.added, ignored), modified: difference(c.modified, ignored), removed: difference(c.removed, ignored) };
+  return { added: recursiveDifference(c.added, ignored), modified: recursiveDifference(c.modified, ignored), removed: recursiveDifference(c.removed, ignored) };
 }
 
 /** Takes changed fields from every entry but `except` (they were overwritten) and removed fields from all; returns what was taken. */
@@ -92,7 +92,8 @@ function recordUpdate(ctx: FieldContext, managed: Managed, live: KubeObject, nex
   const key = { manager, operation: 'Update' as const, apiVersion: ctx.apiVersion, subresource: ctx.subresource };
   const id = entryId(key);
   const previous = managed.get(id);
-  managed.set(id, { ...key, time: ctx.now, fields: previous === undefined ? mine : union(previous.fields, mine) });
+  // kube-apiserver's scale subresource records its entries without a time.
+  managed.set(id, { ...key, time: ctx.subresource === 'scale' ? undefined : ctx.now, fields: previous === undefined ? mine : union(previous.fields, mine) });
 }
 
 /**
@@ -132,7 +133,7 @@ export function applyConfig(ctx: FieldContext, live: KubeObject | undefined, con
   const base = live === undefined ? zero : view(live);
   const managed: Managed = (live === undefined ? undefined : decodeManaged(live.metadata.managedFields)) ?? new Map();
   if (managed.size === 0 && live !== undefined) recordUpdate(ctx, managed, zero, base, beforeFirstApply);
-  const applied = difference(toFieldSet(config, ctx.rule), ctx.ignored);
+  const applied = recursiveDifference(toFieldSet(config, ctx.rule), ctx.ignored);
   let merged = merge(base, config, ctx.rule) as KubeObject;
   const key = { manager, operation: 'Apply' as const, apiVersion: ctx.apiVersion, subresource: ctx.subresource };
   const id = entryId(key);

@@ -84,6 +84,19 @@ export function difference(a: FieldSet, b: FieldSet): FieldSet {
   return out;
 }
 
+/** A without every path of b and every path below one of b's members (structured-merge-diff's RecursiveDifference). */
+export function recursiveDifference(a: FieldSet, b: FieldSet): FieldSet {
+  const out = new FieldSet();
+  for (const m of a.members) if (!b.members.has(m)) out.members.add(m);
+  for (const [e, c] of a.children) {
+    if (b.members.has(e)) continue;
+    const other = b.children.get(e);
+    const d = other === undefined ? copy(c) : recursiveDifference(c, other);
+    if (!d.isEmpty()) out.children.set(e, d);
+  }
+  return out;
+}
+
 /** A ∩ b, as a new set (empty subsets left out). */
 export function intersection(a: FieldSet, b: FieldSet): FieldSet {
   const out = new FieldSet();

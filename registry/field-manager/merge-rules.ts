@@ -5,8 +5,10 @@
  * atomic, set or map (keyed by `x-kubernetes-list-map-keys`), and for the built-in
  * kinds without one, `x-kubernetes-patch-strategy: merge` makes it a map keyed by
  * `x-kubernetes-patch-merge-key` (a set without a key); every other list, and
- * every scalar, is atomic. Values the schema does not describe are deduced: an
- * object merges entry by entry, anything else is atomic.
+ * every scalar, is atomic. Untyped values of built-in kinds (RawExtension) are
+ * atomic; values a custom resource's schema keeps without describing them
+ * (x-kubernetes-preserve-unknown-fields) are deduced: an object merges entry by
+ * entry, anything else is atomic.
  */
 import { builtinSchemaTree, type FieldNode, type SchemaNode } from '../../schemas/schema-tree.js';
 
@@ -27,9 +29,10 @@ const objectMetaNode = (): SchemaNode => builtinSchemaTree.node('io.k8s.apimachi
 
 /** The rule of a value described by node, reached through field when it is a declared field. */
 export function ruleOf(node: SchemaNode | undefined, field?: FieldNode, value?: unknown): MergeRule {
-  if (node === undefined || node.type === 'any') {
-    return isObject(value) ? { kind: 'map', values: undefined } : { kind: 'atomic' };
-  }
+  // Untyped values of built-in kinds (RawExtension, JSON) are atomic.
+  if (node?.type === 'any') return { kind: 'atomic' };
+  // Fields a schema lets in without describing them (preserve-unknown-fields) are deduced.
+  if (node === undefined) return isObject(value) ? { kind: 'map', values: undefined } : { kind: 'atomic' };
   switch (node.type) {
     case 'leaf':
       return { kind: 'atomic' };

@@ -6,6 +6,7 @@ import { noAdmission, type AdmissionChain, type AdmissionOperation, type UserInf
 import { isObjectStorageError, type ObjectStorage, type StorageEvent, type TryUpdate } from '../storage/object-storage.js';
 import { selectionPredicate, type SelectionPredicate } from '../storage/selection.js';
 import { applyConfig, topLevelFields, updateManagedFields, type FieldContext } from '../field-manager/field-manager.js';
+import { syncLastApplied } from '../field-manager/last-applied.js';
 import { encodeManaged, type Managed } from '../field-manager/managed-fields.js';
 import { rootRule, type MergeRule } from '../field-manager/merge-rules.js';
 import { TypedValueError } from '../field-manager/typed-value.js';
@@ -120,10 +121,11 @@ export class GenericStore implements ResourceStore {
     return { rule: this.mergeRule, apiVersion: apiVersionOf(this.info), subresource: subresource ?? '', ignored: topLevelFields(ignored), now: rfc3339(this.now()) };
   }
 
-  /** The manager of a write: its fieldManager, else the User-Agent's product name, as kube-apiserver names it. */
+  /** The manager of a write: its fieldManager, else the User-Agent's product name (unknown without one), at most 128 bytes, as kube-apiserver names it. */
   private managerOf(options: WriteOptions): string {
     if (options.fieldManager !== undefined && options.fieldManager !== '') return options.fieldManager;
-    return (options.userAgent ?? '').split('/')[0]!.slice(0, 128);
+    const product = (options.userAgent ?? '').split('/')[0]!.slice(0, 128);
+    return product === '' ? 'unknown' : product;
   }
 
   /**
@@ -134,7 +136,14 @@ export class GenericStore implements ResourceStore {
   private trackUpdate(old: KubeObject | undefined, obj: KubeObject, subresource: string | undefined, options: WriteOptions): Managed | undefined {
     const next = cloneJson(obj);
     this.schema?.encode(next);
-    return updateManagedFields(this.fieldContext(subresource), old, next, this.zero(), this.managerOf(options));
+    try {
+      return updateManagedFields(this.fieldContext(subresource), old, next, this.zero(), this.managerOf(options));
+    } catch (e) {
+      // An object ownership cannot be counted on (duplicate list keys) keeps no managedFields,
+      // and validation answers for it, as kube-apiserver's UpdateNoErrors does.
+      if (e instanceof TypedValueError) return undefined;
+      throw e;
+    }
   }
 
   /** Writes managed into obj's metadata (none when undefined or empty). */
@@ -368,14 +377,25 @@ export class GenericStore implements ResourceStore {
   /**
    * Kubernetes' GuaranteedUpdate for callers inside the registry (controllers):
    * reads the object, applies mutate, and writes it if unchanged meanwhile,
-   * retrying on a lost race. No validation or admission.
+   * retrying on a lost race. No validation or admission. With a manager, the
+   * change is recorded in managedFields as that manager's Update (through the
+   * subresource), as a controller's request to kube-apiserver would be.
    */
-  async guaranteedUpdate(namespace: string | undefined, name: string, mutate: (current: KubeObject) => KubeObject, options: WriteOptions = {}): Promise<KubeObject> {
+  async guaranteedUpdate(
+    namespace: string | undefined,
+    name: string,
+    mutate: (current: KubeObject) => KubeObject,
+    options: WriteOptions = {},
+    owner?: { readonly manager: string; readonly subresource?: string },
+  ): Promise<KubeObject> {
     try {
       const out = await this.storage.guaranteedUpdate(
         this.key(this.ns(namespace), name),
         async (current) => {
-          const next = this.stored(mutate(this.served(current)));
+          const old = this.served(current);
+          const changed = mutate(structuredClone(old));
+          if (owner !== undefined) GenericStore.setManaged(changed, this.trackUpdate(old, changed, owner.subresource, { fieldManager: owner.manager }));
+          const next = this.stored(changed);
           return this.isFinalized(next) ? { remove: true, object: next } : next;
         },
         this.writeOptions(options.dryRun === true),
@@ -570,7 +590,7 @@ export class GenericStore implements ResourceStore {
     const manager = options.fieldManager ?? '';
     if (manager === '') throw errors.invalidOptions('PatchOptions', [{ reason: 'FieldValueRequired', field: 'fieldManager', message: 'Required value: is required for apply patch' }]);
     const ns = this.ns(namespace);
-    const config = this.applyConfiguration(body, ns, name);
+    const config = this.applyConfiguration(body);
     const key = this.key(ns, name);
     const ctx = this.fieldContext(sub);
     const force = options.force === true;
@@ -584,8 +604,11 @@ export class GenericStore implements ResourceStore {
         const gvk = `${v.includes('/') ? v : `/${v}`}, Kind=${this.info.kind}`;
         throw new ApiError(500, '', `failed to create typed patch object (${config.metadata.namespace ?? ''}/${config.metadata.name ?? ''}; ${gvk}): ${e.message}`);
       }
+      // The name is checked on the applied object, after conflicts, as kube-apiserver checks it.
+      this.checkName(config, ns, name);
       const obj = cloneJson(result.object);
       GenericStore.setManaged(obj, result.managed);
+      syncLastApplied(obj, live, config, manager);
       return obj;
     };
     try {
@@ -602,7 +625,7 @@ export class GenericStore implements ResourceStore {
   }
 
   /** The body of an apply patch as a configuration, refused as kube-apiserver refuses it. */
-  private applyConfiguration(body: unknown, namespace: string | undefined, name: string): KubeObject {
+  private applyConfiguration(body: unknown): KubeObject {
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {
       const goType = Array.isArray(body) ? 'array' : typeof body === 'string' ? 'string' : typeof body === 'number' ? 'number' : typeof body === 'boolean' ? 'bool' : 'null';
       throw errors.badRequest(`error decoding YAML: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal ${goType} into Go value of type map[string]interface {}`);
@@ -619,7 +642,6 @@ export class GenericStore implements ResourceStore {
     }
     if (config.metadata.managedFields !== undefined && config.metadata.managedFields !== null) throw errors.badRequest('metadata.managedFields must be nil');
     if (config.metadata.managedFields === null) delete config.metadata.managedFields;
-    this.checkName(config, namespace, name);
     return config;
   }
 

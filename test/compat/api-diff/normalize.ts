@@ -22,11 +22,10 @@ import type { GeneratedName, StepResult } from './runner.js';
  */
 
 /**
- * managedFields are removed from every object until server-side apply arrives
- * (issue "API server 3"); set this to true then to compare them too, with their
- * time fields blanked (the managedFields rule does both).
+ * Whether managedFields are compared (with their times blanked) or removed from
+ * every object; compared since server-side apply keeps them on every write.
  */
-export const compareManagedFields = false;
+export const compareManagedFields = true;
 
 type Obj = Record<string, unknown>;
 
@@ -101,7 +100,7 @@ export const objectRules: readonly ObjectRule[] = [
   },
   {
     name: 'managedFields',
-    reason: 'server-side apply is not implemented yet (compareManagedFields switches this rule off)',
+    reason: "a managedFields entry's time is the server clock when its manager last changed something (compareManagedFields false removes them all)",
     apply: (obj) => {
       const m = meta(obj);
       if (!m || m.managedFields === undefined) return;

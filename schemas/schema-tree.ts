@@ -57,6 +57,7 @@ const anyNode: SchemaNode = { type: 'any' };
 const nullWhenUnsetFields: ReadonlySet<string> = new Set([
   'io.k8s.api.storage.v1.CSINodeDriver.topologyKeys',
   'io.k8s.api.autoscaling.v2.HorizontalPodAutoscalerStatus.currentMetrics',
+  'io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionStatus.conditions',
 ]);
 
 const specialRefs: Readonly<Record<string, () => SchemaNode>> = {

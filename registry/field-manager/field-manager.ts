@@ -29,6 +29,11 @@ export interface FieldContext {
   readonly ignored: FieldSet;
   /** The time entries changed now get (RFC 3339, seconds). */
   readonly now: string;
+  /**
+   * false where kube-apiserver 1.26 takes changed fields from their owners but
+   * records no entry for the writer (a custom resource's scale subresource).
+   */
+  readonly recordsWriter?: boolean;
 }
 
 /** The manager existing fields are given to when an object without managedFields is first applied. */
@@ -88,7 +93,7 @@ function recordUpdate(ctx: FieldContext, managed: Managed, live: KubeObject, nex
   if (isSame(c)) return;
   release(managed, c, undefined);
   const mine = difference(difference(union(c.modified, c.added), c.removed), stripped);
-  if (mine.isEmpty()) return;
+  if (mine.isEmpty() || ctx.recordsWriter === false) return;
   const key = { manager, operation: 'Update' as const, apiVersion: ctx.apiVersion, subresource: ctx.subresource };
   const id = entryId(key);
   const previous = managed.get(id);

@@ -36,10 +36,11 @@ export class FieldSet {
 
   /** Adds a path given as its elements (for building). */
   insert(path: readonly PathElement[]): void {
-    const last = path[path.length - 1];
-    if (last === undefined) return;
-    const parent = path.slice(0, -1).reduce<FieldSet>((s, e) => s.child(e), this);
-    parent.members.add(last);
+    const n = path.length;
+    if (n === 0) return;
+    let parent = this as FieldSet;
+    for (let i = 0; i < n - 1; i++) parent = parent.child(path[i]!);
+    parent.members.add(path[n - 1]!);
   }
 
   /** Whether the path is in the set. */

@@ -118,7 +118,14 @@ export class GenericStore implements ResourceStore {
 
   private fieldContext(subresource: string | undefined): FieldContext {
     const ignored = subresource === undefined ? (hasSubresource(this.info, 'status') ? ['status'] : []) : subresource === 'status' ? ['spec'] : [];
-    return { rule: this.mergeRule, apiVersion: apiVersionOf(this.info), subresource: subresource ?? '', ignored: topLevelFields(ignored), now: rfc3339(this.now()) };
+    return {
+      rule: this.mergeRule,
+      apiVersion: apiVersionOf(this.info),
+      subresource: subresource ?? '',
+      ignored: topLevelFields(ignored),
+      now: rfc3339(this.now()),
+      recordsWriter: !(subresource === 'scale' && this.info.custom === true),
+    };
   }
 
   /** The manager of a write: its fieldManager, else the User-Agent's product name (unknown without one), at most 128 bytes, as kube-apiserver names it. */

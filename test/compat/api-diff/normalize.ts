@@ -100,12 +100,19 @@ export const objectRules: readonly ObjectRule[] = [
   },
   {
     name: 'managedFields',
-    reason: "a managedFields entry's time is the server clock when its manager last changed something (compareManagedFields false removes them all)",
+    reason:
+      "a managedFields entry's time is the server clock when its manager last changed something, and entries are ordered by it (within an operation), so the order of entries that differ only in time is the clock's too (compareManagedFields false removes them all)",
     apply: (obj) => {
       const m = meta(obj);
       if (!m || m.managedFields === undefined) return;
       if (!compareManagedFields) delete m.managedFields;
-      else if (Array.isArray(m.managedFields)) m.managedFields = m.managedFields.map((e: unknown) => (isObj(e) && e.time !== undefined ? { ...e, time: '<time>' } : e));
+      else if (Array.isArray(m.managedFields)) {
+        const str = (e: unknown, k: string): string => (isObj(e) && typeof e[k] === 'string' ? (e[k] as string) : '');
+        const key = (e: unknown): string => JSON.stringify([str(e, 'operation'), str(e, 'manager'), str(e, 'apiVersion'), str(e, 'subresource')]);
+        m.managedFields = m.managedFields
+          .map((e: unknown) => (isObj(e) && e.time !== undefined ? { ...e, time: '<time>' } : e))
+          .sort((a: unknown, b: unknown) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+      }
     },
   },
   {

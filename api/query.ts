@@ -95,11 +95,13 @@ export function writeOptions(req: Request, warnings: string[], kind: OptionsKind
   if (manager !== undefined && manager.length > 128) {
     throw errors.invalidOptions(kind, [{ reason: 'FieldValueTooLong', field: 'fieldManager', message: 'Too long: must have at most 128 bytes' }]);
   }
+  const userAgent = req.headers['user-agent'];
   return {
     dryRun: dry.includes('All'),
     fieldValidation: fv === 'Strict' || fv === 'Ignore' ? fv : 'Warn',
     warnings,
     ...(manager === undefined ? {} : { fieldManager: manager }),
+    ...(userAgent === undefined ? {} : { userAgent }),
   };
 }
 

@@ -118,13 +118,18 @@ export async function handleResource(req: Request, res: Response, rp: ResourcePa
       }
       case 'PATCH': {
         const type = patchType((req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase());
-        if (type === 'apply') throw errors.unsupportedPatchType();
+        if (type === 'apply' && store.apply === undefined) throw errors.unsupportedPatchType();
         let body: unknown;
         try {
           body = (await readBody(req)).body;
         } catch (e) {
-          if (e instanceof BodyDecodeError) throw errors.badRequest(`error decoding patch: ${e.goError}`);
+          if (e instanceof BodyDecodeError) throw errors.badRequest(type === 'apply' ? `error decoding YAML: ${e.goError}` : `error decoding patch: ${e.goError}`);
           throw e;
+        }
+        if (type === 'apply') {
+          const r = await store.apply!(namespace, name!, body, { ...patchOptions(req, warnings), ...(subresource === undefined ? {} : { subresource }) });
+          send(r.created ? 201 : 200, r.object, { objects: [r.object] });
+          return;
         }
         const patched = await store.patch(namespace, name!, type, body, { ...patchOptions(req, warnings), ...(subresource === undefined ? {} : { subresource }) });
         send(200, patched, { objects: [patched] });

@@ -4,8 +4,9 @@
  * the differential tests start it). The same workloads run against each, one server
  * at a time, from keep-alive HTTP/1.1 clients in this process:
  * - creates of ConfigMaps from 16 clients, gets by name from 16 clients, lists of
- *   1,000 ConfigMaps, GET-modify-PUT of one object by 8 clients, and watch fan-out
- *   of 500 updates to 100 watchers;
+ *   1,000 ConfigMaps, GET-modify-PUT of one object by 8 clients, watch fan-out
+ *   of 500 updates to 100 watchers, and server-side applies of a custom resource
+ *   from 16 clients (half of them creating, half changing what they applied);
  * - for each: operations per second, p50 and p99 latency, and the CPU time the
  *   server processes (Kite: one process; the reference: kube-apiserver plus etcd)
  *   spent per operation;
@@ -40,6 +41,8 @@ const UPDATES_PER_CONTENDER = 50;
 const WATCHERS = 100;
 const WATCH_WRITERS = 4;
 const WATCH_UPDATES = 500;
+const APPLY_CLIENTS = 16;
+const APPLY_OBJECTS = 1000;
 
 interface Response {
   readonly status: number;
@@ -53,7 +56,8 @@ interface Target {
   readonly transport: string;
   /** The server's processes (for CPU time and RSS). */
   readonly pids: readonly number[];
-  call(method: string, path: string, body?: unknown): Promise<Response>;
+  /** One request; a body is sent as JSON, with contentType as its Content-Type (application/json by default). */
+  call(method: string, path: string, body?: unknown, contentType?: string): Promise<Response>;
   /** Opens a streaming GET (a watch); resolves with the response once headers arrive. */
   stream(path: string): Promise<IncomingMessage>;
   stop(): Promise<void>;
@@ -73,10 +77,10 @@ function httpTarget(name: string, url: string, pids: readonly number[], stop: ()
   const request = secure ? httpsRequest : httpRequest;
   const auth: Record<string, string> = token === undefined ? {} : { authorization: `Bearer ${token}` };
   const base = { host: hostname, port: Number(port) };
-  const open = (method: string, path: string, body: unknown, streaming: boolean): Promise<IncomingMessage> =>
+  const open = (method: string, path: string, body: unknown, streaming: boolean, contentType = 'application/json'): Promise<IncomingMessage> =>
     new Promise((resolve, reject) => {
       const payload = body === undefined ? undefined : JSON.stringify(body);
-      const headers = { ...auth, accept: 'application/json', ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) }) };
+      const headers = { ...auth, accept: 'application/json', ...(payload === undefined ? {} : { 'content-type': contentType, 'content-length': String(Buffer.byteLength(payload)) }) };
       const req = request({ ...base, method, path, agent: streaming ? streamAgent : agent, headers }, resolve);
       req.on('error', reject);
       req.end(payload);
@@ -85,8 +89,8 @@ function httpTarget(name: string, url: string, pids: readonly number[], stop: ()
     name,
     transport: !secure ? 'plain HTTP, no authentication' : token !== undefined ? 'HTTPS, bearer token, RBAC' : 'HTTPS, client certificate, AlwaysAllow',
     pids,
-    call: async (method, path, body) => {
-      const res = await open(method, path, body, false);
+    call: async (method, path, body, contentType) => {
+      const res = await open(method, path, body, false, contentType);
       const chunks: Buffer[] = [];
       for await (const c of res) chunks.push(c as Buffer);
       return { status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() };
@@ -100,8 +104,8 @@ function httpTarget(name: string, url: string, pids: readonly number[], stop: ()
   };
 }
 
-async function ok(t: Target, method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
-  const r = await t.call(method, path, body);
+async function ok(t: Target, method: string, path: string, body?: unknown, contentType?: string): Promise<Record<string, unknown>> {
+  const r = await t.call(method, path, body, contentType);
   if (r.status < 200 || r.status >= 300) throw new Error(`${t.name}: ${method} ${path}: ${r.status} ${r.body}`);
   return JSON.parse(r.body) as Record<string, unknown>;
 }
@@ -151,7 +155,36 @@ const configMap = (name: string, data: Record<string, string>): Record<string, u
 /** A workload: a name, and how it runs against a server (opsCount: what CPU time is divided by). */
 interface Workload {
   readonly name: string;
+  /** Unmeasured preparation (a CRD to serve). */
+  setup?(t: Target): Promise<void>;
   run(t: Target): Promise<Run & { readonly opsCount?: number }>;
+}
+
+const benchGroup = 'bench.kite.example.com';
+const gadgets = `/apis/${benchGroup}/v1/namespaces/bench/gadgets`;
+
+/** A namespaced CRD with a keyed list, served before the apply workload starts. */
+async function serveGadgets(t: Target): Promise<void> {
+  const item = { type: 'object', required: ['name'], properties: { name: { type: 'string' }, port: { type: 'integer' } } };
+  const spec = { type: 'object', properties: { size: { type: 'integer' }, color: { type: 'string' }, ports: { type: 'array', 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['name'], items: item } } };
+  await ok(t, 'POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `gadgets.${benchGroup}` },
+    spec: { group: benchGroup, scope: 'Namespaced', names: { plural: 'gadgets', singular: 'gadget', kind: 'Gadget' }, versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', properties: { spec } } } }] },
+  });
+  const deadline = Date.now() + 30_000;
+  while ((await t.call('GET', gadgets)).status !== 200) {
+    if (Date.now() > deadline) throw new Error(`${t.name}: ${gadgets} not served 30 s after its CRD was created`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The i-th apply: objects g-0..g-999 created, then each applied again with another size. */
+function applyGadget(t: Target, i: number): Promise<unknown> {
+  const name = `g-${i % APPLY_OBJECTS}`;
+  const body = { apiVersion: `${benchGroup}/v1`, kind: 'Gadget', metadata: { name }, spec: { size: i, color: 'red', ports: [{ name: 'http', port: 80 }, { name: 'metrics', port: 9090 }] } };
+  return ok(t, 'PATCH', `${gadgets}/${name}?fieldManager=bench`, body, 'application/apply-patch+yaml');
 }
 
 const workloads: Workload[] = [
@@ -179,6 +212,16 @@ const workloads: Workload[] = [
   },
   { name: `GET-modify-PUT, ${CONTENDERS} clients on 1 object`, run: contention },
   { name: `watch: ${WATCH_UPDATES} updates to ${WATCHERS} watchers (events)`, run: fanOut },
+  {
+    name: `apply custom resource, ${APPLY_CLIENTS} clients`,
+    setup: serveGadgets,
+    run: async (t) => {
+      // Creating applies first, then the changing ones, so no apply races its object's creation.
+      const first = await runClients(APPLY_CLIENTS, APPLY_OBJECTS, async (i) => void (await applyGadget(t, i)));
+      const second = await runClients(APPLY_CLIENTS, APPLY_OBJECTS, async (i) => void (await applyGadget(t, APPLY_OBJECTS + i)));
+      return { latencies: [...first.latencies, ...second.latencies], seconds: first.seconds + second.seconds, notes: `${APPLY_OBJECTS} creating, ${APPLY_OBJECTS} changing spec.size` };
+    },
+  },
 ];
 
 async function contention(t: Target): Promise<Run> {
@@ -295,6 +338,7 @@ async function measure(start: () => Promise<Target>): Promise<Measured> {
     await runClients(GET_CLIENTS, WARMUP_GETS, async (i) => void (await ok(t, 'GET', `/api/v1/namespaces/warm/configmaps/w-${i % WARMUP_CREATES}`)));
     const results = new Map<string, Result>();
     for (const w of workloads) {
+      await w.setup?.(t);
       const cpuBefore = cpuOf(t.pids);
       const run = await w.run(t);
       const cpuMs = cpuOf(t.pids) - cpuBefore;

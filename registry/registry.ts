@@ -279,7 +279,7 @@ export class KiteRegistry implements Registry {
       if (!(e instanceof ApiError && e.code === 404)) throw e;
     }
     try {
-      await store.create(namespace, structuredClone(obj));
+      await store.create(namespace, structuredClone(obj), { fieldManager: 'kube-apiserver' });
     } catch (e) {
       if (!(e instanceof ApiError && e.reason === 'AlreadyExists')) throw e;
     }

@@ -30,6 +30,8 @@ export interface ObjectSchema {
   encode(obj: Record<string, unknown>): void;
   /** The schema's root node, for code that walks objects by schema. */
   readonly root: SchemaNode;
+  /** The tree server-side apply takes its merge rules from, when it is not root (custom resources' structural schema). */
+  readonly structure?: SchemaNode;
 }
 
 /** The schema of a built-in kind (apiVersion as in objects: v1, apps/v1), or undefined when Kite has none. */

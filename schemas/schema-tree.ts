@@ -27,11 +27,21 @@ export interface FieldNode {
   readonly listType?: string;
   /** x-kubernetes-list-map-keys of a map list. */
   readonly listMapKeys?: readonly string[];
+  /** Listed in its object's `required`: Go always writes it (null when unset), so it is never absent from a typed object. */
+  readonly required: boolean;
   node(): SchemaNode;
 }
 
 export type SchemaNode =
-  | { readonly type: 'object'; readonly fields: ReadonlyMap<string, FieldNode>; readonly additional: SchemaNode | undefined; readonly preserveUnknown: boolean; readonly schemaName: string | undefined }
+  | {
+      readonly type: 'object';
+      readonly fields: ReadonlyMap<string, FieldNode>;
+      readonly additional: SchemaNode | undefined;
+      readonly preserveUnknown: boolean;
+      readonly schemaName: string | undefined;
+      /** x-kubernetes-map-type: atomic (server-side apply replaces it whole and owns it as one field). */
+      readonly atomic: boolean;
+    }
   | { readonly type: 'array'; readonly items: SchemaNode }
   | { readonly type: 'leaf'; readonly jsonType: string | undefined; readonly format: LeafFormat }
   /** Anything goes and nothing is pruned (RawExtension, preserve-unknown-fields without properties). */
@@ -47,6 +57,7 @@ const anyNode: SchemaNode = { type: 'any' };
 const nullWhenUnsetFields: ReadonlySet<string> = new Set([
   'io.k8s.api.storage.v1.CSINodeDriver.topologyKeys',
   'io.k8s.api.autoscaling.v2.HorizontalPodAutoscalerStatus.currentMetrics',
+  'io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionStatus.conditions',
 ]);
 
 const specialRefs: Readonly<Record<string, () => SchemaNode>> = {
@@ -65,9 +76,16 @@ export type SchemaLookup = (name: string) => JsonObject | undefined;
 export class SchemaTree {
   private readonly lookup: SchemaLookup;
   private readonly named = new Map<string, SchemaNode>();
+  /**
+   * Whether x-kubernetes-preserve-unknown-fields without properties makes an object
+   * node that keeps everything (server-side apply merges it key by key) rather than
+   * an `any` node (which it treats as one atomic value).
+   */
+  private readonly preservedAsObjects: boolean;
 
-  constructor(lookup: SchemaLookup) {
+  constructor(lookup: SchemaLookup, options: { readonly preservedAsObjects?: boolean } = {}) {
     this.lookup = lookup;
+    this.preservedAsObjects = options.preservedAsObjects === true;
   }
 
   /** The node of a named component schema; throws when there is none. */
@@ -100,8 +118,12 @@ export class SchemaTree {
     }
     if (type === 'object' || isJsonObject(props) || schema['additionalProperties'] !== undefined || preserve) {
       const additional = schema['additionalProperties'];
-      if (!isJsonObject(props) && additional === undefined) return anyNode;
+      if (!isJsonObject(props) && additional === undefined) {
+        if (preserve && this.preservedAsObjects) return { type: 'object', fields: new Map(), additional: undefined, preserveUnknown: true, schemaName: name, atomic: schema['x-kubernetes-map-type'] === 'atomic' };
+        return anyNode;
+      }
       const fields = new Map<string, FieldNode>();
+      const required = new Set(Array.isArray(schema['required']) ? schema['required'].map(String) : []);
       for (const [fieldName, fieldSchema] of Object.entries(isJsonObject(props) ? props : {})) {
         if (!isJsonObject(fieldSchema)) continue;
         let built: SchemaNode | undefined;
@@ -119,12 +141,13 @@ export class SchemaTree {
           ...(typeof mergeKey === 'string' ? { patchMergeKey: mergeKey } : {}),
           ...(typeof listType === 'string' ? { listType } : {}),
           ...(Array.isArray(mapKeys) ? { listMapKeys: mapKeys.map(String) } : {}),
+          required: required.has(fieldName),
           nullWhenUnset: name !== undefined && nullWhenUnsetFields.has(`${name}.${fieldName}`),
           node: () => (built ??= this.build(fieldSchema)),
         });
       }
       const additionalNode = isJsonObject(additional) ? this.build(additional) : additional === true ? anyNode : undefined;
-      return { type: 'object', fields, additional: additionalNode, preserveUnknown: preserve, schemaName: name };
+      return { type: 'object', fields, additional: additionalNode, preserveUnknown: preserve, schemaName: name, atomic: schema['x-kubernetes-map-type'] === 'atomic' };
     }
     const format = schema['format'];
     return { type: 'leaf', jsonType: typeof type === 'string' ? type : undefined, format: format === 'byte' ? 'byte' : undefined };

@@ -84,6 +84,6 @@ export class NamespaceController {
       this.queue.addAfter(name, this.recheckMs);
       return;
     }
-    await this.deps.namespaces.update(undefined, name, { ...ns, spec: { ...field(ns, 'spec'), finalizers: finalizers.filter((f) => f !== 'kubernetes') } }, { subresource: 'finalize' });
+    await this.deps.namespaces.update(undefined, name, { ...ns, spec: { ...field(ns, 'spec'), finalizers: finalizers.filter((f) => f !== 'kubernetes') } }, { subresource: 'finalize', fieldManager: 'kube-controller-manager' });
   }
 }

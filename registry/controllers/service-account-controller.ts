@@ -54,7 +54,7 @@ export class ServiceAccountController {
     const ns = this.namespaces.get(undefined, namespace);
     if (ns === undefined || ns.metadata.deletionTimestamp !== undefined) return;
     try {
-      await this.serviceAccounts.create(namespace, { metadata: { name: 'default' } });
+      await this.serviceAccounts.create(namespace, { metadata: { name: 'default' } }, { fieldManager: 'kube-controller-manager' });
     } catch (e) {
       // Already there, or the namespace went meanwhile.
       if (e instanceof ApiError && (e.reason === 'AlreadyExists' || e.code === 404 || e.code === 403)) return;

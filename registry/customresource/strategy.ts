@@ -8,6 +8,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { isJsonObject, type JsonObject } from '../../schemas/json.js';
 import type { ObjectSchema } from '../../schemas/object-schema.js';
+import { SchemaTree } from '../../schemas/schema-tree.js';
 import { defaultObject, pruneObject } from '../../schemas/structural-schema.js';
 import { CelRules } from '../../schemas/validate-cel.js';
 import { compileCustomValidator, structuralCauses } from '../../schemas/validate-custom.js';
@@ -75,10 +76,14 @@ export function customResourceInfo(crd: KubeObject, version: string): ResourceIn
   });
 }
 
+/** Builds nodes of structural schemas, which refer to no component schema. */
+const structuralTree = new SchemaTree(() => undefined, { preservedAsObjects: true });
+
 /** The ObjectSchema of a version: pruning on decode (unknown fields reported), nothing to encode. */
 function customObjectSchema(schema: JsonObject): ObjectSchema {
   return {
     root: { type: 'any' },
+    structure: structuralTree.build(schema),
     decode: (obj, fieldValidation) => {
       const unknownFields = pruneObject(obj, schema);
       const warnings = fieldValidation === 'Warn' ? unknownFields.map((f) => `unknown field ${JSON.stringify(f)}`) : [];

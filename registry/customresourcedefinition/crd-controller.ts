@@ -170,11 +170,18 @@ export class CrdController {
     const next = structuredClone(current);
     change(next);
     if (isDeepStrictEqual(next.status, current.status)) return;
-    await this.deps.crds.guaranteedUpdate(undefined, name, (c) => {
-      const updated = structuredClone(c);
-      change(updated);
-      return updated;
-    });
+    // Recorded as kube-apiserver's apiextensions controllers record their status writes.
+    await this.deps.crds.guaranteedUpdate(
+      undefined,
+      name,
+      (c) => {
+        const updated = structuredClone(c);
+        change(updated);
+        return updated;
+      },
+      {},
+      { manager: 'kube-apiserver', subresource: 'status' },
+    );
   }
 
   /** Serves the CRD's served versions with stores built from it (rebuilt when its spec or accepted names change). */

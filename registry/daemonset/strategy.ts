@@ -70,6 +70,8 @@ export const daemonSetStrategy: Strategy = baseStrategy(
         ru.maxSurge ??= 0;
       }
       s.revisionHistoryLimit ??= 10;
+      // Go's conversion to apps/v1 always writes the annotation, so a create's fields include it.
+      if (o.metadata.annotations?.[templateGenerationAnnotation] === undefined) setTemplateGeneration(o, 1);
     },
     validate: validateDaemonSet,
     validateUpdate: immutableSelector,

@@ -5,6 +5,11 @@ import { kindSchemaNames } from '../../schemas/schema-sources.js';
 import { noAdmission, type AdmissionChain, type AdmissionOperation, type UserInfo } from '../admission/admission.js';
 import { isObjectStorageError, type ObjectStorage, type StorageEvent, type TryUpdate } from '../storage/object-storage.js';
 import { selectionPredicate, type SelectionPredicate } from '../storage/selection.js';
+import { applyConfig, topLevelFields, updateManagedFields, type FieldContext } from '../field-manager/field-manager.js';
+import { syncLastApplied } from '../field-manager/last-applied.js';
+import { encodeManaged, type Managed } from '../field-manager/managed-fields.js';
+import { rootRule, type MergeRule } from '../field-manager/merge-rules.js';
+import { TypedValueError } from '../field-manager/typed-value.js';
 import { validateObjectMeta, validateObjectMetaUpdate } from '../validation/object-meta.js';
 import { ApiError, errors, fromStorageError, type StatusCause } from './api-error.js';
 import { cloneJson } from './clone-json.js';
@@ -84,6 +89,10 @@ export class GenericStore implements ResourceStore {
   private readonly schema: ObjectSchema | undefined;
   private readonly admission: AdmissionChain;
   private readonly now: () => Date;
+  /** Server-side apply's merge rules for this kind's objects. */
+  private readonly mergeRule: MergeRule;
+  /** The kind's empty object as Go writes it, the base a create's field ownership is counted from (made on first use). */
+  private zeroObject: KubeObject | undefined;
 
   constructor(strategy: Strategy, options: GenericStoreOptions) {
     this.strategy = strategy;
@@ -93,6 +102,62 @@ export class GenericStore implements ResourceStore {
     this.schema = options.schema ?? builtinObjectSchema(apiVersionOf(strategy.info), strategy.info.kind);
     this.admission = options.admission ?? noAdmission;
     this.now = options.now ?? (() => new Date());
+    this.mergeRule = rootRule(this.schema?.structure ?? this.schema?.root ?? { type: 'any' });
+  }
+
+  // ---- field ownership (managedFields) ----
+
+  private zero(): KubeObject {
+    if (this.zeroObject === undefined) {
+      const z: KubeObject = { apiVersion: apiVersionOf(this.info), kind: this.info.kind, metadata: {} };
+      this.schema?.encode(z);
+      this.zeroObject = z;
+    }
+    return this.zeroObject;
+  }
+
+  private fieldContext(subresource: string | undefined): FieldContext {
+    const ignored = subresource === undefined ? (hasSubresource(this.info, 'status') ? ['status'] : []) : subresource === 'status' ? ['spec'] : [];
+    return {
+      rule: this.mergeRule,
+      apiVersion: apiVersionOf(this.info),
+      subresource: subresource ?? '',
+      ignored: topLevelFields(ignored),
+      now: rfc3339(this.now()),
+      recordsWriter: !(subresource === 'scale' && this.info.custom === true),
+    };
+  }
+
+  /** The manager of a write: its fieldManager, else the User-Agent's product name (unknown without one), at most 128 bytes, as kube-apiserver names it. */
+  private managerOf(options: WriteOptions): string {
+    if (options.fieldManager !== undefined && options.fieldManager !== '') return options.fieldManager;
+    const product = (options.userAgent ?? '').split('/')[0]!.slice(0, 128);
+    return product === '' ? 'unknown' : product;
+  }
+
+  /**
+   * The managedFields of an Update from old (undefined: a create) to obj, counted on
+   * obj as decoded and defaulted, before admission changes it (kube-apiserver does not
+   * give admission's changes to the requester).
+   */
+  private trackUpdate(old: KubeObject | undefined, obj: KubeObject, subresource: string | undefined, options: WriteOptions): Managed | undefined {
+    const next = cloneJson(obj);
+    this.schema?.encode(next);
+    try {
+      return updateManagedFields(this.fieldContext(subresource), old, next, this.zero(), this.managerOf(options));
+    } catch (e) {
+      // An object ownership cannot be counted on (duplicate list keys) keeps no managedFields,
+      // and validation answers for it, as kube-apiserver's UpdateNoErrors does.
+      if (e instanceof TypedValueError) return undefined;
+      throw e;
+    }
+  }
+
+  /** Writes managed into obj's metadata (none when undefined or empty). */
+  private static setManaged(obj: KubeObject, managed: Managed | undefined): void {
+    const entries = managed === undefined ? [] : encodeManaged(managed);
+    if (entries.length === 0) delete obj.metadata.managedFields;
+    else obj.metadata.managedFields = entries;
   }
 
   // ---- keys and versions ----
@@ -232,6 +297,11 @@ export class GenericStore implements ResourceStore {
   // ---- create ----
 
   async create(namespace: string | undefined, input: KubeObject, options: WriteOptions = {}): Promise<KubeObject> {
+    return this.createObject(namespace, input, options, false);
+  }
+
+  /** A create; keepManaged: input carries its final managedFields (a server-side apply that creates). */
+  private async createObject(namespace: string | undefined, input: KubeObject, options: WriteOptions, keepManaged: boolean): Promise<KubeObject> {
     const ns = this.ns(namespace);
     if (input === null || typeof input !== 'object' || Array.isArray(input)) throw errors.badRequest('the request body must be an object');
     const obj = cloneJson(input);
@@ -258,9 +328,11 @@ export class GenericStore implements ResourceStore {
     m.creationTimestamp = rfc3339(this.now());
     if (this.strategy.generation) m.generation = 1;
     this.strategy.applyDefaults(obj);
+    const managed = keepManaged ? undefined : this.trackUpdate(undefined, obj, undefined, options);
     await this.admission.admit(this.admissionRequest('CREATE', obj, undefined, undefined, options));
     this.strategy.prepareForCreate(obj);
     this.schema?.encode(obj);
+    if (!keepManaged) GenericStore.setManaged(obj, managed);
     this.validate(obj, undefined);
     await this.admission.validate(this.admissionRequest('CREATE', obj, undefined, undefined, options));
     // The storage layer's own refusal, after everything else (a plain error: 500 without a reason).
@@ -312,14 +384,25 @@ export class GenericStore implements ResourceStore {
   /**
    * Kubernetes' GuaranteedUpdate for callers inside the registry (controllers):
    * reads the object, applies mutate, and writes it if unchanged meanwhile,
-   * retrying on a lost race. No validation or admission.
+   * retrying on a lost race. No validation or admission. With a manager, the
+   * change is recorded in managedFields as that manager's Update (through the
+   * subresource), as a controller's request to kube-apiserver would be.
    */
-  async guaranteedUpdate(namespace: string | undefined, name: string, mutate: (current: KubeObject) => KubeObject, options: WriteOptions = {}): Promise<KubeObject> {
+  async guaranteedUpdate(
+    namespace: string | undefined,
+    name: string,
+    mutate: (current: KubeObject) => KubeObject,
+    options: WriteOptions = {},
+    owner?: { readonly manager: string; readonly subresource?: string },
+  ): Promise<KubeObject> {
     try {
       const out = await this.storage.guaranteedUpdate(
         this.key(this.ns(namespace), name),
         async (current) => {
-          const next = this.stored(mutate(this.served(current)));
+          const old = this.served(current);
+          const changed = mutate(structuredClone(old));
+          if (owner !== undefined) GenericStore.setManaged(changed, this.trackUpdate(old, changed, owner.subresource, { fieldManager: owner.manager }));
+          const next = this.stored(changed);
           return this.isFinalized(next) ? { remove: true, object: next } : next;
         },
         this.writeOptions(options.dryRun === true),
@@ -337,17 +420,17 @@ export class GenericStore implements ResourceStore {
   }
 
   /** The update's tryUpdate: prepares the requested state against the current one. */
-  private updater(requested: (current: KubeObject) => KubeObject, subresource: string | undefined, options: WriteOptions): TryUpdate {
+  private updater(requested: (current: KubeObject) => KubeObject, subresource: string | undefined, options: WriteOptions, keepManaged = false): TryUpdate {
     return async (storedCurrent) => {
       const current = this.served(storedCurrent);
-      const next = await this.prepareUpdate(requested(current), current, subresource, options);
+      const next = await this.prepareUpdate(requested(current), current, subresource, options, keepManaged);
       const out = this.stored(next);
       return this.isFinalized(out) ? { remove: true, object: out } : out;
     };
   }
 
   /** Turns a requested new state into the stored one: server-owned fields kept, subresource rules, defaults, admission, validation. */
-  private async prepareUpdate(requested: KubeObject, old: KubeObject, subresource: string | undefined, options: WriteOptions): Promise<KubeObject> {
+  private async prepareUpdate(requested: KubeObject, old: KubeObject, subresource: string | undefined, options: WriteOptions, keepManaged: boolean): Promise<KubeObject> {
     const name = old.metadata.name!;
     if (requested === null || typeof requested !== 'object' || Array.isArray(requested)) throw errors.badRequest('the request body must be an object');
     if (typeof requested.metadata !== 'object' || requested.metadata === null || Array.isArray(requested.metadata)) requested.metadata = {};
@@ -400,6 +483,12 @@ export class GenericStore implements ResourceStore {
     else m.deletionGracePeriodSeconds = old.metadata.deletionGracePeriodSeconds;
     m.resourceVersion = old.metadata.resourceVersion;
     this.strategy.applyDefaults(obj);
+    if (keepManaged) {
+      // A server-side apply counted its fields on the merged object; a subresource keeps them from the request.
+      const entries = requested.metadata.managedFields;
+      if (Array.isArray(entries) && entries.length > 0) m.managedFields = structuredClone(entries);
+      else delete m.managedFields;
+    } else GenericStore.setManaged(obj, this.trackUpdate(old, obj, subresource, options));
     await this.admission.admit(this.admissionRequest('UPDATE', obj, old, subresource, options));
     this.schema?.encode(obj);
     if (this.strategy.generation) m.generation = (old.metadata.generation ?? 1) + (this.strategy.isSpecChange(obj, old) ? 1 : 0);
@@ -497,6 +586,70 @@ export class GenericStore implements ResourceStore {
     } catch (e) {
       throw e instanceof ApiError ? e : this.failure(e, name);
     }
+  }
+
+  // ---- server-side apply ----
+
+  async apply(namespace: string | undefined, name: string, body: unknown, options: PatchOptions = {}): Promise<{ object: KubeObject; created: boolean }> {
+    const sub = options.subresource;
+    if (sub !== undefined && sub !== 'status') throw errors.notFound(this.info, name);
+    if (sub !== undefined && !hasSubresource(this.info, sub)) throw errors.notFound(this.info, name);
+    const manager = options.fieldManager ?? '';
+    if (manager === '') throw errors.invalidOptions('PatchOptions', [{ reason: 'FieldValueRequired', field: 'fieldManager', message: 'Required value: is required for apply patch' }]);
+    const ns = this.ns(namespace);
+    const config = this.applyConfiguration(body);
+    const key = this.key(ns, name);
+    const ctx = this.fieldContext(sub);
+    const force = options.force === true;
+    const applied = (live: KubeObject | undefined): KubeObject => {
+      let result;
+      try {
+        result = applyConfig(ctx, live, config, this.zero(), manager, force);
+      } catch (e) {
+        if (!(e instanceof TypedValueError)) throw e;
+        const v = apiVersionOf(this.info);
+        const gvk = `${v.includes('/') ? v : `/${v}`}, Kind=${this.info.kind}`;
+        throw new ApiError(500, '', `failed to create typed patch object (${config.metadata.namespace ?? ''}/${config.metadata.name ?? ''}; ${gvk}): ${e.message}`);
+      }
+      // The name is checked on the applied object, after conflicts, as kube-apiserver checks it.
+      this.checkName(config, ns, name);
+      const obj = cloneJson(result.object);
+      GenericStore.setManaged(obj, result.managed);
+      syncLastApplied(obj, live, config, manager);
+      return obj;
+    };
+    try {
+      const out = this.served(await this.storage.guaranteedUpdate(key, this.updater(applied, sub, options, true), this.writeOptions(options.dryRun === true)));
+      return { object: out, created: false };
+    } catch (e) {
+      if (sub === undefined && isObjectStorageError(e, 'NotFound')) {
+        const obj = applied(undefined);
+        obj.metadata.name = name;
+        return { object: await this.createObject(ns, obj, options, true), created: true };
+      }
+      throw e instanceof ApiError ? e : this.failure(e, name);
+    }
+  }
+
+  /** The body of an apply patch as a configuration, refused as kube-apiserver refuses it. */
+  private applyConfiguration(body: unknown): KubeObject {
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+      const goType = Array.isArray(body) ? 'array' : typeof body === 'string' ? 'string' : typeof body === 'number' ? 'number' : typeof body === 'boolean' ? 'bool' : 'null';
+      throw errors.badRequest(`error decoding YAML: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal ${goType} into Go value of type map[string]interface {}`);
+    }
+    const config = cloneJson(body) as KubeObject;
+    const want = apiVersionOf(this.info);
+    const apiVersion = typeof config.apiVersion === 'string' ? config.apiVersion : '';
+    if (apiVersion !== want) throw errors.badRequest(`Incorrect version specified in apply patch. Specified patch version: ${apiVersion}, expected: ${want}`);
+    if (typeof config.metadata !== 'object' || config.metadata === null || Array.isArray(config.metadata)) config.metadata = {};
+    const kind = typeof config.kind === 'string' ? config.kind : '';
+    if (kind !== this.info.kind) {
+      const gvk = `${want.includes('/') ? want : `/${want}`}, Kind=${kind}`;
+      throw new ApiError(500, '', `failed to create typed patch object (${config.metadata.namespace ?? ''}/${config.metadata.name ?? ''}; ${gvk}): no corresponding type for ${gvk}`);
+    }
+    if (config.metadata.managedFields !== undefined && config.metadata.managedFields !== null) throw errors.badRequest('metadata.managedFields must be nil');
+    if (config.metadata.managedFields === null) delete config.metadata.managedFields;
+    return config;
   }
 
   // ---- delete ----

@@ -53,6 +53,8 @@ export interface WriteOptions {
   readonly user?: UserInfo;
   /** fieldManager: who owns the fields this write sets. */
   readonly fieldManager?: string;
+  /** The request's User-Agent: without a fieldManager, its product name (before the first /) is the manager. */
+  readonly userAgent?: string;
   /** What the request body's text says that its parsed form lost: keys given twice. */
   readonly bodyFields?: BodyFields;
 }
@@ -107,6 +109,12 @@ export interface ResourceStore {
    */
   update(namespace: string | undefined, name: string, obj: KubeObject, options?: WriteOptions & { subresource?: string }): Promise<{ object: KubeObject; created: boolean }>;
   patch(namespace: string | undefined, name: string, type: 'merge' | 'json' | 'strategic', patch: unknown, options?: PatchOptions): Promise<KubeObject>;
+  /**
+   * Server-side apply (PATCH application/apply-patch+yaml): merges the
+   * configuration into the object, creating it when missing (created: true).
+   * Absent: the resource refuses apply patches (415).
+   */
+  apply?(namespace: string | undefined, name: string, config: unknown, options?: PatchOptions): Promise<{ object: KubeObject; created: boolean }>;
   delete(namespace: string | undefined, name: string, options?: DeleteOptions): Promise<DeleteResult>;
   /** The body a DELETE answers with: the object, or a Status when the kind says so and it is gone. */
   deleteResponse(result: DeleteResult): unknown;

@@ -35,14 +35,21 @@ const configMap = (over: Record<string, unknown> = {}, metadata: Record<string, 
 
 test('api-diff normalization blanks what varies between servers', () => {
   const a = configMap();
-  const b = configMap({}, { uid: '99999999-8888-4777-8666-555555555555', resourceVersion: '4242', creationTimestamp: '2030-05-05T05:05:05Z', managedFields: [] });
+  const b = configMap({}, {
+    uid: '99999999-8888-4777-8666-555555555555',
+    resourceVersion: '4242',
+    creationTimestamp: '2030-05-05T05:05:05Z',
+    managedFields: [{ manager: 'curl', operation: 'Update', time: '2030-05-05T05:05:06Z' }],
+  });
   assert.deepEqual(compareViews(stepView(result(a)), stepView(result(b))), []);
   assert.deepEqual(normalizeObject(a), {
     kind: 'ConfigMap',
     apiVersion: 'v1',
-    metadata: { name: 'a', namespace: 'ns', uid: '<uid>', resourceVersion: '<resourceVersion>', creationTimestamp: '<time>' },
+    metadata: { name: 'a', namespace: 'ns', uid: '<uid>', resourceVersion: '<resourceVersion>', creationTimestamp: '<time>', managedFields: [{ manager: 'curl', operation: 'Update', time: '<time>' }] },
     data: { k: 'v' },
   });
+  // managedFields are compared but for their times.
+  assert.equal(compareViews(stepView(result(a)), stepView(result(configMap({}, { managedFields: [] })))).length > 0, true);
   // A name made from generateName, and its copies.
   const gen = (name: string): Record<string, unknown> => configMap({}, { name, generateName: 'web-', labels: { copy: name } });
   assert.deepEqual(compareViews(stepView(result(gen('web-abcde'))), stepView(result(gen('web-xyz12')))), []);

@@ -22,11 +22,10 @@ import type { GeneratedName, StepResult } from './runner.js';
  */
 
 /**
- * managedFields are removed from every object until server-side apply arrives
- * (issue "API server 3"); set this to true then to compare them too, with their
- * time fields blanked (the managedFields rule does both).
+ * Whether managedFields are compared (with their times blanked) or removed from
+ * every object; compared since server-side apply keeps them on every write.
  */
-export const compareManagedFields = false;
+export const compareManagedFields = true;
 
 type Obj = Record<string, unknown>;
 
@@ -101,12 +100,19 @@ export const objectRules: readonly ObjectRule[] = [
   },
   {
     name: 'managedFields',
-    reason: 'server-side apply is not implemented yet (compareManagedFields switches this rule off)',
+    reason:
+      "a managedFields entry's time is the server clock when its manager last changed something, and entries are ordered by it (within an operation), so the order of entries that differ only in time is the clock's too (compareManagedFields false removes them all)",
     apply: (obj) => {
       const m = meta(obj);
       if (!m || m.managedFields === undefined) return;
       if (!compareManagedFields) delete m.managedFields;
-      else if (Array.isArray(m.managedFields)) m.managedFields = m.managedFields.map((e: unknown) => (isObj(e) && e.time !== undefined ? { ...e, time: '<time>' } : e));
+      else if (Array.isArray(m.managedFields)) {
+        const str = (e: unknown, k: string): string => (isObj(e) && typeof e[k] === 'string' ? (e[k] as string) : '');
+        const key = (e: unknown): string => JSON.stringify([str(e, 'operation'), str(e, 'manager'), str(e, 'apiVersion'), str(e, 'subresource')]);
+        m.managedFields = m.managedFields
+          .map((e: unknown) => (isObj(e) && e.time !== undefined ? { ...e, time: '<time>' } : e))
+          .sort((a: unknown, b: unknown) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+      }
     },
   },
   {

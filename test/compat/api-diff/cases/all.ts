@@ -13,6 +13,7 @@ import { namespaceCases } from './namespaces.js';
 import { networkingCases } from './networking.js';
 import { podCases } from './pods.js';
 import { schedulingNodeStorageCases } from './scheduling-node-storage.js';
+import { serverSideApplyCases } from './server-side-apply.js';
 import { serviceCases } from './services.js';
 
 /** The whole corpus: first the kinds Kite serves today, then the ones it does not serve yet. */
@@ -32,4 +33,5 @@ export const allCases: readonly DiffCase[] = [
   ...autoscalingCases,
   ...schedulingNodeStorageCases,
   ...customResourceCases,
+  ...serverSideApplyCases,
 ];

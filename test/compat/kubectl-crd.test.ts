@@ -51,6 +51,17 @@ test('kubectl: CRDs and custom resources on kite apiserver', { timeout: 180_000 
     assert.match(ok(['get', 'wd', 'w1', '-o', 'wide']), /^w1\s+red\s+2/m);
     assert.match(ok(['get', 'all']), /^widget\.example\.com\/w1\s+red/m);
 
+    // kubectl edit: the editor changes the color, the server keeps the change.
+    const edited = spawnSync('kubectl', ['--cache-dir', join(dir.path, 'cache'), 'edit', 'widget', 'w1'], {
+      encoding: 'utf8',
+      env: { ...process.env, KUBECONFIG: server.kubeconfig, KUBE_EDITOR: "sed -i -e 's/color: red/color: green/'" },
+      timeout: 60_000,
+    });
+    assert.equal(edited.status, 0, edited.stderr);
+    assert.match(edited.stdout, /^widget\.example\.com\/w1 edited$/m);
+    assert.match(ok(['get', 'widget', 'w1']), /^w1\s+green\s+2/m);
+    assert.match(ok(['patch', 'widget', 'w1', '--type=merge', '-p', '{"spec":{"color":"red"}}']), /^widget\.example\.com\/w1 patched$/m);
+
     // Invalid objects are refused with the schema's message.
     const bad = k(['create', '-f', '-'], 'apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w3\nspec:\n  color: purple\n');
     assert.notEqual(bad.code, 0);

@@ -82,8 +82,8 @@ export function rbacEscalation(deps: () => EscalationDeps): AdmissionPlugin {
         if (await allowed('bind', kind === 'Role' ? 'roles' : 'clusterroles', roleName)) return;
         const rules = resolver.roleReferenceRules(kind, roleName, namespace);
         if ('error' in rules) {
-          const ref = kind === 'Role' ? 'role' : 'clusterrole';
-          if (kind === 'Role' || kind === 'ClusterRole') throw errors.notFound({ group: rbacGroup, resource: ref }, roleName);
+          // Here kube-apiserver reads the role through its registry: a plain NotFound of roles or clusterroles.
+          if (kind === 'Role' || kind === 'ClusterRole') throw errors.notFound({ group: rbacGroup, resource: kind === 'Role' ? 'roles' : 'clusterroles' }, roleName);
           throw errors.forbidden(r.resource, name, rules.error);
         }
         const why = noEscalationError(resolver, user, namespace, rules.rules);

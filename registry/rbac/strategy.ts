@@ -23,14 +23,20 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const len = (v: unknown): number => (Array.isArray(v) ? v.length : 0);
 
+/** Go's %#v of a []string: []string{"a", "b"}. */
+function goStringSlice(v: unknown): string {
+  return `[]string{${list(v).map((x) => JSON.stringify(String(x))).join(', ')}}`;
+}
+
 function validateRule(rule: unknown, namespaced: boolean, path: string): StatusCause[] {
   const r = isObj(rule) ? rule : {};
   const causes: StatusCause[] = [];
   if (len(r['verbs']) === 0) causes.push(fieldErrors.required(`${path}.verbs`, 'verbs must contain at least one value'));
   if (len(r['nonResourceURLs']) > 0) {
-    if (namespaced) causes.push(fieldErrors.invalid(`${path}.nonResourceURLs`, r['nonResourceURLs'], 'namespaced rules cannot apply to non-resource URLs'));
+    const urls = goStringSlice(r['nonResourceURLs']);
+    if (namespaced) causes.push(fieldErrors.invalidPrinted(`${path}.nonResourceURLs`, urls, 'namespaced rules cannot apply to non-resource URLs'));
     if (len(r['apiGroups']) > 0 || len(r['resources']) > 0 || len(r['resourceNames']) > 0) {
-      causes.push(fieldErrors.invalid(`${path}.nonResourceURLs`, r['nonResourceURLs'], 'rules cannot apply to both regular resources and non-resource URLs'));
+      causes.push(fieldErrors.invalidPrinted(`${path}.nonResourceURLs`, urls, 'rules cannot apply to both regular resources and non-resource URLs'));
     }
     return causes;
   }
@@ -46,12 +52,20 @@ function validateAggregationRule(o: KubeObject): StatusCause[] {
   const rule = isObj(o.aggregationRule) ? o.aggregationRule : {};
   const selectors = list(rule['clusterRoleSelectors']);
   if (selectors.length === 0) return [fieldErrors.required('aggregationRule.clusterRoleSelectors', 'at least one clusterRoleSelector required if aggregationRule is non-nil')];
-  return selectors.flatMap((s, i) => validateLabelSelector(isObj(s) ? s : undefined, `aggregationRule.clusterRoleSelectors[${i}]`));
+  return selectors.flatMap((s, i) => {
+    const path = `aggregationRule.clusterRoleSelectors[${i}]`;
+    const causes = validateLabelSelector(isObj(s) ? s : undefined, path);
+    // kube-apiserver also fails to turn such a selector into a matcher, and says so (printing the nil matcher).
+    return causes.length === 0 ? causes : [...causes, fieldErrors.invalid(path, 'null', 'invalid label selector.')];
+  });
 }
 
 /** Subjects of kind User or Group name RBAC's group unless told otherwise; a role reference too (v1 defaulting). */
 function defaultBinding(o: KubeObject): void {
-  if (isObj(o.roleRef) && (o.roleRef['apiGroup'] === undefined || o.roleRef['apiGroup'] === '')) o.roleRef['apiGroup'] = rbacGroup;
+  // roleRef is a struct in Go, never absent: an omitted one is defaulted too.
+  if (!isObj(o.roleRef)) o.roleRef = {};
+  const ref = o.roleRef as Obj;
+  if (ref['apiGroup'] === undefined || ref['apiGroup'] === '') ref['apiGroup'] = rbacGroup;
   for (const s of list(o.subjects)) {
     if (isObj(s) && (s['apiGroup'] === undefined || s['apiGroup'] === '') && (s['kind'] === 'User' || s['kind'] === 'Group')) s['apiGroup'] = rbacGroup;
   }
@@ -125,7 +139,7 @@ function subjectStrings(o: KubeObject): [string, string, string] {
     const name = String(s['name'] ?? '');
     if (s['kind'] === 'User') users.push(name);
     else if (s['kind'] === 'Group') groups.push(name);
-    else if (s['kind'] === 'ServiceAccount') sas.push(typeof s['namespace'] === 'string' && s['namespace'] !== '' ? `${s['namespace']}/${name}` : name);
+    else if (s['kind'] === 'ServiceAccount') sas.push(`${typeof s['namespace'] === 'string' ? s['namespace'] : ''}/${name}`);
   }
   return [users.join(', '), groups.join(', '), sas.join(', ')];
 }
@@ -153,6 +167,7 @@ const rbacInfo = (resource: string, singular: string, kind: string, namespaced: 
 /** roles: rules within one namespace. */
 export const roleStrategy: Strategy = baseStrategy(rbacInfo('roles', 'role', 'Role', true), {
   nameRule: 'pathSegment',
+  allowCreateOnUpdate: true,
   validate: (o) => validateRules(o, true),
   table: roleTable,
 });
@@ -160,6 +175,7 @@ export const roleStrategy: Strategy = baseStrategy(rbacInfo('roles', 'role', 'Ro
 /** clusterroles: rules cluster-wide or for any namespace; an aggregationRule gathers other roles' rules. */
 export const clusterRoleStrategy: Strategy = baseStrategy(rbacInfo('clusterroles', 'clusterrole', 'ClusterRole', false), {
   nameRule: 'pathSegment',
+  allowCreateOnUpdate: true,
   validate: (o) => [...validateRules(o, false), ...validateAggregationRule(o)],
   table: roleTable,
 });
@@ -167,6 +183,7 @@ export const clusterRoleStrategy: Strategy = baseStrategy(rbacInfo('clusterroles
 /** rolebindings: grant a Role or ClusterRole's rules within one namespace. */
 export const roleBindingStrategy: Strategy = baseStrategy(rbacInfo('rolebindings', 'rolebinding', 'RoleBinding', true), {
   nameRule: 'pathSegment',
+  allowCreateOnUpdate: true,
   applyDefaults: defaultBinding,
   validate: (o) => validateBinding(o, true),
   validateUpdate: validateBindingUpdate,
@@ -176,6 +193,7 @@ export const roleBindingStrategy: Strategy = baseStrategy(rbacInfo('rolebindings
 /** clusterrolebindings: grant a ClusterRole's rules cluster-wide. */
 export const clusterRoleBindingStrategy: Strategy = baseStrategy(rbacInfo('clusterrolebindings', 'clusterrolebinding', 'ClusterRoleBinding', false), {
   nameRule: 'pathSegment',
+  allowCreateOnUpdate: true,
   applyDefaults: defaultBinding,
   validate: (o) => validateBinding(o, false),
   validateUpdate: validateBindingUpdate,

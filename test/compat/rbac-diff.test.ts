@@ -278,6 +278,10 @@ test('RBAC decisions, 403 bodies, escalation and kubectl auth can-i as kube-apis
       ['GET', '/api/v1/namespaces/team-a/secrets'],
       ['GET', '/api/v1/namespaces/team-a/configmaps/cm1'],
       ['GET', '/api/v1/namespaces/team-a/configmaps/cm2'],
+      ['GET', '/api/v1/namespaces/team-a/configmaps?fieldSelector=metadata.name%3Dcm1'],
+      ['GET', '/api/v1/namespaces/team-a/configmaps?watch=1&fieldSelector=metadata.name%3Dcm2'],
+      ['PUT', '/api/v1/namespaces/team-b/finalize', { metadata: { name: 'team-b' }, spec: { finalizers: ['kubernetes'] } }],
+      ['GET', '/api/v1/namespaces/team-b/status'],
       ['GET', '/api/v1/nodes'],
       ['GET', '/api/v1/nodes/n1'],
       ['GET', '/apis/apps/v1/namespaces/team-a/deployments'],
@@ -380,6 +384,34 @@ test('RBAC decisions, 403 bodies, escalation and kubectl auth can-i as kube-apis
     }
     t.diagnostic(`kubectl auth can-i: ${canI.length} runs, ${canI.length - canIDifferences.length} with the same output`);
     assert.deepEqual(canIDifferences, [], 'kubectl auth can-i output differs');
+
+    // 7. kubectl auth can-i --as: the admin asks as another user, which needs impersonation
+    // (Impersonate-User). Skipped, saying so, while Kite does not impersonate.
+    await t.test('kubectl auth can-i --as', async (st) => {
+      const probe = await targets[1].call(admin, 'POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', { spec: { resourceAttributes: { verb: 'get', resource: 'nodes' } } });
+      const impersonated = await httpsFetch({ insecure: true })(`${targets[1].url}/apis/authorization.k8s.io/v1/selfsubjectaccessreviews`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${admin}`, 'impersonate-user': 'bob', 'content-type': 'application/json' },
+        body: JSON.stringify({ spec: { resourceAttributes: { verb: 'get', resource: 'nodes' } } }),
+      });
+      const answer = (await impersonated.json()) as Obj;
+      if (probe.code === 201 && isObj(answer['status']) && answer['status']['allowed'] === true) {
+        const msg = 'SKIPPED: Kite does not impersonate yet (Impersonate-User is ignored): kubectl auth can-i --as is compared once impersonation is merged';
+        process.stderr.write(`\n*** ${msg} ***\n\n`);
+        st.skip(msg);
+        return;
+      }
+      const runs: Array<string[]> = [
+        ['--as=alice', 'list', 'pods', '-n', 'team-a'],
+        ['--as=alice', 'delete', 'pods', '-n', 'team-a'],
+        ['--as=dave', '--list', '-n', 'team-b'],
+        ['--as=bob', '--as-group=qa', '--list', '-n', 'team-a'],
+      ];
+      for (const args of runs) {
+        const [a, b] = targets.map((tg) => spawnSync('kubectl', [`--kubeconfig=${kubeconfigFor(tg, admin)}`, 'auth', 'can-i', ...args], { encoding: 'utf8', timeout: 30_000 }));
+        assert.deepEqual({ status: b!.status, stdout: b!.stdout }, { status: a!.status, stdout: a!.stdout }, `can-i ${args.join(' ')}`);
+      }
+    });
   } finally {
     await kcm?.stop();
     await Promise.all([reference?.stop(), kite?.stop()]);

@@ -279,7 +279,7 @@ test('RBAC decisions, 403 bodies, escalation and kubectl auth can-i as kube-apis
       ['GET', '/api/v1/namespaces/team-a/configmaps/cm1'],
       ['GET', '/api/v1/namespaces/team-a/configmaps/cm2'],
       ['GET', '/api/v1/namespaces/team-a/configmaps?fieldSelector=metadata.name%3Dcm1'],
-      ['GET', '/api/v1/namespaces/team-a/configmaps?watch=1&fieldSelector=metadata.name%3Dcm2'],
+      ['GET', '/api/v1/namespaces/team-a/configmaps?watch=1&timeoutSeconds=1&fieldSelector=metadata.name%3Dcm2'],
       ['PUT', '/api/v1/namespaces/team-b/finalize', { metadata: { name: 'team-b' }, spec: { finalizers: ['kubernetes'] } }],
       ['GET', '/api/v1/namespaces/team-b/status'],
       ['GET', '/api/v1/nodes'],

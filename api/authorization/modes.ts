@@ -41,11 +41,15 @@ export function parseAuthorizationModes(value: string): AuthorizationMode[] {
   return modes as AuthorizationMode[];
 }
 
-/** system:masters may do anything (kube-apiserver's privileged-group authorizer). */
+/**
+ * system:masters may do anything (kube-apiserver's privileged-group authorizer). Like
+ * kube-apiserver's, it lists no rules: a master's SelfSubjectRulesReview shows what RBAC
+ * grants (cluster-admin, through its bootstrap binding).
+ */
 export const privilegedGroupAuthorizer: Authorizer & RuleLister = {
   name: 'system:masters',
   authorize: (a) => (a.user.groups.includes(privilegedGroup) ? { decision: 'allow', reason: '' } : { decision: 'noOpinion', reason: '' }),
-  rulesFor: (user) => (user.groups.includes(privilegedGroup) ? everything : nothing),
+  rulesFor: () => nothing,
 };
 
 /** --authorization-mode=AlwaysDeny: no to everything (no opinion, so a later mode may still allow). */

@@ -112,7 +112,8 @@ const nonEmptyMeta = (body: KubeObject, allowNamespace: boolean): boolean => {
 
 /** The four review resources over the API server's authorizer. */
 export function accessReviewStores(source: AuthorizerSource): CreateOnlyStore[] {
-  const invalid = (info: ResourceInfo, causes: StatusCause[]) => errors.invalid(info, info.kind, '', causes);
+  // kube-apiserver names no kind in these errors (the reviews' internal objects carry none): ".authorization.k8s.io \"\" is invalid".
+  const invalid = (info: ResourceInfo, causes: StatusCause[]) => errors.invalid(info, '', '', causes);
   return [
     new CreateOnlyStore(subjectAccessReviewInfo, async (_ns, body) => {
       const info = subjectAccessReviewInfo;

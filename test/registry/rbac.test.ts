@@ -78,7 +78,7 @@ test('RBAC kinds: validation and defaulting as kube-apiserver words them', async
       [
         "metadata.name: Invalid value: \"a/b\": may not contain '/'",
         'rules[0].verbs: Required value: verbs must contain at least one value',
-        'rules[1].nonResourceURLs: Invalid value: ["/x"]: namespaced rules cannot apply to non-resource URLs',
+        'rules[1].nonResourceURLs: Invalid value: []string{"/x"}: namespaced rules cannot apply to non-resource URLs',
         'rules[2].apiGroups: Required value: resource rules must supply at least one api group',
         'rules[2].resources: Required value: resource rules must supply at least one resource',
       ],

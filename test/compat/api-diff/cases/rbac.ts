@@ -83,7 +83,8 @@ const handWritten: DiffCase[] = [
     steps: [
       post('sar-admin', `${reviews}/subjectaccessreviews`, { apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec: { user: 'admin', groups: ['system:masters'], resourceAttributes: { namespace: '{ns}', verb: 'get', resource: 'pods' } } }),
       post('sar-nobody', `${reviews}/subjectaccessreviews`, { apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec: { user: 'nobody', resourceAttributes: { namespace: '{ns}', verb: 'get', resource: 'pods' } } }),
-      post('sar-url', `${reviews}/subjectaccessreviews`, { apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec: { user: 'nobody', groups: ['system:authenticated'], nonResourceAttributes: { path: '/healthz', verb: 'get' } } }),
+      // One binding only allows /api (system:discovery), so the reason names it on both.
+      post('sar-url', `${reviews}/subjectaccessreviews`, { apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec: { user: 'nobody', groups: ['system:authenticated'], nonResourceAttributes: { path: '/api', verb: 'get' } } }),
       post('sar-no-user', `${reviews}/subjectaccessreviews`, { apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec: { resourceAttributes: { verb: 'get', resource: 'pods' } } }),
       post('sar-both', `${reviews}/subjectaccessreviews`, { apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec: { user: 'u', resourceAttributes: { verb: 'get', resource: 'pods' }, nonResourceAttributes: { path: '/x', verb: 'get' } } }),
       post('sar-neither', `${reviews}/subjectaccessreviews`, { apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec: { user: 'u' } }),
@@ -91,7 +92,8 @@ const handWritten: DiffCase[] = [
       post('lsar-other-namespace', `${reviews}/namespaces/{ns}/localsubjectaccessreviews`, { apiVersion: 'authorization.k8s.io/v1', kind: 'LocalSubjectAccessReview', spec: { user: 'nobody', resourceAttributes: { namespace: 'default', verb: 'list', resource: 'pods' } } }),
       post('ssar', `${reviews}/selfsubjectaccessreviews`, { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: { namespace: '{ns}', verb: 'delete', group: 'apps', resource: 'deployments' } } }),
       post('ssar-url', `${reviews}/selfsubjectaccessreviews`, { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { nonResourceAttributes: { path: '/anything', verb: 'get' } } }),
-      post('ssrr', `${reviews}/selfsubjectrulesreviews`, { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectRulesReview', spec: { namespace: '{ns}' } }),
+      // A SelfSubjectRulesReview's answer lists the rules in kube-apiserver's cache order, which varies
+      // from run to run: compared through kubectl auth can-i --list (which sorts) in rbac-diff.test.ts.
       post('ssrr-no-namespace', `${reviews}/selfsubjectrulesreviews`, { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectRulesReview', spec: {} }),
       get('get-is-not-allowed', `${reviews}/selfsubjectaccessreviews`),
     ],

@@ -13,8 +13,7 @@ import { errors } from '../generic/api-error.js';
 import type { KubeObject } from '../generic/types.js';
 import { accessUserOf, privilegedGroup, resourceAttributes, type AccessAuthorizer, type AccessUser } from './access.js';
 import { compactRules, compactString, covers, goQuoted, rulesOf, type PolicyRule } from './policy-rule.js';
-import type { RbacRuleResolver } from './rule-resolver.js';
-import { aggregateErrors } from './rule-resolver.js';
+import { aggregateErrors, type RbacRuleResolver } from './rule-resolver.js';
 import { rbacGroup } from './strategy.js';
 
 /** What the check needs, known once the API server has built its authorizer. */

@@ -4,6 +4,7 @@ import { CreateOnlyStore } from '../registry/generic/create-only-store.js';
 import type { BodyFields, ObjectList, ResourceStore } from '../registry/generic/resource-store.js';
 import type { KubeObject } from '../registry/generic/types.js';
 import { goTypeMetaError, summarizeBody } from '../schemas/go-json-syntax.js';
+import { userOf } from './filters/authentication.js';
 import { duplicateFields, firstKeyOffsets } from './json-fields.js';
 import { KUBERNETES_PROTOBUF_TYPE } from './protobuf/decode.js';
 import { BodyDecodeError, encodeBody, readBody, wanted, type Wanted } from './negotiate.js';
@@ -54,6 +55,9 @@ const verbOf = (method: string, hasName: boolean, watch: boolean): string => {
 export async function handleResource(req: Request, res: Response, rp: ResourcePath): Promise<void> {
   const { store, namespace, name, subresource } = rp;
   const warnings: string[] = [];
+  // Who is writing, for admission and the RBAC escalation checks.
+  const user = userOf(res);
+  const who = user === undefined ? {} : { user: { username: user.name, uid: user.uid, groups: user.groups, extra: user.extra } };
   try {
     const want = wanted(req);
     const send = (code: number, body: unknown, shape?: { objects: KubeObject[]; list?: ObjectList['metadata'] }): void => {
@@ -92,7 +96,7 @@ export async function handleResource(req: Request, res: Response, rp: ResourcePa
       }
       case 'POST': {
         const { body, bytes, bodyFields } = await readObjectBody(req, info.kind);
-        const options = { ...writeOptions(req, warnings, 'CreateOptions'), ...(bodyFields === undefined ? {} : { bodyFields }) };
+        const options = { ...writeOptions(req, warnings, 'CreateOptions'), ...(bodyFields === undefined ? {} : { bodyFields }), ...who };
         if (name !== undefined) {
           if (handler?.create === undefined) throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
           const r = await handler.create(namespace, name, body, options);
@@ -111,7 +115,7 @@ export async function handleResource(req: Request, res: Response, rp: ResourcePa
       case 'PUT': {
         const { body, bytes, bodyFields } = await readObjectBody(req, info.kind);
         const obj = asObject(body, bytes, sub?.kind.kind ?? info.kind);
-        const options = { ...writeOptions(req, warnings, 'UpdateOptions'), ...(bodyFields === undefined ? {} : { bodyFields }) };
+        const options = { ...writeOptions(req, warnings, 'UpdateOptions'), ...(bodyFields === undefined ? {} : { bodyFields }), ...who };
         const r = await store.update(namespace, name!, obj, { ...options, ...(subresource === undefined ? {} : { subresource }) });
         send(r.created ? 201 : 200, r.object, { objects: [r.object] });
         return;
@@ -127,22 +131,22 @@ export async function handleResource(req: Request, res: Response, rp: ResourcePa
           throw e;
         }
         if (type === 'apply') {
-          const r = await store.apply!(namespace, name!, body, { ...patchOptions(req, warnings), ...(subresource === undefined ? {} : { subresource }) });
+          const r = await store.apply!(namespace, name!, body, { ...patchOptions(req, warnings), ...(subresource === undefined ? {} : { subresource }), ...who });
           send(r.created ? 201 : 200, r.object, { objects: [r.object] });
           return;
         }
-        const patched = await store.patch(namespace, name!, type, body, { ...patchOptions(req, warnings), ...(subresource === undefined ? {} : { subresource }) });
+        const patched = await store.patch(namespace, name!, type, body, { ...patchOptions(req, warnings), ...(subresource === undefined ? {} : { subresource }), ...who });
         send(200, patched, { objects: [patched] });
         return;
       }
       case 'DELETE': {
         const { body } = await readBody(req);
         if (name === undefined) {
-          const deleted = await store.deleteCollection(namespace, { ...deleteOptions(req, body, warnings), ...listOptions(req) });
+          const deleted = await store.deleteCollection(namespace, { ...deleteOptions(req, body, warnings), ...listOptions(req), ...who });
           send(200, deleted, { objects: deleted.items, list: deleted.metadata });
           return;
         }
-        const result = await store.delete(namespace, name, deleteOptions(req, body, warnings));
+        const result = await store.delete(namespace, name, { ...deleteOptions(req, body, warnings), ...who });
         const response = store.deleteResponse(result);
         send(200, response, response === result.object ? { objects: [result.object] } : undefined);
         return;

@@ -16,6 +16,7 @@ import { insecurePortAuthenticator, unionAuthenticator, type Authenticator } fro
 import { bearerTokenAuthenticator, staticTokens } from '../api/authentication/bearer-token.js';
 import { parseTokenFile } from '../api/authentication/token-file.js';
 import { x509Authenticator } from '../api/authentication/x509-authenticator.js';
+import { buildAuthorization, parseAuthorizationModes, type Authorization, type AuthorizationMode } from '../api/authorization/modes.js';
 import type { HealthCheck } from '../api/health.js';
 import { ApiMetrics } from '../api/metrics.js';
 import { startControllers, type ControllerName, type RunningControllers } from '../registry/controllers/controllers.js';
@@ -73,6 +74,8 @@ export interface ApiServerOptions {
   readonly tokenAuthFile?: string;
   /** --anonymous-auth: requests without credentials are system:anonymous (off: 401). */
   readonly anonymousAuth?: boolean;
+  /** --authorization-mode: comma-separated authorizers (RBAC by default; AlwaysAllow, AlwaysDeny; Node accepted without effect). */
+  readonly authorizationMode?: string;
 }
 
 export interface RunningApiServer {
@@ -180,6 +183,12 @@ export async function runApiServer(o: ApiServerOptions): Promise<RunningApiServe
   if (plain && (o.tlsCertFile !== undefined || o.clientCaFile !== undefined || o.tokenAuthFile !== undefined || (o.tlsSans ?? []).length > 0)) {
     throw new ApiServerConfigError('--insecure-plain-http serves no TLS and authenticates no one: it cannot be combined with --tls-cert-file, --tls-private-key-file, --client-ca-file, --tls-san or --token-auth-file');
   }
+  let modes: AuthorizationMode[];
+  try {
+    modes = parseAuthorizationModes(o.authorizationMode ?? 'RBAC');
+  } catch (err) {
+    throw new ApiServerConfigError(`--authorization-mode: ${(err as Error).message}`);
+  }
   mkdirSync(o.dataDir, { recursive: true });
   const authenticator = buildAuthenticator(o);
   const advertised = o.advertiseAddress ?? (o.bindAddress === '0.0.0.0' || o.bindAddress === '::' ? '127.0.0.1' : o.bindAddress);
@@ -230,8 +239,12 @@ export async function runApiServer(o: ApiServerOptions): Promise<RunningApiServe
     await client.close();
     await member?.stop();
   };
+  let authorization: Authorization;
   try {
     await registry.start();
+    authorization = buildAuthorization(modes, await registry.startRbac());
+    registry.useAuthorizer(authorization.access);
+    if (modes.includes('Node')) log.warn('--authorization-mode: the Node authorizer is not implemented; kubelets (system:nodes) get only what RBAC grants them');
     controllers = startControllers(registry, o.controllers);
   } catch (err) {
     await controllers?.stop();
@@ -246,7 +259,7 @@ export async function runApiServer(o: ApiServerOptions): Promise<RunningApiServe
   };
   const bootstrap: HealthCheck = { name: 'poststarthook/bootstrap-controller', check: () => undefined };
   const serverAddress = `${o.bindAddress}:${o.port}`;
-  const app = createApiApp({ registry, serverAddress, metrics, log, livez: () => [storeCheck], readyz: () => [bootstrap], authenticator, anonymous: o.anonymousAuth ?? false });
+  const app = createApiApp({ registry, serverAddress, metrics, log, livez: () => [storeCheck], readyz: () => [bootstrap], authenticator, anonymous: o.anonymousAuth ?? false, authorizer: authorization.authorizer });
   // Every client is asked for a certificate; one the client CA did not sign is refused by the
   // authentication filter (401), not in the handshake, as kube-apiserver does.
   const server: Server =

@@ -148,6 +148,7 @@ program
   .option('--tls-san <names>', 'more DNS names or IPs for the generated serving certificate (comma-separated; repeatable)', (v: string, prev: string[]) => [...prev, ...v.split(',').map((s) => s.trim()).filter((s) => s !== '')], [] as string[])
   .option('--token-auth-file <file>', "static bearer tokens, kube-apiserver's CSV: token,user,uid,\"group1,group2\"")
   .option('--anonymous-auth [bool]', 'treat requests without credentials as system:anonymous in system:unauthenticated instead of refusing them with 401', parseBool, false)
+  .option('--authorization-mode <modes>', "authorizers in order, kube-apiserver's flag: RBAC, AlwaysAllow, AlwaysDeny; Node is accepted without effect (kubelets get what RBAC grants); ABAC and Webhook are refused", 'RBAC')
   .option('--insecure-plain-http', 'serve plain HTTP without TLS or authentication (every request is system:unsecured in system:masters); only on a loopback --bind-address, for tests and local study', false)
   .action(
     async (o: {
@@ -170,6 +171,7 @@ program
       tlsSan: string[];
       tokenAuthFile?: string;
       anonymousAuth: boolean;
+      authorizationMode: string;
       insecurePlainHttp: boolean;
     }) => {
       const port = Number(o.port);
@@ -199,11 +201,12 @@ program
           tlsSans: o.tlsSan,
           ...(o.tokenAuthFile === undefined ? {} : { tokenAuthFile: o.tokenAuthFile }),
           anonymousAuth: o.anonymousAuth,
+          authorizationMode: o.authorizationMode,
           insecurePlainHttp: o.insecurePlainHttp,
         });
         log('info', 'kite apiserver is serving', { url: server.url, kubeconfig: server.kubeconfig, store: o.etcdServers || (o.embeddedStoreUrl === 'none' ? 'embedded' : `embedded, etcd API at ${o.embeddedStoreUrl} (etcd auth on; root's password in ${rootPasswordFile(o.dataDir)})`) });
         if (o.insecurePlainHttp) log('warn', 'serving plain HTTP without authentication: every request acts as system:unsecured in system:masters (loopback only; for tests and local study)');
-        else if (o.anonymousAuth) log('warn', 'anonymous requests are on and authorization is AlwaysAllow: anyone who can reach the server can do anything');
+        else if (o.anonymousAuth && o.authorizationMode.split(',').includes('AlwaysAllow')) log('warn', 'anonymous requests are on and authorization is AlwaysAllow: anyone who can reach the server can do anything');
         process.stdout.write(`Kite API server at ${server.url}. Point kubectl at it:\n  export KUBECONFIG=${server.kubeconfig}\n  kubectl get namespaces\n`);
         stopOnSignals(() => server.stop());
       } catch (err) {

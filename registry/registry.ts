@@ -2,7 +2,7 @@
  * The registry the API server serves: a store per built-in resource on one
  * ObjectStorage, the admission chain they share, and the objects
  * kube-apiserver creates at start (system namespaces, priority classes, the
- * kubernetes service). Controllers run beside it (registry/controllers).
+ * bootstrap RBAC policy, the kubernetes service). Controllers run beside it (registry/controllers).
  */
 import type { JsonObject } from '../schemas/json.js';
 import type { StoreClient } from '../storage/client/store-client.js';
@@ -51,6 +51,12 @@ import { podTemplateStrategy } from './podtemplate/strategy.js';
 import { priorityClassStrategy, systemPriorityClasses } from './priorityclass/strategy.js';
 import { replicaSetStrategy } from './replicaset/strategy.js';
 import { replicationControllerStrategy } from './replicationcontroller/strategy.js';
+import { accessReviewStores, localSubjectAccessReviewInfo, selfSubjectAccessReviewInfo, selfSubjectRulesReviewInfo, subjectAccessReviewInfo } from './accessreview/access-reviews.js';
+import type { AccessAuthorizer } from './rbac/access.js';
+import { reconcileBootstrapPolicy } from './rbac/bootstrap-policy.js';
+import { rbacEscalation } from './rbac/escalation.js';
+import { RbacRuleResolver } from './rbac/rule-resolver.js';
+import { clusterRoleBindingStrategy, clusterRoleStrategy, rbacStrategies, roleBindingStrategy, roleStrategy } from './rbac/strategy.js';
 import { ResourceRegistry } from './resource-registry.js';
 import { resourceQuotaStrategy } from './resourcequota/strategy.js';
 import { runtimeClassStrategy } from './runtimeclass/strategy.js';
@@ -98,6 +104,7 @@ export const builtinStrategies: readonly Strategy[] = [
   networkPolicyStrategy,
   runtimeClassStrategy,
   podDisruptionBudgetStrategy,
+  ...rbacStrategies,
   priorityClassStrategy,
   csiDriverStrategy,
   csiNodeStrategy,
@@ -113,9 +120,12 @@ export const systemNamespaces = ['default', 'kube-system', 'kube-public', 'kube-
 /** bindings (v1): POST-only, binds the pod of the same name. */
 const bindingsInfo: ResourceInfo = resourceInfo({ group: '', version: 'v1', resource: 'bindings', singular: 'binding', kind: 'Binding', listKind: 'BindingList', namespaced: true, verbs: ['create'] });
 
-/** Every built-in resource's info, bindings included: what Kite serves before any custom resource. */
+/** The authorization.k8s.io reviews (POST-only, answered by the authorizer, never stored). */
+const accessReviewInfos: readonly ResourceInfo[] = [localSubjectAccessReviewInfo, selfSubjectAccessReviewInfo, selfSubjectRulesReviewInfo, subjectAccessReviewInfo];
+
+/** Every built-in resource's info, bindings and reviews included: what Kite serves before any custom resource. */
 export function builtinResourceInfos(): ResourceInfo[] {
-  return [...builtinStrategies.map((s) => s.info), bindingsInfo];
+  return [...builtinStrategies.map((s) => s.info), bindingsInfo, ...accessReviewInfos];
 }
 
 /** Options of a KiteRegistry. */
@@ -149,6 +159,8 @@ export class KiteRegistry implements Registry {
   private readonly options: KiteRegistryOptions;
   private readonly now: () => Date;
   private crdController: CrdController | undefined;
+  private rbacResolver: RbacRuleResolver | undefined;
+  private authorizer: AccessAuthorizer | undefined;
 
   constructor(client: StoreClient, options: KiteRegistryOptions = {}) {
     this.options = options;
@@ -168,6 +180,7 @@ export class KiteRegistry implements Registry {
       defaultStorageClass(lookup),
       storageObjectInUseProtection,
       defaultIngressClass(lookup),
+      rbacEscalation(() => ({ authorizer: this.authorizer, resolver: this.rbacResolver })),
     ];
     this.admission = new AdmissionChain(plugins);
     this.allocation = new ServiceAllocation(this.storage, serviceStrategy.info, options.serviceClusterIpRange ?? '10.96.0.0/12', options.serviceNodePortRange ?? '30000-32767');
@@ -178,6 +191,37 @@ export class KiteRegistry implements Registry {
         return bindPod(this.generic(podStrategy.info), ns, name, body, opts, this.now);
       }),
     );
+    for (const store of accessReviewStores(() => this.authorizer)) this.set.add(store);
+  }
+
+  /**
+   * The API server's authorizer, which the access reviews answer with and the
+   * RBAC escalation checks ask (`escalate`, `bind`). Until it is set, reviews
+   * answer 500 and escalation is not checked.
+   */
+  useAuthorizer(authorizer: AccessAuthorizer): void {
+    this.authorizer = authorizer;
+  }
+
+  /**
+   * The RBAC rules in memory, followed by watches (the RBAC authorizer reads them).
+   * Started by start(); resolves once the current roles and bindings are loaded.
+   */
+  async startRbac(options: { retryMs?: number } = {}): Promise<RbacRuleResolver> {
+    if (this.rbacResolver === undefined) {
+      this.rbacResolver = new RbacRuleResolver(
+        {
+          roles: this.generic(roleStrategy.info),
+          clusterRoles: this.generic(clusterRoleStrategy.info),
+          roleBindings: this.generic(roleBindingStrategy.info),
+          clusterRoleBindings: this.generic(clusterRoleBindingStrategy.info),
+        },
+        { log: stderrLog('rbac'), retryMs: options.retryMs ?? 1000 },
+      );
+      this.rbacResolver.start();
+    }
+    await this.rbacResolver.synced();
+    return this.rbacResolver;
   }
 
   private storeOptions(strategy: Strategy): GenericStoreOptions {
@@ -234,11 +278,13 @@ export class KiteRegistry implements Registry {
     return this.crdController;
   }
 
-  /** Stops what start() started (the CRD controllers). */
+  /** Stops what start() started (the CRD controllers, the RBAC watches). */
   async stop(): Promise<void> {
     const c = this.crdController;
     this.crdController = undefined;
     await c?.stop();
+    this.rbacResolver?.stop();
+    this.rbacResolver = undefined;
   }
 
   /** Creates what kube-apiserver creates at start, where missing, and repairs the service allocations. */
@@ -247,6 +293,13 @@ export class KiteRegistry implements Registry {
     await this.allocation.repair(this.storage);
     for (const name of systemNamespaces) await this.ensure(namespaceStrategy.info, undefined, { metadata: { name } });
     for (const pc of systemPriorityClasses) await this.ensure(priorityClassStrategy.info, undefined, pc);
+    await reconcileBootstrapPolicy({
+      clusterRoles: this.generic(clusterRoleStrategy.info),
+      clusterRoleBindings: this.generic(clusterRoleBindingStrategy.info),
+      roles: this.generic(roleStrategy.info),
+      roleBindings: this.generic(roleBindingStrategy.info),
+    });
+    await this.startRbac();
     await this.ensure(serviceStrategy.info, 'default', {
       metadata: { name: 'kubernetes', labels: { component: 'apiserver', provider: 'kubernetes' } },
       spec: {

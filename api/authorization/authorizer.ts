@@ -1,7 +1,8 @@
 /**
  * Authorization's seam: an authorizer decides whether a user may do what a request
- * asks (kube-apiserver's authorizer.Authorizer). Today Kite's only one is AlwaysAllow;
- * RBAC comes next and plugs in here.
+ * asks (kube-apiserver's authorizer.Authorizer). Kite's are AlwaysAllow (here), and
+ * RBAC, AlwaysDeny and the system:masters bypass (modes.ts builds the chain
+ * --authorization-mode asks for).
  */
 import type { UserInfo } from '../authentication/user-info.js';
 

@@ -19,6 +19,20 @@ export interface RequestInfo {
   readonly name: string;
 }
 
+const namespaceSubresources = new Set(['status', 'finalize']);
+
+/** The name a field selector requires exactly (metadata.name=x or ==x), when it is a valid path segment; '' otherwise. */
+function exactName(selector: unknown): string {
+  if (typeof selector !== 'string') return '';
+  for (const term of selector.split(',')) {
+    const m = /^\s*metadata\.name\s*==?\s*(.*?)\s*$/.exec(term);
+    if (m === null) continue;
+    const name = m[1]!;
+    return name === '' || name === '.' || name === '..' || name.includes('/') || name.includes('%') ? '' : name;
+  }
+  return '';
+}
+
 function isTrue(v: unknown): boolean {
   return v === 'true' || v === '1';
 }
@@ -42,7 +56,10 @@ export function requestInfo(method: string, path: string, query: Readonly<Record
   if (rest.length === 0) return nonResource;
   let namespace = '';
   if (rest[0] === 'namespaces') {
-    if (rest.length >= 3) {
+    // namespaces/<name>/status and /finalize are the namespace's own subresources.
+    if (rest.length >= 3 && namespaceSubresources.has(rest[2]!)) {
+      namespace = rest[1]!;
+    } else if (rest.length >= 3) {
       namespace = rest[1]!;
       rest = rest.slice(2);
     } else if (rest.length === 2) {
@@ -50,13 +67,15 @@ export function requestInfo(method: string, path: string, query: Readonly<Record
     }
   }
   const resource = rest[0] ?? '';
-  const name = rest[1] ?? '';
+  let name = rest[1] ?? '';
   const subresource = rest[2] ?? '';
   let verb: string;
   switch (method) {
     case 'GET':
     case 'HEAD':
       verb = name !== '' ? 'get' : isTrue(query['watch']) ? 'watch' : 'list';
+      // A list or watch of one name (fieldSelector=metadata.name=x) is about that name, so rules with resourceNames apply.
+      if (name === '') name = exactName(query['fieldSelector']);
       break;
     case 'POST':
       verb = 'create';

@@ -130,6 +130,29 @@ export const messages: Readonly<Record<string, MessageSpec>> = {
     5: f('unavailableReplicas', 'int32'), 6: list('conditions', 'DeploymentCondition'), 8: ptr('collisionCount', 'int32'),
   },
   DeploymentCondition: { 1: f('type', 'string'), 2: f('status', 'string'), 6: f('lastUpdateTime', 'time'), 7: f('lastTransitionTime', 'time'), 4: f('reason', 'string'), 5: f('message', 'string') },
+  // k8s.io/api/rbac/v1 (kubectl create role/clusterrole/rolebinding/clusterrolebinding send these as protobuf)
+  Role: { 1: f('metadata', 'ObjectMeta'), 2: list('rules', 'PolicyRule') },
+  ClusterRole: { 1: f('metadata', 'ObjectMeta'), 2: list('rules', 'PolicyRule'), 3: ptr('aggregationRule', 'AggregationRule') },
+  PolicyRule: { 1: list('verbs', 'string'), 2: list('apiGroups', 'string'), 3: list('resources', 'string'), 4: list('resourceNames', 'string'), 5: list('nonResourceURLs', 'string') },
+  AggregationRule: { 1: list('clusterRoleSelectors', 'LabelSelector') },
+  RoleBinding: { 1: f('metadata', 'ObjectMeta'), 2: list('subjects', 'Subject'), 3: f('roleRef', 'RoleRef') },
+  Subject: { 1: f('kind', 'string'), 2: f('apiGroup', 'string'), 3: f('name', 'string'), 4: f('namespace', 'string') },
+  RoleRef: { 1: f('apiGroup', 'string'), 2: f('kind', 'string'), 3: f('name', 'string') },
+  // k8s.io/api/authorization/v1 (kubectl auth can-i sends these as protobuf)
+  SelfSubjectAccessReview: { 1: f('metadata', 'ObjectMeta'), 2: f('spec', 'SelfSubjectAccessReviewSpec'), 3: f('status', 'SubjectAccessReviewStatus') },
+  SelfSubjectAccessReviewSpec: { 1: ptr('resourceAttributes', 'ResourceAttributes'), 2: ptr('nonResourceAttributes', 'NonResourceAttributes') },
+  SubjectAccessReview: { 1: f('metadata', 'ObjectMeta'), 2: f('spec', 'SubjectAccessReviewSpec'), 3: f('status', 'SubjectAccessReviewStatus') },
+  SubjectAccessReviewSpec: {
+    1: ptr('resourceAttributes', 'ResourceAttributes'), 2: ptr('nonResourceAttributes', 'NonResourceAttributes'), 3: f('user', 'string'), 4: list('groups', 'string'), 6: f('uid', 'string'),
+  },
+  ResourceAttributes: { 1: f('namespace', 'string'), 2: f('verb', 'string'), 3: f('group', 'string'), 4: f('version', 'string'), 5: f('resource', 'string'), 6: f('subresource', 'string'), 7: f('name', 'string') },
+  NonResourceAttributes: { 1: f('path', 'string'), 2: f('verb', 'string') },
+  SubjectAccessReviewStatus: { 1: f('allowed', 'bool'), 4: f('denied', 'bool'), 2: f('reason', 'string'), 3: f('evaluationError', 'string') },
+  SelfSubjectRulesReview: { 1: f('metadata', 'ObjectMeta'), 2: f('spec', 'SelfSubjectRulesReviewSpec'), 3: f('status', 'SubjectRulesReviewStatus') },
+  SelfSubjectRulesReviewSpec: { 1: f('namespace', 'string') },
+  SubjectRulesReviewStatus: { 1: list('resourceRules', 'ResourceRule'), 2: list('nonResourceRules', 'NonResourceRule'), 3: f('incomplete', 'bool'), 4: f('evaluationError', 'string') },
+  ResourceRule: { 1: list('verbs', 'string'), 2: list('apiGroups', 'string'), 3: list('resources', 'string'), 4: list('resourceNames', 'string') },
+  NonResourceRule: { 1: list('verbs', 'string'), 2: list('nonResourceURLs', 'string') },
 };
 
 /** The top-level message for each `apiVersion/kind` Kite decodes. */
@@ -143,4 +166,12 @@ export const rootMessages: Readonly<Record<string, string>> = {
   'apps/v1/Deployment': 'Deployment',
   'v1/DeleteOptions': 'DeleteOptions',
   'meta.k8s.io/v1/DeleteOptions': 'DeleteOptions',
+  'rbac.authorization.k8s.io/v1/Role': 'Role',
+  'rbac.authorization.k8s.io/v1/ClusterRole': 'ClusterRole',
+  'rbac.authorization.k8s.io/v1/RoleBinding': 'RoleBinding',
+  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': 'RoleBinding',
+  'authorization.k8s.io/v1/SelfSubjectAccessReview': 'SelfSubjectAccessReview',
+  'authorization.k8s.io/v1/SubjectAccessReview': 'SubjectAccessReview',
+  'authorization.k8s.io/v1/LocalSubjectAccessReview': 'SubjectAccessReview',
+  'authorization.k8s.io/v1/SelfSubjectRulesReview': 'SelfSubjectRulesReview',
 };

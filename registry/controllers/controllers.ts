@@ -1,17 +1,19 @@
 /**
  * The controllers Kite runs in process, named as kube-controller-manager
- * names them (--controllers): garbagecollector, namespace, serviceaccount.
+ * names them (--controllers): garbagecollector, namespace, serviceaccount,
+ * clusterrole-aggregation.
  * Turn them off when an external kube-controller-manager runs them.
  */
 import { GenericStore } from '../generic/generic-store.js';
 import type { KiteRegistry } from '../registry.js';
+import { ClusterRoleAggregationController } from './clusterrole-aggregation.js';
 import { GarbageCollector } from './garbage-collector.js';
 import { NamespaceController } from './namespace-controller.js';
 import { ServiceAccountController } from './service-account-controller.js';
 import { stderrLog } from './work-queue.js';
 
 /** Every controller Kite can run, in start order. */
-export const knownControllers = ['garbagecollector', 'namespace', 'serviceaccount'] as const;
+export const knownControllers = ['garbagecollector', 'namespace', 'serviceaccount', 'clusterrole-aggregation'] as const;
 export type ControllerName = (typeof knownControllers)[number];
 
 /**
@@ -93,6 +95,15 @@ export function startControllers(registry: KiteRegistry, names: readonly Control
         });
         sc.start();
         running.push(sc);
+        break;
+      }
+      case 'clusterrole-aggregation': {
+        const ac = new ClusterRoleAggregationController(registry.generic({ group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'clusterroles' }), {
+          log: stderrLog('clusterrole-aggregation controller'),
+          retryMs,
+        });
+        ac.start();
+        running.push(ac);
         break;
       }
     }

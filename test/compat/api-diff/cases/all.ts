@@ -12,6 +12,7 @@ import { eventCases } from './events.js';
 import { namespaceCases } from './namespaces.js';
 import { networkingCases } from './networking.js';
 import { podCases } from './pods.js';
+import { rbacCases } from './rbac.js';
 import { schedulingNodeStorageCases } from './scheduling-node-storage.js';
 import { serverSideApplyCases } from './server-side-apply.js';
 import { serviceCases } from './services.js';
@@ -32,6 +33,7 @@ export const allCases: readonly DiffCase[] = [
   ...networkingCases,
   ...autoscalingCases,
   ...schedulingNodeStorageCases,
+  ...rbacCases,
   ...customResourceCases,
   ...serverSideApplyCases,
 ];

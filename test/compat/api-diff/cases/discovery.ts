@@ -19,6 +19,8 @@ const groupVersions = [
   'networking.k8s.io/v1',
   'node.k8s.io/v1',
   'policy/v1',
+  'rbac.authorization.k8s.io/v1',
+  'authorization.k8s.io/v1',
   'scheduling.k8s.io/v1',
   'storage.k8s.io/v1',
 ];

@@ -117,6 +117,11 @@ program
   .option('--tls-san <names>', 'more DNS names or IPs for the generated serving certificate (comma-separated; repeatable)', (v: string, prev: string[]) => [...prev, ...v.split(',').map((s) => s.trim()).filter((s) => s !== '')], [] as string[])
   .option('--token-auth-file <file>', "static bearer tokens, kube-apiserver's CSV: token,user,uid,\"group1,group2\"")
   .option('--anonymous-auth [bool]', 'treat requests without credentials as system:anonymous in system:unauthenticated instead of refusing them with 401', parseBool, false)
+  .option('--service-account-signing-key-file <file>', 'private key ServiceAccount tokens are signed with (default: generated in <data-dir>/pki/sa.key)')
+  .option('--service-account-key-file <file>', 'PEM file of keys ServiceAccount tokens are verified with (repeatable; default: the signing key)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+  .option('--service-account-issuer <url>', 'issuer of ServiceAccount tokens (repeatable: the first is written into new tokens, all are accepted)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+  .option('--api-audiences <list>', 'audiences the API server accepts tokens for (comma-separated; default: the issuers)', (v: string) => v.split(',').map((s) => s.trim()).filter((s) => s !== ''))
+  .option('--service-account-jwks-uri <url>', "jwks_uri of /.well-known/openid-configuration (default: this server's /openid/v1/jwks)")
   .option('--insecure-plain-http', 'serve plain HTTP without TLS or authentication (every request is system:unsecured in system:masters); only on a loopback --bind-address, for tests and local study', false)
   .action(
     async (o: {
@@ -140,6 +145,11 @@ program
       tokenAuthFile?: string;
       anonymousAuth: boolean;
       insecurePlainHttp: boolean;
+      serviceAccountSigningKeyFile?: string;
+      serviceAccountKeyFile: string[];
+      serviceAccountIssuer: string[];
+      apiAudiences?: string[];
+      serviceAccountJwksUri?: string;
     }) => {
       const port = Number(o.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -169,6 +179,11 @@ program
           ...(o.tokenAuthFile === undefined ? {} : { tokenAuthFile: o.tokenAuthFile }),
           anonymousAuth: o.anonymousAuth,
           insecurePlainHttp: o.insecurePlainHttp,
+          ...(o.serviceAccountSigningKeyFile === undefined ? {} : { serviceAccountSigningKeyFile: o.serviceAccountSigningKeyFile }),
+          serviceAccountKeyFiles: o.serviceAccountKeyFile,
+          serviceAccountIssuers: o.serviceAccountIssuer,
+          ...(o.apiAudiences === undefined ? {} : { apiAudiences: o.apiAudiences }),
+          ...(o.serviceAccountJwksUri === undefined ? {} : { serviceAccountJwksUri: o.serviceAccountJwksUri }),
         });
         log('info', 'kite apiserver is serving', { url: server.url, kubeconfig: server.kubeconfig, store: o.etcdServers || (o.embeddedStoreUrl === 'none' ? 'embedded' : `embedded, etcd API at ${o.embeddedStoreUrl} (etcd auth on; root's password in ${rootPasswordFile(o.dataDir)})`) });
         if (o.insecurePlainHttp) log('warn', 'serving plain HTTP without authentication: every request acts as system:unsecured in system:masters (loopback only; for tests and local study)');

@@ -57,7 +57,11 @@ import { runtimeClassStrategy } from './runtimeclass/strategy.js';
 import { secretStrategy } from './secret/strategy.js';
 import { ServiceAllocation } from './service/allocation.js';
 import { serviceStrategy } from './service/strategy.js';
+import { CachedObjectLookup } from './serviceaccount/bound-object-lookup.js';
+import { ServiceAccountTokens, type ServiceAccountTokensOptions } from './serviceaccount/service-account-tokens.js';
 import { serviceAccountStrategy } from './serviceaccount/strategy.js';
+import { tokenSubresource } from './serviceaccount/token-request.js';
+import { tokenReviewsInfo, tokenReviewStore, type TokenReviewer } from './tokenreview/token-review.js';
 import { statefulSetStrategy } from './statefulset/strategy.js';
 import { EtcdObjectStorage } from './storage/etcd-object-storage.js';
 import type { ObjectStorage } from './storage/object-storage.js';
@@ -113,9 +117,9 @@ export const systemNamespaces = ['default', 'kube-system', 'kube-public', 'kube-
 /** bindings (v1): POST-only, binds the pod of the same name. */
 const bindingsInfo: ResourceInfo = resourceInfo({ group: '', version: 'v1', resource: 'bindings', singular: 'binding', kind: 'Binding', listKind: 'BindingList', namespaced: true, verbs: ['create'] });
 
-/** Every built-in resource's info, bindings included: what Kite serves before any custom resource. */
+/** Every built-in resource's info, bindings and tokenreviews included: what Kite serves before any custom resource. */
 export function builtinResourceInfos(): ResourceInfo[] {
-  return [...builtinStrategies.map((s) => s.info), bindingsInfo];
+  return [...builtinStrategies.map((s) => s.info), bindingsInfo, tokenReviewsInfo];
 }
 
 /** Options of a KiteRegistry. */
@@ -134,6 +138,13 @@ export interface KiteRegistryOptions {
   readonly advertiseAddress?: string;
   /** The port the kubernetes service forwards to. */
   readonly advertisePort?: number;
+  /**
+   * ServiceAccount token keys, issuers and audiences: serviceaccounts/token issues tokens
+   * with them and serviceAccountTokens checks them. Without them no tokens are issued.
+   */
+  readonly serviceAccountTokens?: Omit<ServiceAccountTokensOptions, 'objects' | 'now'>;
+  /** Answers TokenReviews (the API layer's token authenticators); tokenreviews answer 500 without one. */
+  readonly tokenReviewer?: () => TokenReviewer | undefined;
 }
 
 /**
@@ -149,6 +160,10 @@ export class KiteRegistry implements Registry {
   private readonly options: KiteRegistryOptions;
   private readonly now: () => Date;
   private crdController: CrdController | undefined;
+  /** The objects ServiceAccount tokens name, cached for the token checks (started by start()). */
+  readonly boundObjects: CachedObjectLookup;
+  /** Issues and checks ServiceAccount tokens; undefined without token keys. */
+  readonly serviceAccountTokens: ServiceAccountTokens | undefined;
 
   constructor(client: StoreClient, options: KiteRegistryOptions = {}) {
     this.options = options;
@@ -178,6 +193,12 @@ export class KiteRegistry implements Registry {
         return bindPod(this.generic(podStrategy.info), ns, name, body, opts, this.now);
       }),
     );
+    this.set.add(tokenReviewStore(() => options.tokenReviewer?.()));
+    this.boundObjects = new CachedObjectLookup(
+      { serviceaccounts: this.generic(serviceAccountStrategy.info), pods: this.generic(podStrategy.info), secrets: this.generic(secretStrategy.info) },
+      { log: stderrLog('serviceaccount token checks') },
+    );
+    this.serviceAccountTokens = options.serviceAccountTokens === undefined ? undefined : new ServiceAccountTokens({ ...options.serviceAccountTokens, objects: this.boundObjects, now: this.now });
   }
 
   private storeOptions(strategy: Strategy): GenericStoreOptions {
@@ -187,6 +208,10 @@ export class KiteRegistry implements Registry {
       return { ...base, subresources: podSubresources(() => this.generic(podStrategy.info), () => this.generic(podDisruptionBudgetStrategy.info), this.now) };
     }
     if (id === resourceId(serviceStrategy.info)) return { ...base, hooks: this.allocation.hooks() };
+    if (id === resourceId(serviceAccountStrategy.info)) {
+      const stores = { serviceAccounts: () => this.generic(serviceAccountStrategy.info), pods: () => this.generic(podStrategy.info), secrets: () => this.generic(secretStrategy.info) };
+      return { ...base, subresources: { token: tokenSubresource(() => this.serviceAccountTokens, stores, this.now) } };
+    }
     if (strategy.info.resource === 'events') return { ...base, ttlSeconds: eventTtlSeconds };
     return base;
   }
@@ -234,8 +259,9 @@ export class KiteRegistry implements Registry {
     return this.crdController;
   }
 
-  /** Stops what start() started (the CRD controllers). */
+  /** Stops what start() started (the CRD controllers, the token checks' watches). */
   async stop(): Promise<void> {
+    this.boundObjects.stop();
     const c = this.crdController;
     this.crdController = undefined;
     await c?.stop();
@@ -244,6 +270,7 @@ export class KiteRegistry implements Registry {
   /** Creates what kube-apiserver creates at start, where missing, and repairs the service allocations. */
   async start(): Promise<void> {
     this.startCustomResources();
+    if (this.serviceAccountTokens !== undefined) await this.boundObjects.start();
     await this.allocation.repair(this.storage);
     for (const name of systemNamespaces) await this.ensure(namespaceStrategy.info, undefined, { metadata: { name } });
     for (const pc of systemPriorityClasses) await this.ensure(priorityClassStrategy.info, undefined, pc);

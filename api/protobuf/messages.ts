@@ -130,6 +130,14 @@ export const messages: Readonly<Record<string, MessageSpec>> = {
     5: f('unavailableReplicas', 'int32'), 6: list('conditions', 'DeploymentCondition'), 8: ptr('collisionCount', 'int32'),
   },
   DeploymentCondition: { 1: f('type', 'string'), 2: f('status', 'string'), 6: f('lastUpdateTime', 'time'), 7: f('lastTransitionTime', 'time'), 4: f('reason', 'string'), 5: f('message', 'string') },
+
+  // k8s.io/api/authentication/v1 (kubectl create token sends a TokenRequest in protobuf)
+  TokenRequest: { 1: f('metadata', 'ObjectMeta'), 2: f('spec', 'TokenRequestSpec'), 3: f('status', 'TokenRequestStatus') },
+  TokenRequestSpec: { 1: list('audiences', 'string'), 4: ptr('expirationSeconds', 'int64'), 3: ptr('boundObjectRef', 'BoundObjectReference') },
+  BoundObjectReference: { 1: f('kind', 'string'), 2: f('apiVersion', 'string'), 3: f('name', 'string'), 4: f('uid', 'string') },
+  TokenRequestStatus: { 1: f('token', 'string'), 2: f('expirationTimestamp', 'time') },
+  TokenReview: { 1: f('metadata', 'ObjectMeta'), 2: f('spec', 'TokenReviewSpec') },
+  TokenReviewSpec: { 1: f('token', 'string'), 2: list('audiences', 'string') },
 };
 
 /** The top-level message for each `apiVersion/kind` Kite decodes. */
@@ -141,6 +149,8 @@ export const rootMessages: Readonly<Record<string, string>> = {
   'v1/Service': 'Service',
   'v1/Pod': 'Pod',
   'apps/v1/Deployment': 'Deployment',
+  'authentication.k8s.io/v1/TokenRequest': 'TokenRequest',
+  'authentication.k8s.io/v1/TokenReview': 'TokenReview',
   'v1/DeleteOptions': 'DeleteOptions',
   'meta.k8s.io/v1/DeleteOptions': 'DeleteOptions',
 };

@@ -269,7 +269,7 @@ export async function runApiServer(o: ApiServerOptions): Promise<RunningApiServe
   };
   try {
     await registry.start();
-    controllers = startControllers(registry, o.controllers);
+    controllers = startControllers(registry, o.controllers, pki?.servingCa === undefined ? {} : { rootCa: pki.servingCa });
   } catch (err) {
     await controllers?.stop();
     await closeStore();

@@ -106,7 +106,7 @@ program
   .option('--etcd-certfile <file>', 'client certificate presented to --etcd-servers (its CN is the etcd user under --client-cert-auth)')
   .option('--etcd-keyfile <file>', 'key of --etcd-certfile')
   .option('--embedded-store-url <url>', "where the embedded store also serves etcd's API, with etcd auth on (root's password in <data-dir>/etcd-root-password; 'none' to turn off)", 'http://127.0.0.1:2379')
-  .option('--controllers <names>', "controllers to run in process, as kube-controller-manager names them: garbagecollector, namespace, serviceaccount; '*' for all, '-name' to leave one out, '' for none (when kube-controller-manager runs them)", '*')
+  .option('--controllers <names>', "controllers to run in process, as kube-controller-manager names them: garbagecollector, namespace, serviceaccount, root-ca-cert-publisher; '*' for all, '-name' to leave one out, '' for none (when kube-controller-manager runs them)", '*')
   .option('--service-cluster-ip-range <cidr>', 'the IPv4 range service cluster IPs come from', '10.96.0.0/12')
   .option('--service-node-port-range <range>', 'the ports NodePort services get', '30000-32767')
   .option('--advertise-address <ip>', "the address in the kubernetes service's endpoints (default: the bind address)")

@@ -106,9 +106,18 @@ const asRef = (v: unknown): ObjectRefClaim | undefined => {
   return { name: typeof r.name === 'string' ? r.name : '', uid: typeof r.uid === 'string' ? r.uid : '' };
 };
 
+/** How many tokens whose signature verified are remembered (the oldest are forgotten first). */
+const verifiedTokensKept = 4096;
+
 export class ServiceAccountTokens {
   readonly options: ServiceAccountTokensOptions;
   private readonly now: () => Date;
+  /**
+   * Tokens whose signature verified, with their claims: a token used again skips the
+   * decoding and the RSA/ECDSA verification (most of a check's cost). Only the signature is
+   * remembered; audiences, times and the objects it names are checked every time.
+   */
+  private readonly verified = new Map<string, JWTPayload>();
 
   constructor(options: ServiceAccountTokensOptions) {
     if (options.issuers.length === 0) throw new Error('a ServiceAccount token issuer is required');
@@ -161,25 +170,29 @@ export class ServiceAccountTokens {
    * kube-apiserver's order: issuer, signature, audiences, times, then the objects it names.
    */
   async check(token: string, audiences?: readonly string[]): Promise<TokenCheck> {
-    let payload: JWTPayload;
-    try {
-      decodeProtectedHeader(token);
-      payload = decodeJwt(token);
-    } catch {
-      return { kind: 'none' };
-    }
-    if (typeof payload.iss !== 'string' || !this.options.issuers.includes(payload.iss)) return { kind: 'none' };
-    let verified = false;
-    for (const k of this.options.verificationKeys) {
+    let payload = this.verified.get(token);
+    if (payload === undefined) {
       try {
-        await compactVerify(token, k.key, { algorithms: [k.alg] });
-        verified = true;
-        break;
+        decodeProtectedHeader(token);
+        payload = decodeJwt(token);
       } catch {
-        // Another key may have signed it; failing every key is the answer below.
+        return { kind: 'none' };
       }
+      if (typeof payload.iss !== 'string' || !this.options.issuers.includes(payload.iss)) return { kind: 'none' };
+      let verified = false;
+      for (const k of this.options.verificationKeys) {
+        try {
+          await compactVerify(token, k.key, { algorithms: [k.alg] });
+          verified = true;
+          break;
+        } catch {
+          // Another key may have signed it; failing every key is the answer below.
+        }
+      }
+      if (!verified) return { kind: 'failed', reason: 'square/go-jose: error in cryptographic primitive' };
+      this.verified.set(token, payload);
+      if (this.verified.size > verifiedTokensKept) this.verified.delete(this.verified.keys().next().value!);
     }
-    if (!verified) return { kind: 'failed', reason: 'square/go-jose: error in cryptographic primitive' };
 
     const implicit = this.options.apiAudiences;
     let tokenAudiences = asStrings(payload.aud);

@@ -7,6 +7,8 @@ import type { Authenticator } from './authentication/authenticator.js';
 import { alwaysAllow, type Authorizer } from './authorization/authorizer.js';
 import { authenticationFilter } from './filters/authentication.js';
 import { authorizationFilter } from './filters/authorization.js';
+import { impersonationFilter } from './filters/impersonation.js';
+import { serveIssuerDiscovery, type IssuerDiscovery } from './issuer-discovery.js';
 import { observeFilter } from './filters/observe.js';
 import { requestInfoFilter } from './filters/request-info.js';
 import { serveHealth, type HealthCheck } from './health.js';
@@ -33,13 +35,15 @@ export interface ApiAppOptions {
   readonly authenticator: Authenticator;
   /** --anonymous-auth: requests without credentials are system:anonymous instead of 401. */
   readonly anonymous?: boolean;
-  /** May they: AlwaysAllow unless given. */
+  /** May they: AlwaysAllow unless given (also asked about impersonation headers). */
   readonly authorizer?: Authorizer;
+  /** The ServiceAccount issuer's OpenID discovery document and keys; not served when absent. */
+  readonly issuerDiscovery?: IssuerDiscovery;
 }
 
 /**
  * The API server's HTTP layer: filters (request info, metrics and the request
- * log, authentication, authorization), health, discovery, OpenAPI, metrics, and every resource path, routed
+ * log, authentication, impersonation, authorization), health, ServiceAccount issuer discovery, discovery, OpenAPI, metrics, and every resource path, routed
  * to the registry. Thin by design: no storage logic here.
  */
 export function createApiApp(o: ApiAppOptions): Express {
@@ -51,7 +55,9 @@ export function createApiApp(o: ApiAppOptions): Express {
   app.use(requestInfoFilter);
   app.use(observeFilter(metrics, o.log));
   app.use(authenticationFilter({ authenticator: o.authenticator, anonymous: o.anonymous ?? false, ...(o.log === undefined ? {} : { log: o.log }) }));
+  app.use(impersonationFilter(o.authorizer ?? alwaysAllow, o.log));
   app.use(authorizationFilter(o.authorizer ?? alwaysAllow, o.log));
+  if (o.issuerDiscovery !== undefined) serveIssuerDiscovery(app, o.issuerDiscovery);
   const json = (req: Request, res: Response, body: unknown): void => {
     const { type, text } = encodeBody(body, wanted(req).format);
     res.status(200).type(type).send(text);

@@ -95,7 +95,8 @@ export async function handleResource(req: Request, res: Response, rp: ResourcePa
         return;
       }
       case 'POST': {
-        const { body, bytes, bodyFields } = await readObjectBody(req, info.kind);
+        // A subresource's body is its own kind (TokenRequest, Binding, Eviction), and errors name it.
+        const { body, bytes, bodyFields } = await readObjectBody(req, sub?.kind.kind ?? info.kind);
         const options = { ...writeOptions(req, warnings, 'CreateOptions'), ...(bodyFields === undefined ? {} : { bodyFields }), ...who };
         if (name !== undefined) {
           if (handler?.create === undefined) throw errors.methodNotAllowed('the server does not allow this method on the requested resource');

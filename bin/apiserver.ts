@@ -13,8 +13,11 @@ import { resolve, join } from 'node:path';
 import { destination, pino, type Logger } from 'pino';
 import { createApiApp } from '../api/app.js';
 import { insecurePortAuthenticator, unionAuthenticator, type Authenticator } from '../api/authentication/authenticator.js';
-import { bearerTokenAuthenticator, staticTokens } from '../api/authentication/bearer-token.js';
+import { bearerTokenAuthenticator, staticTokens, type TokenAuthenticator } from '../api/authentication/bearer-token.js';
+import { serviceAccountTokenAuthenticator } from '../api/authentication/service-account-authenticator.js';
 import { parseTokenFile } from '../api/authentication/token-file.js';
+import { tokenReviewer } from '../api/authentication/token-reviewer.js';
+import type { UserInfo } from '../api/authentication/user-info.js';
 import { x509Authenticator } from '../api/authentication/x509-authenticator.js';
 import { buildAuthorization, parseAuthorizationModes, type Authorization, type AuthorizationMode } from '../api/authorization/modes.js';
 import type { HealthCheck } from '../api/health.js';
@@ -28,6 +31,9 @@ import { buildMemberConfig, resolveFlags } from '../storage/server/member-flags.
 import { runMember, type RunningMember } from '../storage/server/run-member.js';
 import { API_SERVER_USER, apiServerCaller, setUpApiServerAuth } from '../storage/server/api-server-user.js';
 import { preparePki, type ApiServerPki } from './apiserver-pki.js';
+import { prepareServiceAccountKeys } from './service-account-keys.js';
+import type { TokenReviewer } from '../registry/tokenreview/token-review.js';
+import type { ServiceAccountTokens } from '../registry/serviceaccount/service-account-tokens.js';
 import { timedStoreClient } from './timed-store-client.js';
 
 export interface ApiServerOptions {
@@ -76,6 +82,16 @@ export interface ApiServerOptions {
   readonly anonymousAuth?: boolean;
   /** --authorization-mode: comma-separated authorizers (RBAC by default; AlwaysAllow, AlwaysDeny; Node accepted without effect). */
   readonly authorizationMode?: string;
+  /** --service-account-signing-key-file: the key ServiceAccount tokens are signed with (default: generated in <data-dir>/pki/sa.key). */
+  readonly serviceAccountSigningKeyFile?: string;
+  /** --service-account-key-file: keys tokens are verified with (default: the signing key's). */
+  readonly serviceAccountKeyFiles?: readonly string[];
+  /** --service-account-issuer: the first is written into tokens, all are accepted (default https://kubernetes.default.svc.cluster.local). */
+  readonly serviceAccountIssuers?: readonly string[];
+  /** --api-audiences: the audiences the API server accepts tokens for (default: the issuers). */
+  readonly apiAudiences?: readonly string[];
+  /** --service-account-jwks-uri: the jwks_uri of the discovery document (default: this server's /openid/v1/jwks). */
+  readonly serviceAccountJwksUri?: string;
 }
 
 export interface RunningApiServer {
@@ -156,20 +172,27 @@ export class ApiServerConfigError extends Error {
   }
 }
 
-/** The request authenticator the flags ask for: client certificates, then --token-auth-file's tokens. */
-function buildAuthenticator(o: ApiServerOptions): Authenticator {
-  if (o.insecurePlainHttp === true) return insecurePortAuthenticator;
-  const authenticators: Authenticator[] = [x509Authenticator];
-  if (o.tokenAuthFile !== undefined) {
-    let text: string;
-    try {
-      text = readFileSync(o.tokenAuthFile, 'utf8');
-    } catch (err) {
-      throw new ApiServerConfigError(`--token-auth-file: cannot read ${o.tokenAuthFile}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-    }
-    authenticators.push(bearerTokenAuthenticator(staticTokens(parseTokenFile(text, o.tokenAuthFile))));
+/** The users of --token-auth-file, read at start (a bad file stops the start). */
+function readTokenFile(o: ApiServerOptions): Map<string, UserInfo> | undefined {
+  if (o.tokenAuthFile === undefined) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(o.tokenAuthFile, 'utf8');
+  } catch (err) {
+    throw new ApiServerConfigError(`--token-auth-file: cannot read ${o.tokenAuthFile}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
-  return unionAuthenticator(authenticators);
+  return parseTokenFile(text, o.tokenAuthFile);
+}
+
+/** The bearer-token authenticators, in kube-apiserver's order: the token file, then ServiceAccount tokens. */
+function tokenAuthenticators(fileUsers: Map<string, UserInfo> | undefined, apiAudiences: readonly string[], serviceAccounts: ServiceAccountTokens | undefined): TokenAuthenticator[] {
+  return [...(fileUsers === undefined ? [] : [staticTokens(fileUsers, apiAudiences)]), ...(serviceAccounts === undefined ? [] : [serviceAccountTokenAuthenticator(serviceAccounts)])];
+}
+
+/** The request authenticator the flags ask for: client certificates, then bearer tokens. */
+function buildAuthenticator(o: ApiServerOptions, tokens: readonly TokenAuthenticator[]): Authenticator {
+  if (o.insecurePlainHttp === true) return insecurePortAuthenticator;
+  return unionAuthenticator([x509Authenticator, ...(tokens.length === 0 ? [] : [bearerTokenAuthenticator(...tokens)])]);
 }
 
 /** How often apiserver_storage_objects is refreshed, as kube-apiserver does (every minute). */
@@ -190,7 +213,16 @@ export async function runApiServer(o: ApiServerOptions): Promise<RunningApiServe
     throw new ApiServerConfigError(`--authorization-mode: ${(err as Error).message}`);
   }
   mkdirSync(o.dataDir, { recursive: true });
-  const authenticator = buildAuthenticator(o);
+  const fileUsers = readTokenFile(o);
+  const saKeys = prepareServiceAccountKeys({
+    dataDir: o.dataDir,
+    ...(o.serviceAccountSigningKeyFile === undefined ? {} : { signingKeyFile: o.serviceAccountSigningKeyFile }),
+    ...(o.serviceAccountKeyFiles === undefined ? {} : { keyFiles: o.serviceAccountKeyFiles }),
+    ...(o.serviceAccountIssuers === undefined ? {} : { issuers: o.serviceAccountIssuers }),
+    ...(o.apiAudiences === undefined ? {} : { apiAudiences: o.apiAudiences }),
+  });
+  // The reviewer uses the registry's token checks, so it is set once the registry exists.
+  const review: { reviewer?: TokenReviewer } = {};
   const advertised = o.advertiseAddress ?? (o.bindAddress === '0.0.0.0' || o.bindAddress === '::' ? '127.0.0.1' : o.bindAddress);
   const pki: ApiServerPki | undefined = plain
     ? undefined
@@ -233,7 +265,12 @@ export async function runApiServer(o: ApiServerOptions): Promise<RunningApiServe
     ...(o.serviceNodePortRange === undefined ? {} : { serviceNodePortRange: o.serviceNodePortRange }),
     ...(/^[0-9.]+$/.test(advertiseAddress) ? { advertiseAddress } : {}),
     advertisePort: o.port,
+    serviceAccountTokens: saKeys,
+    tokenReviewer: () => review.reviewer,
   });
+  const tokens = tokenAuthenticators(fileUsers, saKeys.apiAudiences, registry.serviceAccountTokens);
+  review.reviewer = tokenReviewer(tokens);
+  const authenticator = buildAuthenticator(o, tokens);
   let controllers: RunningControllers | undefined;
   const closeStore = async (): Promise<void> => {
     await client.close();
@@ -245,7 +282,7 @@ export async function runApiServer(o: ApiServerOptions): Promise<RunningApiServe
     authorization = buildAuthorization(modes, await registry.startRbac());
     registry.useAuthorizer(authorization.access);
     if (modes.includes('Node')) log.warn('--authorization-mode: the Node authorizer is not implemented; kubelets (system:nodes) get only what RBAC grants them');
-    controllers = startControllers(registry, o.controllers);
+    controllers = startControllers(registry, o.controllers, pki?.servingCa === undefined ? {} : { rootCa: pki.servingCa });
   } catch (err) {
     await controllers?.stop();
     await closeStore();
@@ -259,7 +296,19 @@ export async function runApiServer(o: ApiServerOptions): Promise<RunningApiServe
   };
   const bootstrap: HealthCheck = { name: 'poststarthook/bootstrap-controller', check: () => undefined };
   const serverAddress = `${o.bindAddress}:${o.port}`;
-  const app = createApiApp({ registry, serverAddress, metrics, log, livez: () => [storeCheck], readyz: () => [bootstrap], authenticator, anonymous: o.anonymousAuth ?? false, authorizer: authorization.authorizer });
+  let servedUrl = '';
+  const app = createApiApp({
+    registry,
+    serverAddress,
+    metrics,
+    log,
+    livez: () => [storeCheck],
+    readyz: () => [bootstrap],
+    authenticator,
+    anonymous: o.anonymousAuth ?? false,
+    authorizer: authorization.authorizer,
+    issuerDiscovery: { issuer: saKeys.issuers[0]!, jwksUri: () => o.serviceAccountJwksUri ?? `${servedUrl}/openid/v1/jwks`, keys: saKeys.verificationKeys },
+  });
   // Every client is asked for a certificate; one the client CA did not sign is refused by the
   // authentication filter (401), not in the handshake, as kube-apiserver does.
   const server: Server =
@@ -292,6 +341,7 @@ export async function runApiServer(o: ApiServerOptions): Promise<RunningApiServe
   const reach = o.bindAddress === '0.0.0.0' || o.bindAddress === '::' ? '127.0.0.1' : o.bindAddress;
   const host = reach.includes(':') ? `[${reach}]` : reach;
   const url = `${plain ? 'http' : 'https'}://${host}:${port}`;
+  servedUrl = url;
   const kubeconfig = resolve(o.dataDir, 'kubeconfig');
   const credentials: KubeconfigCredentials = {
     ...(pki?.servingCa === undefined ? {} : { ca: pki.servingCa }),

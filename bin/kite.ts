@@ -137,7 +137,7 @@ program
   .option('--etcd-certfile <file>', 'client certificate presented to --etcd-servers (its CN is the etcd user under --client-cert-auth)')
   .option('--etcd-keyfile <file>', 'key of --etcd-certfile')
   .option('--embedded-store-url <url>', "where the embedded store also serves etcd's API, with etcd auth on (root's password in <data-dir>/etcd-root-password; 'none' to turn off)", 'http://127.0.0.1:2379')
-  .option('--controllers <names>', "controllers to run in process, as kube-controller-manager names them: garbagecollector, namespace, serviceaccount; '*' for all, '-name' to leave one out, '' for none (when kube-controller-manager runs them)", '*')
+  .option('--controllers <names>', "controllers to run in process, as kube-controller-manager names them: garbagecollector, namespace, serviceaccount, root-ca-cert-publisher; '*' for all, '-name' to leave one out, '' for none (when kube-controller-manager runs them)", '*')
   .option('--service-cluster-ip-range <cidr>', 'the IPv4 range service cluster IPs come from', '10.96.0.0/12')
   .option('--service-node-port-range <range>', 'the ports NodePort services get', '30000-32767')
   .option('--advertise-address <ip>', "the address in the kubernetes service's endpoints (default: the bind address)")
@@ -149,6 +149,11 @@ program
   .option('--token-auth-file <file>', "static bearer tokens, kube-apiserver's CSV: token,user,uid,\"group1,group2\"")
   .option('--anonymous-auth [bool]', 'treat requests without credentials as system:anonymous in system:unauthenticated instead of refusing them with 401', parseBool, false)
   .option('--authorization-mode <modes>', "authorizers in order, kube-apiserver's flag: RBAC, AlwaysAllow, AlwaysDeny; Node is accepted without effect (kubelets get what RBAC grants); ABAC and Webhook are refused", 'RBAC')
+  .option('--service-account-signing-key-file <file>', 'private key ServiceAccount tokens are signed with (default: generated in <data-dir>/pki/sa.key)')
+  .option('--service-account-key-file <file>', 'PEM file of keys ServiceAccount tokens are verified with (repeatable; default: the signing key)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+  .option('--service-account-issuer <url>', 'issuer of ServiceAccount tokens (repeatable: the first is written into new tokens, all are accepted)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+  .option('--api-audiences <list>', 'audiences the API server accepts tokens for (comma-separated; default: the issuers)', (v: string) => v.split(',').map((s) => s.trim()).filter((s) => s !== ''))
+  .option('--service-account-jwks-uri <url>', "jwks_uri of /.well-known/openid-configuration (default: this server's /openid/v1/jwks)")
   .option('--insecure-plain-http', 'serve plain HTTP without TLS or authentication (every request is system:unsecured in system:masters); only on a loopback --bind-address, for tests and local study', false)
   .action(
     async (o: {
@@ -173,6 +178,11 @@ program
       anonymousAuth: boolean;
       authorizationMode: string;
       insecurePlainHttp: boolean;
+      serviceAccountSigningKeyFile?: string;
+      serviceAccountKeyFile: string[];
+      serviceAccountIssuer: string[];
+      apiAudiences?: string[];
+      serviceAccountJwksUri?: string;
     }) => {
       const port = Number(o.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -203,6 +213,11 @@ program
           anonymousAuth: o.anonymousAuth,
           authorizationMode: o.authorizationMode,
           insecurePlainHttp: o.insecurePlainHttp,
+          ...(o.serviceAccountSigningKeyFile === undefined ? {} : { serviceAccountSigningKeyFile: o.serviceAccountSigningKeyFile }),
+          serviceAccountKeyFiles: o.serviceAccountKeyFile,
+          serviceAccountIssuers: o.serviceAccountIssuer,
+          ...(o.apiAudiences === undefined ? {} : { apiAudiences: o.apiAudiences }),
+          ...(o.serviceAccountJwksUri === undefined ? {} : { serviceAccountJwksUri: o.serviceAccountJwksUri }),
         });
         log('info', 'kite apiserver is serving', { url: server.url, kubeconfig: server.kubeconfig, store: o.etcdServers || (o.embeddedStoreUrl === 'none' ? 'embedded' : `embedded, etcd API at ${o.embeddedStoreUrl} (etcd auth on; root's password in ${rootPasswordFile(o.dataDir)})`) });
         if (o.insecurePlainHttp) log('warn', 'serving plain HTTP without authentication: every request acts as system:unsecured in system:masters (loopback only; for tests and local study)');

@@ -63,7 +63,11 @@ import { runtimeClassStrategy } from './runtimeclass/strategy.js';
 import { secretStrategy } from './secret/strategy.js';
 import { ServiceAllocation } from './service/allocation.js';
 import { serviceStrategy } from './service/strategy.js';
+import { CachedObjectLookup } from './serviceaccount/bound-object-lookup.js';
+import { ServiceAccountTokens, type ServiceAccountTokensOptions } from './serviceaccount/service-account-tokens.js';
 import { serviceAccountStrategy } from './serviceaccount/strategy.js';
+import { tokenSubresource } from './serviceaccount/token-request.js';
+import { tokenReviewsInfo, tokenReviewStore, type TokenReviewer } from './tokenreview/token-review.js';
 import { statefulSetStrategy } from './statefulset/strategy.js';
 import { EtcdObjectStorage } from './storage/etcd-object-storage.js';
 import type { ObjectStorage } from './storage/object-storage.js';
@@ -123,9 +127,9 @@ const bindingsInfo: ResourceInfo = resourceInfo({ group: '', version: 'v1', reso
 /** The authorization.k8s.io reviews (POST-only, answered by the authorizer, never stored). */
 const accessReviewInfos: readonly ResourceInfo[] = [localSubjectAccessReviewInfo, selfSubjectAccessReviewInfo, selfSubjectRulesReviewInfo, subjectAccessReviewInfo];
 
-/** Every built-in resource's info, bindings and reviews included: what Kite serves before any custom resource. */
+/** Every built-in resource's info, bindings, reviews and tokenreviews included: what Kite serves before any custom resource. */
 export function builtinResourceInfos(): ResourceInfo[] {
-  return [...builtinStrategies.map((s) => s.info), bindingsInfo, ...accessReviewInfos];
+  return [...builtinStrategies.map((s) => s.info), bindingsInfo, ...accessReviewInfos, tokenReviewsInfo];
 }
 
 /** Options of a KiteRegistry. */
@@ -144,6 +148,13 @@ export interface KiteRegistryOptions {
   readonly advertiseAddress?: string;
   /** The port the kubernetes service forwards to. */
   readonly advertisePort?: number;
+  /**
+   * ServiceAccount token keys, issuers and audiences: serviceaccounts/token issues tokens
+   * with them and serviceAccountTokens checks them. Without them no tokens are issued.
+   */
+  readonly serviceAccountTokens?: Omit<ServiceAccountTokensOptions, 'objects' | 'now'>;
+  /** Answers TokenReviews (the API layer's token authenticators); tokenreviews answer 500 without one. */
+  readonly tokenReviewer?: () => TokenReviewer | undefined;
 }
 
 /**
@@ -161,6 +172,10 @@ export class KiteRegistry implements Registry {
   private crdController: CrdController | undefined;
   private rbacResolver: RbacRuleResolver | undefined;
   private authorizer: AccessAuthorizer | undefined;
+  /** The objects ServiceAccount tokens name, cached for the token checks (started by start()). */
+  readonly boundObjects: CachedObjectLookup;
+  /** Issues and checks ServiceAccount tokens; undefined without token keys. */
+  readonly serviceAccountTokens: ServiceAccountTokens | undefined;
 
   constructor(client: StoreClient, options: KiteRegistryOptions = {}) {
     this.options = options;
@@ -191,6 +206,12 @@ export class KiteRegistry implements Registry {
         return bindPod(this.generic(podStrategy.info), ns, name, body, opts, this.now);
       }),
     );
+    this.set.add(tokenReviewStore(() => options.tokenReviewer?.()));
+    this.boundObjects = new CachedObjectLookup(
+      { serviceaccounts: this.generic(serviceAccountStrategy.info), pods: this.generic(podStrategy.info), secrets: this.generic(secretStrategy.info) },
+      { log: stderrLog('serviceaccount token checks') },
+    );
+    this.serviceAccountTokens = options.serviceAccountTokens === undefined ? undefined : new ServiceAccountTokens({ ...options.serviceAccountTokens, objects: this.boundObjects, now: this.now });
     for (const store of accessReviewStores(() => this.authorizer)) this.set.add(store);
   }
 
@@ -231,6 +252,10 @@ export class KiteRegistry implements Registry {
       return { ...base, subresources: podSubresources(() => this.generic(podStrategy.info), () => this.generic(podDisruptionBudgetStrategy.info), this.now) };
     }
     if (id === resourceId(serviceStrategy.info)) return { ...base, hooks: this.allocation.hooks() };
+    if (id === resourceId(serviceAccountStrategy.info)) {
+      const stores = { serviceAccounts: () => this.generic(serviceAccountStrategy.info), pods: () => this.generic(podStrategy.info), secrets: () => this.generic(secretStrategy.info) };
+      return { ...base, subresources: { token: tokenSubresource(() => this.serviceAccountTokens, stores, this.now) } };
+    }
     if (strategy.info.resource === 'events') return { ...base, ttlSeconds: eventTtlSeconds };
     return base;
   }
@@ -278,8 +303,9 @@ export class KiteRegistry implements Registry {
     return this.crdController;
   }
 
-  /** Stops what start() started (the CRD controllers, the RBAC watches). */
+  /** Stops what start() started (the CRD controllers, the RBAC watches, the token checks' watches). */
   async stop(): Promise<void> {
+    this.boundObjects.stop();
     const c = this.crdController;
     this.crdController = undefined;
     await c?.stop();
@@ -290,6 +316,7 @@ export class KiteRegistry implements Registry {
   /** Creates what kube-apiserver creates at start, where missing, and repairs the service allocations. */
   async start(): Promise<void> {
     this.startCustomResources();
+    if (this.serviceAccountTokens !== undefined) await this.boundObjects.start();
     await this.allocation.repair(this.storage);
     for (const name of systemNamespaces) await this.ensure(namespaceStrategy.info, undefined, { metadata: { name } });
     for (const pc of systemPriorityClasses) await this.ensure(priorityClassStrategy.info, undefined, pc);

@@ -153,6 +153,14 @@ export const messages: Readonly<Record<string, MessageSpec>> = {
   SubjectRulesReviewStatus: { 1: list('resourceRules', 'ResourceRule'), 2: list('nonResourceRules', 'NonResourceRule'), 3: f('incomplete', 'bool'), 4: f('evaluationError', 'string') },
   ResourceRule: { 1: list('verbs', 'string'), 2: list('apiGroups', 'string'), 3: list('resources', 'string'), 4: list('resourceNames', 'string') },
   NonResourceRule: { 1: list('verbs', 'string'), 2: list('nonResourceURLs', 'string') },
+
+  // k8s.io/api/authentication/v1 (kubectl create token sends a TokenRequest in protobuf)
+  TokenRequest: { 1: f('metadata', 'ObjectMeta'), 2: f('spec', 'TokenRequestSpec'), 3: f('status', 'TokenRequestStatus') },
+  TokenRequestSpec: { 1: list('audiences', 'string'), 4: ptr('expirationSeconds', 'int64'), 3: ptr('boundObjectRef', 'BoundObjectReference') },
+  BoundObjectReference: { 1: f('kind', 'string'), 2: f('apiVersion', 'string'), 3: f('name', 'string'), 4: f('uid', 'string') },
+  TokenRequestStatus: { 1: f('token', 'string'), 2: f('expirationTimestamp', 'time') },
+  TokenReview: { 1: f('metadata', 'ObjectMeta'), 2: f('spec', 'TokenReviewSpec') },
+  TokenReviewSpec: { 1: f('token', 'string'), 2: list('audiences', 'string') },
 };
 
 /** The top-level message for each `apiVersion/kind` Kite decodes. */
@@ -164,6 +172,8 @@ export const rootMessages: Readonly<Record<string, string>> = {
   'v1/Service': 'Service',
   'v1/Pod': 'Pod',
   'apps/v1/Deployment': 'Deployment',
+  'authentication.k8s.io/v1/TokenRequest': 'TokenRequest',
+  'authentication.k8s.io/v1/TokenReview': 'TokenReview',
   'v1/DeleteOptions': 'DeleteOptions',
   'meta.k8s.io/v1/DeleteOptions': 'DeleteOptions',
   'rbac.authorization.k8s.io/v1/Role': 'Role',

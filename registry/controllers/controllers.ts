@@ -1,7 +1,7 @@
 /**
  * The controllers Kite runs in process, named as kube-controller-manager
  * names them (--controllers): garbagecollector, namespace, serviceaccount,
- * clusterrole-aggregation.
+ * clusterrole-aggregation, root-ca-cert-publisher.
  * Turn them off when an external kube-controller-manager runs them.
  */
 import { GenericStore } from '../generic/generic-store.js';
@@ -9,11 +9,12 @@ import type { KiteRegistry } from '../registry.js';
 import { ClusterRoleAggregationController } from './clusterrole-aggregation.js';
 import { GarbageCollector } from './garbage-collector.js';
 import { NamespaceController } from './namespace-controller.js';
+import { RootCaPublisher } from './root-ca-publisher.js';
 import { ServiceAccountController } from './service-account-controller.js';
 import { stderrLog } from './work-queue.js';
 
 /** Every controller Kite can run, in start order. */
-export const knownControllers = ['garbagecollector', 'namespace', 'serviceaccount', 'clusterrole-aggregation'] as const;
+export const knownControllers = ['garbagecollector', 'namespace', 'serviceaccount', 'clusterrole-aggregation', 'root-ca-cert-publisher'] as const;
 export type ControllerName = (typeof knownControllers)[number];
 
 /**
@@ -45,7 +46,14 @@ export interface RunningControllers {
   stop(): Promise<void>;
 }
 
-export function startControllers(registry: KiteRegistry, names: readonly ControllerName[], options: { retryMs?: number } = {}): RunningControllers {
+/** Options of startControllers. */
+export interface ControllerOptions {
+  readonly retryMs?: number;
+  /** The CA that verifies the API server, which root-ca-cert-publisher publishes; without it that controller does not run. */
+  readonly rootCa?: string;
+}
+
+export function startControllers(registry: KiteRegistry, names: readonly ControllerName[], options: ControllerOptions = {}): RunningControllers {
   const retryMs = options.retryMs ?? 1000;
   const generics = (): GenericStore[] => registry.resources().flatMap((i) => {
     const s = registry.store(i.group, i.version, i.resource);
@@ -104,6 +112,19 @@ export function startControllers(registry: KiteRegistry, names: readonly Control
         });
         ac.start();
         running.push(ac);
+        break;
+      }
+      case 'root-ca-cert-publisher': {
+        if (options.rootCa === undefined) {
+          stderrLog('root-ca-cert-publisher')('no CA of the API server to publish (the operator serves its own certificate): not running');
+          break;
+        }
+        const publisher = new RootCaPublisher(registry.generic({ group: '', version: 'v1', resource: 'namespaces' }), registry.generic({ group: '', version: 'v1', resource: 'configmaps' }), options.rootCa, {
+          log: stderrLog('root-ca-cert-publisher'),
+          retryMs,
+        });
+        publisher.start();
+        running.push(publisher);
         break;
       }
     }

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
+import { copyFileSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { startApiServer } from '../helpers/apiserver.js';
@@ -216,9 +217,21 @@ test("the operator's own serving certificate and client CA: no generated admin c
   const serving = await ca.issue('apiserver', { hosts: ['127.0.0.1', 'localhost'] });
   const operator = await ca.issue('ops-admin', { organizations: ['system:masters'] });
   const dataDir = join(dir.path, 'data');
-  const server = await startApiServer(dataDir, undefined, [`--tls-cert-file=${serving.cert}`, `--tls-private-key-file=${serving.key}`, `--client-ca-file=${ca.caFile}`]);
+  // The ServiceAccount token keys too: without them Kite would generate a signing key in <data-dir>/pki.
+  const saKeys = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const saKey = join(dir.path, 'sa.key');
+  const saPub = join(dir.path, 'sa.pub');
+  writeFileSync(saKey, saKeys.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+  writeFileSync(saPub, saKeys.publicKey.export({ type: 'spki', format: 'pem' }));
+  const server = await startApiServer(dataDir, undefined, [
+    `--tls-cert-file=${serving.cert}`,
+    `--tls-private-key-file=${serving.key}`,
+    `--client-ca-file=${ca.caFile}`,
+    `--service-account-signing-key-file=${saKey}`,
+    `--service-account-key-file=${saPub}`,
+  ]);
   try {
-    assert.ok(!existsSync(join(dataDir, 'pki')), 'nothing generated when the operator brings every certificate');
+    assert.ok(!existsSync(join(dataDir, 'pki')), 'nothing generated when the operator brings every certificate and key');
     const written = readFileSync(server.kubeconfig, 'utf8');
     assert.doesNotMatch(written, /client-certificate-data|certificate-authority-data|insecure-skip-tls-verify/);
     const own = writeKubeconfig(join(dir.path, 'ops.kubeconfig'), server.url, ca.caFile, { cert: operator.cert, key: operator.key });
@@ -265,7 +278,9 @@ test('plain HTTP only with --insecure-plain-http and only on loopback; unusable 
       assert.equal(res.status, 200, 'no credentials needed on the plain-HTTP port');
       await res.arrayBuffer();
       await logged(server, '"user":"system:unsecured"');
-      assert.ok(!existsSync(join(dir.path, 'data', 'pki')), 'no certificates made for plain HTTP');
+      // Only the ServiceAccount token signing key (TokenRequest works on the plain port too): no CA, no certificates.
+      const pki = join(dir.path, 'data', 'pki');
+      assert.deepEqual(existsSync(pki) ? readdirSync(pki).sort() : [], ['sa.key', 'sa.pub'], 'no certificates made for plain HTTP');
       const written = readFileSync(server.kubeconfig, 'utf8');
       assert.doesNotMatch(written, /insecure-skip-tls-verify|certificate-authority/);
       if (!missingTool('kubectl', 'kubectl')) {

@@ -68,7 +68,8 @@ test('kubectl 1.32 against kite apiserver', { timeout: 240_000 }, async (t) => {
     // Output formats.
     assert.match(ok(['get', 'deploy', 'web']), /^NAME\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+AGE\nweb\s+/m);
     assert.match(ok(['get', 'deploy', 'web', '-o', 'wide']), /CONTAINERS\s+IMAGES\s+SELECTOR[\s\S]*nginx\s+nginx:1\.27\s+app=web/);
-    assert.equal(ok(['get', 'cm', '-o', 'name']).trim().split('\n').sort().join(','), 'configmap/colors');
+    // kube-root-ca.crt is root-ca-cert-publisher's, in every namespace, as in any cluster.
+    assert.equal(ok(['get', 'cm', '-o', 'name']).trim().split('\n').sort().join(','), 'configmap/colors,configmap/kube-root-ca.crt');
     assert.match(ok(['get', 'ns', 'team-a', '-o', 'yaml']), /^ {2}phase: Active$/m);
     assert.match(ok(['get', 'cm', 'colors', '-o', 'yaml']), /^ {2}primary: blue$/m);
     assert.equal((JSON.parse(ok(['get', 'cm', 'colors', '-o', 'json'])) as { data: Record<string, string> }).data.secondary, 'green');

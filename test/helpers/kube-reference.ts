@@ -15,6 +15,8 @@ export interface KubeReference {
   readonly url: string;
   /** A bearer token of a user in system:masters. */
   readonly token: string;
+  /** The private key it signs ServiceAccount tokens with (PEM file), for tests that sign their own. */
+  readonly serviceAccountSigningKeyFile: string;
   /** The process ids of kube-apiserver and its etcd (for a benchmark's CPU and memory readings). */
   readonly pids: readonly number[];
   /** The last part of what kube-apiserver and etcd wrote, for failure messages. */
@@ -170,7 +172,7 @@ export async function startKubeReference(options: { readonly extraArgs?: readonl
       if (Date.now() > deadline) throw new Error(`kube-apiserver did not become ready in 60 s:\n${output()}`);
       await new Promise((r) => setTimeout(r, 200));
     }
-    return { url, token, pids: [apiserver.pid!, etcd.pid!], output, stop };
+    return { url, token, serviceAccountSigningKeyFile: saKey, pids: [apiserver.pid!, etcd.pid!], output, stop };
   } catch (err) {
     await stop();
     throw err;

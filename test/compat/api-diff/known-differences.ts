@@ -17,7 +17,7 @@ export interface KnownDifference {
 
 export const knownDifferences: readonly KnownDifference[] = [
   { case: 'discovery-core', steps: ['api-v1'], reason: 'singularName filled where the reference leaves it empty; storageVersionHash encoded differently; missing componentstatuses, nodes/proxy, pods/attach, pods/ephemeralcontainers, pods/exec, pods/portforward and 2 more' },
-  { case: 'discovery-groups', steps: ['apis'], reason: 'missing apiregistration.k8s.io, authentication.k8s.io, certificates.k8s.io, storage.k8s.io.versions[1], admissionregistration.k8s.io and flowcontrol.apiserver.k8s.io' },
+  { case: 'discovery-groups', steps: ['apis'], reason: 'missing apiregistration.k8s.io, certificates.k8s.io, storage.k8s.io.versions[1], admissionregistration.k8s.io and flowcontrol.apiserver.k8s.io' },
   { case: 'discovery-group-versions', steps: ['autoscaling-v1', 'autoscaling-v2', 'discovery-k8s-io-v1', 'policy-v1'], reason: 'singularName filled where the reference leaves it empty; storageVersionHash encoded differently' },
   { case: 'discovery-kubernetes-service', steps: ['service'], reason: "managedFields: the reference's kube-apiserver owns spec.ipFamilyPolicy of the kubernetes Service (defaulted before its field manager runs); Kite sets it after counting ownership" },
   { case: 'api-methods-media-types', steps: ['accept-xml'], reason: '406 NotAcceptable differs in message; the reference says: 406: Not Acceptable  Available representations: application/json, application/yaml, application/vnd.kubernetes...' },
@@ -51,7 +51,6 @@ export const knownDifferences: readonly KnownDifference[] = [
   { case: 'configmaps-all-namespaces', steps: ['list-bad-field-selector'], reason: '400 BadRequest differs in message; the reference says: "data.k" is not a known field selector: only "metadata.name", "metadata.namespace"' },
   { case: 'configmaps-all-namespaces', steps: ['list-bad-label-selector'], reason: '400 BadRequest differs in message; the reference says: unable to parse requirement: found \'b\', expected: in, notin, =, ==, !=, gt, lt' },
   { case: 'secrets-string-data', steps: ['change-type'], reason: '422 Invalid differs in causes, message; the reference says: Secret "a" is invalid: [type: Invalid value: "kubernetes.io/basic-auth": field is immutable, data[username]: R...' },
-  { case: 'serviceaccounts-token', steps: ['token', 'token-missing', 'token-short'], reason: 'Kite does not serve serviceaccounts/token yet' },
   { case: 'services-update', steps: ['update-current', 'update-unconditional', 'get'], reason: 'a PUT without ipFamilies and ipFamilyPolicy clears them; the reference keeps them' },
   { case: 'services-dry-run', steps: ['update-dry'], reason: 'a PUT without ipFamilies and ipFamilyPolicy clears them; the reference keeps them' },
   { case: 'services-field-validation', steps: ['patch-strict'], reason: 'answers 400 BadRequest where the reference answers 422 Invalid:  "" is invalid: patch: Invalid value: "{\\"apiVersion\\":\\"v1\\",\\"bogus\\":2,\\"kind\\":\\"Service\\",\\"met...' },

@@ -386,7 +386,7 @@ test('RBAC decisions, 403 bodies, escalation and kubectl auth can-i as kube-apis
     assert.deepEqual(canIDifferences, [], 'kubectl auth can-i output differs');
 
     // 7. kubectl auth can-i --as: the admin asks as another user, through impersonation (Impersonate-User).
-    await t.test('kubectl auth can-i --as', async (st) => {
+    await t.test('kubectl auth can-i --as', async () => {
       const probe = await targets[1].call(admin, 'POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', { spec: { resourceAttributes: { verb: 'get', resource: 'nodes' } } });
       const impersonated = await httpsFetch({ insecure: true })(`${targets[1].url}/apis/authorization.k8s.io/v1/selfsubjectaccessreviews`, {
         method: 'POST',

@@ -57,7 +57,7 @@ async function getOrUndefined(store: GenericStore, namespace: string | undefined
 
 async function createIgnoringExists(store: GenericStore, namespace: string | undefined, obj: KubeObject): Promise<void> {
   try {
-    await store.create(namespace, structuredClone(obj));
+    await store.create(namespace, structuredClone(obj), { fieldManager: 'kube-apiserver' });
   } catch (e) {
     if (!(e instanceof ApiError && e.reason === 'AlreadyExists')) throw e;
   }
@@ -114,7 +114,7 @@ async function reconcileRoles(store: GenericStore, expected: readonly KubeObject
       continue;
     }
     if (isProtected(have) || reconciledRole(have, want) === undefined) continue;
-    await store.guaranteedUpdate(ns, name, (current) => (isProtected(current) ? current : (reconciledRole(current, want) ?? current)));
+    await store.guaranteedUpdate(ns, name, (current) => (isProtected(current) ? current : (reconciledRole(current, want) ?? current)), {}, { manager: 'kube-apiserver' });
   }
 }
 

@@ -85,6 +85,11 @@ test('kubectl create token, then kubectl and client-node as the ServiceAccount; 
     // kubectl create token, then kubectl and client-node as system:serviceaccount:default:bob.
     const token = ok(kubectl(admin, 'create', 'token', 'bob')).trim();
     const asBob = tokenKubeconfig(join(dir.path, 'bob.kubeconfig'), server.url, token, ca);
+    // RBAC decides what bob may do: nothing cluster-wide until he is granted view.
+    const forbidden = kubectl(asBob, 'get', 'namespaces', '-o', 'name');
+    assert.notEqual(forbidden.status, 0);
+    assert.match(forbidden.stderr, /User "system:serviceaccount:default:bob" cannot list resource "namespaces" in API group "" at the cluster scope/);
+    ok(kubectl(admin, 'create', 'clusterrolebinding', 'bob-view', '--clusterrole=view', '--serviceaccount=default:bob'));
     assert.match(ok(kubectl(asBob, 'get', 'namespaces', '-o', 'name')), /^namespace\/kube-system$/m);
     const deadline = Date.now() + 5000;
     while (!server.output().includes('"user":"system:serviceaccount:default:bob"') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));

@@ -270,17 +270,11 @@ export function parseAutoCompaction(mode: 'periodic' | 'revision', retention: st
     if (!Number.isInteger(n) || n < 0) throw new ConfigError(`--auto-compaction-retention: expected a revision count, got ${JSON.stringify(retention)}`);
     return n === 0 ? undefined : { mode, retention: n };
   }
-  let ms: number;
-  if (/^\d+(\.\d+)?$/.test(retention)) {
-    ms = Number(retention) * 3_600_000;
-  } else {
-    const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-    const parts = [...retention.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
-    if (parts.length === 0 || parts.map((p) => p[0]).join('') !== retention) {
-      throw new ConfigError(`--auto-compaction-retention: expected a duration such as 5m or 1h, or a number of hours, got ${JSON.stringify(retention)}`);
-    }
-    ms = parts.reduce((sum, p) => sum + Number(p[1]) * units[p[2]!]!, 0);
+  const hours = /^\d+(\.\d+)?$/.test(retention);
+  if (!hours && !DURATION.test(retention)) {
+    throw new ConfigError(`--auto-compaction-retention: expected a duration such as 5m or 1h, or a number of hours, got ${JSON.stringify(retention)}`);
   }
+  const ms = hours ? Number(retention) * 3_600_000 : goDurationMs('auto-compaction-retention', retention);
   return ms === 0 ? undefined : { mode, retentionMs: ms };
 }
 

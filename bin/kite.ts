@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { allFlagSpecs, buildMemberConfig, ConfigError, resolveFlags, envName, isBoolFlag, withoutEffectNotes } from '../storage/server/member-flags.js';
+import { allFlagSpecs, buildMemberConfig, ConfigError, resolveFlags, envName, isBoolFlag, logLevelOf, withoutEffectNotes } from '../storage/server/member-flags.js';
 import { readConfigFile } from '../storage/server/config-file.js';
 import { runMember } from '../storage/server/run-member.js';
-import { openMemberLog, parseLogSettings, type LogLevel, type MemberLog } from '../storage/server/member-log.js';
+import { openMemberLog, parseLogSettings, stderrLog, type LogLevel, type MemberLog } from '../storage/server/member-log.js';
 import { formatMemberId } from '../storage/server/member-id.js';
 import { restoreSnapshot } from '../storage/snapshot/etcd-snapshot.js';
 import { existsSync, readdirSync } from 'node:fs';
@@ -30,11 +30,6 @@ function stopOnSignals(stop: () => Promise<void>, say: (level: 'info' | 'error',
   };
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   process.on('SIGINT', () => onSignal('SIGINT'));
-}
-
-/** A resolved boolean flag's value (already checked by Go's rules in member-flags). */
-function parseBoolFlag(v: string): boolean {
-  return ['1', 't', 'T', 'TRUE', 'true', 'True'].includes(v);
 }
 
 /** A flag's boolean value as Go's flag package reads it (alone: true; =true/=false, 1/0, t/f). */
@@ -74,15 +69,14 @@ store.action(async (opts: Record<string, string | boolean | undefined>) => {
   }
   const configFile = typeof opts.configFile === 'string' ? opts.configFile : process.env.ETCD_CONFIG_FILE;
   // Until the flags say where the log goes, it goes to stderr.
-  let memberLog: MemberLog = (level, caller, msg, fields) => log(level === 'info' ? 'info' : level === 'warn' ? 'warn' : 'error', msg, { caller, ...fields });
+  let memberLog: MemberLog = stderrLog;
   const say = (level: LogLevel, msg: string, fields: Record<string, unknown> = {}): void => memberLog(level, 'kite/main', msg, fields);
   try {
     // As etcd: a config file replaces the command line and the environment.
     const ignored = configFile === undefined ? [] : [...Object.keys(given).map((f) => `--${f}`), ...Object.keys(process.env).filter((k) => k.startsWith('ETCD_') && k !== 'ETCD_CONFIG_FILE')];
     if (configFile !== undefined) given = readConfigFile(configFile);
     const { values, explicit, warnings } = resolveFlags(given, configFile === undefined ? process.env : {});
-    const level = parseBoolFlag(values.debug) ? 'debug' : values['log-level'];
-    memberLog = openMemberLog(parseLogSettings(values.logger, level, values['log-outputs'])).log;
+    memberLog = openMemberLog(parseLogSettings(values.logger, logLevelOf(values), values['log-outputs'])).log;
     if (configFile !== undefined) say('info', 'loaded server configuration, other configuration command line flags and environment variables will be ignored if provided', { path: configFile, ignored });
     // etcd's first lines say what it is; so do Kite's.
     say('info', 'starting kite store', { 'kite-version': KITE_VERSION, 'etcd-api-version': ETCD_API_VERSION, 'node-version': process.version, 'node-os': process.platform, 'node-arch': process.arch });

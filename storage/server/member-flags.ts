@@ -187,6 +187,11 @@ export function envName(flag: string): string {
   return 'ETCD_' + flag.toUpperCase().replace(/-/g, '_');
 }
 
+/** The level the member logs at: debug with --debug (etcd 3.4's older flag), else --log-level. */
+export function logLevelOf(values: Readonly<Record<string, string>>): string {
+  return parseBool('debug', values.debug ?? 'false') ? 'debug' : (values['log-level'] ?? 'info');
+}
+
 /** Raised for configuration a member refuses to start with. */
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -281,7 +286,7 @@ export function parseAutoCompaction(mode: 'periodic' | 'revision', retention: st
 /** Checks resolved flags as etcd does at start-up and builds the member's configuration. */
 export function buildMemberConfig(values: FlagValues, explicit: ReadonlySet<MemberFlagName>): MemberConfig {
   refuseUnsupported(values);
-  parseBool('debug', values.debug); // read by the log (bin/kite.ts); checked here
+  logLevelOf(values); // the log reads it (bin/kite.ts); a bad --debug is refused here too
   const name = values.name;
   if (explicit.has('listen-client-urls') && !explicit.has('advertise-client-urls')) {
     throw new ConfigError('--advertise-client-urls is required when --listen-client-urls is set explicitly');

@@ -11,6 +11,7 @@ import { DiskLogStorage } from '../raft/disk-storage.js';
 import { RaftNode, type RaftApplication } from '../raft/node.js';
 import { PeerTransport } from '../raft/transport.js';
 import { refuseAdd, refusePromote, refuseRemove, type ReconfigView } from './reconfig-check.js';
+import { stderrLog } from './member-log.js';
 import { checkDeleteRangeRequest, checkPutRequest, checkTxnRequest, DEFAULT_MAX_TXN_OPS } from './kv-applier.js';
 import type {
   CompactionRequest,
@@ -64,9 +65,7 @@ interface AppliedCommand {
 
 type LogFn = (level: 'info' | 'warn', msg: string, fields?: Record<string, unknown>) => void;
 
-const defaultLog: LogFn = (level, msg, fields) => {
-  process.stderr.write(JSON.stringify({ level, ts: new Date().toISOString(), caller: 'kite/cluster', msg, ...fields }) + '\n');
-};
+const defaultLog: LogFn = (level, msg, fields) => stderrLog(level, 'kite/cluster', msg, fields);
 
 /**
  * How long a member holds the writes it applies before lmdb commits them together. Nothing

@@ -13,6 +13,16 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 /** Writes one line at level from caller (a component name: kite/store, kite/cluster, ...). */
 export type MemberLog = (level: LogLevel, caller: string, msg: string, fields?: Record<string, unknown>) => void;
 
+/** One log line: level, ts, caller and msg first, as zap writes them, then the fields. */
+export function logLine(level: LogLevel, caller: string, msg: string, fields: Record<string, unknown> = {}): string {
+  return `${JSON.stringify({ level, ts: new Date().toISOString(), caller, msg, ...fields })}\n`;
+}
+
+/** Every line to stderr: the log before (or without) --log-level and --log-outputs. */
+export const stderrLog: MemberLog = (level, caller, msg, fields) => {
+  process.stderr.write(logLine(level, caller, msg, fields));
+};
+
 /** --log-level, --log-outputs and --logger, checked. */
 export interface LogSettings {
   readonly level: LogLevel;
@@ -60,9 +70,9 @@ export function openMemberLog(settings: LogSettings): OpenLog {
     }
   }
   const threshold = LOG_LEVELS.indexOf(settings.level);
-  const log: MemberLog = (level, caller, msg, fields = {}) => {
+  const log: MemberLog = (level, caller, msg, fields) => {
     if (LOG_LEVELS.indexOf(level) < threshold) return;
-    const line = `${JSON.stringify({ level, ts: new Date().toISOString(), caller, msg, ...fields })}\n`;
+    const line = logLine(level, caller, msg, fields);
     for (const fd of fds) {
       try {
         writeSync(fd, line);

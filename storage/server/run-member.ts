@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { serveClients, type ClientServer } from '../grpc/grpc-server.js';
 import { WatchableStore } from '../mvcc/watchable-store.js';
 import type { MemberConfig } from './member-config.js';
-import type { MemberLog } from './member-log.js';
+import { stderrLog, type MemberLog } from './member-log.js';
 import { ConfigError } from './member-flags.js';
 import { StoreServer } from './store-server.js';
 import { ClusterStoreServer } from './cluster-server.js';
@@ -35,10 +35,6 @@ export interface RunOptions {
   /** Where the member logs (--log-level, --log-outputs); default: every line to stderr. */
   readonly log?: MemberLog;
 }
-
-const stderrLog: MemberLog = (level, caller, msg, fields) => {
-  process.stderr.write(JSON.stringify({ level, ts: new Date().toISOString(), caller, msg, ...fields }) + '\n');
-};
 
 function checkDataDir(dir: string): void {
   try {

@@ -55,8 +55,8 @@ export class StoreMetrics {
     gauge('etcd_debugging_mvcc_watcher_total', 'Total number of watchers.', () => watchable.watcherCount);
     gauge('etcd_debugging_mvcc_slow_watcher_total', 'Total number of unsynced slow watchers.', () => watchable.unsyncedCount);
     gauge('etcd_debugging_lease_total', 'The number of current leases.', () => store.leaseIds().length);
-    gauge('etcd_server_has_leader', 'Whether or not a leader exists. 1 is existence, 0 is not.', () => (store.status().leader !== 0n ? 1 : 0));
-    gauge('etcd_server_is_leader', 'Whether or not this member is a leader. 1 if is, 0 otherwise.', () => (store.status().leader === store.memberId ? 1 : 0));
+    gauge('etcd_server_has_leader', 'Whether or not a leader exists. 1 is existence, 0 is not.', () => (store.leaderId !== 0n ? 1 : 0));
+    gauge('etcd_server_is_leader', 'Whether or not this member is a leader. 1 if is, 0 otherwise.', () => (store.leaderId === store.memberId ? 1 : 0));
     gauge('etcd_server_is_learner', 'Whether or not this member is a learner. 1 if is, 0 otherwise.', () => (store.isLearner ? 1 : 0));
     new Counter({
       name: 'etcd_server_leader_changes_seen_total',

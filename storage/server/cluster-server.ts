@@ -287,6 +287,10 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
     return this.kv.untilDurable();
   }
 
+  override get leaderId(): bigint {
+    return this.leader;
+  }
+
   override get leaderChanges(): number {
     return this.leaderChangeCount;
   }
@@ -830,7 +834,6 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
       ...base,
       // etcd lists a missing leader first, then the alarms.
       errors: this.leader === NONE ? ['etcdserver: no leader', ...base.errors] : base.errors,
-      leader: this.leader,
       raftIndex: st.hardState.commit,
       raftAppliedIndex: this.appliedIndex,
       isLearner: this.memberMap.get(this.memberId)?.isLearner ?? false,

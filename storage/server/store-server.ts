@@ -110,6 +110,11 @@ export class StoreServer {
   private indexDirty = false;
   protected closed = false;
 
+  /** The member this one knows as leader (0: none); a single member leads itself. */
+  get leaderId(): bigint {
+    return this.memberId;
+  }
+
   /** How many times this member has seen a new leader (a single member: once, itself at start). */
   get leaderChanges(): number {
     return 1;
@@ -397,7 +402,7 @@ export class StoreServer {
       version: ETCD_API_VERSION,
       dbSize: this.kv.storage.sizeOnDisk(),
       dbSizeInUse: this.kv.storage.sizeInUse(),
-      leader: this.memberId,
+      leader: this.leaderId,
       raftIndex: this.appliedIndex,
       raftTerm: this.raftTerm(),
       raftAppliedIndex: this.appliedIndex,

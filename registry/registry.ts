@@ -67,6 +67,7 @@ import { CachedObjectLookup } from './serviceaccount/bound-object-lookup.js';
 import { ServiceAccountTokens, type ServiceAccountTokensOptions } from './serviceaccount/service-account-tokens.js';
 import { serviceAccountStrategy } from './serviceaccount/strategy.js';
 import { tokenSubresource } from './serviceaccount/token-request.js';
+import { selfSubjectReviewsInfo, selfSubjectReviewStore } from './selfsubjectreview/self-subject-review.js';
 import { tokenReviewsInfo, tokenReviewStore, type TokenReviewer } from './tokenreview/token-review.js';
 import { statefulSetStrategy } from './statefulset/strategy.js';
 import { EtcdObjectStorage } from './storage/etcd-object-storage.js';
@@ -127,9 +128,9 @@ const bindingsInfo: ResourceInfo = resourceInfo({ group: '', version: 'v1', reso
 /** The authorization.k8s.io reviews (POST-only, answered by the authorizer, never stored). */
 const accessReviewInfos: readonly ResourceInfo[] = [localSubjectAccessReviewInfo, selfSubjectAccessReviewInfo, selfSubjectRulesReviewInfo, subjectAccessReviewInfo];
 
-/** Every built-in resource's info, bindings, reviews and tokenreviews included: what Kite serves before any custom resource. */
+/** Every built-in resource's info, bindings, reviews, tokenreviews and selfsubjectreviews included: what Kite serves before any custom resource. */
 export function builtinResourceInfos(): ResourceInfo[] {
-  return [...builtinStrategies.map((s) => s.info), bindingsInfo, ...accessReviewInfos, tokenReviewsInfo];
+  return [...builtinStrategies.map((s) => s.info), bindingsInfo, ...accessReviewInfos, tokenReviewsInfo, selfSubjectReviewsInfo];
 }
 
 /** Options of a KiteRegistry. */
@@ -207,6 +208,7 @@ export class KiteRegistry implements Registry {
       }),
     );
     this.set.add(tokenReviewStore(() => options.tokenReviewer?.()));
+    this.set.add(selfSubjectReviewStore(this.now));
     this.boundObjects = new CachedObjectLookup(
       { serviceaccounts: this.generic(serviceAccountStrategy.info), pods: this.generic(podStrategy.info), secrets: this.generic(secretStrategy.info) },
       { log: stderrLog('serviceaccount token checks') },

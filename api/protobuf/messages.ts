@@ -161,6 +161,8 @@ export const messages: Readonly<Record<string, MessageSpec>> = {
   TokenRequestStatus: { 1: f('token', 'string'), 2: f('expirationTimestamp', 'time') },
   TokenReview: { 1: f('metadata', 'ObjectMeta'), 2: f('spec', 'TokenReviewSpec') },
   TokenReviewSpec: { 1: f('token', 'string'), 2: list('audiences', 'string') },
+  // kubectl auth whoami sends an empty one; its status is the answer's, so a sent one is not read.
+  SelfSubjectReview: { 1: f('metadata', 'ObjectMeta') },
 };
 
 /** The top-level message for each `apiVersion/kind` Kite decodes. */
@@ -174,6 +176,7 @@ export const rootMessages: Readonly<Record<string, string>> = {
   'apps/v1/Deployment': 'Deployment',
   'authentication.k8s.io/v1/TokenRequest': 'TokenRequest',
   'authentication.k8s.io/v1/TokenReview': 'TokenReview',
+  'authentication.k8s.io/v1/SelfSubjectReview': 'SelfSubjectReview',
   'v1/DeleteOptions': 'DeleteOptions',
   'meta.k8s.io/v1/DeleteOptions': 'DeleteOptions',
   'rbac.authorization.k8s.io/v1/Role': 'Role',

@@ -9,7 +9,7 @@
  */
 import { errors, type StatusCause } from '../generic/api-error.js';
 import { resourceInfo } from '../generic/base-strategy.js';
-import { CreateOnlyStore } from '../generic/create-only-store.js';
+import { checkKind, CreateOnlyStore } from '../generic/create-only-store.js';
 import type { WriteOptions } from '../generic/resource-store.js';
 import type { KubeObject, ResourceInfo } from '../generic/types.js';
 import { fieldErrors } from '../validation/field-errors.js';
@@ -79,14 +79,6 @@ async function answer(authorizer: AccessAuthorizer, info: ResourceInfo, body: Ku
   if (r.reason !== '') status['reason'] = r.reason;
   const metadata = { ...(isObj(body.metadata) ? body.metadata : {}), creationTimestamp: null };
   return { code: 201, body: { kind: info.kind, apiVersion: `${info.group}/${info.version}`, metadata, spec, status } };
-}
-
-function checkKind(info: ResourceInfo, body: KubeObject): void {
-  const kind = str(body.kind);
-  const apiVersion = str(body.apiVersion);
-  if ((kind !== '' && kind !== info.kind) || (apiVersion !== '' && apiVersion !== `${info.group}/${info.version}`)) {
-    throw errors.badRequest(`${kind === '' ? info.kind : kind} in version ${JSON.stringify(apiVersion.split('/').pop() ?? '')} cannot be handled as a ${info.kind}: no kind ${JSON.stringify(kind)} is registered for version ${JSON.stringify(apiVersion)} in scheme "pkg/runtime/scheme.go:100"`);
-  }
 }
 
 const specOf = (body: KubeObject): Obj => (isObj(body.spec) ? body.spec : {});

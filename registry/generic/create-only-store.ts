@@ -10,6 +10,21 @@ const notAllowed = (): never => {
   throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
 };
 
+/**
+ * A review body must be of the URL's kind and version (either may be left out, and is
+ * then the URL's): 400
+ * worded as kube-apiserver's decoder words a kind its scheme does not know there.
+ */
+export function checkKind(info: ResourceInfo, body: KubeObject): void {
+  const kind = typeof body.kind === 'string' ? body.kind : '';
+  const given = typeof body.apiVersion === 'string' ? body.apiVersion : '';
+  // What the body leaves out is the URL's, in the message too.
+  const apiVersion = given === '' ? `${info.group}/${info.version}` : given;
+  if ((kind !== '' && kind !== info.kind) || apiVersion !== `${info.group}/${info.version}`) {
+    throw errors.badRequest(`${kind === '' ? info.kind : kind} in version ${JSON.stringify(apiVersion.split('/').pop() ?? '')} cannot be handled as a ${info.kind}: no kind ${JSON.stringify(kind)} is registered for version ${JSON.stringify(apiVersion)} in scheme "pkg/runtime/scheme.go:100"`);
+  }
+}
+
 export class CreateOnlyStore implements ResourceStore {
   readonly info: ResourceInfo;
   private readonly onCreate: (namespace: string | undefined, body: KubeObject, options: WriteOptions) => Promise<{ code: number; body: unknown }>;

@@ -29,9 +29,25 @@ export const autoUpdateAnnotation = 'rbac.authorization.kubernetes.io/autoupdate
 
 let cached: BootstrapPolicy | undefined;
 
-/** kube-apiserver 1.26's bootstrap policy (read once). */
+/**
+ * Rules later releases add to 1.26's roles for APIs Kite serves: system:basic-user
+ * may ask who it is (selfsubjectreviews; 1.26 adds the rule only with its
+ * APISelfSubjectReview gate on, 1.28 always).
+ */
+const laterRules: Readonly<Record<string, readonly object[]>> = {
+  'system:basic-user': [{ verbs: ['create'], apiGroups: ['authentication.k8s.io'], resources: ['selfsubjectreviews'] }],
+};
+
+/** kube-apiserver's bootstrap policy: 1.26's (read once) with laterRules added. */
 export function bootstrapPolicy(): BootstrapPolicy {
-  cached ??= JSON.parse(readFileSync(new URL('./bootstrap-policy.json', import.meta.url), 'utf8')) as BootstrapPolicy;
+  if (cached === undefined) {
+    const policy = JSON.parse(readFileSync(new URL('./bootstrap-policy.json', import.meta.url), 'utf8')) as BootstrapPolicy;
+    const clusterRoles = policy.clusterRoles.map((r) => {
+      const more = laterRules[r.metadata.name ?? ''];
+      return more === undefined ? r : { ...r, rules: [...(Array.isArray(r.rules) ? (r.rules as unknown[]) : []), ...more] };
+    });
+    cached = { ...policy, clusterRoles };
+  }
   return cached;
 }
 

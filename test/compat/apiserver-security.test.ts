@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { startApiServer } from '../helpers/apiserver.js';
 import { httpsFetch, type ClientTls } from '../helpers/https-fetch.js';
-import { referenceAvailable, startKubeReference } from '../helpers/kube-reference.js';
+import { referenceAvailable, selfSubjectReviewArgs, startKubeReference } from '../helpers/kube-reference.js';
 import { freePort, kiteBin, missingTool, tempDir } from '../helpers/processes.js';
 import { TestCa } from '../helpers/tls-certs.js';
 
@@ -151,7 +151,7 @@ test('kubectl with a token from --token-auth-file; an unknown token and a certif
   }
 });
 
-test('no credentials, an unknown token, a certificate from another CA: the same 401 as kube-apiserver 1.26 with --anonymous-auth=false; kubectl auth whoami alike', { timeout: 180_000 }, async (t) => {
+test('no credentials, an unknown token, a certificate from another CA: the same 401 as kube-apiserver 1.26 with --anonymous-auth=false; kubectl auth whoami as a certificate user alike', { timeout: 180_000 }, async (t) => {
   const skip = referenceAvailable();
   if (skip) {
     t.skip(skip);
@@ -163,7 +163,7 @@ test('no credentials, an unknown token, a certificate from another CA: the same 
   const mallory = await other.issue('mallory', { organizations: ['system:masters'] });
   // Both verify client certificates against the same client CA; neither lets anonymous requests in.
   const [reference, kite] = await Promise.all([
-    startKubeReference({ extraArgs: ['--anonymous-auth=false', `--client-ca-file=${clients.caFile}`] }),
+    startKubeReference({ extraArgs: ['--anonymous-auth=false', `--client-ca-file=${clients.caFile}`, ...selfSubjectReviewArgs] }),
     startApiServer(join(dir.path, 'kite'), undefined, [`--client-ca-file=${clients.caFile}`]),
   ]);
   try {
@@ -188,17 +188,21 @@ test('no credentials, an unknown token, a certificate from another CA: the same 
     }
     assert.equal(compared, paths.length * credentials.length);
 
-    // kubectl auth whoami: kube-apiserver 1.26 does not serve SelfSubjectReview by default, and neither does Kite.
+    // kubectl auth whoami as a client-certificate user (CN the user, O its groups): the same
+    // answer (the reference serves SelfSubjectReview with its gate on; Kite as 1.28+ does).
     if (!missingTool('kubectl', 'kubectl')) {
-      // In system:masters like the reference's admin: with RBAC on, anyone else would be refused (403) before routing.
-      const user = await clients.issue('whoami-user', { organizations: ['system:masters'] });
+      const user = await clients.issue('whoami-user', { organizations: ['team-a', 'team-b'] });
       const onKite = writeKubeconfig(join(dir.path, 'kite.kubeconfig'), kite.url, join(dir.path, 'kite', 'pki', 'ca.crt'), { cert: user.cert, key: user.key });
       const onReference = join(dir.path, 'reference.kubeconfig');
       // The reference's serving certificate is self-signed in its temp dir: this one kubeconfig skips verifying it.
-      writeFileSync(onReference, ['apiVersion: v1', 'kind: Config', 'clusters:', '- name: c', '  cluster:', `    server: ${reference.url}`, '    insecure-skip-tls-verify: true', 'contexts:', '- name: c', '  context: {cluster: c, user: u}', 'current-context: c', 'users:', '- name: u', '  user:', `    token: ${reference.token}`, ''].join('\n'));
+      writeFileSync(
+        onReference,
+        ['apiVersion: v1', 'kind: Config', 'clusters:', '- name: c', '  cluster:', `    server: ${reference.url}`, '    insecure-skip-tls-verify: true', 'contexts:', '- name: c', '  context: {cluster: c, user: u}', 'current-context: c', 'users:', '- name: u', '  user:', `    client-certificate: ${user.cert}`, `    client-key: ${user.key}`, ''].join('\n'),
+      );
       const [ref, ours] = [kubectl(onReference, 'auth', 'whoami'), kubectl(onKite, 'auth', 'whoami')];
-      assert.notEqual(ref.status, 0, ref.stdout);
-      assert.deepEqual({ status: ours.status, stderr: ours.stderr }, { status: ref.status, stderr: ref.stderr });
+      assert.equal(ref.status, 0, ref.stderr);
+      assert.match(ref.stdout, /Username\s+whoami-user\n.*Groups\s+\[team-a team-b system:authenticated\]/s);
+      assert.deepEqual({ status: ours.status, stdout: ours.stdout, stderr: ours.stderr }, { status: ref.status, stdout: ref.stdout, stderr: ref.stderr });
     }
   } finally {
     await Promise.all([reference.stop(), kite.stop()]);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { startApiServer, type ApiServerProcess } from '../helpers/apiserver.js';
 import { httpsFetch } from '../helpers/https-fetch.js';
 import { missingKube, startControllerManager, type ComponentProcess } from '../helpers/kube-components.js';
-import { referenceAdminToken, referenceAvailable, startKubeReference, type KubeReference } from '../helpers/kube-reference.js';
+import { referenceAdminToken, referenceAvailable, selfSubjectReviewArgs, startKubeReference, type KubeReference } from '../helpers/kube-reference.js';
 import { missingTool, tempDir } from '../helpers/processes.js';
 
 /**
@@ -187,8 +187,9 @@ test('RBAC decisions, 403 bodies, escalation and kubectl auth can-i as kube-apis
   let kcm: ComponentProcess | undefined;
   try {
     [reference, kite] = await Promise.all([
-      // The reference: RBAC, no anonymous requests (Kite refuses them with 401 by default), the same users.
-      startKubeReference({ extraArgs: ['--anonymous-auth=false', `--token-auth-file=${tokens}`] }),
+      // The reference: RBAC, no anonymous requests (Kite refuses them with 401 by default), the same
+      // users, and SelfSubjectReview on (system:basic-user's rule for it is in Kite's policy).
+      startKubeReference({ extraArgs: ['--anonymous-auth=false', `--token-auth-file=${tokens}`, ...selfSubjectReviewArgs] }),
       startApiServer(join(dir.path, 'kite'), undefined, [`--token-auth-file=${tokens}`]),
     ]);
     const refKubeconfig = join(dir.path, 'reference.kubeconfig');

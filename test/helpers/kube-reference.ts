@@ -90,6 +90,13 @@ function probe(url: string, token: string): Promise<number> {
   });
 }
 
+/**
+ * kube-apiserver flags that make 1.26 serve SelfSubjectReview (alpha there, on by
+ * default since 1.28, and served by Kite): authentication.k8s.io/v1alpha1's
+ * selfsubjectreviews, and the rule for it in system:basic-user.
+ */
+export const selfSubjectReviewArgs: readonly string[] = ['--feature-gates=APISelfSubjectReview=true', '--runtime-config=authentication.k8s.io/v1alpha1=true'];
+
 /** The bearer token of the reference's admin (user admin, uid 1, in system:masters), from its token file. */
 export const referenceAdminToken = 'admin-token';
 

@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import { errors } from '../registry/generic/api-error.js';
+import { errors, type StatusCause } from '../registry/generic/api-error.js';
 import type { DeleteOptions, ListOptions, PatchOptions, PatchType, WatchOptions, WriteOptions } from '../registry/generic/resource-store.js';
 
 function param(req: Request, name: string): string | undefined {
@@ -81,20 +81,22 @@ function allParams(req: Request, name: string): string[] {
 /** The Go %#v of a []string, as option errors print dryRun. */
 const goStrings = (values: readonly string[]): string => `[]string{${values.map((v) => JSON.stringify(v)).join(', ')}}`;
 
-/** dryRun, fieldValidation and fieldManager, shared by every write; bad values are 422 on the options, as Kubernetes answers. */
-export function writeOptions(req: Request, warnings: string[], kind: OptionsKind = 'CreateOptions', bodyDryRun: readonly string[] = []): WriteOptions {
+/**
+ * dryRun, fieldValidation and fieldManager, shared by every write. Bad values are one 422 on
+ * the options with a cause each, in the order Kubernetes checks them: first the causes a
+ * caller found (a patch's force and fieldManager), then fieldManager, dryRun, fieldValidation.
+ */
+export function writeOptions(req: Request, warnings: string[], kind: OptionsKind = 'CreateOptions', bodyDryRun: readonly string[] = [], found: readonly StatusCause[] = []): WriteOptions {
+  const causes: StatusCause[] = [...found];
+  const manager = param(req, 'fieldManager');
+  if (manager !== undefined && manager.length > 128) causes.push({ reason: 'FieldValueTooLong', field: 'fieldManager', message: 'Too long: must have at most 128 bytes' });
   const dry = [...allParams(req, 'dryRun'), ...bodyDryRun];
-  if (dry.some((d) => d !== 'All')) {
-    throw errors.invalidOptions(kind, [{ reason: 'FieldValueNotSupported', field: 'dryRun', message: `Unsupported value: ${goStrings(dry)}: supported values: "All"` }]);
-  }
+  if (dry.some((d) => d !== 'All')) causes.push({ reason: 'FieldValueNotSupported', field: 'dryRun', message: `Unsupported value: ${goStrings(dry)}: supported values: "All"` });
   const fv = param(req, 'fieldValidation');
   if (kind !== 'DeleteOptions' && fv !== undefined && fv !== '' && fv !== 'Strict' && fv !== 'Warn' && fv !== 'Ignore') {
-    throw errors.invalidOptions(kind, [{ reason: 'FieldValueNotSupported', field: 'fieldValidation', message: `Unsupported value: ${JSON.stringify(fv)}: supported values: "", "Ignore", "Strict", "Warn"` }]);
+    causes.push({ reason: 'FieldValueNotSupported', field: 'fieldValidation', message: `Unsupported value: ${JSON.stringify(fv)}: supported values: "", "Ignore", "Strict", "Warn"` });
   }
-  const manager = param(req, 'fieldManager');
-  if (manager !== undefined && manager.length > 128) {
-    throw errors.invalidOptions(kind, [{ reason: 'FieldValueTooLong', field: 'fieldManager', message: 'Too long: must have at most 128 bytes' }]);
-  }
+  if (causes.length > 0) throw errors.invalidOptions(kind, causes);
   const userAgent = req.headers['user-agent'];
   return {
     dryRun: dry.includes('All'),
@@ -105,8 +107,12 @@ export function writeOptions(req: Request, warnings: string[], kind: OptionsKind
   };
 }
 
-export function patchOptions(req: Request, warnings: string[]): PatchOptions {
-  return { ...writeOptions(req, warnings, 'PatchOptions'), force: bool(req, 'force') };
+/** A PATCH's options: force is for apply patches only, which must name their fieldManager. */
+export function patchOptions(req: Request, warnings: string[], type: PatchType): PatchOptions {
+  const found: StatusCause[] = [];
+  if (type !== 'apply' && req.query['force'] !== undefined) found.push({ reason: 'FieldValueForbidden', field: 'force', message: 'Forbidden: may not be specified for non-apply patch' });
+  if (type === 'apply' && (param(req, 'fieldManager') ?? '') === '') found.push({ reason: 'FieldValueRequired', field: 'fieldManager', message: 'Required value: is required for apply patch' });
+  return { ...writeOptions(req, warnings, 'PatchOptions', [], found), force: bool(req, 'force') };
 }
 
 /** The patch type named by the Content-Type of a PATCH. */

@@ -132,11 +132,11 @@ export async function handleResource(req: Request, res: Response, rp: ResourcePa
           throw e;
         }
         if (type === 'apply') {
-          const r = await store.apply!(namespace, name!, body, { ...patchOptions(req, warnings), ...(subresource === undefined ? {} : { subresource }), ...who });
+          const r = await store.apply!(namespace, name!, body, { ...patchOptions(req, warnings, type), ...(subresource === undefined ? {} : { subresource }), ...who });
           send(r.created ? 201 : 200, r.object, { objects: [r.object] });
           return;
         }
-        const patched = await store.patch(namespace, name!, type, body, { ...patchOptions(req, warnings), ...(subresource === undefined ? {} : { subresource }), ...who });
+        const patched = await store.patch(namespace, name!, type, body, { ...patchOptions(req, warnings, type), ...(subresource === undefined ? {} : { subresource }), ...who });
         send(200, patched, { objects: [patched] });
         return;
       }

@@ -119,7 +119,7 @@ export function updateManagedFields(ctx: FieldContext, live: KubeObject | undefi
   }
   if (managed.size === 0 && live !== undefined) return undefined;
   recordUpdate(ctx, managed, live === undefined ? zero : view(live), view(next), manager);
-  return managed;
+  return capUpdateManagers(managed);
 }
 
 /** What an Apply leaves: the merged object (without managedFields) and the new entries. */
@@ -164,7 +164,48 @@ export function applyConfig(ctx: FieldContext, live: KubeObject | undefined, con
   const changed = !isDeepStrictEqual(base, merged);
   if (fields.isEmpty()) managed.delete(id);
   else managed.set(id, { ...mine, fields, time: changed ? ctx.now : mine.time });
-  return { object: merged, managed };
+  return { object: merged, managed: capUpdateManagers(managed) };
+}
+
+/** How many Update entries an object keeps before the oldest are merged, as kube-apiserver. */
+export const MAX_UPDATE_MANAGERS = 10;
+/** The manager the merged oldest Update entries are recorded under, one per apiVersion. */
+export const ANCIENT_CHANGES = 'ancient-changes';
+
+/**
+ * Keeps an object's Update entries to max, as kube-apiserver does after every write:
+ * oldest first (by the second of their time, none counting as oldest, then by
+ * manager), each entry after the first of its apiVersion is merged into that
+ * version's ancient-changes entry (which the first joins), which takes the merged
+ * entry's time, until max remain. Apply entries are never merged.
+ */
+export function capUpdateManagers(managed: Managed, max = MAX_UPDATE_MANAGERS): Managed {
+  const updaters = [...managed].filter(([, e]) => e.operation === 'Update');
+  if (updaters.length <= max) return managed;
+  const second = (e: ManagedEntry): number => (e.time === undefined ? 0 : Math.floor(Date.parse(e.time) / 1000));
+  updaters.sort(([a, ea], [b, eb]) => second(ea) - second(eb) || (a < b ? -1 : a > b ? 1 : 0));
+  const firstOfVersion = new Map<string, string>();
+  let count = updaters.length;
+  for (const [id, entry] of updaters) {
+    if (count <= max) break;
+    const first = firstOfVersion.get(entry.apiVersion);
+    if (first === undefined) {
+      firstOfVersion.set(entry.apiVersion, id);
+      continue;
+    }
+    const bucketKey = { manager: ANCIENT_CHANGES, operation: 'Update' as const, apiVersion: entry.apiVersion, subresource: '' };
+    const bucketId = entryId(bucketKey);
+    let bucket = managed.get(bucketId);
+    if (bucket === undefined) {
+      const firstEntry = managed.get(first)!;
+      managed.delete(first);
+      bucket = { ...bucketKey, time: firstEntry.time, fields: firstEntry.fields };
+    }
+    managed.set(bucketId, { ...bucket, fields: union(entry.fields, bucket.fields), time: entry.time });
+    managed.delete(id);
+    count--;
+  }
+  return managed;
 }
 
 /** The 409 of an apply that would change fields others own, worded as kube-apiserver words it. */

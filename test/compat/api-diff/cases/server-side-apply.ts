@@ -70,6 +70,35 @@ const configMapCases: DiffCase[] = [
     ],
   },
   {
+    id: 'ssa-force-on-non-apply-patches',
+    title: 'force on merge, strategic and JSON patches is a 422 on PatchOptions (true or false), alone and with other bad options; apply takes it',
+    steps: [
+      post('create', configMaps, { metadata: { name: 'cm' }, data: { a: '1' } }, as('creator')),
+      patch('merge-force-true', `${configMaps}/cm`, 'merge', { data: { b: '2' } }, as('m', { force: 'true' })),
+      patch('merge-force-false', `${configMaps}/cm`, 'merge', { data: { b: '2' } }, as('m', { force: 'false' })),
+      patch('strategic-force', `${configMaps}/cm`, 'strategic', { data: { b: '2' } }, as('m', { force: 'true' })),
+      patch('json-force', `${configMaps}/cm`, 'json', [{ op: 'add', path: '/data/b', value: '2' }], as('m', { force: 'true' })),
+      patch('force-and-bad-dry-run', `${configMaps}/cm`, 'merge', { data: { b: '2' } }, as('m', { force: 'true', dryRun: 'Some', fieldValidation: 'Loud' })),
+      patch('apply-no-manager-bad-dry-run', `${configMaps}/cm`, 'apply', configMap('cm', { b: '2' }), { query: { dryRun: 'Some' } }),
+      patch('apply-force-false', `${configMaps}/cm`, 'apply', configMap('cm', { b: '2' }), as('m', { force: 'false' })),
+      get('get', `${configMaps}/cm`),
+    ],
+  },
+  {
+    id: 'ssa-update-managers-capped',
+    title: 'thirteen managers patch one ConfigMap each: past ten Update entries the oldest merge into ancient-changes; an apply entry is not counted',
+    steps: [
+      post('create', configMaps, { metadata: { name: 'cm' }, data: { base: '0' } }, as('creator')),
+      patch('apply', `${configMaps}/cm`, 'apply', configMap('cm', { applied: 'yes' }), as('applier')),
+      ...Array.from({ length: 13 }, (_, i) => {
+        const n = String(i).padStart(2, '0');
+        return patch(`manager-${n}`, `${configMaps}/cm`, 'merge', { data: { [`f${n}`]: n } }, as(`mgr-${n}`));
+      }),
+      get('get', `${configMaps}/cm`),
+      put('update-by-an-old-manager', `${configMaps}/cm`, { metadata: { name: 'cm' }, data: { base: '1', applied: 'yes', f05: '05', f12: '12' } }, as('mgr-05')),
+    ],
+  },
+  {
     id: 'ssa-managed-fields-updates',
     title: 'managedFields after a create, an update, merge and strategic patches by several managers, a subresource-free reset with managedFields: [], and the apply after it',
     steps: [

@@ -124,6 +124,7 @@ function scaleAccess(scale: Obj): ScaleAccess {
   const num = (v: unknown): number => (typeof v === 'number' ? v : 0);
   const specPath = str(scale.specReplicasPath);
   return {
+    specReplicasField: specPath.split('.').filter((f) => f !== ''),
     specReplicas: (o) => num(evaluateJsonPath(o, specPath)),
     statusReplicas: (o) => num(evaluateJsonPath(o, str(scale.statusReplicasPath))),
     selector: (o) => {

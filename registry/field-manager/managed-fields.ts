@@ -51,8 +51,10 @@ export function decodeManaged(value: unknown): Managed | undefined {
       subresource: typeof r.subresource === 'string' ? r.subresource : '',
       fields,
     };
+    // Two entries of one identity: the later one counts, as kube-apiserver decodes them (its
+    // scale subresource writes such pairs itself).
     const id = entryId(entry);
-    if (out.has(id)) return undefined;
+    out.delete(id);
     out.set(id, entry);
   }
   return out;

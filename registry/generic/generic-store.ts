@@ -5,9 +5,10 @@ import { kindSchemaNames } from '../../schemas/schema-sources.js';
 import { noAdmission, type AdmissionChain, type AdmissionOperation, type UserInfo } from '../admission/admission.js';
 import { isObjectStorageError, type ObjectStorage, type StorageEvent, type TryUpdate } from '../storage/object-storage.js';
 import { selectionPredicate, type SelectionPredicate } from '../storage/selection.js';
-import { applyConfig, topLevelFields, updateManagedFields, type FieldContext } from '../field-manager/field-manager.js';
+import { applyConfig, topLevelFields, updateManagedFields, type ApplyResult, type FieldContext } from '../field-manager/field-manager.js';
+import { scaleApiVersion, toParentManaged, toScaleManaged } from '../field-manager/scale-fields.js';
 import { syncLastApplied } from '../field-manager/last-applied.js';
-import { encodeManaged, type Managed } from '../field-manager/managed-fields.js';
+import { decodeManaged, encodeManaged, type Managed } from '../field-manager/managed-fields.js';
 import { rootRule, type MergeRule } from '../field-manager/merge-rules.js';
 import { TypedValueError } from '../field-manager/typed-value.js';
 import { validateObjectMeta, validateObjectMetaUpdate } from '../validation/object-meta.js';
@@ -592,25 +593,40 @@ export class GenericStore implements ResourceStore {
 
   async apply(namespace: string | undefined, name: string, body: unknown, options: PatchOptions = {}): Promise<{ object: KubeObject; created: boolean }> {
     const sub = options.subresource;
-    if (sub !== undefined && sub !== 'status') throw errors.notFound(this.info, name);
+    if (sub !== undefined && sub !== 'status' && sub !== 'scale') throw errors.notFound(this.info, name);
     if (sub !== undefined && !hasSubresource(this.info, sub)) throw errors.notFound(this.info, name);
     const manager = options.fieldManager ?? '';
     if (manager === '') throw errors.invalidOptions('PatchOptions', [{ reason: 'FieldValueRequired', field: 'fieldManager', message: 'Required value: is required for apply patch' }]);
     const ns = this.ns(namespace);
-    const config = this.applyConfiguration(body);
+    const scale = sub === 'scale' ? this.scaleFields() : undefined;
+    const config = this.applyConfiguration(body, scale === undefined ? { apiVersion: apiVersionOf(this.info), kind: this.info.kind } : { apiVersion: scaleApiVersion, kind: 'Scale' });
     const key = this.key(ns, name);
-    const ctx = this.fieldContext(sub);
+    const ctx = scale?.ctx ?? this.fieldContext(sub);
     const force = options.force === true;
-    const applied = (live: KubeObject | undefined): KubeObject => {
-      let result;
+    const merged = (live: KubeObject | undefined, zero: KubeObject): ApplyResult => {
       try {
-        result = applyConfig(ctx, live, config, this.zero(), manager, force);
+        return applyConfig(ctx, live, config, zero, manager, force);
       } catch (e) {
         if (!(e instanceof TypedValueError)) throw e;
-        const v = apiVersionOf(this.info);
-        const gvk = `${v.includes('/') ? v : `/${v}`}, Kind=${this.info.kind}`;
+        const v = config.apiVersion as string;
+        const gvk = `${v.includes('/') ? v : `/${v}`}, Kind=${String(config.kind)}`;
         throw new ApiError(500, '', `failed to create typed patch object (${config.metadata.namespace ?? ''}/${config.metadata.name ?? ''}; ${gvk}): ${e.message}`);
       }
+    };
+    const applied = (live: KubeObject | undefined): KubeObject => {
+      if (scale !== undefined && live !== undefined) {
+        // The apply merges into the Scale view; the Scale is the request the scale update takes,
+        // carrying the parent's managedFields translated back.
+        const parent = decodeManaged(live.metadata.managedFields) ?? new Map();
+        const view = this.toScale(live);
+        GenericStore.setManaged(view, toScaleManaged(parent, scale.replicasPath));
+        const result = merged(view, scale.zero);
+        this.checkName(config, ns, name);
+        const obj = cloneJson(result.object);
+        GenericStore.setManaged(obj, toParentManaged(parent, result.managed, scale.replicasPath, apiVersionOf(this.info)));
+        return obj;
+      }
+      const result = merged(live, this.zero());
       // The name is checked on the applied object, after conflicts, as kube-apiserver checks it.
       this.checkName(config, ns, name);
       const obj = cloneJson(result.object);
@@ -620,7 +636,7 @@ export class GenericStore implements ResourceStore {
     };
     try {
       const out = this.served(await this.storage.guaranteedUpdate(key, this.updater(applied, sub, options, true), this.writeOptions(options.dryRun === true)));
-      return { object: out, created: false };
+      return { object: scale === undefined ? out : this.toScale(out), created: false };
     } catch (e) {
       if (sub === undefined && isObjectStorageError(e, 'NotFound')) {
         const obj = applied(undefined);
@@ -631,20 +647,32 @@ export class GenericStore implements ResourceStore {
     }
   }
 
-  /** The body of an apply patch as a configuration, refused as kube-apiserver refuses it. */
-  private applyConfiguration(body: unknown): KubeObject {
+  /** What an apply through the scale subresource merges with: the Scale's rules, its empty object, the parent's replicas field. */
+  private scaleFields(): { ctx: FieldContext; zero: KubeObject; replicasPath: string[] } {
+    const schema = builtinObjectSchema(scaleApiVersion, 'Scale');
+    const zero: KubeObject = { apiVersion: scaleApiVersion, kind: 'Scale', metadata: {} };
+    schema?.encode(zero);
+    const field = this.strategy.scale?.specReplicasField ?? ['spec', 'replicas'];
+    return {
+      ctx: { ...this.fieldContext('scale'), rule: rootRule(schema?.structure ?? schema?.root ?? { type: 'any' }), apiVersion: scaleApiVersion, ignored: topLevelFields(['status']) },
+      zero,
+      replicasPath: field.map((f) => `f:${f}`),
+    };
+  }
+
+  /** The body of an apply patch as a configuration of want's kind, refused as kube-apiserver refuses it. */
+  private applyConfiguration(body: unknown, want: { readonly apiVersion: string; readonly kind: string }): KubeObject {
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {
       const goType = Array.isArray(body) ? 'array' : typeof body === 'string' ? 'string' : typeof body === 'number' ? 'number' : typeof body === 'boolean' ? 'bool' : 'null';
       throw errors.badRequest(`error decoding YAML: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal ${goType} into Go value of type map[string]interface {}`);
     }
     const config = cloneJson(body) as KubeObject;
-    const want = apiVersionOf(this.info);
     const apiVersion = typeof config.apiVersion === 'string' ? config.apiVersion : '';
-    if (apiVersion !== want) throw errors.badRequest(`Incorrect version specified in apply patch. Specified patch version: ${apiVersion}, expected: ${want}`);
+    if (apiVersion !== want.apiVersion) throw errors.badRequest(`Incorrect version specified in apply patch. Specified patch version: ${apiVersion}, expected: ${want.apiVersion}`);
     if (typeof config.metadata !== 'object' || config.metadata === null || Array.isArray(config.metadata)) config.metadata = {};
     const kind = typeof config.kind === 'string' ? config.kind : '';
-    if (kind !== this.info.kind) {
-      const gvk = `${want.includes('/') ? want : `/${want}`}, Kind=${kind}`;
+    if (kind !== want.kind) {
+      const gvk = `${want.apiVersion.includes('/') ? want.apiVersion : `/${want.apiVersion}`}, Kind=${kind}`;
       throw new ApiError(500, '', `failed to create typed patch object (${config.metadata.namespace ?? ''}/${config.metadata.name ?? ''}; ${gvk}): no corresponding type for ${gvk}`);
     }
     if (config.metadata.managedFields !== undefined && config.metadata.managedFields !== null) throw errors.badRequest('metadata.managedFields must be nil');

@@ -99,6 +99,8 @@ export interface VersionConversion {
 
 /** Reads and writes the replica count behind a kind's scale subresource. */
 export interface ScaleAccess {
+  /** The field names down to the parent's replica count (default spec, replicas). */
+  readonly specReplicasField?: readonly string[];
   specReplicas(obj: KubeObject): number;
   statusReplicas(obj: KubeObject): number;
   /** The label selector as a string (autoscaling/v1 Scale status.selector). */

@@ -5,7 +5,8 @@ import { SchemaTree } from '../../schemas/schema-tree.js';
 import { ApiError } from '../../registry/generic/api-error.js';
 import type { KubeObject } from '../../registry/generic/types.js';
 import { difference, fromFieldsV1, intersection, pathString, toFieldsV1, union } from '../../registry/field-manager/field-set.js';
-import { applyConfig, topLevelFields, updateManagedFields, type FieldContext } from '../../registry/field-manager/field-manager.js';
+import { applyConfig, capUpdateManagers, topLevelFields, updateManagedFields, type FieldContext } from '../../registry/field-manager/field-manager.js';
+import { toParentManaged, toScaleManaged } from '../../registry/field-manager/scale-fields.js';
 import { decodeManaged, encodeManaged } from '../../registry/field-manager/managed-fields.js';
 import { rootRule } from '../../registry/field-manager/merge-rules.js';
 import { compare, merge, mergeListOrder, toFieldSet, TypedValueError } from '../../registry/field-manager/typed-value.js';
@@ -169,4 +170,56 @@ test('decodeManaged refuses entries that are not FieldsV1 with a known operation
   assert.equal(decodeManaged([{ manager: 'm', operation: 'Bogus', fieldsType: 'FieldsV1', fieldsV1: {} }]), undefined);
   assert.equal(decodeManaged([{ manager: 'm', operation: 'Update', fieldsType: 'FieldsV2' }]), undefined);
   assert.equal(decodeManaged(undefined)?.size, 0);
+});
+
+const entry = (manager: string, operation: 'Apply' | 'Update', apiVersion: string, time: string | undefined, fieldsV1: Record<string, unknown>, subresource?: string) => ({
+  manager,
+  operation,
+  apiVersion,
+  ...(time === undefined ? {} : { time }),
+  fieldsType: 'FieldsV1',
+  fieldsV1,
+  ...(subresource === undefined ? {} : { subresource }),
+});
+
+test('managedFields: past ten Update entries the oldest merge into one ancient-changes entry per apiVersion; Apply entries are not counted', () => {
+  const entries = [entry('applier', 'Apply', 'v1', '2026-01-01T00:00:00Z', { 'f:data': { 'f:applied': {} } })];
+  // Twelve updaters, one second apart, alternating two apiVersions (as a kind served at two would).
+  for (let i = 0; i < 12; i++) entries.push(entry(`m-${String(i).padStart(2, '0')}`, 'Update', i % 2 === 0 ? 'v1' : 'v2', `2026-01-01T00:00:${String(10 + i)}Z`, { 'f:data': { [`f:k${i}`]: {} } }));
+  const managed = capUpdateManagers(decodeManaged(entries)!);
+  const out = encodeManaged(managed).map((e) => [e.manager, e.operation, e.apiVersion, Object.keys((e.fieldsV1 as { 'f:data': object })['f:data']).join(',')]);
+  // m-00 (v1) and m-01 (v2) start their versions' buckets; m-02 and m-03 are merged into them.
+  assert.deepEqual(out, [
+    ['applier', 'Apply', 'v1', 'f:applied'],
+    ['ancient-changes', 'Update', 'v1', 'f:k0,f:k2'],
+    ['ancient-changes', 'Update', 'v2', 'f:k1,f:k3'],
+    ...Array.from({ length: 8 }, (_, j) => [`m-${String(j + 4).padStart(2, '0')}`, 'Update', (j + 4) % 2 === 0 ? 'v1' : 'v2', `f:k${j + 4}`]),
+  ]);
+  // A bucket takes the time of the newest entry merged into it.
+  assert.equal(encodeManaged(managed)[1]!.time, '2026-01-01T00:00:12Z');
+  // At ten, nothing changes.
+  assert.equal(capUpdateManagers(decodeManaged(entries.slice(0, 11))!).size, 11);
+});
+
+test('managedFields: two entries of one identity decode to the later one, as kube-apiserver decodes them', () => {
+  const managed = decodeManaged([entry('c', 'Update', 'apps/v1', undefined, { 'f:spec': { 'f:replicas': {} } }), entry('c', 'Update', 'apps/v1', '2026-01-01T00:00:00Z', { 'f:spec': { 'f:paused': {} } })])!;
+  assert.equal(managed.size, 1);
+  assert.deepEqual(encodeManaged(managed)[0]!.fieldsV1, { 'f:spec': { 'f:paused': {} } });
+});
+
+test('scale subresource: the parent\'s replicas owners are shown to the Scale at autoscaling/v1, and a write to the Scale comes back to the parent', () => {
+  const replicas = ['f:spec', 'f:replicas'];
+  const parent = decodeManaged([
+    entry('creator', 'Update', 'apps/v1', '2026-01-01T00:00:00Z', { 'f:spec': { 'f:replicas': {}, 'f:paused': {} } }),
+    entry('other', 'Update', 'apps/v1', '2026-01-01T00:00:01Z', { 'f:spec': { 'f:minReadySeconds': {} } }),
+  ])!;
+  const view = toScaleManaged(parent, replicas);
+  assert.deepEqual(encodeManaged(view), [entry('creator', 'Update', 'autoscaling/v1', '2026-01-01T00:00:00Z', { 'f:spec': { 'f:replicas': {} } })]);
+  // A forced apply took replicas from creator: creator keeps the rest, the applier owns replicas at the parent's version, with no time.
+  const after = decodeManaged([entry('scaler', 'Apply', 'autoscaling/v1', '2026-01-01T00:00:05Z', { 'f:spec': { 'f:replicas': {} } }, 'scale')])!;
+  assert.deepEqual(encodeManaged(toParentManaged(parent, after, replicas, 'apps/v1')), [
+    entry('scaler', 'Apply', 'apps/v1', undefined, { 'f:spec': { 'f:replicas': {} } }, 'scale'),
+    entry('creator', 'Update', 'apps/v1', '2026-01-01T00:00:00Z', { 'f:spec': { 'f:paused': {} } }),
+    entry('other', 'Update', 'apps/v1', '2026-01-01T00:00:01Z', { 'f:spec': { 'f:minReadySeconds': {} } }),
+  ]);
 });

@@ -495,6 +495,18 @@ const subresourceCases: DiffCase[] = [
     ],
   },
   {
+    id: 'crd-apply-through-scale',
+    title: 'apply of an autoscaling/v1 Scale to a custom resource\'s scale subresource (kube-apiserver 1.26 fails it with a 500)',
+    steps: [
+      ...define(crd({ version: { subresources: { status: {}, scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas' } } } })),
+      post('create', widgets, cr('w1', { spec: { replicas: 2 } }), { query: { fieldManager: 'creator' } }),
+      patch('apply-scale-conflict', `${widgets}/w1/scale`, 'apply', { apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: 'w1' }, spec: { replicas: 9 } }, { query: { fieldManager: 'scaler' } }),
+      patch('apply-scale-force', `${widgets}/w1/scale`, 'apply', { apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: 'w1' }, spec: { replicas: 9 } }, { query: { fieldManager: 'scaler', force: 'true' } }),
+      get('get-after-apply', `${widgets}/w1`),
+      patch('apply-scale-missing', `${widgets}/nope/scale`, 'apply', { apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: 'nope' }, spec: { replicas: 1 } }, { query: { fieldManager: 'scaler' } }),
+    ],
+  },
+  {
     id: 'crd-printer-columns',
     title: 'additionalPrinterColumns in Tables: JSONPath cells, types, priorities, absent values',
     steps: [

@@ -140,6 +140,27 @@ const deploymentCases: DiffCase[] = [
       get('get', `${deployments}/applied`),
     ],
   },
+  {
+    id: 'ssa-apply-through-scale',
+    title: 'apply of an autoscaling/v1 Scale to deployments/scale: a conflict with the replicas owner, force, a second applier, re-apply, bad bodies, a missing Deployment; the Deployment keeps the owners',
+    steps: [
+      post('create', deployments, deployment('web', { replicas: 1, selector: { matchLabels: { app: 'web' } }, template: template([container('c', 'nginx')]) }), as('creator')),
+      patch('apply-conflict', `${deployments}/web/scale`, 'apply', { apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: 'web' }, spec: { replicas: 3 } }, as('scaler')),
+      patch('apply-same-value', `${deployments}/web/scale`, 'apply', { apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: 'web' }, spec: { replicas: 1 } }, as('scaler')),
+      get('after-same-value', `${deployments}/web`),
+      patch('apply-force', `${deployments}/web/scale`, 'apply', { apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: 'web' }, spec: { replicas: 3 } }, as('scaler', { force: 'true' })),
+      get('after-force', `${deployments}/web`),
+      patch('other-conflict', `${deployments}/web/scale`, 'apply', { apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: 'web' }, spec: { replicas: 5 } }, as('autoscaler')),
+      patch('reapply', `${deployments}/web/scale`, 'apply', { apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: 'web' }, spec: { replicas: 4 } }, as('scaler')),
+      patch('deployment-apply-conflict', `${deployments}/web`, 'apply', deployment('web', { replicas: 2 }), as('creator')),
+      patch('deployment-body', `${deployments}/web/scale`, 'apply', deployment('web', { replicas: 2 }), as('scaler')),
+      patch('scale-kind-other-version', `${deployments}/web/scale`, 'apply', { apiVersion: 'apps/v1', kind: 'Scale', metadata: { name: 'web' }, spec: { replicas: 2 } }, as('scaler')),
+      patch('negative', `${deployments}/web/scale`, 'apply', { apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: 'web' }, spec: { replicas: -1 } }, as('scaler')),
+      patch('other-name', `${deployments}/web/scale`, 'apply', { apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: 'other' }, spec: { replicas: 2 } }, as('scaler')),
+      patch('missing', `${deployments}/missing/scale`, 'apply', { apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: 'missing' }, spec: { replicas: 2 } }, as('scaler')),
+      get('get', `${deployments}/web`),
+    ],
+  },
 ];
 
 const crds = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';

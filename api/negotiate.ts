@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import { stringify as toYaml, parse as parseYaml } from 'yaml';
+import { stringify as toYaml, parse as parseYaml, type Tags } from 'yaml';
 import { ApiError, errors } from '../registry/generic/api-error.js';
 import { decodeKubernetesProtobuf, KUBERNETES_PROTOBUF_TYPE } from './protobuf/decode.js';
 import { ProtobufError } from './protobuf/protobuf-error.js';
@@ -7,6 +7,17 @@ import { goJsonSyntaxError, maxJsonDepth, summarizeBody } from '../schemas/go-js
 
 /** Largest request body accepted, as kube-apiserver's 3 MiB limit. */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
+
+/**
+ * YAML bodies are read as kube-apiserver reads them (go-yaml v2, YAML 1.1): yes/no/on/off/y/n
+ * are booleans, 0777 is octal, `<<` merges; but, as there, a timestamp stays a string and
+ * 1:30 is not a base-60 number.
+ */
+const goYamlOptions = {
+  version: '1.1',
+  maxAliasCount: 100,
+  customTags: (tags: Tags): Tags => tags.filter((t) => !(typeof t === 'object' && (t.tag === 'tag:yaml.org,2002:timestamp' || t.format === 'TIME'))),
+} as const;
 
 /** What the response should be converted to (the `as` parameter of the Accept header). */
 export type Conversion = 'Table' | 'PartialObjectMetadata' | 'PartialObjectMetadataList';
@@ -111,7 +122,7 @@ export async function readBody(req: Request): Promise<{ body: unknown; contentTy
   if (text.trim() === '') return { body: undefined, contentType, bytes };
   if (isYaml) {
     try {
-      return { body: parseYaml(text, { maxAliasCount: 100 }), contentType, bytes };
+      return { body: parseYaml(text, goYamlOptions), contentType, bytes };
     } catch (err) {
       const line = err instanceof Error && 'linePos' in err ? ((err as { linePos?: { line: number }[] }).linePos?.[0]?.line ?? 1) : 1;
       const what = err instanceof Error ? (err.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '') : String(err);

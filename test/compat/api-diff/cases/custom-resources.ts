@@ -284,6 +284,30 @@ const schemaCases: DiffCase[] = [
     ],
   },
   {
+    id: 'crd-yaml-1-1-scalars',
+    title: 'a YAML body is read as YAML 1.1, as go-yaml reads it: yes/on/y booleans, octal, binary, underscores, a bool key; timestamps and 1:30 stay strings',
+    steps: [
+      ...define(crd({ schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } })),
+      {
+        kind: 'request',
+        id: 'post-yaml',
+        method: 'POST',
+        path: widgets,
+        contentType: 'application/yaml',
+        rawBody: `apiVersion: {ns}.example.com/v1\nkind: Widget\nmetadata:\n  name: w1\nspec:\n  a: yes\n  b: On\n  c: 0777\n  d: 2001-12-14\n  e: 1:30\n  f: ~\n  g: NO\n  h: y\n  i: 0x1F\n  j: 1_000\n  k: .5\n  l: 0b101\n  m: +12\n  n: 1e3\n  o: "yes"\n  p: 2001-12-14t21:59:43.10-05:00\n  base: &base {x: 1}\n  merged:\n    <<: *base\n    y: 2\n`,
+      },
+      get('get', `${widgets}/w1`),
+      {
+        kind: 'request',
+        id: 'post-yaml-label-yes',
+        method: 'POST',
+        path: '/api/v1/namespaces/{ns}/configmaps',
+        contentType: 'application/yaml',
+        rawBody: 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n  labels:\n    enabled: yes\ndata:\n  k: v\n',
+      },
+    ],
+  },
+  {
     id: 'crd-validation-errors',
     title: 'schema violations of a custom resource: types, enums, required, bounds, patterns, lengths, item counts',
     steps: [

@@ -6,6 +6,7 @@ import { runMember } from '../storage/server/run-member.js';
 import { openMemberLog, parseLogSettings, stderrLog, type LogLevel, type MemberLog } from '../storage/server/member-log.js';
 import { formatMemberId } from '../storage/server/member-id.js';
 import { restoreSnapshot } from '../storage/snapshot/etcd-snapshot.js';
+import { restoreMember } from '../storage/server/restore-member.js';
 import { existsSync, readdirSync } from 'node:fs';
 import { ETCD_API_VERSION, KITE_VERSION, versionText } from '../storage/version.js';
 
@@ -228,16 +229,43 @@ program
 const snapshot = program.command('snapshot').description('etcd-format snapshots');
 snapshot
   .command('restore <file>')
-  .description("builds a new data dir from a snapshot saved by `etcdctl snapshot save` (from Kite or from etcd)")
-  .requiredOption('--data-dir <dir>', 'the data dir to create (must not exist or be empty)')
-  .action(async (file: string, o: { dataDir: string }) => {
-    try {
-      const r = await restoreSnapshot(file, o.dataDir);
-      const auth = `${r.users} users, ${r.roles} roles, auth ${r.authEnabled ? 'enabled' : 'disabled'}`;
-      console.log(`restored ${file} into ${o.dataDir}: revision ${r.revision}, ${r.keys} key versions, ${r.leases} leases, ${auth}`);
-    } catch (err) {
-      log('error', err instanceof Error ? err.message : String(err));
+  .description(
+    "builds a new data dir from a snapshot saved by `etcdctl snapshot save` (from Kite or from etcd), taking etcdctl's restore flags. " +
+      'With any of --name, --initial-cluster, --initial-advertise-peer-urls, --initial-cluster-token the data dir starts a member of a new cluster ' +
+      'of exactly that membership (restore every member from the same snapshot with the same flags); without them, a single-member store.',
+  )
+  .option('--data-dir <dir>', 'path to the data directory (default "<name>.etcd")')
+  .option('--name <name>', 'human-readable name for this member (default "default")')
+  .option('--initial-cluster <list>', 'initial cluster configuration for restore bootstrap (default "default=http://localhost:2380")')
+  .option('--initial-cluster-token <token>', 'initial cluster token for the etcd cluster during restore bootstrap (default "etcd-cluster")')
+  .option('--initial-advertise-peer-urls <urls>', "list of this member's peer URLs to advertise to the rest of the cluster (default \"http://localhost:2380\")")
+  .option('--skip-hash-check [bool]', 'ignore snapshot integrity hash value (required if copied from data directory)', parseBool, false)
+  .option('--wal-dir <dir>', 'path to the WAL directory: not supported yet (the Raft log lives in <data-dir>/raft)')
+  .action(async (file: string, o: { dataDir?: string; name?: string; initialCluster?: string; initialClusterToken?: string; initialAdvertisePeerUrls?: string; skipHashCheck: boolean; walDir?: string }) => {
+    // etcdctl's way of failing: "Error: " and the reason on stderr, exit status 1.
+    const fail = (message: string): never => {
+      process.stderr.write(`Error: ${message}\n`);
       process.exit(1);
+    };
+    if (o.walDir !== undefined && o.walDir !== '') fail(`--wal-dir=${o.walDir} is not supported: the Raft log lives in <data-dir>/raft`);
+    try {
+      const r = await restoreMember(file, {
+        name: o.name ?? 'default',
+        dataDir: o.dataDir ?? '',
+        initialCluster: o.initialCluster ?? 'default=http://localhost:2380',
+        initialClusterToken: o.initialClusterToken ?? 'etcd-cluster',
+        initialAdvertisePeerUrls: o.initialAdvertisePeerUrls ?? 'http://localhost:2380',
+        skipHashCheck: o.skipHashCheck,
+        asClusterMember: [o.name, o.initialCluster, o.initialClusterToken, o.initialAdvertisePeerUrls].some((v) => v !== undefined),
+      });
+      const auth = `${r.users} users, ${r.roles} roles, auth ${r.authEnabled ? 'enabled' : 'disabled'}`;
+      console.log(`restored ${file} into ${r.dataDir}: revision ${r.revision}, ${r.keys} key versions, ${r.leases} leases, ${auth}`);
+      if (r.cluster !== undefined) {
+        const members = r.cluster.members.map((m) => `${m.name}=${formatMemberId(m.id)}`).join(', ');
+        console.log(`member ${formatMemberId(r.cluster.memberId)} of new cluster ${formatMemberId(r.cluster.clusterId)}: ${members}`);
+      }
+    } catch (err) {
+      fail(err instanceof Error ? err.message : String(err));
     }
   });
 

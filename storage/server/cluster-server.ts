@@ -35,6 +35,7 @@ import {
 } from './replicated-request.js';
 import { IdGenerator, isReadOnlyTxn, StoreServer, type AlarmInfo, type AlarmType, type MemberInfo, type StatusInfo } from './store-server.js';
 import { fetchClusterMembers, type ClusterView, type ClusterViewMember } from './cluster-join.js';
+import { forceNewCluster } from './force-new-cluster.js';
 import { ANONYMOUS, INTERNAL, type Caller } from '../auth/auth-info.js';
 import type { AuthCommand, StoredAuth } from '../auth/auth-store.js';
 import { checkDeleteRange, checkLeaseKeys, checkPut, checkTxn } from '../auth/kv-permissions.js';
@@ -159,6 +160,8 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
     let founding: NodeId[] | undefined;
     try {
       const start = await planStart(config, storage, kv, options.peerTls);
+      // On a restart (the data dir has a log), --force-new-cluster makes this member the only one.
+      if (config.forceNewCluster === true && start.members === undefined) await forceNewClusterAndLog(config, storage, kv, start.identity, log);
       server = new ClusterStoreServer(config, kv, options.clock ?? systemClock, start.identity, log);
       server.peerTls = options.peerTls;
       if (start.members !== undefined) {
@@ -929,6 +932,16 @@ async function planStart(config: MemberConfig, storage: DiskLogStorage, kv: KvSt
     throw new ConfigError(`the cluster already has a started member ${me.name} with these peer URLs`);
   }
   return { identity: { memberId: me.id, clusterId: BigInt(view.clusterId) }, members };
+}
+
+/** Forces the new cluster (force-new-cluster.ts) and says what it did, in etcd's words. */
+async function forceNewClusterAndLog(config: MemberConfig, storage: DiskLogStorage, kv: KvStore, identity: { memberId: bigint; clusterId: bigint }, log: LogFn): Promise<void> {
+  const forced = await forceNewCluster(storage, identity.memberId, kv.storage.getMeta<number>('consistentIndex') ?? 0);
+  const ids = { 'local-member-id': formatMemberId(identity.memberId), 'cluster-id': formatMemberId(identity.clusterId) };
+  log('info', 'forcing restart member', { ...ids, 'data-dir': config.dataDir, 'commit-index': forced.commit });
+  if (forced.discarded > 0) log('info', 'discarding uncommitted WAL entries', { count: forced.discarded, 'commit-index': forced.commit });
+  for (const id of forced.removed) log('info', 'appending a committed entry that removes member', { ...ids, 'removed-member-id': formatMemberId(id) });
+  if (forced.addedSelf) log('info', 'appending a committed entry that adds this member as a voter', ids);
 }
 
 function sameUrls(a: readonly string[], b: readonly string[]): boolean {

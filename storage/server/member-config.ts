@@ -38,6 +38,11 @@ export interface MemberConfig {
    * leave the cluster without a working quorum (storage/server/reconfig-check.ts).
    */
   readonly strictReconfigCheck?: boolean;
+  /**
+   * etcd's --force-new-cluster: restarted on a data dir with a Raft log, the member discards
+   * uncommitted entries and commits the removal of every other member (force-new-cluster.ts).
+   */
+  readonly forceNewCluster?: boolean;
   /** Compare this member's data with its peers' before joining in (--experimental-initial-corrupt-check). */
   readonly initialCorruptCheck?: boolean;
   /** Raft's pre-vote phase (--pre-vote); default on. */

@@ -29,6 +29,7 @@ export const memberFlags = {
   'auto-compaction-retention': { default: '0', help: 'auto compaction retention length; 0 means disable auto compaction' },
   'unsafe-no-fsync': { default: 'false', bool: true, help: 'disables fsync, unsafe, will cause data loss (benchmarks only)' },
   'strict-reconfig-check': { default: 'true', bool: true, help: 'reject reconfiguration requests that would cause quorum loss' },
+  'force-new-cluster': { default: 'false', bool: true, help: "force to create a new one member cluster: on a restart, commit entries that remove every other member (leave it off once the cluster has grown again, or it removes them again)" },
   // Security: TLS of the client and peer URLs.
   'cert-file': { default: '', help: 'path to the TLS certificate of the client URLs' },
   'key-file': { default: '', help: 'path to the TLS key of the client URLs' },
@@ -88,7 +89,6 @@ const REFUSED: Record<string, { readonly default: string; readonly bool?: true; 
   'log-package-levels': { default: '', why: "it applies to the capnslog logger only; Kite logs as zap (use --log-level)" },
   'host-whitelist': { default: '*', why: 'Host header checks are not supported' },
   cors: { default: '', why: 'CORS headers are not supported' },
-  'force-new-cluster': { default: 'false', bool: true, why: 'recovering a cluster from one member is not supported yet' },
   'wal-dir': { default: '', why: 'the Raft log lives in <data-dir>/raft; a separate WAL directory is not supported yet' },
   'experimental-enable-lease-checkpoint': { default: 'false', bool: true, why: 'lease checkpoints are not supported yet' },
   'experimental-corrupt-check-time': { default: '0s', why: 'periodic corruption checks are not supported yet' },
@@ -385,6 +385,7 @@ export function buildMemberConfig(values: FlagValues, explicit: ReadonlySet<Memb
     snapshotCatchUpEntries: positiveInt('experimental-snapshot-catchup-entries', values['experimental-snapshot-catchup-entries']),
     unsafeNoFsync: parseBool('unsafe-no-fsync', values['unsafe-no-fsync']),
     strictReconfigCheck: parseBool('strict-reconfig-check', values['strict-reconfig-check']),
+    forceNewCluster: parseBool('force-new-cluster', values['force-new-cluster']),
     preVote: parseBool('pre-vote', values['pre-vote']),
     initialCorruptCheck: parseBool('experimental-initial-corrupt-check', values['experimental-initial-corrupt-check']),
     backendBatchIntervalMs: goDurationMs('backend-batch-interval', values['backend-batch-interval']),

@@ -75,6 +75,11 @@ export async function runMember(config: MemberConfig, options: RunOptions = {}):
   const log = options.log ?? stderrLog;
   const givenTls = readTls(config);
   const isNewDataDir = !existsSync(config.dataDir) || (statSync(config.dataDir).isDirectory() && readdirSync(config.dataDir).length === 0);
+  if (config.forceNewCluster === true && !existsSync(join(config.dataDir, 'raft', 'raft.mdb'))) {
+    // As etcd: the flag acts on a restart of a member with a log. A single-member store is
+    // already a one-member cluster; a new data dir forms the cluster the flags describe.
+    log('info', 'kite/main', '--force-new-cluster has no effect: the data dir holds no Raft log', { 'data-dir': config.dataDir });
+  }
   checkDataDir(config.dataDir);
   let store: StoreServer;
   let tls: MemberTls;

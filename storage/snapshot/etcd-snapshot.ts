@@ -98,10 +98,27 @@ export function writeSnapshot(store: KvStore, leases: readonly SnapshotLease[], 
   return revision;
 }
 
+/**
+ * How a restore treats the SHA-256 etcd appends to a streamed snapshot: check it when there is
+ * one ('if-present': a plain database file passes too), insist on it ('required', etcdctl's
+ * default), or ignore it ('skip', etcdctl's --skip-hash-check).
+ */
+export type HashCheck = 'if-present' | 'required' | 'skip';
+
+/** Whether the file ends in a SHA-256 after its pages, as etcd tells (its size is 32 past a page multiple). */
+export function hasSnapshotHash(path: string): boolean {
+  return statSync(path).size % 512 === SHA256_SIZE;
+}
+
 /** Checks the SHA-256 etcd appends to a streamed snapshot; returns the database's length. */
-export function verifySnapshotHash(path: string): number {
+export function verifySnapshotHash(path: string, check: HashCheck = 'if-present'): number {
   const size = statSync(path).size;
-  if (size % 512 !== SHA256_SIZE) return size; // a plain database file, no hash appended
+  if (check === 'skip') return size;
+  if (size % 512 !== SHA256_SIZE) {
+    // etcdctl's words for a database copied from a data dir without the flag.
+    if (check === 'required') throw new Error('snapshot missing hash but --skip-hash-check=false');
+    return size; // a plain database file, no hash appended
+  }
   const fd = openSync(path, 'r');
   try {
     const hash = createHash('sha256');
@@ -135,11 +152,13 @@ export interface RestoredSnapshot {
 /**
  * Builds a new Kite data dir from an etcd-format snapshot (Kite's or etcd's):
  * every revision of the key history, the compaction revision, the leases and
- * the auth store (users, roles, whether auth is on, the auth revision).
+ * the auth store (users, roles, whether auth is on, the auth revision). A file
+ * whose hash is skipped may still end in one: the reader only follows page ids,
+ * so the 32 bytes after the last page are never read.
  */
-export async function restoreSnapshot(path: string, dataDir: string): Promise<RestoredSnapshot> {
+export async function restoreSnapshot(path: string, dataDir: string, hashCheck: HashCheck = 'if-present'): Promise<RestoredSnapshot> {
   if (existsSync(dataDir) && readdirSync(dataDir).length > 0) throw new Error(`data dir ${dataDir} is not empty; restore needs a new one`);
-  verifySnapshotHash(path);
+  verifySnapshotHash(path, hashCheck);
   const reader = new BoltReader(path);
   const backend = Backend.open(dataDir);
   try {

@@ -65,10 +65,11 @@ test('the honoured ones reach the configuration', () => {
     'experimental-peer-skip-client-san-verification': 'true',
     'listen-metrics-urls': 'http://127.0.0.1:2381',
     'strict-reconfig-check': 'false',
+    'force-new-cluster': 'true',
   });
   assert.deepEqual(
-    [c.preVote, c.backendBatchIntervalMs, c.watchProgressNotifyIntervalMs, c.peerSkipClientSanVerification, c.listenMetricsUrls, c.strictReconfigCheck],
-    [false, 20, 5000, true, ['http://127.0.0.1:2381'], false],
+    [c.preVote, c.backendBatchIntervalMs, c.watchProgressNotifyIntervalMs, c.peerSkipClientSanVerification, c.listenMetricsUrls, c.strictReconfigCheck, c.forceNewCluster],
+    [false, 20, 5000, true, ['http://127.0.0.1:2381'], false, true],
   );
   assert.match(refusal(() => build({ 'experimental-watch-progress-notify-interval': 'soon' })), /expected a duration/);
   assert.match(refusal(() => build({ 'listen-metrics-urls': 'https://127.0.0.1:2381' })), /metrics URLs must be http/);

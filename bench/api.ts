@@ -12,19 +12,23 @@
  *   spent per operation;
  * - idle memory: the server processes' RSS after start, before any load.
  *
- * Each server first takes an unmeasured warm-up of creates and gets. The reference
- * is reached over HTTPS with a bearer token, Kite over HTTPS with its admin's client
- * certificate; both authorize with RBAC, where their admin, in system:masters, is
- * allowed before any binding is looked at. The table says so.
+ * Each server first takes an unmeasured warm-up of creates and gets. Both are
+ * secured alike: HTTPS, and the workloads run as `bench`, a user from the same
+ * --token-auth-file, outside system:masters and allowed by one bound ClusterRole,
+ * so each request is authenticated by its bearer token and authorized by RBAC's
+ * rules. Kite is also measured over plain HTTP (--insecure-plain-http: no TLS, no
+ * authentication, no authorization), and the table gives the secured run's CPU per
+ * operation against it: what TLS, token authentication and RBAC cost.
  *
- *   npm run bench:api [-- --kite-only]
- *   KITE_BENCH_PLAIN_HTTP=1 npm run bench:api   # Kite with --insecure-plain-http, to see what TLS costs
+ *   npm run bench:api [-- --kite-only] [-- --no-plain]
  */
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startApiServer } from '../test/helpers/apiserver.js';
-import { referenceAvailable, startKubeReference } from '../test/helpers/kube-reference.js';
+import { referenceAdminToken, referenceAvailable, startKubeReference } from '../test/helpers/kube-reference.js';
 import { tempDir } from '../test/helpers/processes.js';
 import { cpuMsOf, rssOf } from './watch-load.js';
 
@@ -64,14 +68,15 @@ interface Target {
 }
 
 /** How a Target proves who the bench is: a bearer token, or a client certificate (with the CA to trust). */
-type Credentials = { readonly token: string } | { readonly ca: Buffer; readonly cert: Buffer; readonly key: Buffer };
+type Credentials = { readonly token: string; readonly ca?: Buffer } | { readonly ca: Buffer; readonly cert: Buffer; readonly key: Buffer };
 
 /** A Target reached over http or https on 127.0.0.1:port. */
 function httpTarget(name: string, url: string, pids: readonly number[], stop: () => Promise<void>, credentials?: Credentials): Target {
   const { protocol, hostname, port } = new URL(url);
   const secure = protocol === 'https:';
   const token = credentials !== undefined && 'token' in credentials ? credentials.token : undefined;
-  const tls = credentials !== undefined && 'cert' in credentials ? credentials : { rejectUnauthorized: false };
+  // The server's CA when given (Kite's); the reference's certificate is self-signed in its temp dir.
+  const tls = credentials === undefined ? { rejectUnauthorized: false } : 'cert' in credentials ? credentials : credentials.ca !== undefined ? { ca: credentials.ca } : { rejectUnauthorized: false };
   const agent = secure ? new HttpsAgent({ keepAlive: true, maxSockets: 64, ...tls }) : new HttpAgent({ keepAlive: true, maxSockets: 64 });
   const streamAgent = secure ? new HttpsAgent({ keepAlive: false, ...tls }) : new HttpAgent({ keepAlive: false });
   const request = secure ? httpsRequest : httpRequest;
@@ -87,7 +92,7 @@ function httpTarget(name: string, url: string, pids: readonly number[], stop: ()
     });
   return {
     name,
-    transport: !secure ? 'plain HTTP, no authentication' : token !== undefined ? 'HTTPS, bearer token, RBAC' : 'HTTPS, client certificate (system:masters), RBAC',
+    transport: !secure ? 'plain HTTP, no authentication or authorization' : token !== undefined ? 'HTTPS, a token-file user authorized by a bound ClusterRole' : 'HTTPS, client certificate (system:masters), RBAC',
     pids,
     call: async (method, path, body, contentType) => {
       const res = await open(method, path, body, false, contentType);
@@ -360,50 +365,101 @@ async function measure(start: () => Promise<Target>): Promise<Measured> {
   }
 }
 
-async function startKite(): Promise<Target> {
+/**
+ * The user the workloads run as on the secured servers: a token-file user outside
+ * system:masters, allowed by one ClusterRole bound to it, so every request is
+ * authenticated by token and authorized by RBAC's rules.
+ */
+const BENCH_USER = { name: 'bench', token: 'bench-token-0123456789' };
+
+/** A token file with the reference helper's admin (system:masters) and the bench user. */
+function writeTokenFile(dir: string): string {
+  const file = join(dir, 'tokens.csv');
+  writeFileSync(file, `${referenceAdminToken},admin,1,"system:masters"\n${BENCH_USER.token},${BENCH_USER.name},100\n`, { mode: 0o600 });
+  return file;
+}
+
+/** Grants the bench user what the workloads touch (as admin), then waits until the server's RBAC lets it in. */
+async function grantBench(admin: Target, bench: Target): Promise<void> {
+  const rbac = '/apis/rbac.authorization.k8s.io/v1';
+  await ok(admin, 'POST', `${rbac}/clusterroles`, {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRole',
+    metadata: { name: 'kite-bench' },
+    rules: [{ apiGroups: ['', 'apiextensions.k8s.io', benchGroup], resources: ['namespaces', 'configmaps', 'customresourcedefinitions', 'gadgets'], verbs: ['*'] }],
+  });
+  await ok(admin, 'POST', `${rbac}/clusterrolebindings`, {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRoleBinding',
+    metadata: { name: 'kite-bench' },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'kite-bench' },
+    subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: BENCH_USER.name }],
+  });
+  const deadline = Date.now() + 30_000;
+  while ((await bench.call('GET', '/api/v1/namespaces/default/configmaps?limit=1')).status !== 200) {
+    if (Date.now() > deadline) throw new Error(`${bench.name}: the bench user is still refused 30 s after its binding was made`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Kite on its embedded store: HTTPS with the bench user's token and RBAC, or plain HTTP (no authentication). */
+async function startKite(plain: boolean): Promise<Target> {
   const dir = tempDir('bench-api-kite');
-  const plain = process.env.KITE_BENCH_PLAIN_HTTP === '1';
-  const server = await startApiServer(`${dir.path}/data`, undefined, ['--controllers=', '--log-level=silent', ...(plain ? ['--insecure-plain-http'] : [])]);
-  const admin = server.tls;
-  const credentials = admin?.ca !== undefined && admin.cert !== undefined && admin.key !== undefined ? { ca: admin.ca, cert: admin.cert, key: admin.key } : undefined;
-  return httpTarget(
-    'kite',
-    server.url,
-    [server.pid],
-    async () => {
-      await server.stop();
-      dir.remove();
-    },
-    credentials,
-  );
+  const server = await startApiServer(`${dir.path}/data`, undefined, ['--controllers=', '--log-level=silent', ...(plain ? ['--insecure-plain-http'] : [`--token-auth-file=${writeTokenFile(dir.path)}`])]);
+  const stop = async (): Promise<void> => {
+    await server.stop();
+    dir.remove();
+  };
+  if (plain) return httpTarget('kite (plain HTTP)', server.url, [server.pid], stop);
+  const { ca, cert, key } = server.tls ?? {};
+  if (ca === undefined || cert === undefined || key === undefined) throw new Error(`kite wrote no admin credentials in ${dir.path}/data/pki`);
+  const admin = httpTarget('kite admin', server.url, [server.pid], async () => undefined, { ca, cert, key });
+  const bench = httpTarget('kite', server.url, [server.pid], stop, { token: BENCH_USER.token, ca });
+  await grantBench(admin, bench);
+  await admin.stop();
+  return bench;
 }
 
+/** kube-apiserver 1.26 on etcd 3.4, configured as Kite: HTTPS, the same token file, RBAC. */
 async function startReference(): Promise<Target> {
-  const ref = await startKubeReference();
-  return httpTarget('kube-apiserver', ref.url, ref.pids, () => ref.stop(), { token: ref.token });
+  const dir = tempDir('bench-api-ref');
+  const ref = await startKubeReference({ extraArgs: [`--token-auth-file=${writeTokenFile(dir.path)}`] });
+  const stop = async (): Promise<void> => {
+    await ref.stop();
+    dir.remove();
+  };
+  const admin = httpTarget('kube-apiserver admin', ref.url, ref.pids, async () => undefined, { token: ref.token });
+  const bench = httpTarget('kube-apiserver', ref.url, ref.pids, stop, { token: BENCH_USER.token });
+  await grantBench(admin, bench);
+  await admin.stop();
+  return bench;
 }
 
-const { values } = parseArgs({ options: { 'kite-only': { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { 'kite-only': { type: 'boolean', default: false }, 'no-plain': { type: 'boolean', default: false } } });
 const skipped = values['kite-only'] ? 'left out (--kite-only)' : referenceAvailable();
 const started = performance.now();
-const kite = await measure(startKite);
+const kite = await measure(() => startKite(false));
+const plain = values['no-plain'] ? undefined : await measure(() => startKite(true));
 const ref = skipped === false ? await measure(startReference) : undefined;
 
 const mib = (b: number): number => +(b / 2 ** 20).toFixed(1);
 console.log(
   `\nAPI benchmark, Node ${process.versions.node}: kite apiserver on its embedded store (${kite.target.transport})` +
+    (plain ? `, the same over ${plain.target.transport}` : '') +
     (ref ? ` and kube-apiserver 1.26 on etcd 3.4 (${ref.target.transport}), one after the other` : `; the reference was ${String(skipped)}`) +
     `; CPU ms/op is the server processes' user+system time per operation (kube-apiserver's includes its etcd); total ${((performance.now() - started) / 1000).toFixed(0)} s`,
 );
 console.table(
   workloads.map((w) => {
     const k = kite.results.get(w.name)!;
+    const p = plain?.results.get(w.name);
     const e = ref?.results.get(w.name);
     return {
       workload: w.name,
       'kite ops/s': Math.round(k.opsPerSecond),
       'kite p99 ms': +k.p99Ms.toFixed(2),
       'kite CPU ms/op': +k.serverCpuMsPerOp.toFixed(3),
+      ...(p ? { 'plain ops/s': Math.round(p.opsPerSecond), 'plain CPU ms/op': +p.serverCpuMsPerOp.toFixed(3), 'kite/plain CPU': +(k.serverCpuMsPerOp / p.serverCpuMsPerOp).toFixed(2) } : {}),
       ...(e
         ? {
             'ref ops/s': Math.round(e.opsPerSecond),

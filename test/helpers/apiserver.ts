@@ -43,7 +43,9 @@ export async function startApiServer(dataDir: string, port?: number, extraArgs: 
   const args = [kiteBin, 'apiserver', `--data-dir=${dataDir}`, `--port=${p}`, '--embedded-store-url=none', ...extraArgs];
   const plain = extraArgs.includes('--insecure-plain-http');
   const ownCerts = extraArgs.some((a) => a.startsWith('--tls-cert-file') || a.startsWith('--client-ca-file'));
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // KITE_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") goes to the server's node, to profile it under a test or bench.
+  const nodeArgs = (process.env.KITE_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+  const child = spawn(process.execPath, [...nodeArgs, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   child.stdout?.on('data', (d: Buffer) => (log += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (log += d.toString()));

@@ -6,16 +6,18 @@
  * an update (transition rules run only then), and a rule that does not hold
  * is an Invalid cause at its node, worded with its message or "failed rule".
  *
- * Kubernetes' own CEL libraries (lists' isSorted/sum/indexOf, url, quantity,
- * regex find) and its cost limits are not provided: rules using them fail at
+ * Besides CEL's standard functions and its strings extension, Kubernetes' lists
+ * and regex libraries are there (schemas/cel-kubernetes.ts). Its url, quantity
+ * and authz libraries and its cost limits are not: rules using those fail at
  * evaluation with CEL's "no such overload" error.
  */
 import { celEnv, isCelError, parse, plan, type CelInput } from '@bufbuild/cel';
 import { strings } from '@bufbuild/cel/ext';
+import { kubernetesCelFunctions } from './cel-kubernetes.js';
 import type { StatusCause } from '../registry/generic/api-error.js';
 import { isJsonObject, type JsonObject } from './json.js';
 
-const env = celEnv({ funcs: strings });
+const env = celEnv({ funcs: [...strings, ...kubernetesCelFunctions] });
 
 type Program = (bindings: Record<string, CelInput>) => unknown;
 
@@ -133,7 +135,7 @@ export class CelRules {
         if (r.transition !== isUpdate || (r.transition && (old === undefined || old === null))) continue;
         const result = r.run(r.transition ? { self, oldSelf: toCel(old, schema) } : { self });
         if (result === true) continue;
-        const why = isCelError(result) ? result.message : (r.message ?? `failed rule: ${r.rule}`);
+        const why = isCelError(result) ? `${result.message} evaluating rule: ${r.rule}` : (r.message ?? `failed rule: ${r.rule}`);
         out.push({ reason: 'FieldValueInvalid', field: path, message: `Invalid value: ${JSON.stringify(schemaType(schema))}: ${why}` });
       }
     }

@@ -433,6 +433,47 @@ const schemaCases: DiffCase[] = [
 
 const celCases: DiffCase[] = [
   {
+    id: 'crd-cel-kubernetes-libraries',
+    title: "x-kubernetes-validations using Kubernetes' lists and regex libraries: isSorted, sum, min, max, indexOf, lastIndexOf, find, findAll",
+    steps: [
+      ...define(
+        crd({
+          schema: {
+            type: 'object',
+            properties: {
+              spec: {
+                type: 'object',
+                properties: {
+                  ports: {
+                    type: 'array',
+                    maxItems: 10,
+                    items: { type: 'integer' },
+                    'x-kubernetes-validations': [
+                      { rule: 'self.isSorted()', message: 'ports must be sorted' },
+                      { rule: 'self.sum() <= 1000', message: 'ports add up to more than 1000' },
+                      { rule: 'self.min() >= 1' },
+                      { rule: 'self.max() < 900' },
+                    ],
+                  },
+                  names: { type: 'array', maxItems: 10, items: { type: 'string', maxLength: 20 }, 'x-kubernetes-validations': [{ rule: "self.indexOf('main') == 0", message: 'main comes first' }, { rule: "self.lastIndexOf('main') == 0" }] },
+                  version: { type: 'string', maxLength: 20, 'x-kubernetes-validations': [{ rule: "self.find('[0-9]+') != ''", message: 'needs a number' }, { rule: "self.findAll('[0-9]+').size() <= 3" }, { rule: "self.findAll('[a-z]', 1) == ['v']" }] },
+                },
+              },
+            },
+          },
+        }),
+      ),
+      post('valid', widgets, cr('w1', { spec: { ports: [80, 443, 444], names: ['main', 'side'], version: 'v1.2.3' } })),
+      post('unsorted-and-too-big', widgets, cr('w2', { spec: { ports: [800, 443] } })),
+      post('empty-list-min', widgets, cr('w3', { spec: { ports: [] } })),
+      post('zero-port', widgets, cr('w4', { spec: { ports: [0, 10] } })),
+      post('main-not-first', widgets, cr('w5', { spec: { names: ['side', 'main', 'main'] } })),
+      post('version-without-number', widgets, cr('w6', { spec: { version: 'vx.y' } })),
+      post('version-too-many-numbers', widgets, cr('w7', { spec: { version: 'v1.2.3.4' } })),
+      post('version-wrong-first-letter', widgets, cr('w8', { spec: { version: 'x1' } })),
+    ],
+  },
+  {
     id: 'crd-cel-rules',
     title: 'x-kubernetes-validations (CEL): rules on objects, strings and lists, with and without messages; a transition rule',
     steps: [
@@ -463,7 +504,9 @@ const celCases: DiffCase[] = [
       post('valid', widgets, cr('w1', { spec: { replicas: 2, minReplicas: 1, name: 'w-1', tags: ['a'], fixed: 'x' } })),
       post('min-above', widgets, cr('w2', { spec: { replicas: 1, minReplicas: 2 } })),
       post('mode-off', widgets, cr('w3', { spec: { replicas: 1, minReplicas: 0, mode: 'off' } })),
-      post('name-and-tags', widgets, cr('w4', { spec: { replicas: 1, minReplicas: 0, name: 'x', tags: ['abcd'] } })),
+      // One failing property per request: kube-apiserver walks an object's properties in Go's map order, so two causes come in either order.
+      post('bad-name', widgets, cr('w4', { spec: { replicas: 1, minReplicas: 0, name: 'x', tags: ['abc'] } })),
+      post('bad-tags', widgets, cr('w4', { spec: { replicas: 1, minReplicas: 0, name: 'w-x', tags: ['abcd'] } })),
       patch('change-fixed', `${widgets}/w1`, 'merge', { spec: { fixed: 'y' } }),
       patch('keep-fixed', `${widgets}/w1`, 'merge', { spec: { replicas: 3 } }),
     ],

@@ -293,3 +293,38 @@ test('metrics of a three-member cluster after the same workload and a forced lea
     etcd.members.map((m) => m.isLeader).sort(),
   );
 });
+
+/** What a member that lost quorum reports: no leader, and the put it could not commit as a failed proposal. */
+async function quorumLost(cluster: TestCluster): Promise<{ hasLeader: number; failed: number; pending: number; putFailed: boolean }> {
+  await cluster.startAll();
+  const [survivor, ...others] = cluster.specs.map((s) => s.name);
+  for (const n of others) await cluster.stop(n!, 'SIGKILL');
+  const url = cluster.spec(survivor!).clientUrl;
+  await eventually(async () => assert.equal(value(await scrape(url), 'etcd_server_has_leader'), 0), 20_000);
+  const put = etcdctl(cluster.endpoints([survivor!]), ['put', '/m/lost', 'x']);
+  let s!: Scrape;
+  // The proposal fails at once (no leader to take it) or when the member's request timeout ends.
+  await eventually(async () => {
+    s = await scrape(url);
+    assert.ok(value(s, 'etcd_server_proposals_failed_total') > 0, 'a failed proposal');
+    assert.equal(value(s, 'etcd_server_proposals_pending'), 0);
+  }, 15_000);
+  return {
+    hasLeader: value(s, 'etcd_server_has_leader'),
+    failed: Math.min(1, value(s, 'etcd_server_proposals_failed_total')),
+    pending: value(s, 'etcd_server_proposals_pending'),
+    putFailed: put.code !== 0,
+  };
+}
+
+test('metrics of a member that lost quorum: no leader, and a failed proposal, as etcd 3.4', { timeout: 120_000 }, async (t) => {
+  const skip = missingTool('etcd', 'etcd-server') || missingTool('etcdctl', 'etcd-client');
+  if (skip) {
+    t.skip(skip);
+    return;
+  }
+  const etcd = await withCluster('metrics-lost-etcd', 3, quorumLost, { kind: 'etcd' });
+  const kite = await withCluster('metrics-lost-kite', 3, quorumLost);
+  assert.deepEqual(etcd, { hasLeader: 0, failed: 1, pending: 0, putFailed: true });
+  assert.deepEqual(kite, etcd);
+});

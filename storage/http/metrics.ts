@@ -36,12 +36,12 @@ export type StreamType = 'bidi_stream' | 'server_stream';
 
 /**
  * The status etcd 3.4's handler ends a stream with when the client goes away first, as its
- * metrics count it: the Watch handler returns the receive error (Canceled); the other
- * streams return what their server-side context says, which etcd turns into "no leader"
- * (Unavailable) for a cancelled context.
+ * metrics count it, where that is not Canceled (the error its receive or send then returns):
+ * LeaseKeepAlive returns what its server-side context says, which etcd turns into "no
+ * leader" (Unavailable) for a cancelled context.
  */
 const CANCELLED_STREAM_CODE: Readonly<Record<string, number>> = {
-  'etcdserverpb.Watch/Watch': Status.CANCELLED,
+  'etcdserverpb.Lease/LeaseKeepAlive': Status.UNAVAILABLE,
 };
 
 /** etcd's WAL fsync and backend commit buckets: 1 ms doubling to about 8 s. */
@@ -195,7 +195,7 @@ export class StoreMetrics {
    */
   instrumentStream(type: StreamType, service: string, method: string, handler: StreamHandler): StreamHandler {
     const stats = this.method(type, service, method);
-    const cancelledCode = CANCELLED_STREAM_CODE[`${service}/${method}`] ?? Status.UNAVAILABLE;
+    const cancelledCode = CANCELLED_STREAM_CODE[`${service}/${method}`] ?? Status.CANCELLED;
     return (call: StreamCall) => {
       stats.started++;
       let isCounted = false;

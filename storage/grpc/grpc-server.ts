@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { WatchableStore } from '../mvcc/watchable-store.js';
 import type { StoreServer } from '../server/store-server.js';
@@ -16,8 +17,11 @@ import { healthHandlers, healthWatch } from './health-service.js';
 import type { UnaryHandler, UnaryHandlers } from './unary.js';
 import { watchStream } from './watch-service.js';
 import { authHandlers } from './auth-service.js';
-import type { TlsMaterial } from '../tls/tls-material.js';
+import { serverTlsOptions, type TlsMaterial } from '../tls/tls-material.js';
 import { StorageError } from '../errors.js';
+
+/** The gRPC health service's full name. */
+const HEALTH_SERVICE = 'grpc.health.v1.Health';
 
 /** etcd adds this much room above --max-request-bytes for gRPC framing. */
 const GRPC_OVERHEAD_BYTES = 512 * 1024;
@@ -60,15 +64,16 @@ export async function serveClients(store: StoreServer, options: ServeOptions = {
   const ownsWatchable = options.watchable === undefined;
   const metrics = new StoreMetrics(store, watchable);
   const unaryHandlers: Partial<Record<EtcdServiceName, UnaryHandlers>> = {};
+  // Counted inside etcd's interceptors, as go-grpc-prometheus is: a learner's refusals are not.
   const instrumented = (service: EtcdServiceName, all: UnaryHandlers): UnaryHandlers => {
     const out: UnaryHandlers = {};
-    for (const [method, h] of Object.entries(all)) out[method] = metrics.instrument(service, method, learnerGate(store, service, method, h));
+    for (const [method, h] of Object.entries(all)) out[method] = learnerGate(store, service, method, metrics.instrument(`etcdserverpb.${service}`, method, h));
     unaryHandlers[service] = out;
     return out;
   };
-  const watch = watchStream(store, watchable);
-  const keepAlive = leaseKeepAlive(store);
-  const snapshot = snapshotStream(store);
+  const watch = metrics.instrumentStream('bidi_stream', 'etcdserverpb.Watch', 'Watch', watchStream(store, watchable));
+  const keepAlive = metrics.instrumentStream('bidi_stream', 'etcdserverpb.Lease', 'LeaseKeepAlive', leaseKeepAlive(store));
+  const snapshot = metrics.instrumentStream('server_stream', 'etcdserverpb.Maintenance', 'Snapshot', snapshotStream(store));
 
   const gateway = new Gateway({
     unary: (service, method): UnaryHandler | undefined => unaryHandlers[service]?.[method],
@@ -89,7 +94,6 @@ export async function serveClients(store: StoreServer, options: ServeOptions = {
         grpcServer.add(path, codec, {
           kind: 'stream',
           handler: (call) => {
-            metrics.streamStarted(service, method);
             // A learner serves no stream but Snapshot, as etcd's stream interceptor.
             if (store.isLearner && method !== 'Snapshot') call.fail(new StorageError('NotSupportedForLearner'));
             else stream(call);
@@ -108,11 +112,12 @@ export async function serveClients(store: StoreServer, options: ServeOptions = {
   add('Auth', instrumented('Auth', authHandlers(store)));
   // etcd's interceptors stand in front of the health service too: a learner refuses it.
   const health = healthHandlers();
+  const watchHealth = metrics.instrumentStream('server_stream', HEALTH_SERVICE, 'Watch', healthWatch);
   for (const [method, codec] of Object.entries(healthService())) {
-    const path = `/grpc.health.v1.Health/${method}`;
+    const path = `/${HEALTH_SERVICE}/${method}`;
     const unary = health[method];
-    if (unary !== undefined) grpcServer.add(path, codec, { kind: 'unary', handler: learnerGate(store, 'Health', method, unary) });
-    else grpcServer.add(path, codec, { kind: 'stream', handler: (call) => (store.isLearner ? call.fail(new StorageError('NotSupportedForLearner')) : healthWatch(call)) });
+    if (unary !== undefined) grpcServer.add(path, codec, { kind: 'unary', handler: learnerGate(store, 'Health', method, metrics.instrument(HEALTH_SERVICE, method, unary)) });
+    else grpcServer.add(path, codec, { kind: 'stream', handler: (call) => (store.isLearner ? call.fail(new StorageError('NotSupportedForLearner')) : watchHealth(call)) });
   }
 
   const listener = new ClientListener(grpcServer, http, options.tls);
@@ -124,8 +129,10 @@ export async function serveClients(store: StoreServer, options: ServeOptions = {
     // --listen-metrics-urls: /metrics and /health only, as etcd serves them there.
     const onMetricsUrl = metricsHandler(store, metrics);
     for (const url of store.config.listenMetricsUrls ?? []) {
-      const { hostname, port } = new URL(url);
-      const server = createServer(onMetricsUrl);
+      const { hostname, port, protocol } = new URL(url);
+      // etcd serves an https metrics URL with the client side's certificate and client-cert rule.
+      if (protocol === 'https:' && options.tls === undefined) throw new Error(`cannot listen on TLS for ${hostname}:${port}: KeyFile and CertFile are not presented`);
+      const server = protocol === 'https:' && options.tls !== undefined ? createHttpsServer(serverTlsOptions(options.tls, ['http/1.1']), onMetricsUrl) : createServer(onMetricsUrl);
       metricsServers.push(server);
       await new Promise<void>((resolve, reject) => {
         server.once('error', (err: NodeJS.ErrnoException) => reject(new Error(`listen tcp ${hostname}:${port}: ${err.code === 'EADDRINUSE' ? 'bind: address already in use' : err.message}`)));

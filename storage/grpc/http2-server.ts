@@ -59,6 +59,11 @@ export abstract class StreamCall extends Duplex {
     this.on('error', () => undefined); // writes after the client left; 'cancelled' says so
   }
 
+  /** The gRPC status code the call ended (or will end) with: fail()'s, or OK. */
+  statusCode(): number {
+    return this.failure === undefined ? Status.OK : statusOf(this.failure.err).code;
+  }
+
   /** Ends the call with err's gRPC status, after the responses already written. */
   fail(err: unknown): void {
     if (this.writableEnded) return;

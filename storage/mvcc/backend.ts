@@ -54,6 +54,10 @@ export class Backend {
   private cachedSize = 0;
   private sizeCheckedAt = -Infinity;
   private held: HeldWrites | undefined;
+  /** Told how long each lmdb commit took, in seconds (see observeCommits). */
+  private commitObserver: ((seconds: number) => void) | undefined;
+  /** The commit last timed: writes issued in one turn share lmdb's commit (and its promise). */
+  private lastTimedCommit: Promise<unknown> | undefined;
 
   private constructor(path: string, options: BackendOptions) {
     this.path = path;
@@ -176,10 +180,32 @@ export class Backend {
     await this.env.flushed;
   }
 
+  /**
+   * Has observer told how long each commit takes, from the first write it carries being
+   * issued to lmdb until it is committed (and synced, unless unsafeNoSync).
+   */
+  observeCommits(observer: (seconds: number) => void): void {
+    this.commitObserver = observer;
+  }
+
+  /** Issues one write to lmdb, timing the commit it joins if no write before it did. */
+  private issue(write: () => Promise<unknown>): Promise<unknown> {
+    const committed = write();
+    const observer = this.commitObserver;
+    if (observer === undefined || committed === this.lastTimedCommit) return committed;
+    this.lastTimedCommit = committed;
+    const started = performance.now();
+    committed.then(
+      () => observer((performance.now() - started) / 1000),
+      () => undefined, // the writer's own promise reports the failure
+    );
+    return committed;
+  }
+
   /** Issues write now, or holds it for the next release when writes are batched. */
   private write(write: () => Promise<unknown>): Promise<unknown> {
     const interval = this.options.batchIntervalMs ?? 0;
-    if (interval <= 0) return write();
+    if (interval <= 0) return this.issue(write);
     if (this.held === undefined) {
       let resolve!: () => void;
       let reject!: (error: unknown) => void;
@@ -197,7 +223,7 @@ export class Backend {
     this.held = undefined;
     clearTimeout(held.timer);
     try {
-      Promise.all(held.writes.map((write) => write())).then(() => held.resolve(), held.reject);
+      Promise.all(held.writes.map((write) => this.issue(write))).then(() => held.resolve(), held.reject);
     } catch (error) {
       held.reject(error);
     }

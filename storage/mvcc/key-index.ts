@@ -136,10 +136,14 @@ export interface IndexedKey {
  */
 export class KeyIndex {
   private readonly tree: BTree<string, KeyHistory> = new BTree<string, KeyHistory>();
+  /** Keys that exist (are not deleted) at the head. */
+  private live = 0;
 
   /** Records a put of key at rev. */
   put(key: string, rev: Revision): void {
-    this.history(key).put(rev);
+    const h = this.history(key);
+    if (!h.isLive()) this.live++;
+    h.put(rev);
   }
 
   /** Records a key found on disk with its creation, modification and version. */
@@ -147,6 +151,7 @@ export class KeyIndex {
     const h = this.tree.get(key);
     if (h === undefined || !h.isLive()) {
       this.history(key).restore(created, modified, ver);
+      this.live++;
     } else {
       h.put(modified);
     }
@@ -162,6 +167,7 @@ export class KeyIndex {
     const h = this.tree.get(key);
     if (h === undefined || !h.isLive()) throw new Error(`key index: tombstone of a key that is not live`);
     h.tombstone(rev);
+    this.live--;
   }
 
   /** The key's version at atRev, or undefined. */
@@ -198,6 +204,11 @@ export class KeyIndex {
   /** Number of keys with any recorded history. */
   get size(): number {
     return this.tree.size;
+  }
+
+  /** Number of keys that exist (are not deleted) at the head, as etcd's keys gauge counts. */
+  get liveKeys(): number {
+    return this.live;
   }
 
   private history(key: string): KeyHistory {

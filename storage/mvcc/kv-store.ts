@@ -290,6 +290,11 @@ export class KvStore {
     return rev;
   }
 
+  /** Keys that exist at the current revision. */
+  get keyCount(): number {
+    return this.index.liveKeys;
+  }
+
   /** @internal */
   get indexForWrite(): KeyIndex {
     return this.index;

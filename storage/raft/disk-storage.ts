@@ -18,6 +18,7 @@ import {
   type HardState,
   type Snapshot,
 } from './core/messages.js';
+import type { SyncObserver, SyncTimed } from './sync-timing.js';
 
 export interface DiskStorageOptions {
   /** Skip fsync on commit. Only for tests and benchmarks that say so; never the default. */
@@ -71,7 +72,7 @@ function emptyBatch(): Batch {
  * transaction; transactions commit in call order, so a crash leaves the state after some
  * prefix of the calls, never part of one.
  */
-export class DiskLogStorage implements LogStorage {
+export class DiskLogStorage implements LogStorage, SyncTimed {
   private readonly mem = new MemoryStorage();
   private readonly env: RootDatabase;
   private readonly log: Database<StoredEntry, number>;
@@ -83,8 +84,11 @@ export class DiskLogStorage implements LogStorage {
   private isClosed = false;
   /** A hard state that differs from the stored one only in its commit index, not yet written. */
   private deferredHardState: HardState | undefined;
+  private syncObserver: SyncObserver | undefined;
+  private readonly isSyncing: boolean;
 
   private constructor(dir: string, options: DiskStorageOptions) {
+    this.isSyncing = options.unsafeNoSync !== true;
     this.env = open({
       path: join(dir, 'raft.mdb'),
       maxDbs: 4,
@@ -218,7 +222,20 @@ export class DiskLogStorage implements LogStorage {
       }
     }
     if (isEmptyBatch(batch)) return this.settled();
-    return this.enqueue(batch);
+    if (!sync || !this.isSyncing || this.syncObserver === undefined) return this.enqueue(batch);
+    // A save Raft needs durable: its transaction's commit and sync is the log's fsync.
+    const observer = this.syncObserver;
+    const started = performance.now();
+    const committed = this.enqueue(batch);
+    committed.then(
+      () => observer((performance.now() - started) / 1000),
+      () => undefined, // the caller's promise reports the failure
+    );
+    return committed;
+  }
+
+  observeSyncs(observer: SyncObserver): void {
+    this.syncObserver = observer;
   }
 
   /**

@@ -73,6 +73,8 @@ export interface TransportOptions {
   readonly log?: (level: 'info' | 'warn', msg: string, fields?: Record<string, unknown>) => void;
   /** Skip etcd's check of peer certificates' SANs against their address (--experimental-peer-skip-client-san-verification). */
   readonly skipClientSanVerification?: boolean;
+  /** Told each measured round trip to a peer (an HTTP/2 ping on its session), in seconds. */
+  readonly onRoundTrip?: (peer: bigint, seconds: number) => void;
 }
 
 /** A database file to stream to a peer with a Snap message. */
@@ -217,6 +219,10 @@ export class PeerTransport {
   private readonly clusterIdHex: string;
   private isClosed = false;
   private closing?: Promise<void>;
+  /** Bytes written to each peer (by member id in hex): raft frames, snapshots and request bodies. */
+  private readonly sentBytes = new Map<string, number>();
+  /** Bytes read from each peer (by the member id in hex it sent as its own), likewise. */
+  private readonly receivedBytes = new Map<string, number>();
 
   private constructor(private readonly options: TransportOptions) {
     this.memberIdHex = options.memberId.toString(16);
@@ -318,6 +324,7 @@ export class PeerTransport {
       req.close(constants.NGHTTP2_CANCEL);
     }, timeoutMs);
     req.end(body);
+    this.countSent(peer, body.length);
     let res: Response;
     try {
       res = await readResponse(req);
@@ -336,6 +343,11 @@ export class PeerTransport {
       throw new TransportError(code, text, { peerId: id, path, status: res.status });
     }
     throw new TransportError(TransportErrorCode.RemoteError, `peer ${hex(id)} answered ${path} with status ${res.status}: ${text}`, { peerId: id, path, status: res.status });
+  }
+
+  /** Bytes sent to and received from each peer since start, by member id in hex. */
+  traffic(): { sent: ReadonlyMap<string, number>; received: ReadonlyMap<string, number> } {
+    return { sent: new Map(this.sentBytes), received: new Map(this.receivedBytes) };
   }
 
   /** ms timestamp since the raft stream to the peer has been continuously up, or undefined if it is down. */
@@ -359,7 +371,11 @@ export class PeerTransport {
     peer.session = session;
     peer.sessionUrl = url;
     peer.isPingOutstanding = false;
-    session.on('connect', () => session.setLocalWindowSize(SESSION_WINDOW_BYTES));
+    session.on('connect', () => {
+      session.setLocalWindowSize(SESSION_WINDOW_BYTES);
+      // A first round trip at once, rather than after the first ping interval.
+      this.ping(peer, session);
+    });
     session.on('error', (err: Error) => {
       if (peer.session !== session) return;
       peer.urlIndex++; // try the peer's next URL
@@ -472,6 +488,7 @@ export class PeerTransport {
       header.writeUInt32BE(payload.length);
       stream.write(header);
       stream.write(payload);
+      this.countSent(peer, header.length + payload.length);
     }
     if (peer.dropped > 0) {
       this.log('warn', 'raft messages to peer were dropped while its queue was full', { 'remote-peer-id': hex(peer.id), dropped: peer.dropped });
@@ -515,6 +532,7 @@ export class PeerTransport {
         this.noteRefusal(peer, res);
         return;
       }
+      this.countSent(peer, prefix.length + head.length + size);
       if (res.status !== 204) throw new Error(`peer answered status ${res.status}: ${res.body.toString('utf8')}`);
       this.log('info', 'sent database snapshot to peer', { ...fields, bytes: size });
     } catch (err) {
@@ -555,11 +573,29 @@ export class PeerTransport {
         session.destroy();
         continue;
       }
-      peer.isPingOutstanding = true;
-      session.ping((err) => {
-        if (err === null && peer.session === session) peer.isPingOutstanding = false;
-      });
+      this.ping(peer, session);
     }
+  }
+
+  /** Pings the peer's session, reporting the round trip; an outstanding ping is unanswered. */
+  private ping(peer: Peer, session: ClientHttp2Session): void {
+    if (session.closed || session.destroyed) return;
+    peer.isPingOutstanding = true;
+    session.ping((err, durationMs) => {
+      if (err !== null) return;
+      if (peer.session === session) peer.isPingOutstanding = false;
+      this.options.onRoundTrip?.(peer.id, durationMs / 1000);
+    });
+  }
+
+  private countSent(peer: Peer, bytes: number): void {
+    const id = hex(peer.id);
+    this.sentBytes.set(id, (this.sentBytes.get(id) ?? 0) + bytes);
+  }
+
+  /** Counts bytes from the member that named itself from (the sender's header, as etcd labels it). */
+  private countReceived(from: string, bytes: number): void {
+    this.receivedBytes.set(from, (this.receivedBytes.get(from) ?? 0) + bytes);
   }
 
   private teardown(peer: Peer): void {
@@ -747,6 +783,7 @@ export class PeerTransport {
     let isBroken = false;
     stream.on('data', (chunk: Buffer) => {
       if (isBroken) return;
+      this.countReceived(from, chunk.length);
       reader.push(chunk);
       for (;;) {
         let msgs: Message[];
@@ -794,6 +831,7 @@ export class PeerTransport {
         const head = new FrameReader(MAX_FRAME_BYTES);
         let written = 0;
         for await (const chunk of stream as AsyncIterable<Buffer>) {
+          this.countReceived(from, chunk.length);
           let rest = chunk;
           if (msg === undefined) {
             head.push(chunk);
@@ -847,6 +885,7 @@ export class PeerTransport {
       respondText(stream, 413, errorText(err));
       return;
     }
+    this.countReceived(from, body.length);
     let response: Buffer;
     try {
       response = await onRequest(path, body);

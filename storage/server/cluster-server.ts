@@ -41,6 +41,7 @@ import type { AuthCommand, StoredAuth } from '../auth/auth-store.js';
 import { checkDeleteRange, checkLeaseKeys, checkPut, checkTxn } from '../auth/kv-permissions.js';
 import type { AuthAnswer } from './store-server.js';
 import type { TlsMaterial } from '../tls/tls-material.js';
+import type { PeerTraffic } from './member-stats.js';
 
 /** etcd's default --snapshot-count. */
 export const DEFAULT_SNAPSHOT_COUNT = 100_000;
@@ -194,6 +195,7 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
         listenPeerUrls: this.config.listenPeerUrls,
         ...(this.peerTls === undefined ? {} : { tls: this.peerTls }),
         skipClientSanVerification: this.config.peerSkipClientSanVerification === true,
+        onRoundTrip: (peer, seconds) => this.stats.peerRoundTrip(peer, seconds),
         snapshotDir,
         onMessages: (msgs) => this.node.receive(msgs),
         onSnapshot: (msg, dbPath) => this.receiveSnapshot(msg, dbPath),
@@ -209,6 +211,7 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
       throw err;
     }
     this.transport.snapshotSource = () => this.databaseCopy();
+    storage.observeSyncs((seconds) => this.stats.walSync(seconds));
     for (const m of this.memberMap.values()) this.dial(m);
     if (this.config.initialCorruptCheck === true) {
       try {
@@ -298,6 +301,14 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
     return this.leaderChangeCount;
   }
 
+  override get committedIndex(): number {
+    return this.node.status().hardState.commit;
+  }
+
+  override peerTraffic(): PeerTraffic {
+    return this.transport.traffic();
+  }
+
   leaderChanged(leader: NodeId, term: number): void {
     const was = this.leader;
     this.leader = leader;
@@ -323,6 +334,7 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
     for (const [id, w] of this.waiters) {
       if (w.term >= term) continue;
       this.waiters.delete(id);
+      this.stats.proposalsFailed++;
       w.reject(new StorageError('LeaderFailed'));
     }
   }
@@ -473,20 +485,31 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
 
   /** Registers a waiter for id, runs propose, and settles on apply, error (thrown or rejected) or timeout. */
   private await<T>(id: bigint, propose: () => void | Promise<void>): Promise<T> {
+    const stats = this.stats;
+    stats.proposalsPending++;
     return new Promise<T>((resolve, reject) => {
+      let isSettled = false;
+      /** Ends the proposal's wait; false if it had already ended. */
+      const settle = (): boolean => {
+        if (isSettled) return false;
+        isSettled = true;
+        clearTimeout(timer);
+        stats.proposalsPending--;
+        return true;
+      };
       const timer = setTimeout(() => {
         this.waiters.delete(id);
+        if (!settle()) return;
+        stats.proposalsFailed++;
         reject(new StorageError('Timeout'));
       }, this.requestTimeoutMs);
       const waiter: Waiter = {
         term: this.node.currentTerm,
         resolve: (v) => {
-          clearTimeout(timer);
-          resolve(v as T);
+          if (settle()) resolve(v as T);
         },
         reject: (err) => {
-          clearTimeout(timer);
-          reject(err);
+          if (settle()) reject(err);
         },
       };
       this.waiters.set(id, waiter);
@@ -495,7 +518,9 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
         waiter.term = this.node.currentTerm;
       };
       const dropped = (err: unknown) => {
-        if (this.waiters.delete(id)) waiter.reject(toStorageError(err));
+        if (!this.waiters.delete(id)) return;
+        stats.proposalsFailed++;
+        waiter.reject(toStorageError(err));
       };
       try {
         void propose()?.then(entered, dropped);

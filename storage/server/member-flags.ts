@@ -58,7 +58,7 @@ export const memberFlags = {
   'backend-batch-interval': { default: '0', help: 'how long a cluster member holds applied writes before committing them together (Go duration; 0: 100ms, as etcd)' },
   'experimental-watch-progress-notify-interval': { default: '10m0s', help: 'interval of progress notifications to watchers that asked for them (Go duration)' },
   'experimental-peer-skip-client-san-verification': { default: 'false', bool: true, help: "skip the check of a peer certificate's SANs against the address it connects from" },
-  'listen-metrics-urls': { default: '', help: 'extra URLs serving only /metrics and /health (http only)' },
+  'listen-metrics-urls': { default: '', help: 'extra URLs serving only /metrics and /health (https ones with the client certificate)' },
   'experimental-initial-corrupt-check': { default: 'false', bool: true, help: "before joining in, compare this member's data with its peers' and refuse to start on a mismatch" },
   'logger': { default: 'zap', help: "log format: zap, etcd's JSON lines (the only one Kite writes)" },
   'log-level': { default: 'info', help: 'lowest level logged: debug, info, warn, error, dpanic, panic, fatal' },
@@ -155,10 +155,16 @@ function positiveDuration(flag: string, v: string): number {
   return ms;
 }
 
-/** --listen-metrics-urls: http URLs only (etcd also serves https there; Kite not yet). */
-function metricsUrls(v: string): string[] {
+/**
+ * --listen-metrics-urls: http, or https served with the client certificate (as etcd serves
+ * them), which must then be given or generated.
+ */
+function metricsUrls(v: string, clientTls: TlsSettings): string[] {
   const list = urls('listen-metrics-urls', v);
-  for (const u of list) if (!u.startsWith('http:')) throw new ConfigError(`--listen-metrics-urls=${u} is not supported: metrics URLs must be http for now`);
+  for (const u of list) {
+    if (u.startsWith('https:') && !hasTls(clientTls)) throw new ConfigError(`cannot listen on TLS for ${new URL(u).host}: KeyFile and CertFile are not presented`);
+    if (!u.startsWith('http:') && !u.startsWith('https:')) throw new ConfigError(`--listen-metrics-urls=${u} is not supported: metrics URLs must be http or https`);
+  }
   return list;
 }
 
@@ -391,7 +397,7 @@ export function buildMemberConfig(values: FlagValues, explicit: ReadonlySet<Memb
     backendBatchIntervalMs: goDurationMs('backend-batch-interval', values['backend-batch-interval']),
     watchProgressNotifyIntervalMs: positiveDuration('experimental-watch-progress-notify-interval', values['experimental-watch-progress-notify-interval']),
     peerSkipClientSanVerification: parseBool('experimental-peer-skip-client-san-verification', values['experimental-peer-skip-client-san-verification']),
-    listenMetricsUrls: metricsUrls(values['listen-metrics-urls']),
+    listenMetricsUrls: metricsUrls(values['listen-metrics-urls'], clientTls),
     clientTls,
     peerTls,
     tlsProtocol,

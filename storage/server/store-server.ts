@@ -31,6 +31,7 @@ import type { AuthCommand, AuthResult, StoredAuth } from '../auth/auth-store.js'
 import { checkDeleteRange, checkLeaseKeys, checkPut, checkRange, checkTxn, type LeaseKeys } from '../auth/kv-permissions.js';
 import { DEFAULT_AUTH_OPTIONS, MemberAuth } from '../auth/member-auth.js';
 import { ETCD_API_VERSION } from '../version.js';
+import { MemberStats, type PeerTraffic } from './member-stats.js';
 
 /** What an Auth request answers: the applied command's result, and the token Authenticate issued. */
 export type AuthAnswer = AuthResult & { readonly token?: string };
@@ -109,6 +110,8 @@ export class StoreServer {
   protected gate: Promise<void> | undefined;
   private indexDirty = false;
   protected closed = false;
+  /** What the member counts for its metrics (proposals, sync and commit timings). */
+  readonly stats = new MemberStats();
 
   /** The member this one knows as leader (0: none); a single member leads itself. */
   get leaderId(): bigint {
@@ -118,6 +121,21 @@ export class StoreServer {
   /** How many times this member has seen a new leader (a single member: once, itself at start). */
   get leaderChanges(): number {
     return 1;
+  }
+
+  /** The index of the last log entry known committed (a single member commits what it applies). */
+  get committedIndex(): number {
+    return this.appliedIndex;
+  }
+
+  /** The index of the last log entry applied. */
+  get lastAppliedIndex(): number {
+    return this.appliedIndex;
+  }
+
+  /** Bytes exchanged with each peer (a single member has none). */
+  peerTraffic(): PeerTraffic {
+    return { sent: new Map(), received: new Map() };
   }
 
   /** Whether this member is a learner (etcd then serves it only a few requests; a single member never is). */
@@ -133,6 +151,16 @@ export class StoreServer {
     this.lessor = new Lessor(clock, Math.ceil((1.5 * config.electionTimeoutMs) / 1000));
     this.applier = new KvApplier(kv, this.lessor);
     const meta = kv.storage;
+    // A single member has no log apart from its store: each lmdb commit is both its
+    // log's durable sync and its backend's commit. A cluster member's log times its own.
+    meta.observeCommits(
+      identity === undefined
+        ? (seconds) => {
+            this.stats.walSync(seconds);
+            this.stats.backendCommit(seconds);
+          }
+        : (seconds) => this.stats.backendCommit(seconds),
+    );
     this.auth = new MemberAuth(meta.getMeta<StoredAuth>('auth'), config.auth ?? DEFAULT_AUTH_OPTIONS, clock);
     const stored = meta.getMeta<{ memberId: string; clusterId: string; token: string }>('identity');
     if (identity !== undefined) {
@@ -460,11 +488,21 @@ export class StoreServer {
       if (putBytes > 0) this.checkSpace(putBytes);
       const { response, write } = readOnly ? apply() : this.logged(apply);
       this.trackLeases(write.events);
+      if (readOnly) return write.durable.then(() => response);
       // One promise per write on the busiest path: no async layers in between.
-      return write.durable.then(() => {
-        if (!readOnly) this.countApplied();
-        return response;
-      });
+      this.stats.proposalsPending++;
+      return write.durable.then(
+        () => {
+          this.stats.proposalsPending--;
+          this.countApplied();
+          return response;
+        },
+        (err: unknown) => {
+          this.stats.proposalsPending--;
+          this.stats.proposalsFailed++;
+          throw err;
+        },
+      );
     } catch (err) {
       return Promise.reject(err);
     }
@@ -564,7 +602,15 @@ export class StoreServer {
 
   /** Waits for a write to be durable and counts it as one applied log entry. */
   private async applied(durable: Promise<unknown>): Promise<void> {
-    await durable;
+    this.stats.proposalsPending++;
+    try {
+      await durable;
+    } catch (err) {
+      this.stats.proposalsFailed++;
+      throw err;
+    } finally {
+      this.stats.proposalsPending--;
+    }
     this.countApplied();
   }
 

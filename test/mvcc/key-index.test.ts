@@ -104,3 +104,24 @@ test('key index: range visits live keys in byte order, end exclusive', () => {
   idx.range('c', undefined, 9, ({ key }) => void old.push(key));
   assert.deepEqual(old, ['c', '\u00ff']);
 });
+
+test('key index: liveKeys counts the keys that exist at the head, as etcd_debugging_mvcc_keys_total', () => {
+  const steps: Array<{ name: string; run: (i: KeyIndex) => void; live: number }> = [
+    { name: 'a new key', run: (i) => i.put('a', r(2)), live: 1 },
+    { name: 'a second put of it', run: (i) => i.put('a', r(3)), live: 1 },
+    { name: 'another key', run: (i) => i.put('b', r(4)), live: 2 },
+    { name: 'a delete', run: (i) => i.tombstone('a', r(5)), live: 1 },
+    { name: 'the deleted key again', run: (i) => i.put('a', r(6)), live: 2 },
+    { name: 'compaction', run: (i) => i.compact(6), live: 2 },
+    { name: 'a key rebuilt from disk', run: (i) => i.restore('c', r(7), r(7), 1), live: 3 },
+    { name: 'a rebuilt change of a live key', run: (i) => i.restore('c', r(7), r(8), 2), live: 3 },
+    { name: 'a rebuilt tombstone of a gone life', run: (i) => i.restoreTombstone('d', r(9)), live: 3 },
+    { name: 'every key deleted', run: (i) => ['a', 'b', 'c'].forEach((k, n) => i.tombstone(k, r(10, n))), live: 0 },
+    { name: 'compaction of the tombstones', run: (i) => i.compact(11), live: 0 },
+  ];
+  const idx = new KeyIndex();
+  for (const step of steps) {
+    step.run(idx);
+    assert.equal(idx.liveKeys, step.live, step.name);
+  }
+});

@@ -72,7 +72,9 @@ test('the honoured ones reach the configuration', () => {
     [false, 20, 5000, true, ['http://127.0.0.1:2381'], false, true],
   );
   assert.match(refusal(() => build({ 'experimental-watch-progress-notify-interval': 'soon' })), /expected a duration/);
-  assert.match(refusal(() => build({ 'listen-metrics-urls': 'https://127.0.0.1:2381' })), /metrics URLs must be http/);
+  // An https metrics URL is served with the client certificate, as etcd does: it needs one.
+  assert.equal(refusal(() => build({ 'listen-metrics-urls': 'https://127.0.0.1:2381' })), 'cannot listen on TLS for 127.0.0.1:2381: KeyFile and CertFile are not presented');
+  assert.deepEqual(build({ 'listen-metrics-urls': 'https://127.0.0.1:2381', 'auto-tls': 'true' }).listenMetricsUrls, ['https://127.0.0.1:2381']);
 });
 
 test("etcd's YAML config file: flag names as keys, the TLS sections, unknown keys refused", () => {

@@ -274,6 +274,10 @@ export class EtcdObjectStorage implements ObjectStorage {
 
   /** A store event as the watch event a predicate sees: leaving the selection is DELETED, entering it ADDED. */
   private translate(e: StoreWatchEvent, predicate: SelectionPredicate): StorageEvent | undefined {
+    // Without a selector a put is ADDED or MODIFIED by whether there was an object before: the
+    // previous value need not be decoded (each watcher decodes for itself, so this halves a
+    // watch fan-out's parsing).
+    if (predicate.isEverything && e.type !== 'delete') return { type: e.previous === undefined ? 'ADDED' : 'MODIFIED', object: this.decode(e.object) };
     const revision = String(e.object.modRevision);
     const prev = e.previous === undefined ? undefined : this.decode(e.previous);
     const prevMatches = prev !== undefined && predicate.matches(prev);

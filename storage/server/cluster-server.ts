@@ -152,6 +152,9 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
     const raftDir = join(config.dataDir, 'raft');
     mkdirSync(raftDir, { recursive: true });
     const storage = DiskLogStorage.open(raftDir, { unsafeNoSync: config.unsafeNoFsync });
+    if (storage.openReport.converted) log('info', 'converted the lmdb raft log of an earlier version to a WAL', { dir: join(raftDir, 'wal') });
+    const repair = storage.openReport.repair;
+    if (repair !== undefined) log('warn', 'repaired a torn WAL tail', { path: repair.file, offset: repair.offset, bytesCut: repair.bytes, copy: repair.brokenCopy });
     // Reads see applied writes at once: an entry is durable in the Raft log before it is
     // applied, so an applied write survives a crash (it is applied again from the log,
     // after the consistent index committed with it). For the same reason lmdb commits can

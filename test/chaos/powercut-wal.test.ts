@@ -83,7 +83,7 @@ test('WAL: with its syncs skipped, a power cut loses acknowledged Readies (the c
     const raftDir = join(dir.path, 'raft');
     const acknowledged = await writeUntilCut(raftDir, join(dir.path, 'journal'), 150, true);
     const undone = rollBack(join(dir.path, 'journal'));
-    assert.ok(undone.writesUndone > 0);
+    assert.ok(undone.writesUndone > 0, `acknowledged ${acknowledged}, undid ${JSON.stringify(undone)}`);
     const s = DiskLogStorage.open(raftDir);
     try {
       assert.ok(s.lastIndex() < acknowledged, `acknowledged ${acknowledged}, found ${s.lastIndex()}`);

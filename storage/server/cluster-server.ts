@@ -200,7 +200,9 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
         skipClientSanVerification: this.config.peerSkipClientSanVerification === true,
         onRoundTrip: (peer, seconds) => this.stats.peerRoundTrip(peer, seconds),
         snapshotDir,
-        onMessages: (msgs) => this.node.receive(msgs),
+        // Peers may send before the node exists (during the initial corruption check): Raft
+        // tolerates lost messages, so those are dropped.
+        onMessages: (msgs) => (this.node as RaftNode | undefined)?.receive(msgs),
         onSnapshot: (msg, dbPath) => this.receiveSnapshot(msg, dbPath),
         onRequest: (path, body) => this.answerPeer(path, body),
         membersView: () => this.clusterView(),

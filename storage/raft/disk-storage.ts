@@ -81,10 +81,12 @@ export class DiskLogStorage implements LogStorage, SyncTimed {
       removeLegacyLog(dir);
       converted = true;
     }
-    let storage: DiskLogStorage | undefined;
-    const { wal, state } = Wal.open(walDir, { ...options, onSync: (seconds) => storage?.syncObserver?.(seconds) });
-    storage = new DiskLogStorage({ converted, ...(wal.repair === undefined ? {} : { repair: wal.repair }) });
+    // The WAL reports its syncs to whichever observer the storage has by then.
+    const observed: { storage?: DiskLogStorage } = {};
+    const { wal, state } = Wal.open(walDir, { ...options, onSync: (seconds) => observed.storage?.syncObserver?.(seconds) });
+    const storage = new DiskLogStorage({ converted, ...(wal.repair === undefined ? {} : { repair: wal.repair }) });
     storage.wal = wal;
+    observed.storage = storage;
     try {
       storage.load(state);
     } catch (error) {

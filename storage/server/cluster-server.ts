@@ -152,6 +152,9 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
     const raftDir = join(config.dataDir, 'raft');
     mkdirSync(raftDir, { recursive: true });
     const storage = DiskLogStorage.open(raftDir, { unsafeNoSync: config.unsafeNoFsync });
+    if (storage.openReport.converted) log('info', 'converted the lmdb raft log of an earlier version to a WAL', { dir: join(raftDir, 'wal') });
+    const repair = storage.openReport.repair;
+    if (repair !== undefined) log('warn', 'repaired a torn WAL tail', { path: repair.file, offset: repair.offset, bytesCut: repair.bytes, copy: repair.brokenCopy });
     // Reads see applied writes at once: an entry is durable in the Raft log before it is
     // applied, so an applied write survives a crash (it is applied again from the log,
     // after the consistent index committed with it). For the same reason lmdb commits can
@@ -197,7 +200,9 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
         skipClientSanVerification: this.config.peerSkipClientSanVerification === true,
         onRoundTrip: (peer, seconds) => this.stats.peerRoundTrip(peer, seconds),
         snapshotDir,
-        onMessages: (msgs) => this.node.receive(msgs),
+        // Peers may send before the node exists (during the initial corruption check): Raft
+        // tolerates lost messages, so those are dropped.
+        onMessages: (msgs) => (this.node as RaftNode | undefined)?.receive(msgs),
         onSnapshot: (msg, dbPath) => this.receiveSnapshot(msg, dbPath),
         onRequest: (path, body) => this.answerPeer(path, body),
         membersView: () => this.clusterView(),

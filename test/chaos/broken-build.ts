@@ -21,9 +21,9 @@ export const BROKEN_BUILDS: Record<string, { readonly what: string; readonly pat
   'fsync-skipped': {
     // Invisible to process crashes (the page cache keeps the writes); the power-cut
     // nemesis drops every write not synced (test/chaos/powercut.ts).
-    what: 'the Raft log and the store never fsync (lmdb noSync)',
+    what: 'the Raft log (its WAL batches) and the store never fsync (lmdb noSync)',
     patches: [
-      { file: 'storage/raft/disk-storage.js', from: 'noSync: options.unsafeNoSync === true,', to: 'noSync: true,' },
+      { file: 'storage/raft/wal/wal.js', from: 'async sync() {\n        if (this.options.unsafeNoSync === true)', to: 'async sync() {\n        if (true)' },
       { file: 'storage/mvcc/backend.js', from: 'noSync: this.options.unsafeNoSync === true,', to: 'noSync: true,' },
     ],
   },
@@ -35,8 +35,8 @@ export const BROKEN_BUILDS: Record<string, { readonly what: string; readonly pat
       { file: 'storage/raft/node.js', from: 'if (rd.mustSync)\n            await persisted;', to: 'if (rd.mustSync)\n            void persisted;' },
       {
         file: 'storage/raft/disk-storage.js',
-        from: 'const committed = this.env.transaction(() => this.write(batch)).then(() => undefined);',
-        to: 'const committed = new Promise((r) => setTimeout(r, 100)).then(() => this.env.transaction(() => this.write(batch))).then(() => undefined);',
+        from: 'return this.wal.append(records, sync, head, releaseTo).catch(',
+        to: 'return new Promise((r) => setTimeout(r, 100)).then(() => this.wal.append(records, sync, head, releaseTo)).catch(',
       },
     ],
   },

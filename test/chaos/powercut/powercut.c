@@ -361,33 +361,55 @@ static int journaled_sync(int fd, int (*call)(int)) {
 int fsync(int fd) { return journaled_sync(fd, real_fsync); }
 int fdatasync(int fd) { return journaled_sync(fd, real_fdatasync); }
 
-/* A renamed file keeps its journal; the journal's header follows the new name. */
-static void renamed(int newdirfd, const char *newpath) {
+/*
+ * A renamed file keeps its journal; the journal's header follows the new name. A renamed
+ * directory takes the files under it along: their journals' headers follow too.
+ */
+static void renamed(const char *oldabs, int newdirfd, const char *newpath) {
   char abs[PATH_MAX];
   if (!enabled || !under_root(newdirfd, newpath, abs)) return;
   struct stat st;
   if (stat(abs, &st) != 0) return;
+  size_t abs_len = strlen(abs);
+  size_t old_len = strlen(oldabs);
   pthread_mutex_lock(&lock);
   for (int i = 0; i < journal_count; i++) {
-    if (journals[i].dev != st.st_dev || journals[i].ino != st.st_ino) continue;
     char path[HEADER_BYTES - 24];
-    size_t abs_len = strlen(abs);
-    if (abs_len >= sizeof path) die("path too long");
-    memset(path, 0, sizeof path);
-    memcpy(path, abs, abs_len);
+    if (S_ISDIR(st.st_mode)) {
+      char was[HEADER_BYTES - 24];
+      if (old_len == 0 || pread(journals[i].fd, was, sizeof was, 24) != (ssize_t)sizeof was) continue;
+      was[sizeof was - 1] = '\0';
+      if (strncmp(was, oldabs, old_len) != 0 || was[old_len] != '/') continue;
+      memset(path, 0, sizeof path);
+      if (snprintf(path, sizeof path, "%s%s", abs, was + old_len) >= (int)sizeof path) die("path too long");
+    } else {
+      if (journals[i].dev != st.st_dev || journals[i].ino != st.st_ino) continue;
+      if (abs_len >= sizeof path) die("path too long");
+      memset(path, 0, sizeof path);
+      memcpy(path, abs, abs_len);
+    }
     write_all(journals[i].fd, path, sizeof path, 24);
   }
   pthread_mutex_unlock(&lock);
 }
 
+/* The absolute name of a path about to be renamed ("" if it is not under root). */
+static void old_name(int dirfd, const char *path, char *abs) {
+  if (!enabled || !under_root(dirfd, path, abs)) abs[0] = '\0';
+}
+
 int rename(const char *oldpath, const char *newpath) {
+  char oldabs[PATH_MAX];
+  old_name(AT_FDCWD, oldpath, oldabs);
   int result = real_rename(oldpath, newpath);
-  if (result == 0) renamed(AT_FDCWD, newpath);
+  if (result == 0) renamed(oldabs, AT_FDCWD, newpath);
   return result;
 }
 
 int renameat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath) {
+  char oldabs[PATH_MAX];
+  old_name(olddirfd, oldpath, oldabs);
   int result = real_renameat(olddirfd, oldpath, newdirfd, newpath);
-  if (result == 0) renamed(newdirfd, newpath);
+  if (result == 0) renamed(oldabs, newdirfd, newpath);
   return result;
 }

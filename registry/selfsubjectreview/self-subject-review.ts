@@ -9,6 +9,7 @@ import { resourceInfo } from '../generic/base-strategy.js';
 import { checkKind, CreateOnlyStore } from '../generic/create-only-store.js';
 import { rfc3339 } from '../generic/generic-store.js';
 import type { ResourceInfo } from '../generic/types.js';
+import { userStatus } from '../tokenreview/token-review.js';
 
 export const selfSubjectReviewsInfo: ResourceInfo = resourceInfo({
   group: 'authentication.k8s.io',
@@ -28,14 +29,7 @@ export function selfSubjectReviewStore(now: () => Date): CreateOnlyStore {
     checkKind(info, body);
     const user = options.user;
     if (user === undefined) throw errors.badRequest('no user present on request');
-    const extra = user.extra ?? {};
-    // Empty fields are left out, as Go's omitempty leaves them.
-    const userInfo = {
-      username: user.username,
-      ...((user.uid ?? '') === '' ? {} : { uid: user.uid }),
-      ...(user.groups.length === 0 ? {} : { groups: user.groups }),
-      ...(Object.keys(extra).length === 0 ? {} : { extra }),
-    };
+    const userInfo = userStatus({ username: user.username, uid: user.uid ?? '', groups: user.groups, extra: user.extra ?? {} });
     return { code: 201, body: { kind: info.kind, apiVersion: `${info.group}/${info.version}`, metadata: { creationTimestamp: rfc3339(now()) }, status: { userInfo } } };
   });
 }

@@ -38,8 +38,8 @@ export const tokenReviewsInfo: ResourceInfo = resourceInfo({
 
 const asObject = (v: unknown): Record<string, unknown> => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
 
-/** user as the review's status shows it: empty fields left out, as Go's omitempty does. */
-function userStatus(user: ReviewedUser): Record<string, unknown> {
+/** user as a review's status shows it (TokenReview, SelfSubjectReview): empty fields left out, as Go's omitempty does. */
+export function userStatus(user: ReviewedUser): Record<string, unknown> {
   return {
     username: user.username,
     ...(user.uid === '' ? {} : { uid: user.uid }),

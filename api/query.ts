@@ -1,5 +1,6 @@
 import type { Request } from 'express';
 import { errors, type StatusCause } from '../registry/generic/api-error.js';
+import { applyNeedsFieldManager } from '../registry/generic/generic-store.js';
 import type { DeleteOptions, ListOptions, PatchOptions, PatchType, WatchOptions, WriteOptions } from '../registry/generic/resource-store.js';
 
 function param(req: Request, name: string): string | undefined {
@@ -111,7 +112,7 @@ export function writeOptions(req: Request, warnings: string[], kind: OptionsKind
 export function patchOptions(req: Request, warnings: string[], type: PatchType): PatchOptions {
   const found: StatusCause[] = [];
   if (type !== 'apply' && req.query['force'] !== undefined) found.push({ reason: 'FieldValueForbidden', field: 'force', message: 'Forbidden: may not be specified for non-apply patch' });
-  if (type === 'apply' && (param(req, 'fieldManager') ?? '') === '') found.push({ reason: 'FieldValueRequired', field: 'fieldManager', message: 'Required value: is required for apply patch' });
+  if (type === 'apply' && (param(req, 'fieldManager') ?? '') === '') found.push(applyNeedsFieldManager);
   return { ...writeOptions(req, warnings, 'PatchOptions', [], found), force: bool(req, 'force') };
 }
 

@@ -61,6 +61,14 @@ const alnum = 'bcdfghjklmnpqrstvwxz2456789';
 const generateSuffix = (): string => Array.from({ length: 5 }, () => alnum[randomInt(alnum.length)]).join('');
 
 /** RFC 3339 at second precision, as Kubernetes writes timestamps. */
+/** The PatchOptions cause of an apply patch without a fieldManager (the API layer checks it with the other options). */
+export const applyNeedsFieldManager: StatusCause = { reason: 'FieldValueRequired', field: 'fieldManager', message: 'Required value: is required for apply patch' };
+
+/** A group-version-kind as Go's schema.GroupVersionKind prints it: `apps/v1, Kind=Deployment`, `/v1, Kind=ConfigMap`. */
+function goGroupVersionKind(apiVersion: string, kind: string): string {
+  return `${apiVersion.includes('/') ? apiVersion : `/${apiVersion}`}, Kind=${kind}`;
+}
+
 export function rfc3339(d: Date): string {
   return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
@@ -596,7 +604,7 @@ export class GenericStore implements ResourceStore {
     if (sub !== undefined && sub !== 'status' && sub !== 'scale') throw errors.notFound(this.info, name);
     if (sub !== undefined && !hasSubresource(this.info, sub)) throw errors.notFound(this.info, name);
     const manager = options.fieldManager ?? '';
-    if (manager === '') throw errors.invalidOptions('PatchOptions', [{ reason: 'FieldValueRequired', field: 'fieldManager', message: 'Required value: is required for apply patch' }]);
+    if (manager === '') throw errors.invalidOptions('PatchOptions', [applyNeedsFieldManager]);
     const ns = this.ns(namespace);
     const scale = sub === 'scale' ? this.scaleFields() : undefined;
     const config = this.applyConfiguration(body, scale === undefined ? { apiVersion: apiVersionOf(this.info), kind: this.info.kind } : { apiVersion: scaleApiVersion, kind: 'Scale' });
@@ -608,8 +616,7 @@ export class GenericStore implements ResourceStore {
         return applyConfig(ctx, live, config, zero, manager, force);
       } catch (e) {
         if (!(e instanceof TypedValueError)) throw e;
-        const v = config.apiVersion as string;
-        const gvk = `${v.includes('/') ? v : `/${v}`}, Kind=${String(config.kind)}`;
+        const gvk = goGroupVersionKind(config.apiVersion as string, String(config.kind));
         throw new ApiError(500, '', `failed to create typed patch object (${config.metadata.namespace ?? ''}/${config.metadata.name ?? ''}; ${gvk}): ${e.message}`);
       }
     };
@@ -672,7 +679,7 @@ export class GenericStore implements ResourceStore {
     if (typeof config.metadata !== 'object' || config.metadata === null || Array.isArray(config.metadata)) config.metadata = {};
     const kind = typeof config.kind === 'string' ? config.kind : '';
     if (kind !== want.kind) {
-      const gvk = `${want.apiVersion.includes('/') ? want.apiVersion : `/${want.apiVersion}`}, Kind=${kind}`;
+      const gvk = goGroupVersionKind(want.apiVersion, kind);
       throw new ApiError(500, '', `failed to create typed patch object (${config.metadata.namespace ?? ''}/${config.metadata.name ?? ''}; ${gvk}): no corresponding type for ${gvk}`);
     }
     if (config.metadata.managedFields !== undefined && config.metadata.managedFields !== null) throw errors.badRequest('metadata.managedFields must be nil');

@@ -5,7 +5,7 @@
 // membership this member alone, in the database as in Raft, so it elects itself and can grow
 // again with `member add`. The cluster id stays, as in etcd.
 
-import { ConfChangeType, decodeConfChange, encodeConfChange, type ConfChange } from '../raft/core/conf-change.js';
+import { changedMembership, ConfChangeType, decodeConfChange, encodeConfChange, type ConfChange } from '../raft/core/conf-change.js';
 import { RaftError, RaftErrorCode } from '../raft/core/errors.js';
 import { EntryType, type Entry, type NodeId } from '../raft/core/messages.js';
 import type { DiskLogStorage } from '../raft/disk-storage.js';
@@ -40,27 +40,15 @@ export async function forceNewCluster(storage: DiskLogStorage, self: NodeId, app
   const snapshot = storage.snapshot().metadata;
 
   // The membership as of commit: the snapshot's, then every committed conf change after it.
-  const voters = new Set(snapshot.confState.voters);
-  const learners = new Set(snapshot.confState.learners);
+  let { voters, learners } = snapshot.confState;
   const committed = commit > snapshot.index ? storage.entries(snapshot.index + 1, commit + 1, Number.MAX_SAFE_INTEGER) : [];
   for (const e of committed) {
-    if (e.type !== EntryType.ConfChange) continue;
-    const cc = decodeConfChange(e.data);
-    if (cc.type === ConfChangeType.AddNode) {
-      voters.add(cc.nodeId);
-      learners.delete(cc.nodeId);
-    } else if (cc.type === ConfChangeType.AddLearner) {
-      learners.add(cc.nodeId);
-      voters.delete(cc.nodeId);
-    } else if (cc.type === ConfChangeType.RemoveNode) {
-      voters.delete(cc.nodeId);
-      learners.delete(cc.nodeId);
-    }
+    if (e.type === EntryType.ConfChange) ({ voters, learners } = changedMembership(voters, learners, decodeConfChange(e.data)));
   }
 
   const others = [...voters, ...learners].filter((id) => id !== self).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const changes: ConfChange[] = others.map((nodeId) => ({ type: ConfChangeType.RemoveNode, nodeId }));
-  const addedSelf = !voters.has(self);
+  const addedSelf = !voters.includes(self);
   if (addedSelf) changes.push({ type: ConfChangeType.AddNode, nodeId: self });
   const term = hardState.term;
   const entries: Entry[] = changes.map((cc, i) => ({ term, index: commit + 1 + i, type: EntryType.ConfChange, data: encodeConfChange(cc) }));

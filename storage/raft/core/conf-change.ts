@@ -59,3 +59,22 @@ export function decodeConfChange(data: Uint8Array): ConfChange {
   const context = data.slice(9);
   return context.byteLength > 0 ? { type, nodeId, context } : { type, nodeId };
 }
+
+/**
+ * The voters and learners after cc (new arrays; order kept, a newcomer last): AddNode makes
+ * its member a voter (promoting a learner), AddLearner a learner (demoting a voter),
+ * RemoveNode drops it from both, UpdateNode changes nothing.
+ */
+export function changedMembership(voters: readonly NodeId[], learners: readonly NodeId[], cc: ConfChange): { voters: NodeId[]; learners: NodeId[] } {
+  const without = (ids: readonly NodeId[]) => ids.filter((id) => id !== cc.nodeId);
+  switch (cc.type) {
+    case ConfChangeType.AddNode:
+      return { voters: voters.includes(cc.nodeId) ? [...voters] : [...voters, cc.nodeId], learners: without(learners) };
+    case ConfChangeType.AddLearner:
+      return { voters: without(voters), learners: learners.includes(cc.nodeId) ? [...learners] : [...learners, cc.nodeId] };
+    case ConfChangeType.RemoveNode:
+      return { voters: without(voters), learners: without(learners) };
+    case ConfChangeType.UpdateNode:
+      return { voters: [...voters], learners: [...learners] };
+  }
+}

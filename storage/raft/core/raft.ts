@@ -8,7 +8,7 @@
 // everything in its log as possibly pending, and a member with committed but unapplied conf
 // changes does not campaign.
 
-import { ConfChangeType, decodeConfChange, type ConfChange } from './conf-change.js';
+import { changedMembership, ConfChangeType, decodeConfChange, type ConfChange } from './conf-change.js';
 import { RaftError, RaftErrorCode, invariant } from './errors.js';
 import type { LogStorage } from './log-storage.js';
 import { silentLogger, type Logger } from './logger.js';
@@ -886,25 +886,7 @@ export class Raft {
 
   /** Applies a committed conf change to the membership. Returns the new membership. */
   applyConfChange(cc: ConfChange): ConfState {
-    let voters = this.prs.voters.slice();
-    let learners = this.prs.learners.slice();
-    const without = (ids: NodeId[]) => ids.filter((id) => id !== cc.nodeId);
-    switch (cc.type) {
-      case ConfChangeType.AddNode:
-        learners = without(learners);
-        if (!voters.includes(cc.nodeId)) voters.push(cc.nodeId);
-        break;
-      case ConfChangeType.AddLearner:
-        voters = without(voters);
-        if (!learners.includes(cc.nodeId)) learners.push(cc.nodeId);
-        break;
-      case ConfChangeType.RemoveNode:
-        voters = without(voters);
-        learners = without(learners);
-        break;
-      case ConfChangeType.UpdateNode:
-        break;
-    }
+    const { voters, learners } = changedMembership(this.prs.voters, this.prs.learners, cc);
     this.prs.setMembers(voters, learners, this.raftLog.lastIndex() + 1);
     this.isLearner = this.prs.isLearner(this.id);
 

@@ -9,11 +9,12 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { RaftError, RaftErrorCode } from './core/errors.js';
 import { MemoryStorage, type InitialState, type LogStorage } from './core/log-storage.js';
-import { EMPTY_CONF_STATE, isEmptySnapshot, type ConfState, type Entry, type HardState, type Snapshot } from './core/messages.js';
+import { isEmptySnapshot, type ConfState, type Entry, type HardState, type Snapshot } from './core/messages.js';
 import { hasLegacyLog, readLegacyLog, removeLegacyLog } from './legacy-lmdb-log.js';
 import type { SyncObserver, SyncTimed } from './sync-timing.js';
 import type { WalRecord } from './wal/record.js';
 import type { WalState } from './wal/replay.js';
+import { loadLogState } from './log-state.js';
 import type { WalHead } from './wal/segment-files.js';
 import type { TailRepair } from './wal/wal-reader.js';
 import { Wal } from './wal/wal.js';
@@ -254,26 +255,8 @@ export class DiskLogStorage implements LogStorage, SyncTimed {
   }
 
   /** Loads the WAL's state into the in-memory view, checking that it is consistent. */
-  private load({ snapshot, start, entries, hardState }: WalState): void {
-    const { index: snapIndex, term: snapTerm } = snapshot.metadata;
-    if (start.index > 0) {
-      corrupt(snapIndex >= start.index, `log compacted to ${start.index}, past the snapshot at ${snapIndex}`, start.index);
-      if (snapIndex === start.index) {
-        corrupt(snapTerm === start.term, `snapshot term ${snapTerm} differs from the log's ${start.term}`, snapIndex);
-        this.mem.applySnapshot(snapshot);
-      } else {
-        // Compacted to before the snapshot: start the log at the compaction point; the real
-        // snapshot is recorded once the entries up to it are back.
-        this.mem.applySnapshot({ metadata: { index: start.index, term: start.term, confState: EMPTY_CONF_STATE }, data: new Uint8Array(0) });
-      }
-    }
-    this.mem.append(entries);
-    if (snapIndex > start.index) {
-      corrupt(snapIndex <= this.mem.lastIndex(), `snapshot at ${snapIndex} is past the last entry ${this.mem.lastIndex()}`, snapIndex);
-      const made = this.mem.createSnapshot(snapIndex, snapshot.metadata.confState, snapshot.data);
-      corrupt(made.metadata.term === snapTerm, `snapshot term ${snapTerm} differs from the log's ${made.metadata.term}`, snapIndex);
-    }
-    this.mem.setHardState(hardState);
+  private load(state: WalState): void {
+    loadLogState(this.mem, state);
   }
 
   /** Appends records to the WAL with the log's state after them; a failure is kept. */
@@ -311,6 +294,4 @@ function checkConsecutive(entries: readonly Entry[]): void {
 }
 
 /** Throws 'invariant-violated' about the stored log unless condition holds. */
-function corrupt(condition: boolean, message: string, index: number): void {
-  if (!condition) throw new RaftError(RaftErrorCode.InvariantViolated, `raft log on disk: ${message}`, { index, reason: 'corrupt' });
-}
+

@@ -5,9 +5,9 @@
 import { open } from 'lmdb';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { RaftError, RaftErrorCode } from './core/errors.js';
 import { MemoryStorage } from './core/log-storage.js';
-import { EMPTY_CONF_STATE, EMPTY_SNAPSHOT, EntryType, type Entry } from './core/messages.js';
+import { EMPTY_HARD_STATE, EMPTY_SNAPSHOT, EntryType, type Entry } from './core/messages.js';
+import { corrupt, loadLogState } from './log-state.js';
 import type { WalState } from './wal/replay.js';
 
 /** An entry as stored under its index: term, type and payload. */
@@ -66,28 +66,14 @@ export function readLegacyLog(dir: string): WalState {
             },
             data: new Uint8Array(storedSnapshot[4]),
           };
-    // Check it as the old storage did: build the in-memory log it would have served.
-    const mem = new MemoryStorage();
-    const { index: snapIndex, term: snapTerm } = snapshot.metadata;
-    if (offsetIndex > 0) {
-      corrupt(snapIndex >= offsetIndex, `log compacted to ${offsetIndex}, past the snapshot at ${snapIndex}`, offsetIndex);
-      mem.applySnapshot({ metadata: { index: offsetIndex, term: offsetTerm, confState: EMPTY_CONF_STATE }, data: new Uint8Array(0) });
-    }
-    mem.append(entries);
-    if (snapIndex > 0) {
-      corrupt(snapIndex <= mem.lastIndex(), `snapshot at ${snapIndex} is past the last entry ${mem.lastIndex()}`, snapIndex);
-      corrupt(mem.term(snapIndex) === snapTerm, `snapshot term ${snapTerm} differs from the log's ${mem.term(snapIndex)}`, snapIndex);
-    }
     const hardState =
-      storedHardState === undefined ? { term: 0, vote: 0n, commit: 0 } : { term: storedHardState[0], vote: BigInt(storedHardState[1]), commit: storedHardState[2] };
-    return { snapshot, start: { index: offsetIndex, term: offsetTerm }, entries, hardState };
+      storedHardState === undefined ? EMPTY_HARD_STATE : { term: storedHardState[0], vote: BigInt(storedHardState[1]), commit: storedHardState[2] };
+    const state: WalState = { snapshot, start: { index: offsetIndex, term: offsetTerm }, entries, hardState };
+    // Checked as the storage checks what it loads, before anything is converted.
+    loadLogState(new MemoryStorage(), state);
+    return state;
   } finally {
     // Read-only: closing has nothing to wait for, and a failure to close changes nothing.
     void env.close().catch(() => undefined);
   }
-}
-
-/** Throws 'invariant-violated' about the stored log unless condition holds. */
-function corrupt(condition: boolean, message: string, index: number): void {
-  if (!condition) throw new RaftError(RaftErrorCode.InvariantViolated, `raft log on disk: ${message}`, { index, reason: 'corrupt' });
 }

@@ -60,8 +60,6 @@ export class DiskLogStorage implements LogStorage, SyncTimed {
   private isClosed = false;
   /** A hard state that differs from the stored one only in its commit index, not yet written. */
   private deferredHardState: HardState | undefined;
-  /** Told the duration of each of the WAL's fdatasyncs (the WAL calls it through onSync). */
-  private syncObserver: SyncObserver | undefined;
   private wal!: Wal;
 
   private constructor(readonly openReport: OpenReport) {}
@@ -82,12 +80,9 @@ export class DiskLogStorage implements LogStorage, SyncTimed {
       removeLegacyLog(dir);
       converted = true;
     }
-    // The WAL reports its syncs to whichever observer the storage has by then.
-    const observed: { storage?: DiskLogStorage } = {};
-    const { wal, state } = Wal.open(walDir, { ...options, onSync: (seconds) => observed.storage?.syncObserver?.(seconds) });
+    const { wal, state } = Wal.open(walDir, options);
     const storage = new DiskLogStorage({ converted, ...(wal.repair === undefined ? {} : { repair: wal.repair }) });
     storage.wal = wal;
-    observed.storage = storage;
     try {
       storage.load(state);
     } catch (error) {
@@ -135,8 +130,9 @@ export class DiskLogStorage implements LogStorage, SyncTimed {
     return this.mem.getHardState();
   }
 
+  /** The WAL's fdatasyncs are what this storage's syncs are. */
   observeSyncs(observer: SyncObserver): void {
-    this.syncObserver = observer;
+    this.wal.observeSyncs(observer);
   }
 
   /** The WAL's segment files, oldest first. */

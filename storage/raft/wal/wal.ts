@@ -14,6 +14,7 @@ import type { WalRecord } from './record.js';
 import { EMPTY_WAL_STATE, type WalState } from './replay.js';
 import { readWal, type TailRepair } from './wal-reader.js';
 import { WalError, WalErrorCode } from './wal-error.js';
+import type { SyncObserver, SyncTimed } from '../sync-timing.js';
 
 export interface WalOptions {
   /** Cut to a new segment once the current one holds this many bytes (etcd: 64 MiB). */
@@ -22,8 +23,6 @@ export interface WalOptions {
   readonly preallocate?: boolean;
   /** Skip fdatasync. Only for tests and benchmarks that say so; never the default. */
   readonly unsafeNoSync?: boolean;
-  /** Called after every durable sync of the log with how long it took (for a histogram). */
-  readonly onSync?: (durationSeconds: number) => void;
 }
 
 export const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
@@ -40,8 +39,10 @@ interface Pending {
   readonly reject: (error: unknown) => void;
 }
 
-export class Wal {
+export class Wal implements SyncTimed {
   private readonly segmentBytes: number;
+  /** Told how long each durable sync of the log took (for a histogram). */
+  private syncObserver: SyncObserver | undefined;
   private readonly queue: Pending[] = [];
   private isFlushing = false;
   private idle: Promise<void> = Promise.resolve();
@@ -90,9 +91,7 @@ export class Wal {
     }
     const contents = readWal(dir);
     const { state } = contents;
-    const lastIndex = state.entries.length > 0 ? state.start.index + state.entries.length : state.start.index;
-    const head: WalHead = { snapshot: state.snapshot, start: state.start, hardState: state.hardState, lastIndex };
-    const wal = new Wal(dir, options, contents.segments, contents.crc, contents.tailBytes, head, contents.repair);
+    const wal = new Wal(dir, options, contents.segments, contents.crc, contents.tailBytes, headOf(state), contents.repair);
     return { wal, state };
   }
 
@@ -104,8 +103,7 @@ export class Wal {
     const tmp = `${dir}.tmp`;
     rmSync(tmp, { recursive: true, force: true });
     mkdirSync(tmp, { recursive: true });
-    const lastIndex = state.start.index + state.entries.length;
-    const head = encodeHead({ snapshot: state.snapshot, start: state.start, hardState: state.hardState, lastIndex }, 0);
+    const head = encodeHead(headOf(state), 0);
     const body = encodeRecords(
       state.entries.map((entry) => ({ kind: 'entry', entry })),
       head.crc,
@@ -121,6 +119,10 @@ export class Wal {
     syncDir(tmp);
     renameSync(tmp, dir);
     syncDir(dirname(dir));
+  }
+
+  observeSyncs(observer: SyncObserver): void {
+    this.syncObserver = observer;
   }
 
   /** The segment files, oldest first. */
@@ -189,13 +191,13 @@ export class Wal {
     }
   }
 
-  /** One fdatasync of the current segment, timed for onSync. */
+  /** One fdatasync of the current segment, timed for the sync observer. */
   private async sync(): Promise<void> {
     if (this.options.unsafeNoSync === true) return;
     const started = process.hrtime.bigint();
     await fdatasyncAsync(this.fd);
     this.hasUnsynced = false;
-    this.options.onSync?.(Number(process.hrtime.bigint() - started) / 1e9);
+    this.syncObserver?.(Number(process.hrtime.bigint() - started) / 1e9);
   }
 
   /** Closes the current segment (synced, preallocated space cut off) and starts the next one. */
@@ -240,4 +242,9 @@ export class Wal {
     this.segments = this.segments.slice(released);
     if (this.options.unsafeNoSync !== true) syncDir(this.dir);
   }
+}
+
+/** What a segment's head restates of the log a state describes. */
+function headOf(state: WalState): WalHead {
+  return { snapshot: state.snapshot, start: state.start, hardState: state.hardState, lastIndex: state.start.index + state.entries.length };
 }

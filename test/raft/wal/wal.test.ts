@@ -57,7 +57,8 @@ test('a later entry at an index replaces it and everything after it (log truncat
 
 test('one fdatasync per batch; batches queued during a sync share the next one', withDir(async (dir) => {
   const syncs: number[] = [];
-  const w = new ModelledWal(dir, { onSync: (seconds) => syncs.push(seconds) });
+  const w = new ModelledWal(dir);
+  w.wal.observeSyncs((seconds) => syncs.push(seconds));
   for (let i = 1; i <= 5; i++) await w.append([...entries(i, i, 1), hardState(1, 1n, i)]);
   assert.equal(syncs.length, 5, 'one sync for each awaited batch');
   assert.ok(syncs.every((s) => s >= 0 && s < 60));

@@ -28,6 +28,11 @@ export interface DiskStorageOptions {
   readonly preallocate?: boolean;
 }
 
+/** Whether dir (a member's raft directory) holds a Raft log: a WAL, or the lmdb log of earlier versions. */
+export function hasRaftLog(dir: string): boolean {
+  return existsSync(join(dir, 'wal')) || hasLegacyLog(dir);
+}
+
 /** What open() found and did, for the member's start-up log. */
 export interface OpenReport {
   /** The directory held an lmdb log of an earlier version, now converted to a WAL. */

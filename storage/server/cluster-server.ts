@@ -91,8 +91,8 @@ const PEER_PATHS = {
  *
  * Data dir layout: `kite.mdb` holds the MVCC store, leases, membership and the index of the
  * last applied entry (written in the same lmdb transaction as the entry's changes, so a
- * crash never applies an entry twice or skips one); `raft/raft.mdb` holds the Raft log,
- * hard state and snapshot metadata.
+ * crash never applies an entry twice or skips one); `raft/wal/` holds the Raft log, hard
+ * state and snapshot metadata (storage/raft/wal).
  */
 export class ClusterStoreServer extends StoreServer implements RaftApplication {
   private node!: RaftNode;

@@ -7,6 +7,7 @@ import { stderrLog, type MemberLog } from './member-log.js';
 import { ConfigError } from './member-flags.js';
 import { StoreServer } from './store-server.js';
 import { ClusterStoreServer } from './cluster-server.js';
+import { hasRaftLog } from '../raft/disk-storage.js';
 import { Compactor } from './compactor.js';
 import { systemClock } from '../lease/clock.js';
 import { readMemberTls, withAutoTls, type MemberTls } from '../tls/member-tls.js';
@@ -53,7 +54,7 @@ function checkDataDir(dir: string): void {
  * single-member store, which applies writes directly with no log.
  */
 export function isClusterMember(config: MemberConfig): boolean {
-  return config.initialCluster.size > 1 || config.initialClusterState === 'existing' || existsSync(join(config.dataDir, 'raft', 'raft.mdb'));
+  return config.initialCluster.size > 1 || config.initialClusterState === 'existing' || hasRaftLog(join(config.dataDir, 'raft'));
 }
 
 /** Reads the member's certificate files; a bad one is a configuration error. */
@@ -75,7 +76,7 @@ export async function runMember(config: MemberConfig, options: RunOptions = {}):
   const log = options.log ?? stderrLog;
   const givenTls = readTls(config);
   const isNewDataDir = !existsSync(config.dataDir) || (statSync(config.dataDir).isDirectory() && readdirSync(config.dataDir).length === 0);
-  if (config.forceNewCluster === true && !existsSync(join(config.dataDir, 'raft', 'raft.mdb'))) {
+  if (config.forceNewCluster === true && !hasRaftLog(join(config.dataDir, 'raft'))) {
     // As etcd: the flag acts on a restart of a member with a log. A single-member store is
     // already a one-member cluster; a new data dir forms the cluster the flags describe.
     log('info', 'kite/main', '--force-new-cluster has no effect: the data dir holds no Raft log', { 'data-dir': config.dataDir });

@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type Metric } from 'prom-client';
+import { collectDefaultMetrics, Counter, exponentialBuckets, Gauge, Histogram, Registry, type Metric } from 'prom-client';
 import { status as Status } from '@grpc/grpc-js';
 import type { WatchableStore } from '../mvcc/watchable-store.js';
 import type { StoreServer } from '../server/store-server.js';
@@ -48,10 +48,6 @@ const CANCELLED_STREAM_CODE: Readonly<Record<string, number>> = {
 const DISK_BUCKETS = exponentialBuckets(0.001, 2, 14);
 /** etcd's peer round trip buckets: 0.1 ms doubling to about 3.3 s. */
 const ROUND_TRIP_BUCKETS = exponentialBuckets(0.0001, 2, 16);
-
-function exponentialBuckets(start: number, factor: number, count: number): number[] {
-  return Array.from({ length: count }, (_, i) => start * factor ** i);
-}
 
 /**
  * A member's Prometheus metrics, with etcd's and go-grpc-prometheus's names and types:

@@ -77,6 +77,14 @@ export interface TransportOptions {
   readonly onRoundTrip?: (peer: bigint, seconds: number) => void;
 }
 
+/** Bytes exchanged with each peer since start, keyed by the peer's member id in hex (as etcd labels them). */
+export interface PeerTraffic {
+  /** Bytes sent to each peer. */
+  readonly sent: ReadonlyMap<string, number>;
+  /** Bytes received from each peer. */
+  readonly received: ReadonlyMap<string, number>;
+}
+
 /** A database file to stream to a peer with a Snap message. */
 export interface SnapshotFile {
   /** A readable file; it must not change until release is called. */
@@ -346,7 +354,7 @@ export class PeerTransport {
   }
 
   /** Bytes sent to and received from each peer since start, by member id in hex. */
-  traffic(): { sent: ReadonlyMap<string, number>; received: ReadonlyMap<string, number> } {
+  traffic(): PeerTraffic {
     return { sent: new Map(this.sentBytes), received: new Map(this.receivedBytes) };
   }
 

@@ -4,13 +4,7 @@ export type DurationObserver = (seconds: number) => void;
 /** Told a round trip to a peer (by member id) and how long it took, in seconds. */
 export type RoundTripObserver = (peer: bigint, seconds: number) => void;
 
-/** Bytes exchanged with each peer since start, keyed by the peer's member id in hex (as etcd labels them). */
-export interface PeerTraffic {
-  /** Bytes sent to each peer. */
-  readonly sent: ReadonlyMap<string, number>;
-  /** Bytes received from each peer. */
-  readonly received: ReadonlyMap<string, number>;
-}
+export type { PeerTraffic } from '../raft/transport.js';
 
 const ignoreDuration: DurationObserver = () => undefined;
 const ignoreRoundTrip: RoundTripObserver = () => undefined;

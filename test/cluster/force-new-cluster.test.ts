@@ -7,21 +7,8 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { test } from 'node:test';
 import { EtcdGrpcClient } from '../../storage/client/etcd-grpc-client.js';
-import { eventually, withCluster, type TestCluster } from '../helpers/cluster.js';
+import { eventually, memberList, withCluster, type TestCluster } from '../helpers/cluster.js';
 import { etcdctl, missingTool, waitHealthy, type CommandResult } from '../helpers/processes.js';
-
-/** member list, as etcdctl's simple output: id, status, name, peer URL, client URL. */
-function members(endpoints: string): { id: string; status: string; name: string; peer: string; client: string }[] {
-  const r = etcdctl(endpoints, ['member', 'list']);
-  assert.equal(r.code, 0, r.stderr);
-  return r.stdout
-    .trim()
-    .split('\n')
-    .map((l) => {
-      const [id, status, name, peer, client] = l.split(', ');
-      return { id: id!, status: status!, name: name!, peer: peer!, client: client! };
-    });
-}
 
 /** endpoint status of one member; ids read from the text (JSON.parse would round a uint64). */
 function status(endpoint: string): { clusterId: string; memberId: string; leader: string; raftTerm: number; revision: number } {
@@ -110,7 +97,7 @@ async function recover(kind: 'kite' | 'etcd'): Promise<Recovery> {
     const proc = cluster.spawn(survivor, undefined, { ETCD_FORCE_NEW_CLUSTER: 'true' });
     await waitHealthy(proc, kind, 30_000);
     const after = status(at);
-    const listed = members(at);
+    const listed = memberList(at);
     assert.equal(listed.length, 1, JSON.stringify(listed));
     assert.equal(listed[0]!.name, survivor);
     assert.equal(BigInt(`0x${listed[0]!.id}`).toString(), before.memberId, 'the survivor keeps its member id');
@@ -138,11 +125,11 @@ async function recover(kind: 'kite' | 'etcd'): Promise<Recovery> {
       await waitHealthy(cluster.spawn(name), kind, 30_000);
       // Started (its name published) before the next is added, or etcd's strict reconfig
       // check refuses the next with "not enough started members".
-      await eventually(() => assert.ok(members(at).every((m) => m.status === 'started'), etcdctl(at, ['member', 'list']).stdout), 20_000);
+      await eventually(() => assert.ok(memberList(at).every((m) => m.status === 'started'), etcdctl(at, ['member', 'list']).stdout), 20_000);
     }
     const all = cluster.endpoints();
     await eventually(() => {
-      const m = members(all);
+      const m = memberList(all);
       assert.equal(m.length, 3);
       assert.ok(m.every((x) => x.status === 'started' && x.name !== ''), JSON.stringify(m));
     }, 20_000);
@@ -153,7 +140,7 @@ async function recover(kind: 'kite' | 'etcd'): Promise<Recovery> {
     for (const name of grown) {
       await eventually(() => assert.deepEqual(keys(cluster.endpoints([name])), want, `${name} converged`), 20_000);
     }
-    return { forced, grown: { names: members(all).map((m) => m.name).sort() }, acked: acked.size };
+    return { forced, grown: { names: memberList(all).map((m) => m.name).sort() }, acked: acked.size };
   }, { kind });
 }
 

@@ -3,20 +3,8 @@
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { test } from 'node:test';
-import { eventually, withCluster } from '../helpers/cluster.js';
+import { eventually, memberList, withCluster } from '../helpers/cluster.js';
 import { etcdctl, missingTool, waitHealthy, type CommandResult } from '../helpers/processes.js';
-
-function members(endpoints: string): { id: string; status: string; name: string; peer: string; client: string; learner: string }[] {
-  const r = etcdctl(endpoints, ['member', 'list']);
-  assert.equal(r.code, 0, r.stderr);
-  return r.stdout
-    .trim()
-    .split('\n')
-    .map((l) => {
-      const [id, status, name, peer, client, learner] = l.split(', ');
-      return { id: id!, status: status!, name: name!, peer: peer!, client: client!, learner: learner! };
-    });
-}
 
 /**
  * Runs a membership change, again while the member refuses it as "unhealthy cluster": with
@@ -39,8 +27,8 @@ test(
     await withCluster('cluster-repair', 3, async (cluster) => {
       await cluster.startAll();
       const survivors = cluster.endpoints(['etcd1', 'etcd2']);
-      await eventually(() => assert.ok(members(survivors).every((m) => m.client !== ''), etcdctl(survivors, ['member', 'list']).stdout));
-      const old = members(survivors).find((m) => m.name === 'etcd3')!;
+      await eventually(() => assert.ok(memberList(survivors).every((m) => m.client !== ''), etcdctl(survivors, ['member', 'list']).stdout));
+      const old = memberList(survivors).find((m) => m.name === 'etcd3')!;
 
       // etcdctl member remove <id>: the removed member stops by itself.
       const removed = await reconfigure(survivors, ['member', 'remove', old.id]);
@@ -49,7 +37,7 @@ test(
       const etcd3 = cluster.running.get('etcd3')!;
       await eventually(() => assert.notEqual(etcd3.child.exitCode, null, 'the removed member exits'), 15_000);
       cluster.running.delete('etcd3');
-      assert.equal(members(survivors).length, 2);
+      assert.equal(memberList(survivors).length, 2);
 
       // The cluster goes on with two members; enough writes that the log is compacted.
       for (let i = 0; i < 120; i++) assert.equal(etcdctl(survivors, ['put', `/repair/${i}`, `v${i}`]).code, 0);
@@ -62,7 +50,7 @@ test(
       assert.ok(newId, added.stdout);
       assert.notEqual(newId, old.id);
       assert.match(added.stdout, /ETCD_INITIAL_CLUSTER_STATE="existing"/);
-      const unstarted = members(survivors).find((m) => m.id === newId);
+      const unstarted = memberList(survivors).find((m) => m.id === newId);
       assert.equal(unstarted?.status, 'unstarted');
 
       // Start it with state existing: it catches up by snapshot and is listed started.
@@ -70,7 +58,7 @@ test(
       const proc = cluster.spawn('etcd3');
       await waitHealthy(proc, 'kite', 30_000);
       await eventually(() => {
-        const m = members(survivors).find((x) => x.id === newId);
+        const m = memberList(survivors).find((x) => x.id === newId);
         assert.deepEqual(m && [m.status, m.name, m.client], ['started', 'etcd3', cluster.spec('etcd3').clientUrl]);
       });
       const mine = cluster.endpoints(['etcd3']);
@@ -103,7 +91,7 @@ test('member add --learner, member promote, member update and move-leader', { sk
     const learnerId = /Member +([0-9a-f]+) added to cluster/.exec(added.stdout)![1]!;
     cluster.spawn('etcd4');
     await eventually(() => {
-      const m = members(founders).find((x) => x.id === learnerId);
+      const m = memberList(founders).find((x) => x.id === learnerId);
       assert.deepEqual(m && [m.status, m.name, m.learner], ['started', 'etcd4', 'true']);
     }, 30_000);
     await eventually(() => assert.equal(etcdctl(cluster.endpoints(['etcd4']), ['get', '/l/19', '--print-value-only', '--consistency=s']).stdout, 'x\n'));
@@ -114,7 +102,7 @@ test('member add --learner, member promote, member update and move-leader', { sk
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, new RegExp(`Member +${learnerId} promoted in cluster`));
     }, 20_000);
-    assert.equal(members(founders).find((x) => x.id === learnerId)?.learner, 'false');
+    assert.equal(memberList(founders).find((x) => x.id === learnerId)?.learner, 'false');
     const again = etcdctl(founders, ['member', 'promote', learnerId]);
     assert.notEqual(again.code, 0);
     assert.match(again.stderr, /can only promote a learner member/);
@@ -127,7 +115,7 @@ test('member add --learner, member promote, member update and move-leader', { sk
     const moved = 'http://127.0.0.1:1';
     const upd = etcdctl(founders, ['member', 'update', fiveId, `--peer-urls=${moved}`]);
     assert.equal(upd.code, 0, upd.stderr);
-    assert.equal(members(founders).find((x) => x.id === fiveId)?.peer, moved);
+    assert.equal(memberList(founders).find((x) => x.id === fiveId)?.peer, moved);
     assert.equal(etcdctl(founders, ['member', 'remove', fiveId]).code, 0);
     const dup = await reconfigure(founders, ['member', 'add', 'again', `--peer-urls=${cluster.spec('etcd1').peerUrl}`]);
     assert.notEqual(dup.code, 0);
@@ -137,7 +125,7 @@ test('member add --learner, member promote, member update and move-leader', { sk
     const all = cluster.endpoints();
     const before = cluster.leader()?.id;
     assert.ok(before, 'a leader');
-    const target = before === learnerId ? members(all).find((m) => m.id !== before)!.id : learnerId;
+    const target = before === learnerId ? memberList(all).find((m) => m.id !== before)!.id : learnerId;
     const ml = etcdctl(all, ['move-leader', target]);
     assert.equal(ml.code, 0, ml.stderr);
     assert.match(ml.stdout, new RegExp(`Leadership transferred from ${before} to ${target}`));

@@ -10,28 +10,8 @@ import { copyFileSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { computeClusterId, computeMemberId, formatMemberId } from '../../storage/server/member-id.js';
-import { eventually, withCluster, type TestCluster } from '../helpers/cluster.js';
+import { eventually, memberList, withCluster, type ListedMember, type TestCluster } from '../helpers/cluster.js';
 import { etcdctl, kiteBin, missingTool, tempDir } from '../helpers/processes.js';
-
-interface Member {
-  readonly id: string;
-  readonly status: string;
-  readonly name: string;
-  readonly peer: string;
-  readonly client: string;
-}
-
-function members(endpoints: string): Member[] {
-  const r = etcdctl(endpoints, ['member', 'list']);
-  assert.equal(r.code, 0, r.stderr);
-  return r.stdout
-    .trim()
-    .split('\n')
-    .map((l) => {
-      const [id, status, name, peer, client] = l.split(', ');
-      return { id: id!, status: status!, name: name!, peer: peer!, client: client! };
-    });
-}
 
 /** The keys under /dr/ as one member serves them (serializable: its own state), and its revision. */
 function view(endpoint: string): { revision: number; kvs: string[] } {
@@ -98,9 +78,9 @@ async function drill(kind: 'kite' | 'etcd', options: { from?: string; keep?: str
 
     // One cluster: every member lists the same three, with the ids etcd derives from the flags.
     const all = cluster.endpoints();
-    let listed: Member[] = [];
+    let listed: ListedMember[] = [];
     await eventually(() => {
-      listed = members(all);
+      listed = memberList(all);
       assert.equal(listed.length, 3);
       assert.ok(listed.every((m) => m.status === 'started' && m.client !== ''), JSON.stringify(listed));
     }, 20_000);

@@ -212,6 +212,29 @@ export class TestCluster {
 }
 
 /** Polls check (which throws until it holds) for up to ms, then throws its last error. */
+/** One line of `etcdctl member list` (simple output). */
+export interface ListedMember {
+  readonly id: string;
+  readonly status: string;
+  readonly name: string;
+  readonly peer: string;
+  readonly client: string;
+  readonly learner: string;
+}
+
+/** `etcdctl member list` against endpoints, parsed (it must succeed). */
+export function memberList(endpoints: string): ListedMember[] {
+  const r = etcdctl(endpoints, ['member', 'list']);
+  if (r.code !== 0) throw new Error(`etcdctl member list failed (${String(r.code)}): ${r.stderr}`);
+  return r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => {
+      const [id, status, name, peer, client, learner] = l.split(', ');
+      return { id: id!, status: status!, name: name!, peer: peer!, client: client!, learner: learner ?? '' };
+    });
+}
+
 export async function eventually(check: () => void | Promise<void>, ms = 10_000): Promise<void> {
   const deadline = Date.now() + ms;
   for (;;) {

@@ -24,7 +24,7 @@ import type {
 } from './kv-requests.js';
 import type { MemberConfig } from './member-config.js';
 import { ConfigError } from './member-flags.js';
-import { computeClusterId, computeMemberId, formatMemberId } from './member-id.js';
+import { newClusterMembers, computeMemberId, formatMemberId } from './member-id.js';
 import {
   decodeEnvelope,
   decodeMemberContext,
@@ -935,18 +935,12 @@ async function planStart(config: MemberConfig, storage: DiskLogStorage, kv: KvSt
   }
   // (buildMemberConfig has checked that --initial-cluster names this member with its own URLs.)
   if (config.initialClusterState === 'new') {
-    const members: MemberInfo[] = [...config.initialCluster].map(([name, urls]) => ({
-      id: computeMemberId(urls, config.initialClusterToken),
-      name,
-      peerUrls: [...urls],
-      clientUrls: [],
-      isLearner: false,
-    }));
+    const { members, clusterId } = newClusterMembers(config.initialCluster, config.initialClusterToken);
     const ids = members.map((m) => m.id);
     if (new Set(ids).size !== ids.length) throw new ConfigError('--initial-cluster names two members with the same peer URLs');
     const memberId = computeMemberId(config.initialAdvertisePeerUrls, config.initialClusterToken);
     const founding = [...ids].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    return { identity: { memberId, clusterId: computeClusterId(ids) }, members, founding };
+    return { identity: { memberId, clusterId }, members, founding };
   }
   // Joining: the cluster must already list this member (added with `member add`).
   const peers = [...config.initialCluster].filter(([name]) => name !== config.name).flatMap(([, urls]) => urls);

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { MemberInfo } from './store-server.js';
 
 /**
  * A member's id as etcd derives it: the first 8 bytes (big-endian) of the SHA-1 of
@@ -22,4 +23,13 @@ export function computeClusterId(memberIds: readonly bigint[]): bigint {
 /** A member id as etcd prints it: lowercase hex without leading zeros. */
 export function formatMemberId(id: bigint): string {
   return id.toString(16);
+}
+
+/**
+ * The members of a new cluster bootstrapped from an initial cluster (name -> peer URLs) and
+ * token, in its order, with their ids and the cluster's id, as etcd derives them.
+ */
+export function newClusterMembers(initialCluster: ReadonlyMap<string, readonly string[]>, clusterToken: string): { members: MemberInfo[]; clusterId: bigint } {
+  const members = [...initialCluster].map(([name, urls]) => ({ id: computeMemberId(urls, clusterToken), name, peerUrls: [...urls], clientUrls: [], isLearner: false }));
+  return { members, clusterId: computeClusterId(members.map((m) => m.id)) };
 }

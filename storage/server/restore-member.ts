@@ -11,7 +11,7 @@ import { ConfChangeType, encodeConfChange } from '../raft/core/conf-change.js';
 import { EntryType, NONE, type Entry } from '../raft/core/messages.js';
 import { DiskLogStorage } from '../raft/disk-storage.js';
 import { restoreSnapshot, type RestoredSnapshot } from '../snapshot/etcd-snapshot.js';
-import { computeClusterId, computeMemberId } from './member-id.js';
+import { computeMemberId, newClusterMembers } from './member-id.js';
 import { encodeMemberContext } from './replicated-request.js';
 import type { MemberInfo } from './store-server.js';
 
@@ -86,9 +86,9 @@ function planMembership(flags: RestoreFlags): MembershipPlan {
   }
   const all = [...cluster.values()].flat();
   if (new Set(all).size !== all.length) throw new RestoreError(`initial cluster ${urlsMapText(cluster)} has duplicate url`);
-  const members: MemberInfo[] = [...cluster].map(([name, urls]) => ({ id: computeMemberId(urls, flags.initialClusterToken), name, peerUrls: urls, clientUrls: [], isLearner: false }));
+  const { members, clusterId } = newClusterMembers(cluster, flags.initialClusterToken);
   members.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  return { memberId: computeMemberId(mine, flags.initialClusterToken), clusterId: computeClusterId(members.map((m) => m.id)), members };
+  return { memberId: computeMemberId(mine, flags.initialClusterToken), clusterId, members };
 }
 
 /**

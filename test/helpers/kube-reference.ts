@@ -102,7 +102,7 @@ export const referenceAdminToken = 'admin-token';
 
 /**
  * Starts etcd and kube-apiserver on free loopback ports and temp dirs and waits
- * until /readyz answers 200 (60 s at most). Call referenceAvailable() first.
+ * until /readyz answers 200 and namespace default exists (60 s at most). Call referenceAvailable() first.
  * extraArgs go to kube-apiserver after the usual flags (e.g. --anonymous-auth=false).
  */
 export async function startKubeReference(options: { readonly extraArgs?: readonly string[] } = {}): Promise<KubeReference> {
@@ -175,8 +175,9 @@ export async function startKubeReference(options: { readonly extraArgs?: readonl
       for (const [child, name] of [[etcd, 'etcd'], [apiserver, 'kube-apiserver']] as const) {
         if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${name} exited early (${child.exitCode ?? child.signalCode}):\n${output()}`);
       }
-      if ((await probe(`${url}/readyz`, token)) === 200) break;
-      if (Date.now() > deadline) throw new Error(`kube-apiserver did not become ready in 60 s:\n${output()}`);
+      // /readyz can answer 200 before the bootstrap controller has made the default namespace.
+      if ((await probe(`${url}/readyz`, token)) === 200 && (await probe(`${url}/api/v1/namespaces/default`, token)) === 200) break;
+      if (Date.now() > deadline) throw new Error(`kube-apiserver did not become ready (with namespace default) in 60 s:\n${output()}`);
       await new Promise((r) => setTimeout(r, 200));
     }
     return { url, token, serviceAccountSigningKeyFile: saKey, pids: [apiserver.pid!, etcd.pid!], output, stop };

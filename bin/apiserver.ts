@@ -248,7 +248,9 @@ export async function runApiServer(o: ApiServerOptions): Promise<RunningApiServe
     }
     const { values, explicit } = resolveFlags(given, {});
     const passwordFile = rootPasswordFile(o.dataDir);
-    const embedded = await runMember(buildMemberConfig(values, explicit), {
+    // A one-voter cluster that listens for no peers: it never meets another member, and
+    // several API servers (or an etcd) on one machine must not contend for port 2380.
+    const embedded = await runMember({ ...buildMemberConfig(values, explicit), listenPeerUrls: [] }, {
       serveClients: serve,
       beforeServing: async (store) => {
         const setup = await setUpApiServerAuth(store, () => newRootPassword(passwordFile));

@@ -84,16 +84,16 @@ export function maintenanceHandlers(server: StoreServer): UnaryHandlers {
 export function snapshotStream(server: StoreServer): (call: StreamCall) => void {
   return (call) => {
     checkMaintenanceAdmin(server, call.credentials).then(
-      () => sendSnapshot(server, call),
+      () => void sendSnapshot(server, call),
       (err: unknown) => call.fail(err),
     );
   };
 }
 
-function sendSnapshot(server: StoreServer, call: StreamCall): void {
+async function sendSnapshot(server: StoreServer, call: StreamCall): Promise<void> {
   const path = join(server.config.dataDir, `snapshot-${process.pid}-${Date.now()}.tmp`);
   try {
-    const revision = server.snapshot(path);
+    const revision = await server.snapshot(path);
     const header = headerToWire(server.header(revision));
     const chunks = snapshotChunks(path);
     const pump = (): void => {

@@ -292,7 +292,10 @@ export class RaftNode {
     this.running = true;
     try {
       for (;;) {
-        if (!this.stopped) this.flushProposals();
+        if (!this.stopped) {
+          this.campaignIfSoleVoter();
+          this.flushProposals();
+        }
         if (this.stopped || !this.raw.hasReady()) break;
         await this.processReady(this.app);
       }
@@ -355,6 +358,20 @@ export class RaftNode {
     this.raw.advance();
     this.releaseApplied();
     this.maybeSnapshot(app);
+  }
+
+  /**
+   * A member that is its cluster's only voter elects itself at once rather than after an
+   * election timeout (etcd advances a single member's ticks for the same reason): nobody
+   * else can lead, and a one-member store would refuse every request until then. It waits
+   * until the log's conf changes are applied, as any campaign does.
+   */
+  private campaignIfSoleVoter(): void {
+    if (this.leader !== NONE || this.raw.raft.state !== 'follower') return;
+    const status = this.raw.status();
+    const { voters } = status.confState;
+    if (voters.length !== 1 || voters[0] !== this.id || status.applied < status.hardState.commit) return;
+    this.raw.campaign();
   }
 
   private resolveRead(context: Uint8Array, index: number): void {

@@ -24,7 +24,7 @@ import type {
 } from './kv-requests.js';
 import type { MemberConfig } from './member-config.js';
 import { ConfigError } from './member-flags.js';
-import { newClusterMembers, computeMemberId, formatMemberId } from './member-id.js';
+import { newClusterMembers, computeClusterId, computeMemberId, formatMemberId } from './member-id.js';
 import {
   decodeEnvelope,
   decodeMemberContext,
@@ -107,6 +107,8 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
   /** Database files received with snapshot messages, by snapshot index. */
   private readonly receivedSnapshots = new Map<number, string>();
   private publishTimer: NodeJS.Timeout | undefined;
+  private markPublished!: () => void;
+  private readonly published = new Promise<void>((resolve) => (this.markPublished = resolve));
   private removing = false;
   private readonly logFn: LogFn;
   private readonly requestTimeoutMs: number;
@@ -273,10 +275,7 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
     const path = this.receivedSnapshots.get(index);
     if (path === undefined) throw new Error(`raft snapshot at ${index} arrived without its database`);
     this.receivedSnapshots.delete(index);
-    while (this.gate !== undefined) await this.gate;
-    let release!: () => void;
-    this.gate = new Promise((resolve) => (release = resolve));
-    try {
+    await this.gated(async () => {
       await this.kv.restore(path);
       // Lessor, alarms, membership and the applied index now come from the new database.
       for (const id of this.lessor.ids()) this.lessor.revoke(id);
@@ -288,10 +287,7 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
       this.appliedIndex = this.kv.storage.getMeta<number>('consistentIndex') ?? index;
       for (const m of this.memberMap.values()) this.dial(m);
       this.logFn('info', 'installed database snapshot', { index, appliedIndex: this.appliedIndex, revision: this.kv.revision });
-    } finally {
-      this.gate = undefined;
-      release();
-    }
+    });
   }
 
   appliedDurable(): Promise<void> {
@@ -318,6 +314,7 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
     const was = this.leader;
     this.leader = leader;
     if (leader !== NONE && leader !== was) this.leaderChangeCount++;
+    if (leader !== NONE && this.publishTimer !== undefined) setImmediate(() => this.publish());
     if (leader === this.memberId && was !== this.memberId) {
       // A new leader gives every lease its full TTL, as etcd's lessor promotion does.
       this.lessor.refreshAll();
@@ -593,8 +590,11 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
     return this.replicate({ op: 'compact', compact: r });
   }
 
+  /** etcd 3.4's /health proposes a quorum read: one log entry, taken by a healthy member. */
   override async probeHealth(): Promise<void> {
-    await this.linearizableRead();
+    this.assertOpen();
+    if (this.leader === NONE) throw new StorageError('NoLeader');
+    await this.replicate({ op: 'noop' });
   }
 
   // ---- leases ----
@@ -733,7 +733,8 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
   override async alarm(alarm: AlarmType | undefined, activate: boolean | undefined): Promise<AlarmInfo[]> {
     this.assertOpen();
     if (activate === undefined || alarm === undefined) {
-      await this.linearizableRead();
+      // etcd lists alarms through the log too.
+      await this.replicate({ op: 'noop' });
       return this.alarmList().filter((a) => alarm === undefined || a.alarm === alarm);
     }
     return this.replicate({ op: 'alarm', memberId: this.memberId, alarm, activate });
@@ -830,9 +831,27 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
     if (me.name === this.config.name && me.clientUrls.length === urls.length && me.clientUrls.every((u, i) => u === urls[i])) {
       clearInterval(this.publishTimer);
       this.publishTimer = undefined;
+      this.markPublished();
       return;
     }
-    this.replicate({ op: 'publish', attributes: { memberId: this.memberId, name: this.config.name, clientUrls: [...urls] } }).catch(() => undefined);
+    this.replicate({ op: 'publish', attributes: { memberId: this.memberId, name: this.config.name, clientUrls: [...urls] } }).then(
+      () => this.publish(),
+      () => undefined,
+    );
+  }
+
+  /**
+   * Resolves once this member's name and client URLs are in the membership, which etcd
+   * waits for before it serves clients (so `member list` never shows it without them).
+   */
+  untilPublished(): Promise<void> {
+    return this.published;
+  }
+
+  /** Whether this member is its cluster's only voter. */
+  get isSoleVoter(): boolean {
+    const voters = [...this.memberMap.values()].filter((m) => !m.isLearner);
+    return voters.length === 1 && voters[0]!.id === this.memberId;
   }
 
   /** The cluster as a joining member fetches it from a peer. */
@@ -928,11 +947,7 @@ async function planStart(config: MemberConfig, storage: DiskLogStorage, kv: KvSt
     if (stored === undefined) throw new ConfigError(`data dir ${config.dataDir} has a raft log but no member identity; it is damaged`);
     return { identity: { memberId: BigInt(stored.memberId), clusterId: BigInt(stored.clusterId) } };
   }
-  if (stored !== undefined || kv.revision > 1) {
-    throw new ConfigError(
-      `data dir ${config.dataDir} holds a single-member store; a cluster member needs an empty --data-dir (or run it without --initial-cluster)`,
-    );
-  }
+  if (stored !== undefined || kv.revision > 1) return convertLoneStore(config, stored);
   // (buildMemberConfig has checked that --initial-cluster names this member with its own URLs.)
   if (config.initialClusterState === 'new') {
     const { members, clusterId } = newClusterMembers(config.initialCluster, config.initialClusterToken);
@@ -956,6 +971,24 @@ async function planStart(config: MemberConfig, storage: DiskLogStorage, kv: KvSt
     throw new ConfigError(`the cluster already has a started member ${me.name} with these peer URLs`);
   }
   return { identity: { memberId: me.id, clusterId: BigInt(view.clusterId) }, members };
+}
+
+/**
+ * A data dir with a store but no Raft log is a single-member store of an earlier version,
+ * which applied writes with no log. It becomes a one-voter cluster keeping its data and its
+ * identity; it can grow from there with `member add`, so it is never a new member of a
+ * larger cluster.
+ */
+function convertLoneStore(config: MemberConfig, stored: { memberId: string; clusterId: string } | undefined): StartPlan {
+  if (config.initialCluster.size > 1 || config.initialClusterState === 'existing') {
+    throw new ConfigError(
+      `data dir ${config.dataDir} holds a single-member store; start it alone and grow it with \`etcdctl member add\`, or give this member an empty --data-dir`,
+    );
+  }
+  const memberId = stored === undefined ? computeMemberId(config.initialAdvertisePeerUrls, config.initialClusterToken) : BigInt(stored.memberId);
+  const clusterId = stored === undefined ? computeClusterId([memberId]) : BigInt(stored.clusterId);
+  const me: MemberInfo = { id: memberId, name: config.name, peerUrls: [...config.initialAdvertisePeerUrls], clientUrls: [], isLearner: false };
+  return { identity: { memberId, clusterId }, members: [me], founding: [memberId] };
 }
 
 /** Forces the new cluster (force-new-cluster.ts) and says what it did, in etcd's words. */

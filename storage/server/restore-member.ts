@@ -26,7 +26,8 @@ export interface RestoreFlags {
   readonly skipHashCheck: boolean;
   /**
    * Whether to write a cluster member's membership and Raft log. Without it (none of the
-   * membership flags given) the data dir is a single-member store's, with no log.
+   * membership flags given) the data dir has no log, and the member that starts on it
+   * becomes a one-voter cluster of its own flags.
    */
   readonly asClusterMember: boolean;
 }

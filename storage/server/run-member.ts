@@ -48,15 +48,6 @@ function checkDataDir(dir: string): void {
   }
 }
 
-/**
- * Whether config makes a Raft cluster member: more than one initial member, joining an
- * existing cluster, or a data dir that already holds a Raft log. Otherwise the member is a
- * single-member store, which applies writes directly with no log.
- */
-export function isClusterMember(config: MemberConfig): boolean {
-  return config.initialCluster.size > 1 || config.initialClusterState === 'existing' || hasRaftLog(join(config.dataDir, 'raft'));
-}
-
 /** Reads the member's certificate files; a bad one is a configuration error. */
 function readTls(config: MemberConfig): MemberTls {
   try {
@@ -77,17 +68,17 @@ export async function runMember(config: MemberConfig, options: RunOptions = {}):
   const givenTls = readTls(config);
   const isNewDataDir = !existsSync(config.dataDir) || (statSync(config.dataDir).isDirectory() && readdirSync(config.dataDir).length === 0);
   if (config.forceNewCluster === true && !hasRaftLog(join(config.dataDir, 'raft'))) {
-    // As etcd: the flag acts on a restart of a member with a log. A single-member store is
-    // already a one-member cluster; a new data dir forms the cluster the flags describe.
+    // As etcd: the flag acts on a restart of a member with a log; a new data dir forms the
+    // cluster the flags describe.
     log('info', 'kite/main', '--force-new-cluster has no effect: the data dir holds no Raft log', { 'data-dir': config.dataDir });
   }
   checkDataDir(config.dataDir);
-  let store: StoreServer;
+  let store: ClusterStoreServer;
   let tls: MemberTls;
   try {
     tls = await withAutoTls(config, givenTls);
     const clusterLog = (level: 'info' | 'warn', msg: string, fields?: Record<string, unknown>): void => log(level, 'kite/cluster', msg, fields);
-    store = isClusterMember(config) ? await ClusterStoreServer.start(config, { log: clusterLog, ...(tls.peer === undefined ? {} : { peerTls: tls.peer }) }) : StoreServer.open(config);
+    store = await ClusterStoreServer.start(config, { log: clusterLog, ...(tls.peer === undefined ? {} : { peerTls: tls.peer }) });
   } catch (err) {
     if (isNewDataDir) rmSync(config.dataDir, { recursive: true, force: true });
     if (err instanceof TlsConfigError) throw new ConfigError(err.message);
@@ -96,6 +87,9 @@ export async function runMember(config: MemberConfig, options: RunOptions = {}):
   const watchable = new WatchableStore(store.kv);
   let clients: ClientServer | undefined;
   try {
+    // A member alone elects itself at once; like etcd, it serves clients once it has
+    // published its client URLs. (Members of a larger cluster may wait for the others.)
+    if (store.isSoleVoter) await withTimeout(store.untilPublished(), 30_000, 'the member did not publish its attributes within 30 s');
     await options.beforeServing?.(store);
     if (options.serveClients !== false) clients = await serveClients(store, { watchable, ...(tls.client === undefined ? {} : { tls: tls.client }) });
   } catch (err) {
@@ -135,13 +129,21 @@ export async function runMember(config: MemberConfig, options: RunOptions = {}):
       await store.close();
     },
   };
-  if (store instanceof ClusterStoreServer) {
-    store.onRemoved = () => {
-      void member.stop().then(() => options.onRemoved?.());
-    };
-    store.onFatal = (err) => {
-      void member.stop().finally(() => options.onFatal?.(err));
-    };
-  }
+  store.onRemoved = () => {
+    void member.stop().then(() => options.onRemoved?.());
+  };
+  store.onFatal = (err) => {
+    void member.stop().finally(() => options.onFatal?.(err));
+  };
   return member;
+}
+
+/** Settles as promise does, or rejects with an Error saying message after ms. */
+async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

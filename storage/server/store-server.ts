@@ -388,30 +388,42 @@ export class StoreServer {
     }
   }
 
-  /** Rewrites the database without free space; writes wait until it is done. */
-  async defragment(): Promise<void> {
-    this.assertOpen();
+  /** Runs work with writes (and the applying of entries) held until it is done. */
+  protected async gated<T>(work: () => Promise<T>): Promise<T> {
     while (this.gate !== undefined) await this.gate;
     let release!: () => void;
     this.gate = new Promise((resolve) => (release = resolve));
     try {
-      await this.kv.untilDurable();
-      await this.kv.compactionsDone();
-      await this.kv.storage.defragment();
+      return await work();
     } finally {
       this.gate = undefined;
       release();
     }
   }
 
+  /** Rewrites the database without free space; writes wait until it is done. */
+  async defragment(): Promise<void> {
+    this.assertOpen();
+    await this.gated(async () => {
+      await this.kv.untilDurable();
+      await this.kv.compactionsDone();
+      await this.kv.storage.defragment();
+    });
+  }
+
   /**
    * Writes an etcd-format snapshot of the store (keys, leases and the auth store) to
-   * path (see storage/snapshot); returns the revision it holds.
+   * path (see storage/snapshot); returns the revision it holds. Applied writes that lmdb
+   * has not committed yet are committed first (etcd's snapshot commits its batch too), and
+   * none are applied meanwhile, so the file holds every write acknowledged before.
    */
-  snapshot(path: string): number {
+  async snapshot(path: string): Promise<number> {
     this.assertOpen();
-    const leases = this.lessor.ids().map((id) => ({ id, ttl: this.lessor.get(id)!.ttl }));
-    return writeSnapshot(this.kv, leases, this.auth.store.toStored(), this.appliedIndex, path);
+    return this.gated(async () => {
+      await this.kv.untilDurable();
+      const leases = this.lessor.ids().map((id) => ({ id, ttl: this.lessor.get(id)!.ttl }));
+      return writeSnapshot(this.kv, leases, this.auth.store.toStored(), this.appliedIndex, path);
+    });
   }
 
   /** etcd's MoveLeader on a single member: only the member itself can lead. */

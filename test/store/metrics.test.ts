@@ -111,10 +111,11 @@ test('/metrics: keys, proposals, disk timings and stream RPCs of a single member
     const applied = (t: string): number => sampleOf(t, 'etcd_server_proposals_applied_total') ?? NaN;
     assert.equal(sampleOf(text, 'etcd_server_proposals_committed_total'), applied(text));
     assert.equal(applied(text) - applied(before), 5, 'three puts, a delete and a grant are log entries');
-    // A single member's lmdb commit is both its log's sync and its backend's commit.
+    // Each write is synced to the WAL; lmdb commits applied writes in batches, as etcd's backend does.
     const syncs = sampleOf(text, 'etcd_disk_wal_fsync_duration_seconds_count') ?? 0;
     assert.ok(syncs >= 5, `${syncs} WAL syncs observed`);
-    assert.equal(sampleOf(text, 'etcd_disk_backend_commit_duration_seconds_count'), syncs);
+    const commits = sampleOf(text, 'etcd_disk_backend_commit_duration_seconds_count') ?? 0;
+    assert.ok(commits >= 1 && commits <= syncs, `${commits} backend commits for ${syncs} WAL syncs`);
     assert.equal(sampleOf(text, 'etcd_disk_wal_fsync_duration_seconds_bucket{le="+Inf"}'), syncs);
     // The client port serves the same registry.
     assert.equal(sampleOf(await (await fetch(`${url}/metrics`)).text(), 'etcd_debugging_mvcc_keys_total'), 2);

@@ -132,3 +132,37 @@ test('member add --learner, member promote, member update and move-leader', { sk
     await eventually(() => assert.equal(cluster.leader()?.id, target));
   });
 });
+
+test('a single member grows to three with member add and existing starts, and back to one with member remove', { skip: missingTool('etcdctl', 'etcd-client'), timeout: 180_000 }, async () => {
+  await withCluster('grow-from-one', 1, async (cluster) => {
+    await cluster.startAll();
+    const first = cluster.endpoints(['etcd1']);
+    assert.equal(etcdctl(first, ['put', '/grow/a', '1']).code, 0);
+    for (const name of ['etcd2', 'etcd3']) {
+      await cluster.addSpec(name);
+      const added = await reconfigure(first, ['member', 'add', name, `--peer-urls=${cluster.spec(name).peerUrl}`]);
+      assert.equal(added.code, 0, added.stderr);
+      assert.match(added.stdout, /ETCD_INITIAL_CLUSTER_STATE="existing"/);
+      cluster.writeEnvFile(name, 'existing');
+      await waitHealthy(cluster.spawn(name), 'kite', 30_000);
+      const mine = cluster.endpoints([name]);
+      await eventually(() => assert.equal(etcdctl(mine, ['get', '/grow/a', '--print-value-only', '--consistency=s']).stdout, '1\n'));
+    }
+    const all = cluster.endpoints();
+    await eventually(() => assert.deepEqual(memberList(all).map((m) => [m.name, m.status]).sort(), [['etcd1', 'started'], ['etcd2', 'started'], ['etcd3', 'started']]));
+    assert.equal(etcdctl(all, ['put', '/grow/b', '3']).code, 0);
+
+    // Back to one: remove the two that joined; each stops by itself.
+    for (const name of ['etcd3', 'etcd2']) {
+      const id = memberList(first).find((m) => m.name === name)!.id;
+      const removed = await reconfigure(first, ['member', 'remove', id]);
+      assert.equal(removed.code, 0, removed.stderr);
+      const proc = cluster.running.get(name)!;
+      await eventually(() => assert.notEqual(proc.child.exitCode, null, `${name} exits once removed`), 15_000);
+      cluster.running.delete(name);
+    }
+    assert.deepEqual(memberList(first).map((m) => m.name), ['etcd1']);
+    assert.equal(etcdctl(first, ['put', '/grow/c', '1']).code, 0, 'the one left is a quorum of its own');
+    assert.equal(etcdctl(first, ['get', '/grow/', '--prefix', '--keys-only']).stdout, '/grow/a\n\n/grow/b\n\n/grow/c\n\n');
+  });
+});

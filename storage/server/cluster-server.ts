@@ -24,7 +24,7 @@ import type {
 } from './kv-requests.js';
 import type { MemberConfig } from './member-config.js';
 import { ConfigError } from './member-flags.js';
-import { newClusterMembers, computeClusterId, computeMemberId, formatMemberId } from './member-id.js';
+import { newClusterMembers, computeMemberId, formatMemberId } from './member-id.js';
 import {
   decodeEnvelope,
   decodeMemberContext,
@@ -539,13 +539,22 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
   /** Waits until this member has applied everything committed before the call (ReadIndex). */
   private async linearizableRead(): Promise<void> {
     this.assertOpen();
+    await this.withinRequestTimeout(
+      (async () => {
+        const index = await this.node.readIndex().catch((err: unknown) => Promise.reject(toStorageError(err)));
+        await this.node.waitApplied(index);
+      })(),
+    );
+  }
+
+  /** Settles as promise does, or fails with etcd's request timeout once that has passed. */
+  private async withinRequestTimeout<T>(promise: Promise<T>): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new StorageError('Timeout')), this.requestTimeoutMs);
     });
     try {
-      const index = await Promise.race([this.node.readIndex().catch((err: unknown) => Promise.reject(toStorageError(err))), timeout]);
-      await Promise.race([this.node.waitApplied(index), timeout]);
+      return await Promise.race([promise, timeout]);
     } finally {
       clearTimeout(timer);
     }
@@ -581,9 +590,8 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
   /** A simple token names the log index it was issued at: this member must have applied it to know it. */
   protected override tokenIssued(index: number): Promise<void> | undefined {
     if (index <= this.appliedIndex) return undefined;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.requestTimeoutMs)));
-    return Promise.race([this.node.waitApplied(index), timeout]).finally(() => clearTimeout(timer));
+    // After the timeout the token is checked as this member knows it.
+    return this.withinRequestTimeout(this.node.waitApplied(index)).catch(() => undefined);
   }
 
   override async compact(r: CompactionRequest): Promise<number> {
@@ -842,10 +850,11 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
 
   /**
    * Resolves once this member's name and client URLs are in the membership, which etcd
-   * waits for before it serves clients (so `member list` never shows it without them).
+   * waits for before it serves clients (so `member list` never shows it without them);
+   * fails after the request timeout.
    */
   untilPublished(): Promise<void> {
-    return this.published;
+    return this.withinRequestTimeout(this.published);
   }
 
   /** Whether this member is its cluster's only voter. */
@@ -985,10 +994,10 @@ function convertLoneStore(config: MemberConfig, stored: { memberId: string; clus
       `data dir ${config.dataDir} holds a single-member store; start it alone and grow it with \`etcdctl member add\`, or give this member an empty --data-dir`,
     );
   }
-  const memberId = stored === undefined ? computeMemberId(config.initialAdvertisePeerUrls, config.initialClusterToken) : BigInt(stored.memberId);
-  const clusterId = stored === undefined ? computeClusterId([memberId]) : BigInt(stored.clusterId);
-  const me: MemberInfo = { id: memberId, name: config.name, peerUrls: [...config.initialAdvertisePeerUrls], clientUrls: [], isLearner: false };
-  return { identity: { memberId, clusterId }, members: [me], founding: [memberId] };
+  const { members, clusterId } = newClusterMembers(config.initialCluster, config.initialClusterToken);
+  // The ids it was first started with stand, even if its peer URLs or token changed since.
+  const identity = stored === undefined ? { memberId: members[0]!.id, clusterId } : { memberId: BigInt(stored.memberId), clusterId: BigInt(stored.clusterId) };
+  return { identity, members: [{ ...members[0]!, id: identity.memberId }], founding: [identity.memberId] };
 }
 
 /** Forces the new cluster (force-new-cluster.ts) and says what it did, in etcd's words. */

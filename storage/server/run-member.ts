@@ -89,7 +89,7 @@ export async function runMember(config: MemberConfig, options: RunOptions = {}):
   try {
     // A member alone elects itself at once; like etcd, it serves clients once it has
     // published its client URLs. (Members of a larger cluster may wait for the others.)
-    if (store.isSoleVoter) await withTimeout(store.untilPublished(), 30_000, 'the member did not publish its attributes within 30 s');
+    if (store.isSoleVoter) await store.untilPublished();
     await options.beforeServing?.(store);
     if (options.serveClients !== false) clients = await serveClients(store, { watchable, ...(tls.client === undefined ? {} : { tls: tls.client }) });
   } catch (err) {
@@ -138,12 +138,3 @@ export async function runMember(config: MemberConfig, options: RunOptions = {}):
   return member;
 }
 
-/** Settles as promise does, or rejects with an Error saying message after ms. */
-async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)))]);
-  } finally {
-    clearTimeout(timer);
-  }
-}

@@ -3,6 +3,7 @@
 // GET /members on the peer port.
 
 import { connect } from 'node:http2';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { MEMBERS_PATH, peerDialOptions } from '../raft/transport.js';
 import type { TlsMaterial } from '../tls/tls-material.js';
 import { ConfigError } from './member-flags.js';
@@ -23,17 +24,37 @@ export interface ClusterView {
 }
 
 
-/** Fetches the member list from the first of peerUrls that answers. */
-export async function fetchClusterMembers(peerUrls: readonly string[], timeoutMs = 5000, tls?: TlsMaterial): Promise<ClusterView> {
-  const errors: string[] = [];
-  for (const url of peerUrls) {
-    try {
-      return await fetchFrom(url, timeoutMs, tls);
-    } catch (err) {
-      errors.push(`${url}: ${err instanceof Error ? err.message : String(err)}`);
+/**
+ * Fetches the member list from the peers in turn. A view that `lists` rejects (a member that
+ * has not yet applied the `member add` just acknowledged by the leader) is passed over for
+ * another peer's, and the peers are asked again until `timeoutMs` has passed; then the last
+ * view is returned for the caller to judge.
+ */
+export async function fetchClusterMembers(
+  peerUrls: readonly string[],
+  timeoutMs = 5000,
+  tls?: TlsMaterial,
+  lists: (view: ClusterView) => boolean = () => true,
+): Promise<ClusterView> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const errors: string[] = [];
+    let passedOver: ClusterView | undefined;
+    for (const url of peerUrls) {
+      try {
+        const view = await fetchFrom(url, Math.max(deadline - Date.now(), 500), tls);
+        if (lists(view)) return view;
+        passedOver = view;
+      } catch (err) {
+        errors.push(`${url}: ${err instanceof Error ? err.message : String(err)}`);
+      }
     }
+    if (passedOver === undefined) {
+      throw new ConfigError(`could not get the cluster's member list from any peer in --initial-cluster (${errors.join('; ') || 'no peers named'})`);
+    }
+    if (Date.now() >= deadline) return passedOver;
+    await sleep(200);
   }
-  throw new ConfigError(`could not get the cluster's member list from any peer in --initial-cluster (${errors.join('; ') || 'no peers named'})`);
 }
 
 function fetchFrom(url: string, timeoutMs: number, tls: TlsMaterial | undefined): Promise<ClusterView> {

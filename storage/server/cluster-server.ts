@@ -968,7 +968,8 @@ async function planStart(config: MemberConfig, storage: DiskLogStorage, kv: KvSt
   }
   // Joining: the cluster must already list this member (added with `member add`).
   const peers = [...config.initialCluster].filter(([name]) => name !== config.name).flatMap(([, urls]) => urls);
-  const view = await fetchClusterMembers(peers, undefined, peerTls);
+  const listsMe = (v: ClusterView): boolean => v.members.some((m) => sameUrls(m.peerUrls, config.initialAdvertisePeerUrls));
+  const view = await fetchClusterMembers(peers, undefined, peerTls, listsMe);
   const members = view.members.map(fromStored);
   const me = members.find((m) => sameUrls(m.peerUrls, config.initialAdvertisePeerUrls));
   if (me === undefined) {

@@ -240,14 +240,13 @@ snapshot
   .option('--initial-cluster-token <token>', 'initial cluster token for the etcd cluster during restore bootstrap (default "etcd-cluster")')
   .option('--initial-advertise-peer-urls <urls>', "list of this member's peer URLs to advertise to the rest of the cluster (default \"http://localhost:2380\")")
   .option('--skip-hash-check [bool]', 'ignore snapshot integrity hash value (required if copied from data directory)', parseBool, false)
-  .option('--wal-dir <dir>', 'path to the WAL directory: not supported yet (the Raft log lives in <data-dir>/raft)')
+  .option('--wal-dir <dir>', 'path to the WAL directory (default <data-dir>/raft/wal); written only with the membership flags above')
   .action(async (file: string, o: { dataDir?: string; name?: string; initialCluster?: string; initialClusterToken?: string; initialAdvertisePeerUrls?: string; skipHashCheck: boolean; walDir?: string }) => {
     // etcdctl's way of failing: "Error: " and the reason on stderr, exit status 1.
     const fail = (message: string): never => {
       process.stderr.write(`Error: ${message}\n`);
       process.exit(1);
     };
-    if (o.walDir !== undefined && o.walDir !== '') fail(`--wal-dir=${o.walDir} is not supported: the Raft log lives in <data-dir>/raft`);
     try {
       const r = await restoreMember(file, {
         name: o.name ?? 'default',
@@ -256,6 +255,7 @@ snapshot
         initialClusterToken: o.initialClusterToken ?? 'etcd-cluster',
         initialAdvertisePeerUrls: o.initialAdvertisePeerUrls ?? 'http://localhost:2380',
         skipHashCheck: o.skipHashCheck,
+        walDir: o.walDir ?? '',
         asClusterMember: [o.name, o.initialCluster, o.initialClusterToken, o.initialAdvertisePeerUrls].some((v) => v !== undefined),
       });
       const auth = `${r.users} users, ${r.roles} roles, auth ${r.authEnabled ? 'enabled' : 'disabled'}`;

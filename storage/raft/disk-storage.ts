@@ -5,7 +5,7 @@
 // prefix of the calls. A directory that still holds the lmdb log of earlier versions is
 // converted to a WAL the first time it is opened.
 
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { RaftError, RaftErrorCode } from './core/errors.js';
 import { MemoryStorage, type InitialState, type LogStorage } from './core/log-storage.js';
@@ -17,7 +17,7 @@ import type { WalState } from './wal/replay.js';
 import { loadLogState } from './log-state.js';
 import type { WalHead } from './wal/segment-files.js';
 import type { TailRepair } from './wal/wal-reader.js';
-import { Wal } from './wal/wal.js';
+import { Wal, walExists } from './wal/wal.js';
 
 export interface DiskStorageOptions {
   /** Skip fsync. Only for tests and benchmarks that say so; never the default. */
@@ -26,11 +26,13 @@ export interface DiskStorageOptions {
   readonly segmentBytes?: number;
   /** Preallocate WAL segments (zero-filled to segmentBytes); off by default. */
   readonly preallocate?: boolean;
+  /** The WAL's directory (etcd's --wal-dir); default `wal` in the storage's directory. */
+  readonly walDir?: string;
 }
 
-/** Whether dir (a member's raft directory) holds a Raft log: a WAL, or the lmdb log of earlier versions. */
-export function hasRaftLog(dir: string): boolean {
-  return existsSync(join(dir, 'wal')) || hasLegacyLog(dir);
+/** Whether dir (a member's raft directory) or walDir holds a Raft log: a WAL, or the lmdb log of earlier versions. */
+export function hasRaftLog(dir: string, walDir = join(dir, 'wal')): boolean {
+  return walExists(walDir) || hasLegacyLog(dir);
 }
 
 /** What open() found and did, for the member's start-up log. */
@@ -70,7 +72,7 @@ export class DiskLogStorage implements LogStorage, SyncTimed {
   private constructor(readonly openReport: OpenReport) {}
 
   /**
-   * Opens (creating) the WAL in dir/wal, loading everything into memory. If there is no WAL
+   * Opens (creating) the WAL in dir/wal (or options.walDir), loading everything into memory. If there is no WAL
    * but dir holds the lmdb log of an earlier version, it is first converted: written to a
    * new WAL under a temporary name, synced, renamed into place, and the lmdb files removed.
    * Throws WalError if the WAL is corrupt (a torn tail is repaired), RaftError
@@ -78,9 +80,9 @@ export class DiskLogStorage implements LogStorage, SyncTimed {
    */
   static open(dir: string, options: DiskStorageOptions = {}): DiskLogStorage {
     mkdirSync(dir, { recursive: true });
-    const walDir = join(dir, 'wal');
+    const walDir = options.walDir ?? join(dir, 'wal');
     let converted = false;
-    if (!existsSync(walDir) && hasLegacyLog(dir)) {
+    if (!walExists(walDir) && hasLegacyLog(dir)) {
       Wal.create(walDir, readLegacyLog(dir));
       removeLegacyLog(dir);
       converted = true;

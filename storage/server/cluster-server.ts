@@ -7,7 +7,7 @@ import { KvStore } from '../mvcc/kv-store.js';
 import { ConfChangeType, decodeConfChange, type ConfChange } from '../raft/core/conf-change.js';
 import { RaftError, RaftErrorCode } from '../raft/core/errors.js';
 import { EntryType, NONE, type Entry, type Message, type NodeId, type Snapshot } from '../raft/core/messages.js';
-import { DiskLogStorage } from '../raft/disk-storage.js';
+import { DiskLogStorage, hasRaftLog } from '../raft/disk-storage.js';
 import { RaftNode, type RaftApplication } from '../raft/node.js';
 import { PeerTransport } from '../raft/transport.js';
 import { refuseAdd, refusePromote, refuseRemove, type ReconfigView } from './reconfig-check.js';
@@ -22,7 +22,7 @@ import type {
   TxnRequest,
   TxnResponse,
 } from './kv-requests.js';
-import type { MemberConfig } from './member-config.js';
+import { walDirOf, type MemberConfig } from './member-config.js';
 import { ConfigError } from './member-flags.js';
 import { newClusterMembers, computeMemberId, formatMemberId } from './member-id.js';
 import {
@@ -153,15 +153,30 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
     const log = options.log ?? defaultLog;
     const raftDir = join(config.dataDir, 'raft');
     mkdirSync(raftDir, { recursive: true });
-    const storage = DiskLogStorage.open(raftDir, { unsafeNoSync: config.unsafeNoFsync });
-    if (storage.openReport.converted) log('info', 'converted the lmdb raft log of an earlier version to a WAL', { dir: join(raftDir, 'wal') });
-    const repair = storage.openReport.repair;
-    if (repair !== undefined) log('warn', 'repaired a torn WAL tail', { path: repair.file, offset: repair.offset, bytesCut: repair.bytes, copy: repair.brokenCopy });
     // Reads see applied writes at once: an entry is durable in the Raft log before it is
     // applied, so an applied write survives a crash (it is applied again from the log,
     // after the consistent index committed with it). For the same reason lmdb commits can
     // gather writes for a while, as etcd's backend batches them.
     const kv = KvStore.open(config.dataDir, { unsafeNoSync: config.unsafeNoFsync, visibleOnWrite: true, batchIntervalMs: config.backendBatchIntervalMs || BACKEND_BATCH_INTERVAL_MS });
+    const walDir = walDirOf(config);
+    // Entries were applied from a log that is not here: starting would lose them (and vote again).
+    const applied = kv.storage.getMeta<number>('consistentIndex') ?? 0;
+    if (applied > 0 && !hasRaftLog(raftDir, walDir)) {
+      await kv.close();
+      throw new ConfigError(
+        `data dir ${config.dataDir} has applied its Raft log up to index ${applied}, but there is no WAL in ${walDir}; start the member with the --wal-dir it was started with`,
+      );
+    }
+    let storage: DiskLogStorage;
+    try {
+      storage = DiskLogStorage.open(raftDir, { unsafeNoSync: config.unsafeNoFsync, walDir });
+    } catch (err) {
+      await kv.close();
+      throw err;
+    }
+    if (storage.openReport.converted) log('info', 'converted the lmdb raft log of an earlier version to a WAL', { dir: walDir });
+    const repair = storage.openReport.repair;
+    if (repair !== undefined) log('warn', 'repaired a torn WAL tail', { path: repair.file, offset: repair.offset, bytesCut: repair.bytes, copy: repair.brokenCopy });
     let server: ClusterStoreServer;
     let founding: NodeId[] | undefined;
     try {

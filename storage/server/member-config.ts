@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { AuthOptions } from '../auth/member-auth.js';
 import type { TlsProtocol, TlsSettings } from '../tls/tls-settings.js';
 
@@ -5,6 +6,8 @@ import type { TlsProtocol, TlsSettings } from '../tls/tls-settings.js';
 export interface MemberConfig {
   readonly name: string;
   readonly dataDir: string;
+  /** etcd's --wal-dir: where the Raft log's WAL lives; empty for <data-dir>/raft/wal. */
+  readonly walDir?: string;
   readonly listenClientUrls: readonly string[];
   readonly advertiseClientUrls: readonly string[];
   readonly listenPeerUrls: readonly string[];
@@ -67,3 +70,8 @@ export interface MemberConfig {
 export const DEFAULT_MAX_REQUEST_BYTES = 1.5 * 1024 * 1024;
 /** etcd's default space quota (used when --quota-backend-bytes is 0). */
 export const DEFAULT_QUOTA_BYTES = 2 * 1024 * 1024 * 1024;
+
+/** The directory of a member's WAL: --wal-dir, or <data-dir>/raft/wal. */
+export function walDirOf(config: Pick<MemberConfig, 'dataDir' | 'walDir'>): string {
+  return config.walDir !== undefined && config.walDir !== '' ? config.walDir : join(config.dataDir, 'raft', 'wal');
+}

@@ -11,6 +11,7 @@ import { hasTls, parseTlsProtocol, type TlsSettings } from '../tls/tls-settings.
 export const memberFlags = {
   name: { default: 'default', help: 'human-readable name for this member' },
   'data-dir': { default: '', help: 'path to the data directory (default "<name>.etcd")' },
+  'wal-dir': { default: '', help: 'path to the dedicated WAL directory (default <data-dir>/raft/wal)' },
   'listen-client-urls': { default: 'http://localhost:2379', help: 'URLs to listen on for client traffic' },
   'advertise-client-urls': { default: 'http://localhost:2379', help: "this member's client URLs to advertise to the public" },
   'listen-peer-urls': { default: 'http://localhost:2380', help: 'URLs to listen on for peer traffic' },
@@ -89,7 +90,6 @@ const REFUSED: Record<string, { readonly default: string; readonly bool?: true; 
   'log-package-levels': { default: '', why: "it applies to the capnslog logger only; Kite logs as zap (use --log-level)" },
   'host-whitelist': { default: '*', why: 'Host header checks are not supported' },
   cors: { default: '', why: 'CORS headers are not supported' },
-  'wal-dir': { default: '', why: 'the Raft log lives in <data-dir>/raft; a separate WAL directory is not supported yet' },
   'experimental-enable-lease-checkpoint': { default: 'false', bool: true, why: 'lease checkpoints are not supported yet' },
   'experimental-corrupt-check-time': { default: '0s', why: 'periodic corruption checks are not supported yet' },
   'grpc-keepalive-min-time': { default: '5s', why: 'configurable gRPC keepalive is not supported yet (the defaults are etcd\'s)' },
@@ -374,6 +374,7 @@ export function buildMemberConfig(values: FlagValues, explicit: ReadonlySet<Memb
   return {
     name,
     dataDir: values['data-dir'] === '' ? `${name}.etcd` : values['data-dir'],
+    ...(values['wal-dir'] === '' ? {} : { walDir: values['wal-dir'] }),
     listenClientUrls,
     advertiseClientUrls: urls('advertise-client-urls', values['advertise-client-urls']),
     listenPeerUrls,

@@ -14,6 +14,7 @@ import { restoreSnapshot, type RestoredSnapshot } from '../snapshot/etcd-snapsho
 import { computeMemberId, newClusterMembers } from './member-id.js';
 import { encodeMemberContext } from './replicated-request.js';
 import type { MemberInfo } from './store-server.js';
+import { walDirOf } from './member-config.js';
 
 /** etcdctl snapshot restore's flags, as given (defaults applied). */
 export interface RestoreFlags {
@@ -24,6 +25,8 @@ export interface RestoreFlags {
   readonly initialAdvertisePeerUrls: string;
   readonly initialClusterToken: string;
   readonly skipHashCheck: boolean;
+  /** --wal-dir; empty: <data-dir>/raft/wal. The WAL is written only for a cluster member (below). */
+  readonly walDir: string;
   /**
    * Whether to write a cluster member's membership and Raft log. Without it (none of the
    * membership flags given) the data dir has no log, and the member that starts on it
@@ -56,14 +59,16 @@ export async function restoreMember(snapshotPath: string, flags: RestoreFlags): 
   const plan = flags.asClusterMember ? planMembership(flags) : undefined;
   const dataDir = flags.dataDir === '' ? `${flags.name}.etcd` : flags.dataDir;
   if (existsSync(dataDir)) throw new RestoreError(`data-dir ${JSON.stringify(dataDir)} exists`);
+  if (flags.walDir !== '' && existsSync(flags.walDir)) throw new RestoreError(`wal-dir ${JSON.stringify(flags.walDir)} exists`);
   if (!existsSync(snapshotPath)) throw new RestoreError(`open ${snapshotPath}: no such file or directory`);
   try {
     const restored = await restoreSnapshot(snapshotPath, dataDir, flags.skipHashCheck ? 'skip' : 'required');
     if (plan === undefined) return { ...restored, dataDir };
-    await writeMembership(dataDir, plan, flags.initialClusterToken);
+    await writeMembership(dataDir, walDirOf({ dataDir, walDir: flags.walDir }), plan, flags.initialClusterToken);
     return { ...restored, dataDir, cluster: plan };
   } catch (err) {
     rmSync(dataDir, { recursive: true, force: true });
+    if (flags.walDir !== '') rmSync(flags.walDir, { recursive: true, force: true });
     throw err;
   }
 }
@@ -97,7 +102,7 @@ function planMembership(flags: RestoreFlags): MembershipPlan {
  * database, and a Raft log of one committed AddNode entry per member (term 1), already applied
  * (the database's consistent index is the last of them), as a new cluster's founding log.
  */
-async function writeMembership(dataDir: string, plan: MembershipPlan, token: string): Promise<void> {
+async function writeMembership(dataDir: string, walDir: string, plan: MembershipPlan, token: string): Promise<void> {
   const entries: Entry[] = plan.members.map((m, i) => ({
     term: 1,
     index: i + 1,
@@ -112,7 +117,7 @@ async function writeMembership(dataDir: string, plan: MembershipPlan, token: str
   } finally {
     await backend.close();
   }
-  const log = DiskLogStorage.open(join(dataDir, 'raft'));
+  const log = DiskLogStorage.open(join(dataDir, 'raft'), { walDir });
   try {
     await log.save({ entries, hardState: { term: 1, vote: NONE, commit: entries.length } }, true);
   } finally {

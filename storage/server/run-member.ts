@@ -2,7 +2,7 @@ import { accessSync, constants, existsSync, mkdirSync, readdirSync, rmSync, stat
 import { join } from 'node:path';
 import { serveClients, type ClientServer } from '../grpc/grpc-server.js';
 import { WatchableStore } from '../mvcc/watchable-store.js';
-import type { MemberConfig } from './member-config.js';
+import { walDirOf, type MemberConfig } from './member-config.js';
 import { stderrLog, type MemberLog } from './member-log.js';
 import { ConfigError } from './member-flags.js';
 import { StoreServer } from './store-server.js';
@@ -37,6 +37,19 @@ export interface RunOptions {
   readonly log?: MemberLog;
 }
 
+function isMissingOrEmpty(dir: string): boolean {
+  return !existsSync(dir) || (statSync(dir).isDirectory() && readdirSync(dir).length === 0);
+}
+
+/** Removes what a failed start created: a new data dir, and a new --wal-dir outside it (emptied if it was there, empty). */
+function removeCreated(dataDir: string, newDataDir: boolean, walDir: string, walDirState: 'missing' | 'empty' | 'used'): void {
+  if (newDataDir) rmSync(dataDir, { recursive: true, force: true });
+  if (walDirState === 'missing') rmSync(walDir, { recursive: true, force: true });
+  if (walDirState === 'empty') {
+    for (const name of readdirSync(walDir)) rmSync(join(walDir, name), { recursive: true, force: true });
+  }
+}
+
 function checkDataDir(dir: string): void {
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -66,8 +79,11 @@ function readTls(config: MemberConfig): MemberTls {
 export async function runMember(config: MemberConfig, options: RunOptions = {}): Promise<RunningMember> {
   const log = options.log ?? stderrLog;
   const givenTls = readTls(config);
-  const isNewDataDir = !existsSync(config.dataDir) || (statSync(config.dataDir).isDirectory() && readdirSync(config.dataDir).length === 0);
-  if (config.forceNewCluster === true && !hasRaftLog(join(config.dataDir, 'raft'))) {
+  const isNewDataDir = isMissingOrEmpty(config.dataDir);
+  const walDir = walDirOf(config);
+  // Only a --wal-dir of its own is cleaned up after a failed start; the default one is in the data dir.
+  const walDirState = config.walDir === undefined || config.walDir === '' ? 'used' : !existsSync(walDir) ? 'missing' : isMissingOrEmpty(walDir) ? 'empty' : 'used';
+  if (config.forceNewCluster === true && !hasRaftLog(join(config.dataDir, 'raft'), walDir)) {
     // As etcd: the flag acts on a restart of a member with a log; a new data dir forms the
     // cluster the flags describe.
     log('info', 'kite/main', '--force-new-cluster has no effect: the data dir holds no Raft log', { 'data-dir': config.dataDir });
@@ -80,7 +96,7 @@ export async function runMember(config: MemberConfig, options: RunOptions = {}):
     const clusterLog = (level: 'info' | 'warn', msg: string, fields?: Record<string, unknown>): void => log(level, 'kite/cluster', msg, fields);
     store = await ClusterStoreServer.start(config, { log: clusterLog, ...(tls.peer === undefined ? {} : { peerTls: tls.peer }) });
   } catch (err) {
-    if (isNewDataDir) rmSync(config.dataDir, { recursive: true, force: true });
+    removeCreated(config.dataDir, isNewDataDir, walDir, walDirState);
     if (err instanceof TlsConfigError) throw new ConfigError(err.message);
     throw err;
   }
@@ -95,7 +111,7 @@ export async function runMember(config: MemberConfig, options: RunOptions = {}):
   } catch (err) {
     watchable.close();
     await store.close();
-    if (isNewDataDir) rmSync(config.dataDir, { recursive: true, force: true });
+    removeCreated(config.dataDir, isNewDataDir, walDir, walDirState);
     throw err;
   }
   const warn = (msg: string, err: unknown): void => log('warn', 'kite/store', msg, { error: String(err) });

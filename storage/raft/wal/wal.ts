@@ -7,7 +7,7 @@
 // snapshot, compaction point, hard state), synced, renamed into place and the directory
 // synced. Segments wholly before the log's start are deleted once that start is durable.
 
-import { closeSync, ftruncateSync, mkdirSync, openSync, renameSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { closeSync, ftruncateSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fdatasyncAsync, fdatasyncSync, encodeHead, encodeRecords, segmentName, syncDir, writeFully, writeZeros, type Segment, type WalHead } from './segment-files.js';
 import type { WalRecord } from './record.js';
@@ -84,11 +84,8 @@ export class Wal implements SyncTimed {
    * the state it holds. Throws WalError if it is corrupt beyond a torn tail.
    */
   static open(dir: string, options: WalOptions = {}): { readonly wal: Wal; readonly state: WalState } {
-    try {
-      statSync(dir);
-    } catch {
-      Wal.create(dir, EMPTY_WAL_STATE);
-    }
+    // An empty directory (the mount point given as --wal-dir) is a new WAL, as in etcd.
+    if (!walExists(dir)) Wal.create(dir, EMPTY_WAL_STATE);
     const contents = readWal(dir);
     const { state } = contents;
     const wal = new Wal(dir, options, contents.segments, contents.crc, contents.tailBytes, headOf(state), contents.repair);
@@ -247,4 +244,13 @@ export class Wal implements SyncTimed {
 /** What a segment's head restates of the log a state describes. */
 function headOf(state: WalState): WalHead {
   return { snapshot: state.snapshot, start: state.start, hardState: state.hardState, lastIndex: state.start.index + state.entries.length };
+}
+
+/** Whether dir exists and holds anything: a directory that is missing or empty holds no WAL yet. */
+export function walExists(dir: string): boolean {
+  try {
+    return readdirSync(dir).length > 0;
+  } catch {
+    return false;
+  }
 }

@@ -82,6 +82,8 @@ export class KvStore {
   private readonly listeners = new Set<ChangeListener>();
   private readonly restoreListeners = new Set<() => void>();
   private fatal: Error | undefined;
+  /** Told once, when the store fails (a write lmdb did not persist, an index naming a missing change). */
+  onFailure: ((err: Error) => void) | undefined;
 
   private constructor(backend: Backend, visibleOnWrite: boolean) {
     this.backend = backend;
@@ -321,7 +323,10 @@ export class KvStore {
     const batch = (this.openBatch ??= this.startBatch());
     batch.revisions.push(rev);
     batch.events.push(events);
-    batch.lastWrite = this.backend.putRecord(rev, record);
+    const write = this.backend.putRecord(rev, record);
+    // Its failure is the batch's, seen a turn later (startBatch); until then it is not unhandled.
+    write.catch(() => undefined);
+    batch.lastWrite = write;
     return batch.durable;
   }
 
@@ -434,7 +439,9 @@ export class KvStore {
   }
 
   private fail(err: unknown): void {
-    this.fatal ??= err instanceof Error ? err : new Error(String(err));
+    if (this.fatal !== undefined) return;
+    this.fatal = err instanceof Error ? err : new Error(String(err));
+    this.onFailure?.(this.fatal);
   }
 
   private assertHealthy(): void {

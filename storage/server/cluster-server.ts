@@ -65,7 +65,15 @@ interface AppliedCommand {
   readonly wait?: Promise<unknown>;
 }
 
-type LogFn = (level: 'info' | 'warn', msg: string, fields?: Record<string, unknown>) => void;
+type LogFn = (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
+
+/** A broken invariant of the log or the store: the member stops rather than go on inconsistent. */
+export class InvariantError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvariantError';
+  }
+}
 
 const defaultLog: LogFn = (level, msg, fields) => stderrLog(level, 'kite/cluster', msg, fields);
 
@@ -118,6 +126,10 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
   onRemoved: (() => void) | undefined;
   /** Called when the member failed (its log or store broke an invariant); it must stop. */
   onFatal: ((err: Error) => void) | undefined;
+  /** Why the member failed, once it has. */
+  private failure: Error | undefined;
+  /** The index of the last entry Raft handed to apply() (or of the snapshot installed) in this run. */
+  private handedIndex: number | undefined;
 
   private constructor(config: MemberConfig, kv: KvStore, clock: Clock, identity: { memberId: bigint; clusterId: bigint }, log: LogFn) {
     super(config, kv, clock, identity);
@@ -256,11 +268,10 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
       sync: !this.config.unsafeNoFsync,
       preVote: this.config.preVote ?? true,
       log: this.logFn,
-      onFailure: (err) => {
-        this.logFn('warn', 'the member cannot go on and stops', { error: String(err) });
-        setImmediate(() => this.onFatal?.(err));
-      },
+      onFailure: (err) => this.fail(err),
     });
+    // A write lmdb did not persist leaves the store behind the applied index.
+    this.kv.onFailure = (err) => this.fail(new InvariantError(`the store failed to persist a write: ${err.message}`));
     if (founding !== undefined) this.node.raw.bootstrap(founding);
     this.node.start(this);
     this.publishTimer = setInterval(() => this.publish(), 500);
@@ -268,8 +279,39 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
 
   // ---- RaftApplication ----
 
+  /**
+   * Stops the member for good: the log or the store broke an invariant, so going on could
+   * serve or replicate a state no other member has. The node stops, and onFatal tells the
+   * process, which exits non-zero.
+   */
+  private fail(err: Error): void {
+    if (this.failure !== undefined) return;
+    this.failure = err;
+    this.logFn('error', 'the member broke an invariant and stops', { error: err.message });
+    (this.node as RaftNode | undefined)?.stop();
+    setImmediate(() => this.onFatal?.(err));
+  }
+
+  /** The entries Raft hands over follow each other and what was applied, with no gap and never going back. */
+  private checkHanded(entries: readonly Entry[]): void {
+    const first = entries[0];
+    if (first === undefined) return;
+    if (this.handedIndex !== undefined && first.index !== this.handedIndex + 1) {
+      const how = first.index <= this.handedIndex ? 'went back' : 'skipped ahead';
+      throw new InvariantError(`the applied index ${how}: entry ${first.index} was handed to apply after entry ${this.handedIndex}`);
+    }
+    if (first.index > this.appliedIndex + 1) {
+      throw new InvariantError(`entries ${this.appliedIndex + 1} to ${first.index - 1} were never applied: the store is at index ${this.appliedIndex} and the log goes on at ${first.index}`);
+    }
+    entries.forEach((e, i) => {
+      if (i > 0 && e.index !== entries[i - 1]!.index + 1) throw new InvariantError(`committed entries out of order: ${e.index} after ${entries[i - 1]!.index}`);
+    });
+    this.handedIndex = entries[entries.length - 1]!.index;
+  }
+
   async apply(entries: readonly Entry[]): Promise<void> {
     while (this.gate !== undefined) await this.gate;
+    this.checkHanded(entries);
     // Everything below runs in one turn, so lmdb commits the entries' changes and the
     // new applied index in one transaction.
     let index = this.appliedIndex;
@@ -281,14 +323,15 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
     }
     if (index !== this.appliedIndex) {
       this.appliedIndex = index;
-      void this.kv.storage.putMeta('consistentIndex', index);
+      this.kv.storage.putMeta('consistentIndex', index).catch((err: unknown) => this.fail(new InvariantError(`the store failed to persist the applied index ${index}: ${String(err)}`)));
     }
   }
 
   async installSnapshot(snapshot: Snapshot): Promise<void> {
     const { index } = snapshot.metadata;
     const path = this.receivedSnapshots.get(index);
-    if (path === undefined) throw new Error(`raft snapshot at ${index} arrived without its database`);
+    if (path === undefined) throw new InvariantError(`raft snapshot at ${index} arrived without its database`);
+    if (index <= this.appliedIndex) throw new InvariantError(`a snapshot at index ${index} would take the applied index back from ${this.appliedIndex}`);
     this.receivedSnapshots.delete(index);
     await this.gated(async () => {
       await this.kv.restore(path);
@@ -300,6 +343,7 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
       this.auth.store.restore(this.kv.storage.getMeta<StoredAuth>('auth'));
       this.loadMembership();
       this.appliedIndex = this.kv.storage.getMeta<number>('consistentIndex') ?? index;
+      this.handedIndex = index;
       for (const m of this.memberMap.values()) this.dial(m);
       this.logFn('info', 'installed database snapshot', { index, appliedIndex: this.appliedIndex, revision: this.kv.revision });
     });
@@ -361,20 +405,21 @@ export class ClusterStoreServer extends StoreServer implements RaftApplication {
     try {
       envelope = decodeEnvelope(e.data);
     } catch (err) {
-      this.logFn('warn', 'skipped an entry that is not a Kite request', { index: e.index, error: String(err) });
-      return;
+      // Every member would apply it alike, so it is a broken log (or a newer version's), not a bad request.
+      throw new InvariantError(`entry ${e.index} (term ${e.term}) is not a request this member can apply: ${err instanceof Error ? err.message : String(err)}`);
     }
     const waiter = this.waiters.get(envelope.id);
     this.waiters.delete(envelope.id);
     try {
       const { response, durable, wait } = this.applyCommand(envelope.request, e.index);
-      // A failed lmdb write marks the store failed (see KvStore.fail); nothing more to do here.
-      durable.catch(() => undefined);
+      durable.catch((err: unknown) => this.fail(new InvariantError(`the store failed to persist entry ${e.index}: ${err instanceof Error ? err.message : String(err)}`)));
       if (waiter === undefined) return;
       if (wait === undefined) waiter.resolve(response);
       else wait.then(() => waiter.resolve(response), (err: unknown) => waiter.reject(err));
     } catch (err) {
       waiter?.reject(err);
+      // A refused request took its entry like any other; anything else is the store breaking.
+      if (!(err instanceof StorageError) || err.code === 'Corrupt') throw err instanceof Error ? err : new Error(String(err));
     }
   }
 

@@ -93,7 +93,7 @@ export async function runMember(config: MemberConfig, options: RunOptions = {}):
   let tls: MemberTls;
   try {
     tls = await withAutoTls(config, givenTls);
-    const clusterLog = (level: 'info' | 'warn', msg: string, fields?: Record<string, unknown>): void => log(level, 'kite/cluster', msg, fields);
+    const clusterLog = (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>): void => log(level, 'kite/cluster', msg, fields);
     store = await ClusterStoreServer.start(config, { log: clusterLog, ...(tls.peer === undefined ? {} : { peerTls: tls.peer }) });
   } catch (err) {
     removeCreated(config.dataDir, isNewDataDir, walDir, walDirState);

@@ -22,7 +22,7 @@ const { values } = parseArgs({ options: { namespaces: { type: 'string', default:
 const namespaces = Number(values.namespaces);
 const decisions = Number(values.decisions);
 
-const store = embeddedStore();
+const store = await embeddedStore();
 const registry = new KiteRegistry(store.client, {});
 try {
   await registry.start();

@@ -4,9 +4,7 @@ import { EmbeddedStoreClient } from '../../storage/client/embedded-client.js';
 import { GrpcStoreClient } from '../../storage/client/grpc-store-client.js';
 import type { StoreClient, StoreWatchNotice } from '../../storage/client/store-client.js';
 import { isStorageError } from '../../storage/errors.js';
-import { WatchableStore } from '../../storage/mvcc/watchable-store.js';
-import { buildMemberConfig, resolveFlags } from '../../storage/server/member-flags.js';
-import { StoreServer } from '../../storage/server/store-server.js';
+import { startEmbeddedMember } from '../helpers/embedded-member.js';
 import { missingTool, startStore, tempDir } from '../helpers/processes.js';
 
 /**
@@ -105,18 +103,13 @@ async function conformance(c: StoreClient): Promise<void> {
 }
 
 test('store client conformance: embedded member', async () => {
-  const dir = tempDir('conf-embedded');
-  const { values, explicit } = resolveFlags({ 'data-dir': dir.path }, {});
-  const server = StoreServer.open(buildMemberConfig(values, explicit));
-  const watchable = new WatchableStore(server.kv);
-  const c = new EmbeddedStoreClient(server, watchable);
+  const member = await startEmbeddedMember('conf-embedded');
+  const c = new EmbeddedStoreClient(member.store, member.watchable);
   try {
     await conformance(c);
   } finally {
     await c.close();
-    watchable.close();
-    await server.close();
-    dir.remove();
+    await member.close();
   }
 });
 

@@ -112,7 +112,7 @@ async function eventually(check: () => Promise<boolean> | boolean, what: string)
 }
 
 test('two API servers on one store serve the same custom resources; a restart restores them; deleting the CRD deletes its objects first', { timeout: 60_000 }, async () => {
-  const store = embeddedStore();
+  const store = await embeddedStore();
   const a = new KiteRegistry(store.client);
   const b = new KiteRegistry(store.client);
   let c: KiteRegistry | undefined;

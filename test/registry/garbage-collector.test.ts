@@ -21,7 +21,7 @@ async function eventually(what: string, probe: () => Promise<boolean>): Promise<
 }
 
 test('garbage collector: background, foreground, orphan, dangling and partial ownership', { timeout: 60_000 }, async () => {
-  const store = embeddedStore();
+  const store = await embeddedStore();
   const registry = new KiteRegistry(store.client);
   await registry.start();
   const controllers = startControllers(registry, ['garbagecollector'], { retryMs: 50 });

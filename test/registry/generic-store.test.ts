@@ -167,7 +167,7 @@ async function conformance(s: TestStore): Promise<void> {
 }
 
 test('generic store: embedded member', async () => {
-  const s = embeddedStore();
+  const s = await embeddedStore();
   try {
     await conformance(s);
   } finally {

@@ -1,9 +1,7 @@
 import { EmbeddedStoreClient } from '../../storage/client/embedded-client.js';
 import { GrpcStoreClient } from '../../storage/client/grpc-store-client.js';
 import type { StoreClient } from '../../storage/client/store-client.js';
-import { WatchableStore } from '../../storage/mvcc/watchable-store.js';
-import { buildMemberConfig, resolveFlags } from '../../storage/server/member-flags.js';
-import { StoreServer } from '../../storage/server/store-server.js';
+import { startEmbeddedMember } from '../helpers/embedded-member.js';
 import { startStore, tempDir } from '../helpers/processes.js';
 
 /** A store client on a fresh store, and how to tear it down. */
@@ -13,19 +11,14 @@ export interface TestStore {
 }
 
 /** An embedded member on a temp dir, reached through EmbeddedStoreClient. */
-export function embeddedStore(): TestStore {
-  const dir = tempDir('registry');
-  const { values, explicit } = resolveFlags({ 'data-dir': dir.path }, {});
-  const server = StoreServer.open(buildMemberConfig(values, explicit));
-  const watchable = new WatchableStore(server.kv);
-  const client = new EmbeddedStoreClient(server, watchable);
+export async function embeddedStore(): Promise<TestStore> {
+  const member = await startEmbeddedMember('registry');
+  const client = new EmbeddedStoreClient(member.store, member.watchable);
   return {
     client,
     close: async () => {
       await client.close();
-      watchable.close();
-      await server.close();
-      dir.remove();
+      await member.close();
     },
   };
 }

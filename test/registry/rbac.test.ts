@@ -49,7 +49,7 @@ test('rules: covering (escalation) and how missing rules are printed', () => {
 });
 
 async function withRegistry(fn: (r: KiteRegistry) => Promise<void>): Promise<void> {
-  const store = embeddedStore();
+  const store = await embeddedStore();
   const registry = new KiteRegistry(store.client);
   try {
     await registry.start();
@@ -105,7 +105,7 @@ test('RBAC kinds: validation and defaulting as kube-apiserver words them', async
 });
 
 test('the bootstrap policy is created at start and reconciled at the next: missing rules and subjects come back, autoupdate=false is left alone', async () => {
-  const store = embeddedStore();
+  const store = await embeddedStore();
   try {
     const first = new KiteRegistry(store.client);
     await first.start();

@@ -11,7 +11,7 @@ import { embeddedStore } from './harness.js';
 const code = (c: number, reason?: string) => (e: unknown) => e instanceof ApiError && e.code === c && (reason === undefined || e.reason === reason);
 
 async function withRegistry(fn: (r: KiteRegistry, s: (g: string, r: string) => ResourceStore) => Promise<void>): Promise<void> {
-  const store = embeddedStore();
+  const store = await embeddedStore();
   const registry = new KiteRegistry(store.client);
   try {
     await registry.start();

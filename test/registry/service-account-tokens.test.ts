@@ -34,7 +34,7 @@ interface Harness {
 }
 
 async function withTokens(fn: (h: Harness) => Promise<void>): Promise<void> {
-  const s = embeddedStore();
+  const s = await embeddedStore();
   let now = Date.parse('2026-12-05T12:00:00Z');
   const signingKey = parseSigningKey(rsaPem(), 'test');
   const registry = new KiteRegistry(s.client, {

@@ -1,22 +1,26 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ManualClock } from '../../storage/lease/clock.js';
-import { StoreServer } from '../../storage/server/store-server.js';
+import { ClusterStoreServer } from '../../storage/server/cluster-server.js';
 import { buildMemberConfig, resolveFlags } from '../../storage/server/member-flags.js';
 import { tempDir } from '../helpers/processes.js';
 
 const b = (s: string) => Buffer.from(s);
 
-function config(dir: string) {
+/** A one-voter member on dir with the lease clock given; no peers, no clients, no log. */
+async function start(dir: string, clock: ManualClock): Promise<ClusterStoreServer> {
   const { values, explicit } = resolveFlags({ 'data-dir': dir }, {});
-  return buildMemberConfig(values, explicit);
+  const s = await ClusterStoreServer.start({ ...buildMemberConfig(values, explicit), listenPeerUrls: [] }, { clock, log: () => undefined });
+  await s.untilPublished();
+  return s;
 }
 
 test('lease expiry deletes every attached key in one revision; leases survive a restart with a fresh TTL', async () => {
   const dir = tempDir('lease-expiry');
   const clock = new ManualClock(0);
+  let s: ClusterStoreServer | undefined;
   try {
-    let s = StoreServer.open(config(dir.path), clock);
+    s = await start(dir.path, clock);
     const { id, ttl } = await s.leaseGrant(5, 0n);
     assert.equal(ttl, 5);
     const short = await s.leaseGrant(1, 0n);
@@ -34,7 +38,7 @@ test('lease expiry deletes every attached key in one revision; leases survive a 
     assert.equal(await s.revokeExpiredLeases(), 0, 'the 5 s lease has 0.5 s left');
     // Restart: the lease comes back with its full TTL again, its keys still attached.
     await s.close();
-    s = StoreServer.open(config(dir.path), clock);
+    s = await start(dir.path, clock);
     assert.equal((await s.leaseTimeToLive(id, true)).ttl, 5);
     assert.deepEqual((await s.leaseTimeToLive(id, true)).keys.map(String), ['/l/a', '/l/b']);
     clock.advance(4000);
@@ -46,8 +50,8 @@ test('lease expiry deletes every attached key in one revision; leases survive a 
     assert.equal(s.kv.revision, before + 1, 'both keys went in one revision');
     assert.equal(s.range({ key: b('/l/a'), revision: before }).count, 1, 'history before the expiry is intact');
     assert.equal((await s.leaseTimeToLive(id, false)).ttl, -1);
-    await s.close();
   } finally {
+    await s?.close();
     dir.remove();
   }
 });

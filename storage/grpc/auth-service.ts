@@ -1,5 +1,6 @@
 import type { Caller } from '../auth/auth-info.js';
-import type { AuthAnswer, StoreServer } from '../server/store-server.js';
+import type { StoreServer } from '../server/store-server.js';
+import type { AuthAnswer } from '../server/member-types.js';
 import type { CallCredentials } from '../auth/auth-info.js';
 import { headerToWire } from './convert.js';
 import type { UnaryHandlers, Wire } from './unary.js';

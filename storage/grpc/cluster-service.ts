@@ -1,5 +1,6 @@
 import { StorageError } from '../errors.js';
-import type { MemberInfo, StoreServer } from '../server/store-server.js';
+import type { StoreServer } from '../server/store-server.js';
+import type { MemberInfo } from '../server/member-types.js';
 import { big, headerToWire } from './convert.js';
 import type { UnaryHandlers } from './unary.js';
 import type { CallCredentials } from '../auth/auth-info.js';

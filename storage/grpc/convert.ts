@@ -5,7 +5,7 @@
  * input is read.
  */
 import type { KeyValue } from '../mvcc/key-value.js';
-import type { HeaderInfo } from '../server/store-server.js';
+import type { HeaderInfo } from '../server/member-types.js';
 import type {
   Compare,
   CompareResult,

@@ -9,7 +9,7 @@
  * against protobufjs on random messages. Zero-valued fields are left out, as etcd does.
  */
 import type { KeyValue } from '../mvcc/key-value.js';
-import type { HeaderInfo } from '../server/store-server.js';
+import type { HeaderInfo } from '../server/member-types.js';
 import type { RangeResponse } from '../server/kv-requests.js';
 import { ProtoReader, varint, varintSize, WireType, writeVarint } from '../proto/wire.js';
 import type { Wire } from './unary.js';

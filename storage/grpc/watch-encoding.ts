@@ -1,5 +1,5 @@
 import type { WatchEvent } from '../mvcc/watchable-store.js';
-import type { HeaderInfo } from '../server/store-server.js';
+import type { HeaderInfo } from '../server/member-types.js';
 import { preEncoded } from './proto.js';
 import { encodeEvent, encodeWatchResponse } from './kv-codec.js';
 import type { Wire } from './unary.js';

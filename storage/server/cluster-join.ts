@@ -7,20 +7,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { MEMBERS_PATH, peerDialOptions } from '../raft/transport.js';
 import type { TlsMaterial } from '../tls/tls-material.js';
 import { ConfigError } from './member-flags.js';
-
-/** A member as peers exchange it (ids as decimal strings). */
-export interface ClusterViewMember {
-  readonly id: string;
-  readonly name: string;
-  readonly peerUrls: readonly string[];
-  readonly clientUrls: readonly string[];
-  readonly isLearner: boolean;
-}
+import type { StoredMember } from './member-types.js';
 
 /** What GET /members on a peer port answers. */
 export interface ClusterView {
   readonly clusterId: string;
-  readonly members: readonly ClusterViewMember[];
+  readonly members: readonly StoredMember[];
 }
 
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { MemberInfo } from './store-server.js';
+import type { MemberInfo } from './member-types.js';
 
 /**
  * A member's id as etcd derives it: the first 8 bytes (big-endian) of the SHA-1 of

@@ -4,7 +4,7 @@
 // transport has had a working stream to for at least etcd's health interval (5 s).
 
 import type { StorageErrorCode } from '../errors.js';
-import type { MemberInfo } from './store-server.js';
+import type { MemberInfo } from './member-types.js';
 
 /** etcd's HealthInterval: how long a peer must have been connected to count as healthy. */
 export const HEALTH_INTERVAL_MS = 5000;

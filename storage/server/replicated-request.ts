@@ -4,7 +4,7 @@
 
 import { Packr } from 'msgpackr';
 import type { CompactionRequest, DeleteRangeRequest, PutRequest, TxnRequest } from './kv-requests.js';
-import type { AlarmType } from './store-server.js';
+import type { AlarmType } from './member-types.js';
 import { INTERNAL, type Caller } from '../auth/auth-info.js';
 import type { AuthCommand } from '../auth/auth-store.js';
 

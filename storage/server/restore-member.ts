@@ -13,7 +13,7 @@ import { DiskLogStorage } from '../raft/disk-storage.js';
 import { restoreSnapshot, type RestoredSnapshot } from '../snapshot/etcd-snapshot.js';
 import { computeMemberId, newClusterMembers } from './member-id.js';
 import { encodeMemberContext } from './replicated-request.js';
-import type { MemberInfo } from './store-server.js';
+import type { MemberInfo } from './member-types.js';
 import { walDirOf } from './member-config.js';
 
 /** etcdctl snapshot restore's flags, as given (defaults applied). */
@@ -98,7 +98,7 @@ function planMembership(flags: RestoreFlags): MembershipPlan {
 }
 
 /**
- * Writes what ClusterStoreServer reads on a restart: its identity and the membership in the
+ * Writes what StoreServer reads on a restart: its identity and the membership in the
  * database, and a Raft log of one committed AddNode entry per member (term 1), already applied
  * (the database's consistent index is the last of them), as a new cluster's founding log.
  */

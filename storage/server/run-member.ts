@@ -6,7 +6,6 @@ import { walDirOf, type MemberConfig } from './member-config.js';
 import { stderrLog, type MemberLog } from './member-log.js';
 import { ConfigError } from './member-flags.js';
 import { StoreServer } from './store-server.js';
-import { ClusterStoreServer } from './cluster-server.js';
 import { hasRaftLog } from '../raft/disk-storage.js';
 import { Compactor } from './compactor.js';
 import { systemClock } from '../lease/clock.js';
@@ -31,7 +30,7 @@ export interface RunOptions {
   readonly beforeServing?: (store: StoreServer) => Promise<void>;
   /** Called after the member stopped because the cluster removed it. */
   readonly onRemoved?: () => void;
-  /** Called after the member stopped because it failed (see ClusterStoreServer.onFatal). */
+  /** Called after the member stopped because it failed (see StoreServer.onFatal). */
   readonly onFatal?: (err: Error) => void;
   /** Where the member logs (--log-level, --log-outputs); default: every line to stderr. */
   readonly log?: MemberLog;
@@ -89,12 +88,12 @@ export async function runMember(config: MemberConfig, options: RunOptions = {}):
     log('info', 'kite/main', '--force-new-cluster has no effect: the data dir holds no Raft log', { 'data-dir': config.dataDir });
   }
   checkDataDir(config.dataDir);
-  let store: ClusterStoreServer;
+  let store: StoreServer;
   let tls: MemberTls;
   try {
     tls = await withAutoTls(config, givenTls);
     const clusterLog = (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>): void => log(level, 'kite/cluster', msg, fields);
-    store = await ClusterStoreServer.start(config, { log: clusterLog, ...(tls.peer === undefined ? {} : { peerTls: tls.peer }) });
+    store = await StoreServer.start(config, { log: clusterLog, ...(tls.peer === undefined ? {} : { peerTls: tls.peer }) });
   } catch (err) {
     removeCreated(config.dataDir, isNewDataDir, walDir, walDirState);
     if (err instanceof TlsConfigError) throw new ConfigError(err.message);

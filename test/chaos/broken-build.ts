@@ -16,7 +16,7 @@ interface Patch {
 export const BROKEN_BUILDS: Record<string, { readonly what: string; readonly patches: readonly Patch[] }> = {
   'stale-reads': {
     what: 'linearizable reads are served from local state, without ReadIndex',
-    patches: [{ file: 'storage/server/cluster-server.js', from: 'return serializable ? undefined : this.linearizableRead();', to: 'return undefined;' }],
+    patches: [{ file: 'storage/server/store-server.js', from: 'return serializable ? undefined : this.linearizableRead();', to: 'return undefined;' }],
   },
   'fsync-skipped': {
     // Invisible to process crashes (the page cache keeps the writes); the power-cut

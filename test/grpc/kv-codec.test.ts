@@ -9,7 +9,7 @@ import { headerToWire, keyValueToWire, putResponseToWire, rangeResponseToWire } 
 import { packageDefinition, protoDir } from '../../storage/grpc/proto.js';
 import { WireError } from '../../storage/proto/wire.js';
 import type { KeyValue } from '../../storage/mvcc/key-value.js';
-import type { HeaderInfo } from '../../storage/server/store-server.js';
+import type { HeaderInfo } from '../../storage/server/member-types.js';
 
 /**
  * The hand codecs against protobufjs, the library they replace on the hot path:

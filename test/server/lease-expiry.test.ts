@@ -1,16 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ManualClock } from '../../storage/lease/clock.js';
-import { ClusterStoreServer } from '../../storage/server/cluster-server.js';
+import { StoreServer } from '../../storage/server/store-server.js';
 import { buildMemberConfig, resolveFlags } from '../../storage/server/member-flags.js';
 import { tempDir } from '../helpers/processes.js';
 
 const b = (s: string) => Buffer.from(s);
 
 /** A one-voter member on dir with the lease clock given; no peers, no clients, no log. */
-async function start(dir: string, clock: ManualClock): Promise<ClusterStoreServer> {
+async function start(dir: string, clock: ManualClock): Promise<StoreServer> {
   const { values, explicit } = resolveFlags({ 'data-dir': dir }, {});
-  const s = await ClusterStoreServer.start({ ...buildMemberConfig(values, explicit), listenPeerUrls: [] }, { clock, log: () => undefined });
+  const s = await StoreServer.start({ ...buildMemberConfig(values, explicit), listenPeerUrls: [] }, { clock, log: () => undefined });
   await s.untilPublished();
   return s;
 }
@@ -18,7 +18,7 @@ async function start(dir: string, clock: ManualClock): Promise<ClusterStoreServe
 test('lease expiry deletes every attached key in one revision; leases survive a restart with a fresh TTL', async () => {
   const dir = tempDir('lease-expiry');
   const clock = new ManualClock(0);
-  let s: ClusterStoreServer | undefined;
+  let s: StoreServer | undefined;
   try {
     s = await start(dir.path, clock);
     const { id, ttl } = await s.leaseGrant(5, 0n);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HEALTH_INTERVAL_MS, refuseAdd, refusePromote, refuseRemove, type ReconfigView } from '../../storage/server/reconfig-check.js';
-import type { MemberInfo } from '../../storage/server/store-server.js';
+import type { MemberInfo } from '../../storage/server/member-types.js';
 
 const NOW = 1_000_000;
 const member = (id: number, options: { started?: boolean; learner?: boolean } = {}): MemberInfo => ({

@@ -6,18 +6,19 @@
  * an update (transition rules run only then), and a rule that does not hold
  * is an Invalid cause at its node, worded with its message or "failed rule".
  *
- * Besides CEL's standard functions and its strings extension, Kubernetes' lists
- * and regex libraries are there (schemas/cel-kubernetes.ts). Its url, quantity
- * and authz libraries and its cost limits are not: rules using those fail at
- * evaluation with CEL's "no such overload" error.
+ * Besides CEL's standard functions and its strings extension, Kubernetes' lists,
+ * regex (schemas/cel-kubernetes.ts) and url (schemas/cel-url.ts) libraries are
+ * there, as in kube-apiserver 1.26 (its quantity library came in 1.28; authz is
+ * for admission policies, not CRD rules). Its cost limits are not.
  */
 import { celEnv, isCelError, parse, plan, type CelInput } from '@bufbuild/cel';
 import { strings } from '@bufbuild/cel/ext';
 import { kubernetesCelFunctions } from './cel-kubernetes.js';
+import { urlCelFunctions, urlRegistry } from './cel-url.js';
 import type { StatusCause } from '../registry/generic/api-error.js';
 import { isJsonObject, type JsonObject } from './json.js';
 
-const env = celEnv({ funcs: [...strings, ...kubernetesCelFunctions] });
+const env = celEnv({ registry: urlRegistry, funcs: [...strings, ...kubernetesCelFunctions, ...urlCelFunctions] });
 
 type Program = (bindings: Record<string, CelInput>) => unknown;
 
@@ -135,7 +136,8 @@ export class CelRules {
         if (r.transition !== isUpdate || (r.transition && (old === undefined || old === null))) continue;
         const result = r.run(r.transition ? { self, oldSelf: toCel(old, schema) } : { self });
         if (result === true) continue;
-        const why = isCelError(result) ? `${result.message} evaluating rule: ${r.rule}` : (r.message ?? `failed rule: ${r.rule}`);
+        // kube-apiserver names a rule that could not be evaluated by its message when it has one.
+        const why = isCelError(result) ? `${result.message} evaluating rule: ${(r.message ?? r.rule).trim()}` : (r.message ?? `failed rule: ${r.rule.trim()}`);
         out.push({ reason: 'FieldValueInvalid', field: path, message: `Invalid value: ${JSON.stringify(schemaType(schema))}: ${why}` });
       }
     }

@@ -511,6 +511,55 @@ const celCases: DiffCase[] = [
       patch('keep-fixed', `${widgets}/w1`, 'merge', { spec: { replicas: 3 } }),
     ],
   },
+  {
+    id: 'crd-cel-url-library',
+    title: "x-kubernetes-validations using Kubernetes' url library (1.26): isURL, url, getScheme, getHost, getHostname, getPort, getEscapedPath, getQuery; a URL that does not parse",
+    steps: [
+      ...define(
+        crd({
+          schema: {
+            type: 'object',
+            properties: {
+              spec: {
+                type: 'object',
+                properties: {
+                  endpoint: {
+                    type: 'string',
+                    maxLength: 200,
+                    'x-kubernetes-validations': [
+                      { rule: 'isURL(self)', message: 'must be a URL' },
+                      { rule: "!isURL(self) || url(self).getScheme() == 'https'", message: 'must be https' },
+                    ],
+                  },
+                  webhook: {
+                    type: 'string',
+                    maxLength: 200,
+                    'x-kubernetes-validations': [
+                      { rule: "url(self).getHost() == 'example.com:8443' && url(self).getHostname() == 'example.com' && url(self).getPort() == '8443'" },
+                      { rule: "url(self).getEscapedPath().startsWith('/hooks/')", message: 'path must be under /hooks/' },
+                    ],
+                  },
+                  ipv6: { type: 'string', maxLength: 100, 'x-kubernetes-validations': [{ rule: "url(self).getHostname() == '::1' && url(self).getHost() == '[::1]:80'" }] },
+                  query: { type: 'string', maxLength: 200, 'x-kubernetes-validations': [{ rule: "url(self).getQuery()['k'] == ['1', '2'] && size(url(self).getQuery()) == 1" }] },
+                  spaced: { type: 'string', maxLength: 200, 'x-kubernetes-validations': [{ rule: "url(self).getEscapedPath() == '/a%20b/c'" }] },
+                },
+              },
+            },
+          },
+        }),
+      ),
+      post('valid', widgets, cr('w1', { spec: { endpoint: 'https://example.com/x', webhook: 'https://example.com:8443/hooks/a', ipv6: 'http://[::1]:80/', query: '/p?k=1&k=2', spaced: 'https://example.com/a b/c' } })),
+      // One failing property per request: kube-apiserver walks an object's properties in Go's map order.
+      post('not-a-url', widgets, cr('w2', { spec: { endpoint: '../relative' } })),
+      post('not-https', widgets, cr('w3', { spec: { endpoint: 'http://example.com/' } })),
+      post('wrong-port', widgets, cr('w4', { spec: { webhook: 'https://example.com:9443/hooks/a' } })),
+      post('wrong-path', widgets, cr('w5', { spec: { webhook: 'https://example.com:8443/other' } })),
+      post('parse-error', widgets, cr('w6', { spec: { ipv6: 'https://a:b:c/' } })),
+      post('parse-error-with-message', widgets, cr('w7', { spec: { webhook: 'http://exa mple.com/' } })),
+      post('query-mismatch', widgets, cr('w8', { spec: { query: '/p?k=1&j=2' } })),
+      post('relative-reference', widgets, cr('w9', { spec: { spaced: 'a b/c' } })),
+    ],
+  },
   invalidCrd('crd-cel-bad-rule', 'a CEL rule that does not compile', crd({ schema: { type: 'object', properties: { spec: { type: 'object', 'x-kubernetes-validations': [{ rule: 'self.replicas >' }] } } } })),
 ];
 

@@ -560,6 +560,73 @@ const celCases: DiffCase[] = [
       post('relative-reference', widgets, cr('w9', { spec: { spaced: 'a b/c' } })),
     ],
   },
+  invalidCrd(
+    'crd-cel-cost-unbounded',
+    'a rule over a list of strings with neither maxItems nor maxLength: its estimated cost is over the per-rule limit and the total, more than 100x',
+    crd({ schema: { type: 'object', properties: { spec: { type: 'object', properties: { tags: { type: 'array', items: { type: 'string' }, 'x-kubernetes-validations': [{ rule: "self.exists(s, s.contains('b'))" }] } } } } } }),
+  ),
+  invalidCrd(
+    'crd-cel-cost-factor',
+    'a rule over an unbounded list of integers building a second list: over the per-rule limit by a printed factor (2.4x), under the total',
+    crd({ schema: { type: 'object', properties: { spec: { type: 'object', properties: { ports: { type: 'array', items: { type: 'integer' }, 'x-kubernetes-validations': [{ rule: 'self.filter(x, x > 1).size() > 0' }] } } } } } }),
+  ),
+  invalidCrd(
+    'crd-cel-cost-total',
+    'eleven rules each under the per-rule limit, together over the schema total: the four most expensive are named, then the total (1.042250x)',
+    crd({
+      schema: {
+        type: 'object',
+        properties: {
+          spec: {
+            type: 'object',
+            properties: Object.fromEntries(
+              Array.from({ length: 11 }, (_, i) => [`l${i}`, { type: 'array', maxItems: 1_900_000 - i * 1000, items: { type: 'integer' }, 'x-kubernetes-validations': [{ rule: 'self.all(x, x > 0)' }] }]),
+            ),
+          },
+        },
+      },
+    }),
+  ),
+  invalidCrd(
+    'crd-cel-cost-second-version',
+    'a second version whose schema has a rule over an unbounded string list: refused at spec.versions[1].schema, the first version untouched',
+    crd({
+      versions: [
+        { name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: widgetSchema } },
+        {
+          name: 'v2',
+          served: true,
+          storage: false,
+          schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { names: { type: 'array', items: { type: 'string' }, 'x-kubernetes-validations': [{ rule: "self.all(n, n.matches('^[a-z]+$'))" }] } } } } } },
+        },
+      ],
+    }),
+  ),
+  {
+    id: 'crd-cel-cost-bounded',
+    title: 'the same costly rules with maxItems and maxLength are accepted, and evaluated',
+    steps: [
+      ...define(
+        crd({
+          schema: {
+            type: 'object',
+            properties: {
+              spec: {
+                type: 'object',
+                properties: {
+                  tags: { type: 'array', maxItems: 50, items: { type: 'string', maxLength: 63 }, 'x-kubernetes-validations': [{ rule: "self.exists(s, s.contains('b'))", message: 'one tag must contain b' }] },
+                  ports: { type: 'array', maxItems: 100, items: { type: 'integer' }, 'x-kubernetes-validations': [{ rule: 'self.filter(x, x > 1000).size() == 0', message: 'ports must be at most 1000' }] },
+                },
+              },
+            },
+          },
+        }),
+      ),
+      post('valid', widgets, cr('w1', { spec: { tags: ['abc', 'x'], ports: [80, 443] } })),
+      post('no-b', widgets, cr('w2', { spec: { tags: ['x', 'y'] } })),
+      post('port-too-high', widgets, cr('w3', { spec: { ports: [80, 8080] } })),
+    ],
+  },
   invalidCrd('crd-cel-bad-rule', 'a CEL rule that does not compile', crd({ schema: { type: 'object', properties: { spec: { type: 'object', 'x-kubernetes-validations': [{ rule: 'self.replicas >' }] } } } })),
 ];
 

@@ -627,6 +627,61 @@ const celCases: DiffCase[] = [
       post('port-too-high', widgets, cr('w3', { spec: { ports: [80, 8080] } })),
     ],
   },
+  {
+    id: 'crd-cel-cost-runtime-call-limit',
+    title: "a rule within the estimated limits (maxItems 1000) whose evaluation on 1000 ports costs over 1,000,000: cel-go's cancellation, and no further rule runs",
+    steps: [
+      ...define(
+        crd({
+          schema: {
+            type: 'object',
+            properties: {
+              spec: {
+                type: 'object',
+                properties: {
+                  ports: { type: 'array', maxItems: 1000, items: { type: 'integer' }, 'x-kubernetes-validations': [{ rule: 'self.all(x, self.exists(y, y == x))' }, { rule: 'self.size() < 5', message: 'at most 4 ports' }] },
+                },
+              },
+            },
+          },
+        }),
+      ),
+      post('few', widgets, cr('w1', { spec: { ports: [1, 2, 3] } })),
+      post('ten', widgets, cr('w2', { spec: { ports: Array.from({ length: 10 }, (_, i) => i) } })),
+      post('thousand', widgets, cr('w3', { spec: { ports: Array.from({ length: 1000 }, (_, i) => i) } })),
+    ],
+  },
+  {
+    id: 'crd-cel-cost-runtime-budget',
+    title: 'five regex rules on 100 long strings: each evaluation within the per-call limit, together over the 10,000,000 budget of one write, stopped at the item where it runs out',
+    steps: [
+      ...define(
+        crd({
+          schema: {
+            type: 'object',
+            properties: {
+              spec: {
+                type: 'object',
+                properties: {
+                  lines: {
+                    type: 'array',
+                    maxItems: 100,
+                    items: {
+                      type: 'string',
+                      maxLength: 2400,
+                      'x-kubernetes-validations': [1, 2, 3, 4, 5].map((n) => ({ rule: `self.matches('^${'[a-z]'.repeat(78)}[a-z]*$') || ${n} == 0` })),
+                    },
+                  },
+                },
+              },
+            },
+          },
+        }),
+      ),
+      post('short', widgets, cr('w1', { spec: { lines: ['a'.repeat(2400), 'b'.repeat(2400)] } })),
+      post('too-costly', widgets, cr('w2', { spec: { lines: Array.from({ length: 100 }, () => 'c'.repeat(2400)) } })),
+    ],
+  },
   invalidCrd('crd-cel-bad-rule', 'a CEL rule that does not compile', crd({ schema: { type: 'object', properties: { spec: { type: 'object', 'x-kubernetes-validations': [{ rule: 'self.replicas >' }] } } } })),
 ];
 

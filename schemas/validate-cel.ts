@@ -6,18 +6,29 @@
  * an update (transition rules run only then), and a rule that does not hold
  * is an Invalid cause at its node, worded with its message or "failed rule".
  *
- * Besides CEL's standard functions and its strings extension, Kubernetes' lists
- * and regex libraries are there (schemas/cel-kubernetes.ts). Its url, quantity
- * and authz libraries and its cost limits are not: rules using those fail at
- * evaluation with CEL's "no such overload" error.
+ * Besides CEL's standard functions and its strings extension, Kubernetes' lists,
+ * regex (schemas/cel-kubernetes.ts) and url (schemas/cel-url.ts) libraries are
+ * there, as in kube-apiserver 1.26 (its quantity library came in 1.28; authz is
+ * for admission policies, not CRD rules).
+ *
+ * Evaluation has kube-apiserver's limits: one rule's evaluation may cost at
+ * most 1,000,000 and all of one write's at most 10,000,000, in cel-go's cost
+ * units; past either, that rule fails and no further rule runs. Counting costs
+ * (schemas/cel-tracked-eval.ts) is slower than plain evaluation, so it is
+ * done only for schemas whose estimated worst case (schemas/cel-rule-costs.ts)
+ * comes within half of a limit; below that no evaluation can reach one.
  */
 import { celEnv, isCelError, parse, plan, type CelInput } from '@bufbuild/cel';
 import { strings } from '@bufbuild/cel/ext';
 import { kubernetesCelFunctions } from './cel-kubernetes.js';
+import { addCost, perCallLimit, runtimeCelCostBudget } from './cel-cost-model.js';
+import { ruleCosts } from './cel-rule-costs.js';
+import { costLimitExceededMessage, TrackedProgram } from './cel-tracked-eval.js';
+import { urlCelFunctions, urlRegistry } from './cel-url.js';
 import type { StatusCause } from '../registry/generic/api-error.js';
 import { isJsonObject, type JsonObject } from './json.js';
 
-const env = celEnv({ funcs: [...strings, ...kubernetesCelFunctions] });
+const env = celEnv({ registry: urlRegistry, funcs: [...strings, ...kubernetesCelFunctions, ...urlCelFunctions] });
 
 type Program = (bindings: Record<string, CelInput>) => unknown;
 
@@ -28,6 +39,8 @@ interface CompiledRule {
   /** Whether it reads oldSelf: evaluated on updates only. */
   readonly transition: boolean;
   readonly run: Program;
+  /** The same rule counting its cost, when the schema's rules are costly enough to need counting. */
+  readonly tracked: TrackedProgram | undefined;
 }
 
 /** Compiles a rule; throws with CEL's message when it does not parse. */
@@ -35,6 +48,13 @@ function compileRule(rule: string): Program {
   const parsed = parse(rule);
   return plan(env, parsed) as unknown as Program;
 }
+
+/** What is left of one write's cost budget; spent below zero once a limit stopped evaluation. */
+interface Budget {
+  remaining: number;
+}
+
+const outOfBudget = 'validation failed due to running out of cost budget, no further validation rules will be run';
 
 /** Why a rule does not compile, or undefined when it does. */
 export function celCompileError(rule: string): string | undefined {
@@ -82,66 +102,70 @@ export class CelRules {
 
   constructor(schema: JsonObject) {
     this.schema = schema;
-    this.collect(schema);
+    const costs = ruleCosts(schema, '');
+    const total = costs.reduce((sum, c) => addCost(sum, c.totalCost), 0);
+    const isCostly = total > runtimeCelCostBudget / 2 || costs.some((c) => c.maxCost > perCallLimit / 2);
+    this.collect(schema, isCostly);
     this.isEmpty = this.compiled.size === 0;
   }
 
-  private collect(schema: JsonObject): void {
+  private collect(schema: JsonObject, isCostly: boolean): void {
     const rules = schema['x-kubernetes-validations'];
     if (Array.isArray(rules)) {
       const list: CompiledRule[] = [];
       for (const r of rules) {
         if (!isJsonObject(r) || typeof r['rule'] !== 'string') continue;
         let run: Program;
+        let tracked: TrackedProgram | undefined;
         try {
           run = compileRule(r['rule']);
+          if (isCostly) tracked = new TrackedProgram(env, parse(r['rule']).expr);
         } catch {
           // A CRD with a rule that does not compile is refused; nothing to run here.
           continue;
         }
-        list.push({ rule: r['rule'], message: typeof r['message'] === 'string' && r['message'] !== '' ? r['message'] : undefined, transition: /\boldSelf\b/.test(r['rule']), run });
+        list.push({ rule: r['rule'], message: typeof r['message'] === 'string' && r['message'] !== '' ? r['message'] : undefined, transition: /\boldSelf\b/.test(r['rule']), run, tracked });
       }
       if (list.length > 0) this.compiled.set(schema, list);
     }
     const props = schema['properties'];
-    if (isJsonObject(props)) for (const p of Object.values(props)) if (isJsonObject(p)) this.collect(p);
+    if (isJsonObject(props)) for (const p of Object.values(props)) if (isJsonObject(p)) this.collect(p, isCostly);
     for (const k of ['items', 'additionalProperties'] as const) {
       const s = schema[k];
-      if (isJsonObject(s)) this.collect(s);
+      if (isJsonObject(s)) this.collect(s, isCostly);
     }
   }
 
   /** The causes of obj's rules that do not hold, transition rules (oldSelf) left out. */
   validate(obj: unknown): StatusCause[] {
     const out: StatusCause[] = [];
-    if (!this.isEmpty) this.walk(obj, undefined, false, this.schema, '', out);
+    if (!this.isEmpty) this.walk(obj, undefined, false, this.schema, '', out, { remaining: runtimeCelCostBudget });
     return out;
   }
 
-  /** The causes of obj's transition rules (those reading oldSelf) that do not hold, against old. */
+  /**
+   * The causes of obj's transition rules (those reading oldSelf) that do not
+   * hold, against old. They have a cost budget of their own (kube-apiserver
+   * runs all rules of an update in one walk with one budget).
+   */
   validateTransition(obj: unknown, old: unknown): StatusCause[] {
     const out: StatusCause[] = [];
-    if (!this.isEmpty) this.walk(obj, old, true, this.schema, '', out);
+    if (!this.isEmpty) this.walk(obj, old, true, this.schema, '', out, { remaining: runtimeCelCostBudget });
     return out;
   }
 
-  /** isUpdate: run the transition rules (where old has a value) and only them. */
-  private walk(value: unknown, old: unknown, isUpdate: boolean, schema: JsonObject, path: string, out: StatusCause[]): void {
-    if (value === undefined || value === null) return;
+  /** isUpdate: run the transition rules (where old has a value) and only them. Stops once budget is spent below zero. */
+  private walk(value: unknown, old: unknown, isUpdate: boolean, schema: JsonObject, path: string, out: StatusCause[], budget: Budget): void {
+    if (value === undefined || value === null || budget.remaining < 0) return;
     const rules = this.compiled.get(schema);
-    if (rules !== undefined) {
-      const self = toCel(value, schema);
-      for (const r of rules) {
-        if (r.transition !== isUpdate || (r.transition && (old === undefined || old === null))) continue;
-        const result = r.run(r.transition ? { self, oldSelf: toCel(old, schema) } : { self });
-        if (result === true) continue;
-        const why = isCelError(result) ? `${result.message} evaluating rule: ${r.rule}` : (r.message ?? `failed rule: ${r.rule}`);
-        out.push({ reason: 'FieldValueInvalid', field: path, message: `Invalid value: ${JSON.stringify(schemaType(schema))}: ${why}` });
-      }
-    }
+    if (rules !== undefined && !this.evaluate(rules, value, old, isUpdate, schema, path, out, budget)) return;
     if (Array.isArray(value)) {
       const items = schema['items'];
-      if (isJsonObject(items)) value.forEach((v, i) => this.walk(v, undefined, isUpdate, items, `${path}[${i}]`, out));
+      if (!isJsonObject(items)) return;
+      for (const [i, v] of value.entries()) {
+        this.walk(v, undefined, isUpdate, items, `${path}[${i}]`, out, budget);
+        if (budget.remaining < 0) return;
+      }
       return;
     }
     if (typeof value !== 'object') return;
@@ -150,7 +174,47 @@ export class CelRules {
     const oldObj = typeof old === 'object' && old !== null && !Array.isArray(old) ? (old as Record<string, unknown>) : undefined;
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
       const child = isJsonObject(props[k]) ? props[k] : additional;
-      if (child !== undefined) this.walk(v, oldObj?.[k], isUpdate, child, path === '' ? k : `${path}.${k}`, out);
+      if (child !== undefined) this.walk(v, oldObj?.[k], isUpdate, child, path === '' ? k : `${path}.${k}`, out, budget);
+      if (budget.remaining < 0) return;
     }
+  }
+
+  /** Runs a node's rules; false once a cost limit stopped evaluation (its cause is then in out). */
+  private evaluate(rules: readonly CompiledRule[], value: unknown, old: unknown, isUpdate: boolean, schema: JsonObject, path: string, out: StatusCause[], budget: Budget): boolean {
+    const invalid = (why: string): StatusCause => ({ reason: 'FieldValueInvalid', field: path, message: `Invalid value: ${JSON.stringify(schemaType(schema))}: ${why}` });
+    const applicable = rules.filter((r) => r.transition === isUpdate && (!r.transition || (old !== undefined && old !== null)));
+    if (applicable.length === 0) return true;
+    if (budget.remaining <= 0) {
+      out.push(invalid(outOfBudget));
+      budget.remaining = -1;
+      return false;
+    }
+    const self = toCel(value, schema);
+    for (const r of applicable) {
+      const bindings: Record<string, CelInput> = r.transition ? { self, oldSelf: toCel(old, schema) } : { self };
+      // kube-apiserver names a failing rule by its message when it has one.
+      const named = (r.message ?? r.rule).trim();
+      let result: unknown;
+      if (r.tracked !== undefined) {
+        const run = r.tracked.run(bindings, perCallLimit);
+        if (run.cost > budget.remaining) {
+          out.push(invalid(outOfBudget));
+          budget.remaining = -1;
+          return false;
+        }
+        budget.remaining -= run.cost;
+        if (run.cancelled) {
+          out.push(invalid(`'${costLimitExceededMessage}': no further validation rules will be run due to call cost exceeds limit for rule: ${named}`));
+          budget.remaining = -1;
+          return false;
+        }
+        result = run.value;
+      } else {
+        result = r.run(bindings);
+      }
+      if (result === true) continue;
+      out.push(invalid(isCelError(result) ? `${result.message} evaluating rule: ${named}` : (r.message ?? `failed rule: ${r.rule.trim()}`)));
+    }
+    return true;
   }
 }

@@ -5,6 +5,8 @@
  * Defaults are checked against their own schema.
  */
 import { isJsonObject, type JsonObject } from '../../schemas/json.js';
+import { addCost, costExceedsMessage, staticEstimatedCostLimit, staticEstimatedCrdCostLimit } from '../../schemas/cel-cost-model.js';
+import { ruleCosts } from '../../schemas/cel-rule-costs.js';
 import { celCompileError } from '../../schemas/validate-cel.js';
 import { compileCustomValidator } from '../../schemas/validate-custom.js';
 import type { StatusCause } from '../generic/api-error.js';
@@ -36,6 +38,37 @@ export function validateStructural(schema: JsonObject, path: string): StatusCaus
     }
   }
   walkNode(schema, path, 'root', out);
+  // Rules are compiled and weighed only in a schema that is otherwise sound, as kube-apiserver does.
+  if (out.length > 0) return out;
+  return celErrors(schema, path);
+}
+
+/**
+ * The rules' errors, after the schema's own: for each rule (those of a
+ * node's children before its own) an estimated cost over the per-rule limit,
+ * then a compile error; last, when the costs add up to more than the
+ * schema's limit, the (up to four) rules costing at least 1% of it, most
+ * expensive first, and the total.
+ */
+function celErrors(schema: JsonObject, path: string): StatusCause[] {
+  const out: StatusCause[] = [];
+  const costs = ruleCosts(schema, path);
+  for (const c of costs) {
+    if (c.totalCost > staticEstimatedCostLimit) out.push(fieldErrors.forbidden(c.path, costExceedsMessage('estimated rule cost', c.totalCost, staticEstimatedCostLimit)));
+    const r = (c.schema['x-kubernetes-validations'] as unknown[])[c.index];
+    const rule = isJsonObject(r) && typeof r['rule'] === 'string' ? r['rule'] : '';
+    if (rule.trim() === '') continue;
+    const error = celCompileError(rule);
+    const message = isJsonObject(r) && typeof r['message'] === 'string' ? r['message'] : '';
+    // The parser's own words follow "compilation failed: " (@bufbuild/cel's, not cel-go's).
+    if (error !== undefined) out.push(fieldErrors.invalidPrinted(c.path, `apiextensions.ValidationRule{Rule:${JSON.stringify(rule)}, Message:${JSON.stringify(message)}}`, `compilation failed: ERROR: ${error}`));
+  }
+  const total = costs.reduce((sum, c) => addCost(sum, c.totalCost), 0);
+  if (total > staticEstimatedCrdCostLimit) {
+    const expensive = costs.filter((c) => c.totalCost >= staticEstimatedCrdCostLimit / 100).sort((a, b) => b.totalCost - a.totalCost);
+    for (const c of expensive.slice(0, 4)) out.push(fieldErrors.forbidden(c.path, 'contributed to estimated rule cost total exceeding cost limit for entire OpenAPIv3 schema'));
+    out.push(fieldErrors.forbidden(path, costExceedsMessage('x-kubernetes-validations estimated rule cost total for entire OpenAPIv3 schema', total, staticEstimatedCrdCostLimit)));
+  }
   return out;
 }
 
@@ -96,17 +129,7 @@ function walkNode(schema: JsonObject, path: string, position: Position, out: Sta
   const rules = schema['x-kubernetes-validations'];
   if (Array.isArray(rules)) {
     rules.forEach((r, i) => {
-      if (!isJsonObject(r)) return;
-      const rule = typeof r['rule'] === 'string' ? r['rule'] : '';
-      const p = `${path}.x-kubernetes-validations[${i}].rule`;
-      if (rule.trim() === '') {
-        out.push(fieldErrors.required(p));
-        return;
-      }
-      const error = celCompileError(rule);
-      const message = typeof r['message'] === 'string' ? r['message'] : '';
-      // The parser's own words follow "compilation failed: " (@bufbuild/cel's, not cel-go's).
-      if (error !== undefined) out.push(fieldErrors.invalidPrinted(p, `apiextensions.ValidationRule{Rule:${JSON.stringify(rule)}, Message:${JSON.stringify(message)}}`, `compilation failed: ERROR: ${error}`));
+      if (isJsonObject(r) && (typeof r['rule'] !== 'string' || r['rule'].trim() === '')) out.push(fieldErrors.required(`${path}.x-kubernetes-validations[${i}].rule`));
     });
   }
   if (schema['default'] !== undefined) {

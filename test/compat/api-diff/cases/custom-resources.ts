@@ -511,6 +511,177 @@ const celCases: DiffCase[] = [
       patch('keep-fixed', `${widgets}/w1`, 'merge', { spec: { replicas: 3 } }),
     ],
   },
+  {
+    id: 'crd-cel-url-library',
+    title: "x-kubernetes-validations using Kubernetes' url library (1.26): isURL, url, getScheme, getHost, getHostname, getPort, getEscapedPath, getQuery; a URL that does not parse",
+    steps: [
+      ...define(
+        crd({
+          schema: {
+            type: 'object',
+            properties: {
+              spec: {
+                type: 'object',
+                properties: {
+                  endpoint: {
+                    type: 'string',
+                    maxLength: 200,
+                    'x-kubernetes-validations': [
+                      { rule: 'isURL(self)', message: 'must be a URL' },
+                      { rule: "!isURL(self) || url(self).getScheme() == 'https'", message: 'must be https' },
+                    ],
+                  },
+                  webhook: {
+                    type: 'string',
+                    maxLength: 200,
+                    'x-kubernetes-validations': [
+                      { rule: "url(self).getHost() == 'example.com:8443' && url(self).getHostname() == 'example.com' && url(self).getPort() == '8443'" },
+                      { rule: "url(self).getEscapedPath().startsWith('/hooks/')", message: 'path must be under /hooks/' },
+                    ],
+                  },
+                  ipv6: { type: 'string', maxLength: 100, 'x-kubernetes-validations': [{ rule: "url(self).getHostname() == '::1' && url(self).getHost() == '[::1]:80'" }] },
+                  query: { type: 'string', maxLength: 200, 'x-kubernetes-validations': [{ rule: "url(self).getQuery()['k'] == ['1', '2'] && size(url(self).getQuery()) == 1" }] },
+                  spaced: { type: 'string', maxLength: 200, 'x-kubernetes-validations': [{ rule: "url(self).getEscapedPath() == '/a%20b/c'" }] },
+                },
+              },
+            },
+          },
+        }),
+      ),
+      post('valid', widgets, cr('w1', { spec: { endpoint: 'https://example.com/x', webhook: 'https://example.com:8443/hooks/a', ipv6: 'http://[::1]:80/', query: '/p?k=1&k=2', spaced: 'https://example.com/a b/c' } })),
+      // One failing property per request: kube-apiserver walks an object's properties in Go's map order.
+      post('not-a-url', widgets, cr('w2', { spec: { endpoint: '../relative' } })),
+      post('not-https', widgets, cr('w3', { spec: { endpoint: 'http://example.com/' } })),
+      post('wrong-port', widgets, cr('w4', { spec: { webhook: 'https://example.com:9443/hooks/a' } })),
+      post('wrong-path', widgets, cr('w5', { spec: { webhook: 'https://example.com:8443/other' } })),
+      post('parse-error', widgets, cr('w6', { spec: { ipv6: 'https://a:b:c/' } })),
+      post('parse-error-with-message', widgets, cr('w7', { spec: { webhook: 'http://exa mple.com/' } })),
+      post('query-mismatch', widgets, cr('w8', { spec: { query: '/p?k=1&j=2' } })),
+      post('relative-reference', widgets, cr('w9', { spec: { spaced: 'a b/c' } })),
+    ],
+  },
+  invalidCrd(
+    'crd-cel-cost-unbounded',
+    'a rule over a list of strings with neither maxItems nor maxLength: its estimated cost is over the per-rule limit and the total, more than 100x',
+    crd({ schema: { type: 'object', properties: { spec: { type: 'object', properties: { tags: { type: 'array', items: { type: 'string' }, 'x-kubernetes-validations': [{ rule: "self.exists(s, s.contains('b'))" }] } } } } } }),
+  ),
+  invalidCrd(
+    'crd-cel-cost-factor',
+    'a rule over an unbounded list of integers building a second list: over the per-rule limit by a printed factor (2.4x), under the total',
+    crd({ schema: { type: 'object', properties: { spec: { type: 'object', properties: { ports: { type: 'array', items: { type: 'integer' }, 'x-kubernetes-validations': [{ rule: 'self.filter(x, x > 1).size() > 0' }] } } } } } }),
+  ),
+  invalidCrd(
+    'crd-cel-cost-total',
+    'eleven rules each under the per-rule limit, together over the schema total: the four most expensive are named, then the total (1.042250x)',
+    crd({
+      schema: {
+        type: 'object',
+        properties: {
+          spec: {
+            type: 'object',
+            properties: Object.fromEntries(
+              Array.from({ length: 11 }, (_, i) => [`l${i}`, { type: 'array', maxItems: 1_900_000 - i * 1000, items: { type: 'integer' }, 'x-kubernetes-validations': [{ rule: 'self.all(x, x > 0)' }] }]),
+            ),
+          },
+        },
+      },
+    }),
+  ),
+  invalidCrd(
+    'crd-cel-cost-second-version',
+    'a second version whose schema has a rule over an unbounded string list: refused at spec.versions[1].schema, the first version untouched',
+    crd({
+      versions: [
+        { name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: widgetSchema } },
+        {
+          name: 'v2',
+          served: true,
+          storage: false,
+          schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { names: { type: 'array', items: { type: 'string' }, 'x-kubernetes-validations': [{ rule: "self.all(n, n.matches('^[a-z]+$'))" }] } } } } } },
+        },
+      ],
+    }),
+  ),
+  {
+    id: 'crd-cel-cost-bounded',
+    title: 'the same costly rules with maxItems and maxLength are accepted, and evaluated',
+    steps: [
+      ...define(
+        crd({
+          schema: {
+            type: 'object',
+            properties: {
+              spec: {
+                type: 'object',
+                properties: {
+                  tags: { type: 'array', maxItems: 50, items: { type: 'string', maxLength: 63 }, 'x-kubernetes-validations': [{ rule: "self.exists(s, s.contains('b'))", message: 'one tag must contain b' }] },
+                  ports: { type: 'array', maxItems: 100, items: { type: 'integer' }, 'x-kubernetes-validations': [{ rule: 'self.filter(x, x > 1000).size() == 0', message: 'ports must be at most 1000' }] },
+                },
+              },
+            },
+          },
+        }),
+      ),
+      post('valid', widgets, cr('w1', { spec: { tags: ['abc', 'x'], ports: [80, 443] } })),
+      post('no-b', widgets, cr('w2', { spec: { tags: ['x', 'y'] } })),
+      post('port-too-high', widgets, cr('w3', { spec: { ports: [80, 8080] } })),
+    ],
+  },
+  {
+    id: 'crd-cel-cost-runtime-call-limit',
+    title: "a rule within the estimated limits (maxItems 1000) whose evaluation on 1000 ports costs over 1,000,000: cel-go's cancellation, and no further rule runs",
+    steps: [
+      ...define(
+        crd({
+          schema: {
+            type: 'object',
+            properties: {
+              spec: {
+                type: 'object',
+                properties: {
+                  ports: { type: 'array', maxItems: 1000, items: { type: 'integer' }, 'x-kubernetes-validations': [{ rule: 'self.all(x, self.exists(y, y == x))' }, { rule: 'self.size() < 5', message: 'at most 4 ports' }] },
+                },
+              },
+            },
+          },
+        }),
+      ),
+      post('few', widgets, cr('w1', { spec: { ports: [1, 2, 3] } })),
+      post('ten', widgets, cr('w2', { spec: { ports: Array.from({ length: 10 }, (_, i) => i) } })),
+      post('thousand', widgets, cr('w3', { spec: { ports: Array.from({ length: 1000 }, (_, i) => i) } })),
+    ],
+  },
+  {
+    id: 'crd-cel-cost-runtime-budget',
+    title: 'five regex rules on 100 long strings: each evaluation within the per-call limit, together over the 10,000,000 budget of one write, stopped at the item where it runs out',
+    steps: [
+      ...define(
+        crd({
+          schema: {
+            type: 'object',
+            properties: {
+              spec: {
+                type: 'object',
+                properties: {
+                  lines: {
+                    type: 'array',
+                    maxItems: 100,
+                    items: {
+                      type: 'string',
+                      maxLength: 2400,
+                      'x-kubernetes-validations': [1, 2, 3, 4, 5].map((n) => ({ rule: `self.matches('^${'[a-z]'.repeat(78)}[a-z]*$') || ${n} == 0` })),
+                    },
+                  },
+                },
+              },
+            },
+          },
+        }),
+      ),
+      post('short', widgets, cr('w1', { spec: { lines: ['a'.repeat(2400), 'b'.repeat(2400)] } })),
+      post('too-costly', widgets, cr('w2', { spec: { lines: Array.from({ length: 100 }, () => 'c'.repeat(2400)) } })),
+    ],
+  },
   invalidCrd('crd-cel-bad-rule', 'a CEL rule that does not compile', crd({ schema: { type: 'object', properties: { spec: { type: 'object', 'x-kubernetes-validations': [{ rule: 'self.replicas >' }] } } } })),
 ];
 

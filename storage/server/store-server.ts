@@ -14,7 +14,6 @@ import { Lessor, type LeaseTimeToLive } from '../lease/lessor.js';
 import { toKeyRange, type Event } from '../mvcc/key-value.js';
 import { KvStore } from '../mvcc/kv-store.js';
 import { ConfChangeType, decodeConfChange, type ConfChange } from '../raft/core/conf-change.js';
-import { RaftError, RaftErrorCode } from '../raft/core/errors.js';
 import { EntryType, NONE, type Entry, type Message, type NodeId, type Snapshot } from '../raft/core/messages.js';
 import { DiskLogStorage, hasRaftLog } from '../raft/disk-storage.js';
 import { RaftNode, type RaftApplication } from '../raft/node.js';
@@ -41,6 +40,7 @@ import { ConfigError } from './member-flags.js';
 import { computeMemberId, formatMemberId } from './member-id.js';
 import { stderrLog } from './member-log.js';
 import { MemberStats, type PeerTraffic } from './member-stats.js';
+import { Proposals, toStorageError } from './proposals.js';
 import {
   fromStored,
   IdGenerator,
@@ -66,14 +66,6 @@ import {
 
 /** etcd's default --snapshot-count. */
 export const DEFAULT_SNAPSHOT_COUNT = 100_000;
-
-/** A proposal's caller, waiting for the entry to be applied. */
-interface Waiter {
-  /** The term this member was in when its proposal entered the log. */
-  term: number;
-  resolve(value: unknown): void;
-  reject(err: unknown): void;
-}
 
 /**
  * What applying one command produced: the response, and what the caller must wait for
@@ -149,8 +141,7 @@ export class StoreServer implements RaftApplication {
   private transport!: PeerTransport;
   private readonly memberMap = new Map<NodeId, MemberInfo>();
   private readonly removed = new Set<NodeId>();
-  private readonly waiters = new Map<bigint, Waiter>();
-  private readonly requestIds: IdGenerator;
+  private readonly proposals: Proposals;
   private leader: NodeId = NONE;
   /** Times a leader (other than the one before) was seen, as etcd_server_leader_changes_seen_total counts. */
   private leaderChangeCount = 0;
@@ -190,7 +181,7 @@ export class StoreServer implements RaftApplication {
     this.logFn = log;
     // etcd's request timeout: 5 s plus two election timeouts.
     this.requestTimeoutMs = 5000 + 2 * config.electionTimeoutMs;
-    this.requestIds = new IdGenerator(this.memberId);
+    this.proposals = new Proposals(this.memberId, () => this.node.currentTerm, this.stats, this.requestTimeoutMs);
     this.loadMembership();
   }
 
@@ -371,7 +362,7 @@ export class StoreServer implements RaftApplication {
     let index = this.appliedIndex;
     for (const e of entries) {
       if (e.type === EntryType.ConfChange) this.applyConfChange(e, e.index > index);
-      else if (e.data.byteLength === 0) this.failLostProposals(e.term);
+      else if (e.data.byteLength === 0) this.proposals.failLost(e.term);
       else if (e.index > index) this.applyNormal(e);
       if (e.index > index) index = e.index;
     }
@@ -438,22 +429,6 @@ export class StoreServer implements RaftApplication {
     }
   }
 
-  /**
-   * A new leader's first entry (empty, at its term) is applied: every entry of earlier
-   * terms that will ever commit precedes it, so a proposal this member made in an
-   * earlier term that is still unanswered was lost with the old leader. Its caller is
-   * told now rather than after the request timeout (etcd's "possibly due to previous
-   * leader failure": the outcome is unknown to the client, as with any timeout).
-   */
-  private failLostProposals(term: number): void {
-    for (const [id, w] of this.waiters) {
-      if (w.term >= term) continue;
-      this.waiters.delete(id);
-      this.stats.proposalsFailed++;
-      w.reject(new StorageError('LeaderFailed'));
-    }
-  }
-
   private applyNormal(e: Entry): void {
     let envelope;
     try {
@@ -462,8 +437,7 @@ export class StoreServer implements RaftApplication {
       // Every member would apply it alike, so it is a broken log (or a newer version's), not a bad request.
       throw new InvariantError(`entry ${e.index} (term ${e.term}) is not a request this member can apply: ${err instanceof Error ? err.message : String(err)}`);
     }
-    const waiter = this.waiters.get(envelope.id);
-    this.waiters.delete(envelope.id);
+    const waiter = this.proposals.take(envelope.id);
     try {
       const { response, durable, wait } = this.applyCommand(envelope.request, e.index);
       durable.catch((err: unknown) => this.fail(new InvariantError(`the store failed to persist entry ${e.index}: ${err instanceof Error ? err.message : String(err)}`)));
@@ -571,9 +545,7 @@ export class StoreServer implements RaftApplication {
     void this.kv.storage.putMeta('removedMembers', [...this.removed].map(String));
     const requestId = context?.requestId;
     if (requestId !== undefined) {
-      const waiter = this.waiters.get(BigInt(requestId));
-      this.waiters.delete(BigInt(requestId));
-      waiter?.resolve(this.members());
+      this.proposals.take(BigInt(requestId))?.resolve(this.members());
     }
   }
 
@@ -595,55 +567,8 @@ export class StoreServer implements RaftApplication {
   private async replicate<T>(request: ReplicatedRequest): Promise<T> {
     this.assertOpen();
     if (this.gate !== undefined) await this.gate;
-    const id = this.requestIds.next();
-    return this.await<T>(id, () => this.node.propose(encodeEnvelope({ id, request })));
-  }
-
-  /** Registers a waiter for id, runs propose, and settles on apply, error (thrown or rejected) or timeout. */
-  private await<T>(id: bigint, propose: () => void | Promise<void>): Promise<T> {
-    const stats = this.stats;
-    stats.proposalsPending++;
-    return new Promise<T>((resolve, reject) => {
-      let isSettled = false;
-      /** Ends the proposal's wait; false if it had already ended. */
-      const settle = (): boolean => {
-        if (isSettled) return false;
-        isSettled = true;
-        clearTimeout(timer);
-        stats.proposalsPending--;
-        return true;
-      };
-      const timer = setTimeout(() => {
-        this.waiters.delete(id);
-        if (!settle()) return;
-        stats.proposalsFailed++;
-        reject(new StorageError('Timeout'));
-      }, this.requestTimeoutMs);
-      const waiter: Waiter = {
-        term: this.node.currentTerm,
-        resolve: (v) => {
-          if (settle()) resolve(v as T);
-        },
-        reject: (err) => {
-          if (settle()) reject(err);
-        },
-      };
-      this.waiters.set(id, waiter);
-      // The command enters the log when its turn's batch does: in the term of that moment.
-      const entered = () => {
-        waiter.term = this.node.currentTerm;
-      };
-      const dropped = (err: unknown) => {
-        if (!this.waiters.delete(id)) return;
-        stats.proposalsFailed++;
-        waiter.reject(toStorageError(err));
-      };
-      try {
-        void propose()?.then(entered, dropped);
-      } catch (err) {
-        dropped(err);
-      }
-    });
+    const id = this.proposals.nextId();
+    return this.proposals.wait<T>(id, () => this.node.propose(encodeEnvelope({ id, request })));
   }
 
   readBarrier(serializable: boolean): Promise<void> | undefined {
@@ -653,25 +578,12 @@ export class StoreServer implements RaftApplication {
   /** Waits until this member has applied everything committed before the call (ReadIndex). */
   private async linearizableRead(): Promise<void> {
     this.assertOpen();
-    await this.withinRequestTimeout(
+    await this.proposals.withinTimeout(
       (async () => {
         const index = await this.node.readIndex().catch((err: unknown) => Promise.reject(toStorageError(err)));
         await this.node.waitApplied(index);
       })(),
     );
-  }
-
-  /** Settles as promise does, or fails with etcd's request timeout once that has passed. */
-  private async withinRequestTimeout<T>(promise: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new StorageError('Timeout')), this.requestTimeoutMs);
-    });
-    try {
-      return await Promise.race([promise, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
   // ---- KV ----
@@ -705,7 +617,7 @@ export class StoreServer implements RaftApplication {
   private tokenIssued(index: number): Promise<void> | undefined {
     if (index <= this.appliedIndex) return undefined;
     // After the timeout the token is checked as this member knows it.
-    return this.withinRequestTimeout(this.node.waitApplied(index)).catch(() => undefined);
+    return this.proposals.withinTimeout(this.node.waitApplied(index)).catch(() => undefined);
   }
 
   async compact(r: CompactionRequest): Promise<number> {
@@ -943,13 +855,13 @@ export class StoreServer implements RaftApplication {
   }
 
   private changeMembership(change: { type: ConfChangeType; nodeId: bigint; context?: MemberContext }): Promise<MemberInfo[]> {
-    const requestId = this.requestIds.next();
+    const requestId = this.proposals.nextId();
     const cc: ConfChange = {
       type: change.type,
       nodeId: change.nodeId,
       context: change.context === undefined ? encodeMemberContext({ name: '', peerUrls: [], isLearner: false, requestId: requestId.toString() }) : encodeMemberContext({ ...change.context, requestId: requestId.toString() }),
     };
-    return this.await<MemberInfo[]>(requestId, () => this.node.proposeConfChange(cc));
+    return this.proposals.wait<MemberInfo[]>(requestId, () => this.node.proposeConfChange(cc));
   }
 
   /** Publishes this member's name and client URLs through the log until they are applied. */
@@ -975,7 +887,7 @@ export class StoreServer implements RaftApplication {
    * fails after the request timeout.
    */
   untilPublished(): Promise<void> {
-    return this.withinRequestTimeout(this.published);
+    return this.proposals.withinTimeout(this.published);
   }
 
   /** Whether this member is its cluster's only voter. */
@@ -1221,9 +1133,7 @@ export class StoreServer implements RaftApplication {
     this.closed = true;
     if (this.publishTimer !== undefined) clearInterval(this.publishTimer);
     this.node.stop();
-    // Their entries may yet commit on the other members: the outcome is unknown.
-    for (const w of this.waiters.values()) w.reject(new StorageError('Unavailable'));
-    this.waiters.clear();
+    this.proposals.abandonAll();
     await this.transport.close();
     await this.node.closeStorage();
     await this.kv.close();
@@ -1237,10 +1147,3 @@ function withCaller<R extends ReplicatedRequest & { caller?: Caller }>(req: R, c
   return caller.kind === 'user' && caller.username === '' && caller.revision === 0 ? req : { ...req, caller };
 }
 
-function toStorageError(err: unknown): unknown {
-  if (err instanceof RaftError) {
-    if (err.code === RaftErrorCode.ProposalDropped || err.code === RaftErrorCode.ReadIndexDropped) return new StorageError('NoLeader');
-    if (err.code === RaftErrorCode.ConfChangeRejected) return new StorageError('ConfChangeRejected');
-  }
-  return err;
-}

@@ -209,6 +209,12 @@ export interface SimResult {
 export interface SimOptions {
   /** Print what happens. */
   readonly verbose?: boolean;
+  /**
+   * Every disk reports a sync done as soon as it starts (the writes become durable later):
+   * the driver then acknowledges writes and votes that a crash can take back. Only for the
+   * test that shows the checker catches it.
+   */
+  readonly lyingDisks?: boolean;
   readonly log?: (line: string) => void;
 }
 
@@ -286,6 +292,7 @@ class Simulation {
   private readonly confIndexesSeen = new Set<number>();
   private readonly log: (line: string) => void;
   private readonly verbose: boolean;
+  private readonly lyingDisks: boolean;
 
   constructor(
     private readonly config: SimConfig,
@@ -294,6 +301,7 @@ class Simulation {
     this.rng = new SeededRandom(config.seed);
     this.profile = profileFor(config.mix);
     this.verbose = options.verbose ?? false;
+    this.lyingDisks = options.lyingDisks ?? false;
     this.log = options.log ?? ((line) => console.log(line));
     this.network = new SimNetwork(this.rng, (at, message) => this.sched.at(at, () => this.deliver(message)));
     this.nextNodeId = BigInt(config.size + 1);
@@ -391,6 +399,7 @@ class Simulation {
       after: (delay, fn) => this.sched.after(delay, fn),
       now: () => this.sched.now,
       syncDelay: () => member.syncDelay,
+      isLying: this.lyingDisks,
       wrote: (write) => {
         touch();
         this.diskWrote(member, write);

@@ -27,6 +27,11 @@ export interface SimDiskHooks {
   now(): number;
   /** How long a sync started now takes (0: it completes at once). */
   syncDelay(): number;
+  /**
+   * The disk reports each sync done as soon as it starts, though the writes become durable
+   * only when it completes: a disk that lies about fsync. Only to show the checker catches it.
+   */
+  readonly isLying?: boolean;
   /** A write reached the read view. */
   wrote(write: DiskWrite): void;
   /**
@@ -188,12 +193,13 @@ export class SimDisk implements DriverLogStorage {
     const now = this.hooks.now();
     const done = Math.max(this.lastSyncDone, now + delay);
     this.lastSyncDone = done;
-    return new Promise<void>((resolve) =>
+    const completed = new Promise<void>((resolve) =>
       this.hooks.after(done - now, () => {
         if (this.isCrashed) return;
         if (upTo > this.synced) this.synced = upTo;
         resolve();
       }),
     );
+    return this.hooks.isLying === true ? Promise.resolve() : completed;
   }
 }

@@ -1,15 +1,18 @@
 // The Raft driver of a store member: the core (storage/raft/core) given a clock, a disk
 // (DiskLogStorage) and a network (PeerTransport). It runs the core's Ready loop in the
-// order docs/raft.md prescribes: persist, send, apply, serve reads, advance.
+// order docs/raft.md prescribes: persist, send, apply, serve reads, advance. Clock, disk,
+// network and randomness are passed in, so the simulator (test/sim) runs this same driver.
 
 import { randomInt } from 'node:crypto';
 import type { ConfChange } from './core/conf-change.js';
 import { RaftError, RaftErrorCode } from './core/errors.js';
-import { NONE, type ConfState, type Entry, type Message, type NodeId, type Snapshot } from './core/messages.js';
+import type { LogStorage } from './core/log-storage.js';
+import { NONE, type ConfState, type Entry, type HardState, type Message, type NodeId, type Snapshot } from './core/messages.js';
+import type { ReadOnlyOption } from './core/read-only.js';
 import { RawNode, type Status } from './core/raw-node.js';
 import type { RandomSource } from './core/random.js';
-import type { DiskLogStorage } from './disk-storage.js';
-import type { PeerTransport } from './transport.js';
+import type { StorageUpdate } from './disk-storage.js';
+import { systemClock, type DriverClock } from './driver-clock.js';
 
 /** What the driver asks of the application it replicates. */
 export interface RaftApplication {
@@ -28,10 +31,33 @@ export interface RaftApplication {
   leaderChanged(leader: NodeId, term: number): void;
 }
 
+/**
+ * The persisted Raft log as the driver uses it (DiskLogStorage, or the simulator's disk):
+ * the core's read view plus the writes. Each write changes the read view before it returns.
+ */
+export interface DriverLogStorage extends LogStorage {
+  /** The last saved hard state. */
+  hardState(): HardState;
+  /** Saves a Ready's snapshot, entries and hard state; resolves once written, and durable if `sync`. */
+  save(update: StorageUpdate, sync: boolean): Promise<void>;
+  /** Records a snapshot of the applied state at `index`; the log is kept. */
+  createSnapshot(index: number, confState: ConfState, data: Uint8Array): Snapshot;
+  /** Drops the entries before `index`. */
+  compact(index: number): void;
+  /** Waits for queued writes and closes. */
+  close(): Promise<void>;
+}
+
+/** Where the driver sends Raft messages (PeerTransport, or the simulator's network). */
+export interface MessageSender {
+  /** Sends each message to its `to`; delivery is not guaranteed. */
+  send(msgs: readonly Message[]): void;
+}
+
 export interface RaftNodeOptions {
   readonly id: NodeId;
-  readonly storage: DiskLogStorage;
-  readonly transport: PeerTransport;
+  readonly storage: DriverLogStorage;
+  readonly transport: MessageSender;
   readonly heartbeatMs: number;
   readonly electionMs: number;
   /** Create a Raft snapshot (and compact the log) after this many applied entries. */
@@ -42,6 +68,18 @@ export interface RaftNodeOptions {
   readonly sync?: boolean;
   /** Raft's pre-vote phase (default on). */
   readonly preVote?: boolean;
+  /** A leader that has not heard from a quorum within an election timeout steps down (default on). */
+  readonly checkQuorum?: boolean;
+  /** How ReadIndex confirms leadership (the core's default, safe, if unset). */
+  readonly readOnlyOption?: ReadOnlyOption;
+  /** The byte budget of one append message (the core's default if unset). */
+  readonly maxSizePerMsg?: number;
+  /** Appends in flight to one follower (the core's default if unset). */
+  readonly maxInflightMsgs?: number;
+  /** Time, timers and deferred work (default: the event loop's). */
+  readonly clock?: DriverClock;
+  /** Entropy for election timeouts (default: crypto.randomInt). */
+  readonly random?: RandomSource;
   readonly log: (level: 'info' | 'warn', msg: string, fields?: Record<string, unknown>) => void;
   /** The node stopped because the core or the disk failed; the member must not go on. */
   readonly onFailure?: (err: Error) => void;
@@ -73,11 +111,12 @@ const SLOW_SYNC_MS = 1000;
 export class RaftNode {
   readonly id: NodeId;
   readonly raw: RawNode;
-  private readonly storage: DiskLogStorage;
-  private readonly transport: PeerTransport;
+  private readonly storage: DriverLogStorage;
+  private readonly transport: MessageSender;
   private readonly options: RaftNodeOptions;
+  private readonly clock: DriverClock;
   private app: RaftApplication | undefined;
-  private ticker: NodeJS.Timeout | undefined;
+  private stopTicker: (() => void) | undefined;
   private scheduled = false;
   private running = false;
   private stopped = false;
@@ -100,15 +139,19 @@ export class RaftNode {
     this.storage = options.storage;
     this.transport = options.transport;
     this.options = options;
+    this.clock = options.clock ?? systemClock;
     const electionTick = Math.max(2, Math.round(options.electionMs / options.heartbeatMs));
     this.raw = new RawNode({
       id: options.id,
       storage: options.storage,
       electionTick,
       heartbeatTick: 1,
-      random: systemRandom,
+      random: options.random ?? systemRandom,
       preVote: options.preVote ?? true,
-      checkQuorum: true,
+      checkQuorum: options.checkQuorum ?? true,
+      readOnlyOption: options.readOnlyOption,
+      maxSizePerMsg: options.maxSizePerMsg,
+      maxInflightMsgs: options.maxInflightMsgs,
       logger: { info: (m) => options.log('info', m), warn: (m) => options.log('warn', m) },
     });
     this.snapshotIndex = options.storage.snapshot().metadata.index;
@@ -119,11 +162,11 @@ export class RaftNode {
   /** Starts ticking and processing; app receives committed entries from now on. */
   start(app: RaftApplication): void {
     this.app = app;
-    this.ticker = setInterval(() => {
+    this.stopTicker = this.clock.every(this.options.heartbeatMs, () => {
       this.raw.tick();
       this.checkReadTimeout();
       this.schedule();
-    }, this.options.heartbeatMs);
+    });
     this.schedule();
   }
 
@@ -236,7 +279,7 @@ export class RaftNode {
   /** Stops ticking and processing; pending reads fail. */
   stop(): void {
     this.stopped = true;
-    if (this.ticker !== undefined) clearInterval(this.ticker);
+    this.stopTicker?.();
     const err = new RaftError(RaftErrorCode.ProposalDropped, 'raft node stopped');
     for (const p of this.proposals.splice(0)) p.dropped(err);
     for (const read of [this.inFlightRead, this.nextRead]) for (const w of read?.waiters ?? []) w.reject(err);
@@ -245,7 +288,7 @@ export class RaftNode {
 
   /** Closes the log storage; call after stop(). */
   async closeStorage(): Promise<void> {
-    while (this.running) await new Promise((r) => setTimeout(r, 5));
+    while (this.running) await new Promise<void>((r) => this.clock.after(5, r));
     await this.storage.close();
   }
 
@@ -264,7 +307,7 @@ export class RaftNode {
       for (const w of read.waiters) w.reject(err as Error);
       return;
     }
-    read.sentAt = performance.now();
+    read.sentAt = this.clock.now();
     this.inFlightRead = read;
     this.schedule();
   }
@@ -272,7 +315,7 @@ export class RaftNode {
   /** A read-index request or its answer can be lost; ask again after an election timeout. */
   private checkReadTimeout(): void {
     const read = this.inFlightRead;
-    if (read === undefined || performance.now() - read.sentAt < this.options.electionMs) return;
+    if (read === undefined || this.clock.now() - read.sentAt < this.options.electionMs) return;
     this.inFlightRead = undefined;
     this.gatherRead(read.waiters);
     this.sendRead();
@@ -281,7 +324,7 @@ export class RaftNode {
   private schedule(): void {
     if (this.scheduled || this.stopped) return;
     this.scheduled = true;
-    setImmediate(() => {
+    this.clock.soon(() => {
       this.scheduled = false;
       void this.run();
     });
@@ -336,11 +379,11 @@ export class RaftNode {
       rd.snapshot === undefined &&
       (rd.hardState === undefined || (rd.hardState.term === persistedHard.term && rd.hardState.vote === persistedHard.vote));
     if (sendFirst) this.transport.send(rd.messages);
-    const started = performance.now();
+    const started = this.clock.now();
     const persisted = this.storage.save({ snapshot: rd.snapshot, entries: rd.entries, hardState: rd.hardState }, rd.mustSync && this.options.sync !== false);
     if (rd.mustSync) await persisted;
     else persisted.catch((err: unknown) => this.options.log('warn', 'failed to persist raft hard state', { error: String(err) }));
-    const took = performance.now() - started;
+    const took = this.clock.now() - started;
     if (took > SLOW_SYNC_MS) this.options.log('warn', 'slow fdatasync', { took: `${Math.round(took)}ms`, expected: `${SLOW_SYNC_MS}ms` });
     if (!sendFirst) this.transport.send(rd.messages);
     if (rd.snapshot !== undefined) {
@@ -348,9 +391,9 @@ export class RaftNode {
       this.appliedIndex = this.snapshotIndex = rd.snapshot.metadata.index;
     }
     if (rd.committedEntries.length > 0) {
-      const applyStarted = performance.now();
+      const applyStarted = this.clock.now();
       await app.apply(rd.committedEntries);
-      const applyTook = performance.now() - applyStarted;
+      const applyTook = this.clock.now() - applyStarted;
       if (applyTook > 100) this.options.log('warn', 'apply request took too long', { took: `${Math.round(applyTook)}ms`, expected: '100ms' });
       this.appliedIndex = (rd.committedEntries[rd.committedEntries.length - 1] as Entry).index;
     }

@@ -93,6 +93,38 @@ const histories: { name: string; want: ViolationKind | undefined; run: (c: Safet
     },
   },
   {
+    name: 'a member restarts with the log that survived a crash and catches up',
+    want: undefined,
+    run: (c) => {
+      c.persistEntries(1n, [entry(1, 1, 'a'), entry(2, 1, 'b')]);
+      c.persistCommit(1n, 2, 1);
+      c.persistEntries(2n, [entry(1, 1, 'a'), entry(2, 1, 'b'), entry(3, 2, 'c')]);
+      c.persistCommit(2n, 1, 2);
+      c.restartLog(2n, { index: 0, term: 0 }, [entry(1, 1, 'a')], 1, 2);
+      c.persistEntries(2n, [entry(2, 1, 'b'), entry(3, 3, 'd')]);
+      c.persistCommit(2n, 3, 3);
+    },
+  },
+  {
+    name: 'a member loses a committed entry in a crash and commits another in its place',
+    want: ViolationKind.StateMachineSafety,
+    run: (c) => {
+      c.persistEntries(1n, [entry(1, 1, 'a'), entry(2, 1, 'b')]);
+      c.persistCommit(1n, 2, 1);
+      c.restartLog(1n, { index: 0, term: 0 }, [entry(1, 1, 'a')], 1, 1);
+      c.persistEntries(1n, [entry(2, 2, 'z')]);
+      c.persistCommit(1n, 2, 2);
+    },
+  },
+  {
+    name: 'a member restarts from a compaction point it never persisted',
+    want: ViolationKind.LogMatching,
+    run: (c) => {
+      c.persistEntries(1n, [entry(1, 1, 'a'), entry(2, 1, 'b')]);
+      c.restartLog(1n, { index: 2, term: 2 }, [], 2, 2);
+    },
+  },
+  {
     name: 'an entry is applied before it is committed',
     want: ViolationKind.ApplyBeforeCommit,
     run: (c) => {

@@ -61,6 +61,11 @@ class LogMirror {
   }
 }
 
+/** The key of an (index, term) pair in the checker's record of log hash chains. */
+function chainKey(index: number, term: number): number {
+  return index * 0x100000 + term;
+}
+
 /** Prefix maximum over terms (a Fenwick tree): the highest index committed in a term up to T. */
 class PrefixMax {
   private values: number[] = [];
@@ -187,6 +192,30 @@ export class SafetyChecker {
     m.baseTerm = term;
   }
 
+  /**
+   * A member restarted after a crash with the log that survived it: `start` is the entry
+   * before its first (its snapshot's or compaction point's; index 0 if none), then `entries`,
+   * and the commit index it persisted in `term`. Its mirror is rebuilt from these, so the
+   * writes it lost are forgotten and whatever it writes in their place is checked afresh.
+   */
+  restartLog(id: NodeId, start: { readonly index: number; readonly term: number }, entries: readonly Entry[], commit: number, term: number): void {
+    const m = new LogMirror();
+    if (start.index > 0) {
+      const chain = this.entryChains.get(chainKey(start.index, start.term));
+      if (chain === undefined) {
+        this.flag(ViolationKind.LogMatching, `member ${id} restarted from entry ${start.index} term ${start.term}, which it never persisted`);
+        return;
+      }
+      m.base = start.index;
+      m.baseChain = chain;
+      m.baseTerm = start.term;
+      m.checkedCommit = start.index;
+    }
+    this.mirrors.set(id, m);
+    this.persistEntries(id, entries);
+    this.persistCommit(id, commit, term);
+  }
+
   /** A member persisted entries (overwriting any persisted entries from the first one on). */
   persistEntries(id: NodeId, entries: readonly Entry[]): void {
     const m = this.mirror(id);
@@ -210,7 +239,7 @@ export class SafetyChecker {
   }
 
   private recordEntryChain(id: NodeId, index: number, term: number, chain: number): void {
-    const key = index * 0x100000 + term;
+    const key = chainKey(index, term);
     const known = this.entryChains.get(key);
     if (known === undefined) this.entryChains.set(key, chain);
     else if (known !== chain) {

@@ -63,12 +63,12 @@ function parseArgs(argv: readonly string[]): Args {
   return args;
 }
 
-function main(): number {
+async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
   const overrides = { size: args.size, mix: args.mix };
   if (args.seed !== undefined && args.seeds === undefined) {
     const config = configForSeed(args.seed, overrides);
-    const result = runSimulation(config, { verbose: args.verbose });
+    const result = await runSimulation(config, { verbose: args.verbose });
     const failure = describeFailure(result);
     console.error(`stats: ${JSON.stringify(result.stats)}`);
     console.log(failure ?? `seed ${args.seed} (size ${config.size}, mix ${config.mix}): ok, ${result.steps} steps, ${result.acknowledged} acknowledged proposals, recovered ${result.recoveryTicks} ticks after healing`);
@@ -83,7 +83,7 @@ function main(): number {
   const started = performance.now();
   const stats = emptyStats();
   for (let seed = first; seed < first + n; seed++) {
-    const result = runSimulation(configForSeed(seed, overrides));
+    const result = await runSimulation(configForSeed(seed, overrides));
     steps += result.steps;
     addStats(stats, result.stats);
     if (result.violations.length > 0) violations++;
@@ -98,7 +98,7 @@ function main(): number {
 }
 
 try {
-  process.exitCode = main();
+  process.exitCode = await main();
 } catch (err) {
   if (!(err instanceof UsageError)) throw err;
   console.error(`${err.message}\nusage: npm run sim -- --seed S [--verbose] | --seeds N [--first-seed S]  [--size 3|5] [--mix ${FAULT_MIXES.join('|')}]`);

@@ -1,30 +1,23 @@
-// A seeded, deterministic simulation of a cluster of Raft cores: a network that loses,
-// duplicates, delays and partitions messages; members that crash and restart from what they
-// persisted; slow disks; membership changes, leader transfers and log compaction during
-// faults; and a client that proposes writes and linearizable reads. The SafetyChecker runs
-// after every step. After the faults heal, a leader must be elected and a new proposal must
-// commit within a bounded number of ticks.
+// A seeded, deterministic simulation of a cluster of store members' Raft drivers (RaftNode,
+// storage/raft/node.ts, the same driver a store member runs) on simulated time: a network
+// that loses, duplicates, delays and partitions messages; disks whose unsynced writes a
+// crash may lose; members that crash and restart from what their disk kept; slow disks;
+// membership changes, leader transfers and log compaction during faults; and a client that
+// proposes writes and linearizable reads. The SafetyChecker runs after every step. After
+// the faults heal, a leader must be elected and a new proposal must commit within a bounded
+// number of ticks.
 
 import { ConfChangeType, decodeConfChange, type ConfChange } from '../../storage/raft/core/conf-change.js';
 import { RaftError, RaftErrorCode } from '../../storage/raft/core/errors.js';
-import { MemoryStorage } from '../../storage/raft/core/log-storage.js';
-import type { Logger } from '../../storage/raft/core/logger.js';
-import {
-  EMPTY_CONF_STATE,
-  EntryType,
-  type ConfState,
-  type Entry,
-  type Message,
-  type NodeId,
-  type Snapshot,
-} from '../../storage/raft/core/messages.js';
+import { EntryType, MessageType, NONE, type Entry, type Message, type NodeId, type Snapshot } from '../../storage/raft/core/messages.js';
 import { SeededRandom } from '../../storage/raft/core/random.js';
 import { ReadOnlyOption } from '../../storage/raft/core/read-only.js';
-import { RawNode, type Ready } from '../../storage/raft/core/raw-node.js';
+import { RaftNode, type RaftApplication } from '../../storage/raft/node.js';
 import { SafetyChecker, type Violation } from './checker.js';
-import { EventQueue } from './event-queue.js';
 import { stateHash } from './hash.js';
 import { CALM_LINKS, SimNetwork } from './network.js';
+import { SimDisk, type DiskWrite } from './sim-disk.js';
+import { SimScheduler } from './sim-scheduler.js';
 
 /** Simulator time units per tick. */
 export const TICK = 10;
@@ -129,8 +122,12 @@ export interface SimConfig {
   readonly faultTicks: number;
   /** Take a snapshot (and compact) after this many applied entries. */
   readonly snapshotEvery: number;
+  /** Entries kept behind a snapshot when compacting. */
+  readonly catchUpEntries: number;
   readonly maxSizePerMsg: number;
   readonly maxInflightMsgs: number;
+  /** How long a sync takes on a disk that is not slow, in time units (a tick is 10). */
+  readonly syncDelay: number;
 }
 
 /** The configuration a seed stands for: size and fault mix cycle with the seed, the rest is drawn from it. */
@@ -154,6 +151,9 @@ export function configForSeed(seed: number, overrides: Partial<Pick<SimConfig, '
     // One entry per message, a few entries, or effectively unlimited.
     maxSizePerMsg: rng.pick([1, 64 + rng.intn(512), 1 << 20, 1 << 20]),
     maxInflightMsgs: 1 + rng.intn(16),
+    catchUpEntries: rng.intn(4),
+    // Mostly a sync well within a network delay, so a crash can land between a write and its sync.
+    syncDelay: rng.pick([0, 1, 2, 3]),
   };
 }
 
@@ -162,8 +162,10 @@ export interface SimStats {
   /** Distinct terms in which some member became leader. */
   leaderTerms: number;
   crashes: number;
-  /** Readies lost to a crash before they were persisted. */
-  lostReadies: number;
+  /** Crashes that lost writes not yet synced. */
+  lostWrites: number;
+  /** Appends a leader sent before it had written their entries itself (as etcd allows). */
+  appendsAheadOfDisk: number;
   snapshotsInstalled: number;
   confChangesApplied: number;
   leaderTransfers: number;
@@ -176,7 +178,8 @@ export function emptyStats(): SimStats {
   return {
     leaderTerms: 0,
     crashes: 0,
-    lostReadies: 0,
+    lostWrites: 0,
+    appendsAheadOfDisk: 0,
     snapshotsInstalled: 0,
     confChangesApplied: 0,
     leaderTransfers: 0,
@@ -206,43 +209,44 @@ export interface SimResult {
 export interface SimOptions {
   /** Print what happens. */
   readonly verbose?: boolean;
+  /**
+   * Every disk reports a sync done as soon as it starts (the writes become durable later):
+   * the driver then acknowledges writes and votes that a crash can take back. Only for the
+   * test that shows the checker catches it.
+   */
+  readonly lyingDisks?: boolean;
   readonly log?: (line: string) => void;
 }
 
-type SimEvent =
-  | { readonly kind: 'deliver'; readonly message: Message }
-  | { readonly kind: 'persist'; readonly id: NodeId; readonly gen: number }
-  | { readonly kind: 'restart'; readonly id: NodeId; readonly gen: number }
-  | { readonly kind: 'crash'; readonly id: NodeId; readonly gen: number }
-  | { readonly kind: 'shutdown'; readonly id: NodeId };
-
-class SimNode {
-  readonly storage = new MemoryStorage();
-  raw: RawNode | undefined = undefined;
-  /** Bumped on every crash, to void events meant for the previous incarnation. */
+/** One member: its disk survives a crash, its driver and state machine do not. */
+class SimMember {
+  /** The disk of the running incarnation. */
+  disk: SimDisk | undefined = undefined;
+  /** What the last crash left on the disk (the next incarnation starts from it). */
+  history: readonly (readonly DiskWrite[])[] = [];
+  /** The running driver; undefined while crashed or shut down. */
+  node: RaftNode | undefined = undefined;
+  /** Bumped on every crash, to void what was meant for the previous incarnation. */
   gen = 0;
-  /** A Ready waiting for a slow disk. */
-  pending: Ready | undefined = undefined;
-  /** Persist latency in time units (0 = immediate). */
-  diskDelay = 0;
+  /** How long a sync takes on this disk now, in time units. */
+  syncDelay: number;
   appIndex = 0;
   appHash = 0;
-  confState: ConfState = EMPTY_CONF_STATE;
-  persistedCommit = 0;
+  /** The state hash after each applied index since the last snapshot, for the next snapshot. */
+  readonly appHashes = new Map<number, number>();
   /** Client proposals submitted here and not yet applied here (lost on crash). */
   readonly proposals = new Set<number>();
-  /** Outstanding reads: context key -> highest acknowledged write when issued. */
-  readonly reads = new Map<number, number>();
   /** Removed from the cluster and stopped for good. */
   shutDown = false;
   restartScheduled = false;
   /** The last term in which this member's first commit as leader was considered for a crash. */
   commitCrashTerm = -1;
 
-  constructor(readonly id: NodeId) {}
-
-  get isUp(): boolean {
-    return this.raw !== undefined;
+  constructor(
+    readonly id: NodeId,
+    syncDelay: number,
+  ) {
+    this.syncDelay = syncDelay;
   }
 }
 
@@ -260,22 +264,20 @@ export function describeFailure(result: SimResult): string | undefined {
   return `seed ${seed} (size ${size}, mix ${mix}): ${what}\n  replay: npm run sim -- --seed ${seed} --verbose`;
 }
 
-export function runSimulation(config: SimConfig, options: SimOptions = {}): SimResult {
+export function runSimulation(config: SimConfig, options: SimOptions = {}): Promise<SimResult> {
   return new Simulation(config, options).run();
 }
 
 class Simulation {
   private readonly rng: SeededRandom;
   private readonly checker = new SafetyChecker();
-  private readonly queue = new EventQueue<SimEvent>();
+  private readonly sched = new SimScheduler();
   private readonly network: SimNetwork;
-  private readonly nodes = new Map<NodeId, SimNode>();
-  private now = 0;
+  private readonly members = new Map<NodeId, SimMember>();
   private tickNo = 0;
   private steps = 0;
   private nextNodeId: bigint;
   private nextProposalId = 1;
-  private nextReadId = 1;
   private healed = false;
   private healTick = 0;
   private probeIds = new Set<number>();
@@ -290,6 +292,7 @@ class Simulation {
   private readonly confIndexesSeen = new Set<number>();
   private readonly log: (line: string) => void;
   private readonly verbose: boolean;
+  private readonly lyingDisks: boolean;
 
   constructor(
     private readonly config: SimConfig,
@@ -298,8 +301,9 @@ class Simulation {
     this.rng = new SeededRandom(config.seed);
     this.profile = profileFor(config.mix);
     this.verbose = options.verbose ?? false;
+    this.lyingDisks = options.lyingDisks ?? false;
     this.log = options.log ?? ((line) => console.log(line));
-    this.network = new SimNetwork(this.rng, (at, message) => this.queue.push(at, { kind: 'deliver', message }));
+    this.network = new SimNetwork(this.rng, (at, message) => this.sched.at(at, () => this.deliver(message)));
     this.nextNodeId = BigInt(config.size + 1);
   }
 
@@ -307,38 +311,31 @@ class Simulation {
     if (this.verbose) this.log(`[t=${this.tickNo} step=${this.steps}] ${line}`);
   }
 
-  run(): SimResult {
+  async run(): Promise<SimResult> {
     const founders: NodeId[] = [];
     for (let i = 1; i <= this.config.size; i++) founders.push(BigInt(i));
-    for (const id of founders) {
-      const node = new SimNode(id);
-      this.nodes.set(id, node);
-      this.startNode(node);
-      node.raw?.bootstrap(founders);
-    }
     this.say(`start: ${JSON.stringify({ ...this.config })}`);
-    for (const node of this.nodes.values()) this.drive(node);
+    this.beginStep();
+    for (const id of founders) {
+      const member = new SimMember(id, this.config.syncDelay);
+      this.members.set(id, member);
+      this.startNode(member, founders);
+    }
+    await this.endStep();
 
     let livenessFailure: string | undefined;
     const maxTicks = this.config.faultTicks + LIVENESS_BOUND_TICKS + CATCH_UP_BOUND_TICKS + 10;
     for (this.tickNo = 0; this.tickNo < maxTicks && this.checker.ok; this.tickNo++) {
       const tickEnd = (this.tickNo + 1) * TICK;
-      while (this.queue.peekTime() < tickEnd && this.checker.ok) {
-        const event = this.queue.pop();
-        if (event === undefined) break;
-        this.now = event.at;
+      while (this.sched.peekTime() < tickEnd && this.checker.ok) {
         this.beginStep();
-        this.handle(event.item);
-        this.checkStep();
+        this.sched.runNext();
+        await this.endStep();
       }
       if (!this.checker.ok) break;
-      this.now = tickEnd;
+      this.sched.now = tickEnd;
 
       this.beginStep();
-      for (const node of this.nodes.values()) {
-        if (node.raw === undefined) continue;
-        this.guard(node, () => node.raw?.tick());
-      }
       if (!this.healed) {
         this.injectFaults();
         this.clientLoad();
@@ -346,8 +343,7 @@ class Simulation {
       } else {
         const verdict = this.livenessStep();
         if (verdict === 'done') {
-          for (const node of this.nodes.values()) this.drive(node);
-          this.checkStep();
+          await this.endStep();
           break;
         }
         if (verdict !== undefined) {
@@ -355,13 +351,13 @@ class Simulation {
           break;
         }
       }
-      for (const node of this.nodes.values()) this.drive(node);
-      this.checkStep();
+      await this.endStep();
     }
     if (this.checker.ok && livenessFailure === undefined && this.probeAckTick < 0) {
       livenessFailure = 'the run ended before a new proposal committed';
     }
     if (this.checker.ok && livenessFailure === undefined) this.finalChecks();
+    for (const member of this.members.values()) member.node?.stop();
     for (const v of this.checker.violations) this.say(`VIOLATION ${v.kind}: ${v.message}`);
     if (livenessFailure !== undefined) this.say(`LIVENESS FAILURE: ${livenessFailure}`);
     return {
@@ -381,219 +377,228 @@ class Simulation {
     this.checker.step = this.steps;
   }
 
+  /** Lets the drivers finish what the step started, then checks. */
+  private async endStep(): Promise<void> {
+    if (!(await this.sched.settle())) {
+      this.checker.coreFailure(NONE, new Error('the drivers never settle (a Ready loop that does not end)'));
+    }
+    this.checkStep();
+  }
+
   // ---- members ------------------------------------------------------------------------
 
-  private startNode(node: SimNode): void {
-    const logger: Logger | undefined = this.verbose
-      ? { info: (msg) => this.say(`  core ${msg}`), warn: (msg) => this.say(`  core warn ${msg}`) }
-      : undefined;
-    node.raw = new RawNode({
-      id: node.id,
-      storage: node.storage,
-      electionTick: ELECTION_TICK,
-      heartbeatTick: HEARTBEAT_TICK,
-      random: new SeededRandom(this.rng.next32()),
+  /** Starts a driver on what the member's disk holds; founders bootstrap a new cluster. */
+  private startNode(member: SimMember, founders?: readonly NodeId[]): void {
+    const { id } = member;
+    const gen = member.gen;
+    const isLive = (): boolean => member.gen === gen;
+    const touch = (): void => {
+      this.sched.activity++;
+    };
+    const disk = new SimDisk(member.history, {
+      after: (delay, fn) => this.sched.after(delay, fn),
+      now: () => this.sched.now,
+      syncDelay: () => member.syncDelay,
+      isLying: this.lyingDisks,
+      wrote: (write) => {
+        touch();
+        this.diskWrote(member, write);
+      },
+      snapshotData: (index) => this.snapshotData(member, index),
+    });
+    member.disk = disk;
+    const node = new RaftNode({
+      id,
+      storage: disk,
+      transport: {
+        send: (msgs) => {
+          touch();
+          if (isLive()) this.send(disk, msgs);
+        },
+      },
+      heartbeatMs: TICK * HEARTBEAT_TICK,
+      electionMs: TICK * ELECTION_TICK,
+      snapshotCount: this.config.snapshotEvery,
+      catchUpEntries: this.config.catchUpEntries,
       preVote: this.config.preVote,
       checkQuorum: this.config.checkQuorum,
       readOnlyOption: this.config.readOnlyOption,
       maxSizePerMsg: this.config.maxSizePerMsg,
       maxInflightMsgs: this.config.maxInflightMsgs,
-      logger,
+      clock: this.sched.clock(isLive, (err) => this.checker.coreFailure(id, err)),
+      random: new SeededRandom(this.rng.next32()),
+      log: (level, msg, fields) => {
+        // The driver's own warnings (they carry fields; the core's do not) are failures the
+        // simulator must never see: a message step() threw on, a snapshot that failed, ...
+        if (level === 'warn' && fields !== undefined) {
+          this.checker.coreFailure(id, new Error(`the driver warned: ${msg} ${JSON.stringify(fields)}`));
+        } else if (this.verbose) {
+          this.say(`  ${id}: ${level === 'warn' ? 'warn ' : ''}${msg}${fields === undefined ? '' : ` ${JSON.stringify(fields)}`}`);
+        }
+      },
+      onFailure: (err) => this.checker.coreFailure(id, err),
     });
-    // The application restarts from the persisted snapshot; the core replays the rest.
-    const snap = node.storage.snapshot();
-    const state = decodeSnapshotData(snap);
-    node.appIndex = snap.metadata.index;
-    node.appHash = state.hash;
-    node.confState = snap.metadata.confState;
-    node.persistedCommit = node.storage.getHardState().commit;
-    this.checker.startApplying(node.id, node.appIndex, node.appHash);
+    member.node = node;
+
+    // The log's survivors are what the checker knows of this member from now on, and the
+    // state machine restarts from the snapshot (the driver replays the rest).
+    const first = disk.firstIndex();
+    const last = disk.lastIndex();
+    const hs = disk.hardState();
+    this.checker.restartLog(id, { index: first - 1, term: disk.term(first - 1) }, last >= first ? disk.entries(first, last + 1, Infinity) : [], hs.commit, hs.term);
+    const snap = disk.snapshot();
+    member.appIndex = snap.metadata.index;
+    member.appHash = decodeSnapshotData(snap).hash;
+    member.appHashes.clear();
+    member.appHashes.set(member.appIndex, member.appHash);
+    this.checker.startApplying(id, member.appIndex, member.appHash);
+
+    const app: RaftApplication = {
+      apply: (entries) => {
+        touch();
+        if (isLive()) for (const entry of entries) this.applyEntry(member, node, disk, entry);
+      },
+      installSnapshot: (snapshot) => {
+        touch();
+        if (isLive()) this.installSnapshot(member, snapshot);
+        return Promise.resolve();
+      },
+      // The state machine's writes become durable a little later, as a store's batched commits.
+      appliedDurable: () => {
+        touch();
+        return new Promise<void>((resolve) => this.sched.after(this.rng.intn(2 * TICK), () => isLive() && resolve()));
+      },
+      leaderChanged: touch,
+    };
+    if (founders !== undefined) node.raw.bootstrap(founders);
+    node.start(app);
   }
 
-  private crash(node: SimNode, why: string): void {
-    if (node.raw === undefined) return;
-    this.say(`crash ${node.id} (${why})${node.pending !== undefined ? ', losing an unpersisted Ready' : ''}`);
+  /** The checker learns of every write as it reaches the member's log; some set off a crash. */
+  private diskWrote(member: SimMember, write: DiskWrite): void {
+    const { id } = member;
+    switch (write.kind) {
+      case 'snapshot': {
+        const { index, term } = write.snapshot.metadata;
+        this.checker.persistSnapshot(id, index, term, decodeSnapshotData(write.snapshot).chain);
+        return;
+      }
+      case 'entries':
+        this.checker.persistEntries(id, write.entries);
+        return;
+      case 'compaction':
+        this.checker.compact(id, write.index);
+        return;
+      case 'created-snapshot':
+        return;
+      case 'hard-state': {
+        const { hardState, previous } = write;
+        this.checker.persistCommit(id, hardState.commit, hardState.term);
+        if (this.healed) return;
+        const raft = member.node?.raw.raft;
+        // Crash a new leader just after its first commit (which may cover entries of earlier
+        // terms): its successor must keep them.
+        const firstCommitOfTerm = hardState.commit > previous.commit && raft?.state === 'leader' && member.commitCrashTerm !== raft.term;
+        if (firstCommitOfTerm) member.commitCrashTerm = raft.term;
+        if (firstCommitOfTerm && this.rng.chance(this.profile.crashAfterCommit)) this.crashSoon(member, 2 * TICK);
+        const votedNow = hardState.vote !== previous.vote && hardState.vote !== NONE;
+        if (votedNow && this.rng.chance(this.profile.crashAfterVote)) this.crashSoon(member, 3 * TICK);
+        return;
+      }
+    }
+  }
+
+  /** Crashes the member within `within` time units (perhaps before the write just made is synced). */
+  private crashSoon(member: SimMember, within: number): void {
+    const gen = member.gen;
+    this.sched.after(this.rng.intn(within), () => {
+      // Faults stop at healing, including crashes scheduled before it.
+      if (member.gen !== gen || this.healed) return;
+      this.crashAndScheduleRestart(member, 'at a critical moment');
+    });
+  }
+
+  private send(disk: SimDisk, msgs: readonly Message[]): void {
+    for (const m of msgs) {
+      const last = m.entries[m.entries.length - 1];
+      if (m.type === MessageType.App && last !== undefined && last.index > disk.lastIndex()) this.stats.appendsAheadOfDisk++;
+      this.network.send(this.sched.now, m);
+    }
+  }
+
+  private deliver(m: Message): void {
+    const node = this.members.get(m.to)?.node;
+    if (node === undefined || this.network.isBlocked(m.from, m.to)) return;
+    node.receive([m]);
+  }
+
+  /** The simulator's snapshot payload at applied `index`: the state hash and the log hash chain there. */
+  private snapshotData(member: SimMember, index: number): Uint8Array {
+    const hash = member.appHashes.get(index);
+    const chain = this.checker.chainAt(member.id, index);
+    if (hash === undefined || chain === undefined) throw new Error(`member ${member.id} has no state or log hash at ${index} to snapshot`);
+    for (const i of member.appHashes.keys()) if (i < index) member.appHashes.delete(i);
+    return encodeSnapshotData(hash, chain);
+  }
+
+  private crash(member: SimMember, why: string): void {
+    const { node, disk } = member;
+    if (node === undefined || disk === undefined) return;
+    const image = disk.crash(this.rng);
+    this.say(`crash ${member.id} (${why})${image.lost > 0 ? `, losing ${image.lost} unsynced writes${image.lostSynced ? ' (one being synced)' : ''}` : ''}`);
     this.stats.crashes++;
-    if (node.pending !== undefined) this.stats.lostReadies++;
-    node.raw = undefined;
-    node.pending = undefined;
-    node.gen++;
-    node.proposals.clear();
-    node.reads.clear();
+    if (image.lost > 0) this.stats.lostWrites++;
+    member.history = image.history;
+    member.disk = undefined;
+    member.node = undefined;
+    member.gen++;
+    member.proposals.clear();
+    node.stop();
   }
 
-  private restart(node: SimNode): void {
-    node.restartScheduled = false;
-    if (node.raw !== undefined || node.shutDown) return;
-    this.say(`restart ${node.id}`);
-    this.startNode(node);
+  private restart(member: SimMember): void {
+    member.restartScheduled = false;
+    if (member.node !== undefined || member.shutDown) return;
+    this.say(`restart ${member.id}`);
+    this.startNode(member);
   }
 
-  private shutDown(node: SimNode): void {
-    if (node.shutDown) return;
-    this.say(`shut down removed member ${node.id}`);
-    node.shutDown = true;
-    node.raw = undefined;
-    node.pending = undefined;
-    node.gen++;
+  private shutDown(member: SimMember): void {
+    if (member.shutDown) return;
+    this.say(`shut down removed member ${member.id}`);
+    this.crash(member, 'shut down');
+    member.shutDown = true;
   }
 
-  /** Runs fn against a member's core; a throw is a broken invariant (or a simulator bug). */
-  private guard(node: SimNode, fn: () => void): void {
-    try {
-      fn();
-    } catch (err) {
-      this.checker.coreFailure(node.id, err);
-      node.raw = undefined;
-    }
+  private installSnapshot(member: SimMember, snapshot: Snapshot): void {
+    const state = decodeSnapshotData(snapshot);
+    member.appIndex = snapshot.metadata.index;
+    member.appHash = state.hash;
+    member.appHashes.clear();
+    member.appHashes.set(member.appIndex, member.appHash);
+    this.checker.startApplying(member.id, member.appIndex, member.appHash);
+    this.stats.snapshotsInstalled++;
   }
 
-  // ---- events -------------------------------------------------------------------------
-
-  private handle(event: SimEvent): void {
-    switch (event.kind) {
-      case 'deliver': {
-        const m = event.message;
-        const node = this.nodes.get(m.to);
-        if (node === undefined || node.raw === undefined || this.network.isBlocked(m.from, m.to)) return;
-        this.guard(node, () => node.raw?.step(m));
-        this.drive(node);
-        return;
-      }
-      case 'persist': {
-        const node = this.nodes.get(event.id);
-        if (node === undefined || node.gen !== event.gen || node.pending === undefined) return;
-        const rd = node.pending;
-        this.guard(node, () => this.completeReady(node, rd));
-        this.drive(node);
-        return;
-      }
-      case 'restart': {
-        const node = this.nodes.get(event.id);
-        if (node === undefined || node.gen !== event.gen) return;
-        this.restart(node);
-        this.drive(node);
-        return;
-      }
-      case 'crash': {
-        const node = this.nodes.get(event.id);
-        // Faults stop at healing, including crashes scheduled before it.
-        if (node === undefined || node.gen !== event.gen || this.healed) return;
-        this.crashAndScheduleRestart(node, 'at a critical moment');
-        return;
-      }
-      case 'shutdown': {
-        const node = this.nodes.get(event.id);
-        if (node !== undefined) this.shutDown(node);
-        return;
-      }
-    }
-  }
-
-  /** Takes and handles Readies until the member has none or waits for its disk. */
-  private drive(node: SimNode): void {
-    for (let rounds = 0; ; rounds++) {
-      if (rounds > 1000) {
-        this.checker.coreFailure(node.id, new Error('Ready loop does not settle (1000 Readies in one step)'));
-        return;
-      }
-      const raw = node.raw;
-      if (raw === undefined || node.pending !== undefined || !this.checker.ok) return;
-      let rd: Ready | undefined;
-      this.guard(node, () => {
-        if (raw.hasReady()) rd = raw.ready();
-      });
-      if (rd === undefined) return;
-      const ready: Ready = rd;
-      const needsDisk = ready.entries.length > 0 || ready.hardState !== undefined || ready.snapshot !== undefined;
-      if (node.diskDelay > 0 && needsDisk) {
-        node.pending = ready;
-        this.queue.push(this.now + 1 + this.rng.intn(node.diskDelay), { kind: 'persist', id: node.id, gen: node.gen });
-        return;
-      }
-      node.pending = ready;
-      this.guard(node, () => this.completeReady(node, ready));
-    }
-  }
-
-  /** Persist, then send, then apply, then advance: the driver's contract. */
-  private completeReady(node: SimNode, rd: Ready): void {
-    const raw = node.raw;
-    if (raw === undefined) return;
-    const id = node.id;
-    // 1. Persist.
-    if (rd.snapshot !== undefined) {
-      node.storage.applySnapshot(rd.snapshot);
-      const { index, term } = rd.snapshot.metadata;
-      this.checker.persistSnapshot(id, index, term, decodeSnapshotData(rd.snapshot).chain);
-    }
-    if (rd.entries.length > 0) {
-      node.storage.append(rd.entries);
-      this.checker.persistEntries(id, rd.entries);
-    }
-    if (rd.hardState !== undefined) {
-      const votedNow = rd.hardState.vote !== node.storage.getHardState().vote && rd.hardState.vote !== 0n;
-      node.storage.setHardState(rd.hardState);
-      const commitMoved = rd.hardState.commit > node.persistedCommit;
-      node.persistedCommit = rd.hardState.commit;
-      this.checker.persistCommit(id, rd.hardState.commit, rd.hardState.term);
-      // Crash a new leader just after its first commit (which may cover entries of earlier
-      // terms): its successor must keep them.
-      const firstCommitOfTerm = commitMoved && raw.raft.state === 'leader' && node.commitCrashTerm !== raw.raft.term;
-      if (firstCommitOfTerm) node.commitCrashTerm = raw.raft.term;
-      if (firstCommitOfTerm && !this.healed && this.rng.chance(this.profile.crashAfterCommit)) {
-        this.queue.push(this.now + this.rng.intn(2 * TICK), { kind: 'crash', id, gen: node.gen });
-      }
-      if (votedNow && !this.healed && this.rng.chance(this.profile.crashAfterVote)) {
-        this.queue.push(this.now + this.rng.intn(3 * TICK), { kind: 'crash', id, gen: node.gen });
-      }
-    }
-    // 2. Send.
-    for (const m of rd.messages) this.network.send(this.now, m);
-    // 3. Apply.
-    if (rd.snapshot !== undefined) {
-      const state = decodeSnapshotData(rd.snapshot);
-      node.appIndex = rd.snapshot.metadata.index;
-      node.appHash = state.hash;
-      node.confState = rd.snapshot.metadata.confState;
-      this.checker.startApplying(id, node.appIndex, node.appHash);
-      this.stats.snapshotsInstalled++;
-    }
-    for (const entry of rd.committedEntries) this.applyEntry(node, raw, entry);
-    for (const rs of rd.readStates) {
-      const key = decodeId(rs.requestCtx);
-      const required = node.reads.get(key);
-      if (required === undefined) continue;
-      node.reads.delete(key);
-      if (this.config.readOnlyOption === ReadOnlyOption.Safe) {
-        this.checker.readState(id, required, rs.index);
-        this.stats.readsChecked++;
-      }
-    }
-    // 4. Advance.
-    raw.advance();
-    node.pending = undefined;
-    this.maybeSnapshot(node);
-  }
-
-  private applyEntry(node: SimNode, raw: RawNode, entry: Entry): void {
-    node.appHash = stateHash(node.appHash, entry);
-    node.appIndex = entry.index;
-    this.checker.apply(node.id, entry, node.appHash, node.persistedCommit);
+  private applyEntry(member: SimMember, node: RaftNode, disk: SimDisk, entry: Entry): void {
+    member.appHash = stateHash(member.appHash, entry);
+    member.appIndex = entry.index;
+    member.appHashes.set(entry.index, member.appHash);
+    this.checker.apply(member.id, entry, member.appHash, disk.hardState().commit);
     if (entry.type === EntryType.ConfChange) {
       const cc = decodeConfChange(entry.data);
-      node.confState = raw.applyConfChange(cc);
+      const confState = node.applyConfChange(cc);
       if (!this.confIndexesSeen.has(entry.index)) {
         this.confIndexesSeen.add(entry.index);
         this.stats.confChangesApplied++;
-        this.say(`conf change ${cc.type} ${cc.nodeId} applied at ${entry.index}: voters ${node.confState.voters.join(',')} learners ${node.confState.learners.join(',')}`);
+        this.say(`conf change ${cc.type} ${cc.nodeId} applied at ${entry.index}: voters ${confState.voters.join(',')} learners ${confState.learners.join(',')}`);
       }
       if (cc.type === ConfChangeType.RemoveNode) this.memberRemoved(cc.nodeId);
       return;
     }
     if (entry.data.byteLength !== 8) return;
     const proposalId = decodeId(entry.data);
-    if (node.proposals.delete(proposalId)) {
+    if (member.proposals.delete(proposalId)) {
       this.checker.ack(proposalId, entry.index);
       if (this.probeIds.has(proposalId) && this.probeAckTick < 0) {
         this.probeAckTick = this.tickNo;
@@ -606,44 +611,29 @@ class Simulation {
   /** A removal was applied somewhere: the operator shuts the removed member down soon. */
   private memberRemoved(id: NodeId): void {
     this.removedIds.add(id);
-    const node = this.nodes.get(id);
-    if (node === undefined || node.shutDown) return;
+    const member = this.members.get(id);
+    if (member === undefined || member.shutDown) return;
     const delay = this.healed ? 0 : this.rng.intn(30 * TICK);
-    this.queue.push(this.now + delay, { kind: 'shutdown', id });
-  }
-
-  private maybeSnapshot(node: SimNode): void {
-    const storage = node.storage;
-    const snapIndex = storage.snapshot().metadata.index;
-    if (node.appIndex - snapIndex < this.config.snapshotEvery) return;
-    const chain = this.checker.chainAt(node.id, node.appIndex);
-    if (chain === undefined) return;
-    storage.createSnapshot(node.appIndex, node.confState, encodeSnapshotData(node.appHash, chain));
-    // Keep a few entries behind the snapshot so slightly lagging followers need no snapshot.
-    const compactTo = node.appIndex - this.rng.intn(4);
-    if (compactTo > storage.firstIndex() - 1) {
-      storage.compact(compactTo);
-      this.checker.compact(node.id, compactTo);
-    }
+    this.sched.after(delay, () => this.shutDown(member));
   }
 
   // ---- faults -------------------------------------------------------------------------
 
-  private upNodes(): SimNode[] {
-    return [...this.nodes.values()].filter((n) => n.raw !== undefined);
+  private upMembers(): SimMember[] {
+    return [...this.members.values()].filter((m) => m.node !== undefined);
   }
 
   private allIds(): NodeId[] {
-    return [...this.nodes.values()].filter((n) => !n.shutDown).map((n) => n.id);
+    return [...this.members.values()].filter((m) => !m.shutDown).map((m) => m.id);
   }
 
   /** The up member that is leader in the highest term, if any. */
-  private leader(): SimNode | undefined {
-    let best: SimNode | undefined;
-    for (const node of this.nodes.values()) {
-      const r = node.raw?.raft;
+  private leader(): SimMember | undefined {
+    let best: SimMember | undefined;
+    for (const member of this.members.values()) {
+      const r = member.node?.raw.raft;
       if (r === undefined || r.state !== 'leader') continue;
-      if (best === undefined || r.term > (best.raw?.raft.term ?? 0)) best = node;
+      if (best === undefined || r.term > (best.node?.raw.raft.term ?? 0)) best = member;
     }
     return best;
   }
@@ -659,9 +649,9 @@ class Simulation {
     if (p.partitions > 0) this.partitionFaults(p.partitions);
     if (p.crashes > 0) this.crashFaults(p.crashes);
     if (rng.chance(p.slowDisks)) {
-      const node = rng.pick([...this.nodes.values()]);
-      node.diskDelay = rng.chance(0.5) ? 0 : 1 + rng.intn(4 * TICK);
-      this.say(`disk of ${node.id}: delay ${node.diskDelay}`);
+      const member = rng.pick([...this.members.values()]);
+      member.syncDelay = rng.chance(0.5) ? this.config.syncDelay : 1 + rng.intn(4 * TICK);
+      this.say(`disk of ${member.id}: sync delay ${member.syncDelay}`);
     }
     if (p.membership > 0) this.membershipFaults(p.membership);
   }
@@ -729,37 +719,41 @@ class Simulation {
 
   private crashFaults(rate: number): void {
     if (!this.rng.chance(rate)) return;
-    const up = this.upNodes();
+    const up = this.upMembers();
     if (up.length === 0) return;
-    const node = this.rng.chance(0.5) ? (this.leader() ?? this.rng.pick(up)) : this.rng.pick(up);
-    this.crashAndScheduleRestart(node, 'random');
+    const member = this.rng.chance(0.5) ? (this.leader() ?? this.rng.pick(up)) : this.rng.pick(up);
+    this.crashAndScheduleRestart(member, 'random');
   }
 
-  private crashAndScheduleRestart(node: SimNode, why: string): void {
-    this.crash(node, why);
-    if (this.healed || node.shutDown) return;
-    node.restartScheduled = true;
-    this.queue.push(this.now + (1 + this.rng.intn(30)) * TICK, { kind: 'restart', id: node.id, gen: node.gen });
+  private crashAndScheduleRestart(member: SimMember, why: string): void {
+    this.crash(member, why);
+    if (this.healed || member.shutDown) return;
+    member.restartScheduled = true;
+    const gen = member.gen;
+    this.sched.after((1 + this.rng.intn(30)) * TICK, () => {
+      if (member.gen === gen) this.restart(member);
+    });
   }
 
   private membershipFaults(rate: number): void {
     const rng = this.rng;
     if (!rng.chance(rate)) return;
     const leader = this.leader();
-    if (leader === undefined || leader.raw === undefined) return;
-    const conf = leader.raw.raft.prs.confState();
+    const leaderNode = leader?.node;
+    if (leader === undefined || leaderNode === undefined) return;
+    const conf = leaderNode.raw.raft.prs.confState();
     const voters = conf.voters;
     const learners = conf.learners;
     // Propose through the leader, or through another member to exercise forwarding.
-    const up = this.upNodes();
+    const up = this.upMembers();
     const via = rng.chance(0.7) ? leader : rng.pick(up);
     const choice = rng.intn(10);
     let cc: ConfChange | undefined;
     if (choice < 3 && voters.length + learners.length < 7) {
       const id = this.nextNodeId++;
-      const node = new SimNode(id);
-      this.nodes.set(id, node);
-      this.startNode(node);
+      const member = new SimMember(id, this.config.syncDelay);
+      this.members.set(id, member);
+      this.startNode(member);
       cc = { type: ConfChangeType.AddLearner, nodeId: id };
     } else if (choice < 5 && learners.length > 0) {
       cc = { type: ConfChangeType.AddNode, nodeId: rng.pick(learners) };
@@ -772,14 +766,18 @@ class Simulation {
     } else {
       const target = rng.pick(voters);
       this.say(`transfer leadership from ${leader.id} to ${target}`);
-      this.guard(leader, () => leader.raw?.transferLeader(target));
+      try {
+        leaderNode.transferLeader(target);
+      } catch (err) {
+        this.checker.coreFailure(leader.id, err);
+      }
       this.stats.leaderTransfers++;
       return;
     }
-    const raw = via.raw;
-    if (raw === undefined) return;
+    const node = via.node;
+    if (node === undefined) return;
     try {
-      raw.proposeConfChange(cc);
+      node.proposeConfChange(cc);
       this.say(`propose ${cc.type} ${cc.nodeId} via ${via.id}`);
     } catch (err) {
       if (!(err instanceof RaftError)) throw err;
@@ -793,45 +791,59 @@ class Simulation {
 
   private clientLoad(): void {
     const rng = this.rng;
-    const up = this.upNodes();
+    const up = this.upMembers();
     if (up.length === 0) return;
     if (rng.chance(0.6)) {
       // Mostly to a leader, any leader (a deposed one that has not noticed grows a divergent
       // tail), else to any member (forwarding).
-      const leaders = up.filter((n) => n.raw?.raft.state === 'leader');
+      const leaders = up.filter((m) => m.node?.raw.raft.state === 'leader');
       const target = rng.chance(0.7) && leaders.length > 0 ? rng.pick(leaders) : rng.pick(up);
       const n = rng.chance(0.2) ? 1 + rng.intn(5) : 1;
       const ids: number[] = [];
       for (let i = 0; i < n; i++) ids.push(this.nextProposalId++);
       this.propose(target, ids);
     }
-    if (rng.chance(0.15)) {
-      const target = rng.pick(up);
-      const key = this.nextReadId++;
-      target.reads.set(key, this.checker.maxAckedIndex);
-      try {
-        target.raw?.readIndex(encodeId(key));
-      } catch (err) {
-        if (!(err instanceof RaftError && err.code === RaftErrorCode.ReadIndexDropped)) throw err;
-        target.reads.delete(key);
-      }
+    if (rng.chance(0.15)) this.read(rng.pick(up));
+  }
+
+  /**
+   * Proposes each id through the member's driver (which batches the proposals of one turn
+   * into one). onDropped runs for an id the driver could not take.
+   */
+  private propose(member: SimMember, ids: readonly number[], onDropped?: () => void): void {
+    const node = member.node;
+    if (node === undefined) return;
+    for (const id of ids) {
+      member.proposals.add(id);
+      node.propose(encodeId(id)).then(
+        () => this.sched.activity++,
+        (err: unknown) => {
+          this.sched.activity++;
+          member.proposals.delete(id);
+          if (!(err instanceof RaftError && err.code === RaftErrorCode.ProposalDropped)) this.checker.coreFailure(member.id, err);
+          onDropped?.();
+        },
+      );
     }
   }
 
-  private propose(node: SimNode, ids: readonly number[]): boolean {
-    const raw = node.raw;
-    if (raw === undefined) return false;
-    for (const id of ids) node.proposals.add(id);
-    try {
-      raw.proposeBatch(ids.map(encodeId));
-      return true;
-    } catch (err) {
-      if (!(err instanceof RaftError && err.code === RaftErrorCode.ProposalDropped)) {
-        this.checker.coreFailure(node.id, err);
-      }
-      for (const id of ids) node.proposals.delete(id);
-      return false;
-    }
+  /** A linearizable read: its index must cover every write acknowledged before it was issued. */
+  private read(member: SimMember): void {
+    const required = this.checker.maxAckedIndex;
+    member.node?.readIndex().then(
+      (index) => {
+        this.sched.activity++;
+        if (this.config.readOnlyOption !== ReadOnlyOption.Safe) return;
+        this.checker.readState(member.id, required, index);
+        this.stats.readsChecked++;
+      },
+      (err: unknown) => {
+        this.sched.activity++;
+        if (!(err instanceof RaftError && err.code === RaftErrorCode.ReadIndexDropped) && !(err instanceof RaftError && err.code === RaftErrorCode.ProposalDropped)) {
+          this.checker.coreFailure(member.id, err);
+        }
+      },
+    );
   }
 
   // ---- healing and liveness -----------------------------------------------------------
@@ -843,17 +855,17 @@ class Simulation {
     this.flapping = undefined;
     this.network.healPartitions();
     this.network.faults = CALM_LINKS;
-    for (const node of this.nodes.values()) {
-      node.diskDelay = 0;
-      if (node.raw === undefined && !node.shutDown) {
-        node.gen++;
-        this.restart(node);
+    for (const member of this.members.values()) {
+      member.syncDelay = this.config.syncDelay;
+      if (member.node === undefined && !member.shutDown) {
+        member.gen++;
+        this.restart(member);
       }
     }
     // Members whose removal was applied somewhere are shut down now.
     for (const id of this.removedIds) {
-      const node = this.nodes.get(id);
-      if (node !== undefined) this.shutDown(node);
+      const member = this.members.get(id);
+      if (member !== undefined) this.shutDown(member);
     }
   }
 
@@ -870,26 +882,26 @@ class Simulation {
       const leader = this.leader();
       if (leader !== undefined && this.tickNo - this.lastProbeTick >= 2 * ELECTION_TICK) {
         const id = this.nextProposalId++;
-        if (this.propose(leader, [id])) {
-          this.probeIds.add(id);
-          this.lastProbeTick = this.tickNo;
-          this.say(`probe proposal ${id} via leader ${leader.id}`);
-        }
+        this.probeIds.add(id);
+        this.lastProbeTick = this.tickNo;
+        this.say(`probe proposal ${id} via leader ${leader.id}`);
+        // Dropped (the leader stepped down meanwhile): try again next tick.
+        this.propose(leader, [id], () => (this.lastProbeTick = -1000));
       }
       return undefined;
     }
     // A new proposal committed; now every live member of the leader's configuration must
     // apply it.
     const leader = this.leader();
-    const members = leader?.raw?.raft.prs.confState();
+    const conf = leader?.node?.raw.raft.prs.confState();
     const lagging: NodeId[] = [];
-    if (members === undefined) {
+    if (conf === undefined) {
       lagging.push(0n);
     } else {
-      for (const id of [...members.voters, ...members.learners]) {
-        const node = this.nodes.get(id);
-        if (node === undefined || node.shutDown) continue;
-        if (node.appIndex < this.probeIndex) lagging.push(id);
+      for (const id of [...conf.voters, ...conf.learners]) {
+        const member = this.members.get(id);
+        if (member === undefined || member.shutDown) continue;
+        if (member.appIndex < this.probeIndex) lagging.push(id);
       }
     }
     if (lagging.length === 0) return 'done';
@@ -901,9 +913,9 @@ class Simulation {
 
   private finalChecks(): void {
     const leader = this.leader();
-    const raw = leader?.raw;
-    if (leader === undefined || raw === undefined) return;
-    const log = raw.raft.raftLog;
+    const node = leader?.node;
+    if (leader === undefined || node === undefined) return;
+    const log = node.raw.raft.raftLog;
     const first = log.firstIndex();
     this.checker.checkAcknowledged(
       leader.id,
@@ -916,23 +928,23 @@ class Simulation {
   // ---- checks -------------------------------------------------------------------------
 
   private checkStep(): void {
-    for (const node of this.nodes.values()) {
-      const r = node.raw?.raft;
+    for (const member of this.members.values()) {
+      const r = member.node?.raw.raft;
       if (r === undefined || r.state !== 'leader') continue;
-      this.checker.observeLeader(node.id, r.term);
+      this.checker.observeLeader(member.id, r.term);
       if (!this.leaderTermsSeen.has(r.term)) {
         this.leaderTermsSeen.add(r.term);
         this.stats.leaderTerms++;
-        this.say(`${node.id} is leader of term ${r.term}`);
+        this.say(`${member.id} is leader of term ${r.term}`);
         // Cut a new leader off before its first appends land: its successor may then hold
         // a tail the old leader never saw (the setting of the paper's Figure 8).
         if (!this.healed && this.flapping === undefined && this.rng.chance(this.profile.isolateNewLeader)) {
           this.network.healPartitions();
-          this.network.partition([[node.id], this.allIds().filter((x) => x !== node.id)]);
-          this.say(`new leader ${node.id} isolated`);
+          this.network.partition([[member.id], this.allIds().filter((x) => x !== member.id)]);
+          this.say(`new leader ${member.id} isolated`);
         }
       }
-      this.checker.checkLeaderCompleteness(node.id, r.term, r.raftLog.firstIndex(), (i) => r.raftLog.term(i));
+      this.checker.checkLeaderCompleteness(member.id, r.term, r.raftLog.firstIndex(), (i) => r.raftLog.term(i));
     }
   }
 }

@@ -6,7 +6,7 @@ import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { INTERNAL, ANONYMOUS, type AuthInfo, type CallCredentials, type Caller } from '../auth/auth-info.js';
 import type { AuthCommand, StoredAuth } from '../auth/auth-store.js';
-import { checkDeleteRange, checkLeaseKeys, checkPut, checkRange, checkTxn, type LeaseKeys } from '../auth/kv-permissions.js';
+import { checkDeleteRange, checkLeaseKeys, checkPut, checkRange, checkTxn, type LeaseKeys } from './kv-permissions.js';
 import { DEFAULT_AUTH_OPTIONS, MemberAuth } from '../auth/member-auth.js';
 import { StorageError, type StorageErrorCode } from '../errors.js';
 import { systemClock, type Clock } from '../lease/clock.js';

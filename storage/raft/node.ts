@@ -9,7 +9,7 @@ import { NONE, type ConfState, type Entry, type Message, type NodeId, type Snaps
 import { RawNode, type Status } from './core/raw-node.js';
 import type { RandomSource } from './core/random.js';
 import type { DiskLogStorage } from './disk-storage.js';
-import type { PeerTransport } from './transport.js';
+import type { PeerTransport } from './transport/transport.js';
 
 /** What the driver asks of the application it replicates. */
 export interface RaftApplication {

@@ -18,7 +18,7 @@ import { RaftError, RaftErrorCode } from '../raft/core/errors.js';
 import { EntryType, NONE, type Entry, type Message, type NodeId, type Snapshot } from '../raft/core/messages.js';
 import { DiskLogStorage, hasRaftLog } from '../raft/disk-storage.js';
 import { RaftNode, type RaftApplication } from '../raft/node.js';
-import { PeerTransport } from '../raft/transport.js';
+import { PeerTransport } from '../raft/transport/transport.js';
 import { writeSnapshot } from '../snapshot/etcd-snapshot.js';
 import type { TlsMaterial } from '../tls/tls-material.js';
 import { ETCD_API_VERSION } from '../version.js';

@@ -2,7 +2,7 @@ import type { Request, Response } from 'express';
 import type { ResourceStore, WatchEvent, WatchOptions } from '../registry/generic/resource-store.js';
 import { includeObject } from './query.js';
 import type { Wanted } from './negotiate.js';
-import { partialObjectMetadata } from './resource-handler.js';
+import { partialObjectMetadata } from './response-form.js';
 
 /**
  * A watch: newline-delimited metav1.WatchEvent JSON, flushed per event, until the

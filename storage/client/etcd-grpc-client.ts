@@ -1,6 +1,6 @@
 import { credentials, loadPackageDefinition, type Client, type ClientDuplexStream, type ServiceError } from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { fileURLToPath } from 'node:url';
+import { protoDir } from '../proto/proto-dir.js';
 
 /**
  * A thin promise-based gRPC client for etcd's KV, Maintenance and Cluster
@@ -17,7 +17,6 @@ type ServiceClient = Client & Record<string, Unary>;
 export type WireDuplex = ClientDuplexStream<WireMessage, WireMessage>;
 type ServiceCtor = new (addr: string, creds: ReturnType<typeof credentials.createInsecure>, opts?: object) => ServiceClient;
 
-const protoDir = fileURLToPath(new URL('../proto/', import.meta.url));
 const definition = protoLoader.loadSync(['rpc.proto'], { includeDirs: [protoDir], longs: String, enums: String, defaults: true, oneofs: true });
 const etcdserverpb = (loadPackageDefinition(definition) as unknown as { etcdserverpb: Record<'KV' | 'Maintenance' | 'Cluster' | 'Watch' | 'Lease', ServiceCtor> }).etcdserverpb;
 

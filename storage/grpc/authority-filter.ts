@@ -1,3 +1,6 @@
+// Length: one scanner whose state follows the client's HTTP/2 frames and HPACK blocks byte by
+// byte (the HPACK decoder and the Huffman table are already apart).
+
 /**
  * Lets requests whose `:authority` is not a plain host[:port] through to node's HTTP/2
  * server, as grpc-go's server lets them through.

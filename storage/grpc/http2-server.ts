@@ -1,3 +1,6 @@
+// Length: one protocol, gRPC over HTTP/2: the call classes and the server share framing, status
+// and compression details (the authority filter and the HPACK decoder are already apart).
+
 /**
  * The server side of gRPC's HTTP/2 protocol, on node:http2: each call is one HTTP/2
  * stream of length-prefixed messages (a compressed flag byte and a 4-byte big-endian

@@ -1,9 +1,6 @@
 import * as protoLoader from '@grpc/proto-loader';
-import { fileURLToPath } from 'node:url';
+import { protoDir } from '../proto/proto-dir.js';
 import { decodePutRequest, decodeRangeRequest } from './kv-codec.js';
-
-/** Where our .proto files are, next to the compiled code. */
-export const protoDir = fileURLToPath(new URL('../proto/', import.meta.url));
 
 /**
  * Wire conventions for every message: camelCase fields, 64-bit integers as

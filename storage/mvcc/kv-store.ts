@@ -1,3 +1,6 @@
+// Length: KvStore and its WriteTxn share the key index, the backend batch and the revision
+// counters; keeping them in one module keeps those private.
+
 import { StorageError } from '../errors.js';
 import { Backend, type BackendOptions, type RevisionRecord, type StoredChange } from './backend.js';
 import { KeyIndex, type KeyVersion } from './key-index.js';

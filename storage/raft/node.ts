@@ -1,3 +1,6 @@
+// Length: the driver is one Ready loop; its steps (persist, send, apply, reads, snapshots) share
+// the loop's state and its one-Ready-in-flight rule.
+//
 // The Raft driver of a store member: the core (storage/raft/core) given a clock, a disk
 // (DiskLogStorage) and a network (PeerTransport). It runs the core's Ready loop in the
 // order docs/raft.md prescribes: persist, send, apply, serve reads, advance. Clock, disk,

@@ -4,7 +4,7 @@
 
 import { connect } from 'node:http2';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { MEMBERS_PATH, peerDialOptions } from '../raft/transport.js';
+import { MEMBERS_PATH, peerDialOptions } from '../raft/transport/protocol.js';
 import type { TlsMaterial } from '../tls/tls-material.js';
 import { ConfigError } from './member-flags.js';
 import type { StoredMember } from './member-types.js';

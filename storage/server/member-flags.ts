@@ -1,3 +1,6 @@
+// Length: etcd's whole flag table, one line per flag, with the refused and no-effect lists, beside
+// the parsing that reads it.
+
 import { DEFAULT_MAX_REQUEST_BYTES, DEFAULT_QUOTA_BYTES, type MemberConfig } from './member-config.js';
 import { DEFAULT_MAX_TXN_OPS } from './kv-applier.js';
 import { parseAuthToken } from '../auth/auth-token-flag.js';

@@ -4,7 +4,7 @@ export type DurationObserver = (seconds: number) => void;
 /** Told a round trip to a peer (by member id) and how long it took, in seconds. */
 export type RoundTripObserver = (peer: bigint, seconds: number) => void;
 
-export type { PeerTraffic } from '../raft/transport.js';
+export type { PeerTraffic } from '../raft/transport/context.js';
 
 const ignoreDuration: DurationObserver = () => undefined;
 const ignoreRoundTrip: RoundTripObserver = () => undefined;

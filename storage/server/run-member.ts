@@ -1,6 +1,6 @@
 import { accessSync, constants, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { serveClients, type ClientServer } from '../grpc/grpc-server.js';
+import { serveClients, type ClientServer } from '../http/serve-clients.js';
 import { WatchableStore } from '../mvcc/watchable-store.js';
 import { walDirOf, type MemberConfig } from './member-config.js';
 import { stderrLog, type MemberLog } from './member-log.js';
@@ -9,7 +9,7 @@ import { StoreServer } from './store-server.js';
 import { hasRaftLog } from '../raft/disk-storage.js';
 import { Compactor } from './compactor.js';
 import { systemClock } from '../lease/clock.js';
-import { readMemberTls, withAutoTls, type MemberTls } from '../tls/member-tls.js';
+import { readMemberTls, withAutoTls, type MemberTls } from './member-tls.js';
 import { TlsConfigError } from '../tls/tls-material.js';
 
 /** A running member: its store, its watchable view, and its client listeners (if it serves clients). */

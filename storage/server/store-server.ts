@@ -6,7 +6,7 @@ import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { INTERNAL, ANONYMOUS, type AuthInfo, type CallCredentials, type Caller } from '../auth/auth-info.js';
 import type { AuthCommand, StoredAuth } from '../auth/auth-store.js';
-import { checkDeleteRange, checkLeaseKeys, checkPut, checkRange, checkTxn, type LeaseKeys } from '../auth/kv-permissions.js';
+import { checkDeleteRange, checkLeaseKeys, checkPut, checkRange, checkTxn, type LeaseKeys } from './kv-permissions.js';
 import { DEFAULT_AUTH_OPTIONS, MemberAuth } from '../auth/member-auth.js';
 import { StorageError, type StorageErrorCode } from '../errors.js';
 import { systemClock, type Clock } from '../lease/clock.js';
@@ -17,7 +17,7 @@ import { ConfChangeType, decodeConfChange, type ConfChange } from '../raft/core/
 import { EntryType, NONE, type Entry, type Message, type NodeId, type Snapshot } from '../raft/core/messages.js';
 import { DiskLogStorage, hasRaftLog } from '../raft/disk-storage.js';
 import { RaftNode, type RaftApplication } from '../raft/node.js';
-import { PeerTransport } from '../raft/transport.js';
+import { PeerTransport } from '../raft/transport/transport.js';
 import { writeSnapshot } from '../snapshot/etcd-snapshot.js';
 import type { TlsMaterial } from '../tls/tls-material.js';
 import { ETCD_API_VERSION } from '../version.js';

@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, existsSync, openSync, readdirSync, readSync, fstatSync, statSync } from 'node:fs';
 import protobuf from 'protobufjs';
 import { join } from 'node:path';
-import { protoDir } from '../grpc/proto.js';
+import { protoDir } from '../proto/proto-dir.js';
 import { Backend, type StoredChange } from '../mvcc/backend.js';
 import type { KvStore } from '../mvcc/kv-store.js';
 import type { StoredAuth } from '../auth/auth-store.js';

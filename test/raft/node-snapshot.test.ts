@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RaftNode, type RaftApplication } from '../../storage/raft/node.js';
 import { DiskLogStorage } from '../../storage/raft/disk-storage.js';
-import type { PeerTransport } from '../../storage/raft/transport.js';
+import type { PeerTransport } from '../../storage/raft/transport/transport.js';
 import { decodeConfChange } from '../../storage/raft/core/conf-change.js';
 import { EntryType, type Entry } from '../../storage/raft/core/messages.js';
 import { tempDir } from '../helpers/processes.js';

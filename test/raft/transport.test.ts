@@ -5,14 +5,11 @@ import { basename, dirname, join } from 'node:path';
 import { after, test } from 'node:test';
 import { MessageType, message, type Message } from '../../storage/raft/core/messages.js';
 import { encodeMessages } from '../../storage/raft/message-codec.js';
-import {
-  FrameReader,
-  MAX_QUEUED_MESSAGES,
-  PeerTransport,
-  TransportError,
-  TransportErrorCode,
-  type TransportOptions,
-} from '../../storage/raft/transport.js';
+import type { TransportOptions } from '../../storage/raft/transport/context.js';
+import { FrameReader } from '../../storage/raft/transport/frame.js';
+import { MAX_QUEUED_MESSAGES } from '../../storage/raft/transport/stream-writer.js';
+import { PeerTransport } from '../../storage/raft/transport/transport.js';
+import { TransportError, TransportErrorCode } from '../../storage/raft/transport/transport-error.js';
 import { freePort, tempDir } from '../helpers/processes.js';
 
 const CLUSTER = 0xcafe_f00d_dead_beefn;

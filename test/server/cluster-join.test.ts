@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Http2Server } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { fetchClusterMembers, type ClusterView } from '../../storage/server/cluster-join.js';
-import { MEMBERS_PATH } from '../../storage/raft/transport.js';
+import { MEMBERS_PATH } from '../../storage/raft/transport/protocol.js';
 
 const joiner = 'http://127.0.0.1:9';
 

@@ -1,3 +1,6 @@
+// Length: one state machine, as etcd's raft.go: each role's step and tick functions read and
+// write the same Raft state, so they stay in one module (log, progress, quorum, read-only are apart).
+//
 // The Raft protocol as a pure state machine. Inputs: tick(), step(message); outputs: the
 // messages queued in `msgs`, the read states in `readStates`, and the log (whose unstable
 // part and commit index the RawNode hands to the driver in a Ready).

@@ -1,7 +1,7 @@
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse, type Server as HttpServer } from 'node:http';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import { checkServerIdentity, createServer as createTlsServer, type TLSSocket } from 'node:tls';
-import type { GrpcServer } from './http2-server.js';
+import type { GrpcServer } from '../grpc/http2-server.js';
 import { serverTlsOptions, type TlsMaterial } from '../tls/tls-material.js';
 
 const HTTP2_PREFACE = Buffer.from('PRI * HTTP/2.0');

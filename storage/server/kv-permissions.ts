@@ -3,9 +3,9 @@
 // a Txn needs read permission on every compare and what each of its operations needs, and
 // attaching a lease (or revoking one) needs write permission on every key already on it.
 
-import type { DeleteRangeRequest, PutRequest, RangeRequest, RequestOp, TxnRequest } from '../server/kv-requests.js';
-import type { Caller } from './auth-info.js';
-import type { AuthStore } from './auth-store.js';
+import type { DeleteRangeRequest, PutRequest, RangeRequest, RequestOp, TxnRequest } from './kv-requests.js';
+import type { Caller } from '../auth/auth-info.js';
+import type { AuthStore } from '../auth/auth-store.js';
 
 /** The keys attached to a lease (latin1 strings), or undefined if there is no such lease. */
 export type LeaseKeys = (lease: bigint) => Iterable<string> | undefined;

@@ -3,10 +3,10 @@
 // and --peer-auto-tls (as etcd: only when no certificate and key are given).
 
 import { join } from 'node:path';
-import type { MemberConfig } from '../server/member-config.js';
-import { selfSignedCert } from './self-signed.js';
-import { checkMaterial, readTlsMaterial, type TlsMaterial } from './tls-material.js';
-import { NO_TLS, type TlsProtocol, type TlsSettings } from './tls-settings.js';
+import type { MemberConfig } from './member-config.js';
+import { selfSignedCert } from '../tls/self-signed.js';
+import { checkMaterial, readTlsMaterial, type TlsMaterial } from '../tls/tls-material.js';
+import { NO_TLS, type TlsProtocol, type TlsSettings } from '../tls/tls-settings.js';
 
 /** TLS material of a member's two sides; undefined: that side has none. */
 export interface MemberTls {

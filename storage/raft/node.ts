@@ -179,6 +179,13 @@ export class RaftNode {
       try {
         this.raw.step(m);
       } catch (err) {
+        // A message that breaks an invariant (a commit index past the end of this member's
+        // log: entries it acknowledged are gone) stops the member, as etcd panics; any other
+        // refusal concerns that message only.
+        if (err instanceof RaftError && err.code === RaftErrorCode.InvariantViolated) {
+          this.fail(err);
+          return;
+        }
         this.options.log('warn', 'dropped a raft message', { type: m.type, from: m.from.toString(16), error: String(err) });
       }
     }
@@ -346,14 +353,19 @@ export class RaftNode {
         await this.processReady(this.app);
       }
     } catch (err) {
-      // The core or the disk failed: the member must stop rather than go on inconsistent.
-      this.failure = err instanceof Error ? err : new Error(String(err));
-      this.options.log('warn', 'raft node failed; stopping', { error: String(err) });
-      this.stop();
-      this.options.onFailure?.(this.failure);
+      this.fail(err);
     } finally {
       this.running = false;
     }
+  }
+
+  /** The core or the disk failed: the member must stop rather than go on inconsistent. */
+  private fail(err: unknown): void {
+    if (this.failure !== undefined) return;
+    this.failure = err instanceof Error ? err : new Error(String(err));
+    this.options.log('warn', 'raft node failed; stopping', { error: String(err) });
+    this.stop();
+    this.options.onFailure?.(this.failure);
   }
 
   private async processReady(app: RaftApplication): Promise<void> {

@@ -25,6 +25,12 @@ export interface RuleCost {
   readonly maxCost: number;
   /** maxCost times the most evaluations in one custom resource. */
   readonly totalCost: number;
+  /**
+   * Where the node stops being correlatable between an object and its update: the outermost
+   * list above it that is not a `map` list (undefined when every list above it
+   * is one). A rule reading oldSelf cannot run there.
+   */
+  readonly uncorrelatable?: string;
 }
 
 /** How many values a node's children can have for each value of the node: 1 for objects and scalars, undefined when unbounded. */
@@ -44,21 +50,23 @@ function fanOut(schema: JsonObject): number | undefined {
  */
 export function ruleCosts(root: JsonObject, rootPath: string): RuleCost[] {
   const out: RuleCost[] = [];
-  walk(root, rootPath, true, 1, out);
+  walk(root, rootPath, true, 1, undefined, out);
   return out;
 }
 
 /** cardinality: how many times the node can occur, undefined when unbounded. */
-function walk(schema: JsonObject, path: string, isResourceRoot: boolean, cardinality: number | undefined, out: RuleCost[]): void {
+function walk(schema: JsonObject, path: string, isResourceRoot: boolean, cardinality: number | undefined, uncorrelatable: string | undefined, out: RuleCost[]): void {
   const perChild = fanOut(schema);
   const childCardinality = cardinality === undefined || perChild === undefined ? undefined : multiplyCost(cardinality, perChild);
-  const visit = (child: unknown, childPath: string): void => {
-    if (isJsonObject(child)) walk(child, childPath, child['x-kubernetes-embedded-resource'] === true, childCardinality, out);
+  const visit = (child: unknown, childPath: string, childUncorrelatable = uncorrelatable): void => {
+    if (isJsonObject(child)) walk(child, childPath, child['x-kubernetes-embedded-resource'] === true, childCardinality, childUncorrelatable, out);
   };
   if (isJsonObject(schema['additionalProperties'])) visit(schema['additionalProperties'], `${path}.additionalProperties`);
   const props = schema['properties'];
   if (isJsonObject(props)) for (const name of Object.keys(props).sort()) visit(props[name], `${path}.properties[${name}]`);
-  visit(schema['items'], `${path}.items`);
+  // Only the items of a map list are matched up with the old object's (by their keys).
+  const itemsUncorrelatable = uncorrelatable ?? (schema['x-kubernetes-list-type'] === 'map' ? undefined : path);
+  visit(schema['items'], `${path}.items`, itemsUncorrelatable);
 
   const rules = schema['x-kubernetes-validations'];
   if (!Array.isArray(rules) || rules.length === 0) return;
@@ -74,6 +82,6 @@ function walk(schema: JsonObject, path: string, isResourceRoot: boolean, cardina
       }
     }
     const times = cardinality ?? (decl !== undefined ? maxCardinality(decl) : 1);
-    out.push({ schema, index, path: `${path}.x-kubernetes-validations[${index}].rule`, maxCost, totalCost: multiplyCost(maxCost, times) });
+    out.push({ schema, index, path: `${path}.x-kubernetes-validations[${index}].rule`, maxCost, totalCost: multiplyCost(maxCost, times), ...(uncorrelatable === undefined ? {} : { uncorrelatable }) });
   });
 }

@@ -62,6 +62,9 @@ function celErrors(schema: JsonObject, path: string): StatusCause[] {
     const message = isJsonObject(r) && typeof r['message'] === 'string' ? r['message'] : '';
     // The parser's own words follow "compilation failed: " (@bufbuild/cel's, not cel-go's).
     if (error !== undefined) out.push(fieldErrors.invalidPrinted(c.path, `apiextensions.ValidationRule{Rule:${JSON.stringify(rule)}, Message:${JSON.stringify(message)}}`, `compilation failed: ERROR: ${error}`));
+    else if (c.uncorrelatable !== undefined && /\boldSelf\b/.test(rule)) {
+      out.push(fieldErrors.invalid(c.path, rule, `oldSelf cannot be used on the uncorrelatable portion of the schema within ${c.uncorrelatable}`));
+    }
   }
   const total = costs.reduce((sum, c) => addCost(sum, c.totalCost), 0);
   if (total > staticEstimatedCrdCostLimit) {

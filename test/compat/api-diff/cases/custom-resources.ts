@@ -683,6 +683,51 @@ const celCases: DiffCase[] = [
     ],
   },
   invalidCrd('crd-cel-bad-rule', 'a CEL rule that does not compile', crd({ schema: { type: 'object', properties: { spec: { type: 'object', 'x-kubernetes-validations': [{ rule: 'self.replicas >' }] } } } })),
+  // One refused rule a case: kube-apiserver visits properties in Go's map order, so the order of several causes varies.
+  invalidCrd(
+    'crd-cel-oldself-set-list',
+    'a transition rule under a set list cannot be correlated with the old object',
+    crd({
+      schema: {
+        type: 'object',
+        properties: {
+          spec: {
+            type: 'object',
+            properties: { tags: { type: 'array', 'x-kubernetes-list-type': 'set', items: { type: 'string', maxLength: 10, 'x-kubernetes-validations': [{ rule: 'self == oldSelf' }] } } },
+          },
+        },
+      },
+    }),
+  ),
+  invalidCrd(
+    'crd-cel-oldself-atomic-in-map-list',
+    'a transition rule under an atomic list inside a map list: the map list correlates, the atomic one does not',
+    crd({
+      schema: {
+        type: 'object',
+        properties: {
+          spec: {
+            type: 'object',
+            properties: {
+              ports: {
+                type: 'array',
+                'x-kubernetes-list-type': 'map',
+                'x-kubernetes-list-map-keys': ['name'],
+                items: {
+                  type: 'object',
+                  required: ['name'],
+                  properties: {
+                    name: { type: 'string', maxLength: 10, 'x-kubernetes-validations': [{ rule: 'self == oldSelf', message: 'name is immutable' }] },
+                    hosts: { type: 'array', items: { type: 'object', properties: { host: { type: 'string', maxLength: 10, 'x-kubernetes-validations': [{ rule: 'oldSelf.size() <= self.size()' }] } } } },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+    }),
+  ),
 ];
 
 const subresourceCases: DiffCase[] = [

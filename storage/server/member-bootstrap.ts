@@ -11,9 +11,8 @@ import { forceNewCluster } from './force-new-cluster.js';
 import type { MemberConfig } from './member-config.js';
 import { ConfigError } from './member-flags.js';
 import { computeMemberId, formatMemberId, newClusterMembers } from './member-id.js';
+import type { ComponentLog } from './member-log.js';
 import { fromStored, type MemberInfo } from './member-types.js';
-
-type LogFn = (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
 
 export interface StartPlan {
   readonly identity: { memberId: bigint; clusterId: bigint };
@@ -76,7 +75,7 @@ function convertLoneStore(config: MemberConfig, stored: { memberId: string; clus
 }
 
 /** Forces the new cluster (force-new-cluster.ts) and says what it did, in etcd's words. */
-export async function forceNewClusterAndLog(config: MemberConfig, storage: DiskLogStorage, kv: KvStore, identity: { memberId: bigint; clusterId: bigint }, log: LogFn): Promise<void> {
+export async function forceNewClusterAndLog(config: MemberConfig, storage: DiskLogStorage, kv: KvStore, identity: { memberId: bigint; clusterId: bigint }, log: ComponentLog): Promise<void> {
   const forced = await forceNewCluster(storage, identity.memberId, kv.storage.getMeta<number>('consistentIndex') ?? 0);
   const ids = { 'local-member-id': formatMemberId(identity.memberId), 'cluster-id': formatMemberId(identity.clusterId) };
   log('info', 'forcing restart member', { ...ids, 'data-dir': config.dataDir, 'commit-index': forced.commit });

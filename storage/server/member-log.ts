@@ -13,6 +13,9 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 /** Writes one line at level from caller (a component name: kite/store, kite/cluster, ...). */
 export type MemberLog = (level: LogLevel, caller: string, msg: string, fields?: Record<string, unknown>) => void;
 
+/** A log with its caller fixed (one component's), at the levels the member's parts use. */
+export type ComponentLog = (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
+
 /** One log line: level, ts, caller and msg first, as zap writes them, then the fields. */
 export function logLine(level: LogLevel, caller: string, msg: string, fields: Record<string, unknown> = {}): string {
   return `${JSON.stringify({ level, ts: new Date().toISOString(), caller, msg, ...fields })}\n`;

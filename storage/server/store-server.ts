@@ -38,7 +38,7 @@ import { forceNewClusterAndLog, planStart } from './member-bootstrap.js';
 import { walDirOf, type MemberConfig } from './member-config.js';
 import { ConfigError } from './member-flags.js';
 import { computeMemberId, formatMemberId } from './member-id.js';
-import { stderrLog } from './member-log.js';
+import { stderrLog, type ComponentLog } from './member-log.js';
 import { MemberStats, type PeerTraffic } from './member-stats.js';
 import { Proposals, toStorageError } from './proposals.js';
 import {
@@ -78,8 +78,6 @@ interface AppliedCommand {
   readonly wait?: Promise<unknown>;
 }
 
-type LogFn = (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
-
 /** A broken invariant of the log or the store: the member stops rather than go on inconsistent. */
 export class InvariantError extends Error {
   constructor(message: string) {
@@ -88,7 +86,7 @@ export class InvariantError extends Error {
   }
 }
 
-const defaultLog: LogFn = (level, msg, fields) => stderrLog(level, 'kite/cluster', msg, fields);
+const defaultLog: ComponentLog = (level, msg, fields) => stderrLog(level, 'kite/cluster', msg, fields);
 
 /**
  * How long a member holds the writes it applies before lmdb commits them together. Nothing
@@ -151,7 +149,7 @@ export class StoreServer implements RaftApplication {
   private markPublished!: () => void;
   private readonly published = new Promise<void>((resolve) => (this.markPublished = resolve));
   private removing = false;
-  private readonly logFn: LogFn;
+  private readonly logFn: ComponentLog;
   private readonly requestTimeoutMs: number;
   /** The peer certificate (https peer URLs); set once at start. */
   private peerTls: TlsMaterial | undefined;
@@ -164,7 +162,7 @@ export class StoreServer implements RaftApplication {
   /** The index of the last entry Raft handed to apply() (or of the snapshot installed) in this run. */
   private handedIndex: number | undefined;
 
-  private constructor(config: MemberConfig, kv: KvStore, clock: Clock, identity: { memberId: bigint; clusterId: bigint }, log: LogFn) {
+  private constructor(config: MemberConfig, kv: KvStore, clock: Clock, identity: { memberId: bigint; clusterId: bigint }, log: ComponentLog) {
     this.config = config;
     this.kv = kv;
     this.memberId = identity.memberId;
@@ -206,7 +204,7 @@ export class StoreServer implements RaftApplication {
    * (--initial-cluster-state=new), or joining a running one (existing) that has already
    * added it with `member add`.
    */
-  static async start(config: MemberConfig, options: { clock?: Clock; log?: LogFn; peerTls?: TlsMaterial } = {}): Promise<StoreServer> {
+  static async start(config: MemberConfig, options: { clock?: Clock; log?: ComponentLog; peerTls?: TlsMaterial } = {}): Promise<StoreServer> {
     const log = options.log ?? defaultLog;
     const raftDir = join(config.dataDir, 'raft');
     mkdirSync(raftDir, { recursive: true });

@@ -28,7 +28,7 @@ import { EmbeddedStoreClient } from '../storage/client/embedded-client.js';
 import { GrpcStoreClient } from '../storage/client/grpc-store-client.js';
 import type { StoreClient } from '../storage/client/store-client.js';
 import { buildMemberConfig, resolveFlags } from '../storage/server/member-flags.js';
-import { runMember, type RunningMember } from '../storage/server/run-member.js';
+import { runMember, type RunningMember } from '../storage/embed/run-member.js';
 import { API_SERVER_USER, apiServerCaller, setUpApiServerAuth } from '../storage/server/api-server-user.js';
 import { preparePki, type ApiServerPki } from './apiserver-pki.js';
 import { prepareServiceAccountKeys } from './service-account-keys.js';

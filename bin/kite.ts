@@ -2,7 +2,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { allFlagSpecs, buildMemberConfig, ConfigError, resolveFlags, envName, isBoolFlag, logLevelOf, withoutEffectNotes } from '../storage/server/member-flags.js';
 import { readConfigFile } from '../storage/server/config-file.js';
-import { runMember } from '../storage/server/run-member.js';
+import { runMember } from '../storage/embed/run-member.js';
 import { openMemberLog, parseLogSettings, stderrLog, type LogLevel, type MemberLog } from '../storage/server/member-log.js';
 import { formatMemberId } from '../storage/server/member-id.js';
 import { restoreSnapshot } from '../storage/snapshot/etcd-snapshot.js';

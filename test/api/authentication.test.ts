@@ -13,7 +13,7 @@ import type { AuthorizationAttributes, Authorizer } from '../../api/authorizatio
 import { KiteRegistry } from '../../registry/registry.js';
 import { EmbeddedStoreClient } from '../../storage/client/embedded-client.js';
 import { buildMemberConfig, resolveFlags } from '../../storage/server/member-flags.js';
-import { runMember, type RunningMember } from '../../storage/server/run-member.js';
+import { runMember, type RunningMember } from '../../storage/embed/run-member.js';
 import { httpsFetch, type ClientTls } from '../helpers/https-fetch.js';
 import { tempDir } from '../helpers/processes.js';
 import { TestCa, type CertFiles } from '../helpers/tls-certs.js';

@@ -9,7 +9,7 @@ import { GenericStore } from '../../registry/generic/generic-store.js';
 import { KiteRegistry } from '../../registry/registry.js';
 import { EmbeddedStoreClient } from '../../storage/client/embedded-client.js';
 import { buildMemberConfig, resolveFlags } from '../../storage/server/member-flags.js';
-import { runMember, type RunningMember } from '../../storage/server/run-member.js';
+import { runMember, type RunningMember } from '../../storage/embed/run-member.js';
 import { tempDir } from '../helpers/processes.js';
 
 /**

@@ -1,7 +1,7 @@
 // A member in this process on a temp dir, as the API server embeds one: a one-voter Raft
 // cluster that listens for no peers and serves no clients. Tests reach it directly.
 import { buildMemberConfig, resolveFlags } from '../../storage/server/member-flags.js';
-import { runMember, type RunningMember } from '../../storage/server/run-member.js';
+import { runMember, type RunningMember } from '../../storage/embed/run-member.js';
 import { tempDir } from './processes.js';
 
 export interface EmbeddedMember extends RunningMember {

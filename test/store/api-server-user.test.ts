@@ -5,7 +5,7 @@ import type { StoreWatchNotice } from '../../storage/client/store-client.js';
 import { isStorageError } from '../../storage/errors.js';
 import { API_SERVER_USER, apiServerCaller, setUpApiServerAuth } from '../../storage/server/api-server-user.js';
 import { buildMemberConfig, resolveFlags } from '../../storage/server/member-flags.js';
-import { runMember } from '../../storage/server/run-member.js';
+import { runMember } from '../../storage/embed/run-member.js';
 import { tempDir } from '../helpers/processes.js';
 
 const open = (dir: string) => {

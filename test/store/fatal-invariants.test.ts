@@ -9,7 +9,7 @@ import { EtcdGrpcClient } from '../../storage/client/etcd-grpc-client.js';
 import { EntryType } from '../../storage/raft/core/messages.js';
 import { DiskLogStorage } from '../../storage/raft/disk-storage.js';
 import { buildMemberConfig, resolveFlags } from '../../storage/server/member-flags.js';
-import { runMember } from '../../storage/server/run-member.js';
+import { runMember } from '../../storage/embed/run-member.js';
 import { etcdctl, freePort, spawnStore, startStore, tempDir, type StoreProcess } from '../helpers/processes.js';
 
 /** Starts kite store on dataDir without waiting for health: the member may stop at once. */

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EtcdGrpcClient, type WireDuplex, type WireMessage } from '../../storage/client/etcd-grpc-client.js';
 import { buildMemberConfig, resolveFlags } from '../../storage/server/member-flags.js';
-import { runMember } from '../../storage/server/run-member.js';
+import { runMember } from '../../storage/embed/run-member.js';
 import { freePort, tempDir } from '../helpers/processes.js';
 import { httpsFetch } from '../helpers/https-fetch.js';
 

@@ -2,14 +2,14 @@ import { accessSync, constants, existsSync, mkdirSync, readdirSync, rmSync, stat
 import { join } from 'node:path';
 import { serveClients, type ClientServer } from '../http/serve-clients.js';
 import { WatchableStore } from '../mvcc/watchable-store.js';
-import { walDirOf, type MemberConfig } from './member-config.js';
-import { stderrLog, type MemberLog } from './member-log.js';
-import { ConfigError } from './member-flags.js';
-import { StoreServer } from './store-server.js';
+import { walDirOf, type MemberConfig } from '../server/member-config.js';
+import { stderrLog, type MemberLog } from '../server/member-log.js';
+import { ConfigError } from '../server/member-flags.js';
+import { StoreServer } from '../server/store-server.js';
 import { hasRaftLog } from '../raft/disk-storage.js';
-import { Compactor } from './compactor.js';
+import { Compactor } from '../server/compactor.js';
 import { systemClock } from '../lease/clock.js';
-import { readMemberTls, withAutoTls, type MemberTls } from './member-tls.js';
+import { readMemberTls, withAutoTls, type MemberTls } from '../server/member-tls.js';
 import { TlsConfigError } from '../tls/tls-material.js';
 
 /** A running member: its store, its watchable view, and its client listeners (if it serves clients). */

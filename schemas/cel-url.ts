@@ -38,15 +38,8 @@ export const urlRegistry: FileRegistry = createFileRegistry(
 const urlDesc: DescMessage = urlRegistry.getMessage('kubernetes.URL')!;
 const URL = objectType(urlDesc);
 
-/** A URL's parts as the message stores them (field names in protobuf-es' camelCase). */
-interface UrlMessage {
-  readonly scheme: string;
-  readonly opaque: string;
-  readonly host: string;
-  readonly path: string;
-  readonly rawPath: string;
-  readonly rawQuery: string;
-}
+/** A URL's parts as the message stores them (field names in protobuf-es' camelCase, as GoUrl's). */
+type UrlMessage = Pick<GoUrl, 'scheme' | 'opaque' | 'host' | 'path' | 'rawPath' | 'rawQuery'>;
 
 function toMessage(url: GoUrl): Message {
   return create(urlDesc, {

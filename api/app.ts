@@ -1,3 +1,4 @@
+import { slowWatcherLimitsKey, type SlowWatcherLimits } from './watch-stream.js';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { errors } from '../registry/generic/api-error.js';
@@ -39,6 +40,8 @@ export interface ApiAppOptions {
   readonly authorizer?: Authorizer;
   /** The ServiceAccount issuer's OpenID discovery document and keys; not served when absent. */
   readonly issuerDiscovery?: IssuerDiscovery;
+  /** When a watch whose client does not read is closed (watch-stream.ts has the defaults). */
+  readonly slowWatchers?: SlowWatcherLimits;
 }
 
 /**
@@ -50,6 +53,7 @@ export function createApiApp(o: ApiAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  if (o.slowWatchers !== undefined) app.locals[slowWatcherLimitsKey] = o.slowWatchers;
   const metrics = o.metrics ?? new ApiMetrics();
   const openapi = new ServedOpenApi(o.registry);
   app.use(requestInfoFilter);

@@ -5,6 +5,23 @@ import type { Wanted } from './negotiate.js';
 import { partialObjectMetadata } from './response-form.js';
 
 /**
+ * When a watch's client has stopped reading: its unsent bytes have stayed over
+ * `bytes` for `graceMs` without the socket draining. Such a watch is closed (the
+ * client watches again from its last resourceVersion), as kube-apiserver closes
+ * unresponsive watchers, so one slow client neither holds the others up nor
+ * grows the server's memory without bound.
+ */
+export interface SlowWatcherLimits {
+  readonly graceMs: number;
+  readonly bytes: number;
+}
+
+export const defaultSlowWatcherLimits: SlowWatcherLimits = { graceMs: 5_000, bytes: 1 << 20 };
+
+/** Where the app keeps its SlowWatcherLimits (app.locals). */
+export const slowWatcherLimitsKey = 'kiteSlowWatcherLimits';
+
+/**
  * A watch: newline-delimited metav1.WatchEvent JSON, flushed per event, until the
  * client goes away, the timeout passes (timeoutSeconds, else a random 30-60 min
  * like kube-apiserver), or the registry sends an ERROR event. With a Table Accept
@@ -41,10 +58,27 @@ export function serveWatch(req: Request, res: Response, store: ResourceStore, na
     if (want.as === 'PartialObjectMetadata' || want.as === 'PartialObjectMetadataList') return partialObjectMetadata(e.object, want.metaVersion);
     return e.object;
   };
+  const limits = (req.app.locals[slowWatcherLimitsKey] as SlowWatcherLimits | undefined) ?? defaultSlowWatcherLimits;
+  // Since when the socket has not drained (undefined: it has).
+  let blockedSince: number | undefined;
+  res.on('drain', () => {
+    blockedSince = undefined;
+  });
   const write = (e: WatchEvent): void => {
     if (done) return;
-    res.write(JSON.stringify({ type: e.type, object: convert(e) }) + '\n');
-    if (e.type === 'ERROR') finish();
+    const flowing = res.write(JSON.stringify({ type: e.type, object: convert(e) }) + '\n');
+    if (e.type === 'ERROR') {
+      finish();
+      return;
+    }
+    if (flowing) return;
+    const now = Date.now();
+    blockedSince ??= now;
+    if (now - blockedSince >= limits.graceMs && res.writableLength > limits.bytes) {
+      // The client is not reading: close rather than buffer its events without end.
+      finish();
+      res.destroy();
+    }
   };
   const seconds = options.timeoutSeconds ?? 1800 + Math.floor(Math.random() * 1800);
   const timer = setTimeout(finish, seconds * 1000);

@@ -92,6 +92,15 @@ export interface ApiServerOptions {
   readonly apiAudiences?: readonly string[];
   /** --service-account-jwks-uri: the jwks_uri of the discovery document (default: this server's /openid/v1/jwks). */
   readonly serviceAccountJwksUri?: string;
+  /** --watch-cache: serve lists and watches from a watch cache per resource (default true). */
+  readonly watchCache?: boolean;
+  /**
+   * --watch-cache-consistent-reads: serve consistent lists (resourceVersion "") from the
+   * cache once a progress notification shows it has every acknowledged write. Default:
+   * on with the embedded store; off with --etcd-servers, since etcd before 3.4.31 may
+   * send a requested progress notification before earlier events (a Kite cluster is safe).
+   */
+  readonly watchCacheConsistentReads?: boolean;
 }
 
 export interface RunningApiServer {
@@ -267,6 +276,7 @@ export async function runApiServer(o: ApiServerOptions): Promise<RunningApiServe
     ...(o.serviceNodePortRange === undefined ? {} : { serviceNodePortRange: o.serviceNodePortRange }),
     ...(/^[0-9.]+$/.test(advertiseAddress) ? { advertiseAddress } : {}),
     advertisePort: o.port,
+    watchCache: o.watchCache === false ? false : { trustProgress: o.watchCacheConsistentReads ?? o.etcdServers.length === 0 },
     serviceAccountTokens: saKeys,
     tokenReviewer: () => review.reviewer,
   });

@@ -149,6 +149,8 @@ program
   .option('--service-account-issuer <url>', 'issuer of ServiceAccount tokens (repeatable: the first is written into new tokens, all are accepted)', (v: string, prev: string[]) => [...prev, v], [] as string[])
   .option('--api-audiences <list>', 'audiences the API server accepts tokens for (comma-separated; default: the issuers)', (v: string) => v.split(',').map((s) => s.trim()).filter((s) => s !== ''))
   .option('--service-account-jwks-uri <url>', "jwks_uri of /.well-known/openid-configuration (default: this server's /openid/v1/jwks)")
+  .option('--watch-cache [bool]', 'serve lists and watches from a cache of each resource in memory, fed by one store watch per resource', parseBool, true)
+  .option('--watch-cache-consistent-reads [bool]', "serve consistent lists (resourceVersion unset) from the cache once the store's progress notification shows it is current (default: on with the embedded store, off with --etcd-servers: etcd before 3.4.31 may send progress before earlier events)", parseBool)
   .option('--insecure-plain-http', 'serve plain HTTP without TLS or authentication (every request is system:unsecured in system:masters); only on a loopback --bind-address, for tests and local study', false)
   .action(
     async (o: {
@@ -173,6 +175,8 @@ program
       anonymousAuth: boolean;
       authorizationMode: string;
       insecurePlainHttp: boolean;
+      watchCache: boolean;
+      watchCacheConsistentReads?: boolean;
       serviceAccountSigningKeyFile?: string;
       serviceAccountKeyFile: string[];
       serviceAccountIssuer: string[];
@@ -213,6 +217,8 @@ program
           serviceAccountIssuers: o.serviceAccountIssuer,
           ...(o.apiAudiences === undefined ? {} : { apiAudiences: o.apiAudiences }),
           ...(o.serviceAccountJwksUri === undefined ? {} : { serviceAccountJwksUri: o.serviceAccountJwksUri }),
+          watchCache: o.watchCache,
+          ...(o.watchCacheConsistentReads === undefined ? {} : { watchCacheConsistentReads: o.watchCacheConsistentReads }),
         });
         log('info', 'kite apiserver is serving', { url: server.url, kubeconfig: server.kubeconfig, store: o.etcdServers || (o.embeddedStoreUrl === 'none' ? 'embedded' : `embedded, etcd API at ${o.embeddedStoreUrl} (etcd auth on; root's password in ${rootPasswordFile(o.dataDir)})`) });
         if (o.insecurePlainHttp) log('warn', 'serving plain HTTP without authentication: every request acts as system:unsecured in system:masters (loopback only; for tests and local study)');

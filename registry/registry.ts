@@ -70,6 +70,7 @@ import { tokenSubresource } from './serviceaccount/token-request.js';
 import { selfSubjectReviewsInfo, selfSubjectReviewStore } from './selfsubjectreview/self-subject-review.js';
 import { tokenReviewsInfo, tokenReviewStore, type TokenReviewer } from './tokenreview/token-review.js';
 import { statefulSetStrategy } from './statefulset/strategy.js';
+import { CachedObjectStorage, type CachedStorageOptions } from './cache/cached-storage.js';
 import { EtcdObjectStorage } from './storage/etcd-object-storage.js';
 import type { ObjectStorage } from './storage/object-storage.js';
 import { storageClassStrategy } from './storageclass/strategy.js';
@@ -141,6 +142,11 @@ export interface KiteRegistryOptions {
   readonly bookmarkIntervalMs?: number;
   /** How many conflicts a guaranteed update retries before giving up. */
   readonly maxRetries?: number;
+  /**
+   * Whether lists and watches are served from a watch cache per resource
+   * (kube-apiserver's --watch-cache; on by default), and how it is tuned.
+   */
+  readonly watchCache?: boolean | CachedStorageOptions;
   /** Cluster IPs of services (kube-apiserver's --service-cluster-ip-range); 10.96.0.0/12 by default. */
   readonly serviceClusterIpRange?: string;
   /** Node ports of services (--service-node-port-range); 30000-32767 by default. */
@@ -164,7 +170,10 @@ export interface KiteRegistryOptions {
  * at start.
  */
 export class KiteRegistry implements Registry {
+  /** The storage underneath any cache: writes and reads that must not come from a cache. */
   readonly storage: ObjectStorage;
+  /** The watch cache the resources' stores read through; undefined when it is off. */
+  readonly watchCache: CachedObjectStorage | undefined;
   readonly admission: AdmissionChain;
   readonly allocation: ServiceAllocation;
   private readonly set = new ResourceRegistry();
@@ -185,6 +194,15 @@ export class KiteRegistry implements Registry {
       ...(options.bookmarkIntervalMs === undefined ? {} : { bookmarkIntervalMs: options.bookmarkIntervalMs }),
       ...(options.maxRetries === undefined ? {} : { maxRetries: options.maxRetries }),
     });
+    const cacheOptions = options.watchCache ?? true;
+    this.watchCache =
+      cacheOptions === false
+        ? undefined
+        : new CachedObjectStorage(this.storage, {
+            log: stderrLog('watch cache'),
+            ...(options.bookmarkIntervalMs === undefined ? {} : { bookmarkIntervalMs: options.bookmarkIntervalMs }),
+            ...(cacheOptions === true ? {} : cacheOptions),
+          });
     const lookup = registryLookup(() => this);
     const plugins: AdmissionPlugin[] = [
       namespaceLifecycle(lookup),
@@ -248,7 +266,7 @@ export class KiteRegistry implements Registry {
   }
 
   private storeOptions(strategy: Strategy): GenericStoreOptions {
-    const base = { storage: this.storage, admission: this.admission, now: this.now };
+    const base = { storage: this.storageFor(strategy.info.storagePrefix), admission: this.admission, now: this.now };
     const id = resourceId(strategy.info);
     if (id === resourceId(podStrategy.info)) {
       return { ...base, subresources: podSubresources(() => this.generic(podStrategy.info), () => this.generic(podDisruptionBudgetStrategy.info), this.now) };
@@ -298,14 +316,19 @@ export class KiteRegistry implements Registry {
   startCustomResources(options: { retryMs?: number } = {}): CrdController {
     if (this.crdController !== undefined) return this.crdController;
     this.crdController = new CrdController(
-      { crds: this.generic(customResourceDefinitionStrategy.info), resources: this.set, storage: this.storage, admission: this.admission, now: this.now },
+      { crds: this.generic(customResourceDefinitionStrategy.info), resources: this.set, storageFor: (prefix) => this.storageFor(prefix), forget: (prefix) => this.watchCache?.forget(prefix), admission: this.admission, now: this.now },
       { log: stderrLog('apiextensions controllers'), retryMs: options.retryMs ?? 1000 },
     );
     this.crdController.start();
     return this.crdController;
   }
 
-  /** Stops what start() started (the CRD controllers, the RBAC watches, the token checks' watches). */
+  /** The storage a resource's store reads and writes: through its watch cache when the cache is on. */
+  storageFor(prefix: string): ObjectStorage {
+    return this.watchCache?.forResource(prefix) ?? this.storage;
+  }
+
+  /** Stops what start() started (the CRD controllers, the RBAC watches, the token checks' watches, the watch caches). */
   async stop(): Promise<void> {
     this.boundObjects.stop();
     const c = this.crdController;
@@ -313,6 +336,7 @@ export class KiteRegistry implements Registry {
     await c?.stop();
     this.rbacResolver?.stop();
     this.rbacResolver = undefined;
+    this.watchCache?.stop();
   }
 
   /** Creates what kube-apiserver creates at start, where missing, and repairs the service allocations. */

@@ -33,7 +33,10 @@ export interface CrdControllerDeps {
   readonly crds: GenericStore;
   /** The served set custom resource stores are added to and removed from. */
   readonly resources: ResourceRegistry;
-  readonly storage: ObjectStorage;
+  /** The storage of the custom resource stored under a prefix (through its watch cache). */
+  readonly storageFor: (prefix: string) => ObjectStorage;
+  /** A custom resource's objects are gone for good: its watch cache can go. */
+  readonly forget?: (prefix: string) => void;
   readonly admission: AdmissionChain;
   readonly now: () => Date;
 }
@@ -199,7 +202,7 @@ export class CrdController {
       const { strategy, schema } = customResourceStrategy(crd, str(v.name), terminating);
       if (strategy.info.resource === '' || strategy.info.kind === '') continue;
       const openApiSchemas = customResourceSchemas(strategy.info, versionSchema(v));
-      d.resources.add(new GenericStore(strategy, { storage: d.storage, admission: d.admission, now: d.now, schema, typedListItems: true, openApiSchemas }));
+      d.resources.add(new GenericStore(strategy, { storage: d.storageFor(strategy.info.storagePrefix), admission: d.admission, now: d.now, schema, typedListItems: true, openApiSchemas }));
       ids.push(strategy.info);
     }
     const before = this.served.get(name)?.ids ?? [];
@@ -234,6 +237,7 @@ export class CrdController {
         this.queue.addAfter(name, this.recheckMs);
         return;
       }
+      this.deps.forget?.(storage.info.storagePrefix);
     }
     await this.deps.crds.guaranteedUpdate(undefined, name, (c) => {
       const updated = structuredClone(c);

@@ -181,12 +181,13 @@ export class GenericStore implements ResourceStore {
   }
 
   /** A stored object as this version serves it. */
+  /** An object as this resource serves it; objects from a watch cache are frozen and shared, so it is changed only in a copy. */
   private served(obj: KubeObject): KubeObject {
     const c = this.strategy.conversion;
     const out = c === undefined ? obj : c.fromStorage(obj);
-    out.apiVersion = apiVersionOf(this.info);
-    out.kind = this.info.kind;
-    return out;
+    const apiVersion = apiVersionOf(this.info);
+    if (out.apiVersion === apiVersion && out.kind === this.info.kind) return out;
+    return { ...out, apiVersion, kind: this.info.kind };
   }
 
   /** An object as a list carries it: built-in kinds' items have no apiVersion or kind (the list says them). */

@@ -108,6 +108,10 @@ export class EtcdObjectStorage implements ObjectStorage {
     return String((await this.client.get('/registry/health')).revision);
   }
 
+  requestWatchProgress(): void {
+    this.client.requestProgress();
+  }
+
   async guaranteedUpdate(key: string, tryUpdate: TryUpdate, options: WriteOptions = {}): Promise<KubeObject> {
     let stored = (await this.client.get(key)).object;
     const max = this.options.maxRetries ?? 1000;

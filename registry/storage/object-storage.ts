@@ -107,8 +107,10 @@ export interface ObjectStorage {
   delete(key: string, options?: { readonly preconditions?: Preconditions; readonly validate?: (current: KubeObject) => void; readonly dryRun?: boolean }): Promise<KubeObject>;
   /** How many objects are under prefix. */
   count(prefix: string): Promise<number>;
-  /** The store's current revision, as a resourceVersion. */
+  /** The store's current revision, as a resourceVersion (a linearizable read). */
   currentResourceVersion(): Promise<string>;
+  /** Asks the store to report the progress of this storage's watches: a BOOKMARK to each that allows them. */
+  requestWatchProgress(): void;
 }
 
 /** The storage layer's error codes; the registry store words them for its resource. */

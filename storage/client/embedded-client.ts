@@ -124,6 +124,8 @@ export class EmbeddedStoreClient implements StoreClient {
   }
 
   requestProgress(): void {
+    // Pending events go first, so a notice at revision R follows every event up to R.
+    this.watchable.flushPending();
     const revision = this.server.kv.revision;
     for (const [w, onNotice] of this.watches) if (w.isSynced && !w.isCanceled) onNotice({ kind: 'progress', revision });
   }

@@ -85,6 +85,7 @@ export function watchStream(server: StoreServer, watchable: WatchableStore): (ca
     };
     call.on('drain', () => watchable.scheduleSync());
     const progressTimer = setInterval(() => {
+      watchable.flushPending();
       for (const w of watchers.values()) {
         if (w.isSynced && w.options.progressNotify && !sink.isFull()) write({ header: header(server.kv.revision), watchId: w.id, events: [] });
       }
@@ -180,6 +181,14 @@ export function watchStream(server: StoreServer, watchable: WatchableStore): (ca
       const pending = handle(req);
       if (pending !== undefined) settle(pending);
     });
+    let progressRetry: NodeJS.Timeout | undefined;
+    const answerProgress = (): void => {
+      progressRetry = undefined;
+      if (closed) return;
+      watchable.flushPending();
+      if (watchable.isSinkSynced(sink)) write({ header: header(server.kv.revision), watchId: -1 });
+      else if (progressRetry === undefined) progressRetry = setTimeout(answerProgress, 10);
+    };
     const handle = (req: Wire): Promise<void> | undefined => {
       switch (req.requestUnion) {
         case 'createRequest':
@@ -189,8 +198,10 @@ export function watchStream(server: StoreServer, watchable: WatchableStore): (ca
           break;
         case 'progressRequest':
           // Not tied to one watcher: etcd 3.4 answers with watch id -1. The revision is the
-          // one reads see: watchers are told of every revision up to it as reads see it.
-          write({ header: header(server.kv.revision), watchId: -1 });
+          // one reads see, sent after every event up to it (the pending ones go first); a
+          // stream with watchers still catching up is answered once they have caught up,
+          // so the notice never claims a revision whose events are still to come.
+          if (progressRetry === undefined) answerProgress();
           break;
       }
       return undefined;

@@ -139,8 +139,9 @@ export class WatchableStore {
     this.unsynced.delete(w);
   }
 
-  /** Sends a progress notice to every synced watcher that asked for them and has nothing pending. */
+  /** Sends a progress notice to every synced watcher that asked for them, after what was pending for it. */
   notifyProgress(): void {
+    this.flushPending();
     const revision = this.kv.revision;
     for (const w of this.synced) {
       if (w.options.progressNotify && !w.sink.isFull()) w.sink.send({ kind: 'progress', watchId: w.id, revision });
@@ -216,8 +217,12 @@ export class WatchableStore {
     if (this.unsynced.size > 0) this.scheduleSync();
   }
 
-  /** Sends what notify gathered; always before any catch-up response, so order holds. */
-  private flushPending(): void {
+  /**
+   * Sends what notify gathered; always before any catch-up response or progress
+   * notice, so order holds: a progress notice at revision R follows every event
+   * up to R of a synced watcher.
+   */
+  flushPending(): void {
     this.flushScheduled = false;
     for (const [w, batch] of this.pending) {
       if (!w.isCanceled) w.sink.send({ kind: 'events', watchId: w.id, revision: batch.revision, events: batch.events });

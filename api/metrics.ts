@@ -32,4 +32,31 @@ export class ApiMetrics {
     this.inflight.set({ request_kind: 'readOnly' }, 0);
     this.inflight.set({ request_kind: 'mutating' }, 0);
   }
+
+  /**
+   * The watch caches' counters under kube-apiserver's names, read from stats (by
+   * key prefix, /registry/<resource>/) at each scrape: lists answered from a
+   * cache, events handed to watchers, and (re)initializations from the store.
+   */
+  watchCaches(stats: () => Readonly<Record<string, { readonly listsServed: number; readonly eventsDispatched: number; readonly initializations: number }>>): void {
+    const resourceOf = (prefix: string): string => prefix.replace(/^\/registry\//, '').replace(/\/$/, '');
+    const counter = (name: string, help: string, label: 'resource' | 'resource_prefix', read: (s: { listsServed: number; eventsDispatched: number; initializations: number }) => number): void => {
+      new Counter({
+        name,
+        help,
+        labelNames: label === 'resource_prefix' ? ['resource_prefix', 'index'] : ['resource'],
+        registers: [this.registry],
+        collect() {
+          this.reset();
+          for (const [prefix, s] of Object.entries(stats())) {
+            const r = resourceOf(prefix);
+            this.inc(label === 'resource_prefix' ? { resource_prefix: `/${r}`, index: '' } : { resource: r }, read(s));
+          }
+        },
+      });
+    };
+    counter('apiserver_cache_list_total', 'Lists answered from the watch cache, by resource prefix and index used.', 'resource_prefix', (s) => s.listsServed);
+    counter('apiserver_watch_cache_events_dispatched_total', 'Events the watch cache handed to watchers, by resource.', 'resource', (s) => s.eventsDispatched);
+    counter('apiserver_watch_cache_initializations_total', 'Times a watch cache was filled from the store, by resource.', 'resource', (s) => s.initializations);
+  }
 }

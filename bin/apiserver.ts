@@ -280,6 +280,7 @@ export async function runApiServer(o: ApiServerOptions): Promise<RunningApiServe
     serviceAccountTokens: saKeys,
     tokenReviewer: () => review.reviewer,
   });
+  metrics.watchCaches(() => registry.watchCache?.stats() ?? {});
   const tokens = tokenAuthenticators(fileUsers, saKeys.apiAudiences, registry.serviceAccountTokens);
   review.reviewer = tokenReviewer(tokens);
   const authenticator = buildAuthenticator(o, tokens);

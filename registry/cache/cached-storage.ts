@@ -7,7 +7,7 @@
  */
 import type { KubeObject } from '../generic/types.js';
 import type { ListOptions, ObjectStorage, Preconditions, StorageEvent, StoredList, StorageWatch, TryUpdate, WatchOptions, WriteOptions } from '../storage/object-storage.js';
-import { Cacher, type CacherOptions } from './cacher.js';
+import { Cacher, type CacherOptions, type CacherStats } from './cacher.js';
 
 export type CachedStorageOptions = Omit<CacherOptions, 'prefix'> & {
   /** How long a resource's first read waits for its cache to fill before the storage answers it (ms). */
@@ -50,7 +50,7 @@ export class CachedObjectStorage {
   }
 
   /** What each resource's cache holds, by prefix. */
-  stats(): Record<string, ReturnType<Cacher['stats']>> {
+  stats(): Record<string, CacherStats> {
     return Object.fromEntries([...this.cachers].map(([p, c]) => [p, c.stats()]));
   }
 

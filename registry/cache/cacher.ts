@@ -51,6 +51,18 @@ export interface CacherOptions {
   readonly now?: () => number;
 }
 
+/** What a cacher holds and has done, for metrics and tests. */
+export interface CacherStats {
+  readonly objects: number;
+  readonly windowEvents: number;
+  readonly revision: number;
+  readonly oldestWatchable: number;
+  readonly watchers: number;
+  readonly listsServed: number;
+  readonly eventsDispatched: number;
+  readonly initializations: number;
+}
+
 interface FreshnessWaiter {
   readonly revision: number;
   readonly resolve: (reached: boolean) => void;
@@ -75,6 +87,10 @@ export class Cacher {
   private progressTimer: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private readonly readyWaiters: (() => void)[] = [];
+  /** Counters for metrics: lists answered from memory, events handed to client watches, (re)lists of the store. */
+  private listsServed = 0;
+  private eventsDispatched = 0;
+  private initializations = 0;
 
   constructor(storage: ObjectStorage, options: CacherOptions) {
     this.storage = storage;
@@ -120,8 +136,17 @@ export class Cacher {
   }
 
   /** What the cache holds, for metrics and tests. */
-  stats(): { readonly objects: number; readonly windowEvents: number; readonly revision: number; readonly oldestWatchable: number; readonly watchers: number } {
-    return { objects: this.cache.size, windowEvents: this.cache.windowSize, revision: this.cache.revision, oldestWatchable: this.cache.oldestWatchable, watchers: this.watchers.size };
+  stats(): CacherStats {
+    return {
+      objects: this.cache.size,
+      windowEvents: this.cache.windowSize,
+      revision: this.cache.revision,
+      oldestWatchable: this.cache.oldestWatchable,
+      watchers: this.watchers.size,
+      listsServed: this.listsServed,
+      eventsDispatched: this.eventsDispatched,
+      initializations: this.initializations,
+    };
   }
 
   private keyOf(o: KubeObject): string {
@@ -139,6 +164,7 @@ export class Cacher {
         const list = await this.storage.list(this.prefix, { predicate: everything });
         if (this.stopped) return;
         const revision = Number(list.resourceVersion);
+        this.initializations++;
         this.cache.replace(list.items, revision, (o) => this.keyOf(o));
         // Watchers followed a history the cache no longer has: they start again from a list.
         for (const w of this.watchers) w.fail(new ObjectStorageError('Expired', this.prefix, `too old resource version: ${w.revision} (${revision})`));
@@ -186,6 +212,7 @@ export class Cacher {
       }
       if (overtaken) this.distrustProgress(revision);
       for (const w of this.watchers) w.send(change);
+      this.eventsDispatched += this.watchers.size;
     }
     this.wakeWaiters();
   }
@@ -299,6 +326,7 @@ export class Cacher {
       countRemaining: predicate.isEverything,
     });
     if (page instanceof WindowExpired) return undefined;
+    this.listsServed++;
     const list: { -readonly [K in keyof StoredList]: StoredList[K] } = { items: page.items, resourceVersion: String(revision) };
     if (page.more && page.lastKey !== undefined) {
       list.continue = encodeContinue({ resourceVersion: revision, start: page.lastKey.slice(prefix.length) });

@@ -71,9 +71,13 @@ async function script(kind: 'kite' | 'etcd'): Promise<string[]> {
       assert.equal(etcdctl(all, ['put', '/r/k', 'v']).code, 0);
       await sleep(SETTLE_MS);
       const ids = memberIds(all);
+      // etcd3 leads when it stops, every run: the others hold an election (1-2 s) before any
+      // change can be proposed, and the script's outputs are those of a cluster with a leader.
+      assert.equal(etcdctl(all, ['move-leader', ids.get('etcd3')!]).code, 0);
       await cluster.stop('etcd3');
-      await sleep(1000);
       const live = cluster.endpoints(['etcd1', 'etcd2']);
+      await eventually(() => assert.match(etcdctl(live, ['endpoint', 'status']).stdout, /, true, false, \d+, /), 20_000);
+      await sleep(1000);
       const out: string[] = [];
       const run = (endpoints: string, args: readonly string[]): string => {
         const r = etcdctl(endpoints, args);

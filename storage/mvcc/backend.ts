@@ -19,11 +19,10 @@ export interface BackendOptions {
   /** Skip fsync on commit. Only for benchmarks that say so; never the default. */
   readonly unsafeNoSync?: boolean;
   /**
-   * Hold writes for this long and then issue them all in one event-loop turn, so that lmdb
-   * commits them in one transaction (etcd's backend batch interval). Only for a store whose
-   * writes are already durable elsewhere: a cluster member's, which applies only entries its
-   * Raft log holds. Writes keep their order, and those issued in one turn still commit
-   * together. Default 0: each write goes to lmdb at once.
+   * Hold writes for this long and then commit them all in one explicit lmdb transaction
+   * (etcd's backend batch interval). Only for a store whose writes are already durable
+   * elsewhere: a member's, which applies only entries its Raft log holds. Writes keep their
+   * order. Default 0: each write goes to lmdb at once.
    */
   readonly batchIntervalMs?: number;
 }
@@ -216,14 +215,24 @@ export class Backend {
     return this.held.settled;
   }
 
-  /** Issues every held write in this one turn (so lmdb commits them together), in order. */
+  /**
+   * Commits every held write, in order, in one explicit lmdb transaction: a member's applied
+   * index is always written with the changes of the entries it covers, so the two are durable
+   * together or not at all (not left to lmdb-js's batching of the writes issued in one turn).
+   * Inside the transaction each write is carried out at once, and one commit (one fsync)
+   * settles them all.
+   */
   private releaseHeld(): void {
     const held = this.held;
     if (held === undefined) return;
     this.held = undefined;
     clearTimeout(held.timer);
     try {
-      Promise.all(held.writes.map((write) => this.issue(write))).then(() => held.resolve(), held.reject);
+      this.issue(() =>
+        this.env.transaction(() => {
+          for (const write of held.writes) void write();
+        }),
+      ).then(() => held.resolve(), held.reject);
     } catch (error) {
       held.reject(error);
     }

@@ -355,8 +355,8 @@ export class StoreServer implements RaftApplication {
   async apply(entries: readonly Entry[]): Promise<void> {
     while (this.gate !== undefined) await this.gate;
     this.checkHanded(entries);
-    // Everything below runs in one turn, so lmdb commits the entries' changes and the
-    // new applied index in one transaction.
+    // Everything below runs in one turn, so the entries' changes and the new applied index
+    // join the same backend batch, which commits in one explicit lmdb transaction.
     let index = this.appliedIndex;
     for (const e of entries) {
       if (e.type === EntryType.ConfChange) this.applyConfChange(e, e.index > index);

@@ -35,6 +35,12 @@ import { prepareServiceAccountKeys } from './service-account-keys.js';
 import type { TokenReviewer } from '../registry/tokenreview/token-review.js';
 import type { ServiceAccountTokens } from '../registry/serviceaccount/service-account-tokens.js';
 import { timedStoreClient } from './timed-store-client.js';
+import { embeddedProbe, remoteProbe } from './insight-cluster-probe.js';
+import { ClusterMonitor } from '../registry/insight/cluster-monitor.js';
+import { recordingStoreClient } from '../registry/insight/recording-store-client.js';
+import { RequestTrail } from '../registry/insight/request-trail.js';
+import { WatcherRegistry } from '../registry/insight/watcher-registry.js';
+import type { InsightServices } from '../api/insight/insight-services.js';
 
 export interface ApiServerOptions {
   readonly dataDir: string;
@@ -101,6 +107,8 @@ export interface ApiServerOptions {
    * send a requested progress notification before earlier events (a Kite cluster is safe).
    */
   readonly watchCacheConsistentReads?: boolean;
+  /** --insight-trail-size: how many requests the insight page's trail keeps (default 1000). */
+  readonly insightTrailSize?: number;
 }
 
 export interface RunningApiServer {
@@ -269,7 +277,19 @@ export async function runApiServer(o: ApiServerOptions): Promise<RunningApiServe
     member = embedded;
     raw = new EmbeddedStoreClient(embedded.store, embedded.watchable, { caller: () => apiServerCaller(embedded.store) });
   }
-  const client = timedStoreClient(raw, (operation, key, seconds) => metrics.etcdDuration.observe({ operation, type: resourceOfKey(key) }, seconds));
+  const timed = timedStoreClient(raw, (operation, key, seconds) => metrics.etcdDuration.observe({ operation, type: resourceOfKey(key) }, seconds));
+  // The insight page (/ui/): the registry's store calls go through the recording decorator.
+  const trail = new RequestTrail({ size: o.insightTrailSize ?? 1000 });
+  const watchers = new WatcherRegistry();
+  const grpc = raw instanceof GrpcStoreClient ? raw : undefined;
+  const client = recordingStoreClient(timed, { trail, watchers, ...(grpc === undefined ? {} : { servedBy: () => grpc.lastServedBy }) });
+  const remote = o.etcdServers.length > 0 ? remoteProbe(o.etcdServers, storeClientTls(o.etcdTls)) : undefined;
+  const embeddedStore = member?.store;
+  const cluster = new ClusterMonitor(
+    remote === undefined ? 'embedded' : 'remote',
+    remote?.probe ?? (embeddedStore === undefined ? async () => [] : embeddedProbe(embeddedStore, o.embeddedStoreUrl === 'none' ? 'in-process' : o.embeddedStoreUrl)),
+  );
+  const insight: InsightServices = { trail, watchers, cluster, store: timed };
   const advertiseAddress = advertised;
   const registry = new KiteRegistry(client, {
     ...(o.serviceClusterIpRange === undefined ? {} : { serviceClusterIpRange: o.serviceClusterIpRange }),
@@ -286,6 +306,7 @@ export async function runApiServer(o: ApiServerOptions): Promise<RunningApiServe
   const authenticator = buildAuthenticator(o, tokens);
   let controllers: RunningControllers | undefined;
   const closeStore = async (): Promise<void> => {
+    remote?.close();
     await client.close();
     await member?.stop();
   };
@@ -321,6 +342,7 @@ export async function runApiServer(o: ApiServerOptions): Promise<RunningApiServe
     anonymous: o.anonymousAuth ?? false,
     authorizer: authorization.authorizer,
     issuerDiscovery: { issuer: saKeys.issuers[0]!, jwksUri: () => o.serviceAccountJwksUri ?? `${servedUrl}/openid/v1/jwks`, keys: saKeys.verificationKeys },
+    insight,
   });
   // Every client is asked for a certificate; one the client CA did not sign is refused by the
   // authentication filter (401), not in the handshake, as kube-apiserver does.

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 export const uiDir = fileURLToPath(new URL('../../ui/', import.meta.url));
 
 export function serveInsightPage(app: Express): void {
-  app.get('/ui', (_req, res) => res.redirect(301, '/ui/'));
+  app.get(/^\/ui$/, (_req, res) => res.redirect(301, '/ui/'));
   app.use('/ui', (req, res, next) => {
     if (req.path.startsWith('/api/')) {
       next();

@@ -289,7 +289,7 @@ export async function runApiServer(o: ApiServerOptions): Promise<RunningApiServe
     remote === undefined ? 'embedded' : 'remote',
     remote?.probe ?? (embeddedStore === undefined ? async () => [] : embeddedProbe(embeddedStore, o.embeddedStoreUrl === 'none' ? 'in-process' : o.embeddedStoreUrl)),
   );
-  const insight: InsightServices = { trail, watchers, cluster, store: timed };
+  const insight: InsightServices = { trail, watchers, cluster, store: timed, requestProgress: () => client.requestProgress() };
   const advertiseAddress = advertised;
   const registry = new KiteRegistry(client, {
     ...(o.serviceClusterIpRange === undefined ? {} : { serviceClusterIpRange: o.serviceClusterIpRange }),

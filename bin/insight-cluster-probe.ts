@@ -20,6 +20,7 @@ export function embeddedProbe(store: StoreServer, endpoint: string): ClusterProb
     return [
       {
         id: hex(s.header.memberId),
+        clusterId: s.header.clusterId.toString(),
         name: me?.name ?? '',
         endpoint,
         role,
@@ -63,6 +64,7 @@ export function remoteProbe(endpoints: readonly string[], tls: ClientTls | undef
           seen.set(endpoint, { id, name: names.get(id) ?? '' });
           return {
             id,
+            clusterId: String(header.clusterId ?? ''),
             name: names.get(id) ?? '',
             endpoint,
             role: s.isLearner === true ? 'learner' : leader === id ? 'leader' : 'follower',
@@ -75,7 +77,7 @@ export function remoteProbe(endpoints: readonly string[], tls: ClientTls | undef
           };
         } catch (err) {
           const known = seen.get(endpoint);
-          return { id: known?.id ?? '?', name: known?.name ?? '', endpoint, role: 'unreachable', term: 0, commitIndex: 0, appliedIndex: 0, revision: 0, leader: '0', errors: [String((err as { details?: string }).details ?? err)] };
+          return { id: known?.id ?? '?', clusterId: '', name: known?.name ?? '', endpoint, role: 'unreachable', term: 0, commitIndex: 0, appliedIndex: 0, revision: 0, leader: '0', errors: [String((err as { details?: string }).details ?? err)] };
         }
       }),
     );

@@ -43,6 +43,8 @@ export function serveEvents(req: Request, res: Response, s: InsightServices, reg
   const stopTrail = s.trail.subscribe(onTrail);
   const stopCluster = s.cluster.subscribe((state) => send('cluster', state));
   const tick = (): void => {
+    // Idle store watches hear of no revision until a progress notice: ask for one, so their lag is current.
+    s.requestProgress?.();
     queue = queue
       .then(async () => send('watchers', await visibleWatchers(s, registry, access)))
       .catch((err: unknown) => send('problem', { message: String(err) }));

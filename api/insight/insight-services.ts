@@ -16,6 +16,8 @@ export interface InsightServices {
   readonly watchers: WatcherRegistry;
   /** The store cluster's members and leader changes. */
   readonly cluster: ClusterMonitor;
+  /** Asks every store watch for a progress notice, so idle watches show how far they are. */
+  readonly requestProgress?: () => void;
   /** Reads of the store that bypass the trail. */
   readonly store: KeyReader & { list(prefix: string, options?: ListOptions): Promise<ListResult> };
 }

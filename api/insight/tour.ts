@@ -57,7 +57,7 @@ export async function tourSteps(s: InsightServices, registry: Registry, access: 
         "create_revision is the store revision that created the key, mod_revision the one that last changed it (the object's resourceVersion), version how many times it was written. " +
         'Kite stores the object as JSON; kube-apiserver on etcd stores it as protobuf: the 4 bytes k8s\\0, then a runtime.Unknown holding apiVersion and kind and the Namespace message. Both forms of this object are shown.',
       result: {
-        header: { cluster_id: '', member_id: me === undefined ? '' : BigInt(`0x${me.id === '?' ? '0' : me.id}`).toString(), revision: dflt?.revision ?? 0, raft_term: me?.term ?? 0 },
+        header: { cluster_id: me?.clusterId ?? '', member_id: me === undefined ? '' : BigInt(`0x${me.id === '?' ? '0' : me.id}`).toString(), revision: dflt?.revision ?? 0, raft_term: me?.term ?? 0 },
         kvs:
           object === undefined
             ? []

@@ -10,6 +10,8 @@ export type MemberRole = 'leader' | 'follower' | 'learner' | 'unreachable';
 export interface MemberState {
   /** The member id in hex, as etcdctl prints it. */
   readonly id: string;
+  /** The cluster id in decimal, as etcdctl -w json prints it ('' when unknown). */
+  readonly clusterId: string;
   readonly name: string;
   /** The client endpoint asked. */
   readonly endpoint: string;

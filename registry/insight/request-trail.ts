@@ -13,6 +13,9 @@ export const maxOpsPerEntry = 64;
 /** Who the API server's own store calls (watch cache, controllers, bookkeeping) are filed under. */
 export const serverFacts: RequestFacts = { user: 'kite-apiserver', groups: [], userAgent: '', verb: 'internal', uri: '', group: '', resource: '', subresource: '', namespace: '', name: '' };
 
+/** How many revisions' early deliveries are kept waiting for their txn. */
+const maxEarly = 256;
+
 export type TrailListener = (changed: readonly TrailEntry[]) => void;
 
 export interface RequestTrailOptions {
@@ -33,6 +36,11 @@ export class RequestTrail {
   private timer: NodeJS.Timeout | undefined;
   /** Recent successful txns by the revision they produced, to credit watch deliveries; as bounded as the ring. */
   private readonly byRevision = new Map<number, { readonly op: TxnOp; readonly entry: TrailEntry }>();
+  /**
+   * Deliveries of revisions no recorded txn has yet: a watch can get a write's event before
+   * the write's caller hears it succeeded. Credited when the txn is recorded; bounded.
+   */
+  private readonly early = new Map<number, { storeWatchers: number; apiWatchers: number }>();
   private readonly flushMs: number;
   private readonly now: () => number;
 
@@ -59,6 +67,7 @@ export class RequestTrail {
     return () => {
       this.listeners.delete(listener);
       if (this.listeners.size === 0) {
+        this.early.clear();
         clearTimeout(this.timer);
         this.timer = undefined;
         this.pending.clear();
@@ -100,7 +109,15 @@ export class RequestTrail {
     const entry = currentEntry() ?? this.begin(serverFacts);
     if (entry.ops.length < maxOpsPerEntry) entry.ops.push(op);
     else entry.dropped++;
-    if (op.kind === 'txn' && op.isSucceeded) this.byRevision.set(op.revision, { op, entry });
+    if (op.kind === 'txn' && op.isSucceeded) {
+      this.byRevision.set(op.revision, { op, entry });
+      const before = this.early.get(op.revision);
+      if (before !== undefined) {
+        this.early.delete(op.revision);
+        op.delivered.storeWatchers += before.storeWatchers;
+        op.delivered.apiWatchers += before.apiWatchers;
+      }
+    }
     this.changed(entry);
   }
 
@@ -108,7 +125,15 @@ export class RequestTrail {
   delivered(revision: number, to: 'store' | 'api'): void {
     if (!this.isRecording) return;
     const found = this.byRevision.get(revision);
-    if (found === undefined) return;
+    if (found === undefined) {
+      const counts = this.early.get(revision) ?? { storeWatchers: 0, apiWatchers: 0 };
+      if (to === 'store') counts.storeWatchers++;
+      else counts.apiWatchers++;
+      this.early.set(revision, counts);
+      // Revisions never claimed (writes made before recording began, or by others) are dropped oldest first.
+      if (this.early.size > maxEarly) this.early.delete(this.early.keys().next().value!);
+      return;
+    }
     if (to === 'store') found.op.delivered.storeWatchers++;
     else found.op.delivered.apiWatchers++;
     this.changed(found.entry);

@@ -15,13 +15,21 @@ import type { TrailEntry } from '../../registry/insight/trail-types.js';
 
 const facts = { ...serverFacts, user: 'alice', verb: 'create', resource: 'configmaps', namespace: 'ns' };
 
-test('the trail keeps at most its size, and records nothing while no one is subscribed', () => {
+test('the trail keeps at most its size, records nothing while no one is subscribed, and credits deliveries that come before their txn', () => {
   const trail = new RequestTrail({ size: 3 });
   trail.record({ kind: 'watch', key: '/x', startRevision: 0 });
   assert.equal(trail.entries().length, 0, 'nothing recorded without a subscriber');
   const stop = trail.subscribe(() => undefined);
   for (let i = 0; i < 10; i++) trail.begin({ ...facts, name: `n${i}` });
   assert.deepEqual(trail.entries().map((e) => e.name), ['n7', 'n8', 'n9']);
+  // A watch may get a write's event before the writer hears back: the delivery waits for the txn.
+  trail.delivered(77, 'api');
+  const entry = trail.begin(facts);
+  requestContext.run(entry, () =>
+    trail.record({ kind: 'txn', key: '/k', expectedModRevision: 0, then: 'put', lease: '0', valueBytes: 2, isSucceeded: true, revision: 77, ms: 1, delivered: { storeWatchers: 0, apiWatchers: 0 } }),
+  );
+  trail.delivered(77, 'store');
+  assert.deepEqual(entry.ops[0]?.kind === 'txn' && entry.ops[0].delivered, { storeWatchers: 1, apiWatchers: 1 });
   stop();
   assert.equal(trail.isRecording, false);
   assert.throws(() => new RequestTrail({ size: 0 }), RangeError);

@@ -18,6 +18,7 @@ kind: Deployment
 metadata:
   name: web
   namespace: default
+  labels: { app: web }
 spec:
   replicas: 1
   selector:
@@ -48,10 +49,21 @@ test('the insight page shows kubectl apply and scale in the trail within a secon
   const shots = artifactsDir('insight');
   const api = await startApiServer(dir.path, undefined, ['--insecure-plain-http', '--controllers=', '--log-level=warn']);
   const browser = await chromium.launch({ executablePath: findChromium()!, args: ['--no-sandbox', '--disable-gpu'] });
+  const stopWatch = new AbortController();
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     await page.goto(`${api.url}/ui/#/trail`);
     await page.locator('#status.live').waitFor({ timeout: 5_000 });
+    // An API watch on deployments, held open through the test: it should be listed and counted.
+    const watch = await fetch(`${api.url}/apis/apps/v1/namespaces/default/deployments?watch=1&labelSelector=app%3Dweb`, { signal: stopWatch.signal });
+    assert.equal(watch.status, 200);
+    const watching = (async () => {
+      try {
+        for await (const _ of watch.body as unknown as AsyncIterable<Uint8Array>) void _;
+      } catch (err) {
+        if (!stopWatch.signal.aborted) throw err;
+      }
+    })();
     const file = join(dir.path, 'web.yaml');
     writeFileSync(file, deployment);
 
@@ -62,6 +74,8 @@ test('the insight page shows kubectl apply and scale in the trail within a secon
     await applyRow.waitFor({ timeout: 1_000 });
     process.stderr.write(`apply row shown ${Date.now() - shownAt} ms after kubectl returned\n`);
     assert.match(await applyRow.locator('[data-testid=compare]').innerText(), /^txn if mod_revision\(\/registry\/deployments\/default\/web\) = 0$/);
+    // The event it caused reached the watch cache's store watch, then the API watch.
+    await applyRow.locator('[data-testid=delivered]', { hasText: '1 store watcher, 1 API watcher' }).waitFor({ timeout: 1_000 });
 
     // kubectl scale: an update through the scale subresource, comparing the created revision.
     kubectl(api.kubeconfig, ['scale', 'deployment/web', '--replicas=3']);
@@ -90,6 +104,11 @@ test('the insight page shows kubectl apply and scale in the trail within a secon
 
     await page.goto(`${api.url}/ui/#/watchers`);
     await page.locator('[data-testid=watch-store]').first().waitFor({ timeout: 3_000 });
+    const apiWatch = page.locator('[data-testid=watch-api]');
+    await apiWatch.waitFor({ timeout: 3_000 });
+    assert.match(await apiWatch.innerText(), /app=web/);
+    stopWatch.abort();
+    await watching;
     await shoot(page, shots, 'watchers');
     await page.goto(`${api.url}/ui/#/cluster`);
     await page.locator('[data-testid=member][data-role=leader]').waitFor({ timeout: 3_000 });
@@ -102,6 +121,7 @@ test('the insight page shows kubectl apply and scale in the trail within a secon
     await shoot(page, shots, 'tour');
     process.stderr.write(`insight screenshots in ${shots}\n`);
   } finally {
+    stopWatch.abort();
     await browser.close();
     await api.stop();
     dir.remove();

@@ -36,7 +36,9 @@ export function embeddedProbe(store: StoreServer, endpoint: string): ClusterProb
 }
 
 export interface RemoteProbe {
+  /** Asks every endpoint. */
   readonly probe: ClusterProbe;
+  /** Closes the connections to the endpoints. */
   close(): void;
 }
 

@@ -39,11 +39,17 @@ export async function visibleTree(s: InsightServices, registry: Registry, access
 
 /** One rendered version of a key. */
 export interface VersionView {
+  /** The revision that wrote this version. */
   readonly modRevision: number;
+  /** The revision that created the key. */
   readonly createRevision: number;
+  /** etcd's version of the key. */
   readonly version: number;
+  /** The lease in decimal ("0": none). */
   readonly lease: string;
+  /** How value is given: parsed JSON, text, or base64 of binary bytes. */
   readonly encoding: 'json' | 'text' | 'base64';
+  /** The value (redacted for Secrets the user may not get). */
   readonly value: unknown;
 }
 

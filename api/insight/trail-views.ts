@@ -9,9 +9,13 @@ import type { StoreOp, TrailEntry } from '../../registry/insight/trail-types.js'
 import type { InsightAccess } from './access.js';
 
 export interface TrailFilter {
+  /** Rows about this resource (or touching keys under /<resource>/). */
   readonly resource?: string;
+  /** Rows in this namespace. */
   readonly namespace?: string;
+  /** Rows of users whose name contains this. */
   readonly user?: string;
+  /** Rows of this verb. */
   readonly verb?: string;
 }
 

@@ -12,13 +12,19 @@ export interface MemberState {
   readonly id: string;
   /** The cluster id in decimal, as etcdctl -w json prints it ('' when unknown). */
   readonly clusterId: string;
+  /** The member's name ('' until it has answered). */
   readonly name: string;
   /** The client endpoint asked. */
   readonly endpoint: string;
+  /** Its role as it reports it (unreachable: it did not answer). */
   readonly role: MemberRole;
+  /** Its Raft term. */
   readonly term: number;
+  /** The Raft index it knows committed. */
   readonly commitIndex: number;
+  /** The Raft index it has applied. */
   readonly appliedIndex: number;
+  /** Its store revision. */
   readonly revision: number;
   /** The leader this member knows, in hex ('0': none). */
   readonly leader: string;
@@ -29,16 +35,20 @@ export interface MemberState {
 export interface LeaderChange {
   /** When the change was seen (ms since the epoch). */
   readonly at: number;
+  /** The term of the new leader (the highest term seen). */
   readonly term: number;
   /** The new leader's id in hex, or '0' when there is none. */
   readonly leader: string;
+  /** The new leader's name ('' when unknown or none). */
   readonly leaderName: string;
 }
 
 export interface ClusterState {
   /** 'embedded' (one member in the API server's process) or 'remote' (--etcd-servers). */
   readonly mode: 'embedded' | 'remote';
+  /** Every member asked, in --etcd-servers order. */
   readonly members: readonly MemberState[];
+  /** The leader changes seen, oldest first (the last 100). */
   readonly leaderChanges: readonly LeaderChange[];
   /** When the members were last asked. */
   readonly at: number;

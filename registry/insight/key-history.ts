@@ -10,16 +10,20 @@ import type { StoreClient, StoredObject } from '../../storage/client/store-clien
 export type KeyReader = Pick<StoreClient, 'get'>;
 
 export interface KeyVersion {
+  /** The revision that wrote this version. */
   readonly modRevision: number;
+  /** The revision that created the key (this generation of it). */
   readonly createRevision: number;
   /** etcd's version (0 when the client does not report it). */
   readonly version: number;
   /** The lease, as a decimal string ("0": none). */
   readonly lease: string;
+  /** The stored bytes. */
   readonly value: Buffer;
 }
 
 export interface KeyHistory {
+  /** The key asked about. */
   readonly key: string;
   /** The store's revision when read. */
   readonly revision: number;

@@ -9,17 +9,23 @@
 export interface KeyOwner {
   /** e.g. /registry/deployments/ */
   readonly storagePrefix: string;
+  /** The API group ('' for core). */
   readonly group: string;
+  /** The resource (plural), as RBAC names it. */
   readonly resource: string;
+  /** Whether keys carry a namespace segment. */
   readonly namespaced: boolean;
 }
 
 /** What a key is, by the resource that owns it. */
 export interface KeyPlace {
+  /** The key itself. */
   readonly key: string;
   /** The owner, undefined for keys no resource owns. */
   readonly owner: KeyOwner | undefined;
+  /** The namespace segment ('' for cluster-scoped or unowned keys). */
   readonly namespace: string;
+  /** The object's name (or the rest of an unowned key). */
   readonly name: string;
 }
 
@@ -44,15 +50,20 @@ export class KeyOwners {
 }
 
 export interface TreeNamespace {
+  /** The namespace ('' for cluster-scoped resources). */
   readonly namespace: string;
+  /** Its keys: the object's name, the key, and its mod_revision. */
   readonly keys: { readonly name: string; readonly key: string; readonly modRevision: number }[];
 }
 
 export interface TreeResource {
   /** The storage prefix, e.g. /registry/configmaps/ (or the key itself for unowned keys). */
   readonly prefix: string;
+  /** The owner's API group. */
   readonly group: string;
+  /** The owner's resource (or the key's second segment). */
   readonly resource: string;
+  /** Keys under the prefix. */
   readonly count: number;
   /** One element with namespace '' for cluster-scoped resources. */
   readonly namespaces: readonly TreeNamespace[];

@@ -34,6 +34,7 @@ export interface RangeOp {
 /** A conditional write: kube-apiserver's one-compare txn. */
 export interface TxnOp {
   readonly kind: 'txn';
+  /** The key compared and written. */
   readonly key: string;
   /** The compare: mod_revision(key) = expectedModRevision (0: the key must not exist). */
   readonly expectedModRevision: number;
@@ -47,8 +48,11 @@ export interface TxnOp {
   readonly isSucceeded: boolean;
   /** The revision the txn produced (or the store's revision at a failed compare). */
   readonly revision: number;
+  /** Milliseconds the store took. */
   readonly ms: number;
+  /** The store endpoint that answered, when known. */
   readonly servedBy?: string;
+  /** The error code when it failed. */
   readonly error?: string;
   /** Watch events delivered because of this write: to store watches and to API watches. */
   readonly delivered: { storeWatchers: number; apiWatchers: number };
@@ -57,14 +61,19 @@ export interface TxnOp {
 /** A store watch the request opened. */
 export interface WatchOp {
   readonly kind: 'watch';
+  /** The prefix watched. */
   readonly key: string;
+  /** start_revision (0: from the next change). */
   readonly startRevision: number;
 }
 
 /** Anything else the store was asked: lease grants and compactions. */
 export interface OtherOp {
+  /** A LeaseGrant or a Compact. */
   readonly kind: 'lease' | 'compact';
+  /** The request and its answer, as one line. */
   readonly detail: string;
+  /** Milliseconds the store took. */
   readonly ms: number;
 }
 
@@ -74,6 +83,7 @@ export type StoreOp = RangeOp | TxnOp | WatchOp | OtherOp;
 export interface RequestFacts {
   /** The user (or component) name; `kite-apiserver` for the server's own work. */
   readonly user: string;
+  /** The user's groups. */
   readonly groups: readonly string[];
   /** The client's User-Agent ('' when none), which names the component (kubectl, kube-controller-manager). */
   readonly userAgent: string;
@@ -81,10 +91,15 @@ export interface RequestFacts {
   readonly verb: string;
   /** The request's path and query. */
   readonly uri: string;
+  /** The API group ('' for core, and for non-resource requests). */
   readonly group: string;
+  /** The resource ('' for non-resource requests). */
   readonly resource: string;
+  /** The subresource (status, scale, ...) or ''. */
   readonly subresource: string;
+  /** The namespace the request is in, or ''. */
   readonly namespace: string;
+  /** The object's name, or '' for collections. */
   readonly name: string;
 }
 

@@ -21,7 +21,9 @@ function opLine(op, openKey) {
     }
     case 'txn': {
       const then = op.then === 'put' ? `put ${op.key} (${op.valueBytes} bytes${op.lease !== '0' ? `, lease ${BigInt(op.lease).toString(16)}` : ''})` : `delete ${op.key}`;
-      const outcome = op.error ? null : op.isSucceeded ? h('span', {}, ' → succeeded, ', rev(op.key, op.revision)) : h('span', { class: 'code-bad' }, ` → compare failed at revision ${op.revision}`);
+      // A delete's revision has no value of the key: its link opens the key just before, with the version it deleted.
+      const produced = op.then === 'delete' ? h('span', {}, `revision ${op.revision} (`, rev(op.key, op.revision - 1), ' holds the deleted version)') : rev(op.key, op.revision);
+      const outcome = op.error ? null : op.isSucceeded ? h('span', {}, ' → succeeded, ', produced) : h('span', { class: 'code-bad' }, ` → compare failed at revision ${op.revision}`);
       const d = op.delivered;
       const watch = op.isSucceeded ? h('div', { class: 'note', 'data-testid': 'delivered' }, `   watch events delivered: ${d.storeWatchers} store watcher${d.storeWatchers === 1 ? '' : 's'}, ${d.apiWatchers} API watcher${d.apiWatchers === 1 ? '' : 's'}`) : null;
       return h('li', { 'data-testid': 'op-txn' }, h('span', { 'data-testid': 'compare' }, `txn if mod_revision(${op.key}) = ${op.expectedModRevision}`), ` then ${then} else range${ms}`, outcome, served, err, watch);

@@ -106,7 +106,9 @@ export class RequestTrail {
   /** Files op under the current request's entry, or under a fresh entry of the server's own. */
   record(op: StoreOp): void {
     if (!this.isRecording) return;
-    const entry = currentEntry() ?? this.begin(serverFacts);
+    // A call made after its request was answered (work the request left running) is the server's own.
+    const current = currentEntry();
+    const entry = current !== undefined && current.code === undefined ? current : this.begin(serverFacts);
     if (entry.ops.length < maxOpsPerEntry) entry.ops.push(op);
     else entry.dropped++;
     if (op.kind === 'txn' && op.isSucceeded) {

@@ -60,7 +60,6 @@ test("store calls are filed under the request's entry: the txn's compare, its re
       await client.get('/registry/namespaces/ns');
       return client.optimisticPut('/registry/configmaps/ns/c', Buffer.from('{"a":1}'), 0);
     });
-    trail.finish(entry, 201);
     await delivered;
     assert.equal(entry.ops.length, 2);
     assert.deepEqual({ ...entry.ops[0], ms: 0 }, { kind: 'range', key: '/registry/namespaces/ns', isPrefix: false, revision: 0, limit: 0, isCountOnly: false, count: 0, atRevision: put.revision - 1, ms: 0 });
@@ -77,6 +76,10 @@ test("store calls are filed under the request's entry: the txn's compare, its re
     const failed = await requestContext.run(entry, () => client.optimisticPut('/registry/configmaps/ns/c', Buffer.from('{}'), 1));
     assert.equal(failed.succeeded, false);
     assert.equal(entry.ops[2]?.kind === 'txn' && entry.ops[2].isSucceeded, false);
+    trail.finish(entry, 201);
+    // Calls made after the request was answered (work it left running) are the server's own.
+    await requestContext.run(entry, () => client.get('/registry/namespaces/ns'));
+    assert.equal(entry.ops.length, 3);
     // Calls outside any request become entries of the server's own.
     await client.count('/registry/configmaps/');
     assert.equal(trail.entries().at(-1)?.user, 'kite-apiserver');

@@ -35,12 +35,7 @@ import { prepareServiceAccountKeys } from './service-account-keys.js';
 import type { TokenReviewer } from '../registry/tokenreview/token-review.js';
 import type { ServiceAccountTokens } from '../registry/serviceaccount/service-account-tokens.js';
 import { timedStoreClient } from './timed-store-client.js';
-import { embeddedProbe, remoteProbe } from './insight-cluster-probe.js';
-import { ClusterMonitor } from '../registry/insight/cluster-monitor.js';
-import { recordingStoreClient } from '../registry/insight/recording-store-client.js';
-import { RequestTrail } from '../registry/insight/request-trail.js';
-import { WatcherRegistry } from '../registry/insight/watcher-registry.js';
-import type { InsightServices } from '../api/insight/insight-services.js';
+import { wireInsight } from './insight-wiring.js';
 
 export interface ApiServerOptions {
   readonly dataDir: string;
@@ -279,17 +274,13 @@ export async function runApiServer(o: ApiServerOptions): Promise<RunningApiServe
   }
   const timed = timedStoreClient(raw, (operation, key, seconds) => metrics.etcdDuration.observe({ operation, type: resourceOfKey(key) }, seconds));
   // The insight page (/ui/): the registry's store calls go through the recording decorator.
-  const trail = new RequestTrail({ size: o.insightTrailSize ?? 1000 });
-  const watchers = new WatcherRegistry();
-  const grpc = raw instanceof GrpcStoreClient ? raw : undefined;
-  const client = recordingStoreClient(timed, { trail, watchers, ...(grpc === undefined ? {} : { servedBy: () => grpc.lastServedBy }) });
-  const remote = o.etcdServers.length > 0 ? remoteProbe(o.etcdServers, storeClientTls(o.etcdTls)) : undefined;
-  const embeddedStore = member?.store;
-  const cluster = new ClusterMonitor(
-    remote === undefined ? 'embedded' : 'remote',
-    remote?.probe ?? (embeddedStore === undefined ? async () => [] : embeddedProbe(embeddedStore, o.embeddedStoreUrl === 'none' ? 'in-process' : o.embeddedStoreUrl)),
-  );
-  const insight: InsightServices = { trail, watchers, cluster, store: timed, requestProgress: () => client.requestProgress() };
+  const { client, insight, close: closeInsight } = wireInsight({
+    trailSize: o.insightTrailSize ?? 1000,
+    client: timed,
+    raw,
+    ...(member === undefined ? {} : { embedded: { store: member.store, endpoint: o.embeddedStoreUrl === 'none' ? 'in-process' : o.embeddedStoreUrl } }),
+    ...(o.etcdServers.length > 0 ? { remote: { endpoints: o.etcdServers, tls: storeClientTls(o.etcdTls) } } : {}),
+  });
   const advertiseAddress = advertised;
   const registry = new KiteRegistry(client, {
     ...(o.serviceClusterIpRange === undefined ? {} : { serviceClusterIpRange: o.serviceClusterIpRange }),
@@ -306,7 +297,7 @@ export async function runApiServer(o: ApiServerOptions): Promise<RunningApiServe
   const authenticator = buildAuthenticator(o, tokens);
   let controllers: RunningControllers | undefined;
   const closeStore = async (): Promise<void> => {
-    remote?.close();
+    closeInsight();
     await client.close();
     await member?.stop();
   };

@@ -86,6 +86,18 @@ export default tseslint.config(
       'import-x/no-cycle': 'error',
     },
   },
+  {
+    // The insight page's browser modules (ui/): plain JavaScript, no types to check against.
+    files: ['ui/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      parserOptions: { projectService: false },
+      globals: Object.fromEntries(
+        ['document', 'window', 'location', 'localStorage', 'fetch', 'TextDecoder', 'Node', 'console', 'setTimeout', 'clearTimeout', 'URLSearchParams'].map((g) => [g, 'readonly']),
+      ),
+    },
+    rules: { '@typescript-eslint/no-floating-promises': 'off', '@typescript-eslint/no-misused-promises': 'off' },
+  },
   ...storageLayerRules,
   {
     // The registry reaches the store only through the narrow store client (and its error type).

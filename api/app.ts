@@ -12,6 +12,10 @@ import { impersonationFilter } from './filters/impersonation.js';
 import { serveIssuerDiscovery, type IssuerDiscovery } from './issuer-discovery.js';
 import { observeFilter } from './filters/observe.js';
 import { requestInfoFilter } from './filters/request-info.js';
+import { insightFilter } from './filters/insight.js';
+import { insightKey, type InsightServices } from './insight/insight-services.js';
+import { serveInsightApi } from './insight/routes.js';
+import { serveInsightPage } from './insight/static-files.js';
 import { serveHealth, type HealthCheck } from './health.js';
 import { ApiMetrics } from './metrics.js';
 import { encodeBody, wanted } from './negotiate.js';
@@ -42,6 +46,8 @@ export interface ApiAppOptions {
   readonly issuerDiscovery?: IssuerDiscovery;
   /** When a watch whose client does not read is closed (watch-stream.ts has the defaults). */
   readonly slowWatchers?: SlowWatcherLimits;
+  /** The insight page (/ui/) and its endpoints (/ui/api/); not served when absent. */
+  readonly insight?: InsightServices;
 }
 
 /**
@@ -58,8 +64,18 @@ export function createApiApp(o: ApiAppOptions): Express {
   const openapi = new ServedOpenApi(o.registry);
   app.use(requestInfoFilter);
   app.use(observeFilter(metrics, o.log));
+  if (o.insight !== undefined) {
+    app.locals[insightKey] = o.insight;
+    serveInsightPage(app);
+  }
   app.use(authenticationFilter({ authenticator: o.authenticator, anonymous: o.anonymous ?? false, ...(o.log === undefined ? {} : { log: o.log }) }));
   app.use(impersonationFilter(o.authorizer ?? alwaysAllow, o.log));
+  if (o.insight !== undefined) {
+    // The insight endpoints authorize each key and row themselves (by its resource), so
+    // they come before the filter that would ask about their paths.
+    serveInsightApi(app, o.insight, o.registry, o.authorizer ?? alwaysAllow);
+    app.use(insightFilter(o.insight.trail));
+  }
   app.use(authorizationFilter(o.authorizer ?? alwaysAllow, o.log));
   if (o.issuerDiscovery !== undefined) serveIssuerDiscovery(app, o.issuerDiscovery);
   const json = (req: Request, res: Response, body: unknown): void => {

@@ -3,6 +3,9 @@ import type { ResourceStore, WatchEvent, WatchOptions } from '../registry/generi
 import { includeObject } from './query.js';
 import type { Wanted } from './negotiate.js';
 import { partialObjectMetadata } from './response-form.js';
+import { userOf } from './filters/authentication.js';
+import { infoOf } from './filters/request-info.js';
+import { insightKey, type InsightServices } from './insight/insight-services.js';
 
 /**
  * When a watch's client has stopped reading: its unsent bytes have stayed over
@@ -37,9 +40,23 @@ export function serveWatch(req: Request, res: Response, store: ResourceStore, na
   let done = false;
   // Set once the registry's watch has started (an ERROR may end it while starting).
   const active: { watch?: { stop(): void } } = {};
+  const insight = req.app.locals[insightKey] as InsightServices | undefined;
+  const info = infoOf(res);
+  const selector = [options.labelSelector, options.fieldSelector].filter((x) => x !== undefined && x !== '').join(' ');
+  const listed = insight?.watchers.start({
+    kind: 'api',
+    target: req.path,
+    group: info?.group ?? '',
+    resource: info?.resource ?? '',
+    namespace: namespace ?? '',
+    selector,
+    user: userOf(res)?.name ?? '',
+    startRevision: Number(options.resourceVersion ?? 0) || 0,
+  });
   const finish = (): void => {
     if (done) return;
     done = true;
+    if (listed !== undefined) insight?.watchers.end(listed);
     clearTimeout(timer);
     active.watch?.stop();
     res.end();
@@ -67,6 +84,11 @@ export function serveWatch(req: Request, res: Response, store: ResourceStore, na
   const write = (e: WatchEvent): void => {
     if (done) return;
     const flowing = res.write(JSON.stringify({ type: e.type, object: convert(e) }) + '\n');
+    if (listed !== undefined && e.type !== 'ERROR') {
+      const revision = Number(e.object.metadata.resourceVersion ?? 0);
+      insight?.watchers.progressed(listed, revision, e.type === 'BOOKMARK' ? 0 : 1);
+      if (e.type !== 'BOOKMARK') insight?.trail.delivered(revision, 'api');
+    }
     if (e.type === 'ERROR') {
       finish();
       return;

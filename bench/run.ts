@@ -18,7 +18,7 @@
  * - With --tls: the client URL is https (a certificate made for the run), and the kv clients
  *   connect over TLS, on both servers (one member; run once without it to see what TLS costs).
  *
- *   npm run bench [-- --vs-etcd] [--suite kv|watch|api|all] [--seconds 5] [--warmup 2] [--only put|range] [--cluster 3] [--tls]
+ *   npm run bench [-- --vs-etcd] [--suite kv|watch|api|insight|all] [--seconds 5] [--warmup 2] [--only put|range] [--cluster 3] [--tls]
  */
 import { parseArgs } from 'node:util';
 import { spawnSync } from 'node:child_process';
@@ -56,6 +56,7 @@ if (clusterSize > 0) values.suite = 'kv';
 const runKv = values.suite === 'all' || values.suite === 'kv';
 const runWatch = values.suite === 'all' || values.suite === 'watch';
 const runApi = values.suite === 'all' || values.suite === 'api';
+const runInsight = values.suite === 'all' || values.suite === 'insight';
 
 interface Workload {
   readonly name: string;
@@ -203,5 +204,11 @@ if (runWatch && kite.watch) {
 if (runApi) {
   // The API server's workloads run in their own process (bench/api.ts).
   const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./api.ts', import.meta.url))], { stdio: 'inherit' });
+  if (r.status !== 0) process.exitCode = 1;
+}
+
+if (runInsight) {
+  // The insight trail's overhead, page open and closed (bench/insight.ts), in its own process.
+  const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./insight.ts', import.meta.url))], { stdio: 'inherit' });
   if (r.status !== 0) process.exitCode = 1;
 }

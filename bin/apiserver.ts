@@ -35,6 +35,7 @@ import { prepareServiceAccountKeys } from './service-account-keys.js';
 import type { TokenReviewer } from '../registry/tokenreview/token-review.js';
 import type { ServiceAccountTokens } from '../registry/serviceaccount/service-account-tokens.js';
 import { timedStoreClient } from './timed-store-client.js';
+import { wireInsight } from './insight-wiring.js';
 
 export interface ApiServerOptions {
   readonly dataDir: string;
@@ -101,6 +102,8 @@ export interface ApiServerOptions {
    * send a requested progress notification before earlier events (a Kite cluster is safe).
    */
   readonly watchCacheConsistentReads?: boolean;
+  /** --insight-trail-size: how many requests the insight page's trail keeps (default 1000). */
+  readonly insightTrailSize?: number;
 }
 
 export interface RunningApiServer {
@@ -269,7 +272,15 @@ export async function runApiServer(o: ApiServerOptions): Promise<RunningApiServe
     member = embedded;
     raw = new EmbeddedStoreClient(embedded.store, embedded.watchable, { caller: () => apiServerCaller(embedded.store) });
   }
-  const client = timedStoreClient(raw, (operation, key, seconds) => metrics.etcdDuration.observe({ operation, type: resourceOfKey(key) }, seconds));
+  const timed = timedStoreClient(raw, (operation, key, seconds) => metrics.etcdDuration.observe({ operation, type: resourceOfKey(key) }, seconds));
+  // The insight page (/ui/): the registry's store calls go through the recording decorator.
+  const { client, insight, close: closeInsight } = wireInsight({
+    trailSize: o.insightTrailSize ?? 1000,
+    client: timed,
+    raw,
+    ...(member === undefined ? {} : { embedded: { store: member.store, endpoint: o.embeddedStoreUrl === 'none' ? 'in-process' : o.embeddedStoreUrl } }),
+    ...(o.etcdServers.length > 0 ? { remote: { endpoints: o.etcdServers, tls: storeClientTls(o.etcdTls) } } : {}),
+  });
   const advertiseAddress = advertised;
   const registry = new KiteRegistry(client, {
     ...(o.serviceClusterIpRange === undefined ? {} : { serviceClusterIpRange: o.serviceClusterIpRange }),
@@ -286,6 +297,7 @@ export async function runApiServer(o: ApiServerOptions): Promise<RunningApiServe
   const authenticator = buildAuthenticator(o, tokens);
   let controllers: RunningControllers | undefined;
   const closeStore = async (): Promise<void> => {
+    closeInsight();
     await client.close();
     await member?.stop();
   };
@@ -321,6 +333,7 @@ export async function runApiServer(o: ApiServerOptions): Promise<RunningApiServe
     anonymous: o.anonymousAuth ?? false,
     authorizer: authorization.authorizer,
     issuerDiscovery: { issuer: saKeys.issuers[0]!, jwksUri: () => o.serviceAccountJwksUri ?? `${servedUrl}/openid/v1/jwks`, keys: saKeys.verificationKeys },
+    insight,
   });
   // Every client is asked for a certificate; one the client CA did not sign is refused by the
   // authentication filter (401), not in the handshake, as kube-apiserver does.

@@ -151,6 +151,7 @@ program
   .option('--service-account-jwks-uri <url>', "jwks_uri of /.well-known/openid-configuration (default: this server's /openid/v1/jwks)")
   .option('--watch-cache [bool]', 'serve lists and watches from a cache of each resource in memory, fed by one store watch per resource', parseBool, true)
   .option('--watch-cache-consistent-reads [bool]', "serve consistent lists (resourceVersion unset) from the cache once the store's progress notification shows it is current (default: on with the embedded store, off with --etcd-servers: etcd before 3.4.31 may send progress before earlier events)", parseBool)
+  .option('--insight-trail-size <n>', 'how many API requests (with the store operations each caused) the insight page at /ui/ keeps in memory', '1000')
   .option('--insecure-plain-http', 'serve plain HTTP without TLS or authentication (every request is system:unsecured in system:masters); only on a loopback --bind-address, for tests and local study', false)
   .action(
     async (o: {
@@ -177,6 +178,7 @@ program
       insecurePlainHttp: boolean;
       watchCache: boolean;
       watchCacheConsistentReads?: boolean;
+      insightTrailSize: string;
       serviceAccountSigningKeyFile?: string;
       serviceAccountKeyFile: string[];
       serviceAccountIssuer: string[];
@@ -184,6 +186,11 @@ program
       serviceAccountJwksUri?: string;
     }) => {
       const port = Number(o.port);
+      const insightTrailSize = Number(o.insightTrailSize);
+      if (!Number.isInteger(insightTrailSize) || insightTrailSize < 1 || insightTrailSize > 1_000_000) {
+        log('error', `--insight-trail-size: expected a whole number from 1 to 1000000, got ${JSON.stringify(o.insightTrailSize)}`);
+        process.exit(1);
+      }
       if (!Number.isInteger(port) || port < 0 || port > 65535) {
         log('error', `--port: expected a port number, got ${JSON.stringify(o.port)}`);
         process.exit(1);
@@ -219,11 +226,12 @@ program
           ...(o.serviceAccountJwksUri === undefined ? {} : { serviceAccountJwksUri: o.serviceAccountJwksUri }),
           watchCache: o.watchCache,
           ...(o.watchCacheConsistentReads === undefined ? {} : { watchCacheConsistentReads: o.watchCacheConsistentReads }),
+          insightTrailSize,
         });
         log('info', 'kite apiserver is serving', { url: server.url, kubeconfig: server.kubeconfig, store: o.etcdServers || (o.embeddedStoreUrl === 'none' ? 'embedded' : `embedded, etcd API at ${o.embeddedStoreUrl} (etcd auth on; root's password in ${rootPasswordFile(o.dataDir)})`) });
         if (o.insecurePlainHttp) log('warn', 'serving plain HTTP without authentication: every request acts as system:unsecured in system:masters (loopback only; for tests and local study)');
         else if (o.anonymousAuth && o.authorizationMode.split(',').includes('AlwaysAllow')) log('warn', 'anonymous requests are on and authorization is AlwaysAllow: anyone who can reach the server can do anything');
-        process.stdout.write(`Kite API server at ${server.url}. Point kubectl at it:\n  export KUBECONFIG=${server.kubeconfig}\n  kubectl get namespaces\n`);
+        process.stdout.write(`Kite API server at ${server.url}. Point kubectl at it:\n  export KUBECONFIG=${server.kubeconfig}\n  kubectl get namespaces\nWatch Kubernetes use its store, live: open ${server.url}/ui/ in a browser\n`);
         stopOnSignals(() => server.stop());
       } catch (err) {
         log('error', err instanceof Error ? err.message : String(err));

@@ -1,5 +1,6 @@
 // Copies the non-TypeScript files the built program reads at run time
-// (the .proto definitions, the OpenAPI sources, the bootstrap RBAC policy) next to the compiled JavaScript in dist/.
+// (the .proto definitions, the OpenAPI sources, the bootstrap RBAC policy, the insight page's
+// static files) next to the compiled JavaScript in dist/.
 import { cpSync, existsSync, statSync } from 'node:fs';
 
 const assets = ['storage/proto', 'schemas/descriptions', 'schemas/reference', 'registry/rbac'];
@@ -7,3 +8,5 @@ for (const dir of assets) {
   // Only the data files: the TypeScript beside them is compiled by tsc.
   if (existsSync(dir)) cpSync(dir, `dist/${dir}`, { recursive: true, filter: (src) => statSync(src).isDirectory() || /\.(proto|ya?ml|json)$/.test(src) });
 }
+// The insight page (/ui/): plain ES modules, HTML and CSS, served as they are; no bundler.
+if (existsSync('ui')) cpSync('ui', 'dist/ui', { recursive: true, filter: (src) => statSync(src).isDirectory() || /\.(html|js|css|png|svg)$/.test(src) });

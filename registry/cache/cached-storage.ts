@@ -5,6 +5,7 @@
  * and from the storage otherwise. A resource's cache starts with its first
  * list or watch, so resources nobody reads hold no memory.
  */
+import { requestContext } from '../insight/request-context.js';
 import type { KubeObject } from '../generic/types.js';
 import type { ListOptions, ObjectStorage, Preconditions, StorageEvent, StoredList, StorageWatch, TryUpdate, WatchOptions, WriteOptions } from '../storage/object-storage.js';
 import { Cacher, type CacherOptions, type CacherStats } from './cacher.js';
@@ -34,12 +35,13 @@ export class CachedObjectStorage {
   /** The cache of the resource at prefix, started on first use. */
   private cacher(prefix: string): Cacher | undefined {
     if (this.stopped) return undefined;
-    let c = this.cachers.get(prefix);
-    if (c === undefined) {
-      c = new Cacher(this.storage, { ...this.options, prefix });
-      this.cachers.set(prefix, c);
-      c.start();
-    }
+    const existing = this.cachers.get(prefix);
+    if (existing !== undefined) return existing;
+    const c = new Cacher(this.storage, { ...this.options, prefix });
+    this.cachers.set(prefix, c);
+    // The reflector is the server's own work, not the request's that first needed it (the
+    // insight trail files its lists and watch under kite-apiserver, for as long as it runs).
+    requestContext.exit(() => c.start());
     return c;
   }
 

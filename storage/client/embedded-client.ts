@@ -8,7 +8,7 @@ import type { GetResult, ListOptions, ListResult, StoreClient, StoreWatch, Store
 import { toKeyRange } from '../mvcc/key-value.js';
 
 function toObject(kv: KeyValue): StoredObject {
-  return { key: kv.key.toString(), value: kv.value, createRevision: kv.createRevision, modRevision: kv.modRevision, lease: kv.lease };
+  return { key: kv.key.toString(), value: kv.value, createRevision: kv.createRevision, modRevision: kv.modRevision, lease: kv.lease, version: kv.version };
 }
 
 function currentOf(responses: readonly ResponseOp[]): StoredObject | undefined {

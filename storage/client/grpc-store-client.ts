@@ -11,6 +11,7 @@ function toObject(kv: WireMessage): StoredObject {
     createRevision: Number(kv.createRevision),
     modRevision: Number(kv.modRevision),
     lease: BigInt((kv.lease as string | undefined) ?? 0),
+    version: Number(kv.version ?? 0),
   };
 }
 
@@ -54,6 +55,8 @@ export class GrpcStoreClient implements StoreClient {
   private readonly endpoints: readonly string[];
   private readonly clients: EtcdGrpcClient[];
   private current = 0;
+  /** The endpoint the last read or write was answered by (insight's "which member served it"). */
+  lastServedBy = '';
   private stream: WireDuplex | undefined;
   private readonly watchers = new Map<number, { created: boolean; onNotice: (n: StoreWatchNotice) => void }>();
   private nextWatchId = 1;
@@ -73,7 +76,9 @@ export class GrpcStoreClient implements StoreClient {
     for (let i = 0; i < this.clients.length; i++) {
       const c = this.clients[this.current]!;
       try {
-        return await fn(c);
+        const r = await fn(c);
+        this.lastServedBy = this.endpoints[this.current]!;
+        return r;
       } catch (err) {
         lastErr = err;
         if ((err as Partial<ServiceError>).code !== Status.UNAVAILABLE) throw fromGrpcError(err);
@@ -88,7 +93,9 @@ export class GrpcStoreClient implements StoreClient {
     const attempts = 2 * this.clients.length;
     for (let i = 1; ; i++) {
       try {
-        return await fn(this.clients[this.current]!);
+        const r = await fn(this.clients[this.current]!);
+        this.lastServedBy = this.endpoints[this.current]!;
+        return r;
       } catch (err) {
         if ((err as Partial<ServiceError>).code !== Status.UNAVAILABLE) throw fromGrpcError(err);
         this.current = (this.current + 1) % this.clients.length;

@@ -15,6 +15,8 @@ export interface StoredObject {
   readonly modRevision: number;
   /** 0n when the key has no lease. */
   readonly lease: bigint;
+  /** How many times the key was written since it was created (etcd's version); absent where a client does not know it. */
+  readonly version?: number;
 }
 
 export interface GetResult {

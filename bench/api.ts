@@ -24,7 +24,7 @@
  * process it started is killed.
  *
  *   npm run bench:api -- [--kite-only] [--no-plain] [--no-memory] [--no-100k] [--only list,watch]
- *                        [--quick] [--lists N] [--markdown FILE] [--deadline 60] [--workload-timeout 300]
+ *                        [--quick] [--lists N] [--fan-out-updates N] [--markdown FILE] [--deadline 60] [--workload-timeout 300]
  *
  * To profile Kite on some workloads: KITE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"
  * npm run bench:api -- --kite-only --no-plain --no-memory --only list, then
@@ -37,6 +37,7 @@ import { cpuMsOf } from './watch-load.js';
 import { percentile, runClients, within } from './api/clients.js';
 import { configMap, createNamespace, ok, type Target } from './api/http-target.js';
 import { measureMemory, type MemoryStep } from './api/memory.js';
+import { otherCpu } from './api/other-cpu.js';
 import { markdownTable, memoryRows, plainRows, tally, workloadRows, type Result, type Row } from './api/report.js';
 import { killAll, startKite, startReference } from './api/servers.js';
 import { BENCH_NAMESPACE, fullSizes, quickSizes, workloads as allWorkloads, type Workload } from './api/workloads.js';
@@ -49,6 +50,7 @@ const usage = `npm run bench:api -- [options]
   --only a,b              run only the workloads whose names contain one of these (e.g. list,watch)
   --quick                 small sizes: a smoke run, not figures to quote
   --lists N               complete lists per list workload (default 50)
+  --fan-out-updates N     updates per watch fan-out workload (default 500 to 100 watchers, 200 to 1,000)
   --markdown FILE         also write the tables as markdown to FILE
   --deadline MIN          kill everything and fail after MIN minutes (default 60)
   --workload-timeout S    fail a workload that takes more than S seconds (default 300)`;
@@ -63,6 +65,7 @@ const { values } = parseArgs({
     only: { type: 'string' },
     quick: { type: 'boolean', default: false },
     lists: { type: 'string' },
+    'fan-out-updates': { type: 'string' },
     markdown: { type: 'string' },
     deadline: { type: 'string', default: '60' },
     'workload-timeout': { type: 'string', default: '300' },
@@ -75,14 +78,19 @@ if (values.help) {
 const deadlineMinutes = Number(values.deadline);
 const workloadTimeoutMs = Number(values['workload-timeout']) * 1000;
 const lists = values.lists === undefined ? undefined : Number(values.lists);
-if (!(deadlineMinutes > 0) || !(workloadTimeoutMs > 0) || (lists !== undefined && !(lists >= 1))) {
+const fanOutUpdates = values['fan-out-updates'] === undefined ? undefined : Number(values['fan-out-updates']);
+if (!(deadlineMinutes > 0) || !(workloadTimeoutMs > 0) || (lists !== undefined && !(lists >= 1)) || (fanOutUpdates !== undefined && !(fanOutUpdates >= 1))) {
   console.error(usage);
   process.exit(2);
 }
 
 const WARMUP_CREATES = 500;
 const WARMUP_GETS = 2000;
-const sizes = { ...(values.quick ? quickSizes : fullSizes), ...(lists === undefined ? {} : { lists }) };
+const sizes = {
+  ...(values.quick ? quickSizes : fullSizes),
+  ...(lists === undefined ? {} : { lists }),
+  ...(fanOutUpdates === undefined ? {} : { fanOut100Updates: fanOutUpdates, fanOut1000Updates: fanOutUpdates }),
+};
 const only = values.only?.split(',').filter((s) => s !== '');
 const workloads = allWorkloads(sizes).filter((w) => only === undefined || only.some((s) => w.name.includes(s)));
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
@@ -107,8 +115,10 @@ const cpuOf = (pids: readonly number[]): number => pids.reduce((sum, pid) => sum
 async function runOne(t: Target, w: Workload): Promise<Result> {
   await w.setup?.(t);
   const cpuBefore = cpuOf(t.pids);
+  const clientBefore = process.cpuUsage();
   const run = await within(workloadTimeoutMs, `${t.name}: ${w.name}`, w.run(t));
   const cpuMs = cpuOf(t.pids) - cpuBefore;
+  const client = process.cpuUsage(clientBefore);
   const sorted = [...run.latencies].sort((a, b) => a - b);
   const r: Result = {
     ops: sorted.length,
@@ -116,6 +126,7 @@ async function runOne(t: Target, w: Workload): Promise<Result> {
     p50Ms: percentile(sorted, 50),
     p99Ms: percentile(sorted, 99),
     serverCpuMsPerOp: cpuMs / Math.max(1, run.opsCount ?? sorted.length),
+    clientCpuMsPerOp: (client.user + client.system) / 1000 / Math.max(1, run.opsCount ?? sorted.length),
     notes: run.notes ?? '',
   };
   log(`${t.name.padEnd(15)} ${w.name.padEnd(44)} ${r.opsPerSecond.toFixed(0).padStart(7)}/s  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms  CPU ${r.serverCpuMsPerOp.toFixed(3)} ms/op`);
@@ -123,15 +134,20 @@ async function runOne(t: Target, w: Workload): Promise<Result> {
 }
 
 /** Starts a server, warms it up (unmeasured creates and gets), runs the workloads, stops it. */
-async function measureWorkloads(start: () => Promise<Target>): Promise<{ target: Target; results: Map<string, Result> }> {
+async function measureWorkloads(start: () => Promise<Target>): Promise<{ target: Target; results: Map<string, Result>; otherCores: number }> {
   const t = await start();
+  // Other work on the shared machine skews a run: say how much CPU it took meanwhile.
+  const others = otherCpu(() => cpuOf(t.pids));
+  const started = performance.now();
   try {
     for (const name of [BENCH_NAMESPACE, 'warm']) await createNamespace(t, name);
     await runClients(16, WARMUP_CREATES, async (i) => void (await ok(t, 'POST', '/api/v1/namespaces/warm/configmaps', configMap(`w-${i}`, { i: String(i) }))));
     await runClients(16, WARMUP_GETS, async (i) => void (await ok(t, 'GET', `/api/v1/namespaces/warm/configmaps/w-${i % WARMUP_CREATES}`)));
     const results = new Map<string, Result>();
     for (const w of workloads) results.set(w.name, await runOne(t, w));
-    return { target: t, results };
+    const otherCores = others() / (performance.now() - started);
+    log(`${t.name.padEnd(15)} other processes on the machine meanwhile: ${otherCores.toFixed(2)} cores on average`);
+    return { target: t, results, otherCores };
   } finally {
     await t.stop();
   }
@@ -162,7 +178,8 @@ try {
   const header =
     `API benchmark ${new Date().toISOString()}, Node ${process.versions.node}: kite apiserver on its embedded store` +
     (ref ? ' and kube-apiserver 1.26 on etcd 3.4, one after the other' : `; the reference was ${String(skipped)}`) +
-    `; both HTTPS with a token-file user authorized by RBAC; CPU ms/op is the server processes' user+system time per operation (kube-apiserver's includes its etcd); total ${seconds} s`;
+    `; ${ref ? 'both ' : ''}HTTPS with a token-file user authorized by RBAC; CPU ms/op is the server processes' user+system time per operation (kube-apiserver's includes its etcd); total ${seconds} s` +
+    `; other processes on the machine took ${[kite, ref, plain].flatMap((m) => (m === undefined ? [] : [`${m.otherCores.toFixed(2)} cores during ${m.target.name}'s workloads`])).join(', ')}`;
   const wRows = kite ? workloadRows(workloads, kite.results, ref?.results) : [];
   if (wRows.length > 0) sections.push(['Workloads', wRows]);
   if (kite && plain) sections.push(['What TLS, token authentication and RBAC cost Kite (the same workloads over plain HTTP)', plainRows(workloads, kite.results, plain.results)]);

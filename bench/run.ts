@@ -20,7 +20,7 @@
  *   connect over TLS, on both servers (one member; run once without it to see what TLS costs).
  *
  *   npm run bench [-- --vs-etcd] [--suite kv|watch|api|all] [--seconds 5] [--warmup 2] [--only put|range] [--cluster 3] [--tls]
- *                 [--api-args "<bench/api.ts's options, e.g. --no-100k --markdown FILE>"]
+ *                 [--api-args="<bench/api.ts's options, e.g. --no-100k --markdown FILE>"]
  */
 import { parseArgs } from 'node:util';
 import { spawnSync } from 'node:child_process';
@@ -205,7 +205,7 @@ if (runWatch && kite.watch) {
 
 if (runApi) {
   // The API server's workloads run in their own process (bench/api.ts).
-  // --api-args "--no-100k --markdown FILE" goes to it; it bounds itself (--deadline, 60 min), and this bounds it again.
+  // --api-args="--no-100k --markdown FILE" goes to it; it bounds itself (--deadline, 60 min), and this bounds it again.
   const apiArgs = values['api-args'].split(' ').filter((a) => a !== '');
   const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./api.ts', import.meta.url)), ...apiArgs], { stdio: 'inherit', timeout: 75 * 60_000, killSignal: 'SIGTERM' });
   if (r.status !== 0) process.exitCode = 1;

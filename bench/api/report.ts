@@ -10,6 +10,8 @@ export interface Result {
   readonly p99Ms: number;
   /** Server processes' user+system CPU time over the run, per operation. */
   readonly serverCpuMsPerOp: number;
+  /** The bench process's own CPU time per operation: what the client costs on the same cores. */
+  readonly clientCpuMsPerOp: number;
   readonly notes: string;
 }
 
@@ -32,12 +34,12 @@ function verdict(misses: readonly string[]): string {
 
 /** The workload table: each server's figures, the ratios, and the verdict against the issue's target. */
 export function workloadRows(workloads: readonly Workload[], kite: ReadonlyMap<string, Result>, ref: ReadonlyMap<string, Result> | undefined): Row[] {
-  return workloads.flatMap((w) => {
+  return workloads.flatMap((w): Row[] => {
     const k = kite.get(w.name);
     if (k === undefined) return [];
     const e = ref?.get(w.name);
     const row: Row = { workload: w.name, 'kite ops/s': Math.round(k.opsPerSecond) };
-    if (e === undefined) return [{ ...row, 'kite p99 ms': +k.p99Ms.toFixed(2), 'kite CPU ms/op': +k.serverCpuMsPerOp.toFixed(3), notes: k.notes }];
+    if (e === undefined) return [{ ...row, 'kite p99 ms': +k.p99Ms.toFixed(2), 'kite CPU ms/op': +k.serverCpuMsPerOp.toFixed(3), 'client CPU ms/op': +k.clientCpuMsPerOp.toFixed(3), notes: k.notes }];
     const minOps = w.kind === 'list' ? issueTargets.listThroughput : issueTargets.throughput;
     const opsRatio = ratio(k.opsPerSecond, e.opsPerSecond);
     const cpuRatio = ratio(k.serverCpuMsPerOp, e.serverCpuMsPerOp);
@@ -54,6 +56,7 @@ export function workloadRows(workloads: readonly Workload[], kite: ReadonlyMap<s
         'kite/ref CPU': cpuRatio,
         target: `ops >= ${minOps}x, CPU <= ${issueTargets.cpu}x`,
         verdict: verdict(misses),
+        'client CPU ms/op (kite, ref)': `${k.clientCpuMsPerOp.toFixed(3)}, ${e.clientCpuMsPerOp.toFixed(3)}`,
         notes: e.notes === k.notes ? k.notes : `kite: ${k.notes}; ref: ${e.notes}`,
       },
     ];

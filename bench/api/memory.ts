@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { rssOf } from '../watch-load.js';
 import { runClients, sleep } from './clients.js';
 import { configMap, createNamespace, meta, ok, type Target } from './http-target.js';
@@ -11,6 +12,18 @@ const PAYLOAD = 'x'.repeat(256);
 
 /** The server processes' summed resident memory, in bytes. */
 export const rssOfAll = (pids: readonly number[]): number => pids.reduce((sum, pid) => sum + rssOf(pid), 0);
+
+/** The anonymous (heap) and file-backed (mapped files, such as lmdb's) parts of the processes' RSS, in bytes (Linux /proc). */
+function rssParts(pids: readonly number[]): { anon: number; file: number } {
+  const field = (status: string, name: string): number => Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) * 1024;
+  return pids.reduce(
+    (sum, pid) => {
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+      return { anon: sum.anon + field(status, 'RssAnon'), file: sum.file + field(status, 'RssFile') + field(status, 'RssShmem') };
+    },
+    { anon: 0, file: 0 },
+  );
+}
 
 /** One memory reading: what the server held, and its processes' summed RSS. */
 export interface MemoryStep {
@@ -48,7 +61,9 @@ export async function measureMemory(t: Target, plan: MemoryPlan, log: (line: str
   const steps: MemoryStep[] = [];
   const read = async (name: string, notes: string): Promise<void> => {
     await sleep(SETTLE_MS);
-    const step = { name, rssBytes: rssOfAll(t.pids), notes };
+    const parts = rssParts(t.pids);
+    const mib = (b: number): string => (b / 2 ** 20).toFixed(0);
+    const step = { name, rssBytes: rssOfAll(t.pids), notes: [notes, `anon ${mib(parts.anon)} MiB, file-backed ${mib(parts.file)} MiB`].filter((n) => n !== '').join('; ') };
     steps.push(step);
     log(`${t.name.padEnd(15)} RSS ${name.padEnd(36)} ${(step.rssBytes / 2 ** 20).toFixed(1)} MiB  ${notes}`);
   };

@@ -7,7 +7,8 @@
  *   p99 from put to delivery); server memory for 10,000 idle watchers; server
  *   memory across connect / watch / disconnect churn.
  * - api: the API server's workloads (bench/api.ts), side by side with kube-apiserver 1.26 on etcd
- *   when both are installed (the reference needs no --vs-etcd; --kite-only is bench/api.ts's).
+ *   when both are installed (the reference needs no --vs-etcd; bench/api.ts's own options,
+ *   such as --kite-only, go through --api-args).
  * - With --cluster 3: the kv workloads on a three-member cluster (of kite store, and of
  *   real etcd with --vs-etcd), clients spread over every member's endpoint, and range
  *   both linearizable and serializable.
@@ -19,6 +20,7 @@
  *   connect over TLS, on both servers (one member; run once without it to see what TLS costs).
  *
  *   npm run bench [-- --vs-etcd] [--suite kv|watch|api|insight|all] [--seconds 5] [--warmup 2] [--only put|range] [--cluster 3] [--tls]
+ *                 [--api-args="<bench/api.ts's options, e.g. --no-100k --markdown FILE>"]
  */
 import { parseArgs } from 'node:util';
 import { spawnSync } from 'node:child_process';
@@ -40,6 +42,7 @@ const { values } = parseArgs({
     suite: { type: 'string', default: 'all' },
     cluster: { type: 'string' },
     tls: { type: 'boolean', default: false },
+    'api-args': { type: 'string', default: '' },
   },
 });
 if (values.tls && values.cluster !== undefined) {
@@ -203,7 +206,9 @@ if (runWatch && kite.watch) {
 
 if (runApi) {
   // The API server's workloads run in their own process (bench/api.ts).
-  const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./api.ts', import.meta.url))], { stdio: 'inherit' });
+  // --api-args="--no-100k --markdown FILE" goes to it; it bounds itself (--deadline, 60 min), and this bounds it again.
+  const apiArgs = values['api-args'].split(' ').filter((a) => a !== '');
+  const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./api.ts', import.meta.url)), ...apiArgs], { stdio: 'inherit', timeout: 75 * 60_000, killSignal: 'SIGTERM' });
   if (r.status !== 0) process.exitCode = 1;
 }
 

@@ -24,6 +24,23 @@ export const defaultSlowWatcherLimits: SlowWatcherLimits = { graceMs: 5_000, byt
 /** Where the app keeps its SlowWatcherLimits (app.locals). */
 export const slowWatcherLimitsKey = 'kiteSlowWatcherLimits';
 
+/** The JSON text of objects the watch cache shares (frozen, so their text cannot go stale). */
+const sharedJson = new WeakMap<object, string>();
+
+/**
+ * One event's line. An object shared by every watch of the resource is encoded once for all
+ * of them, as kube-apiserver's cachingObject does; the bytes are JSON.stringify's either way.
+ */
+function eventLine(type: WatchEvent['type'], object: unknown): string {
+  if (typeof object !== 'object' || object === null || !Object.isFrozen(object)) return `${JSON.stringify({ type, object })}\n`;
+  let json = sharedJson.get(object);
+  if (json === undefined) {
+    json = JSON.stringify(object);
+    sharedJson.set(object, json);
+  }
+  return `{"type":${JSON.stringify(type)},"object":${json}}\n`;
+}
+
 /**
  * A watch: newline-delimited metav1.WatchEvent JSON, flushed per event, until the
  * client goes away, the timeout passes (timeoutSeconds, else a random 30-60 min
@@ -83,7 +100,7 @@ export function serveWatch(req: Request, res: Response, store: ResourceStore, na
   });
   const write = (e: WatchEvent): void => {
     if (done) return;
-    const flowing = res.write(JSON.stringify({ type: e.type, object: convert(e) }) + '\n');
+    const flowing = res.write(eventLine(e.type, convert(e)));
     if (listed !== undefined && e.type !== 'ERROR') {
       const revision = Number(e.object.metadata.resourceVersion ?? 0);
       insight?.watchers.progressed(listed, revision, e.type === 'BOOKMARK' ? 0 : 1);

@@ -1,4 +1,4 @@
-// The chaos harness's short sweep, as CI runs it: four 35 s runs against a kite cluster
+// The chaos harness's short sweep, as CI runs it: three 40 s runs against a kite cluster
 // that between them inject every nemesis (runs 1 and 3 with mutual TLS between the members),
 // and one run against real etcd (the checkers must raise no false alarm there). Each run is
 // a separate process (test/chaos/run.ts).
@@ -29,7 +29,7 @@ function summary(out: string): string {
 test('chaos sweep on kite: every nemesis, no violation', { timeout: 600_000 }, async () => {
   const dir = tempDir('chaos-sweep');
   try {
-    const r = await runChaos(['--target', 'kite', '--runs', '4', '--duration', '35', '--seed', '7', '--peer-tls', 'alternate', '--out', dir.path]);
+    const r = await runChaos(['--target', 'kite', '--runs', '3', '--duration', '40', '--seed', '7', '--peer-tls', 'alternate', '--out', dir.path]);
     assert.equal(r.code, 0, summary(r.out));
     assert.match(r.out, /no violations/);
     for (const n of NEMESES) assert.match(r.out, new RegExp(`│ \\d+\\s+│ '${n}'\\s+│ [1-9]`), `nemesis ${n} injected at least once:\n${summary(r.out)}`);

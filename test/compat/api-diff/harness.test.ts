@@ -127,3 +127,19 @@ test('api-diff placeholders take values from earlier answers', () => {
   assert.equal(substitute('{ref:create:spec.ports.0.nodePort}', 'team', earlier), '31000');
   assert.equal(substitute('{rv:missing}', 'team', earlier), '');
 });
+
+test('a watch of Tables: durations are blanked in later events too, which carry no columns of their own', () => {
+  const watch: Step = { kind: 'watch', id: 'w', path: '/x', events: 2 };
+  const table = (columns: boolean, age: string, data: string): Record<string, unknown> => ({
+    kind: 'Table',
+    apiVersion: 'meta.k8s.io/v1',
+    metadata: { resourceVersion: '17' },
+    columnDefinitions: columns ? [{ name: 'Name', type: 'string' }, { name: 'Data', type: 'string' }, { name: 'Age', type: 'string' }] : [],
+    rows: [{ cells: ['a', data, age] }],
+  });
+  const events = (age: string, data = '1'): StepResult =>
+    result(undefined, { step: watch, events: [{ type: 'ADDED', object: table(true, '1s', '1') }, { type: 'MODIFIED', object: table(false, age, data) }] });
+  assert.deepEqual(compareViews(stepView(events('1s')), stepView(events('2s'))), []);
+  // The other cells of a later event still count.
+  assert.equal(compareViews(stepView(events('1s')), stepView(events('1s', '2'))).length > 0, true);
+});

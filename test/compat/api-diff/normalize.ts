@@ -295,10 +295,19 @@ function tableCell(column: string, cell: unknown): Json {
   return cell as Json;
 }
 
-/** A Table: column names, types and priorities, and each row's cells and object. */
-function tableView(t: Obj): Json {
+/** The names of a Table's columns. */
+function columnNames(t: Obj): string[] {
   const columns = Array.isArray(t.columnDefinitions) ? t.columnDefinitions.filter(isObj) : [];
-  const names = columns.map((c) => (typeof c.name === 'string' ? c.name : ''));
+  return columns.map((c) => (typeof c.name === 'string' ? c.name : ''));
+}
+
+/**
+ * A Table: column names, types and priorities, and each row's cells and object. A watch's
+ * later Tables come without columns (the first event's define them): `named` gives those.
+ */
+function tableView(t: Obj, named?: readonly string[]): Json {
+  const columns = Array.isArray(t.columnDefinitions) ? t.columnDefinitions.filter(isObj) : [];
+  const names = columns.length > 0 || named === undefined ? columnNames(t) : named;
   const rows = Array.isArray(t.rows) ? t.rows.filter(isObj) : [];
   const m = meta(t) ?? {};
   return {
@@ -377,10 +386,12 @@ export function stepView(r: StepResult): Json {
   };
   if (r.status === 0) view.error = 'no response';
   if (r.step.kind === 'watch' && r.status === 200) {
+    let named: string[] | undefined;
     view.events = (r.events ?? []).map((e): Json => {
       if (!isObj(e)) return { unparsable: e as Json };
       const o = e.object;
-      const object: Json = isObj(o) && o.kind === 'Status' ? statusView(o) : isObj(o) && o.kind === 'Table' ? tableView(o) : normalizeObject(o);
+      if (isObj(o) && o.kind === 'Table' && named === undefined) named = columnNames(o);
+      const object: Json = isObj(o) && o.kind === 'Status' ? statusView(o) : isObj(o) && o.kind === 'Table' ? tableView(o, named) : normalizeObject(o);
       return { type: (e.type ?? null) as Json, object };
     });
   } else {

@@ -94,12 +94,24 @@ export async function startKite(plain: boolean): Promise<Target> {
     await stopBounded([server.pid], () => server.stop());
     dir.remove();
   };
-  try {
-    if (plain) return httpTarget('kite (plain HTTP)', server.url, [server.pid], stop);
+  if (plain) return httpTarget('kite (plain HTTP)', server.url, [server.pid], stop);
+  return asBenchUser(stop, () => {
     const { ca, cert, key } = server.tls ?? {};
     if (ca === undefined || cert === undefined || key === undefined) throw new Error(`kite wrote no admin credentials in ${dir.path}/data/pki`);
-    const admin = httpTarget('kite admin', server.url, [server.pid], async () => undefined, { ca, cert, key });
-    const bench = httpTarget('kite', server.url, [server.pid], stop, { token: BENCH_USER.token, ca });
+    return {
+      admin: httpTarget('kite admin', server.url, [server.pid], async () => undefined, { ca, cert, key }),
+      bench: httpTarget('kite', server.url, [server.pid], stop, { token: BENCH_USER.token, ca }),
+    };
+  });
+}
+
+/**
+ * The bench user's target on a started server: admin grants it its role and is closed. If
+ * that fails, the server is stopped (stop) before the error goes on.
+ */
+async function asBenchUser(stop: () => Promise<void>, targets: () => { admin: Target; bench: Target }): Promise<Target> {
+  try {
+    const { admin, bench } = targets();
     await grantBench(admin, bench);
     await admin.stop();
     return bench;
@@ -118,14 +130,8 @@ export async function startReference(): Promise<Target> {
     await stopBounded(ref.pids, () => ref.stop());
     dir.remove();
   };
-  try {
-    const admin = httpTarget('kube-apiserver admin', ref.url, ref.pids, async () => undefined, { token: ref.token });
-    const bench = httpTarget('kube-apiserver', ref.url, ref.pids, stop, { token: BENCH_USER.token });
-    await grantBench(admin, bench);
-    await admin.stop();
-    return bench;
-  } catch (err) {
-    await stop();
-    throw err;
-  }
+  return asBenchUser(stop, () => ({
+    admin: httpTarget('kube-apiserver admin', ref.url, ref.pids, async () => undefined, { token: ref.token }),
+    bench: httpTarget('kube-apiserver', ref.url, ref.pids, stop, { token: BENCH_USER.token }),
+  }));
 }

@@ -6,6 +6,7 @@ import { partialObjectMetadata } from './response-form.js';
 import { userOf } from './filters/authentication.js';
 import { infoOf } from './filters/request-info.js';
 import { insightKey, type InsightServices } from './insight/insight-services.js';
+import type { ActiveWatch } from '../registry/insight/watcher-registry.js';
 
 /**
  * When a watch's client has stopped reading: its unsent bytes have stayed over
@@ -41,6 +42,21 @@ function eventLine(type: WatchEvent['type'], object: unknown): string {
   return `{"type":${JSON.stringify(type)},"object":${json}}\n`;
 }
 
+/** Lists the watch among the insight page's active watches. */
+function listWatch(insight: InsightServices, req: Request, res: Response, namespace: string | undefined, options: WatchOptions): ActiveWatch {
+  const info = infoOf(res);
+  return insight.watchers.start({
+    kind: 'api',
+    target: req.path,
+    group: info?.group ?? '',
+    resource: info?.resource ?? '',
+    namespace: namespace ?? '',
+    selector: [options.labelSelector, options.fieldSelector].filter((x) => x !== undefined && x !== '').join(' '),
+    user: userOf(res)?.name ?? '',
+    startRevision: Number(options.resourceVersion ?? 0) || 0,
+  });
+}
+
 /**
  * A watch: newline-delimited metav1.WatchEvent JSON, flushed per event, until the
  * client goes away, the timeout passes (timeoutSeconds, else a random 30-60 min
@@ -58,22 +74,12 @@ export function serveWatch(req: Request, res: Response, store: ResourceStore, na
   // Set once the registry's watch has started (an ERROR may end it while starting).
   const active: { watch?: { stop(): void } } = {};
   const insight = req.app.locals[insightKey] as InsightServices | undefined;
-  const info = infoOf(res);
-  const selector = [options.labelSelector, options.fieldSelector].filter((x) => x !== undefined && x !== '').join(' ');
-  const listed = insight?.watchers.start({
-    kind: 'api',
-    target: req.path,
-    group: info?.group ?? '',
-    resource: info?.resource ?? '',
-    namespace: namespace ?? '',
-    selector,
-    user: userOf(res)?.name ?? '',
-    startRevision: Number(options.resourceVersion ?? 0) || 0,
-  });
+  // The insight page's view of this watch: listed while it runs, with what it delivered.
+  const listed = insight === undefined ? undefined : { insight, watch: listWatch(insight, req, res, namespace, options) };
   const finish = (): void => {
     if (done) return;
     done = true;
-    if (listed !== undefined) insight?.watchers.end(listed);
+    listed?.insight.watchers.end(listed.watch);
     clearTimeout(timer);
     active.watch?.stop();
     res.end();
@@ -103,8 +109,8 @@ export function serveWatch(req: Request, res: Response, store: ResourceStore, na
     const flowing = res.write(eventLine(e.type, convert(e)));
     if (listed !== undefined && e.type !== 'ERROR') {
       const revision = Number(e.object.metadata.resourceVersion ?? 0);
-      insight?.watchers.progressed(listed, revision, e.type === 'BOOKMARK' ? 0 : 1);
-      if (e.type !== 'BOOKMARK') insight?.trail.delivered(revision, 'api');
+      listed.insight.watchers.progressed(listed.watch, revision, e.type === 'BOOKMARK' ? 0 : 1);
+      if (e.type !== 'BOOKMARK') listed.insight.trail.delivered(revision, 'api');
     }
     if (e.type === 'ERROR') {
       finish();

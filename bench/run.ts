@@ -33,18 +33,35 @@ import { readFileSync } from 'node:fs';
 import { preload, runLoad, type LoadResult } from './kv-load.js';
 import { churnMemory, cpuMsOf, fanOut, idleWatcherMemory, type FanOutResult } from './watch-load.js';
 
-const { values } = parseArgs({
-  options: {
-    'vs-etcd': { type: 'boolean', default: false },
-    seconds: { type: 'string', default: '5' },
-    warmup: { type: 'string', default: '2' },
-    only: { type: 'string' },
-    suite: { type: 'string', default: 'all' },
-    cluster: { type: 'string' },
-    tls: { type: 'boolean', default: false },
-    'api-args': { type: 'string', default: '' },
-  },
-});
+const usage =
+  'npm run bench [-- --vs-etcd] [--suite kv|watch|api|insight|all] [--seconds 5] [--warmup 2] [--only put|range] [--cluster 3] [--tls]\n' +
+  '              [--api-args="<bench/api.ts\'s options, e.g. --no-100k --markdown FILE>"]';
+
+function parseOptions() {
+  try {
+    return parseArgs({
+      options: {
+        'vs-etcd': { type: 'boolean', default: false },
+        seconds: { type: 'string', default: '5' },
+        warmup: { type: 'string', default: '2' },
+        only: { type: 'string' },
+        suite: { type: 'string', default: 'all' },
+        cluster: { type: 'string' },
+        tls: { type: 'boolean', default: false },
+        'api-args': { type: 'string', default: '' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (err) {
+    console.error(`${(err as Error).message}\n${usage}`);
+    process.exit(2);
+  }
+}
+const { values } = parseOptions();
+if (values.help) {
+  console.log(usage);
+  process.exit(0);
+}
 if (values.tls && values.cluster !== undefined) {
   console.error('--tls runs on one member; leave out --cluster');
   process.exit(2);

@@ -28,36 +28,50 @@ export interface KeyVersion {
   readonly version: number;
 }
 
-/** The generations of one key, etcd's keyIndex. */
+/**
+ * The generations of one key, etcd's keyIndex.
+ *
+ * There is one per key the store holds, so its arrays start at their exact size: an array
+ * grown by push from empty reserves room for 17 elements, some 270 bytes a key that is
+ * written once (27 MiB of 100,000 ConfigMaps). Compaction cuts them back to size.
+ */
 class KeyHistory {
   /** Newest generation last; it is empty when the key's newest change was a delete. */
   generations: Generation[] = [];
 
   put(rev: Revision): void {
-    let g = this.generations[this.generations.length - 1];
+    const g = this.generations[this.generations.length - 1];
     if (g === undefined) {
-      g = { ver: 0, created: rev, revs: [] };
-      this.generations.push(g);
+      this.generations = [{ ver: 1, created: rev, revs: [rev] }];
+    } else if (g.revs.length === 0) {
+      g.created = rev;
+      g.revs = [rev];
+      g.ver++;
+    } else {
+      g.revs.push(rev);
+      g.ver++;
     }
-    if (g.revs.length === 0) g.created = rev;
-    g.revs.push(rev);
-    g.ver++;
   }
 
   /** Starts the key's life at an arbitrary version, as found when rebuilding from disk. */
   restore(created: Revision, modified: Revision, ver: number): void {
-    this.generations.push({ ver, created, revs: [modified] });
+    this.addGenerations({ ver, created, revs: [modified] });
   }
 
   /** Records a life of which only its tombstone is left (kept by compaction at its revision). */
   restoreTombstone(rev: Revision): void {
-    this.generations.push({ ver: 1, created: rev, revs: [rev] }, { ver: 0, created: rev, revs: [] });
+    this.addGenerations({ ver: 1, created: rev, revs: [rev] }, { ver: 0, created: rev, revs: [] });
   }
 
   /** Ends the key's current life with a tombstone at rev. */
   tombstone(rev: Revision): void {
     this.put(rev);
-    this.generations.push({ ver: 0, created: rev, revs: [] });
+    this.addGenerations({ ver: 0, created: rev, revs: [] });
+  }
+
+  private addGenerations(...added: Generation[]): void {
+    if (this.generations.length === 0) this.generations = added;
+    else this.generations.push(...added);
   }
 
   /** Whether the key exists (is not deleted) at the head. */
@@ -108,7 +122,7 @@ class KeyHistory {
       if (tomb !== undefined && tomb.main >= atRev) break;
       first++;
     }
-    if (first > 0) this.generations.splice(0, first);
+    if (first > 0) this.generations = this.generations.slice(first);
     const g = this.generations[0];
     if (g !== undefined && g.revs.length > 0) {
       let keepFrom = -1;
@@ -118,7 +132,7 @@ class KeyHistory {
           break;
         }
       }
-      if (keepFrom > 0) g.revs.splice(0, keepFrom);
+      if (keepFrom > 0) g.revs = g.revs.slice(keepFrom);
     }
     return this.generations.length === 1 && this.generations[0]!.revs.length === 0;
   }

@@ -7,6 +7,7 @@ import { openMemberLog, parseLogSettings, stderrLog, type LogLevel, type MemberL
 import { formatMemberId } from '../storage/server/member-id.js';
 import { restoreSnapshot } from '../storage/snapshot/etcd-snapshot.js';
 import { restoreMember } from '../storage/server/restore-member.js';
+import { limitHeapGrowth } from './heap-growth.js';
 import { existsSync, readdirSync } from 'node:fs';
 import { ETCD_API_VERSION, KITE_VERSION, versionText } from '../storage/version.js';
 
@@ -195,6 +196,7 @@ program
         log('error', `--port: expected a port number, got ${JSON.stringify(o.port)}`);
         process.exit(1);
       }
+      limitHeapGrowth();
       try {
         // The API server's modules (schemas, registry) load only for this command: `kite store`
         // starts without them.

@@ -25,8 +25,8 @@ const loaderOptions: protoLoader.Options = {
   includeDirs: [protoDir],
 };
 
-/** The etcd protos as proto-loader loads them (the tests compare the hand codecs against it). */
-export const packageDefinition = protoLoader.loadSync(['rpc.proto', 'kv.proto'], loaderOptions);
+/** The etcd protos as proto-loader loads them: every method's path and response encoder, and the request decoders not written by hand. */
+const packageDefinition = protoLoader.loadSync(['rpc.proto', 'kv.proto'], loaderOptions);
 
 /** gRPC's health-checking service (grpc.health.v1.Health), as etcd serves it. */
 export function healthService(): Record<string, EtcdMethod> {

@@ -115,10 +115,14 @@ function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** grpc-go's status for a request it cannot decode; a request the decoder refused (a StorageError) keeps its own. */
-function unmarshalError(err: unknown): unknown {
+/**
+ * grpc-go's status for a request it cannot decode, in its words for a unary call and for a
+ * stream's message (RecvMsg's); a request the decoder refused (a StorageError) keeps its own.
+ */
+function unmarshalError(err: unknown, onStream = false): unknown {
   if (isStorageError(err)) return err;
-  return new CallError(Status.INTERNAL, `grpc: error unmarshalling request: ${messageOf(err)}`);
+  const message = messageOf(err);
+  return new CallError(Status.INTERNAL, onStream ? `grpc: failed to unmarshal the received message ${message}` : `grpc: error unmarshalling request: ${message}`);
 }
 
 /** grpc-go's status for a response it cannot encode. */
@@ -453,7 +457,7 @@ export class GrpcServer {
       try {
         requests = reader.push(chunk).map((m) => codec.requestDeserialize(m));
       } catch (err) {
-        return call.fail(err instanceof CallError ? err : unmarshalError(err));
+        return call.fail(err instanceof CallError ? err : unmarshalError(err, true));
       }
       try {
         for (const req of requests) call.push(req);

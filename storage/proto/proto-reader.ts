@@ -1,7 +1,8 @@
 /**
  * Reads the fields of one protobuf message, in order, refusing malformed input with
  * the words of the Unmarshal methods gogoproto generates for etcd 3.4's messages (which
- * grpc-go sends back as "grpc: error unmarshalling request: <them>"): "unexpected EOF",
+ * grpc-go sends back after "grpc: error unmarshalling request: ", or on a stream "grpc: failed
+ * to unmarshal the received message "): "unexpected EOF",
  * "proto: integer overflow", "proto: wrong wireType = 0 for field Key", and so on.
  * Unknown fields are skipped as gogoproto's skip function does, groups included.
  */

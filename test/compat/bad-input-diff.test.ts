@@ -4,7 +4,7 @@ import { Client, credentials } from '@grpc/grpc-js';
 import { connect } from 'node:net';
 import { EtcdGrpcClient, type WireMessage } from '../../storage/client/etcd-grpc-client.js';
 import { onEtcdAndKite, type StoreProcess } from '../helpers/processes.js';
-import { rawUnary } from '../helpers/raw-grpc.js';
+import { rawStreamStatus, rawUnary } from '../helpers/raw-grpc.js';
 
 /** Hand-encoded protobuf pieces, so that malformed messages can be sent. */
 function varint(n: number): Buffer {
@@ -24,10 +24,11 @@ interface Outcome {
   readonly message: string;
 }
 
-/** Sends raw bytes as the request of method and reports the gRPC status. */
+/** Sends raw bytes as the request of method (the first message, on a stream) and reports the gRPC status. */
 async function rawCall(endpoint: string, method: string, body: Buffer): Promise<Outcome> {
   const client = new Client(endpoint, credentials.createInsecure());
-  const { code, details } = await rawUnary(client, method, body);
+  const stream = method === WATCH || method === KEEP_ALIVE;
+  const { code, details } = await (stream ? rawStreamStatus(client, method, body) : rawUnary(client, method, body));
   client.close();
   return { code, message: details };
 }
@@ -40,6 +41,8 @@ const COMPACT = '/etcdserverpb.KV/Compact';
 const LEASE_GRANT = '/etcdserverpb.Lease/LeaseGrant';
 const LEASE_REVOKE = '/etcdserverpb.Lease/LeaseRevoke';
 const LEASE_TTL = '/etcdserverpb.Lease/LeaseTimeToLive';
+const WATCH = '/etcdserverpb.Watch/Watch';
+const KEEP_ALIVE = '/etcdserverpb.Lease/LeaseKeepAlive';
 const key = bytesField(1, Buffer.from('/bad/k'));
 
 const putOp = (k: string): Buffer => bytesField(2, bytesField(2, Buffer.concat([bytesField(1, Buffer.from(k)), bytesField(2, Buffer.from('v'))])));
@@ -71,6 +74,12 @@ const cases: Array<{ name: string; method: string; body: Buffer; sameMessage: bo
   { name: 'lease grant TTL as a length-delimited field', method: LEASE_GRANT, body: bytesField(1, Buffer.from('z')), sameMessage: true },
   { name: 'lease revoke ID as a length-delimited field', method: LEASE_REVOKE, body: bytesField(1, Buffer.from('z')), sameMessage: true },
   { name: 'lease time-to-live keys as a length-delimited field', method: LEASE_TTL, body: Buffer.concat([varintField(1, 5), bytesField(2, Buffer.from('z'))]), sameMessage: true },
+  // On the streams: a malformed message ends the stream; an empty WatchRequest is ignored.
+  { name: 'watch create key as a varint', method: WATCH, body: bytesField(1, varintField(1, 5)), sameMessage: true },
+  { name: 'watch cancel id as a length-delimited field', method: WATCH, body: bytesField(2, bytesField(1, Buffer.from('z'))), sameMessage: true },
+  { name: 'watch request with a truncated create', method: WATCH, body: Buffer.from([0x0a, 0x05, 0x0a]), sameMessage: true },
+  { name: 'empty watch request', method: WATCH, body: Buffer.alloc(0), sameMessage: true },
+  { name: 'keep-alive ID as a length-delimited field', method: KEEP_ALIVE, body: bytesField(1, Buffer.from('z')), sameMessage: true },
 ];
 
 async function run(proc: StoreProcess): Promise<{ outcomes: Outcome[]; intact: boolean; httpGarbage: string }> {

@@ -33,12 +33,17 @@ import { NO_CREDENTIALS, type CallCredentials } from '../auth/auth-info.js';
 import { gunzipSync, inflateSync } from 'node:zlib';
 import { status as Status } from '@grpc/grpc-js';
 import { toServiceError } from './errors.js';
-import { invoke, type UnaryHandler, type Wire } from './unary.js';
+import { invoke, type AnyUnaryHandler, type Wire } from './unary.js';
+import { isStorageError } from '../errors.js';
 import { AuthorityFilterSocket } from './authority-filter.js';
 
-/** How one method's messages are decoded and encoded. */
+/**
+ * How one method's messages are decoded and encoded. A decoder refuses malformed bytes
+ * with a WireError (see ProtoReader; or any error of proto-loader's decoders), which the client gets as grpc-go's
+ * unmarshalling error; a StorageError is a refused request, answered with its own status.
+ */
 export interface MethodCodec {
-  requestDeserialize(bytes: Buffer): Wire;
+  requestDeserialize(bytes: Buffer): unknown;
   responseSerialize(message: Wire): Buffer;
 }
 
@@ -90,7 +95,7 @@ export abstract class StreamCall extends Duplex {
 export type StreamHandler = (call: StreamCall) => void;
 
 /** A method the server answers: unary, or streaming (server or bidirectional). */
-export type MethodImpl = { readonly kind: 'unary'; readonly handler: UnaryHandler } | { readonly kind: 'stream'; readonly handler: StreamHandler };
+export type MethodImpl = { readonly kind: 'unary'; readonly handler: AnyUnaryHandler } | { readonly kind: 'stream'; readonly handler: StreamHandler };
 
 /** A status to end a call with. */
 interface CallStatus {
@@ -110,9 +115,14 @@ function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** grpc-go's status for a request it cannot decode. */
-function unmarshalError(err: unknown): CallError {
-  return new CallError(Status.INTERNAL, `grpc: error unmarshalling request: ${messageOf(err)}`);
+/**
+ * grpc-go's status for a request it cannot decode, in its words for a unary call and for a
+ * stream's message (RecvMsg's); a request the decoder refused (a StorageError) keeps its own.
+ */
+function unmarshalError(err: unknown, onStream = false): unknown {
+  if (isStorageError(err)) return err;
+  const message = messageOf(err);
+  return new CallError(Status.INTERNAL, onStream ? `grpc: failed to unmarshal the received message ${message}` : `grpc: error unmarshalling request: ${message}`);
 }
 
 /** grpc-go's status for a response it cannot encode. */
@@ -395,7 +405,7 @@ export class GrpcServer {
     stream.resume();
   }
 
-  private unary(stream: ServerHttp2Stream, reader: MessageReader, codec: MethodCodec, handler: UnaryHandler, creds: CallCredentials): void {
+  private unary(stream: ServerHttp2Stream, reader: MessageReader, codec: MethodCodec, handler: AnyUnaryHandler, creds: CallCredentials): void {
     let request: Buffer | undefined;
     let refused = false;
     const refuse = (err: unknown): void => {
@@ -416,7 +426,7 @@ export class GrpcServer {
     stream.on('end', () => {
       if (refused) return;
       if (request === undefined || reader.partial) return refuse(new CallError(Status.INTERNAL, 'grpc: unary call ended without a whole request message'));
-      let req: Wire;
+      let req: unknown;
       try {
         req = codec.requestDeserialize(request);
       } catch (err) {
@@ -443,11 +453,11 @@ export class GrpcServer {
     stream.on('close', () => call.cancel());
     stream.on('data', (chunk: Buffer) => {
       if (call.writableEnded) return;
-      let requests: Wire[];
+      let requests: unknown[];
       try {
         requests = reader.push(chunk).map((m) => codec.requestDeserialize(m));
       } catch (err) {
-        return call.fail(err instanceof CallError ? err : unmarshalError(err));
+        return call.fail(err instanceof CallError ? err : unmarshalError(err, true));
       }
       try {
         for (const req of requests) call.push(req);

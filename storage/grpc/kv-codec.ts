@@ -1,91 +1,19 @@
 /**
- * Hand-written codecs for the messages on the busiest paths: PutRequest and
- * RangeRequest in; ResponseHeader, KeyValue, PutResponse, RangeResponse and Watch's
- * events and responses out. Through protobufjs each put parsed and printed 64-bit ids
- * as decimal strings (Long.fromString and toString) and built each message twice; by
- * hand it is one pass over the bytes.
- * Requests decode to the same wire form proto-loader gives (see proto.ts), so the
- * handlers cannot tell the difference; test/grpc/kv-codec.test.ts checks both ways
- * against protobufjs on random messages. Zero-valued fields are left out, as etcd does.
+ * Hand-written encoders for the responses on the busiest paths: ResponseHeader,
+ * KeyValue, PutResponse, RangeResponse and Watch's events and responses. Through
+ * protobufjs each put printed 64-bit ids as decimal strings (Long.fromString and
+ * toString) and built each message twice; by hand it is one pass over the bytes.
+ * test/grpc/kv-codec.test.ts checks them against protobufjs on random messages.
+ * Zero-valued fields are left out, as etcd does. (Requests: kv-request-decode.)
  */
 import type { KeyValue } from '../mvcc/key-value.js';
 import type { HeaderInfo } from '../server/member-types.js';
 import type { RangeResponse } from '../server/kv-requests.js';
-import { ProtoReader, varint, varintSize, WireType, writeVarint } from '../proto/wire.js';
-import type { Wire } from './unary.js';
+import { varint, varintSize, WireType, writeVarint } from '../proto/wire.js';
 
 const { varint: VARINT, lengthDelimited: BYTES } = WireType;
 
 const EMPTY: Buffer = Buffer.alloc(0);
-
-/** How a request field is read: bytes, an int64 (as a decimal string), a bool, or an enum by its names. */
-type FieldKind = 'bytes' | 'int64' | 'bool' | readonly string[];
-
-/** A request message's fields by number, with the name proto-loader gives each. */
-type RequestFields = Readonly<Record<number, readonly [name: string, kind: FieldKind]>>;
-
-/** proto-loader's default for a field of kind. */
-function defaultOf(kind: FieldKind): Buffer | string | boolean {
-  return kind === 'bytes' ? EMPTY : kind === 'int64' ? '0' : kind === 'bool' ? false : kind[0]!;
-}
-
-/**
- * A decoder for one request message: every field present with its default (as
- * proto-loader's defaults: true), unknown fields skipped, a known field in the wrong wire
- * type refused.
- */
-function requestDecoder(fields: RequestFields): (buf: Buffer) => Wire {
-  const defaults: Wire = {};
-  for (const [name, kind] of Object.values(fields)) defaults[name] = defaultOf(kind);
-  return (buf) => {
-    const out = { ...defaults };
-    const r = new ProtoReader(buf);
-    while (!r.done) {
-      const tag = r.tag();
-      const field = fields[tag >>> 3];
-      if (field === undefined) {
-        r.skip(tag & 7);
-        continue;
-      }
-      const [name, kind] = field;
-      r.expect(tag, kind === 'bytes' ? BYTES : VARINT);
-      if (kind === 'bytes') out[name] = r.bytes();
-      else if (kind === 'int64') out[name] = r.int64String();
-      else if (kind === 'bool') out[name] = r.bool();
-      else {
-        // proto-loader's enum output: the value's name, or the number when the proto names none.
-        const n = Number(r.int64String()) | 0;
-        out[name] = kind[n] ?? n;
-      }
-    }
-    return out;
-  };
-}
-
-export const decodePutRequest = requestDecoder({
-  1: ['key', 'bytes'],
-  2: ['value', 'bytes'],
-  3: ['lease', 'int64'],
-  4: ['prevKv', 'bool'],
-  5: ['ignoreValue', 'bool'],
-  6: ['ignoreLease', 'bool'],
-});
-
-export const decodeRangeRequest = requestDecoder({
-  1: ['key', 'bytes'],
-  2: ['rangeEnd', 'bytes'],
-  3: ['limit', 'int64'],
-  4: ['revision', 'int64'],
-  5: ['sortOrder', ['NONE', 'ASCEND', 'DESCEND']],
-  6: ['sortTarget', ['KEY', 'VERSION', 'CREATE', 'MOD', 'VALUE']],
-  7: ['serializable', 'bool'],
-  8: ['keysOnly', 'bool'],
-  9: ['countOnly', 'bool'],
-  10: ['minModRevision', 'int64'],
-  11: ['maxModRevision', 'int64'],
-  12: ['minCreateRevision', 'int64'],
-  13: ['maxCreateRevision', 'int64'],
-});
 
 /** Writes the response bytes: a message with fields appended in order, sized up front. */
 class MessageWriter {

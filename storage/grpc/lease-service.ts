@@ -1,24 +1,33 @@
 import { isStorageError } from '../errors.js';
 import type { StoreServer } from '../server/store-server.js';
-import { big, headerToWire } from './convert.js';
+import { headerToWire } from './convert.js';
 import type { StreamCall } from './http2-server.js';
-import type { UnaryHandlers, Wire } from './unary.js';
+import type { LeaseGrantRequest, LeaseIdRequest, LeaseTimeToLiveRequest } from './stream-request-decode.js';
+import type { UnaryHandler } from './unary.js';
+
+/** The Lease service's unary methods, each taking the typed request its decoder gives (stream-request-decode). */
+export type LeaseHandlers = {
+  readonly LeaseGrant: UnaryHandler<LeaseGrantRequest>;
+  readonly LeaseRevoke: UnaryHandler<LeaseIdRequest>;
+  readonly LeaseTimeToLive: UnaryHandler<LeaseTimeToLiveRequest>;
+  readonly LeaseLeases: UnaryHandler<unknown>;
+};
 
 /** etcd's Lease service, its unary methods. */
-export function leaseHandlers(server: StoreServer): UnaryHandlers {
+export function leaseHandlers(server: StoreServer): LeaseHandlers {
   const header = (revision?: number) => headerToWire(server.header(revision));
   return {
     LeaseGrant: async (req, _size, creds) => {
       await server.callerOf(creds); // any user may grant; an invalid token is refused
-      const { id, ttl } = await server.leaseGrant(Number(req.TTL ?? 0), big(req.ID));
+      const { id, ttl } = await server.leaseGrant(req.ttl, req.id);
       return { header: header(), ID: id.toString(), TTL: ttl, error: '' };
     },
     LeaseRevoke: async (req, _size, creds) => {
-      const revision = await server.leaseRevoke(big(req.ID), await server.callerOf(creds));
+      const revision = await server.leaseRevoke(req.id, await server.callerOf(creds));
       return { header: header(revision) };
     },
     LeaseTimeToLive: async (req) => {
-      const t = await server.leaseTimeToLive(big(req.ID), req.keys === true);
+      const t = await server.leaseTimeToLive(req.id, req.keys);
       return { header: header(), ID: t.id.toString(), TTL: t.ttl, grantedTTL: t.grantedTtl, keys: t.keys };
     },
     LeaseLeases: () => ({ header: header(), leases: server.leaseIds().map((id) => ({ ID: id.toString() })) }),
@@ -28,8 +37,7 @@ export function leaseHandlers(server: StoreServer): UnaryHandlers {
 /** LeaseKeepAlive: each request renews its lease and gets the TTL back (0 for an unknown lease, as etcd). */
 export function leaseKeepAlive(server: StoreServer): (call: StreamCall) => void {
   return (call) => {
-    call.on('data', (req: Wire) => {
-      let id = 0n;
+    call.on('data', ({ id }: LeaseIdRequest) => {
       const answer = (ttl: number): void => {
         if (!call.writableEnded && !call.destroyed) call.write({ header: headerToWire(server.header()), ID: id.toString(), TTL: ttl });
       };
@@ -38,7 +46,6 @@ export function leaseKeepAlive(server: StoreServer): (call: StreamCall) => void 
         else call.fail(err);
       };
       try {
-        id = big(req.ID);
         const ttl = server.leaseRenew(id);
         if (typeof ttl === 'number') answer(ttl);
         else ttl.then(answer, fail);

@@ -1,9 +1,18 @@
 import * as protoLoader from '@grpc/proto-loader';
 import { protoDir } from '../proto/proto-dir.js';
-import { decodePutRequest, decodeRangeRequest } from './kv-codec.js';
+import { decodeCompactionRequest, decodeDeleteRangeRequest, decodePutRequest, decodeRangeRequest, decodeTxnRequest } from './kv-request-decode.js';
+import {
+  decodeLeaseGrantRequest,
+  decodeLeaseKeepAliveRequest,
+  decodeLeaseLeasesRequest,
+  decodeLeaseRevokeRequest,
+  decodeLeaseTimeToLiveRequest,
+  decodeWatchRequest,
+} from './stream-request-decode.js';
 
 /**
- * Wire conventions for every message: camelCase fields, 64-bit integers as
+ * Wire conventions for the messages proto-loader decodes and encodes (the requests not
+ * decoded by hand, and every response not encoded by hand): camelCase fields, 64-bit integers as
  * decimal strings (ids do not fit a double), enums by name, every field present
  * with its default, and the name of the set field of each oneof.
  */
@@ -16,8 +25,8 @@ const loaderOptions: protoLoader.Options = {
   includeDirs: [protoDir],
 };
 
-/** The etcd protos as proto-loader loads them (the tests compare the hand codecs against it). */
-export const packageDefinition = protoLoader.loadSync(['rpc.proto', 'kv.proto'], loaderOptions);
+/** The etcd protos as proto-loader loads them: every method's path and response encoder, and the request decoders not written by hand. */
+const packageDefinition = protoLoader.loadSync(['rpc.proto', 'kv.proto'], loaderOptions);
 
 /** gRPC's health-checking service (grpc.health.v1.Health), as etcd serves it. */
 export function healthService(): Record<string, EtcdMethod> {
@@ -33,16 +42,28 @@ export function preEncoded(bytes: Buffer): Record<string, unknown> {
   return { [preEncodedKey]: bytes } as unknown as Record<string, unknown>;
 }
 
-/** Requests decoded by hand on the hottest paths (see kv-codec), to the same wire form. */
-const handDecoders: Record<string, (bytes: Buffer) => Record<string, unknown>> = {
-  'KV.Put': decodePutRequest,
+/**
+ * Requests decoded by hand, straight to typed requests (see kv-request-decode and
+ * stream-request-decode): each method's handler takes what its decoder here gives.
+ */
+const handDecoders: Record<string, (bytes: Buffer) => unknown> = {
   'KV.Range': decodeRangeRequest,
+  'KV.Put': decodePutRequest,
+  'KV.DeleteRange': decodeDeleteRangeRequest,
+  'KV.Txn': decodeTxnRequest,
+  'KV.Compact': decodeCompactionRequest,
+  'Lease.LeaseGrant': decodeLeaseGrantRequest,
+  'Lease.LeaseRevoke': decodeLeaseRevokeRequest,
+  'Lease.LeaseKeepAlive': decodeLeaseKeepAliveRequest,
+  'Lease.LeaseTimeToLive': decodeLeaseTimeToLiveRequest,
+  'Lease.LeaseLeases': decodeLeaseLeasesRequest,
+  'Watch.Watch': decodeWatchRequest,
 };
 
 export type EtcdServiceName = 'KV' | 'Watch' | 'Lease' | 'Cluster' | 'Maintenance' | 'Auth';
 
-/** One method of an etcd service, as proto-loader describes it. */
-export type EtcdMethod = protoLoader.MethodDefinition<Record<string, unknown>, Record<string, unknown>>;
+/** One method of an etcd service, as proto-loader describes it (its request decoder possibly by hand). */
+export type EtcdMethod = protoLoader.MethodDefinition<unknown, Record<string, unknown>>;
 
 /**
  * The methods of one etcd service (e.g. 'KV') by name. A response object carrying

@@ -6,6 +6,7 @@ import { encodedWatchEvents } from './watch-encoding.js';
 import type { StreamCall } from './http2-server.js';
 import type { Caller } from '../auth/auth-info.js';
 import { toServiceError } from './errors.js';
+import type { WatchCreateRequest, WatchRequest } from './stream-request-decode.js';
 
 /** grpc-go's names of the status codes a refused watch reports in its cancel reason. */
 const CODE_NAMES: Record<number, string> = { 3: 'InvalidArgument', 7: 'PermissionDenied', 9: 'FailedPrecondition', 16: 'Unauthenticated' };
@@ -97,9 +98,7 @@ export function watchStream(server: StoreServer, watchable: WatchableStore): (ca
      * etcd); otherwise the stream answers with watch id -1, created and canceled. Returns
      * a promise when the caller is still being worked out (a JWT being verified).
      */
-    const create = (req: Wire): Promise<void> | undefined => {
-      const key = Buffer.isBuffer(req.key) ? req.key : Buffer.alloc(0);
-      const rangeEnd = Buffer.isBuffer(req.rangeEnd) ? req.rangeEnd : Buffer.alloc(0);
+    const create = (req: WatchCreateRequest): Promise<void> | undefined => {
       let caller: Caller | Promise<Caller>;
       try {
         caller = server.callerOf(call.credentials);
@@ -107,24 +106,24 @@ export function watchStream(server: StoreServer, watchable: WatchableStore): (ca
         refuse(err);
         return undefined;
       }
-      if (caller instanceof Promise) return caller.then((c) => permitted(c, req, key, rangeEnd), refuse);
-      permitted(caller, req, key, rangeEnd);
+      if (caller instanceof Promise) return caller.then((c) => permitted(c, req), refuse);
+      permitted(caller, req);
       return undefined;
     };
     const refuse = (err: unknown): void => {
       write({ header: header(), watchId: -1, created: true, canceled: true, cancelReason: cancelReason(err) });
     };
-    const permitted = (caller: Caller, req: Wire, key: Buffer, rangeEnd: Buffer): void => {
+    const permitted = (caller: Caller, req: WatchCreateRequest): void => {
       if (closed) return;
       try {
-        server.auth.store.checkKeys(caller, 'read', key, rangeEnd.length > 0 ? rangeEnd : undefined);
+        server.auth.store.checkKeys(caller, 'read', req.key, req.rangeEnd.length > 0 ? req.rangeEnd : undefined);
       } catch (err) {
         return refuse(err);
       }
-      start(req, key, rangeEnd);
+      start(req);
     };
-    const start = (req: Wire, key: Buffer, rangeEnd: Buffer): void => {
-      const requested = Number(req.watchId ?? 0);
+    const start = (req: WatchCreateRequest): void => {
+      const requested = req.watchId;
       if (requested !== 0 && watchers.has(requested)) {
         // etcd 3.4 answers a duplicate id with watch id -1.
         write({ header: header(), watchId: -1, created: true, canceled: true, cancelReason: 'mvcc: duplicate watch ID provided on the WatchStream' });
@@ -135,19 +134,18 @@ export function watchStream(server: StoreServer, watchable: WatchableStore): (ca
         while (watchers.has(nextId)) nextId++;
         id = nextId++;
       }
-      const filters = Array.isArray(req.filters) ? (req.filters as unknown[]) : [];
-      if (req.fragment === true) fragmentFor.add(id);
+      if (req.fragment) fragmentFor.add(id);
       // The created response goes first; the watcher may send events right after.
       write({ header: header(), watchId: id, created: true });
       const w = watchable.watch(
         id,
         {
-          range: toKeyRange(key, rangeEnd),
-          startRevision: Math.max(0, Number(req.startRevision ?? 0)),
-          prevKv: req.prevKv === true,
-          noPut: filters.includes('NOPUT'),
-          noDelete: filters.includes('NODELETE'),
-          progressNotify: req.progressNotify === true,
+          range: toKeyRange(req.key, req.rangeEnd),
+          startRevision: Math.max(0, req.startRevision),
+          prevKv: req.prevKv,
+          noPut: req.noPut,
+          noDelete: req.noDelete,
+          progressNotify: req.progressNotify,
         },
         sink,
       );
@@ -176,7 +174,7 @@ export function watchStream(server: StoreServer, watchable: WatchableStore): (ca
         if (queue === p) queue = undefined;
       });
     };
-    call.on('data', (req: Wire) => {
+    call.on('data', (req: WatchRequest) => {
       if (queue !== undefined) return settle(queue.then(() => handle(req)));
       const pending = handle(req);
       if (pending !== undefined) settle(pending);
@@ -189,14 +187,14 @@ export function watchStream(server: StoreServer, watchable: WatchableStore): (ca
       if (watchable.isSinkSynced(sink)) write({ header: header(server.kv.revision), watchId: -1 });
       else if (progressRetry === undefined) progressRetry = setTimeout(answerProgress, 10);
     };
-    const handle = (req: Wire): Promise<void> | undefined => {
-      switch (req.requestUnion) {
-        case 'createRequest':
-          return create((req.createRequest ?? {}) as Wire);
-        case 'cancelRequest':
-          cancel(Number((req.cancelRequest as Wire | undefined)?.watchId ?? 0));
+    const handle = (req: WatchRequest): Promise<void> | undefined => {
+      switch (req.kind) {
+        case 'create':
+          return create(req.create);
+        case 'cancel':
+          cancel(req.watchId);
           break;
-        case 'progressRequest':
+        case 'progress':
           // Not tied to one watcher: etcd 3.4 answers with watch id -1. The revision is the
           // one reads see, sent after every event up to it (the pending ones go first); a
           // stream with watchers still catching up is answered once they have caught up,

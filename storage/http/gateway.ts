@@ -6,7 +6,8 @@ import { etcdService, type EtcdMethod, type EtcdServiceName } from '../grpc/prot
 import { protoDir } from '../proto/proto-dir.js';
 import { StreamCall, type StreamHandler } from '../grpc/http2-server.js';
 import { toServiceError } from '../grpc/errors.js';
-import { invoke, type UnaryHandler, type Wire } from '../grpc/unary.js';
+import { invoke, type AnyUnaryHandler, type Wire } from '../grpc/unary.js';
+import { isStorageError } from '../errors.js';
 import type { CallCredentials } from '../auth/auth-info.js';
 
 /**
@@ -139,7 +140,7 @@ class GatewayError extends Error {
 }
 
 export interface GatewayHandlers {
-  unary(service: EtcdServiceName, method: string): UnaryHandler | undefined;
+  unary(service: EtcdServiceName, method: string): AnyUnaryHandler | undefined;
   watch: StreamHandler;
   keepAlive: StreamHandler;
 }
@@ -169,17 +170,18 @@ export class Gateway {
         return;
       }
       if (req.method !== 'POST') return this.fail(res, new GatewayError(Status.UNIMPLEMENTED, 'Method Not Allowed'), 405);
-      let wire: Wire;
+      let request: unknown;
       let size: number;
       try {
-        ({ wire, size } = this.decode(route, Buffer.concat(chunks).toString('utf8')));
+        ({ request, size } = this.decode(route, Buffer.concat(chunks).toString('utf8')));
       } catch (err) {
-        return this.fail(res, new GatewayError(Status.INVALID_ARGUMENT, err instanceof Error ? err.message : String(err)));
+        // A request the decoder refused keeps its own status; JSON that is no message is invalid.
+        return this.fail(res, isStorageError(err) ? err : new GatewayError(Status.INVALID_ARGUMENT, err instanceof Error ? err.message : String(err)));
       }
-      if (route.stream !== undefined) return this.stream(route, wire, req, res);
+      if (route.stream !== undefined) return this.stream(route, request, req, res);
       const handler = this.handlers.unary(route.service, route.method);
       if (handler === undefined) return this.fail(res, new GatewayError(Status.UNIMPLEMENTED, `unknown method ${route.method}`));
-      invoke(handler, wire, size, gatewayCredentials(req)).then(
+      invoke(handler, request, size, gatewayCredentials(req)).then(
         (out) => {
           res.writeHead(200, { 'Content-Type': 'application/json' });
           res.end(JSON.stringify(this.encode(route, out)));
@@ -198,15 +200,18 @@ export class Gateway {
     return d;
   }
 
-  /** JSON text -> the wire object the gRPC handlers take, via the binary encoding. */
-  private decode(route: Route, text: string): { wire: Wire; size: number } {
+  /**
+   * JSON text -> the request the gRPC handlers take, via the binary encoding: the method's
+   * own decoder (a typed request for KV, Lease and Watch) makes it, as for a gRPC call.
+   */
+  private decode(route: Route, text: string): { request: unknown; size: number } {
     const m = this.def(route.service)[route.method]!;
     const type = root.lookupType(`etcdserverpb.${(m as unknown as { requestType: { type: { name: string } } }).requestType.type.name}`);
     const json: unknown = text.trim() === '' ? {} : JSON.parse(text);
     if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new Error('request body must be a JSON object');
     const msg = type.fromObject(toFieldNames(type, json) as Record<string, unknown>);
     const buf = Buffer.from(type.encode(msg).finish());
-    return { wire: m.requestDeserialize(buf) as Wire, size: buf.length };
+    return { request: m.requestDeserialize(buf), size: buf.length };
   }
 
   /** A handler's wire response -> etcd's JSON, without default values (grpc-gateway's EmitDefaults off). */
@@ -218,7 +223,7 @@ export class Gateway {
   }
 
   /** Streams: the request body is the one message sent; each response is a line {"result": ...}. */
-  private stream(route: Route, first: Wire, req: IncomingMessage, res: ServerResponse): void {
+  private stream(route: Route, first: unknown, req: IncomingMessage, res: ServerResponse): void {
     // HTTP/2 (a TLS client that negotiated h2) has no chunked encoding: it streams anyway.
     res.writeHead(200, req.httpVersionMajor >= 2 ? { 'Content-Type': 'application/json' } : { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
     const call = new GatewayStreamCall(

@@ -164,7 +164,7 @@ export class StoreMetrics {
    * included, so that the metric has one source): prom-client hashes the label set on every
    * update, which cost a busy member 3.5% of its CPU.
    */
-  instrument(service: string, method: string, handler: UnaryHandler): UnaryHandler {
+  instrument<Req>(service: string, method: string, handler: UnaryHandler<Req>): UnaryHandler<Req> {
     const stats = this.method('unary', service, method);
     return (req, size, creds) => {
       stats.started++;

@@ -14,7 +14,8 @@ import { maintenanceHandlers, snapshotStream } from '../grpc/maintenance-service
 import { GrpcServer, type StreamHandler } from '../grpc/http2-server.js';
 import { etcdService, healthService, type EtcdServiceName } from '../grpc/proto.js';
 import { healthHandlers, healthWatch } from '../grpc/health-service.js';
-import type { UnaryHandler, UnaryHandlers } from '../grpc/unary.js';
+import type { AnyUnaryHandler, UnaryHandler } from '../grpc/unary.js';
+import type { RangeRequest } from '../server/kv-requests.js';
 import { watchStream } from '../grpc/watch-service.js';
 import { authHandlers } from '../grpc/auth-service.js';
 import { serverTlsOptions, type TlsMaterial } from '../tls/tls-material.js';
@@ -48,12 +49,13 @@ export interface ServeOptions {
  * etcd's rule for learners: they answer Maintenance.Status and serializable ranges only;
  * every other request gets "rpc not supported for learner" (gRPC and the JSON gateway alike).
  */
-function learnerGate(store: StoreServer, service: EtcdServiceName | 'Health', method: string, handler: UnaryHandler): UnaryHandler {
+function learnerGate<Req>(store: StoreServer, service: EtcdServiceName | 'Health', method: string, handler: UnaryHandler<Req>): UnaryHandler<Req> {
   const alwaysServed = service === 'Maintenance' && method === 'Status';
   const rangeMethod = service === 'KV' && method === 'Range';
   if (alwaysServed) return handler;
   return (req, size, creds) => {
-    if (store.isLearner && !(rangeMethod && req.serializable === true)) throw new StorageError('NotSupportedForLearner');
+    // A Range's request is the RangeRequest its decoder gave (kv-request-decode).
+    if (store.isLearner && !(rangeMethod && (req as RangeRequest).serializable)) throw new StorageError('NotSupportedForLearner');
     return handler(req, size, creds);
   };
 }
@@ -63,10 +65,12 @@ export async function serveClients(store: StoreServer, options: ServeOptions = {
   const watchable = options.watchable ?? new WatchableStore(store.kv);
   const ownsWatchable = options.watchable === undefined;
   const metrics = new StoreMetrics(store, watchable);
-  const unaryHandlers: Partial<Record<EtcdServiceName, UnaryHandlers>> = {};
+  /** Each service's handlers, each called only with what its method's decoder gives (see proto.ts). */
+  type Handlers = Record<string, AnyUnaryHandler>;
+  const unaryHandlers: Partial<Record<EtcdServiceName, Handlers>> = {};
   // Counted inside etcd's interceptors, as go-grpc-prometheus is: a learner's refusals are not.
-  const instrumented = (service: EtcdServiceName, all: UnaryHandlers): UnaryHandlers => {
-    const out: UnaryHandlers = {};
+  const instrumented = (service: EtcdServiceName, all: Handlers): Handlers => {
+    const out: Handlers = {};
     for (const [method, h] of Object.entries(all)) out[method] = learnerGate(store, service, method, metrics.instrument(`etcdserverpb.${service}`, method, h));
     unaryHandlers[service] = out;
     return out;
@@ -76,7 +80,7 @@ export async function serveClients(store: StoreServer, options: ServeOptions = {
   const snapshot = metrics.instrumentStream('server_stream', 'etcdserverpb.Maintenance', 'Snapshot', snapshotStream(store));
 
   const gateway = new Gateway({
-    unary: (service, method): UnaryHandler | undefined => unaryHandlers[service]?.[method],
+    unary: (service, method): AnyUnaryHandler | undefined => unaryHandlers[service]?.[method],
     watch,
     keepAlive,
   });
@@ -86,7 +90,7 @@ export async function serveClients(store: StoreServer, options: ServeOptions = {
     maxReceiveBytes: store.config.maxRequestBytes + GRPC_OVERHEAD_BYTES,
     http: (req, res) => http(req as unknown as IncomingMessage, res as unknown as ServerResponse),
   });
-  const add = (service: EtcdServiceName, unaryHandlers: UnaryHandlers, streams: Record<string, StreamHandler> = {}): void => {
+  const add = (service: EtcdServiceName, unaryHandlers: Handlers, streams: Record<string, StreamHandler> = {}): void => {
     for (const [method, codec] of Object.entries(etcdService(service))) {
       const path = `/etcdserverpb.${service}/${method}`;
       const stream = streams[method];

@@ -22,7 +22,7 @@ import { writeSnapshot } from '../snapshot/etcd-snapshot.js';
 import type { TlsMaterial } from '../tls/tls-material.js';
 import { ETCD_API_VERSION } from '../version.js';
 import type { ClusterView } from './cluster-join.js';
-import { checkDeleteRangeRequest, checkPutRequest, checkTxnRequest, DEFAULT_MAX_TXN_OPS, KvApplier } from './kv-applier.js';
+import { checkDeleteRangeRequest, checkPutRequest, checkRangeRequest, checkTxnRequest, DEFAULT_MAX_TXN_OPS, KvApplier } from './kv-applier.js';
 import type {
   CompactionRequest,
   DeleteRangeRequest,
@@ -469,7 +469,7 @@ export class StoreServer implements RaftApplication {
       }
       case 'txn': {
         checkTxn(this.auth.store, req.caller ?? ANONYMOUS, req.txn, this.leaseKeys);
-        const { response, write } = this.applier.txn(req.txn, this.config.maxTxnOps ?? DEFAULT_MAX_TXN_OPS);
+        const { response, write } = this.applier.txn(req.txn);
         this.trackLeases(write.events);
         return { response, durable: write.durable };
       }
@@ -602,7 +602,7 @@ export class StoreServer implements RaftApplication {
     if (isReadOnlyTxn(r)) {
       await this.linearizableRead();
       checkTxn(this.auth.store, caller, r, this.leaseKeys);
-      return this.applier.txn(r, this.config.maxTxnOps ?? DEFAULT_MAX_TXN_OPS).response;
+      return this.applier.txn(r).response;
     }
     return this.replicate(withCaller({ op: 'txn', txn: r }, caller));
   }
@@ -966,6 +966,7 @@ export class StoreServer implements RaftApplication {
    */
   range(r: RangeRequest, caller: Caller = INTERNAL): RangeResponse {
     this.assertOpen();
+    checkRangeRequest(r);
     checkRange(this.auth.store, caller, r);
     return this.applier.range(r);
   }

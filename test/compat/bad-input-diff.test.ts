@@ -4,7 +4,7 @@ import { Client, credentials } from '@grpc/grpc-js';
 import { connect } from 'node:net';
 import { EtcdGrpcClient, type WireMessage } from '../../storage/client/etcd-grpc-client.js';
 import { onEtcdAndKite, type StoreProcess } from '../helpers/processes.js';
-import { rawUnary } from '../helpers/raw-grpc.js';
+import { rawStreamStatus, rawUnary } from '../helpers/raw-grpc.js';
 
 /** Hand-encoded protobuf pieces, so that malformed messages can be sent. */
 function varint(n: number): Buffer {
@@ -24,10 +24,11 @@ interface Outcome {
   readonly message: string;
 }
 
-/** Sends raw bytes as the request of method and reports the gRPC status. */
+/** Sends raw bytes as the request of method (the first message, on a stream) and reports the gRPC status. */
 async function rawCall(endpoint: string, method: string, body: Buffer): Promise<Outcome> {
   const client = new Client(endpoint, credentials.createInsecure());
-  const { code, details } = await rawUnary(client, method, body);
+  const stream = method === WATCH || method === KEEP_ALIVE;
+  const { code, details } = await (stream ? rawStreamStatus(client, method, body) : rawUnary(client, method, body));
   client.close();
   return { code, message: details };
 }
@@ -35,6 +36,13 @@ async function rawCall(endpoint: string, method: string, body: Buffer): Promise<
 const PUT = '/etcdserverpb.KV/Put';
 const TXN = '/etcdserverpb.KV/Txn';
 const RANGE = '/etcdserverpb.KV/Range';
+const DELETE = '/etcdserverpb.KV/DeleteRange';
+const COMPACT = '/etcdserverpb.KV/Compact';
+const LEASE_GRANT = '/etcdserverpb.Lease/LeaseGrant';
+const LEASE_REVOKE = '/etcdserverpb.Lease/LeaseRevoke';
+const LEASE_TTL = '/etcdserverpb.Lease/LeaseTimeToLive';
+const WATCH = '/etcdserverpb.Watch/Watch';
+const KEEP_ALIVE = '/etcdserverpb.Lease/LeaseKeepAlive';
 const key = bytesField(1, Buffer.from('/bad/k'));
 
 const putOp = (k: string): Buffer => bytesField(2, bytesField(2, Buffer.concat([bytesField(1, Buffer.from(k)), bytesField(2, Buffer.from('v'))])));
@@ -48,10 +56,30 @@ const cases: Array<{ name: string; method: string; body: Buffer; sameMessage: bo
   { name: 'value of 2.5 MiB (over the gRPC message limit)', method: PUT, body: Buffer.concat([key, bytesField(2, Buffer.alloc(2.5 * 1024 * 1024, 1))]), sameMessage: false },
   { name: 'txn with 129 operations', method: TXN, body: Buffer.concat(Array.from({ length: 129 }, (_, i) => putOp(`/bad/t${i}`))), sameMessage: true },
   { name: 'txn putting one key twice', method: TXN, body: Buffer.concat([putOp('/bad/d'), putOp('/bad/d')]), sameMessage: true },
-  { name: 'key sent as a varint (wrong wire type)', method: PUT, body: Buffer.concat([varintField(1, 5), bytesField(2, Buffer.from('v'))]), sameMessage: false },
-  { name: 'truncated message', method: PUT, body: Buffer.from([0x0a, 0x20, 0x61]), sameMessage: false },
-  { name: 'garbage bytes', method: PUT, body: Buffer.from('ffffffffffffffffffff0102030405', 'hex'), sameMessage: false },
-  { name: 'limit as a length-delimited field', method: RANGE, body: Buffer.concat([key, bytesField(3, Buffer.from('zz'))]), sameMessage: false },
+  // Malformed messages: grpc-go's unmarshalling error with gogoproto's words.
+  { name: 'key sent as a varint (wrong wire type)', method: PUT, body: Buffer.concat([varintField(1, 5), bytesField(2, Buffer.from('v'))]), sameMessage: true },
+  { name: 'truncated message', method: PUT, body: Buffer.from([0x0a, 0x20, 0x61]), sameMessage: true },
+  { name: 'garbage bytes', method: PUT, body: Buffer.from('ffffffffffffffffffff0102030405', 'hex'), sameMessage: true },
+  { name: 'limit as a length-delimited field', method: RANGE, body: Buffer.concat([key, bytesField(3, Buffer.from('zz'))]), sameMessage: true },
+  { name: 'field number 0', method: PUT, body: Buffer.from([0x02, 0x00]), sameMessage: true },
+  { name: 'unknown field of wire type 6', method: PUT, body: Buffer.concat([key, Buffer.from([0x7e, 0x01])]), sameMessage: true },
+  { name: 'end group with no group', method: RANGE, body: Buffer.from([0x0c]), sameMessage: true },
+  { name: 'unknown group, skipped', method: PUT, body: Buffer.concat([key, Buffer.from([0x7b, 0x78, 0x01, 0x7c])]), sameMessage: true },
+  { name: 'negative length', method: PUT, body: Buffer.from([0x0a, ...Array(9).fill(0xff), 0x01]), sameMessage: true },
+  { name: 'txn compare key as a varint', method: TXN, body: bytesField(1, varintField(3, 1)), sameMessage: true },
+  { name: 'txn compare with field 0', method: TXN, body: bytesField(1, Buffer.from([0x00, 0x00])), sameMessage: true },
+  { name: 'txn operation with no request', method: TXN, body: bytesField(2, Buffer.alloc(0)), sameMessage: true },
+  { name: 'delete prev_kv as a length-delimited field', method: DELETE, body: Buffer.concat([key, bytesField(3, Buffer.from('z'))]), sameMessage: true },
+  { name: 'compaction revision as a length-delimited field', method: COMPACT, body: bytesField(1, Buffer.from('z')), sameMessage: true },
+  { name: 'lease grant TTL as a length-delimited field', method: LEASE_GRANT, body: bytesField(1, Buffer.from('z')), sameMessage: true },
+  { name: 'lease revoke ID as a length-delimited field', method: LEASE_REVOKE, body: bytesField(1, Buffer.from('z')), sameMessage: true },
+  { name: 'lease time-to-live keys as a length-delimited field', method: LEASE_TTL, body: Buffer.concat([varintField(1, 5), bytesField(2, Buffer.from('z'))]), sameMessage: true },
+  // On the streams: a malformed message ends the stream; an empty WatchRequest is ignored.
+  { name: 'watch create key as a varint', method: WATCH, body: bytesField(1, varintField(1, 5)), sameMessage: true },
+  { name: 'watch cancel id as a length-delimited field', method: WATCH, body: bytesField(2, bytesField(1, Buffer.from('z'))), sameMessage: true },
+  { name: 'watch request with a truncated create', method: WATCH, body: Buffer.from([0x0a, 0x05, 0x0a]), sameMessage: true },
+  { name: 'empty watch request', method: WATCH, body: Buffer.alloc(0), sameMessage: true },
+  { name: 'keep-alive ID as a length-delimited field', method: KEEP_ALIVE, body: bytesField(1, Buffer.from('z')), sameMessage: true },
 ];
 
 async function run(proc: StoreProcess): Promise<{ outcomes: Outcome[]; intact: boolean; httpGarbage: string }> {

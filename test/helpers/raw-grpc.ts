@@ -19,3 +19,28 @@ export function rawUnary(client: Client, method: string, body: Buffer): Promise<
     );
   });
 }
+
+/**
+ * A bidirectional stream sent one message of raw bytes: the status the server ends it
+ * with, or code OK with 'open' if it is still open after waitMs (the message was taken).
+ */
+export function rawStreamStatus(client: Client, method: string, body: Buffer, waitMs = 2000): Promise<RawOutcome> {
+  return new Promise((resolve) => {
+    const call = client.makeBidiStreamRequest(method, (b: Buffer) => b, (b: Buffer) => b);
+    let settled = false;
+    const settle = (o: RawOutcome): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(o);
+    };
+    const timer = setTimeout(() => {
+      settle({ code: Status.OK, details: 'open' });
+      call.cancel();
+    }, waitMs);
+    call.on('data', () => undefined);
+    call.on('error', (err: ServiceError) => settle({ code: err.code, details: err.details }));
+    call.on('status', (s: { code: number; details: string }) => settle({ code: s.code, details: s.details }));
+    call.write(body);
+  });
+}

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { KvStore } from '../../storage/mvcc/kv-store.js';
-import { KvApplier } from '../../storage/server/kv-applier.js';
+import { checkPutRequest, checkTxnRequest, KvApplier } from '../../storage/server/kv-applier.js';
 import type { Compare, CompareResult, CompareTarget, RequestOp } from '../../storage/server/kv-requests.js';
 import { isStorageError, type StorageErrorCode } from '../../storage/errors.js';
 import { tempDir } from '../helpers/processes.js';
@@ -112,7 +112,12 @@ test('txn validation errors, as etcd', async () => {
       ['future revision in a range', { success: [{ kind: 'range', range: { key: b('a'), revision: 50 } }] }, 'FutureRevision'],
     ];
     for (const [name, req, code] of cases) {
-      assert.throws(() => a.txn(req), (e) => isStorageError(e, code), name);
+      // As the member does: the request's own checks when it comes in, then the applier's against the store.
+      const admit = (): void => {
+        checkTxnRequest(req);
+        a.txn(req);
+      };
+      assert.throws(admit, (e) => isStorageError(e, code), name);
     }
     // then/else of one nested txn may put the same key: only one of them runs.
     await a.txn({ success: [{ kind: 'txn', txn: { success: [put('a', '1')], failure: [put('a', '2')] } }] }).write.durable;
@@ -125,9 +130,10 @@ test('txn validation errors, as etcd', async () => {
 test('put flags and delete counts', async () => {
   await withApplier(async (a) => {
     assert.throws(() => a.put({ key: b('k'), ignoreValue: true }), (e) => isStorageError(e, 'KeyNotFound'));
-    assert.throws(() => a.put({ key: b('k'), value: b('v'), ignoreValue: true }), (e) => isStorageError(e, 'ValueProvided'));
-    assert.throws(() => a.put({ key: b('k'), ignoreLease: true, lease: 7n }), (e) => isStorageError(e, 'LeaseProvided'));
-    assert.throws(() => a.put({ key: b(''), value: b('v') }), (e) => isStorageError(e, 'EmptyKey'));
+    // The request's own checks (the member makes them when a put comes in).
+    assert.throws(() => checkPutRequest({ key: b('k'), value: b('v'), ignoreValue: true }), (e) => isStorageError(e, 'ValueProvided'));
+    assert.throws(() => checkPutRequest({ key: b('k'), ignoreLease: true, lease: 7n }), (e) => isStorageError(e, 'LeaseProvided'));
+    assert.throws(() => checkPutRequest({ key: b(''), value: b('v') }), (e) => isStorageError(e, 'EmptyKey'));
     await a.put({ key: b('k'), value: b('v1'), lease: 7n }).write.durable;
     const p = a.put({ key: b('k'), value: b('v2'), ignoreLease: true, prevKv: true });
     await p.write.durable;

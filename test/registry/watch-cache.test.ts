@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CachedObjectStorage } from '../../registry/cache/cached-storage.js';
-import { WatchCache, WindowExpired } from '../../registry/cache/watch-cache.js';
+import { deepFreeze, WatchCache, WindowExpired } from '../../registry/cache/watch-cache.js';
 import type { KubeObject } from '../../registry/generic/types.js';
 import { EtcdObjectStorage } from '../../registry/storage/etcd-object-storage.js';
 import { isObjectStorageError, ObjectStorageError, type ListOptions, type ObjectStorage, type Preconditions, type StorageEvent, type StoredList, type StorageWatch, type TryUpdate, type WatchOptions, type WriteOptions } from '../../registry/storage/object-storage.js';
@@ -55,6 +55,32 @@ test('watch cache: a page at an older revision is the current state with the lat
     ['MODIFIED /r/ns/a 5 prev=2', 'DELETED /r/ns/c 6 prev=3'],
   );
   assert.equal(c.page('/r/other/', 6, {}) instanceof WindowExpired, false);
+});
+
+test('watch cache: objects are frozen whole with their empty objects made one, and they encode as before', () => {
+  const made = (name: string, time: string): KubeObject =>
+    JSON.parse(
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name, creationTimestamp: time, annotations: {}, managedFields: [{ manager: 'm', time, fieldsType: 'FieldsV1', fieldsV1: { 'f:data': { '.': {}, 'f:k': {} } } }] },
+        data: { k: 'v' },
+        items: [{}, { a: [] }],
+      }),
+    ) as KubeObject;
+  const a = made('a', '2026-12-06T22:00:00Z');
+  const b = made('b', '2026-12-06T22:00:00Z');
+  const expected = [JSON.stringify(a), JSON.stringify(b)];
+  deepFreeze(a);
+  deepFreeze(b);
+  assert.deepEqual([JSON.stringify(a), JSON.stringify(b)], expected);
+  const fieldsOf = (o: KubeObject) => ((o.metadata.managedFields as Array<{ fieldsV1: Record<string, Record<string, object>> }>)[0]!.fieldsV1)['f:data']!;
+  assert.equal(fieldsOf(a)['.'], fieldsOf(b)['f:k'], 'empty objects are one object');
+  assert.equal(a.metadata.annotations, fieldsOf(a)['.']);
+  assert.ok(Object.isFrozen(fieldsOf(a)['.']) && Object.isFrozen((a.metadata.managedFields as object[])[0]) && Object.isFrozen((a as unknown as { items: object[] }).items[1]));
+  assert.throws(() => {
+    (a.metadata as Record<string, unknown>).name = 'x';
+  }, TypeError);
 });
 
 test('watch cache: the window keeps recent changes by count and age; a revision before it is expired', () => {

@@ -15,9 +15,36 @@ export function keyspaceView(root, navigate) {
 
   const pretty = (v) => (v.encoding === 'json' ? JSON.stringify(v.value, null, 2) : String(v.value));
 
+  /** A store's keys (kite store): a tree split on '/', each level's segments sorted. */
+  function keyTree(data) {
+    const root = { children: new Map(), keys: [] };
+    for (const k of data.keys) {
+      const parts = k.key.split('/');
+      const name = parts.pop();
+      let node = root;
+      let path = '';
+      for (const p of parts) {
+        path += `${p}/`;
+        if (!node.children.has(p)) node.children.set(p, { path, children: new Map(), keys: [] });
+        node = node.children.get(p);
+      }
+      node.keys.push({ ...k, name: name === '' ? '(empty)' : name });
+    }
+    const count = (n) => n.keys.length + [...n.children.values()].reduce((c, m) => c + count(m), 0);
+    const render = (n) => h('ul', {},
+      [...n.children.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([seg, m]) => h('li', {}, h('details', { open: open.has(m.path), ontoggle: (e) => (e.target.open ? open.add(m.path) : open.delete(m.path)) },
+        h('summary', { 'data-testid': `dir-${m.path}` }, seg === '' ? '/' : `${seg}/`, h('span', { class: 'count' }, `(${count(m)})`)), render(m)))),
+      n.keys.map((k) => h('li', {}, h('span', { class: `key-link${k.key === selected.key ? ' selected' : ''}`, 'data-key': k.key, onclick: () => navigate(k.key, 0) }, k.name))));
+    fill(tree, h('p', { class: 'note' }, `${data.keys.length} keys at revision ${data.revision}${data.isTruncated ? ' (the first 10,000)' : ''}`), render(root));
+  }
+
   async function loadTree() {
     const data = await getJson('keyspace');
     lastRevision = data.revision;
+    if (data.keys !== undefined) {
+      keyTree(data);
+      return;
+    }
     const total = data.resources.reduce((n, r) => n + r.count, 0);
     fill(
       tree,

@@ -53,16 +53,19 @@ export interface VersionView {
   readonly value: unknown;
 }
 
+/** One version as the page shows it; redact, when given, hides what the viewer may not see of the value. */
+export function versionView(v: KeyVersion, redact?: (value: unknown) => unknown): VersionView {
+  const r = renderValue(v.value);
+  return { modRevision: v.modRevision, createRevision: v.createRevision, version: v.version, lease: v.lease, encoding: r.encoding, value: redact === undefined ? r.value : redact(r.value) };
+}
+
 /** A key at revision (0: now) with its retained history; undefined when the user may not see it. */
 export async function keyView(s: InsightServices, registry: Registry, access: InsightAccess, key: string, revision: number) {
   const place = keyOwners(registry).place(key);
   if (!(await access.maySeeKey(place))) return undefined;
   const isRedacted = await access.mustRedact(place);
   const h = await keyHistory(s.store, key, revision);
-  const view = (v: KeyVersion): VersionView => {
-    const r = renderValue(v.value);
-    return { modRevision: v.modRevision, createRevision: v.createRevision, version: v.version, lease: v.lease, encoding: r.encoding, value: isRedacted ? redactSecret(r.value) : r.value };
-  };
+  const view = (v: KeyVersion): VersionView => versionView(v, isRedacted ? redactSecret : undefined);
   return {
     key,
     group: place.owner?.group ?? '',

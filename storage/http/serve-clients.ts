@@ -12,9 +12,11 @@ import { kvHandlers } from '../grpc/kv-service.js';
 import { leaseHandlers, leaseKeepAlive } from '../grpc/lease-service.js';
 import { maintenanceHandlers, snapshotStream } from '../grpc/maintenance-service.js';
 import { GrpcServer, type StreamHandler } from '../grpc/http2-server.js';
-import { etcdService, healthService, type EtcdServiceName } from '../grpc/proto.js';
+import { etcdService, healthService, preEncodedKey, type EtcdServiceName } from '../grpc/proto.js';
 import { healthHandlers, healthWatch } from '../grpc/health-service.js';
-import type { UnaryHandler, UnaryHandlers } from '../grpc/unary.js';
+import { invoke, type UnaryHandler, type UnaryHandlers, type Wire } from '../grpc/unary.js';
+import type { ClientHooks } from '../grpc/client-observer.js';
+import { toServiceError } from '../grpc/errors.js';
 import { watchStream } from '../grpc/watch-service.js';
 import { authHandlers } from '../grpc/auth-service.js';
 import { serverTlsOptions, type TlsMaterial } from '../tls/tls-material.js';
@@ -42,6 +44,8 @@ export interface ServeOptions {
   readonly watchable?: WatchableStore;
   /** The certificate of the https listen URLs. */
   readonly tls?: TlsMaterial;
+  /** An observer of served calls and an extra HTTP handler, set from outside the store (bin/). */
+  readonly hooks?: ClientHooks;
 }
 
 /**
@@ -58,6 +62,47 @@ function learnerGate(store: StoreServer, service: EtcdServiceName | 'Health', me
   };
 }
 
+/**
+ * A KV handler that reports each call to the hooks' observer while it observes; otherwise
+ * it costs one boolean test. The user is worked out again only then.
+ */
+function observed(store: StoreServer, hooks: ClientHooks, method: string, handler: UnaryHandler): UnaryHandler {
+  const codec = etcdService('KV')[method];
+  return (req, size, creds) => {
+    if (!hooks.isObserving) return handler(req, size, creds);
+    const started = performance.now();
+    const report = (response: Wire | undefined, err: unknown): void => {
+      const ms = performance.now() - started;
+      const user = store.auth.store.isEnabled ? Promise.resolve(store.callerOf(creds)).then((c) => c.username, () => '') : Promise.resolve('');
+      void user.then((name) => {
+        const bytes = response?.[preEncodedKey as unknown as string] as Buffer | undefined;
+        const decoded = bytes !== undefined && codec !== undefined ? (codec.responseDeserialize(bytes) as Wire) : response;
+        hooks.observer?.served({
+          service: 'KV',
+          method,
+          via: creds.viaGateway === true ? 'gateway' : 'grpc',
+          peer: creds.peer ?? '',
+          user: name,
+          request: req,
+          ms,
+          ...(decoded === undefined ? {} : { response: decoded }),
+          ...(err === undefined ? {} : { error: toServiceError(err).details ?? String(err) }),
+        });
+      });
+    };
+    return invoke(handler, req, size, creds).then(
+      (res) => {
+        report(res, undefined);
+        return res;
+      },
+      (err: unknown) => {
+        report(undefined, err);
+        throw err;
+      },
+    );
+  };
+}
+
 /** Serves store on each of its --listen-client-urls: gRPC, the JSON gateway, /health, /version and /metrics. */
 export async function serveClients(store: StoreServer, options: ServeOptions = {}): Promise<ClientServer> {
   const watchable = options.watchable ?? new WatchableStore(store.kv);
@@ -65,13 +110,17 @@ export async function serveClients(store: StoreServer, options: ServeOptions = {
   const metrics = new StoreMetrics(store, watchable);
   const unaryHandlers: Partial<Record<EtcdServiceName, UnaryHandlers>> = {};
   // Counted inside etcd's interceptors, as go-grpc-prometheus is: a learner's refusals are not.
+  const hooks = options.hooks;
   const instrumented = (service: EtcdServiceName, all: UnaryHandlers): UnaryHandlers => {
     const out: UnaryHandlers = {};
-    for (const [method, h] of Object.entries(all)) out[method] = learnerGate(store, service, method, metrics.instrument(`etcdserverpb.${service}`, method, h));
+    for (const [method, h] of Object.entries(all)) {
+      const gated = learnerGate(store, service, method, metrics.instrument(`etcdserverpb.${service}`, method, h));
+      out[method] = service === 'KV' && hooks !== undefined ? observed(store, hooks, method, gated) : gated;
+    }
     unaryHandlers[service] = out;
     return out;
   };
-  const watch = metrics.instrumentStream('bidi_stream', 'etcdserverpb.Watch', 'Watch', watchStream(store, watchable));
+  const watch = metrics.instrumentStream('bidi_stream', 'etcdserverpb.Watch', 'Watch', watchStream(store, watchable, hooks));
   const keepAlive = metrics.instrumentStream('bidi_stream', 'etcdserverpb.Lease', 'LeaseKeepAlive', leaseKeepAlive(store));
   const snapshot = metrics.instrumentStream('server_stream', 'etcdserverpb.Maintenance', 'Snapshot', snapshotStream(store));
 
@@ -79,11 +128,13 @@ export async function serveClients(store: StoreServer, options: ServeOptions = {
     unary: (service, method): UnaryHandler | undefined => unaryHandlers[service]?.[method],
     watch,
     keepAlive,
+    ...(hooks === undefined ? {} : { isObserving: () => hooks.isObserving }),
   });
-  const http = httpHandler(store, gateway, metrics);
+  const http = httpHandler(store, gateway, metrics, hooks);
   // HTTP/2 requests that are not gRPC (a TLS client that negotiated h2) go to the HTTP side.
   const grpcServer = new GrpcServer({
     maxReceiveBytes: store.config.maxRequestBytes + GRPC_OVERHEAD_BYTES,
+    ...(hooks === undefined ? {} : { isObserving: () => hooks.isObserving }),
     http: (req, res) => http(req as unknown as IncomingMessage, res as unknown as ServerResponse),
   });
   const add = (service: EtcdServiceName, unaryHandlers: UnaryHandlers, streams: Record<string, StreamHandler> = {}): void => {

@@ -105,7 +105,12 @@ export function storeInsight(trailSize: number): StoreInsight {
         const objects = r.kvs.map((kv) => ({ key: kv.key.toString('utf8'), value: kv.value, createRevision: kv.createRevision, modRevision: kv.modRevision, version: kv.version, lease: kv.lease }));
         return Promise.resolve({ objects, revision: r.revision, more: r.more, remaining: r.count });
       };
-      const reader = { get: (key: string, revision?: number) => embedded.get(key, revision), list: (prefix: string, o?: ListOptions) => (prefix === '' ? everyKey(o) : embedded.list(prefix, o)) };
+      const reader = {
+        get: (key: string, revision?: number) => embedded.get(key, revision),
+        list: (prefix: string, o?: ListOptions) => (prefix === '' ? everyKey(o) : embedded.list(prefix, o)),
+        watch: embedded.watch.bind(embedded),
+        requestProgress: () => embedded.requestProgress(),
+      };
       const endpoint = store.config.advertiseClientUrls[0] ?? store.config.listenClientUrls[0] ?? '';
       // A member alone answers for itself; in a cluster, each member is asked at its client URL.
       const probe = () => {

@@ -56,7 +56,9 @@ export function serveInsightApi(app: Express, s: InsightServices, registry: Regi
       if (key === undefined) throw errors.badRequest('key is required');
       const revision = Number(text(req.query['revision']) ?? '0');
       if (!Number.isInteger(revision) || revision < 0) throw errors.badRequest('revision must be a non-negative integer');
-      const view = await keyView(s, registry, access, key, revision);
+      const before = Number(text(req.query['before']) ?? '0');
+      if (!Number.isInteger(before) || before < 0) throw errors.badRequest('before must be a non-negative integer');
+      const view = await keyView(s, registry, access, key, revision, before);
       if (view === undefined) throw errors.forbiddenRequest({ group: '', resource: '' }, key, `you may not see ${key}`);
       return view;
     }),

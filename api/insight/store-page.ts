@@ -141,9 +141,11 @@ export function serveStorePage(app: Express, s: StorePageServices, viewerOf: (re
       const revision = Number(text(req.query['revision']) ?? '0');
       if (key === undefined) throw { status: 400, message: 'key is required' } satisfies ViewerRefusal;
       if (!Number.isInteger(revision) || revision < 0) throw { status: 400, message: 'revision must be a non-negative integer' } satisfies ViewerRefusal;
+      const before = Number(text(req.query['before']) ?? '0');
+      if (!Number.isInteger(before) || before < 0) throw { status: 400, message: 'before must be a non-negative integer' } satisfies ViewerRefusal;
       if (!viewer.mayRead(key)) throw { status: 403, message: 'etcdserver: permission denied' } satisfies ViewerRefusal;
-      const h = await keyHistory(s.store, key, revision);
-      return { key, group: '', resource: '', namespace: '', name: key, revision: h.revision, exists: h.exists, isRedacted: false, versions: h.versions.map((v) => versionView(v)), ...(h.compactedAt === undefined ? {} : { compactedAt: h.compactedAt }), isTruncated: h.isTruncated };
+      const h = await keyHistory(s.store, key, { revision, before });
+      return { key, group: '', resource: '', namespace: '', name: key, revision: h.revision, exists: h.exists, isRedacted: false, versions: h.versions.map((v) => versionView(v)), ...(h.compactedAt === undefined ? {} : { compactedAt: h.compactedAt }), isTruncated: h.isTruncated, total: h.total };
     }),
   );
   app.get(

@@ -3,7 +3,8 @@
  * `kite store`), by the member's own security: with etcd auth off, anyone, who may
  * read every key; with it on, an etcd user, by HTTP basic (user and password, checked
  * as Authenticate checks them) or by an etcd token in Authorization (as the JSON
- * gateway takes it). As the gateway, a client certificate's CN never names the user.
+ * gateway takes it). As the gateway, a client certificate's CN never names the user,
+ * and with --client-cert-auth a request carrying a named certificate is refused.
  * Callers without credentials, with a wrong password or with a token that names no one
  * are refused in etcd's words.
  */
@@ -13,6 +14,7 @@ import { StorageError } from '../errors.js';
 import type { StoreServer } from '../server/store-server.js';
 import { toServiceError } from '../grpc/errors.js';
 import { peerAddress } from '../grpc/client-observer.js';
+import { requestCommonName } from '../grpc/http2-server.js';
 
 export interface PageViewer {
   /** The etcd user, or the client's address with auth off. */
@@ -45,6 +47,10 @@ function basicCredentials(header: string): { name: string; password: string } | 
 export async function pageViewer(store: StoreServer, req: IncomingMessage): Promise<PageViewer> {
   const auth = store.auth.store;
   if (!auth.isEnabled) return { name: peerAddress(req.socket), isAuthenticated: false, mayRead: () => true };
+  // As the JSON gateway: with --client-cert-auth, a request that carries a named certificate is refused.
+  if (store.config.auth?.clientCertAuth === true && requestCommonName(req) !== '') {
+    throw new PageRefusal(400, 'CommonName of client sending a request against gateway will be ignored and not used as expected');
+  }
   const header = req.headers.authorization ?? '';
   let caller: AuthInfo;
   try {

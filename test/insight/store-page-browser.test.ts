@@ -2,7 +2,8 @@
 // browser): etcdctl put and etcdctl txn show up in the trail within a second, the txn
 // with its compare and the revision it produced, and the write's event counted for the
 // etcdctl watch held open; that revision opens the key, whose history diffs the two
-// versions; the keyspace is a tree of every key split on '/'. Each tab is screenshotted
+// versions, and after a delete and a new put spans both lives until compaction cuts the
+// first off; the keyspace is a tree of every key split on '/'. Each tab is screenshotted
 // into test-artifacts/insight-store/.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -77,6 +78,20 @@ test('kite store serves the insight page: etcdctl put and txn in the trail with 
     const diff = await page.locator('[data-testid=diff]').innerText();
     assert.match(diff, /^- +"n": 1$/m);
     assert.match(diff, /^\+ +"n": 2$/m);
+    // A second life: the history spans both, with the delete between them; compaction cuts the first off.
+    const del = written(member.endpoint, ['del', '/demo/a']);
+    const again = written(member.endpoint, ['put', '/demo/a', '{"n": 9}']);
+    await page.goto(`${member.clientUrl}/ui/#/keys?key=${encodeURIComponent('/demo/a')}&revision=0`);
+    await page.locator('[data-testid=mod-revision]', { hasText: String(again.revision) }).waitFor({ timeout: 2_000 });
+    assert.equal(await page.locator('[data-testid=history] li').count(), 4);
+    assert.match(await page.locator('[data-testid=history-delete]').innerText(), new RegExp(`^mod_revision ${del.revision} deleted`));
+    await shoot(page, shots, 'history-lives');
+    const compacted = etcdctl(member.endpoint, ['compact', String(del.revision)]);
+    assert.equal(compacted.code, 0, compacted.stderr);
+    await page.goto(`${member.clientUrl}/ui/#/keys?key=${encodeURIComponent('/demo/a')}&revision=${again.revision}`);
+    await page.locator('[data-testid=compacted]', { hasText: `revision ${del.revision - 1} and older are gone` }).waitFor({ timeout: 2_000 });
+    assert.equal(await page.locator('[data-testid=history] li').count(), 1);
+
     // The keyspace: every key, as a tree split on '/'.
     await page.locator('[data-testid="dir-/"]').click();
     await page.locator('[data-testid="dir-/demo/"]', { hasText: '(1)' }).click();

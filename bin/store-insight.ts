@@ -5,6 +5,7 @@
  * who may see what is the member's own etcd auth (storage/http/page-viewer.ts).
  */
 import express from 'express';
+import { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { Request } from 'express';
 import { serveInsightPage } from '../api/insight/static-files.js';
 import { serveStorePage, type StoreViewer, type StoreWatch } from '../api/insight/store-page.js';
@@ -124,15 +125,28 @@ export function storeInsight(trailSize: number): StoreInsight {
         const v = await pageViewer(store, req);
         return { name: v.name, mayRead: (key, rangeEnd) => v.mayRead(Buffer.from(key), rangeEnd === undefined ? undefined : Buffer.from(rangeEnd)) };
       };
-      const app = express();
-      app.disable('x-powered-by');
-      serveInsightPage(app);
-      serveStorePage(app, { trail, cluster, store: reader, watches: () => hooks.activeWatches().map(watchView), headRevision: () => store.kv.revision }, viewerOf);
+      const services = { trail, cluster, store: reader, watches: () => hooks.activeWatches().map(watchView), headRevision: () => store.kv.revision };
+      const appFor = (isHttp2: boolean): express.Express => {
+        const app = express();
+        app.disable('x-powered-by');
+        if (isHttp2) {
+          // A TLS client that negotiated h2 (a browser does) comes as node's HTTP/2 compatibility
+          // request and response: this app's request and response are express's, built on those.
+          const own = (proto: object, methods: object): object => Object.create(proto, Object.getOwnPropertyDescriptors(methods)) as object;
+          const appField = { app: { configurable: true, enumerable: true, writable: true, value: app } };
+          app.request = Object.create(own(Http2ServerRequest.prototype, express.request), appField) as express.Request;
+          app.response = Object.create(own(Http2ServerResponse.prototype, express.response), appField) as express.Response;
+        }
+        serveInsightPage(app);
+        serveStorePage(app, services, viewerOf);
+        return app;
+      };
+      const apps = { http1: appFor(false), http2: appFor(true) };
       hooks.observer = observer;
       hooks.http = (req, res) => {
         const path = (req.url ?? '/').split('?')[0] ?? '/';
         if (path !== '/ui' && !path.startsWith('/ui/')) return false;
-        app(req, res);
+        (req.httpVersionMajor >= 2 ? apps.http2 : apps.http1)(req, res);
         return true;
       };
     },

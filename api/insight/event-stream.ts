@@ -34,7 +34,8 @@ export function serveEvents(req: Request, res: Response, s: EventSources, views:
   res.setHeader('Content-Type', 'text/event-stream');
   res.setHeader('Cache-Control', 'no-cache');
   res.setHeader('X-Accel-Buffering', 'no');
-  res.flushHeaders();
+  // (An HTTP/2 compatibility response has no flushHeaders: its headers go with the first event.)
+  (res as { flushHeaders?: () => void }).flushHeaders?.();
   let isOpen = true;
   const send = (event: string, data: unknown): void => {
     if (isOpen) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);

@@ -491,6 +491,13 @@ export function requestCommonName(req: { readonly socket: unknown; readonly stre
   return verifiedCommonName(req.socket as Socket | TLSSocket);
 }
 
+/** The client address (host:port) of an HTTP/1.1 request, or of an HTTP/2 one from its session. */
+export function requestPeer(req: { readonly socket: unknown; readonly stream?: { readonly session?: Http2Session } }): string {
+  const session = req.stream?.session;
+  if (session !== undefined) return sessionPeers.get(session) ?? '';
+  return peerAddress(req.socket as Socket);
+}
+
 /** The CN of a TLS socket's verified client certificate; '' when there is none. */
 export function verifiedCommonName(socket: Socket | TLSSocket): string {
   // (An HTTP/2 session's socket is a proxy: ask for the method rather than test with `in`.)

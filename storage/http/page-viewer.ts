@@ -13,8 +13,7 @@ import { asUser, type AuthInfo } from '../auth/auth-info.js';
 import { StorageError } from '../errors.js';
 import type { StoreServer } from '../server/store-server.js';
 import { toServiceError } from '../grpc/errors.js';
-import { peerAddress } from '../grpc/client-observer.js';
-import { requestCommonName } from '../grpc/http2-server.js';
+import { requestCommonName, requestPeer } from '../grpc/http2-server.js';
 
 export interface PageViewer {
   /** The etcd user, or the client's address with auth off. */
@@ -46,7 +45,7 @@ function basicCredentials(header: string): { name: string; password: string } | 
 /** The viewer of req; rejects with a PageRefusal when the member's auth refuses it. */
 export async function pageViewer(store: StoreServer, req: IncomingMessage): Promise<PageViewer> {
   const auth = store.auth.store;
-  if (!auth.isEnabled) return { name: peerAddress(req.socket), isAuthenticated: false, mayRead: () => true };
+  if (!auth.isEnabled) return { name: requestPeer(req), isAuthenticated: false, mayRead: () => true };
   // As the JSON gateway: with --client-cert-auth, a request that carries a named certificate is refused.
   if (store.config.auth?.clientCertAuth === true && requestCommonName(req) !== '') {
     throw new PageRefusal(400, 'CommonName of client sending a request against gateway will be ignored and not used as expected');

@@ -114,11 +114,24 @@ export function storeInsight(trailSize: number): StoreInsight {
       };
       const endpoint = store.config.advertiseClientUrls[0] ?? store.config.listenClientUrls[0] ?? '';
       // A member alone answers for itself; in a cluster, each member is asked at its client URL.
+      // (Members publish their client URLs once they start: the probe follows the list.)
+      let asked = '';
       const probe = () => {
         const urls = store.members().flatMap((m) => m.clientUrls.slice(0, 1));
         if (urls.length <= 1) return embeddedProbe(store, endpoint)();
-        remote ??= remoteProbe(urls, undefined);
-        return remote.probe();
+        if (remote === undefined || asked !== urls.join(',')) {
+          remote?.close();
+          asked = urls.join(',');
+          remote = remoteProbe(urls, undefined);
+        }
+        // A member that does not answer is still named by the membership this member knows.
+        const known = new Map(store.members().map((m) => [m.clientUrls[0] ?? '', m]));
+        return remote.probe().then((states) =>
+          states.map((st) => {
+            const m = known.get(st.endpoint);
+            return m === undefined || st.name !== '' ? st : { ...st, name: m.name, ...(st.id === '?' ? { id: m.id.toString(16) } : {}) };
+          }),
+        );
       };
       const cluster = new ClusterMonitor(store.members().length > 1 ? 'remote' : 'embedded', probe);
       const viewerOf = async (req: Request): Promise<StoreViewer> => {

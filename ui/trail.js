@@ -51,7 +51,7 @@ function opLine(op, openKey) {
 
 export function trailView(root, openKey) {
   const rows = new Map();
-  const inputs = Object.fromEntries(['resource', 'namespace', 'user', 'verb'].map((k) => [k, h('input', { placeholder: k, 'data-testid': `filter-${k}`, oninput: () => render() })]));
+  const inputs = Object.fromEntries(['resource', 'namespace', 'user', 'verb'].map((k) => [k, h('input', { placeholder: k, class: k === 'resource' || k === 'namespace' ? 'apiserver-only' : undefined, 'data-testid': `filter-${k}`, oninput: () => render() })]));
   const list = h('div', { 'data-testid': 'trail' });
   const info = h('span', { class: 'note' });
   const showInternal = h('input', { type: 'checkbox', onchange: () => render() });

@@ -32,6 +32,16 @@ export interface ViewerRefusal {
   readonly message: string;
 }
 
+/** A request the store page refuses itself (a bad parameter, a key the viewer may not read). */
+export class StorePageError extends Error implements ViewerRefusal {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** A watch a client holds on the member, as the watchers list shows it. */
 export type StoreWatch = ActiveWatch & { readonly key: string; readonly rangeEnd: string };
 
@@ -111,7 +121,11 @@ async function storeTour(s: StorePageServices, viewer: StoreViewer): Promise<Tou
 export function serveStorePage(app: Express, s: StorePageServices, viewerOf: (req: Request) => Promise<StoreViewer>): void {
   const refuse = (res: Response, err: unknown): void => {
     if (res.headersSent) return;
+    const code = (err as { code?: unknown } | undefined)?.code;
     if (isRefusal(err)) res.status(err.status).json({ message: err.message, code: err.status });
+    // A revision the store no longer has, or does not have yet (a key's history as of it), in etcd's words.
+    else if (code === 'Compacted') res.status(410).json({ message: 'etcdserver: mvcc: required revision has been compacted', code: 410 });
+    else if (code === 'FutureRevision') res.status(400).json({ message: 'etcdserver: mvcc: required revision is a future revision', code: 400 });
     else res.status(500).json({ message: err instanceof Error ? err.message : String(err), code: 500 });
   };
   const handle = (fn: (req: Request, viewer: StoreViewer) => Promise<unknown> | unknown) => (req: Request, res: Response) => {
@@ -139,11 +153,11 @@ export function serveStorePage(app: Express, s: StorePageServices, viewerOf: (re
     handle(async (req, viewer) => {
       const key = text(req.query['key']);
       const revision = Number(text(req.query['revision']) ?? '0');
-      if (key === undefined) throw { status: 400, message: 'key is required' } satisfies ViewerRefusal;
-      if (!Number.isInteger(revision) || revision < 0) throw { status: 400, message: 'revision must be a non-negative integer' } satisfies ViewerRefusal;
+      if (key === undefined) throw new StorePageError(400, 'key is required');
+      if (!Number.isInteger(revision) || revision < 0) throw new StorePageError(400, 'revision must be a non-negative integer');
       const before = Number(text(req.query['before']) ?? '0');
-      if (!Number.isInteger(before) || before < 0) throw { status: 400, message: 'before must be a non-negative integer' } satisfies ViewerRefusal;
-      if (!viewer.mayRead(key)) throw { status: 403, message: 'etcdserver: permission denied' } satisfies ViewerRefusal;
+      if (!Number.isInteger(before) || before < 0) throw new StorePageError(400, 'before must be a non-negative integer');
+      if (!viewer.mayRead(key)) throw new StorePageError(403, 'etcdserver: permission denied');
       const h = await keyHistory(s.store, key, { revision, before });
       return { key, group: '', resource: '', namespace: '', name: key, revision: h.revision, exists: h.exists, isRedacted: false, versions: h.versions.map((v) => versionView(v)), ...(h.compactedAt === undefined ? {} : { compactedAt: h.compactedAt }), isTruncated: h.isTruncated, total: h.total };
     }),

@@ -2,7 +2,8 @@
 // with a wrong password or a token that names no one, the page's data is refused in
 // etcd's words; a user whose role reads only /app/ sees only keys, trail rows and
 // watches under /app/; root sees everything; an etcd token (Auth.Authenticate through
-// the JSON gateway) is taken as the gateway takes it.
+// the JSON gateway) is taken as the gateway takes it; a key as of a compacted or future
+// revision is refused in etcd's words.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -96,6 +97,17 @@ test('with etcd auth on, the store page refuses callers without credentials, sho
     assert.deepEqual([...asAlice.keys], ['/app/config']);
     const trail = (await (await fetch(`${api}/trail`, { headers: basic('alice', 'alicepw') })).json()) as { entries: { user: string; ops: { key: string }[] }[] };
     assert.deepEqual(trail.entries.map((r) => `${r.user} ${r.ops[0]!.key}`), ['root /app/config']);
+
+    // A key as of a revision compaction removed, or one not reached yet: refused in etcd's words.
+    const status = JSON.parse(etcdctl(e, [...root, 'endpoint', 'status', '-w', 'json']).stdout) as { Status: { header: { revision: number } } }[];
+    const head = status[0]!.Status.header.revision;
+    ok(e, [...root, 'compact', String(head)]);
+    const compacted = await fetch(`${api}/key?key=/app/config&revision=1`, { headers: basic('alice', 'alicepw') });
+    assert.equal(compacted.status, 410);
+    assert.equal(((await compacted.json()) as { message: string }).message, 'etcdserver: mvcc: required revision has been compacted');
+    const future = await fetch(`${api}/key?key=/app/config&revision=${head + 100}`, { headers: basic('alice', 'alicepw') });
+    assert.equal(future.status, 400);
+    assert.equal(((await future.json()) as { message: string }).message, 'etcdserver: mvcc: required revision is a future revision');
   } finally {
     stop.abort();
     await member.stop();

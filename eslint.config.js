@@ -93,7 +93,7 @@ export default tseslint.config(
       sourceType: 'module',
       parserOptions: { projectService: false },
       globals: Object.fromEntries(
-        ['document', 'window', 'location', 'localStorage', 'fetch', 'TextDecoder', 'Node', 'console', 'setTimeout', 'clearTimeout', 'URLSearchParams'].map((g) => [g, 'readonly']),
+        ['document', 'window', 'location', 'localStorage', 'fetch', 'TextDecoder', 'Node', 'console', 'setTimeout', 'clearTimeout', 'URLSearchParams', 'btoa'].map((g) => [g, 'readonly']),
       ),
     },
     rules: { '@typescript-eslint/no-floating-promises': 'off', '@typescript-eslint/no-misused-promises': 'off' },

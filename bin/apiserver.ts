@@ -281,7 +281,6 @@ export async function runApiServer(o: ApiServerOptions): Promise<RunningApiServe
   const { client, insight, close: closeInsight } = wireInsight({
     trailSize: o.insightTrailSize ?? 1000,
     client: timed,
-    raw,
     ...(member === undefined ? {} : { embedded: { store: member.store, endpoint: o.embeddedStoreUrl === 'none' ? 'in-process' : o.embeddedStoreUrl } }),
     ...(o.etcdServers.length > 0 ? { remote: { endpoints: o.etcdServers, tls: storeClientTls(o.etcdTls) } } : {}),
   });

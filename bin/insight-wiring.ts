@@ -9,7 +9,6 @@ import { recordingStoreClient } from '../registry/insight/recording-store-client
 import { RequestTrail } from '../registry/insight/request-trail.js';
 import { WatcherRegistry } from '../registry/insight/watcher-registry.js';
 import type { ClientTls } from '../storage/client/etcd-grpc-client.js';
-import { GrpcStoreClient } from '../storage/client/grpc-store-client.js';
 import type { StoreClient } from '../storage/client/store-client.js';
 import type { StoreServer } from '../storage/server/store-server.js';
 import { embeddedProbe, remoteProbe } from './insight-cluster-probe.js';
@@ -28,8 +27,6 @@ export interface InsightWiringOptions {
   readonly trailSize: number;
   /** The client the registry would use (timed); the page's own reads use it unrecorded. */
   readonly client: StoreClient;
-  /** The client underneath, to learn which endpoint served a call (gRPC only). */
-  readonly raw: StoreClient;
   /** The embedded member, when there is one. */
   readonly embedded?: { readonly store: StoreServer; readonly endpoint: string };
   /** --etcd-servers and their TLS, when the store is remote. */
@@ -39,8 +36,7 @@ export interface InsightWiringOptions {
 export function wireInsight(o: InsightWiringOptions): InsightWiring {
   const trail = new RequestTrail({ size: o.trailSize });
   const watchers = new WatcherRegistry();
-  const grpc = o.raw instanceof GrpcStoreClient ? o.raw : undefined;
-  const client = recordingStoreClient(o.client, { trail, watchers, ...(grpc === undefined ? {} : { servedBy: () => grpc.lastServedBy }) });
+  const client = recordingStoreClient(o.client, { trail, watchers });
   const remote = o.remote === undefined ? undefined : remoteProbe(o.remote.endpoints, o.remote.tls);
   const embedded = o.embedded;
   const cluster = new ClusterMonitor(remote === undefined ? 'embedded' : 'remote', remote?.probe ?? (embedded === undefined ? async () => [] : embeddedProbe(embedded.store, embedded.endpoint)));

@@ -58,10 +58,16 @@ for (const [flag, spec] of Object.entries(allFlagSpecs())) {
 store.addOption(new Option('--config-file <file>', "etcd's YAML config file; when given, the other flags and the ETCD_* variables are ignored, as in etcd [env ETCD_CONFIG_FILE]"));
 store.addOption(new Option('--version', "print Kite's version and the etcd API version it implements, then exit (etcd's --version)"));
 store.addOption(new Option('--from-snapshot <file>', 'when the data dir holds no data yet, restore it from this etcd-format snapshot (Kite\'s or etcd\'s) first'));
+store.addOption(new Option('--insight-trail-size <n>', 'how many client calls (with their keys, compares and revisions) the insight page at /ui/ on the client URLs keeps in memory').default('1000'));
 store.action(async (opts: Record<string, string | boolean | undefined>) => {
   if (opts.version === true) {
     console.log(versionText());
     return;
+  }
+  const trailSize = Number(opts.insightTrailSize);
+  if (!Number.isInteger(trailSize) || trailSize < 1 || trailSize > 1_000_000) {
+    log('error', `--insight-trail-size: expected a whole number from 1 to 1000000, got ${JSON.stringify(opts.insightTrailSize)}`);
+    process.exit(1);
   }
   let given: Record<string, string> = {};
   for (const flag of Object.keys(allFlagSpecs())) {
@@ -89,8 +95,16 @@ store.action(async (opts: Record<string, string | boolean | undefined>) => {
       const r = await restoreSnapshot(opts.fromSnapshot, config.dataDir);
       say('info', 'restored snapshot', { path: opts.fromSnapshot, 'data-dir': config.dataDir, revision: r.revision, 'key-versions': r.keys, leases: r.leases, users: r.users, roles: r.roles, 'auth-enabled': r.authEnabled });
     }
+    // The page's modules (express, its routes) load here, after the flags are read.
+    const { storeInsight } = await import('./store-insight.js');
+    const insight = storeInsight(trailSize);
     const member = await runMember(config, {
       log: memberLog,
+      hooks: insight.hooks,
+      beforeServing: (s, watchable) => {
+        insight.attach(s, watchable);
+        return Promise.resolve();
+      },
       onRemoved: () => {
         say('warn', 'the member has been permanently removed from the cluster; exiting', { name: config.name });
         process.exit(0);
@@ -108,8 +122,12 @@ store.action(async (opts: Record<string, string | boolean | undefined>) => {
       'listen-client-urls': config.listenClientUrls,
       ports: member.clients?.ports ?? [],
       revision: member.store.kv.revision,
+      insight: config.advertiseClientUrls.map((u) => `${u.replace(/\/$/, '')}/ui/`),
     });
-    stopOnSignals(() => member.stop(), say);
+    stopOnSignals(async () => {
+      insight.close();
+      await member.stop();
+    }, say);
   } catch (err) {
     if (err instanceof ConfigError || (err instanceof Error && err.message.startsWith('listen tcp'))) {
       say('error', err.message);

@@ -1,5 +1,7 @@
 // Talking to /ui/api/: JSON reads and the server-sent event stream, with the
-// bearer token the user gave (kept in this browser's localStorage), if any.
+// credentials the user gave (kept in this browser's localStorage), if any: a bearer
+// token (the API server's, or an etcd token), or an etcd user and password (kite store).
+
 const tokenKey = 'kite-insight-token';
 
 export function token() {
@@ -11,9 +13,15 @@ export function setToken(t) {
   else localStorage.removeItem(tokenKey);
 }
 
+/** Keeps an etcd user and password, sent as HTTP basic. */
+export function setBasic(user, password) {
+  setToken(user ? `Basic ${btoa(`${user}:${password}`)}` : '');
+}
+
 function headers() {
   const t = token();
-  return t ? { authorization: `Bearer ${t}` } : {};
+  if (!t) return {};
+  return { authorization: /^(Basic|Bearer) /.test(t) ? t : `Bearer ${t}` };
 }
 
 export async function getJson(path) {

@@ -15,9 +15,36 @@ export function keyspaceView(root, navigate) {
 
   const pretty = (v) => (v.encoding === 'json' ? JSON.stringify(v.value, null, 2) : String(v.value));
 
+  /** A store's keys (kite store): a tree split on '/', each level's segments sorted. */
+  function keyTree(data) {
+    const root = { children: new Map(), keys: [] };
+    for (const k of data.keys) {
+      const parts = k.key.split('/');
+      const name = parts.pop();
+      let node = root;
+      let path = '';
+      for (const p of parts) {
+        path += `${p}/`;
+        if (!node.children.has(p)) node.children.set(p, { path, children: new Map(), keys: [] });
+        node = node.children.get(p);
+      }
+      node.keys.push({ ...k, name: name === '' ? '(empty)' : name });
+    }
+    const count = (n) => n.keys.length + [...n.children.values()].reduce((c, m) => c + count(m), 0);
+    const render = (n) => h('ul', {},
+      [...n.children.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([seg, m]) => h('li', {}, h('details', { open: open.has(m.path), ontoggle: (e) => (e.target.open ? open.add(m.path) : open.delete(m.path)) },
+        h('summary', { 'data-testid': `dir-${m.path}` }, seg === '' ? '/' : `${seg}/`, h('span', { class: 'count' }, `(${count(m)})`)), render(m)))),
+      n.keys.map((k) => h('li', {}, h('span', { class: `key-link${k.key === selected.key ? ' selected' : ''}`, 'data-key': k.key, onclick: () => navigate(k.key, 0) }, k.name))));
+    fill(tree, h('p', { class: 'note' }, `${data.keys.length} keys at revision ${data.revision}${data.isTruncated ? ' (the first 10,000)' : ''}`), render(root));
+  }
+
   async function loadTree() {
     const data = await getJson('keyspace');
     lastRevision = data.revision;
+    if (data.keys !== undefined) {
+      keyTree(data);
+      return;
+    }
     const total = data.resources.reduce((n, r) => n + r.count, 0);
     fill(
       tree,
@@ -46,9 +73,22 @@ export function keyspaceView(root, navigate) {
       fill(detail, h('p', { class: 'compacted' }, `${selected.key}: ${err.message}`));
       return;
     }
-    const cur = k.versions[0];
-    const a = h('select', { 'data-testid': 'diff-a' }, k.versions.map((v, i) => h('option', { value: i, selected: i === Math.min(1, k.versions.length - 1) }, `mod_revision ${v.modRevision} (version ${v.version})`)));
-    const b = h('select', { 'data-testid': 'diff-b' }, k.versions.map((v, i) => h('option', { value: i, selected: i === 0 }, `mod_revision ${v.modRevision} (version ${v.version})`)));
+    render(k);
+  }
+
+  /** An older page of k's history, appended. */
+  async function loadOlder(k) {
+    const oldest = k.versions[k.versions.length - 1];
+    const page = await getJson(`key?key=${encodeURIComponent(k.key)}&revision=${selected.revision}&before=${oldest.modRevision}`);
+    render({ ...k, versions: [...k.versions, ...page.versions], isTruncated: page.isTruncated, ...(page.compactedAt === undefined ? {} : { compactedAt: page.compactedAt }) });
+  }
+
+  const label = (v) => (v.isDelete ? `mod_revision ${v.modRevision} (deleted)` : `mod_revision ${v.modRevision} (version ${v.version})`);
+
+  function render(k) {
+    const cur = k.exists ? k.versions[0] : undefined;
+    const a = h('select', { 'data-testid': 'diff-a' }, k.versions.map((v, i) => h('option', { value: i, selected: i === Math.min(1, k.versions.length - 1) }, label(v))));
+    const b = h('select', { 'data-testid': 'diff-b' }, k.versions.map((v, i) => h('option', { value: i, selected: i === 0 }, label(v))));
     const out = h('pre', { class: 'diff', 'data-testid': 'diff' });
     const showDiff = () => {
       const va = k.versions[Number(a.value)];
@@ -71,9 +111,14 @@ export function keyspaceView(root, navigate) {
             h('tr', {}, h('td', {}, 'lease'), h('td', {}, cur.lease === '0' ? 'none' : BigInt(cur.lease).toString(16))),
             h('tr', {}, h('td', {}, 'store revision'), h('td', {}, k.revision))),
       cur === undefined ? null : h('pre', { 'data-testid': 'key-value' }, pretty(cur)),
-      h('h3', {}, `History: ${k.versions.length} retained version${k.versions.length === 1 ? '' : 's'}`),
-      h('ol', { 'data-testid': 'history' }, k.versions.map((v) => h('li', {}, h('span', { class: 'rev', onclick: () => navigate(k.key, v.modRevision) }, `mod_revision ${v.modRevision}`), ` version ${v.version}, created at ${v.createRevision}`))),
-      k.compactedAt !== undefined ? h('p', { class: 'compacted', 'data-testid': 'compacted' }, `Compaction cut the history off: revision ${k.compactedAt} and older are gone.`) : k.versions.length > 0 ? h('p', { class: 'note' }, `The history goes back to the key's creation (revision ${k.versions[k.versions.length - 1].createRevision}).`) : null,
+      h('h3', {}, `History: ${k.total ?? k.versions.length} retained revision${(k.total ?? k.versions.length) === 1 ? '' : 's'} across the key's lives${k.isTruncated ? `, newest ${k.versions.length} shown` : ''}`),
+      h('ol', { 'data-testid': 'history' }, k.versions.map((v) => v.isDelete
+        ? h('li', { class: 'deleted', 'data-testid': 'history-delete' }, h('span', { class: 'rev', onclick: () => navigate(k.key, v.modRevision - 1) }, `mod_revision ${v.modRevision}`), ' deleted (the life before it ends here)')
+        : h('li', {}, h('span', { class: 'rev', onclick: () => navigate(k.key, v.modRevision) }, `mod_revision ${v.modRevision}`), ` version ${v.version}, created at ${v.createRevision}`))),
+      k.isTruncated ? h('button', { type: 'button', 'data-testid': 'older', onclick: () => void loadOlder(k) }, 'older revisions') : null,
+      k.isTruncated ? null
+        : k.compactedAt !== undefined ? h('p', { class: 'compacted', 'data-testid': 'compacted' }, `Compaction cut the history off: revision ${k.compactedAt} and older are gone.`)
+        : k.versions.length > 0 ? h('p', { class: 'note' }, `The history goes back to the key's first creation (revision ${k.versions[k.versions.length - 1].createRevision}).`) : null,
       k.versions.length > 1 ? h('div', {}, h('h3', {}, 'Diff'), 'from ', a, ' to ', b, out) : null,
     );
     if (k.versions.length > 1) showDiff();

@@ -1,5 +1,5 @@
 // The insight page: tabs routed by the URL's hash, one event stream feeding them.
-import { followEvents, setToken, token } from './api.js';
+import { followEvents, getJson, setBasic, setToken, token } from './api.js';
 import { clusterView } from './cluster.js';
 import { keyspaceView } from './keyspace.js';
 import { tourView } from './tour.js';
@@ -24,8 +24,25 @@ function route() {
   void views[tab].show?.(new URLSearchParams(query ?? ''))?.catch?.((e) => console.warn(e));
 }
 
-$('token').value = token();
+$('token').value = /^Basic /.test(token()) ? '' : token();
 $('save-token').addEventListener('click', () => { setToken($('token').value.trim()); location.reload(); });
+$('save-basic').addEventListener('click', () => { setBasic($('etcd-user').value.trim(), $('etcd-password').value); location.reload(); });
+
+// A `kite store` member serves the store-only part: say so, and ask for etcd credentials.
+const showMode = (mode) => {
+  document.body.dataset.mode = mode;
+  if (mode !== 'store') return;
+  document.title = 'Kite insight: a store member, live';
+  document.querySelector('h1').textContent = 'Kite insight (kite store)';
+  $('etcd-auth').hidden = false;
+  $('auth-hint').textContent = 'A bearer token here is an etcd token (etcdctl auth, or Auth.Authenticate).';
+};
+getJson('info').then((i) => showMode(i.mode), (err) => {
+  // Refused (etcd auth on, no credentials): the member's words, and the sign-in form.
+  $('status').textContent = err.message;
+  $('auth').open = true;
+  $('etcd-auth').hidden = false;
+});
 window.addEventListener('hashchange', route);
 route();
 

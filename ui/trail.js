@@ -28,6 +28,20 @@ function opLine(op, openKey) {
       const watch = op.isSucceeded ? h('div', { class: 'note', 'data-testid': 'delivered' }, `   watch events delivered: ${d.storeWatchers} store watcher${d.storeWatchers === 1 ? '' : 's'}, ${d.apiWatchers} API watcher${d.apiWatchers === 1 ? '' : 's'}`) : null;
       return h('li', { 'data-testid': 'op-txn' }, h('span', { 'data-testid': 'compare' }, `txn if mod_revision(${op.key}) = ${op.expectedModRevision}`), ` then ${then} else range${ms}`, outcome, served, err, watch);
     }
+    case 'etcd': {
+      // A client's call of a kite store member, in etcdctl's words.
+      const d = op.delivered;
+      const outcome = op.error ? null
+        : op.method === 'Txn' ? (op.isSucceeded ? h('span', {}, ' → succeeded', op.isWrite ? h('span', {}, ', ', rev(op.key, op.revision)) : ` at revision ${op.revision}`) : h('span', { class: 'code-bad' }, ` → compares failed at revision ${op.revision}, else branch ran`))
+        : op.isWrite ? h('span', {}, ' → ', op.method === 'DeleteRange' ? `revision ${op.revision}${op.count === undefined ? '' : ` (${op.count} deleted)`}` : rev(op.key, op.revision))
+        : h('span', {}, ` → ${op.count ?? 0} key${op.count === 1 ? '' : 's'} at revision ${op.revision}`);
+      const watch = op.isWrite && !op.error ? h('div', { class: 'note', 'data-testid': 'delivered' }, `   watch events delivered to ${d.storeWatchers} watcher${d.storeWatchers === 1 ? '' : 's'}`) : null;
+      if (op.method !== 'Txn') return h('li', { 'data-testid': 'op-etcd' }, op.success.join('; '), ms, outcome, err, watch);
+      return h('li', { 'data-testid': 'op-etcd' },
+        h('div', { 'data-testid': 'compare' }, `txn if ${op.compares.length === 0 ? '(no compares)' : op.compares.join(' && ')}`),
+        h('div', {}, `  then ${op.success.join('; ') || '(nothing)'}`),
+        h('div', {}, `  else ${op.failure.join('; ') || '(nothing)'}${ms}`), outcome, err, watch);
+    }
     case 'watch':
       return h('li', { 'data-testid': 'op-watch' }, `watch ${op.key} [prefix, prev_kv, progress_notify] from revision ${op.startRevision}`);
     default:
@@ -37,11 +51,11 @@ function opLine(op, openKey) {
 
 export function trailView(root, openKey) {
   const rows = new Map();
-  const inputs = Object.fromEntries(['resource', 'namespace', 'user', 'verb'].map((k) => [k, h('input', { placeholder: k, 'data-testid': `filter-${k}`, oninput: () => render() })]));
+  const inputs = Object.fromEntries(['resource', 'namespace', 'user', 'verb'].map((k) => [k, h('input', { placeholder: k, class: k === 'resource' || k === 'namespace' ? 'apiserver-only' : undefined, 'data-testid': `filter-${k}`, oninput: () => render() })]));
   const list = h('div', { 'data-testid': 'trail' });
   const info = h('span', { class: 'note' });
   const showInternal = h('input', { type: 'checkbox', onchange: () => render() });
-  fill(root, h('div', { class: 'filters' }, Object.values(inputs), h('label', {}, showInternal, " the API server's own work (watch cache, controllers)"), ' ', info), list);
+  fill(root, h('div', { class: 'filters' }, Object.values(inputs), h('label', { class: 'apiserver-only' }, showInternal, " the API server's own work (watch cache, controllers)"), ' ', info), list);
 
   function matches(e) {
     const f = Object.fromEntries(Object.entries(inputs).map(([k, el]) => [k, el.value.trim()]));
@@ -60,7 +74,9 @@ export function trailView(root, openKey) {
       h('div', {},
         h('span', { class: 'who' }, `${new Date(e.at).toLocaleTimeString()} ${e.user}${e.userAgent ? ` (${short(e.userAgent)})` : ''} `),
         h('b', {}, e.verb), ' ', h('code', {}, e.uri || '(no request: the server’s own)'), ' ',
-        e.code === undefined ? h('span', { class: 'note' }, e.verb === 'internal' ? '' : 'running') : h('span', { class: e.code < 400 ? 'code-ok' : 'code-bad', 'data-testid': 'code' }, String(e.code)),
+        e.code === undefined ? h('span', { class: 'note' }, e.verb === 'internal' ? '' : 'running')
+          : e.code === 0 ? h('span', { class: 'code-ok', 'data-testid': 'code' }, 'OK')
+          : h('span', { class: e.code < 400 && e.code >= 100 ? 'code-ok' : 'code-bad', 'data-testid': 'code' }, String(e.code)),
         e.ms === undefined ? '' : h('span', { class: 'note' }, ` ${e.ms} ms`)),
       e.ops.length === 0 ? null : h('ul', { class: 'ops' }, e.ops.map((op) => opLine(op, openKey)), e.dropped > 0 ? h('li', { class: 'note' }, `… ${e.dropped} more`) : null))));
   }

@@ -5,22 +5,37 @@
  * when the last one closes it stops.
  */
 import type { Request, Response } from 'express';
-import type { Registry } from '../../registry/generic/resource-store.js';
+import type { ClusterMonitor } from '../../registry/insight/cluster-monitor.js';
+import type { RequestTrail } from '../../registry/insight/request-trail.js';
 import type { TrailEntry } from '../../registry/insight/trail-types.js';
-import type { InsightAccess } from './access.js';
-import type { InsightServices } from './insight-services.js';
-import { keyOwners } from './key-views.js';
-import { visibleWatchers } from './watcher-views.js';
-import { visibleEntry } from './trail-views.js';
 
 const periodMs = 1000;
 
-export function serveEvents(req: Request, res: Response, s: InsightServices, registry: Registry, access: InsightAccess): void {
+/** What a stream follows: the trail, the cluster, and the store's head revision. */
+export interface EventSources {
+  readonly trail: RequestTrail;
+  readonly cluster: ClusterMonitor;
+  /** The newest store revision seen. */
+  headRevision(): number;
+  /** Asks every store watch for a progress notice, so idle watches show how far they are. */
+  readonly requestProgress?: () => void;
+}
+
+/** What one viewer may see of them. */
+export interface EventViews {
+  /** The changed rows as the viewer may see them (left out: rows it may not see). */
+  rows(changed: readonly TrailEntry[]): Promise<TrailEntry[]>;
+  /** The watchers list as the viewer may see it. */
+  watchers(): Promise<unknown>;
+}
+
+export function serveEvents(req: Request, res: Response, s: EventSources, views: EventViews): void {
   res.status(200);
   res.setHeader('Content-Type', 'text/event-stream');
   res.setHeader('Cache-Control', 'no-cache');
   res.setHeader('X-Accel-Buffering', 'no');
-  res.flushHeaders();
+  // (An HTTP/2 compatibility response has no flushHeaders: its headers go with the first event.)
+  (res as { flushHeaders?: () => void }).flushHeaders?.();
   let isOpen = true;
   const send = (event: string, data: unknown): void => {
     if (isOpen) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
@@ -29,14 +44,9 @@ export function serveEvents(req: Request, res: Response, s: InsightServices, reg
   let queue: Promise<void> = Promise.resolve();
   const onTrail = (changed: readonly TrailEntry[]): void => {
     queue = queue.then(async () => {
-      const owners = keyOwners(registry);
-      const rows: TrailEntry[] = [];
-      for (const e of changed) {
-        const v = await visibleEntry(e, access, owners);
-        if (v !== undefined) rows.push(v);
-      }
+      const rows = await views.rows(changed);
       if (rows.length > 0) send('trail', rows);
-      send('head', { revision: s.watchers.headRevision });
+      send('head', { revision: s.headRevision() });
     });
     queue = queue.catch((err: unknown) => send('problem', { message: String(err) }));
   };
@@ -46,12 +56,12 @@ export function serveEvents(req: Request, res: Response, s: InsightServices, reg
     // Idle store watches hear of no revision until a progress notice: ask for one, so their lag is current.
     s.requestProgress?.();
     queue = queue
-      .then(async () => send('watchers', await visibleWatchers(s, registry, access)))
+      .then(async () => send('watchers', await views.watchers()))
       .catch((err: unknown) => send('problem', { message: String(err) }));
     res.write(': keep-alive\n\n');
   };
   const timer = setInterval(tick, periodMs);
-  send('hello', { trailSize: s.trail.size, head: s.watchers.headRevision });
+  send('hello', { trailSize: s.trail.size, head: s.headRevision() });
   tick();
   const close = (): void => {
     if (!isOpen) return;

@@ -51,18 +51,23 @@ export interface VersionView {
   readonly encoding: 'json' | 'text' | 'base64';
   /** The value (redacted for Secrets the user may not get). */
   readonly value: unknown;
+  /** Whether this revision deleted the key. */
+  readonly isDelete: boolean;
+}
+
+/** One version as the page shows it; redact, when given, hides what the viewer may not see of the value. */
+export function versionView(v: KeyVersion, redact?: (value: unknown) => unknown): VersionView {
+  const r = renderValue(v.value);
+  return { modRevision: v.modRevision, createRevision: v.createRevision, version: v.version, lease: v.lease, encoding: r.encoding, value: redact === undefined ? r.value : redact(r.value), isDelete: v.isDelete };
 }
 
 /** A key at revision (0: now) with its retained history; undefined when the user may not see it. */
-export async function keyView(s: InsightServices, registry: Registry, access: InsightAccess, key: string, revision: number) {
+export async function keyView(s: InsightServices, registry: Registry, access: InsightAccess, key: string, revision: number, before = 0) {
   const place = keyOwners(registry).place(key);
   if (!(await access.maySeeKey(place))) return undefined;
   const isRedacted = await access.mustRedact(place);
-  const h = await keyHistory(s.store, key, revision);
-  const view = (v: KeyVersion): VersionView => {
-    const r = renderValue(v.value);
-    return { modRevision: v.modRevision, createRevision: v.createRevision, version: v.version, lease: v.lease, encoding: r.encoding, value: isRedacted ? redactSecret(r.value) : r.value };
-  };
+  const h = await keyHistory(s.store, key, { revision, before });
+  const view = (v: KeyVersion): VersionView => versionView(v, isRedacted ? redactSecret : undefined);
   return {
     key,
     group: place.owner?.group ?? '',
@@ -75,5 +80,6 @@ export async function keyView(s: InsightServices, registry: Registry, access: In
     versions: h.versions.map(view),
     ...(h.compactedAt === undefined ? {} : { compactedAt: h.compactedAt }),
     isTruncated: h.isTruncated,
+    total: h.total,
   };
 }

@@ -7,6 +7,7 @@
  */
 import type { Express, Request, Response } from 'express';
 import type { Registry } from '../../registry/generic/resource-store.js';
+import type { TrailEntry } from '../../registry/insight/trail-types.js';
 import { errors } from '../../registry/generic/api-error.js';
 import type { Authorizer } from '../authorization/authorizer.js';
 import { userOf } from '../filters/authentication.js';
@@ -46,6 +47,7 @@ export function serveInsightApi(app: Express, s: InsightServices, registry: Regi
       (err: unknown) => sendError(res, err),
     );
   };
+  app.get('/ui/api/info', handle((_req, res) => Promise.resolve({ mode: 'apiserver', user: userOf(res)?.name ?? '' })));
   app.get('/ui/api/keyspace', handle((_req, _res, access) => visibleTree(s, registry, access)));
   app.get(
     '/ui/api/key',
@@ -54,7 +56,9 @@ export function serveInsightApi(app: Express, s: InsightServices, registry: Regi
       if (key === undefined) throw errors.badRequest('key is required');
       const revision = Number(text(req.query['revision']) ?? '0');
       if (!Number.isInteger(revision) || revision < 0) throw errors.badRequest('revision must be a non-negative integer');
-      const view = await keyView(s, registry, access, key, revision);
+      const before = Number(text(req.query['before']) ?? '0');
+      if (!Number.isInteger(before) || before < 0) throw errors.badRequest('before must be a non-negative integer');
+      const view = await keyView(s, registry, access, key, revision, before);
       if (view === undefined) throw errors.forbiddenRequest({ group: '', resource: '' }, key, `you may not see ${key}`);
       return view;
     }),
@@ -77,7 +81,20 @@ export function serveInsightApi(app: Express, s: InsightServices, registry: Regi
   app.get('/ui/api/tour', handle((_req, _res, access) => tourSteps(s, registry, access)));
   app.get('/ui/api/events', (req, res) => {
     try {
-      serveEvents(req, res, s, registry, accessOf(res));
+      const access = accessOf(res);
+      const sources = { trail: s.trail, cluster: s.cluster, headRevision: () => s.watchers.headRevision, ...(s.requestProgress === undefined ? {} : { requestProgress: s.requestProgress }) };
+      serveEvents(req, res, sources, {
+        rows: async (changed) => {
+          const owners = keyOwners(registry);
+          const rows: TrailEntry[] = [];
+          for (const e of changed) {
+            const v = await visibleEntry(e, access, owners);
+            if (v !== undefined) rows.push(v);
+          }
+          return rows;
+        },
+        watchers: () => visibleWatchers(s, registry, access),
+      });
     } catch (err) {
       sendError(res, err);
     }

@@ -7,6 +7,7 @@
  */
 import type { Registry } from '../../registry/generic/resource-store.js';
 import { encodeKubernetesProtobuf } from '../protobuf/encode.js';
+import type { ClusterState } from '../../registry/insight/cluster-monitor.js';
 import type { InsightAccess } from './access.js';
 import type { InsightServices } from './insight-services.js';
 import { keyOwners, renderValue } from './key-views.js';
@@ -75,14 +76,21 @@ export async function tourSteps(s: InsightServices, registry: Registry, access: 
       explanation: 'The whole cluster state is this keyspace: the Keyspace tab shows it as a tree with live counts. Keys you may not list are left out.',
       result: visibleKeys,
     },
+    ...clusterSteps(cluster),
+  ];
+}
+
+/** The tour's steps about the store's members (etcdctl member list, endpoint status): the same for `kite apiserver` and `kite store`. */
+export function clusterSteps(cluster: ClusterState): TourStep[] {
+  return [
     {
       id: 'member-list',
       title: 'The members of the store',
       command: 'etcdctl member list',
       explanation:
         cluster.mode === 'embedded'
-          ? 'This API server embeds a one-member store: the list has one member.'
-          : 'This API server uses a separate store (--etcd-servers): one line per member, as etcdctl prints it (id, status, name, client URL).',
+          ? 'This store has one member: the list has one line.'
+          : 'One line per member, as etcdctl prints it (id, status, name, client URL).',
       result: cluster.members.map((m) => `${m.id}, ${m.role === 'unreachable' ? 'unreachable' : 'started'}, ${m.name}, ${m.endpoint}, ${m.role === 'learner'}`),
     },
     {

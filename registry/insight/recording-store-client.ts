@@ -7,6 +7,7 @@
  * always counted (watcher-registry.ts), at one counter per event.
  */
 import { isStorageError } from '../../storage/errors.js';
+import { noteServedByIn, type ServedBySlot } from '../../storage/client/served-by.js';
 import type { ListOptions, StoreClient, StoreWatchNotice } from '../../storage/client/store-client.js';
 import type { RequestTrail } from './request-trail.js';
 import type { StoreOp } from './trail-types.js';
@@ -15,8 +16,6 @@ import type { WatcherRegistry } from './watcher-registry.js';
 export interface RecordingOptions {
   readonly trail: RequestTrail;
   readonly watchers: WatcherRegistry;
-  /** The store endpoint that served the last call (a cluster member), when the client knows. */
-  readonly servedBy?: () => string | undefined;
 }
 
 function errorCode(err: unknown): string {
@@ -25,24 +24,25 @@ function errorCode(err: unknown): string {
 
 export function recordingStoreClient(inner: StoreClient, o: RecordingOptions): StoreClient {
   const { trail, watchers } = o;
-  const served = (): { servedBy?: string } => {
-    const s = o.servedBy?.();
-    return s === undefined || s === '' ? {} : { servedBy: s };
-  };
-  /** Runs call, and when recording files the op describe() makes of its outcome. */
-  const recorded = async <T>(call: () => Promise<T>, describe: (r: T | undefined, ms: number, error: string | undefined) => StoreOp): Promise<T> => {
+  const served = (endpoint: string): { servedBy?: string } => (endpoint === '' ? {} : { servedBy: endpoint });
+  /**
+   * Runs call, and when recording files the op describe() makes of its outcome, with the
+   * endpoint that answered this very call (a client of several endpoints notes it: served-by.ts).
+   */
+  const recorded = async <T>(call: () => Promise<T>, describe: (r: T | undefined, ms: number, error: string | undefined, servedBy: string) => StoreOp): Promise<T> => {
     if (!trail.isRecording) return call();
     const started = performance.now();
+    const slot: ServedBySlot = { endpoint: '' };
     try {
-      const r = await call();
-      trail.record(describe(r, performance.now() - started, undefined));
+      const r = await noteServedByIn(slot, call);
+      trail.record(describe(r, performance.now() - started, undefined, slot.endpoint));
       return r;
     } catch (err) {
-      trail.record(describe(undefined, performance.now() - started, errorCode(err)));
+      trail.record(describe(undefined, performance.now() - started, errorCode(err), slot.endpoint));
       throw err;
     }
   };
-  const range = (key: string, isPrefix: boolean, options: ListOptions & { isCountOnly?: boolean }, count: number, atRevision: number, ms: number, error: string | undefined): StoreOp => ({
+  const range = (key: string, isPrefix: boolean, options: ListOptions & { isCountOnly?: boolean }, count: number, atRevision: number, ms: number, error: string | undefined, servedBy: string): StoreOp => ({
     kind: 'range',
     key,
     isPrefix,
@@ -53,11 +53,11 @@ export function recordingStoreClient(inner: StoreClient, o: RecordingOptions): S
     count,
     atRevision,
     ms,
-    ...served(),
+    ...served(servedBy),
     ...(error === undefined ? {} : { error }),
   });
   const txn = (key: string, expected: number, then: 'put' | 'delete', lease: bigint, valueBytes: number) =>
-    (r: { succeeded: boolean; revision: number } | undefined, ms: number, error: string | undefined): StoreOp => ({
+    (r: { succeeded: boolean; revision: number } | undefined, ms: number, error: string | undefined, servedBy: string): StoreOp => ({
       kind: 'txn',
       key,
       expectedModRevision: expected,
@@ -67,22 +67,22 @@ export function recordingStoreClient(inner: StoreClient, o: RecordingOptions): S
       isSucceeded: r?.succeeded === true,
       revision: r?.revision ?? 0,
       ms,
-      ...served(),
+      ...served(servedBy),
       ...(error === undefined ? {} : { error }),
       delivered: { storeWatchers: 0, apiWatchers: 0 },
     });
   return {
     get: async (key, revision) => {
-      const r = await recorded(() => inner.get(key, revision), (g, ms, e) => range(key, false, { revision: revision ?? 0 }, g?.object === undefined ? 0 : 1, g?.revision ?? 0, ms, e));
+      const r = await recorded(() => inner.get(key, revision), (g, ms, e, by) => range(key, false, { revision: revision ?? 0 }, g?.object === undefined ? 0 : 1, g?.revision ?? 0, ms, e, by));
       watchers.sawRevision(r.revision);
       return r;
     },
     list: async (prefix, options = {}) => {
-      const r = await recorded(() => inner.list(prefix, options), (l, ms, e) => range(prefix, true, options, l?.objects.length ?? 0, l?.revision ?? 0, ms, e));
+      const r = await recorded(() => inner.list(prefix, options), (l, ms, e, by) => range(prefix, true, options, l?.objects.length ?? 0, l?.revision ?? 0, ms, e, by));
       if ((options.revision ?? 0) === 0) watchers.sawRevision(r.revision);
       return r;
     },
-    count: (prefix) => recorded(() => inner.count(prefix), (n, ms, e) => range(prefix, true, { isCountOnly: true }, n ?? 0, 0, ms, e)),
+    count: (prefix) => recorded(() => inner.count(prefix), (n, ms, e, by) => range(prefix, true, { isCountOnly: true }, n ?? 0, 0, ms, e, by)),
     optimisticPut: async (key, value, expected, lease) => {
       const r = await recorded(() => inner.optimisticPut(key, value, expected, lease), txn(key, expected, 'put', lease ?? 0n, value.length));
       watchers.sawRevision(r.revision);

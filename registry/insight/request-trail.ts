@@ -5,7 +5,7 @@
  * test. Subscribers get changed entries in batches, at most every flushMs.
  */
 import { currentEntry } from './request-context.js';
-import type { RequestFacts, StoreOp, TrailEntry, TxnOp } from './trail-types.js';
+import type { EtcdCallOp, RequestFacts, StoreOp, TrailEntry, TxnOp } from './trail-types.js';
 
 /** How many store operations one entry keeps; the rest are counted in `dropped`. */
 export const maxOpsPerEntry = 64;
@@ -35,7 +35,7 @@ export class RequestTrail {
   private readonly pending = new Set<TrailEntry>();
   private timer: NodeJS.Timeout | undefined;
   /** Recent successful txns by the revision they produced, to credit watch deliveries; as bounded as the ring. */
-  private readonly byRevision = new Map<number, { readonly op: TxnOp; readonly entry: TrailEntry }>();
+  private readonly byRevision = new Map<number, { readonly op: TxnOp | EtcdCallOp; readonly entry: TrailEntry }>();
   /**
    * Deliveries of revisions no recorded txn has yet: a watch can get a write's event before
    * the write's caller hears it succeeded. Credited when the txn is recorded; bounded.
@@ -109,9 +109,25 @@ export class RequestTrail {
     // A call made after its request was answered (work the request left running) is the server's own.
     const current = currentEntry();
     const entry = current !== undefined && current.code === undefined ? current : this.begin(serverFacts);
+    this.file(entry, op);
+  }
+
+  /**
+   * A request answered already, with its one store operation: a client's call of a
+   * `kite store` member (code 0: served, else the gRPC status code of its error).
+   */
+  served(facts: RequestFacts, op: StoreOp, code: number, ms: number): void {
+    if (!this.isRecording) return;
+    const entry = this.begin(facts);
+    entry.code = code;
+    entry.ms = Math.round(ms * 10) / 10;
+    this.file(entry, op);
+  }
+
+  private file(entry: TrailEntry, op: StoreOp): void {
     if (entry.ops.length < maxOpsPerEntry) entry.ops.push(op);
     else entry.dropped++;
-    if (op.kind === 'txn' && op.isSucceeded) {
+    if ((op.kind === 'txn' && op.isSucceeded) || (op.kind === 'etcd' && op.isWrite && op.error === undefined)) {
       this.byRevision.set(op.revision, { op, entry });
       const before = this.early.get(op.revision);
       if (before !== undefined) {
@@ -142,7 +158,7 @@ export class RequestTrail {
   }
 
   private forget(entry: TrailEntry): void {
-    for (const op of entry.ops) if (op.kind === 'txn' && this.byRevision.get(op.revision)?.op === op) this.byRevision.delete(op.revision);
+    for (const op of entry.ops) if ((op.kind === 'txn' || op.kind === 'etcd') && this.byRevision.get(op.revision)?.op === op) this.byRevision.delete(op.revision);
   }
 
   private changed(entry: TrailEntry): void {

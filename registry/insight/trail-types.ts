@@ -77,7 +77,40 @@ export interface OtherOp {
   readonly ms: number;
 }
 
-export type StoreOp = RangeOp | TxnOp | WatchOp | OtherOp;
+/** A KV call a client made of a `kite store` member, in etcd's words. */
+export interface EtcdCallOp {
+  readonly kind: 'etcd';
+  /** Range, Put, DeleteRange, Txn or Compact. */
+  readonly method: string;
+  /** The key, or the range's start ('' for Compact). */
+  readonly key: string;
+  /** The range's end as etcdctl would give it ('' : the key alone). */
+  readonly rangeEnd: string;
+  /** Every key range the call reads or writes, for access checks (rangeEnd '' : the key alone; "\0": from key on). */
+  readonly ranges: readonly { readonly key: string; readonly rangeEnd: string }[];
+  /** A txn's compares, e.g. `mod_revision("/a") = 5`. */
+  readonly compares: readonly string[];
+  /** The ops run when the compares held (a txn), or the call itself (put, delete, range). */
+  readonly success: readonly string[];
+  /** A txn's ops run when a compare failed. */
+  readonly failure: readonly string[];
+  /** Whether the compares held (true for anything but a failed txn). */
+  readonly isSucceeded: boolean;
+  /** Whether it wrote (a revision was produced). */
+  readonly isWrite: boolean;
+  /** The revision in the answer's header: the one produced by a write, or read at. */
+  readonly revision: number;
+  /** Keys read or deleted, when the answer says. */
+  readonly count?: number;
+  /** Milliseconds the member took. */
+  readonly ms: number;
+  /** The error (etcd's words) when it failed. */
+  readonly error?: string;
+  /** Watch events delivered because of this write (store watchers; API watchers stay 0). */
+  readonly delivered: { storeWatchers: number; apiWatchers: number };
+}
+
+export type StoreOp = RangeOp | TxnOp | WatchOp | OtherOp | EtcdCallOp;
 
 /** Who made a request and what it asked, as the API server's request info says. */
 export interface RequestFacts {

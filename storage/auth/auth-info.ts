@@ -45,6 +45,8 @@ export interface CallCredentials {
   readonly commonName?: string;
   /** Whether the request came through the JSON gateway, where etcd never uses a certificate's CN. */
   readonly viaGateway?: boolean;
+  /** The client's address (host:port), when the transport was asked to name it (streams, observed calls). */
+  readonly peer?: string;
 }
 
 /** Credentials of a call that carries none (plain connection, no token). */

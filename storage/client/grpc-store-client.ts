@@ -1,4 +1,5 @@
 import { status as Status, type ServiceError } from '@grpc/grpc-js';
+import { noteServedBy } from './served-by.js';
 import { StorageError, type StorageErrorCode } from '../errors.js';
 import { prefixRangeEnd } from '../mvcc/key-value.js';
 import { EtcdGrpcClient, type ClientTls, type WireDuplex, type WireMessage } from './etcd-grpc-client.js';
@@ -55,8 +56,6 @@ export class GrpcStoreClient implements StoreClient {
   private readonly endpoints: readonly string[];
   private readonly clients: EtcdGrpcClient[];
   private current = 0;
-  /** The endpoint the last read or write was answered by (insight's "which member served it"). */
-  lastServedBy = '';
   private stream: WireDuplex | undefined;
   private readonly watchers = new Map<number, { created: boolean; onNotice: (n: StoreWatchNotice) => void }>();
   private nextWatchId = 1;
@@ -74,10 +73,11 @@ export class GrpcStoreClient implements StoreClient {
   private async read<T>(fn: (c: EtcdGrpcClient) => Promise<T>): Promise<T> {
     let lastErr: unknown;
     for (let i = 0; i < this.clients.length; i++) {
-      const c = this.clients[this.current]!;
+      // The endpoint this attempt uses: other calls may move `current` on while it runs.
+      const at = this.current;
       try {
-        const r = await fn(c);
-        this.lastServedBy = this.endpoints[this.current]!;
+        const r = await fn(this.clients[at]!);
+        noteServedBy(this.endpoints[at]!);
         return r;
       } catch (err) {
         lastErr = err;
@@ -92,9 +92,10 @@ export class GrpcStoreClient implements StoreClient {
     // Every endpoint twice, so that a write during an election waits for the new leader.
     const attempts = 2 * this.clients.length;
     for (let i = 1; ; i++) {
+      const at = this.current;
       try {
-        const r = await fn(this.clients[this.current]!);
-        this.lastServedBy = this.endpoints[this.current]!;
+        const r = await fn(this.clients[at]!);
+        noteServedBy(this.endpoints[at]!);
         return r;
       } catch (err) {
         if ((err as Partial<ServiceError>).code !== Status.UNAVAILABLE) throw fromGrpcError(err);

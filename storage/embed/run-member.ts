@@ -1,6 +1,7 @@
 import { accessSync, constants, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { serveClients, type ClientServer } from '../http/serve-clients.js';
+import type { ClientHooks } from '../grpc/client-observer.js';
 import { WatchableStore } from '../mvcc/watchable-store.js';
 import { walDirOf, type MemberConfig } from '../server/member-config.js';
 import { stderrLog, type MemberLog } from '../server/member-log.js';
@@ -27,11 +28,13 @@ export interface RunOptions {
    * Runs once the store is open, before clients are served: the API server sets up
    * the embedded store's users here, so no client ever sees it without them.
    */
-  readonly beforeServing?: (store: StoreServer) => Promise<void>;
+  readonly beforeServing?: (store: StoreServer, watchable: WatchableStore) => Promise<void>;
   /** Called after the member stopped because the cluster removed it. */
   readonly onRemoved?: () => void;
   /** Called after the member stopped because it failed (see StoreServer.onFatal). */
   readonly onFatal?: (err: Error) => void;
+  /** An observer of served calls and an extra HTTP handler for the client URLs (see client-observer.ts). */
+  readonly hooks?: ClientHooks;
   /** Where the member logs (--log-level, --log-outputs); default: every line to stderr. */
   readonly log?: MemberLog;
 }
@@ -105,8 +108,8 @@ export async function runMember(config: MemberConfig, options: RunOptions = {}):
     // A member alone elects itself at once; like etcd, it serves clients once it has
     // published its client URLs. (Members of a larger cluster may wait for the others.)
     if (store.isSoleVoter) await store.untilPublished();
-    await options.beforeServing?.(store);
-    if (options.serveClients !== false) clients = await serveClients(store, { watchable, ...(tls.client === undefined ? {} : { tls: tls.client }) });
+    await options.beforeServing?.(store, watchable);
+    if (options.serveClients !== false) clients = await serveClients(store, { watchable, ...(options.hooks === undefined ? {} : { hooks: options.hooks }), ...(tls.client === undefined ? {} : { tls: tls.client }) });
   } catch (err) {
     watchable.close();
     await store.close();

@@ -16,6 +16,7 @@
  * deflate request messages, the receive size limit and grpc-go's status messages.
  * Deadlines are the client's to enforce (it resets the stream).
  */
+import { peerAddress } from './client-observer.js';
 import {
   constants as h2,
   createServer,
@@ -309,6 +310,11 @@ export interface GrpcServerOptions {
    * for /health or the JSON gateway over it, as etcd serves them on its TLS port).
    */
   readonly http?: (req: Http2ServerRequest, res: Http2ServerResponse) => void;
+  /**
+   * Whether a unary call's credentials should name the client's address (someone observes
+   * the calls: client-observer.ts). Streams always carry it.
+   */
+  readonly isObserving?: () => boolean;
 }
 
 /** gRPC services on HTTP/2 connections handed over by a listener. */
@@ -319,6 +325,8 @@ export class GrpcServer {
   private readonly sessions = new Set<Http2Session>();
   /** The CN of the connection being handed to the HTTP/2 server (its session starts at once). */
   private acceptingCommonName = '';
+  /** The client address of that connection (the session's socket is a wrapper that does not know it). */
+  private acceptingPeer = '';
 
   constructor(private readonly options: GrpcServerOptions) {
     // Session memory is bounded per stream by flow control; node's default cap (10 MB)
@@ -326,6 +334,7 @@ export class GrpcServer {
     this.http2 = createServer({ maxSessionMemory: 1 << 20 });
     this.http2.on('session', (session: Http2Session) => {
       sessionCommonNames.set(session, this.acceptingCommonName);
+      sessionPeers.set(session, this.acceptingPeer);
       this.sessions.add(session);
       session.on('close', () => this.sessions.delete(session));
       session.on('error', () => session.destroy());
@@ -346,10 +355,12 @@ export class GrpcServer {
    */
   accept(socket: Socket): void {
     this.acceptingCommonName = verifiedCommonName(socket);
+    this.acceptingPeer = peerAddress(socket);
     try {
       this.http2.emit('connection', new AuthorityFilterSocket(socket));
     } finally {
       this.acceptingCommonName = '';
+      this.acceptingPeer = '';
     }
   }
 
@@ -381,7 +392,7 @@ export class GrpcServer {
     }
     const encoding = headers['grpc-encoding'];
     const reader = new MessageReader(this.options.maxReceiveBytes, typeof encoding === 'string' ? encoding : undefined);
-    const creds = this.credentials(stream, headers);
+    const creds = this.credentials(stream, headers, method.impl.kind === 'stream' || this.options.isObserving?.() === true);
     if (method.impl.kind === 'unary') this.unary(stream, reader, method.codec, method.impl.handler, creds);
     else this.streaming(stream, reader, method.codec, method.impl.handler, creds);
   }
@@ -391,12 +402,12 @@ export class GrpcServer {
    * connection whose client certificate was verified, its common name (read once per
    * connection).
    */
-  private credentials(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): CallCredentials {
+  private credentials(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, withPeer: boolean): CallCredentials {
     const token = headers.token ?? headers.authorization;
     const session = stream.session;
     const cn = session === undefined ? undefined : sessionCommonNames.get(session);
-    if (token === undefined && (cn === undefined || cn === '')) return NO_CREDENTIALS;
-    return { ...(typeof token === 'string' ? { token } : {}), ...(cn ? { commonName: cn } : {}) };
+    if (!withPeer && token === undefined && (cn === undefined || cn === '')) return NO_CREDENTIALS;
+    return { ...(typeof token === 'string' ? { token } : {}), ...(cn ? { commonName: cn } : {}), ...(withPeer ? { peer: session === undefined ? '' : (sessionPeers.get(session) ?? '') } : {}) };
   }
 
   /** Answers with status without reading the request; what the client still sends is dropped. */
@@ -477,6 +488,9 @@ export class GrpcServer {
 /** The verified client certificate CN of each session GrpcServer accepted ('' for none). */
 const sessionCommonNames = new WeakMap<Http2Session, string>();
 
+/** The client address (host:port) of each session GrpcServer accepted. */
+const sessionPeers = new WeakMap<Http2Session, string>();
+
 /**
  * The CN of the verified client certificate a request came with ('' for none): an
  * HTTP/1.1 request's from its socket, an HTTP/2 one's from its session.
@@ -485,6 +499,13 @@ export function requestCommonName(req: { readonly socket: unknown; readonly stre
   const session = req.stream?.session;
   if (session !== undefined) return sessionCommonNames.get(session) ?? '';
   return verifiedCommonName(req.socket as Socket | TLSSocket);
+}
+
+/** The client address (host:port) of an HTTP/1.1 request, or of an HTTP/2 one from its session. */
+export function requestPeer(req: { readonly socket: unknown; readonly stream?: { readonly session?: Http2Session } }): string {
+  const session = req.stream?.session;
+  if (session !== undefined) return sessionPeers.get(session) ?? '';
+  return peerAddress(req.socket as Socket);
 }
 
 /** The CN of a TLS socket's verified client certificate; '' when there is none. */

@@ -7,6 +7,7 @@ import type { StreamCall } from './http2-server.js';
 import type { Caller } from '../auth/auth-info.js';
 import { toServiceError } from './errors.js';
 import type { WatchCreateRequest, WatchRequest } from './stream-request-decode.js';
+import type { ClientHooks, ServedWatch } from './client-observer.js';
 
 /** grpc-go's names of the status codes a refused watch reports in its cancel reason. */
 const CODE_NAMES: Record<number, string> = { 3: 'InvalidArgument', 7: 'PermissionDenied', 9: 'FailedPrecondition', 16: 'Unauthenticated' };
@@ -31,11 +32,22 @@ function eventToWire(e: WatchEvent): Wire {
   return out;
 }
 
-/** etcd's Watch service: one bidirectional stream carries many watchers. */
-export function watchStream(server: StoreServer, watchable: WatchableStore): (call: StreamCall) => void {
+/**
+ * etcd's Watch service: one bidirectional stream carries many watchers. With hooks, each
+ * watch is listed there while it lasts, and its deliveries reported to an observer.
+ */
+export function watchStream(server: StoreServer, watchable: WatchableStore, hooks?: ClientHooks): (call: StreamCall) => void {
   const header = (revision?: number) => headerToWire(server.header(revision));
   return (call: StreamCall) => {
     const watchers = new Map<number, Watcher>();
+    /** The hooks' record of each watch, by watch id (empty without hooks). */
+    const served = new Map<number, ServedWatch>();
+    const unlist = (watchId: number): void => {
+      const w = served.get(watchId);
+      if (w === undefined) return;
+      served.delete(watchId);
+      hooks?.watchEnded(w);
+    };
     const fragmentFor = new Set<number>();
     let nextId = 0;
     let closed = false;
@@ -49,11 +61,15 @@ export function watchStream(server: StoreServer, watchable: WatchableStore): (ca
           case 'events':
             sendEvents(n.watchId, n.revision, n.events);
             break;
-          case 'progress':
+          case 'progress': {
+            const w = served.get(n.watchId);
+            if (w !== undefined && n.revision > w.lastRevision) w.lastRevision = n.revision;
             write({ header: header(n.revision), watchId: n.watchId, events: [] });
             break;
+          }
           case 'compacted':
             watchers.delete(n.watchId);
+            unlist(n.watchId);
             // As etcd 3.4: no revision in the header and no cancel reason, only compact_revision.
             write({ header: header(0), watchId: n.watchId, canceled: true, compactRevision: n.compactRevision });
             break;
@@ -61,6 +77,7 @@ export function watchStream(server: StoreServer, watchable: WatchableStore): (ca
       },
     };
     const sendEvents = (watchId: number, revision: number, events: WatchEvent[]): void => {
+      if (hooks !== undefined) noteDelivery(hooks, watchId, revision, events);
       if (!fragmentFor.has(watchId) || events.length <= 1) {
         write(encodedWatchEvents(server.header(revision), watchId, events));
         return;
@@ -83,6 +100,13 @@ export function watchStream(server: StoreServer, watchable: WatchableStore): (ca
         size += bytes;
         if (i === wire.length - 1) flush(false);
       });
+    };
+    const noteDelivery = (hooks: ClientHooks, watchId: number, revision: number, events: WatchEvent[]): void => {
+      const w = served.get(watchId);
+      if (w === undefined) return;
+      w.delivered += events.length;
+      if (revision > w.lastRevision) w.lastRevision = revision;
+      if (hooks.isObserving) hooks.observer?.delivered(w, events.map((e) => e.kv.modRevision));
     };
     call.on('drain', () => watchable.scheduleSync());
     const progressTimer = setInterval(() => {
@@ -120,9 +144,9 @@ export function watchStream(server: StoreServer, watchable: WatchableStore): (ca
       } catch (err) {
         return refuse(err);
       }
-      start(req);
+      start(req, caller);
     };
-    const start = (req: WatchCreateRequest): void => {
+    const start = (req: WatchCreateRequest, caller: Caller): void => {
       const requested = req.watchId;
       if (requested !== 0 && watchers.has(requested)) {
         // etcd 3.4 answers a duplicate id with watch id -1.
@@ -150,12 +174,17 @@ export function watchStream(server: StoreServer, watchable: WatchableStore): (ca
         sink,
       );
       watchers.set(id, w);
+      if (hooks !== undefined) {
+        const user = caller.kind === 'user' ? caller.username : '';
+        served.set(id, hooks.watchStarted({ watchId: id, peer: call.credentials.peer ?? '', user, key: req.key, rangeEnd: req.rangeEnd, startRevision: w.options.startRevision }, server.kv.revision));
+      }
     };
     const cancel = (id: number): void => {
       const w = watchers.get(id);
       if (w === undefined) return;
       watchable.cancel(w);
       watchers.delete(id);
+      unlist(id);
       fragmentFor.delete(id);
       write({ header: header(), watchId: id, canceled: true });
     };
@@ -165,6 +194,7 @@ export function watchStream(server: StoreServer, watchable: WatchableStore): (ca
       clearInterval(progressTimer);
       for (const w of watchers.values()) watchable.cancel(w);
       watchers.clear();
+      for (const id of [...served.keys()]) unlist(id);
     };
     /** Set while a create waits for its caller: later requests wait behind it, in order. */
     let queue: Promise<void> | undefined;

@@ -9,6 +9,7 @@ import { toServiceError } from '../grpc/errors.js';
 import { invoke, type AnyUnaryHandler, type Wire } from '../grpc/unary.js';
 import { isStorageError } from '../errors.js';
 import type { CallCredentials } from '../auth/auth-info.js';
+import { peerAddress } from '../grpc/client-observer.js';
 
 /**
  * etcd's JSON gateway (grpc-gateway): POST a request message as JSON to
@@ -76,9 +77,10 @@ const routes = new Map<string, Route>([
  * What etcd's gateway passes on of an HTTP request's caller: its Authorization header as
  * the token. A client certificate's CN is never used through the gateway.
  */
-function gatewayCredentials(req: IncomingMessage): CallCredentials {
+function gatewayCredentials(req: IncomingMessage, withPeer: boolean): CallCredentials {
   const token = req.headers.authorization;
-  return typeof token === 'string' && token !== '' ? { token, viaGateway: true } : { viaGateway: true };
+  const peer = withPeer ? { peer: peerAddress(req.socket) } : {};
+  return typeof token === 'string' && token !== '' ? { token, viaGateway: true, ...peer } : { viaGateway: true, ...peer };
 }
 
 /** grpc-gateway's mapping of gRPC codes to HTTP statuses. */
@@ -143,6 +145,8 @@ export interface GatewayHandlers {
   unary(service: EtcdServiceName, method: string): AnyUnaryHandler | undefined;
   watch: StreamHandler;
   keepAlive: StreamHandler;
+  /** Whether unary calls' credentials should name the client's address (see client-observer.ts). */
+  isObserving?(): boolean;
 }
 
 export class Gateway {
@@ -181,7 +185,7 @@ export class Gateway {
       if (route.stream !== undefined) return this.stream(route, request, req, res);
       const handler = this.handlers.unary(route.service, route.method);
       if (handler === undefined) return this.fail(res, new GatewayError(Status.UNIMPLEMENTED, `unknown method ${route.method}`));
-      invoke(handler, request, size, gatewayCredentials(req)).then(
+      invoke(handler, request, size, gatewayCredentials(req, this.handlers.isObserving?.() === true)).then(
         (out) => {
           res.writeHead(200, { 'Content-Type': 'application/json' });
           res.end(JSON.stringify(this.encode(route, out)));
@@ -230,7 +234,7 @@ export class Gateway {
       (msg, done) => res.write(JSON.stringify({ result: this.encode(route, msg) }) + '\n', () => done()),
       () => res.end(),
       route.stream === 'keepalive',
-      gatewayCredentials(req),
+      gatewayCredentials(req, true),
     );
     if (route.stream === 'watch') this.handlers.watch(call);
     else this.handlers.keepAlive(call);

@@ -4,6 +4,7 @@ import { ETCD_API_VERSION, ETCD_CLUSTER_VERSION, KITE_VERSION } from '../version
 import { Gateway } from './gateway.js';
 import type { StoreMetrics } from './metrics.js';
 import { requestCommonName } from '../grpc/http2-server.js';
+import type { ClientHooks } from '../grpc/client-observer.js';
 
 function send(res: ServerResponse, code: number, body: unknown): void {
   res.writeHead(code, { 'Content-Type': 'application/json' });
@@ -11,7 +12,7 @@ function send(res: ServerResponse, code: number, body: unknown): void {
 }
 
 /** The HTTP/1.1 side of a client port: /health, /version, /metrics and the JSON gateway. */
-export function httpHandler(store: StoreServer, gateway: Gateway, metrics: StoreMetrics): (req: IncomingMessage, res: ServerResponse) => void {
+export function httpHandler(store: StoreServer, gateway: Gateway, metrics: StoreMetrics, hooks?: ClientHooks): (req: IncomingMessage, res: ServerResponse) => void {
   const metricsAndHealth = metricsHandler(store, metrics);
   return (req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
@@ -31,6 +32,8 @@ export function httpHandler(store: StoreServer, gateway: Gateway, metrics: Store
       send(res, 200, { etcdserver: ETCD_API_VERSION, etcdcluster: ETCD_CLUSTER_VERSION, kite: KITE_VERSION });
       return;
     }
+    // An extra handler set from outside the store (the insight page of `kite store`).
+    if (hooks?.http?.(req, res) === true) return;
     metricsAndHealth(req, res);
   };
 }

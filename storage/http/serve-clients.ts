@@ -12,10 +12,12 @@ import { kvHandlers } from '../grpc/kv-service.js';
 import { leaseHandlers, leaseKeepAlive } from '../grpc/lease-service.js';
 import { maintenanceHandlers, snapshotStream } from '../grpc/maintenance-service.js';
 import { GrpcServer, type StreamHandler } from '../grpc/http2-server.js';
-import { etcdService, healthService, type EtcdServiceName } from '../grpc/proto.js';
+import { etcdService, healthService, preEncodedKey, type EtcdServiceName } from '../grpc/proto.js';
 import { healthHandlers, healthWatch } from '../grpc/health-service.js';
-import type { AnyUnaryHandler, UnaryHandler } from '../grpc/unary.js';
+import { invoke, type AnyUnaryHandler, type UnaryHandler, type Wire } from '../grpc/unary.js';
 import type { RangeRequest } from '../server/kv-requests.js';
+import type { ClientHooks } from '../grpc/client-observer.js';
+import { toServiceError } from '../grpc/errors.js';
 import { watchStream } from '../grpc/watch-service.js';
 import { authHandlers } from '../grpc/auth-service.js';
 import { serverTlsOptions, type TlsMaterial } from '../tls/tls-material.js';
@@ -43,6 +45,8 @@ export interface ServeOptions {
   readonly watchable?: WatchableStore;
   /** The certificate of the https listen URLs. */
   readonly tls?: TlsMaterial;
+  /** An observer of served calls and an extra HTTP handler, set from outside the store (bin/). */
+  readonly hooks?: ClientHooks;
 }
 
 /**
@@ -60,6 +64,47 @@ function learnerGate<Req>(store: StoreServer, service: EtcdServiceName | 'Health
   };
 }
 
+/**
+ * A KV handler that reports each call to the hooks' observer while it observes; otherwise
+ * it costs one boolean test. The user is worked out again only then.
+ */
+function observed<Req>(store: StoreServer, hooks: ClientHooks, method: string, handler: UnaryHandler<Req>): UnaryHandler<Req> {
+  const codec = etcdService('KV')[method];
+  return (req, size, creds) => {
+    if (!hooks.isObserving) return handler(req, size, creds);
+    const started = performance.now();
+    const report = (response: Wire | undefined, err: unknown): void => {
+      const ms = performance.now() - started;
+      const user = store.auth.store.isEnabled ? Promise.resolve(store.callerOf(creds)).then((c) => c.username, () => '') : Promise.resolve('');
+      void user.then((name) => {
+        const bytes = response?.[preEncodedKey as unknown as string] as Buffer | undefined;
+        const decoded = bytes !== undefined && codec !== undefined ? (codec.responseDeserialize(bytes) as Wire) : response;
+        hooks.observer?.served({
+          service: 'KV',
+          method,
+          via: creds.viaGateway === true ? 'gateway' : 'grpc',
+          peer: creds.peer ?? '',
+          user: name,
+          request: req,
+          ms,
+          ...(decoded === undefined ? {} : { response: decoded }),
+          ...(err === undefined ? {} : { error: toServiceError(err).details ?? String(err) }),
+        });
+      });
+    };
+    return invoke(handler as AnyUnaryHandler, req, size, creds).then(
+      (res) => {
+        report(res, undefined);
+        return res;
+      },
+      (err: unknown) => {
+        report(undefined, err);
+        throw err;
+      },
+    );
+  };
+}
+
 /** Serves store on each of its --listen-client-urls: gRPC, the JSON gateway, /health, /version and /metrics. */
 export async function serveClients(store: StoreServer, options: ServeOptions = {}): Promise<ClientServer> {
   const watchable = options.watchable ?? new WatchableStore(store.kv);
@@ -69,13 +114,17 @@ export async function serveClients(store: StoreServer, options: ServeOptions = {
   type Handlers = Record<string, AnyUnaryHandler>;
   const unaryHandlers: Partial<Record<EtcdServiceName, Handlers>> = {};
   // Counted inside etcd's interceptors, as go-grpc-prometheus is: a learner's refusals are not.
+  const hooks = options.hooks;
   const instrumented = (service: EtcdServiceName, all: Handlers): Handlers => {
     const out: Handlers = {};
-    for (const [method, h] of Object.entries(all)) out[method] = learnerGate(store, service, method, metrics.instrument(`etcdserverpb.${service}`, method, h));
+    for (const [method, h] of Object.entries(all)) {
+      const gated = learnerGate(store, service, method, metrics.instrument(`etcdserverpb.${service}`, method, h));
+      out[method] = service === 'KV' && hooks !== undefined ? observed(store, hooks, method, gated) : gated;
+    }
     unaryHandlers[service] = out;
     return out;
   };
-  const watch = metrics.instrumentStream('bidi_stream', 'etcdserverpb.Watch', 'Watch', watchStream(store, watchable));
+  const watch = metrics.instrumentStream('bidi_stream', 'etcdserverpb.Watch', 'Watch', watchStream(store, watchable, hooks));
   const keepAlive = metrics.instrumentStream('bidi_stream', 'etcdserverpb.Lease', 'LeaseKeepAlive', leaseKeepAlive(store));
   const snapshot = metrics.instrumentStream('server_stream', 'etcdserverpb.Maintenance', 'Snapshot', snapshotStream(store));
 
@@ -83,11 +132,13 @@ export async function serveClients(store: StoreServer, options: ServeOptions = {
     unary: (service, method): AnyUnaryHandler | undefined => unaryHandlers[service]?.[method],
     watch,
     keepAlive,
+    ...(hooks === undefined ? {} : { isObserving: () => hooks.isObserving }),
   });
-  const http = httpHandler(store, gateway, metrics);
+  const http = httpHandler(store, gateway, metrics, hooks);
   // HTTP/2 requests that are not gRPC (a TLS client that negotiated h2) go to the HTTP side.
   const grpcServer = new GrpcServer({
     maxReceiveBytes: store.config.maxRequestBytes + GRPC_OVERHEAD_BYTES,
+    ...(hooks === undefined ? {} : { isObserving: () => hooks.isObserving }),
     http: (req, res) => http(req as unknown as IncomingMessage, res as unknown as ServerResponse),
   });
   const add = (service: EtcdServiceName, unaryHandlers: Handlers, streams: Record<string, StreamHandler> = {}): void => {

@@ -106,12 +106,75 @@ test('a key history walks back to the creation, and stops where compaction cut i
       [r1.revision, r1.revision, 1, '{"v":1}'],
     ]);
     assert.equal(full.compactedAt, undefined);
-    const asOf = await keyHistory(client, key, r2.revision);
+    const asOf = await keyHistory(client, key, { revision: r2.revision });
     assert.deepEqual(asOf.versions.map((v) => v.modRevision), [r2.revision, r1.revision]);
     await client.compact(r3.revision);
     const cut = await keyHistory(client, key);
     assert.deepEqual(cut.versions.map((v) => v.modRevision), [r3.revision]);
     assert.equal(cut.compactedAt, r3.revision - 1);
+  } finally {
+    await member.close();
+  }
+});
+
+test('a key history spans the key\'s lives: creations, changes and deletes, paged, back to where compaction cut it off', async () => {
+  const member = await startEmbeddedMember('insight-history-lives');
+  try {
+    const client = new EmbeddedStoreClient(member.store, member.watchable);
+    const key = '/registry/configmaps/ns/life';
+    // Another key under the same prefix: its events must not be taken for the key's.
+    await client.optimisticPut(`${key}-other`, Buffer.from('x'), 0);
+    const a1 = await client.optimisticPut(key, Buffer.from('{"life":1,"v":1}'), 0);
+    const a2 = await client.optimisticPut(key, Buffer.from('{"life":1,"v":2}'), a1.revision);
+    const d1 = await client.optimisticDelete(key, a2.revision);
+    const b1 = await client.optimisticPut(key, Buffer.from('{"life":2,"v":1}'), 0);
+    const d2 = await client.optimisticDelete(key, b1.revision);
+    const c1 = await client.optimisticPut(key, Buffer.from('{"life":3,"v":1}'), 0);
+    const c2 = await client.optimisticPut(key, Buffer.from('{"life":3,"v":2}'), c1.revision);
+    const row = (v: { modRevision: number; createRevision: number; version: number; isDelete: boolean; value: Buffer }) => [v.modRevision, v.createRevision, v.version, v.isDelete, v.value.toString()];
+    const all = await keyHistory(client, key);
+    assert.deepEqual(all.versions.map(row), [
+      [c2.revision, c1.revision, 2, false, '{"life":3,"v":2}'],
+      [c1.revision, c1.revision, 1, false, '{"life":3,"v":1}'],
+      [d2.revision, 0, 0, true, ''],
+      [b1.revision, b1.revision, 1, false, '{"life":2,"v":1}'],
+      [d1.revision, 0, 0, true, ''],
+      [a2.revision, a1.revision, 2, false, '{"life":1,"v":2}'],
+      [a1.revision, a1.revision, 1, false, '{"life":1,"v":1}'],
+    ]);
+    assert.equal(all.total, 7);
+    assert.equal(all.isTruncated, false);
+    assert.equal(all.compactedAt, undefined);
+
+    // Pages of three, each older than the last one's oldest.
+    const page1 = await keyHistory(client, key, { limit: 3 });
+    assert.deepEqual(page1.versions.map((v) => v.modRevision), [c2.revision, c1.revision, d2.revision]);
+    assert.equal(page1.isTruncated, true);
+    const page2 = await keyHistory(client, key, { limit: 3, before: d2.revision });
+    assert.deepEqual(page2.versions.map((v) => v.modRevision), [b1.revision, d1.revision, a2.revision]);
+    assert.equal(page2.isTruncated, true);
+    const page3 = await keyHistory(client, key, { limit: 3, before: a2.revision });
+    assert.deepEqual(page3.versions.map((v) => v.modRevision), [a1.revision]);
+    assert.equal(page3.isTruncated, false);
+
+    // As of a revision in the second life: that life's put and everything before it.
+    const asOf = await keyHistory(client, key, { revision: b1.revision });
+    assert.deepEqual(asOf.versions.map((v) => v.modRevision), [b1.revision, d1.revision, a2.revision, a1.revision]);
+    // As of a revision where the key is deleted: it does not exist, and the delete heads the history.
+    const gone = await keyHistory(client, key, { revision: d2.revision });
+    assert.equal(gone.exists, false);
+    assert.equal(gone.versions[0]?.isDelete, true);
+
+    // Compaction in the second life's deleted stretch: the first life and the first delete are gone.
+    await client.compact(d2.revision);
+    const cut = await keyHistory(client, key);
+    assert.deepEqual(cut.versions.map((v) => v.modRevision), [c2.revision, c1.revision]);
+    assert.equal(cut.compactedAt, d2.revision - 1);
+    // Compaction in the third life: the version as of the compact revision is still retained.
+    await client.compact(c1.revision);
+    const cut2 = await keyHistory(client, key);
+    assert.deepEqual(cut2.versions.map((v) => v.modRevision), [c2.revision, c1.revision]);
+    assert.equal(cut2.compactedAt, c1.revision - 1);
   } finally {
     await member.close();
   }

@@ -101,8 +101,8 @@ store.action(async (opts: Record<string, string | boolean | undefined>) => {
     const member = await runMember(config, {
       log: memberLog,
       hooks: insight.hooks,
-      beforeServing: (s, watchable) => {
-        insight.attach(s, watchable);
+      beforeServing: (s, watchable, clientTls) => {
+        insight.attach(s, watchable, clientTls);
         return Promise.resolve();
       },
       onRemoved: () => {

@@ -20,13 +20,18 @@ import { describeCall } from '../storage/grpc/describe-call.js';
 import { pageViewer } from '../storage/http/page-viewer.js';
 import type { WatchableStore } from '../storage/mvcc/watchable-store.js';
 import type { StoreServer } from '../storage/server/store-server.js';
+import type { TlsMaterial } from '../storage/tls/tls-material.js';
 import { embeddedProbe, remoteProbe, type RemoteProbe } from './insight-cluster-probe.js';
 
 export interface StoreInsight {
   /** What runMember takes: the observer and the /ui/ handler, live once attached. */
   readonly hooks: ClientHooks;
-  /** Binds the page to the member, once its store is open (before it serves clients). */
-  attach(store: StoreServer, watchable: WatchableStore): void;
+  /**
+   * Binds the page to the member, once its store is open (before it serves clients).
+   * clientTls: the member's https client certificate and CA, which it also presents to
+   * the other members when it asks them for their status.
+   */
+  attach(store: StoreServer, watchable: WatchableStore, clientTls?: TlsMaterial): void;
   /** Closes the connections the cluster monitor holds. */
   close(): void;
 }
@@ -98,7 +103,7 @@ export function storeInsight(trailSize: number): StoreInsight {
   };
   return {
     hooks,
-    attach(store, watchable) {
+    attach(store, watchable, clientTls) {
       const embedded = new EmbeddedStoreClient(store, watchable);
       // The page's keyspace is every key: etcdctl get "" --prefix, a range from "\0" to "\0".
       const everyKey = (o: ListOptions = {}): Promise<ListResult> => {
@@ -122,7 +127,7 @@ export function storeInsight(trailSize: number): StoreInsight {
         if (remote === undefined || asked !== urls.join(',')) {
           remote?.close();
           asked = urls.join(',');
-          remote = remoteProbe(urls, undefined);
+          remote = remoteProbe(urls, clientTls === undefined ? undefined : { ca: clientTls.ca ?? Buffer.alloc(0), cert: clientTls.cert, key: clientTls.key });
         }
         // A member that does not answer is still named by the membership this member knows.
         const known = new Map(store.members().map((m) => [m.clientUrls[0] ?? '', m]));

@@ -11,7 +11,7 @@ import { hasRaftLog } from '../raft/disk-storage.js';
 import { Compactor } from '../server/compactor.js';
 import { systemClock } from '../lease/clock.js';
 import { readMemberTls, withAutoTls, type MemberTls } from '../server/member-tls.js';
-import { TlsConfigError } from '../tls/tls-material.js';
+import { TlsConfigError, type TlsMaterial } from '../tls/tls-material.js';
 
 /** A running member: its store, its watchable view, and its client listeners (if it serves clients). */
 export interface RunningMember {
@@ -26,9 +26,10 @@ export interface RunOptions {
   readonly serveClients?: boolean;
   /**
    * Runs once the store is open, before clients are served: the API server sets up
-   * the embedded store's users here, so no client ever sees it without them.
+   * the embedded store's users here, so no client ever sees it without them. clientTls is
+   * the certificate of https client URLs (--cert-file, --key-file, --trusted-ca-file).
    */
-  readonly beforeServing?: (store: StoreServer, watchable: WatchableStore) => Promise<void>;
+  readonly beforeServing?: (store: StoreServer, watchable: WatchableStore, clientTls: TlsMaterial | undefined) => Promise<void>;
   /** Called after the member stopped because the cluster removed it. */
   readonly onRemoved?: () => void;
   /** Called after the member stopped because it failed (see StoreServer.onFatal). */
@@ -108,7 +109,7 @@ export async function runMember(config: MemberConfig, options: RunOptions = {}):
     // A member alone elects itself at once; like etcd, it serves clients once it has
     // published its client URLs. (Members of a larger cluster may wait for the others.)
     if (store.isSoleVoter) await store.untilPublished();
-    await options.beforeServing?.(store, watchable);
+    await options.beforeServing?.(store, watchable, tls.client);
     if (options.serveClients !== false) clients = await serveClients(store, { watchable, ...(options.hooks === undefined ? {} : { hooks: options.hooks }), ...(tls.client === undefined ? {} : { tls: tls.client }) });
   } catch (err) {
     watchable.close();

@@ -4,7 +4,10 @@
 // change is listed.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { eventually, withCluster } from '../helpers/cluster.js';
+import { request } from 'node:https';
+import { readFileSync } from 'node:fs';
+import { eventually, withCluster, type TestCluster } from '../helpers/cluster.js';
+import { TestCa } from '../helpers/tls-certs.js';
 
 interface Cluster {
   readonly mode: string;
@@ -37,4 +40,47 @@ test('a kite store member in a cluster shows every member, and a stopped leader 
       assert.equal(c.leaderChanges[c.leaderChanges.length - 1]?.leaderName, now.name);
     }, 20_000);
   });
+});
+
+/** GET url over https with the cluster's client certificate, as JSON. */
+function getJson(cluster: TestCluster, url: string): Promise<unknown> {
+  const files = cluster.specs[0]!.clientTls!;
+  return new Promise((resolve, reject) => {
+    const req = request(url, { ca: readFileSync(files.ca), ...(files.cert === undefined || files.key === undefined ? {} : { cert: readFileSync(files.cert), key: readFileSync(files.key) }) }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => {
+        try {
+          resolve(JSON.parse(body));
+        } catch (err) {
+          reject(new Error(`${res.statusCode ?? 0}: ${body.slice(0, 200)}: ${String(err)}`));
+        }
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+test('over https client URLs with client certificates required, a member asks the others with its own certificate', { timeout: 90_000 }, async () => {
+  await withCluster(
+    'insight-store-cluster-tls',
+    3,
+    async (cluster) => {
+      await cluster.startAll();
+      await eventually(async () => {
+        const c = (await getJson(cluster, `${cluster.specs[0]!.clientUrl}/ui/api/cluster`)) as Cluster;
+        assert.deepEqual(c.members.map((m) => m.name).sort(), cluster.specs.map((s) => s.name).sort());
+        assert.deepEqual(c.members.map((m) => m.role).sort(), ['follower', 'follower', 'leader'], JSON.stringify(c.members));
+        for (const m of c.members) assert.ok(m.endpoint.startsWith('https://') && m.term > 0 && m.appliedIndex > 0, JSON.stringify(m));
+      });
+    },
+    {
+      tls: async (dir) => {
+        const ca = await TestCa.create(dir);
+        return { ca: ca.caFile, server: await ca.issue('etcd-server', { file: 'server' }), client: await ca.issue('etcd-client', { file: 'client' }), clientUrls: true, clientCertAuth: true, peerUrls: false, peerCertAuth: false };
+      },
+    },
+  );
 });

@@ -177,9 +177,9 @@ try {
   const seconds = ((performance.now() - started) / 1000).toFixed(0);
   const header =
     `API benchmark ${new Date().toISOString()}, Node ${process.versions.node}: kite apiserver on its embedded store` +
-    (ref ? ' and kube-apiserver 1.26 on etcd 3.4, one after the other' : `; the reference was ${String(skipped)}`) +
-    `; ${ref ? 'both ' : ''}HTTPS with a token-file user authorized by RBAC; CPU ms/op is the server processes' user+system time per operation (kube-apiserver's includes its etcd); total ${seconds} s` +
-    `; other processes on the machine took ${[kite, ref, plain].flatMap((m) => (m === undefined ? [] : [`${m.otherCores.toFixed(2)} cores during ${m.target.name}'s workloads`])).join(', ')}`;
+    (skipped === false ? ' and kube-apiserver 1.26 on etcd 3.4, one after the other' : `; the reference was ${skipped}`) +
+    `; ${skipped === false ? 'both ' : ''}HTTPS with a token-file user authorized by RBAC; CPU ms/op is the server processes' user+system time per operation (kube-apiserver's includes its etcd); total ${seconds} s` +
+    (kite === undefined ? '' : `; other processes on the machine took ${[kite, ref, plain].flatMap((m) => (m === undefined ? [] : [`${m.otherCores.toFixed(2)} cores during ${m.target.name}'s workloads`])).join(', ')}`);
   const wRows = kite ? workloadRows(workloads, kite.results, ref?.results) : [];
   if (wRows.length > 0) sections.push(['Workloads', wRows]);
   if (kite && plain) sections.push(['What TLS, token authentication and RBAC cost Kite (the same workloads over plain HTTP)', plainRows(workloads, kite.results, plain.results)]);

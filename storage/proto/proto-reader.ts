@@ -41,19 +41,11 @@ export class ProtoReader {
   field(): number {
     this.varint();
     const wireType = this.lo & 7;
-    let field: number;
-    let tag: string;
-    if (this.hi === 0) {
-      field = this.lo >>> 3;
-      tag = String(this.lo);
-    } else {
-      // gogoproto takes the field number as an int32 of tag >> 3: high tags can come out negative.
-      const wide = (BigInt(this.hi) << 32n) | BigInt(this.lo);
-      field = Number(BigInt.asIntN(32, wide >> 3n));
-      tag = wide.toString();
-    }
+    const wide = this.hi === 0 ? undefined : (BigInt(this.hi) << 32n) | BigInt(this.lo);
+    // gogoproto takes the field number as an int32 of tag >> 3: high tags can come out negative.
+    const field = wide === undefined ? this.lo >>> 3 : Number(BigInt.asIntN(32, wide >> 3n));
     if (wireType === 4) throw new WireError(`proto: ${this.message}: wiretype end group for non-group`);
-    if (field <= 0) throw new WireError(`proto: ${this.message}: illegal tag ${field} (wire type ${tag})`);
+    if (field <= 0) throw new WireError(`proto: ${this.message}: illegal tag ${field} (wire type ${wide === undefined ? this.lo : wide})`);
     this.wireType = wireType;
     return field;
   }

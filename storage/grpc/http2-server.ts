@@ -37,6 +37,7 @@ import { toServiceError } from './errors.js';
 import { invoke, type AnyUnaryHandler, type Wire } from './unary.js';
 import { isStorageError } from '../errors.js';
 import { AuthorityFilterSocket } from './authority-filter.js';
+import { readFirstRequest } from './first-request.js';
 
 /**
  * How one method's messages are decoded and encoded. A decoder refuses malformed bytes
@@ -350,18 +351,29 @@ export class GrpcServer {
 
   /**
    * Takes over a connection whose first bytes are the HTTP/2 preface (or that negotiated
-   * h2), through the filter that lets URL-form authorities in (authority-filter.ts). The
-   * session then sees the filter, not the socket: the client certificate's CN is read here.
+   * h2) once its first request is in (first-request.ts): node's session reads the socket
+   * itself when that request's authority is one it takes, else through the filter that
+   * lets URL-form authorities in (authority-filter.ts). The session may then see the
+   * filter, not the socket: the client certificate's CN is read here.
    */
   accept(socket: Socket): void {
-    this.acceptingCommonName = verifiedCommonName(socket);
-    this.acceptingPeer = peerAddress(socket);
-    try {
-      this.http2.emit('connection', new AuthorityFilterSocket(socket));
-    } finally {
-      this.acceptingCommonName = '';
-      this.acceptingPeer = '';
-    }
+    readFirstRequest(socket, (first) => {
+      this.acceptingCommonName = verifiedCommonName(socket);
+      this.acceptingPeer = peerAddress(socket);
+      try {
+        if (first === 'accepted') {
+          this.http2.emit('connection', socket);
+          // The session takes the bytes put back on the next tick (queued by now); resuming
+          // before then would let the socket's own pending flow drop them.
+          process.nextTick(() => socket.resume());
+        } else {
+          this.http2.emit('connection', new AuthorityFilterSocket(socket));
+        }
+      } finally {
+        this.acceptingCommonName = '';
+        this.acceptingPeer = '';
+      }
+    });
   }
 
   /** Ends every open session at once. */

@@ -234,10 +234,8 @@ export function watchStream(server: StoreServer, watchable: WatchableStore, hook
       }
       return undefined;
     };
-    call.on('end', () => {
-      closeAll();
-      call.end();
-    });
+    // A client that is done sending (CloseSend, as grpc-gateway does) still gets its
+    // watchers' events: etcd ends a Watch only when the client goes away.
     call.on('cancelled', closeAll);
     call.on('close', closeAll);
     call.on('error', closeAll);

@@ -6,7 +6,8 @@ import { onEtcdAndKite, type StoreProcess } from '../helpers/processes.js';
 /**
  * The Watch protocol spoken directly, against etcd 3.4 and kite store: filters,
  * client-chosen and server-chosen watch ids, a duplicate id, cancel, a progress
- * request, a watch from a compacted revision, fragments. The response streams
+ * request, a watch from a compacted revision, fragments, events after the client is
+ * done sending. The response streams
  * must be equal (ids and terms are equal too: same flags, same ports).
  */
 const b = (s: string) => Buffer.from(s);
@@ -58,6 +59,10 @@ async function script(endpoint: string): Promise<string[]> {
     await settle();
     stream.write({ createRequest: { key: b('/p/'), rangeEnd: b('/p0'), startRevision: 5, watchId: 21, fragment: true } });
     await settle();
+    stream.end(); // done sending (CloseSend): the watchers go on
+    await settle();
+    await c.put({ key: b('/p/c'), value: b('after-close-send') }); // 7
+    await settle();
     return out;
   } finally {
     stream.cancel();
@@ -75,6 +80,7 @@ test('watch protocol: the same requests give the same responses from etcd and ki
   const { etcd, kite } = both;
   if (process.env.KITE_DEBUG) console.log(etcd.join('\n') + '\n---\n' + kite.join('\n'));
   assert.ok(etcd.some((l) => l.includes('DELETE /p/a')), 'sanity: the NOPUT watcher saw the delete');
+  assert.ok(etcd.some((l) => l.includes('PUT /p/c=after-close-send')), 'sanity: etcd delivers events after the client is done sending');
   // Each watch id's responses in order; the order between different watchers is not
   // defined (etcd walks its watchers in Go map order).
   const byId = (lines: string[]) => {

@@ -1,0 +1,146 @@
+/**
+ * Reads the start of a client's HTTP/2 connection up to its first request's header block,
+ * so that the server knows, before node's session takes the socket, whether the client
+ * sends an :authority that nghttp2 accepts.
+ *
+ * Why: node's session reads a socket natively, but through the authority filter
+ * (authority-filter.ts) it reads a JavaScript stream, which costs about a fifth of a
+ * member's CPU per put. Only clients that send URL-form authorities need the filter
+ * (etcdctl 3.4 for URL endpoints, etcd 3.5's clients), and a client sends the same
+ * authority on every request of a connection, so the first request decides. (A client
+ * that sent an accepted authority first and a refused one later would have that later
+ * stream reset by nghttp2; none of etcd's clients does.)
+ *
+ * grpc-go's clients send no request until the server's SETTINGS arrive, so this side
+ * sends an empty SETTINGS frame at once. The client acknowledges it, and that ACK is
+ * taken out of what is handed on: node's session sends its own SETTINGS when it starts
+ * and would take an ACK it did not ask for as a protocol error. What was read is put back
+ * into the socket unchanged otherwise, for node's session (or the filter) to read.
+ */
+import type { Socket } from 'node:net';
+import { HpackDecoder, HpackError, type DecodedField } from './hpack-decoder.js';
+import { isAcceptedAuthority } from './authority-filter.js';
+
+const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
+const FRAME_HEADER_LENGTH = 9;
+const TYPE_HEADERS = 0x1;
+const TYPE_SETTINGS = 0x4;
+const FLAG_ACK = 0x1;
+const FLAG_END_HEADERS = 0x4;
+const FLAG_PADDED = 0x8;
+const FLAG_PRIORITY = 0x20;
+/** A SETTINGS frame with no settings (RFC 9113 section 6.5): this side's part of the connection preface. */
+export const EMPTY_SETTINGS = Buffer.from([0, 0, 0, TYPE_SETTINGS, 0, 0, 0, 0, 0]);
+/** What a client may send before its first request and the ACK; more than this ends the connection. */
+const MAX_HELD_BYTES = 256 * 1024;
+
+/** How the first request's :authority came out. */
+export type FirstRequest =
+  /** nghttp2 takes it (or there was none): node's session may read the socket itself. */
+  | 'accepted'
+  /** It needs the filter: refused octets, or a header block this reader does not follow (split over frames, malformed). */
+  | 'filter';
+
+/**
+ * Sends this side's SETTINGS, reads socket up to its first request's header block and the
+ * ACK of those SETTINGS, puts back what it read less the ACK, pauses the socket, and calls
+ * done. Not called when the connection ends or misbehaves first (the socket is destroyed).
+ * The socket must not have been read past the bytes it holds unread (the preface may be
+ * among them).
+ */
+export function readFirstRequest(socket: Socket, done: (first: FirstRequest) => void): void {
+  const held: Buffer[] = [];
+  let heldBytes = 0;
+  /** The bytes of held, joined, as far as they were parsed (pos) and from where they are kept. */
+  let all: Buffer = Buffer.alloc(0);
+  let pos = 0;
+  let isPrefaceRead = false;
+  let ackAt = -1;
+  let first: FirstRequest | undefined;
+
+  const finish = (): void => {
+    socket.off('data', onData);
+    socket.off('end', onEnd);
+    socket.pause();
+    stopReading(socket);
+    const rest = ackAt < 0 ? all : Buffer.concat([all.subarray(0, ackAt), all.subarray(ackAt + FRAME_HEADER_LENGTH)]);
+    if (rest.length > 0) socket.unshift(rest);
+    done(first ?? 'filter');
+  };
+  const fail = (): void => {
+    socket.off('data', onData);
+    socket.off('end', onEnd);
+    socket.destroy();
+  };
+  const onEnd = (): void => fail();
+  const onData = (chunk: Buffer): void => {
+    held.push(chunk);
+    heldBytes += chunk.length;
+    if (heldBytes > MAX_HELD_BYTES) return fail();
+    all = held.length === 1 ? chunk : Buffer.concat(held);
+    held.length = 0;
+    held.push(all);
+    if (!isPrefaceRead) {
+      if (all.length < PREFACE.length) return;
+      if (!all.subarray(0, PREFACE.length).equals(PREFACE)) {
+        // Not a client's preface after all: node's session refuses it itself.
+        first = 'filter';
+        return finish();
+      }
+      isPrefaceRead = true;
+      pos = PREFACE.length;
+    }
+    while (all.length - pos >= FRAME_HEADER_LENGTH) {
+      const length = all.readUIntBE(pos, 3);
+      const type = all[pos + 3]!;
+      const flags = all[pos + 4]!;
+      if (all.length - pos < FRAME_HEADER_LENGTH + length) return;
+      if (type === TYPE_SETTINGS && flags & FLAG_ACK && length === 0 && ackAt < 0) {
+        ackAt = pos; // the first ACK is of this side's SETTINGS: node's are not sent yet
+      } else if (type === TYPE_HEADERS && first === undefined) {
+        first = firstAuthority(all.subarray(pos + FRAME_HEADER_LENGTH, pos + FRAME_HEADER_LENGTH + length), flags);
+      }
+      pos += FRAME_HEADER_LENGTH + length;
+      if (first !== undefined && ackAt >= 0) return finish();
+    }
+  };
+  socket.on('data', onData);
+  socket.on('end', onEnd);
+  socket.resume(); // (a listener that read the preface hands the socket over paused)
+  socket.write(EMPTY_SETTINGS);
+}
+
+/**
+ * Stops the socket's handle reading until the socket is resumed. pause() alone leaves the
+ * handle reading (it stops only once the readable buffer is full), and node's session,
+ * which takes the handle over at once but the bytes put back only on the next tick, would
+ * then get the client's next frames before its preface.
+ */
+function stopReading(socket: Socket): void {
+  const handle = (socket as unknown as { _handle?: { reading?: boolean; readStop?: () => number } })._handle;
+  if (handle?.reading !== true || typeof handle.readStop !== 'function') return;
+  handle.reading = false;
+  handle.readStop();
+}
+
+/** Whether a HEADERS frame's block (the connection's first, so the dynamic table is empty) carries an authority nghttp2 takes. */
+function firstAuthority(payload: Buffer, flags: number): FirstRequest {
+  if ((flags & FLAG_END_HEADERS) === 0) return 'filter';
+  let start = 0;
+  let stop = payload.length;
+  if (flags & FLAG_PADDED) {
+    if (payload.length === 0) return 'filter';
+    start = 1;
+    stop -= payload[0]!;
+  }
+  if (flags & FLAG_PRIORITY) start += 5;
+  if (stop < start) return 'filter';
+  const fields: DecodedField[] = [];
+  try {
+    new HpackDecoder().decode(payload, start, stop, fields, ':authority');
+  } catch (err) {
+    if (err instanceof HpackError) return 'filter';
+    throw err;
+  }
+  return fields.every((f) => isAcceptedAuthority(f.value)) ? 'accepted' : 'filter';
+}

@@ -28,6 +28,7 @@ import { fileURLToPath } from 'node:url';
 import { hasCommand, startStore, tempDir, type StoreProcess } from '../test/helpers/processes.js';
 import { TestCluster } from '../test/helpers/cluster.js';
 import { TestCa } from '../test/helpers/tls-certs.js';
+import { fdatasyncMs, loopbackRoundTripMs } from './latency-floor.js';
 import type { ClientTls } from '../storage/client/etcd-grpc-client.js';
 import { readFileSync } from 'node:fs';
 import { preload, runLoad, type LoadResult } from './kv-load.js';
@@ -199,6 +200,25 @@ if (runKv) {
   const on = clusterSize > 0 ? `${clusterSize}-member clusters, clients spread over every member` : 'one member';
   console.log(`\nKV benchmark (${on}): ${seconds} s per workload after ${warmupSeconds} s unmeasured, ${KEY_SPACE} keys, ${VALUE_SIZE}-byte values, fsync on every commit; CPU ms/op is the server processes' user+system time per operation`);
   console.table(rows);
+  const onePut = kite.kv.get('put, 1 client');
+  if (onePut !== undefined) {
+    // The floor of a put at one client here: one durable write and one loopback round trip.
+    const floorDir = tempDir('bench-floor');
+    let sync: number;
+    try {
+      sync = fdatasyncMs(floorDir.path);
+    } finally {
+      floorDir.remove();
+    }
+    const rtt = await loopbackRoundTripMs();
+    const target = sync + rtt + 0.15;
+    const etcdPut = etcd?.kv.get('put, 1 client');
+    console.log(
+      `put at one client, p50: kite ${onePut.p50Ms.toFixed(2)} ms${etcdPut ? `, etcd ${etcdPut.p50Ms.toFixed(2)} ms` : ''}; ` +
+        `this disk's write + fdatasync ${sync.toFixed(3)} ms + a loopback round trip ${rtt.toFixed(3)} ms + 0.15 ms = ${target.toFixed(2)} ms: ` +
+        `kite ${onePut.p50Ms <= target ? 'PASS' : 'MISS'}${clusterSize > 0 ? ' (the target is for one member; a cluster adds a peer round trip and a follower\'s write)' : ''}`,
+    );
+  }
 }
 if (runWatch && kite.watch) {
   const mib = (b: number) => +(b / 2 ** 20).toFixed(1);

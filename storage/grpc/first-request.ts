@@ -42,47 +42,51 @@ export type FirstRequest =
   | 'filter';
 
 /**
+ * How long a client that has acknowledged the SETTINGS may wait before its first request
+ * and still be read here; then the filter takes the connection (it serves any authority), and
+ * node's session answers what the client sent meanwhile (its keepalive PINGs, say).
+ */
+export const FIRST_REQUEST_WAIT_MS = 1000;
+
+/**
  * Sends this side's SETTINGS, reads socket up to its first request's header block and the
  * ACK of those SETTINGS, puts back what it read less the ACK, pauses the socket, and calls
  * done. Not called when the connection ends or misbehaves first (the socket is destroyed).
  * The socket must not have been read past the bytes it holds unread (the preface may be
  * among them).
  */
-export function readFirstRequest(socket: Socket, done: (first: FirstRequest) => void): void {
-  const held: Buffer[] = [];
-  let heldBytes = 0;
-  /** The bytes of held, joined, as far as they were parsed (pos) and from where they are kept. */
-  let all: Buffer = Buffer.alloc(0);
+export function readFirstRequest(socket: Socket, done: (first: FirstRequest) => void, waitMs = FIRST_REQUEST_WAIT_MS): void {
+  /** What was read so far, and how far its frames were followed. */
+  let read: Buffer = Buffer.alloc(0);
   let pos = 0;
   let isPrefaceRead = false;
   let ackAt = -1;
   let first: FirstRequest | undefined;
 
-  const finish = (): void => {
+  const stop = (): void => {
+    clearTimeout(timer);
     socket.off('data', onData);
-    socket.off('end', onEnd);
+    socket.off('end', fail);
+    socket.off('close', stop);
+  };
+  const finish = (): void => {
+    stop();
     socket.pause();
     stopReading(socket);
-    const rest = ackAt < 0 ? all : Buffer.concat([all.subarray(0, ackAt), all.subarray(ackAt + FRAME_HEADER_LENGTH)]);
+    const rest = ackAt < 0 ? read : Buffer.concat([read.subarray(0, ackAt), read.subarray(ackAt + FRAME_HEADER_LENGTH)]);
     if (rest.length > 0) socket.unshift(rest);
     done(first ?? 'filter');
   };
-  const fail = (): void => {
-    socket.off('data', onData);
-    socket.off('end', onEnd);
+  function fail(): void {
+    stop();
     socket.destroy();
-  };
-  const onEnd = (): void => fail();
+  }
   const onData = (chunk: Buffer): void => {
-    held.push(chunk);
-    heldBytes += chunk.length;
-    if (heldBytes > MAX_HELD_BYTES) return fail();
-    all = held.length === 1 ? chunk : Buffer.concat(held);
-    held.length = 0;
-    held.push(all);
+    read = read.length === 0 ? chunk : Buffer.concat([read, chunk]);
+    if (read.length > MAX_HELD_BYTES) return fail();
     if (!isPrefaceRead) {
-      if (all.length < PREFACE.length) return;
-      if (!all.subarray(0, PREFACE.length).equals(PREFACE)) {
+      if (read.length < PREFACE.length) return;
+      if (!read.subarray(0, PREFACE.length).equals(PREFACE)) {
         // Not a client's preface after all: node's session refuses it itself.
         first = 'filter';
         return finish();
@@ -90,22 +94,29 @@ export function readFirstRequest(socket: Socket, done: (first: FirstRequest) => 
       isPrefaceRead = true;
       pos = PREFACE.length;
     }
-    while (all.length - pos >= FRAME_HEADER_LENGTH) {
-      const length = all.readUIntBE(pos, 3);
-      const type = all[pos + 3]!;
-      const flags = all[pos + 4]!;
-      if (all.length - pos < FRAME_HEADER_LENGTH + length) return;
+    while (read.length - pos >= FRAME_HEADER_LENGTH) {
+      const length = read.readUIntBE(pos, 3);
+      const type = read[pos + 3]!;
+      const flags = read[pos + 4]!;
+      if (read.length - pos < FRAME_HEADER_LENGTH + length) return;
       if (type === TYPE_SETTINGS && flags & FLAG_ACK && length === 0 && ackAt < 0) {
         ackAt = pos; // the first ACK is of this side's SETTINGS: node's are not sent yet
       } else if (type === TYPE_HEADERS && first === undefined) {
-        first = firstAuthority(all.subarray(pos + FRAME_HEADER_LENGTH, pos + FRAME_HEADER_LENGTH + length), flags);
+        first = firstAuthority(read.subarray(pos + FRAME_HEADER_LENGTH, pos + FRAME_HEADER_LENGTH + length), flags);
       }
       pos += FRAME_HEADER_LENGTH + length;
       if (first !== undefined && ackAt >= 0) return finish();
     }
   };
+  // A client that sends no request for a while goes to the filter once its ACK is in.
+  const timer = setTimeout(function waited() {
+    if (ackAt >= 0) finish();
+    else timer.refresh();
+  }, waitMs);
+  timer.unref();
   socket.on('data', onData);
-  socket.on('end', onEnd);
+  socket.on('end', fail);
+  socket.on('close', stop);
   socket.resume(); // (a listener that read the preface hands the socket over paused)
   socket.write(EMPTY_SETTINGS);
 }

@@ -41,10 +41,10 @@ async function close(server: Server | TlsServer): Promise<void> {
  * A server that reads each connection's first request and then gives what it put back to
  * `then` (with the socket paused, as readFirstRequest leaves it).
  */
-async function firstRequestServer(then: (socket: Socket, first: FirstRequest) => void): Promise<{ server: Server; port: number }> {
+async function firstRequestServer(then: (socket: Socket, first: FirstRequest) => void, waitMs?: number): Promise<{ server: Server; port: number }> {
   const server = createServer((socket) => {
     socket.on('error', () => socket.destroy());
-    readFirstRequest(socket, (first) => then(socket, first));
+    readFirstRequest(socket, (first) => then(socket, first), waitMs);
   });
   return { server, port: await listen(server) };
 }
@@ -101,6 +101,27 @@ test('the first request decides: the bytes read are put back in order, less the 
     const { first, rest, sent } = await decide(c.ackFirst, c.headers);
     assert.equal(first, c.expect, c.name);
     assert.ok(rest.equals(sent), `${c.name}: put back as sent, less the ACK`);
+  }
+});
+
+test('a client that sends no request for a while goes to the filter, with what it sent put back less the ACK', async () => {
+  let resolveSeen: (v: { first: FirstRequest; rest: Buffer; after: number }) => void = () => undefined;
+  const seen = new Promise<{ first: FirstRequest; rest: Buffer; after: number }>((r) => (resolveSeen = r));
+  const started = Date.now();
+  const { server, port } = await firstRequestServer((socket, first) => {
+    resolveSeen({ first, rest: (socket.read() as Buffer | null) ?? Buffer.alloc(0), after: Date.now() - started });
+    socket.destroy();
+  }, 200);
+  const ping = frame(0x6, 0, 0, Buffer.alloc(8, 7)); // a keepalive PING instead of a request
+  const { socket, sent } = rawClient(port, true, ping);
+  try {
+    const { first, rest, after } = await seen;
+    assert.equal(first, 'filter');
+    assert.ok(rest.equals(sent), 'put back as sent, less the ACK');
+    assert.ok(after >= 150, `waited for a request first (${after} ms)`);
+  } finally {
+    socket.destroy();
+    await close(server);
   }
 });
 

@@ -165,7 +165,7 @@ export class DiskLogStorage implements LogStorage, SyncTimed {
    * storage is then unusable and the member must stop. A save of nothing but a new commit
    * index with `sync` false is kept in memory and written with the next batch, or by close().
    */
-  save(update: StorageUpdate, sync: boolean): Promise<void> {
+  save(update: StorageUpdate, sync: boolean, overlap = false): Promise<void> {
     this.checkUsable();
     const snapshot = isEmptySnapshot(update.snapshot) ? undefined : update.snapshot;
     if (snapshot !== undefined && snapshot.metadata.index <= this.mem.snapshot().metadata.index) {
@@ -211,11 +211,11 @@ export class DiskLogStorage implements LogStorage, SyncTimed {
         hardState = update.hardState;
       }
     }
-    if (records.length === 0 && hardState === undefined) return this.append([], sync);
+    if (records.length === 0 && hardState === undefined) return this.append([], sync, undefined, overlap);
     hardState ??= this.deferredHardState;
     this.deferredHardState = undefined;
     if (hardState !== undefined) records.push({ kind: 'hard-state', hardState });
-    return this.append(records, sync || snapshot !== undefined);
+    return this.append(records, sync || snapshot !== undefined, undefined, overlap);
   }
 
   /**
@@ -262,8 +262,8 @@ export class DiskLogStorage implements LogStorage, SyncTimed {
     loadLogState(this.mem, state);
   }
 
-  /** Appends records to the WAL with the log's state after them; a failure is kept. */
-  private append(records: readonly WalRecord[], sync: boolean, releaseTo?: number): Promise<void> {
+  /** Appends records to the WAL with the log's state after them (see Wal.append); a failure is kept. */
+  private append(records: readonly WalRecord[], sync: boolean, releaseTo?: number, overlap = false): Promise<void> {
     const first = this.mem.firstIndex();
     const head: WalHead = {
       snapshot: this.mem.snapshot(),
@@ -271,7 +271,7 @@ export class DiskLogStorage implements LogStorage, SyncTimed {
       hardState: this.mem.getHardState(),
       lastIndex: this.mem.lastIndex(),
     };
-    return this.wal.append(records, sync, head, releaseTo).catch((error: unknown) => {
+    return this.wal.append(records, sync, head, releaseTo, overlap).catch((error: unknown) => {
       this.failure ??= { error };
       throw error;
     });

@@ -41,8 +41,12 @@ export interface RaftApplication {
 export interface DriverLogStorage extends LogStorage {
   /** The last saved hard state. */
   hardState(): HardState;
-  /** Saves a Ready's snapshot, entries and hard state; resolves once written, and durable if `sync`. */
-  save(update: StorageUpdate, sync: boolean): Promise<void>;
+  /**
+   * Saves a Ready's snapshot, entries and hard state; resolves once written, and durable if
+   * `sync`. With `overlap`, the sync leaves the event loop free meanwhile (the leader's
+   * appends to its followers are still to go out onto the wire).
+   */
+  save(update: StorageUpdate, sync: boolean, overlap?: boolean): Promise<void>;
   /** Records a snapshot of the applied state at `index`; the log is kept. */
   createSnapshot(index: number, confState: ConfState, data: Uint8Array): Snapshot;
   /** Drops the entries before `index`. */
@@ -395,7 +399,11 @@ export class RaftNode {
       (rd.hardState === undefined || (rd.hardState.term === persistedHard.term && rd.hardState.vote === persistedHard.vote));
     if (sendFirst) this.transport.send(rd.messages);
     const started = this.clock.now();
-    const persisted = this.storage.save({ snapshot: rd.snapshot, entries: rd.entries, hardState: rd.hardState }, rd.mustSync && this.options.sync !== false);
+    // A leader's appends reach the wire only on a later turn of the event loop (the stream
+    // writers and node's HTTP/2 both write from setImmediate): its own sync must then not
+    // block the loop, or the followers would start writing only once it is done.
+    const overlap = sendFirst && rd.messages.length > 0;
+    const persisted = this.storage.save({ snapshot: rd.snapshot, entries: rd.entries, hardState: rd.hardState }, rd.mustSync && this.options.sync !== false, overlap);
     if (rd.mustSync) await persisted;
     else persisted.catch((err: unknown) => this.options.log('warn', 'failed to persist raft hard state', { error: String(err) }));
     const took = this.clock.now() - started;

@@ -1,8 +1,9 @@
 // The write-ahead log of a member's Raft log (etcd's WAL is the model): append-only
 // segment files of CRC-chained records — entries, hard states, snapshot markers and
 // compaction points. Each append() is a batch (one Ready: its entries and hard state) that
-// is written and then made durable with one fdatasync, before append() returns; batches
-// queued while a segment is being cut are written together and share one. A segment past
+// is written and then made durable with one fdatasync, before append() returns (or, when
+// asked to overlap, on the thread pool while the event loop goes on); batches queued
+// meanwhile are written together and share the next one. A segment past
 // the size threshold is cut: the next one is written under a temporary name with its head
 // (CRC, metadata, snapshot, compaction point, hard state), synced, renamed into place and
 // the directory synced. Segments wholly before the log's start are deleted once that start is durable.
@@ -31,6 +32,8 @@ export const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
 interface Pending {
   readonly records: readonly WalRecord[];
   readonly sync: boolean;
+  /** Sync on the thread pool, leaving the event loop free (see append). */
+  readonly overlap: boolean;
   /** The log's state once these records are in, restated at the head of a segment cut after them. */
   readonly head: WalHead;
   /** Delete the segments wholly before this log start once the records are durable. */
@@ -129,15 +132,17 @@ export class Wal implements SyncTimed {
 
   /**
    * Appends records as one batch: written at once (in call order), and, if sync, made
-   * durable with one fdatasync (shared with the batches queued while a segment is cut). Resolves once
+   * durable with one fdatasync (shared with the batches queued while a segment is cut), made
+   * on the event loop, or with `overlap` on libuv's thread pool, leaving the loop free
+   * meanwhile (and sharing it with the batches queued until it is done). Resolves once
    * written (and synced if asked). A failed write rejects this and every later append;
    * the log is then unusable. `head` is the log's state with the records in.
    */
-  append(records: readonly WalRecord[], sync: boolean, head: WalHead, releaseTo?: number): Promise<void> {
+  append(records: readonly WalRecord[], sync: boolean, head: WalHead, releaseTo?: number, overlap = false): Promise<void> {
     if (this.isClosed) return Promise.reject(new WalError(WalErrorCode.Closed, `the WAL in ${this.dir} is closed`));
     if (this.failure !== undefined) return Promise.reject(this.failure.error);
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ records, sync, head, resolve, reject, ...(releaseTo === undefined ? {} : { releaseTo }) });
+      this.queue.push({ records, sync, overlap, head, resolve, reject, ...(releaseTo === undefined ? {} : { releaseTo }) });
       if (!this.isFlushing) this.idle = this.flush();
     });
   }
@@ -173,7 +178,10 @@ export class Wal implements SyncTimed {
           this.crc = encoded.crc;
           this.hasUnsynced = true;
         }
-        if (this.hasUnsynced && group.some((p) => p.sync)) this.sync();
+        if (this.hasUnsynced && group.some((p) => p.sync)) {
+          if (group.some((p) => p.overlap)) await this.syncInPool();
+          else this.sync();
+        }
         this.head = (group[group.length - 1] as Pending).head;
         for (const p of group) p.resolve();
         const releaseTo = Math.max(...group.map((p) => p.releaseTo ?? -1));
@@ -201,6 +209,15 @@ export class Wal implements SyncTimed {
     if (this.options.unsafeNoSync === true) return;
     const started = process.hrtime.bigint();
     fdatasyncSync(this.fd);
+    this.hasUnsynced = false;
+    this.syncObserver?.(Number(process.hrtime.bigint() - started) / 1e9);
+  }
+
+  /** The same fdatasync on libuv's thread pool: the event loop goes on meanwhile. */
+  private async syncInPool(): Promise<void> {
+    if (this.options.unsafeNoSync === true) return;
+    const started = process.hrtime.bigint();
+    await fdatasyncAsync(this.fd);
     this.hasUnsynced = false;
     this.syncObserver?.(Number(process.hrtime.bigint() - started) / 1e9);
   }

@@ -65,12 +65,12 @@ export class ModelledWal {
     for (const record of [...stateRecords(opened.state)]) this.model.apply(record);
   }
 
-  append(records: readonly WalRecord[], sync = true, releaseTo?: number): Promise<void> {
+  append(records: readonly WalRecord[], sync = true, releaseTo?: number, overlap = false): Promise<void> {
     for (const record of records) {
       const problem = this.model.apply(record);
       if (problem !== undefined) throw new Error(`test bug: ${problem}`);
     }
-    return this.wal.append(records, sync, this.head(), releaseTo);
+    return this.wal.append(records, sync, this.head(), releaseTo, overlap);
   }
 
   expected(): WalState {

@@ -72,6 +72,14 @@ test('one fdatasync per batch, done before append returns', withDir(async (dir) 
   });
   await Promise.all(appends);
   assert.equal(syncs.length, 25);
+  // Overlapped (a leader whose appends are still to go out): synced off the event loop, after
+  // append returns; the batches queued meanwhile share the next sync.
+  const overlapped = w.append(entries(26, 26, 1), true, undefined, true);
+  const queued = [w.append(entries(27, 27, 1)), w.append(entries(28, 28, 1))];
+  assert.equal(syncs.length, 25, 'not synced on the event loop');
+  await overlapped;
+  await Promise.all(queued);
+  assert.equal(syncs.length, 27, 'the overlapped batch, then the two queued meanwhile together');
   await w.wal.close();
   const { wal, state } = Wal.open(w.walDir);
   await wal.close();

@@ -23,7 +23,8 @@ export const BROKEN_BUILDS: Record<string, { readonly what: string; readonly pat
     // nemesis drops every write not synced (test/chaos/powercut.ts).
     what: 'the Raft log (its WAL batches) and the store never fsync (lmdb noSync)',
     patches: [
-      { file: 'storage/raft/wal/wal.js', from: 'async sync() {\n        if (this.options.unsafeNoSync === true)', to: 'async sync() {\n        if (true)' },
+      { file: 'storage/raft/wal/wal.js', from: '    sync() {\n        if (this.options.unsafeNoSync === true)', to: '    sync() {\n        if (true)' },
+      { file: 'storage/raft/wal/wal.js', from: 'async syncInPool() {\n        if (this.options.unsafeNoSync === true)', to: 'async syncInPool() {\n        if (true)' },
       { file: 'storage/mvcc/backend.js', from: 'noSync: this.options.unsafeNoSync === true,', to: 'noSync: true,' },
     ],
   },
@@ -35,8 +36,8 @@ export const BROKEN_BUILDS: Record<string, { readonly what: string; readonly pat
       { file: 'storage/raft/node.js', from: 'if (rd.mustSync)\n            await persisted;', to: 'if (rd.mustSync)\n            void persisted;' },
       {
         file: 'storage/raft/disk-storage.js',
-        from: 'return this.wal.append(records, sync, head, releaseTo).catch(',
-        to: 'return new Promise((r) => setTimeout(r, 100)).then(() => this.wal.append(records, sync, head, releaseTo)).catch(',
+        from: 'return this.wal.append(records, sync, head, releaseTo, overlap).catch(',
+        to: 'return new Promise((r) => setTimeout(r, 100)).then(() => this.wal.append(records, sync, head, releaseTo, overlap)).catch(',
       },
     ],
   },

@@ -250,7 +250,7 @@ test('a gRPC server answers calls whose :authority is a URL or etcd 3.5\'s #init
   }
 });
 
-test('behind the filter, calls and HTTP/2 requests still carry the client certificate\'s CN', async () => {
+test('behind the filter or not, calls and HTTP/2 requests still carry the client certificate\'s CN', async () => {
   const dir = tempDir('authority-filter-tls');
   const grpc = new GrpcServer({
     maxReceiveBytes: 1024,
@@ -277,24 +277,30 @@ test('behind the filter, calls and HTTP/2 requests still carry the client certif
     server = tlsServer;
     await new Promise<void>((resolve) => tlsServer.listen(0, '127.0.0.1', resolve));
     const port = (tlsServer.address() as { port: number }).port;
-    const s = connectHttp2(`https://127.0.0.1:${port}`, { ca: readFileSync(ca.caFile), cert: readFileSync(alice.cert), key: readFileSync(alice.key) });
-    session = s;
-    const request = (headers: Record<string, string>, body?: Buffer): Promise<{ status: string; body: string }> =>
-      new Promise((resolve, reject) => {
-        const r = s.request({ ...headers, [h2.HTTP2_HEADER_AUTHORITY]: `https://127.0.0.1:${port}` });
-        let text = '';
-        let status = '';
-        r.on('response', (h) => (status = String(h[h2.HTTP2_HEADER_STATUS])));
-        r.on('trailers', (t) => (status += ` grpc-status ${String(t['grpc-status'])}`));
-        r.on('data', (d: Buffer) => (text += d.toString()));
-        r.on('end', () => resolve({ status, body: text }));
-        r.on('error', reject);
-        r.end(body);
-      });
-    const call = await request({ [h2.HTTP2_HEADER_METHOD]: 'POST', [h2.HTTP2_HEADER_PATH]: '/t.S/Who', 'content-type': 'application/grpc' }, Buffer.alloc(5));
-    assert.equal(call.status, '200 grpc-status 0');
-    assert.deepEqual(seen, ['alice']);
-    assert.deepEqual(await request({ [h2.HTTP2_HEADER_PATH]: '/health' }), { status: '200', body: 'cn=alice' });
+    // A URL authority first: the session reads through the filter; host:port first: node's
+    // session reads the TLS socket itself (first-request.ts). Either way the CN is there.
+    for (const authority of [`https://127.0.0.1:${port}`, `127.0.0.1:${port}`]) {
+      seen.length = 0;
+      const s = connectHttp2(`https://127.0.0.1:${port}`, { ca: readFileSync(ca.caFile), cert: readFileSync(alice.cert), key: readFileSync(alice.key) });
+      session = s;
+      const request = (headers: Record<string, string>, body?: Buffer): Promise<{ status: string; body: string }> =>
+        new Promise((resolve, reject) => {
+          const r = s.request({ ...headers, [h2.HTTP2_HEADER_AUTHORITY]: authority });
+          let text = '';
+          let status = '';
+          r.on('response', (h) => (status = String(h[h2.HTTP2_HEADER_STATUS])));
+          r.on('trailers', (t) => (status += ` grpc-status ${String(t['grpc-status'])}`));
+          r.on('data', (d: Buffer) => (text += d.toString()));
+          r.on('end', () => resolve({ status, body: text }));
+          r.on('error', reject);
+          r.end(body);
+        });
+      const call = await request({ [h2.HTTP2_HEADER_METHOD]: 'POST', [h2.HTTP2_HEADER_PATH]: '/t.S/Who', 'content-type': 'application/grpc' }, Buffer.alloc(5));
+      assert.equal(call.status, '200 grpc-status 0', authority);
+      assert.deepEqual(seen, ['alice'], authority);
+      assert.deepEqual(await request({ [h2.HTTP2_HEADER_PATH]: '/health' }), { status: '200', body: 'cn=alice' }, authority);
+      s.destroy();
+    }
   } finally {
     session?.destroy();
     grpc.close();

@@ -1,14 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { connect as connectHttp2, constants as h2, createServer as createHttp2Server, type ClientHttp2Session } from 'node:http2';
 import { connect as connectNet, createServer, type Server, type Socket } from 'node:net';
-import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import { AuthorityFilterSocket } from '../../storage/grpc/authority-filter.js';
 import { EMPTY_SETTINGS, readFirstRequest, type FirstRequest } from '../../storage/grpc/first-request.js';
-import { GrpcServer } from '../../storage/grpc/http2-server.js';
-import { tempDir } from '../helpers/processes.js';
-import { TestCa } from '../helpers/tls-certs.js';
 
 const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
 const SETTINGS_ACK = frame(0x4, 0x1, 0, Buffer.alloc(0));
@@ -28,12 +23,12 @@ function headersWithAuthority(authority: string, flags = 0x4, prefix = Buffer.al
   return frame(0x1, flags, 1, Buffer.concat([prefix, Buffer.from([0x83, 0x01, value.length]), value]));
 }
 
-async function listen(server: Server | TlsServer): Promise<number> {
+async function listen(server: Server): Promise<number> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return (server.address() as { port: number }).port;
 }
 
-async function close(server: Server | TlsServer): Promise<void> {
+async function close(server: Server): Promise<void> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
 }
 
@@ -195,47 +190,5 @@ test('node\'s session serves the socket handed over either way, and a client\'s 
     plain.destroy();
     url.destroy();
     await close(server);
-  }
-});
-
-test('over TLS, a gRPC call on a socket node\'s session reads itself still carries the client certificate\'s CN', async () => {
-  const dir = tempDir('first-request-tls');
-  const grpc = new GrpcServer({ maxReceiveBytes: 1024 });
-  let server: TlsServer | undefined;
-  let session: ClientHttp2Session | undefined;
-  try {
-    const ca = await TestCa.create(dir.path);
-    const serverCert = await ca.issue('server', { file: 'server' });
-    const bob = await ca.issue('bob');
-    const seen: string[] = [];
-    grpc.add('/t.S/Who', { requestDeserialize: () => ({}), responseSerialize: () => Buffer.alloc(0) }, {
-      kind: 'unary',
-      handler: (_req, _size, creds) => {
-        seen.push(creds.commonName ?? '');
-        return {};
-      },
-    });
-    const tlsServer = createTlsServer(
-      { cert: readFileSync(serverCert.cert), key: readFileSync(serverCert.key), ca: readFileSync(ca.caFile), requestCert: true, rejectUnauthorized: true, ALPNProtocols: ['h2'] },
-      (socket) => grpc.accept(socket),
-    );
-    server = tlsServer;
-    const port = await listen(tlsServer);
-    const s = connectHttp2(`https://127.0.0.1:${port}`, { ca: readFileSync(ca.caFile), cert: readFileSync(bob.cert), key: readFileSync(bob.key) });
-    session = s;
-    const call = (): Promise<string> =>
-      new Promise((resolve, reject) => {
-        const r = s.request({ [h2.HTTP2_HEADER_METHOD]: 'POST', [h2.HTTP2_HEADER_PATH]: '/t.S/Who', 'content-type': 'application/grpc' });
-        r.on('trailers', (t) => resolve(String(t['grpc-status'])));
-        r.on('error', reject);
-        r.resume();
-        r.end(Buffer.alloc(5));
-      });
-    assert.deepEqual([await call(), await call()], ['0', '0']);
-    assert.deepEqual(seen, ['bob', 'bob']);
-  } finally {
-    session?.destroy();
-    grpc.close();
-    if (server !== undefined) await close(server);
   }
 });

@@ -3,10 +3,10 @@
 // compaction points. Each append() is a batch (one Ready: its entries and hard state) that
 // is written and then made durable with one fdatasync, before append() returns (or, when
 // asked to overlap, on the thread pool while the event loop goes on); batches queued
-// meanwhile are written together and share the next one. A segment past
-// the size threshold is cut: the next one is written under a temporary name with its head
-// (CRC, metadata, snapshot, compaction point, hard state), synced, renamed into place and
-// the directory synced. Segments wholly before the log's start are deleted once that start is durable.
+// meanwhile are written together and share the next one. A segment past the size threshold
+// is cut: the next one is written under a temporary name with its head (CRC, metadata,
+// snapshot, compaction point, hard state), synced, renamed into place and the directory
+// synced. Segments wholly before the log's start are deleted once that start is durable.
 
 import { closeSync, ftruncateSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { after, test } from 'node:test';
+import type { ClientHttp2Session } from 'node:http2';
 import { MessageType, message, type Message } from '../../storage/raft/core/messages.js';
 import { encodeMessages } from '../../storage/raft/message-codec.js';
 import type { TransportOptions } from '../../storage/raft/transport/context.js';
@@ -380,4 +381,22 @@ test('close() leaves no handles behind', async () => {
     const now = process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap');
     return now.length <= baseline.length;
   });
+});
+
+test('a peer connection destroyed before node reports it connected does not throw', async () => {
+  const [a, b] = await Promise.all([startMember(1n), startMember(2n)]);
+  try {
+    connectAll([a, b]);
+    a.transport.send([app(1n, 2n, 1)]);
+    await waitFor('the stream to be up', () => received(b).length === 1);
+    // node emits 'connect' on a later tick, so a session destroyed meanwhile (its peer
+    // removed, the transport stopped) can still get it: a member crashed on that in a chaos run.
+    const peers = (a.transport as unknown as { peers: Map<bigint, { session: { session?: ClientHttp2Session } }> }).peers;
+    const session = peers.get(2n)?.session.session;
+    assert.ok(session !== undefined, 'the peer has a session');
+    session.destroy();
+    assert.doesNotThrow(() => session.emit('connect', session, session.socket));
+  } finally {
+    await Promise.all([a.transport.close(), b.transport.close()]);
+  }
 });

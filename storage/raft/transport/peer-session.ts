@@ -124,6 +124,9 @@ export class PeerSession {
     this.currentUrl = url;
     this.isPingOutstanding = false;
     session.on('connect', () => {
+      // node emits 'connect' on a later tick: the session may have been destroyed since
+      // (the peer was removed, the transport stopped), and then its methods throw.
+      if (session.closed || session.destroyed) return;
       session.setLocalWindowSize(SESSION_WINDOW_BYTES);
       // A first round trip at once, rather than after the first ping interval.
       this.ping(session);

@@ -10,6 +10,7 @@ import { HUFFMAN_CODES, HUFFMAN_CODE_LENGTHS } from '../../storage/grpc/hpack-hu
 import { GrpcServer, requestCommonName, type MethodCodec } from '../../storage/grpc/http2-server.js';
 import { tempDir } from '../helpers/processes.js';
 import { TestCa } from '../helpers/tls-certs.js';
+import { frame } from '../helpers/h2-frame.js';
 
 const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
 const HEADERS = 0x1;
@@ -19,14 +20,6 @@ const END_HEADERS = 0x4;
 const PADDED = 0x8;
 const PRIORITY = 0x20;
 
-function frame(type: number, flags: number, streamId: number, payload: Buffer): Buffer {
-  const h = Buffer.alloc(9);
-  h.writeUIntBE(payload.length, 0, 3);
-  h[3] = type;
-  h[4] = flags;
-  h.writeUInt32BE(streamId, 5);
-  return Buffer.concat([h, payload]);
-}
 const settings = frame(0x4, 0, 0, Buffer.alloc(0));
 const data = (streamId: number, bytes: string): Buffer => frame(0x0, END_STREAM, streamId, Buffer.from(bytes));
 const hex = (s: string): Buffer => Buffer.from(s, 'hex');

@@ -4,18 +4,10 @@ import { connect as connectHttp2, constants as h2, createServer as createHttp2Se
 import { connect as connectNet, createServer, type Server, type Socket } from 'node:net';
 import { AuthorityFilterSocket } from '../../storage/grpc/authority-filter.js';
 import { EMPTY_SETTINGS, readFirstRequest, type FirstRequest } from '../../storage/grpc/first-request.js';
+import { frame } from '../helpers/h2-frame.js';
 
 const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
 const SETTINGS_ACK = frame(0x4, 0x1, 0, Buffer.alloc(0));
-
-function frame(type: number, flags: number, streamId: number, payload: Buffer): Buffer {
-  const h = Buffer.alloc(9);
-  h.writeUIntBE(payload.length, 0, 3);
-  h[3] = type;
-  h[4] = flags;
-  h.writeUInt32BE(streamId, 5);
-  return Buffer.concat([h, payload]);
-}
 
 /** A HEADERS block with :method POST (static index 3) and a literal :authority (name index 1, not indexed). */
 function headersWithAuthority(authority: string, flags = 0x4, prefix = Buffer.alloc(0)): Buffer {

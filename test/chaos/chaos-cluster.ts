@@ -189,7 +189,9 @@ export class ChaosCluster {
             await c.memberRemove({ ID: id });
             break;
           } catch (err) {
-            if (attempt >= 10 || !/unhealthy cluster/.test(String(err))) throw new Error(`member remove: ${String(err)}`);
+            // A remove that timed out may have been applied all the same: the member list says.
+            if (await isRemoved(c, id)) break;
+            if (attempt >= 10 || !/unhealthy cluster|request timed out/.test(String(err))) throw new Error(`member remove: ${String(err)}`);
             await new Promise((r) => setTimeout(r, 2000));
           }
         }
@@ -252,4 +254,14 @@ async function peerMutualTls(dir: string): Promise<ClusterTls> {
   const ca = await TestCa.create(dir, 'peer');
   const server = await ca.issue('etcd-peer', { file: 'peer' });
   return { ca: ca.caFile, server, client: server, clientUrls: false, clientCertAuth: false, peerUrls: true, peerCertAuth: true };
+}
+
+/** Whether the member list (asked through c) no longer holds id; false when it cannot be read. */
+async function isRemoved(c: EtcdGrpcClient, id: string): Promise<boolean> {
+  try {
+    const list = await c.memberList();
+    return !((list.members as Array<{ ID: unknown }> | undefined) ?? []).some((m) => String(m.ID) === id);
+  } catch {
+    return false;
+  }
 }

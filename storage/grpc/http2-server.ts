@@ -488,7 +488,14 @@ export class GrpcServer {
         call.fail(err); // the handler threw on a request
       }
     });
-    stream.on('end', () => call.push(null));
+    // The client is done sending. Node's http2 client cancels a stream by ending its side
+    // and then resetting it: one turn of the event loop lets that reset arrive, so such a
+    // call is seen cancelled (as etcd sees it) rather than half-closed first.
+    stream.on('end', () =>
+      setImmediate(() => {
+        if (!call.cancelled) call.push(null);
+      }),
+    );
     try {
       handler(call);
     } catch (err) {

@@ -53,14 +53,7 @@ export function leaseKeepAlive(server: StoreServer): (call: StreamCall) => void 
         fail(err);
       }
     });
-    // Done sending: the stream ends OK, as etcd's does. Node's http2 client cancels a
-    // stream by ending its side and then resetting it; waiting one turn of the event loop
-    // lets that reset arrive, so the call counts as the client going away (etcd's
-    // no-leader status), as etcd counts it.
-    call.on('end', () =>
-      setImmediate(() => {
-        if (!call.cancelled) call.end();
-      }),
-    );
+    // Done sending: the stream ends OK, as etcd's does.
+    call.on('end', () => call.end());
   };
 }

@@ -21,10 +21,9 @@ export const BROKEN_BUILDS: Record<string, { readonly what: string; readonly pat
   'fsync-skipped': {
     // Invisible to process crashes (the page cache keeps the writes); the power-cut
     // nemesis drops every write not synced (test/chaos/powercut.ts).
-    what: 'the Raft log (its WAL batches) and the store never fsync (lmdb noSync)',
+    what: 'the Raft log (its WAL batches, on the event loop or the thread pool) and the store never fsync (lmdb noSync)',
     patches: [
-      { file: 'storage/raft/wal/wal.js', from: '    sync() {\n        if (this.options.unsafeNoSync === true)', to: '    sync() {\n        if (true)' },
-      { file: 'storage/raft/wal/wal.js', from: 'async syncInPool() {\n        if (this.options.unsafeNoSync === true)', to: 'async syncInPool() {\n        if (true)' },
+      { file: 'storage/raft/wal/wal.js', from: 'sync(inPool = false) {\n        if (this.options.unsafeNoSync === true)', to: 'sync(inPool = false) {\n        if (true)' },
       { file: 'storage/mvcc/backend.js', from: 'noSync: this.options.unsafeNoSync === true,', to: 'noSync: true,' },
     ],
   },

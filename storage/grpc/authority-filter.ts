@@ -28,13 +28,16 @@ import { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
 import { FieldKind, HpackDecoder, HpackError, type DecodedField } from './hpack-decoder.js';
 
-const PREFACE_LENGTH = 24;
-const FRAME_HEADER_LENGTH = 9;
-const TYPE_HEADERS = 0x1;
+/** A client's connection preface (RFC 9113 section 3.4). */
+export const CLIENT_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
+export const FRAME_HEADER_LENGTH = 9;
+export const TYPE_HEADERS = 0x1;
+export const TYPE_SETTINGS = 0x4;
 const TYPE_CONTINUATION = 0x9;
 const TYPE_PUSH_PROMISE = 0x5;
 const FLAG_END_STREAM = 0x1;
-const FLAG_END_HEADERS = 0x4;
+export const FLAG_ACK = 0x1;
+export const FLAG_END_HEADERS = 0x4;
 const FLAG_PADDED = 0x8;
 const FLAG_PRIORITY = 0x20;
 const AUTHORITY = ':authority';
@@ -49,6 +52,21 @@ const AUTHORITY_OCTETS: Uint8Array = (() => {
   for (const c of "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,;=:@[]%") ok[c.charCodeAt(0)] = 1;
   return ok;
 })();
+
+/**
+ * Where a HEADERS frame's header block fragment lies in its payload, past the pad length,
+ * the priority fields and the padding; undefined when they do not fit in the payload.
+ */
+export function headerBlockBounds(payload: Uint8Array, flags: number): { readonly start: number; readonly stop: number } | undefined {
+  let start = 0;
+  let stop = payload.length;
+  if (flags & FLAG_PADDED) {
+    stop -= payload.length > 0 ? payload[0]! : 1;
+    start = 1;
+  }
+  if (flags & FLAG_PRIORITY) start += 5;
+  return stop < start ? undefined : { start, stop };
+}
 
 /** Whether value (latin1) is an :authority nghttp2 accepts. */
 export function isAcceptedAuthority(value: string): boolean {
@@ -83,7 +101,7 @@ interface OpenBlock {
 export class InboundHeaderScanner {
   private readonly hpack: HpackDecoder;
   /** Preface octets still to pass. */
-  private prefaceLeft = PREFACE_LENGTH;
+  private prefaceLeft = CLIENT_PREFACE.length;
   /** Octets of the current non-header frame's payload still to pass. */
   private skipLeft = 0;
   /** The first octets of a frame header split across reads (held). */
@@ -226,18 +244,13 @@ export class InboundHeaderScanner {
    */
   private singleFrame(header: Buffer, payload: Buffer): Buffer[] | undefined {
     const flags = header[4]!;
-    let start = 0;
-    let stop = payload.length;
-    if (flags & FLAG_PADDED) {
-      stop -= payload.length > 0 ? payload[0]! : 1;
-      start = 1;
-    }
-    const priority = flags & FLAG_PRIORITY ? payload.subarray(start, start + 5) : undefined;
-    if (priority !== undefined) start += 5;
-    if (stop < start) {
+    const bounds = headerBlockBounds(payload, flags);
+    if (bounds === undefined) {
       this.isLost = true;
       return undefined;
     }
+    const { start, stop } = bounds;
+    const priority = flags & FLAG_PRIORITY ? payload.subarray(start - 5, start) : undefined;
     const rewritten = this.rewrite(payload.subarray(start, stop));
     return rewritten === undefined ? undefined : this.frames(rewritten, header.readUInt32BE(5) & 0x7fffffff, flags, priority);
   }
@@ -274,20 +287,16 @@ export class InboundHeaderScanner {
   private headerFrame(header: Buffer, payload: Buffer, out: Buffer[]): void {
     const type = header[3]!;
     const flags = header[4]!;
-    let start = 0;
-    let stop = payload.length;
-    if (type === TYPE_HEADERS && flags & FLAG_PADDED) {
-      stop -= payload.length > 0 ? payload[0]! : 1;
-      start = 1;
-    }
-    if (type === TYPE_HEADERS && flags & FLAG_PRIORITY) start += 5;
+    // A CONTINUATION frame is all header block: its flags have no padding or priority.
+    const bounds = type === TYPE_HEADERS ? headerBlockBounds(payload, flags) : { start: 0, stop: payload.length };
     const open = this.block;
-    if (stop < start || (open !== undefined && ++open.continuations > MAX_CONTINUATIONS)) {
+    if (bounds === undefined || (open !== undefined && ++open.continuations > MAX_CONTINUATIONS)) {
       this.isLost = true;
       this.pushHeld(out);
       out.push(header, payload);
       return;
     }
+    const { start, stop } = bounds;
     const held = Buffer.from(payload);
     const block = open ?? {
       streamId: header.readUInt32BE(5) & 0x7fffffff,

@@ -19,16 +19,17 @@
  */
 import type { Socket } from 'node:net';
 import { HpackDecoder, HpackError, type DecodedField } from './hpack-decoder.js';
-import { isAcceptedAuthority } from './authority-filter.js';
+import {
+  CLIENT_PREFACE as PREFACE,
+  FLAG_ACK,
+  FLAG_END_HEADERS,
+  FRAME_HEADER_LENGTH,
+  TYPE_HEADERS,
+  TYPE_SETTINGS,
+  headerBlockBounds,
+  isAcceptedAuthority,
+} from './authority-filter.js';
 
-const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
-const FRAME_HEADER_LENGTH = 9;
-const TYPE_HEADERS = 0x1;
-const TYPE_SETTINGS = 0x4;
-const FLAG_ACK = 0x1;
-const FLAG_END_HEADERS = 0x4;
-const FLAG_PADDED = 0x8;
-const FLAG_PRIORITY = 0x20;
 /** A SETTINGS frame with no settings (RFC 9113 section 6.5): this side's part of the connection preface. */
 export const EMPTY_SETTINGS = Buffer.from([0, 0, 0, TYPE_SETTINGS, 0, 0, 0, 0, 0]);
 /** What a client may send before its first request and the ACK; more than this ends the connection. */
@@ -136,19 +137,11 @@ function stopReading(socket: Socket): void {
 
 /** Whether a HEADERS frame's block (the connection's first, so the dynamic table is empty) carries an authority nghttp2 takes. */
 function firstAuthority(payload: Buffer, flags: number): FirstRequest {
-  if ((flags & FLAG_END_HEADERS) === 0) return 'filter';
-  let start = 0;
-  let stop = payload.length;
-  if (flags & FLAG_PADDED) {
-    if (payload.length === 0) return 'filter';
-    start = 1;
-    stop -= payload[0]!;
-  }
-  if (flags & FLAG_PRIORITY) start += 5;
-  if (stop < start) return 'filter';
+  const bounds = headerBlockBounds(payload, flags);
+  if ((flags & FLAG_END_HEADERS) === 0 || bounds === undefined) return 'filter';
   const fields: DecodedField[] = [];
   try {
-    new HpackDecoder().decode(payload, start, stop, fields, ':authority');
+    new HpackDecoder().decode(payload, bounds.start, bounds.stop, fields, ':authority');
   } catch (err) {
     if (err instanceof HpackError) return 'filter';
     throw err;

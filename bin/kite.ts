@@ -8,6 +8,7 @@ import { formatMemberId } from '../storage/server/member-id.js';
 import { restoreSnapshot } from '../storage/snapshot/etcd-snapshot.js';
 import { restoreMember } from '../storage/server/restore-member.js';
 import { limitHeapGrowth } from './heap-growth.js';
+import { collectWhenIdle } from './idle-collect.js';
 import { existsSync, readdirSync } from 'node:fs';
 import { ETCD_API_VERSION, KITE_VERSION, versionText } from '../storage/version.js';
 
@@ -124,6 +125,7 @@ store.action(async (opts: Record<string, string | boolean | undefined>) => {
       revision: member.store.kv.revision,
       insight: config.advertiseClientUrls.map((u) => `${u.replace(/\/$/, '')}/ui/`),
     });
+    collectWhenIdle();
     stopOnSignals(async () => {
       insight.close();
       await member.stop();
@@ -215,6 +217,7 @@ program
         process.exit(1);
       }
       limitHeapGrowth();
+      collectWhenIdle();
       try {
         // The API server's modules (schemas, registry) load only for this command: `kite store`
         // starts without them.

@@ -2,24 +2,20 @@
  * Giving back the young generation once the process goes quiet.
  *
  * V8 sizes its young generation to the allocation rate (on Node 20 up to two 16 MiB
- * semi-spaces) and shrinks it only at a full collection that finds the rate low. A server
- * that has just started, or just finished a burst of requests, allocates almost nothing
- * (the embedded store's ticks: about 90 KiB a second) and so runs no collection for
- * minutes: the 32 MiB its start took stay resident. Measured on `kite apiserver` 20 s after
- * start: 87 MiB anonymous RSS with the young generation at 32 MiB (2.5-8.5 in use); one full
- * collection (8-12 ms) shrank it to 1 MiB and anonymous RSS fell to 55-58 MiB two seconds
- * later, when V8 had unmapped the pages.
+ * semi-spaces). It shrinks it only at a full collection, and only when the allocation rate it
+ * measured over its last 5 s is low, a rate that counts the old generation's growth since the
+ * last full collection (for a server just started, everything it loaded). A server that has
+ * just started, or just finished a burst of requests, allocates almost nothing (the embedded
+ * store's ticks: about 90 KiB a second), so it runs no collection for minutes and the 32 MiB
+ * its start took stay resident.
  *
- * V8 shrinks it only when the allocation rate it measured over its last 5 s is low, and
- * it counts the old generation's growth since the last full collection in that rate, which
- * for a server just started is everything it loaded. So the collector waits until the
- * process has been quiet (no collection by V8, less than QUIET_BYTES_PER_SECOND allocated)
- * for QUIET_MS, then runs a full collection while the young generation is above its minimum,
- * at most once per RETRY_MS: the first after a busy stretch restarts V8's count, the next
- * (5 s later) finds the rate low and shrinks. Measured on `kite apiserver` 20 s after start:
- * 87 MiB anonymous RSS with the young generation at 32 MiB (2.5-8.5 in use); after the
- * shrinking collection (8-12 ms), 53-58 MiB. The young generation grows again under load,
- * and the next quiet spell gives it back again.
+ * So the collector waits until the process has been quiet (no collection by V8, less than
+ * QUIET_BYTES_PER_SECOND allocated) for QUIET_MS, then runs a full collection while the young
+ * generation is above its minimum, at most once per RETRY_MS: the first after a busy stretch
+ * restarts V8's count, the next (5.5 s later) finds the rate low and shrinks. The young
+ * generation grows again under load, and the next quiet spell gives it back again. Measured on
+ * `kite apiserver` after start: 81-87 MiB anonymous RSS with the young generation at 32 MiB
+ * (2.5-8.5 in use); after the shrinking collection (8-12 ms), 52-58 MiB, about 10 s after start.
  */
 import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
@@ -56,7 +52,7 @@ export interface IdleState {
 
 export const initialState = (first: HeapSample): IdleState => ({ last: first, quietSinceMs: first.atMs, collectedAtMs: -Infinity });
 
-/** One look: the state to keep, and whether to collect now (the caller then looks again, as `collected` says). */
+/** One look: the state to keep, and whether to collect now. */
 export function observe(state: IdleState, now: HeapSample): { state: IdleState; collect: boolean } {
   const seconds = Math.max((now.atMs - state.last.atMs) / 1000, 0.001);
   const busy = now.collections !== state.last.collections || now.youngUsed - state.last.youngUsed >= QUIET_BYTES_PER_SECOND * seconds;

@@ -4,8 +4,12 @@ import type { Registry } from '../generic/resource-store.js';
 import type { KubeObject } from '../generic/types.js';
 
 export interface ObjectLookup {
-  /** The object, or undefined when it does not exist. */
-  get(group: string, version: string, resource: string, namespace: string | undefined, name: string): Promise<KubeObject | undefined>;
+  /**
+   * The object, or undefined when it does not exist. With `recent`, the watch cache's copy
+   * when it has one (shared and frozen; it may lag the store by the latest changes), as
+   * kube-apiserver's admission plugins read through informers; otherwise a read of the store.
+   */
+  get(group: string, version: string, resource: string, namespace: string | undefined, name: string, recent?: boolean): Promise<KubeObject | undefined>;
   /** Every object of a resource in a namespace (or cluster-wide). */
   list(group: string, version: string, resource: string, namespace: string | undefined): Promise<KubeObject[]>;
 }
@@ -18,9 +22,9 @@ export function registryLookup(registry: () => Registry): ObjectLookup {
     return s;
   };
   return {
-    get: async (group, version, resource, namespace, name) => {
+    get: async (group, version, resource, namespace, name, recent = false) => {
       try {
-        return await store(group, version, resource).get(namespace, name);
+        return await store(group, version, resource).get(namespace, name, undefined, recent ? { resourceVersion: '0' } : undefined);
       } catch (e) {
         if (e instanceof ApiError && e.code === 404) return undefined;
         throw e;

@@ -7,7 +7,7 @@
  */
 import { requestContext } from '../insight/request-context.js';
 import type { KubeObject } from '../generic/types.js';
-import type { ListOptions, ObjectStorage, Preconditions, StorageEvent, StoredList, StorageWatch, TryUpdate, WatchOptions, WriteOptions } from '../storage/object-storage.js';
+import { ObjectStorageError, type GetOptions, type ListOptions, type ObjectStorage, type Preconditions, type StorageEvent, type StoredList, type StorageWatch, type TryUpdate, type WatchOptions, type WriteOptions } from '../storage/object-storage.js';
 import { Cacher, type CacherOptions, type CacherStats } from './cacher.js';
 
 export type CachedStorageOptions = Omit<CacherOptions, 'prefix'> & {
@@ -79,7 +79,12 @@ class ResourceCachedStorage implements ObjectStorage {
     return this.storage.create(key, obj, options);
   }
 
-  get(key: string): Promise<KubeObject> {
+  get(key: string, options?: GetOptions): Promise<KubeObject> {
+    const c = this.cacher();
+    if (options?.resourceVersion === '0' && c?.isReady === true) {
+      const cached = c.get(key);
+      return cached === undefined ? Promise.reject(new ObjectStorageError('NotFound', key, `key ${key} not found`)) : Promise.resolve(cached);
+    }
     return this.storage.get(key);
   }
 

@@ -135,6 +135,11 @@ export class Cacher {
     });
   }
 
+  /** The object at key as the cache has it now (shared and frozen), or undefined. */
+  get(key: string): KubeObject | undefined {
+    return this.cache.get(key);
+  }
+
   /** What the cache holds, for metrics and tests. */
   stats(): CacherStats {
     return {

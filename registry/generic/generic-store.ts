@@ -3,7 +3,7 @@ import type { JsonObject } from '../../schemas/json.js';
 import { builtinObjectSchema, type ObjectSchema } from '../../schemas/object-schema.js';
 import { kindSchemaNames } from '../../schemas/schema-sources.js';
 import { noAdmission, type AdmissionChain, type AdmissionOperation, type UserInfo } from '../admission/admission.js';
-import { isObjectStorageError, type ObjectStorage, type StorageEvent, type TryUpdate } from '../storage/object-storage.js';
+import { isObjectStorageError, type GetOptions, type ObjectStorage, type StorageEvent, type TryUpdate } from '../storage/object-storage.js';
 import { selectionPredicate, type SelectionPredicate } from '../storage/selection.js';
 import { applyConfig, topLevelFields, updateManagedFields, type ApplyResult, type FieldContext } from '../field-manager/field-manager.js';
 import { scaleApiVersion, toParentManaged, toScaleManaged } from '../field-manager/scale-fields.js';
@@ -365,11 +365,11 @@ export class GenericStore implements ResourceStore {
 
   // ---- get ----
 
-  async get(namespace: string | undefined, name: string, subresource?: string): Promise<KubeObject> {
+  async get(namespace: string | undefined, name: string, subresource?: string, options?: GetOptions): Promise<KubeObject> {
     if (subresource !== undefined && !hasSubresource(this.info, subresource)) throw errors.notFound(this.info, name);
     let obj: KubeObject;
     try {
-      obj = this.served(await this.storage.get(this.key(this.ns(namespace), name)));
+      obj = this.served(await this.storage.get(this.key(this.ns(namespace), name), options));
     } catch (e) {
       throw this.failure(e, name);
     }

@@ -3,6 +3,7 @@ import type { UserInfo } from '../admission/admission.js';
 import type { Status } from './api-error.js';
 import type { MetaVersion } from './table.js';
 import type { KubeObject, ResourceInfo } from './types.js';
+import type { GetOptions } from '../storage/object-storage.js';
 
 /**
  * What the API layer calls for one resource type: Kubernetes' REST storage verbs.
@@ -99,7 +100,8 @@ export interface ResourceStore {
   readonly info: ResourceInfo;
   /** namespace is undefined for cluster-scoped kinds. */
   create(namespace: string | undefined, obj: KubeObject, options?: WriteOptions): Promise<KubeObject>;
-  get(namespace: string | undefined, name: string, subresource?: string): Promise<KubeObject>;
+  /** An object (or its subresource); with resourceVersion "0", any recent state (from the watch cache, shared and frozen). */
+  get(namespace: string | undefined, name: string, subresource?: string, options?: GetOptions): Promise<KubeObject>;
   /** namespace undefined on a namespaced kind: across all namespaces. */
   list(namespace: string | undefined, options?: ListOptions): Promise<ObjectList>;
   /**

@@ -88,11 +88,21 @@ export function isRemoval(r: KubeObject | Removal): r is Removal {
   return !('metadata' in r);
 }
 
+/** How fresh a get must be. */
+export interface GetOptions {
+  /** "0": any recent state; unset: the newest. */
+  readonly resourceVersion?: '0';
+}
+
 export interface ObjectStorage {
   /** Creates the object at key; Exists if the key is taken. Returns it with its resourceVersion. */
   create(key: string, obj: KubeObject, options?: WriteOptions): Promise<KubeObject>;
-  /** The object at key; NotFound when absent. */
-  get(key: string): Promise<KubeObject>;
+  /**
+   * The object at key; NotFound when absent. With resourceVersion "0" any recent state will
+   * do (kube-apiserver's GET at resourceVersion 0): a cache answers from memory, and the object
+   * it gives is shared and frozen. Otherwise the newest state.
+   */
+  get(key: string, options?: GetOptions): Promise<KubeObject>;
   /** Objects under prefix that the predicate selects, a page at a time. */
   list(prefix: string, options: ListOptions): Promise<StoredList>;
   /** Streams changes under prefix until stop() or an ERROR event. */

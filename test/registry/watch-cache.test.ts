@@ -123,7 +123,9 @@ class ObservedStorage implements ObjectStorage {
   create(key: string, obj: KubeObject, options?: WriteOptions): Promise<KubeObject> {
     return this.inner.create(key, obj, options);
   }
+  gets = 0;
   get(key: string): Promise<KubeObject> {
+    this.gets++;
     return this.inner.get(key);
   }
   guaranteedUpdate(key: string, tryUpdate: TryUpdate, options?: WriteOptions): Promise<KubeObject> {
@@ -208,6 +210,26 @@ test('cacher: consistent lists come from memory and see every acknowledged write
     }
     assert.equal(observed.lists, listsAfterStart, 'no list reached the storage');
     assert.equal(caches.stats()[prefix]?.objects, 51);
+  });
+});
+
+test('cacher: a get at resourceVersion 0 is answered from memory (the shared frozen object), one without from the storage', async () => {
+  await withCache({ trustProgress: true }, async ({ storage, observed, cached }) => {
+    const made = await storage.create(cmKey('a', 'g'), cmObj('a', 'g'));
+    await cached.list(prefix, { predicate: everything }); // the cache is ready
+    let fromCache: KubeObject | undefined;
+    for (let i = 0; i < 100 && fromCache?.metadata.resourceVersion !== made.metadata.resourceVersion; i++) {
+      fromCache = await cached.get(cmKey('a', 'g'), { resourceVersion: '0' }).catch(() => undefined);
+      if (fromCache === undefined) await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.equal(fromCache?.metadata.resourceVersion, made.metadata.resourceVersion);
+    assert.ok(Object.isFrozen(fromCache), 'the cache\'s own copy');
+    await assert.rejects(cached.get(cmKey('a', 'absent'), { resourceVersion: '0' }), (e: unknown) => isObjectStorageError(e) && e.code === 'NotFound');
+    assert.equal(observed.gets, 0, 'no get at resourceVersion 0 reached the storage');
+    const live = await cached.get(cmKey('a', 'g'));
+    assert.equal(live.metadata.resourceVersion, made.metadata.resourceVersion);
+    assert.ok(!Object.isFrozen(live));
+    assert.equal(observed.gets, 1);
   });
 });
 

@@ -7,7 +7,7 @@
  */
 import { requestContext } from '../insight/request-context.js';
 import type { KubeObject } from '../generic/types.js';
-import { ObjectStorageError, type GetOptions, type ListOptions, type ObjectStorage, type Preconditions, type StorageEvent, type StoredList, type StorageWatch, type TryUpdate, type WatchOptions, type WriteOptions } from '../storage/object-storage.js';
+import { keyNotFound, type GetOptions, type ListOptions, type ObjectStorage, type Preconditions, type StorageEvent, type StoredList, type StorageWatch, type TryUpdate, type WatchOptions, type WriteOptions } from '../storage/object-storage.js';
 import { Cacher, type CacherOptions, type CacherStats } from './cacher.js';
 
 export type CachedStorageOptions = Omit<CacherOptions, 'prefix'> & {
@@ -83,7 +83,7 @@ class ResourceCachedStorage implements ObjectStorage {
     const c = this.cacher();
     if (options?.resourceVersion === '0' && c?.isReady === true) {
       const cached = c.get(key);
-      return cached === undefined ? Promise.reject(new ObjectStorageError('NotFound', key, `key ${key} not found`)) : Promise.resolve(cached);
+      return cached === undefined ? Promise.reject(keyNotFound(key)) : Promise.resolve(cached);
     }
     return this.storage.get(key);
   }

@@ -11,7 +11,7 @@ import { isStorageError } from '../../storage/errors.js';
 import { errors } from '../generic/api-error.js';
 import { decodeContinue, encodeContinue, expiredContinueMessage } from '../generic/continue-token.js';
 import type { KubeObject } from '../generic/types.js';
-import { isRemoval, ObjectStorageError, type ListOptions, type ObjectStorage, type Preconditions, type StorageEvent, type StoredList, type StorageWatch, type TryUpdate, type WatchOptions, type WriteOptions } from './object-storage.js';
+import { isRemoval, keyNotFound, ObjectStorageError, type ListOptions, type ObjectStorage, type Preconditions, type StorageEvent, type StoredList, type StorageWatch, type TryUpdate, type WatchOptions, type WriteOptions } from './object-storage.js';
 import type { SelectionPredicate } from './selection.js';
 
 /** Options of an EtcdObjectStorage. */
@@ -96,7 +96,7 @@ export class EtcdObjectStorage implements ObjectStorage {
 
   async get(key: string): Promise<KubeObject> {
     const r = await this.client.get(key);
-    if (r.object === undefined) throw new ObjectStorageError('NotFound', key, `key ${key} not found`);
+    if (r.object === undefined) throw keyNotFound(key);
     return this.decode(r.object);
   }
 
@@ -116,7 +116,7 @@ export class EtcdObjectStorage implements ObjectStorage {
     let stored = (await this.client.get(key)).object;
     const max = this.options.maxRetries ?? 1000;
     for (let attempt = 0; ; attempt++) {
-      if (stored === undefined) throw new ObjectStorageError('NotFound', key, `key ${key} not found`);
+      if (stored === undefined) throw keyNotFound(key);
       const current = this.decode(stored);
       const result = await tryUpdate(structuredClone(current));
       if (isRemoval(result)) {
@@ -141,7 +141,7 @@ export class EtcdObjectStorage implements ObjectStorage {
   async delete(key: string, options: { readonly preconditions?: Preconditions; readonly validate?: (current: KubeObject) => void; readonly dryRun?: boolean } = {}): Promise<KubeObject> {
     let stored = (await this.client.get(key)).object;
     for (;;) {
-      if (stored === undefined) throw new ObjectStorageError('NotFound', key, `key ${key} not found`);
+      if (stored === undefined) throw keyNotFound(key);
       const current = this.decode(stored);
       checkPreconditions(key, current, options.preconditions);
       options.validate?.(current);

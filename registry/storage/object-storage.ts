@@ -150,6 +150,11 @@ export class ObjectStorageError extends Error {
   }
 }
 
+/** The error of an absent key, worded as kube-apiserver's etcd3 storage words it. */
+export function keyNotFound(key: string): ObjectStorageError {
+  return new ObjectStorageError('NotFound', key, `key ${key} not found`);
+}
+
 export function isObjectStorageError(e: unknown, code?: ObjectStorageErrorCode): e is ObjectStorageError {
   return e instanceof ObjectStorageError && (code === undefined || e.code === code);
 }

@@ -71,6 +71,13 @@ async function waitFor(what: string, cond: () => boolean, timeoutMs = 3000): Pro
 
 const nextTurn = (): Promise<void> => new Promise((r) => setImmediate(r));
 
+/** Connects a and b and waits until a first message from a has come through a's stream to b. */
+async function streamUp(a: Member, b: Member): Promise<void> {
+  connectAll([a, b]);
+  a.transport.send([app(a.id, b.id, 1)]);
+  await waitFor('the stream to be up', () => received(b).length === 1);
+}
+
 function app(from: bigint, to: bigint, index: number, data = Uint8Array.of(index & 0xff)): Message {
   return message({ type: MessageType.App, from, to, term: 3, logTerm: 3, index: index - 1, commit: index - 1, entries: [{ term: 3, index, type: 'normal', data }] });
 }
@@ -112,9 +119,7 @@ test('messages arrive decoded and in order, at the right member of three', async
 test('everything queued within one event-loop turn goes in one frame', async () => {
   const [a, b] = await Promise.all([startMember(1n), startMember(2n)]);
   try {
-    connectAll([a, b]);
-    a.transport.send([app(1n, 2n, 1)]);
-    await waitFor('the stream to be up', () => received(b).length === 1);
+    await streamUp(a, b);
     assert.ok(a.transport.activeSince(2n) !== undefined);
     const before = b.inbox.batches.length;
     for (let i = 2; i <= 101; i++) a.transport.send([app(1n, 2n, i)]); // 100 separate calls, one turn
@@ -386,9 +391,7 @@ test('close() leaves no handles behind', async () => {
 test('a peer connection destroyed before node reports it connected does not throw', async () => {
   const [a, b] = await Promise.all([startMember(1n), startMember(2n)]);
   try {
-    connectAll([a, b]);
-    a.transport.send([app(1n, 2n, 1)]);
-    await waitFor('the stream to be up', () => received(b).length === 1);
+    await streamUp(a, b);
     // node emits 'connect' on a later tick, so a session destroyed meanwhile (its peer
     // removed, the transport stopped) can still get it: a member crashed on that in a chaos run.
     const peers = (a.transport as unknown as { peers: Map<bigint, { session: { session?: ClientHttp2Session } }> }).peers;

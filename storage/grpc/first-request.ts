@@ -73,7 +73,10 @@ export function readFirstRequest(socket: Socket, done: (first: FirstRequest) => 
   const finish = (): void => {
     stop();
     socket.pause();
-    stopReading(socket);
+    // Only node's session, which takes the handle itself, needs it stopped. The filter reads the
+    // socket as a stream, and a handle stopped between reads (the wait below ran out) would be
+    // started again by no one: the stream thinks a read is still under way.
+    if (first === 'accepted') stopReading(socket);
     const rest = ackAt < 0 ? read : Buffer.concat([read.subarray(0, ackAt), read.subarray(ackAt + FRAME_HEADER_LENGTH)]);
     if (rest.length > 0) socket.unshift(rest);
     done(first ?? 'filter');

@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import { connect as connectHttp2, constants as h2 } from 'node:http2';
 import { createServer, type Server } from 'node:net';
 import { gzipSync } from 'node:zlib';
-import { Client, credentials, status as Status } from '@grpc/grpc-js';
+import { Client, connectivityState, credentials, status as Status } from '@grpc/grpc-js';
 import { rawUnary } from '../helpers/raw-grpc.js';
+import { FIRST_REQUEST_WAIT_MS } from '../../storage/grpc/first-request.js';
 import { GrpcServer, type MethodCodec, type StreamCall } from '../../storage/grpc/http2-server.js';
 import { StorageError } from '../../storage/errors.js';
 
@@ -161,6 +162,29 @@ test('a stream the client cancels is told so', { timeout: 20_000 }, async () => 
     const deadline = Date.now() + 5000;
     while (f.cancelled.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     assert.deepEqual(f.cancelled, ['hold, ended false']);
+  } finally {
+    client.close();
+    await f.close();
+  }
+});
+
+// grpc-js connects ahead of any call (here asked to; after a server restart it reconnects on
+// its own) and may send nothing for a while: the connection then goes through the authority
+// filter, and must be served from there. (It hung: the socket's reading was stopped for good.)
+test('a client that connects and waits before its first call is answered', { timeout: 20_000 }, async () => {
+  const f = await serve();
+  const client = new Client(f.endpoint, credentials.createInsecure());
+  try {
+    const channel = client.getChannel();
+    channel.getConnectivityState(true);
+    const deadline = Date.now() + 5000;
+    while (channel.getConnectivityState(false) !== connectivityState.READY && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(channel.getConnectivityState(false), connectivityState.READY, 'connected');
+    await new Promise((r) => setTimeout(r, FIRST_REQUEST_WAIT_MS + 500));
+    const answered = await Promise.race([rawUnary(client, '/t.S/Echo', Buffer.from('late')), new Promise<'no answer'>((r) => setTimeout(() => r('no answer'), 5000))]);
+    assert.notEqual(answered, 'no answer', 'the call was answered');
+    assert.equal((answered as { bytes?: Buffer }).bytes?.toString(), 'late');
+    assert.equal((await rawUnary(client, '/t.S/Echo', Buffer.from('again'))).bytes?.toString(), 'again');
   } finally {
     client.close();
     await f.close();

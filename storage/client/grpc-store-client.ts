@@ -45,12 +45,21 @@ export function hadNoEffect(err: unknown): boolean {
 }
 
 /**
+ * How long one call to one endpoint may take. A member answers within its own request
+ * timeout (etcd's: 5 s plus two election timeouts), so this only ends calls that something
+ * between here and the member lost, which would otherwise hold their API request for good
+ * (kube-apiserver's own limit on a request is 60 s). Its expiry is a Timeout, which the
+ * API server answers with 503 as it does the member's.
+ */
+export const DEFAULT_CALL_DEADLINE_MS = 30_000;
+
+/**
  * The store client over gRPC, to a Kite cluster or a real etcd. Reads move on to
- * the next endpoint when one is unavailable. Writes move on only when the request
- * certainly had no effect (no connection, or no leader to take it); one that timed
- * out may have been applied, so its Unavailable goes to the caller. Watches
- * share one Watch stream; if it breaks, each watch is closed with Unavailable and
- * its owner resumes from the last revision it saw.
+ * the next endpoint when one is unavailable or does not answer in time. Writes move
+ * on only when the request certainly had no effect (no connection, or no leader to
+ * take it); one that timed out may have been applied, so its error goes to the
+ * caller. Watches share one Watch stream; if it breaks, each watch is closed with
+ * Unavailable and its owner resumes from the last revision it saw.
  */
 export class GrpcStoreClient implements StoreClient {
   private readonly endpoints: readonly string[];
@@ -62,12 +71,13 @@ export class GrpcStoreClient implements StoreClient {
 
   /**
    * endpoints: host:port, http://host:port or https://host:port, one or more; tls is how
-   * to reach https endpoints (kube-apiserver's --etcd-cafile, --etcd-certfile, --etcd-keyfile).
+   * to reach https endpoints (kube-apiserver's --etcd-cafile, --etcd-certfile, --etcd-keyfile);
+   * deadlineMs bounds each call to one endpoint (DEFAULT_CALL_DEADLINE_MS by default).
    */
-  constructor(endpoints: readonly string[], tls?: ClientTls) {
+  constructor(endpoints: readonly string[], tls?: ClientTls, deadlineMs = DEFAULT_CALL_DEADLINE_MS) {
     if (endpoints.length === 0) throw new Error('GrpcStoreClient: no endpoints');
     this.endpoints = endpoints.map((e) => e.replace(/^https?:\/\//, '').replace(/\/$/, ''));
-    this.clients = endpoints.map((e, i) => new EtcdGrpcClient(this.endpoints[i]!, {}, 0, e.startsWith('https://') || tls !== undefined ? (tls ?? { ca: Buffer.alloc(0) }) : undefined));
+    this.clients = endpoints.map((e, i) => new EtcdGrpcClient(this.endpoints[i]!, {}, deadlineMs, e.startsWith('https://') || tls !== undefined ? (tls ?? { ca: Buffer.alloc(0) }) : undefined));
   }
 
   private async read<T>(fn: (c: EtcdGrpcClient) => Promise<T>): Promise<T> {
@@ -81,7 +91,8 @@ export class GrpcStoreClient implements StoreClient {
         return r;
       } catch (err) {
         lastErr = err;
-        if ((err as Partial<ServiceError>).code !== Status.UNAVAILABLE) throw fromGrpcError(err);
+        const code = (err as Partial<ServiceError>).code;
+        if (code !== Status.UNAVAILABLE && code !== Status.DEADLINE_EXCEEDED) throw fromGrpcError(err);
         this.current = (this.current + 1) % this.clients.length;
       }
     }

@@ -70,13 +70,16 @@ const ENTRY_TYPE_CODES: ReadonlyMap<EntryType, number> = new Map(ENTRY_TYPES.map
 const MAX_U64 = (1n << 64n) - 1n;
 const MAX_VARINT_BYTES = 8;
 
-/** Encodes a batch of messages into one buffer. Throws MessageCodecError for a field out of range. */
-export function encodeMessages(msgs: readonly Message[]): Buffer {
-  let size = 1 + uvarintSize(msgs.length);
+/**
+ * Encodes a batch of messages into one buffer, after `headroom` bytes left for the caller (a
+ * frame's length prefix). Throws MessageCodecError for a field out of range.
+ */
+export function encodeMessages(msgs: readonly Message[], headroom = 0): Buffer {
+  let size = headroom + 1 + uvarintSize(msgs.length);
   for (const m of msgs) size += messageSize(m);
   const out = Buffer.allocUnsafe(size);
-  out[0] = FORMAT_VERSION;
-  let pos = writeVarint(out, 1, msgs.length);
+  out[headroom] = FORMAT_VERSION;
+  let pos = writeVarint(out, headroom + 1, msgs.length);
   for (const m of msgs) pos = writeMessage(out, pos, m);
   if (pos !== size) throw new MessageCodecError(`size mismatch (${pos} written, ${size} computed)`, -1);
   return out;

@@ -3,11 +3,19 @@
 
 import { TransportError, TransportErrorCode } from './transport-error.js';
 
+/** The length prefix's size. */
+export const FRAME_HEADER_BYTES = 4;
+
 /** The 4-byte length prefix of a frame of `length` bytes. */
 export function frameHeader(length: number): Buffer {
-  const header = Buffer.allocUnsafe(4);
-  header.writeUInt32BE(length);
+  const header = Buffer.allocUnsafe(FRAME_HEADER_BYTES);
+  writeFrameHeader(header, length);
   return header;
+}
+
+/** Writes the length prefix of a frame of `length` bytes at the start of buf. */
+export function writeFrameHeader(buf: Buffer, length: number): void {
+  buf.writeUInt32BE(length, 0);
 }
 
 /**

@@ -8,7 +8,7 @@ import type { ClientHttp2Stream } from 'node:http2';
 import type { Message } from '../core/messages.js';
 import { encodeMessages } from '../message-codec.js';
 import type { TransportContext } from './context.js';
-import { frameHeader } from './frame.js';
+import { FRAME_HEADER_BYTES, writeFrameHeader } from './frame.js';
 import type { PeerSession } from './peer-session.js';
 import { STREAM_PATH, hex } from './protocol.js';
 import { TransportError } from './transport-error.js';
@@ -140,11 +140,12 @@ export class StreamWriter {
         });
         return;
       }
-      const payload = encodeMessages(this.takeBatch());
-      const header = frameHeader(payload.length);
-      stream.write(header);
-      stream.write(payload);
-      this.ctx.countSent(this.peer.id, header.length + payload.length);
+      // The frame's length prefix and its messages in one buffer: one write, one DATA frame
+      // and one read at the other end, not two of each.
+      const frame = encodeMessages(this.takeBatch(), FRAME_HEADER_BYTES);
+      writeFrameHeader(frame, frame.length - FRAME_HEADER_BYTES);
+      stream.write(frame);
+      this.ctx.countSent(this.peer.id, frame.length);
     }
     if (this.dropped > 0) {
       this.ctx.log('warn', 'raft messages to peer were dropped while its queue was full', { 'remote-peer-id': hex(this.peer.id), dropped: this.dropped });

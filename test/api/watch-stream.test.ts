@@ -89,11 +89,20 @@ const until = async (what: string, done: () => boolean): Promise<void> => {
   assert.ok(done(), what);
 };
 
-test('events given to a watch in one turn of the event loop go out as one chunk', async () => {
+/** Runs body against a watch served over a real socket, with the raw client reading its chunks. */
+async function withWatch(body: (deliver: Deliver, client: ReturnType<typeof rawChunks>) => Promise<void>): Promise<void> {
   const s = await watchServer();
   const client = rawChunks(s.port);
   try {
-    const deliver = await s.delivered;
+    await body(await s.delivered, client);
+  } finally {
+    client.destroy();
+    await s.close();
+  }
+}
+
+test('events given to a watch in one turn of the event loop go out as one chunk', async () => {
+  await withWatch(async (deliver, client) => {
     deliver(configMap('a'));
     deliver(configMap('b'));
     deliver(configMap('c'));
@@ -101,34 +110,22 @@ test('events given to a watch in one turn of the event loop go out as one chunk'
     deliver(configMap('d'));
     await until('the next turn\'s event arrives', () => client.chunks.length >= 2);
     assert.deepEqual(client.chunks.map(names), [['a', 'b', 'c'], ['d']]);
-  } finally {
-    client.destroy();
-    await s.close();
-  }
+  });
 });
 
 test('a long run of events in one turn goes out in chunks of about 64 KiB, in order', async () => {
-  const s = await watchServer();
-  const client = rawChunks(s.port);
-  try {
-    const deliver = await s.delivered;
+  await withWatch(async (deliver, client) => {
     const sent = Array.from({ length: 100 }, (_, i) => `cm-${i}`);
     for (const name of sent) deliver(configMap(name, 2000));
     await until('all 100 events arrive', () => client.chunks.flatMap(names).length === 100);
     assert.deepEqual(client.chunks.flatMap(names), sent);
     assert.ok(client.chunks.length >= 3, `200 KiB of events in ${client.chunks.length} chunks`);
     for (const c of client.chunks) assert.ok(c.length < 64 * 1024 + 4096, `a chunk of ${c.length} characters`);
-  } finally {
-    client.destroy();
-    await s.close();
-  }
+  });
 });
 
 test('an ERROR event is written after the events before it, and ends the response', async () => {
-  const s = await watchServer();
-  const client = rawChunks(s.port);
-  try {
-    const deliver = await s.delivered;
+  await withWatch(async (deliver, client) => {
     deliver(configMap('a'));
     deliver({ type: 'ERROR', object: { apiVersion: 'v1', kind: 'Status', metadata: {}, status: 'Failure', message: 'too old resource version: 1 (5)', reason: 'Expired', code: 410 } });
     await client.ended;
@@ -137,8 +134,5 @@ test('an ERROR event is written after the events before it, and ends the respons
       lines.map((l) => (JSON.parse(l) as { type: string }).type),
       ['ADDED', 'ERROR'],
     );
-  } finally {
-    client.destroy();
-    await s.close();
-  }
+  });
 });

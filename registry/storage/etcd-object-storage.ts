@@ -6,6 +6,7 @@
  * kube-apiserver's etcd3 storage does.
  */
 import { isDeepStrictEqual } from 'node:util';
+import { KeyQueue } from './key-queue.js';
 import type { StoreClient, StoredObject, StoreWatchEvent, StoreWatchNotice } from '../../storage/client/store-client.js';
 import { isStorageError } from '../../storage/errors.js';
 import { errors } from '../generic/api-error.js';
@@ -55,9 +56,14 @@ function checkPreconditions(key: string, obj: KubeObject, p: Preconditions | und
 /** How long one lease serves writes of the same TTL before a new one is granted (kube-apiserver reuses leases for a minute). */
 const leaseReuseSeconds = 60;
 
+/** What delete takes. */
+type DeleteOptions = { readonly preconditions?: Preconditions; readonly validate?: (current: KubeObject) => void; readonly dryRun?: boolean };
+
 export class EtcdObjectStorage implements ObjectStorage {
   private readonly client: StoreClient;
   private readonly options: EtcdObjectStorageOptions;
+  /** Updates and deletes of one key, one at a time (key-queue.ts says why). */
+  private readonly updates = new KeyQueue();
   private readonly leases = new Map<number, { id: Promise<bigint>; grantedAt: number }>();
 
   constructor(client: StoreClient, options: EtcdObjectStorageOptions = {}) {
@@ -112,7 +118,11 @@ export class EtcdObjectStorage implements ObjectStorage {
     this.client.requestProgress();
   }
 
-  async guaranteedUpdate(key: string, tryUpdate: TryUpdate, options: WriteOptions = {}): Promise<KubeObject> {
+  guaranteedUpdate(key: string, tryUpdate: TryUpdate, options: WriteOptions = {}): Promise<KubeObject> {
+    return options.dryRun === true ? this.updateNow(key, tryUpdate, options) : this.updates.run(key, () => this.updateNow(key, tryUpdate, options));
+  }
+
+  private async updateNow(key: string, tryUpdate: TryUpdate, options: WriteOptions): Promise<KubeObject> {
     let stored = (await this.client.get(key)).object;
     const max = this.options.maxRetries ?? 1000;
     for (let attempt = 0; ; attempt++) {
@@ -138,7 +148,11 @@ export class EtcdObjectStorage implements ObjectStorage {
     }
   }
 
-  async delete(key: string, options: { readonly preconditions?: Preconditions; readonly validate?: (current: KubeObject) => void; readonly dryRun?: boolean } = {}): Promise<KubeObject> {
+  delete(key: string, options: DeleteOptions = {}): Promise<KubeObject> {
+    return options.dryRun === true ? this.deleteNow(key, options) : this.updates.run(key, () => this.deleteNow(key, options));
+  }
+
+  private async deleteNow(key: string, options: DeleteOptions): Promise<KubeObject> {
     let stored = (await this.client.get(key)).object;
     for (;;) {
       if (stored === undefined) throw keyNotFound(key);

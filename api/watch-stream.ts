@@ -63,10 +63,10 @@ function listWatch(insight: InsightServices, req: Request, res: Response, namesp
 /**
  * A watch: newline-delimited metav1.WatchEvent JSON, flushed at the end of each event-loop
  * turn that delivered events, until the client goes away, the timeout passes (timeoutSeconds,
- * else a random 30-60 min like kube-apiserver), or the registry sends an ERROR event. With a Table Accept
- * header each event carries a one-row Table, as kubectl get -w asks; with
- * as=PartialObjectMetadata each carries the object's metadata only, as
- * client-go's metadata informers ask.
+ * else a random 30-60 min like kube-apiserver), or the registry sends an ERROR event. With a
+ * Table Accept header each event carries a one-row Table, as kubectl get -w asks; with
+ * as=PartialObjectMetadata each carries the object's metadata only, as client-go's metadata
+ * informers ask.
  */
 export function serveWatch(req: Request, res: Response, store: ResourceStore, namespace: string | undefined, options: WatchOptions & { timeoutSeconds?: number }, want: Wanted): void {
   res.status(200);

@@ -1,3 +1,12 @@
+/** Runs work now; a synchronous throw becomes a rejection. */
+function start<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return work();
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+
 /**
  * One read-modify-write at a time per key. Updates of one object that this API server makes
  * concurrently would otherwise each read the same revision, each prepare and propose a
@@ -9,15 +18,6 @@
  * The work run under a key must not wait for another run under the same key (it would wait
  * for itself).
  */
-/** Runs work now; a synchronous throw becomes a rejection. */
-function start<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return work();
-  } catch (e) {
-    return Promise.reject(e);
-  }
-}
-
 export class KeyQueue {
   /** The last run queued per key: a run starts once the one before it has settled. */
   private readonly tails = new Map<string, Promise<unknown>>();

@@ -137,11 +137,11 @@ export function serveWatch(req: Request, res: Response, store: ResourceStore, na
     const line = eventLine(e.type, convert(e));
     pending.push(line);
     pendingLength += line.length;
-    if (e.type === 'ERROR' || pendingLength >= MAX_CHUNK) flush();
     if (e.type === 'ERROR') {
       finish();
       return;
     }
+    if (pendingLength >= MAX_CHUNK) flush();
     if (listed !== undefined) {
       const revision = Number(e.object.metadata.resourceVersion ?? 0);
       listed.insight.watchers.progressed(listed.watch, revision, e.type === 'BOOKMARK' ? 0 : 1);

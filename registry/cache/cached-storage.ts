@@ -7,7 +7,7 @@
  */
 import { requestContext } from '../insight/request-context.js';
 import type { KubeObject } from '../generic/types.js';
-import { keyNotFound, type GetOptions, type ListOptions, type ObjectStorage, type Preconditions, type StorageEvent, type StoredList, type StorageWatch, type TryUpdate, type WatchOptions, type WriteOptions } from '../storage/object-storage.js';
+import { keyNotFound, type DeleteOptions, type GetOptions, type ListOptions, type ObjectStorage, type StorageEvent, type StoredList, type StorageWatch, type TryUpdate, type WatchOptions, type WriteOptions } from '../storage/object-storage.js';
 import { Cacher, type CacherOptions, type CacherStats } from './cacher.js';
 
 export type CachedStorageOptions = Omit<CacherOptions, 'prefix'> & {
@@ -92,7 +92,7 @@ class ResourceCachedStorage implements ObjectStorage {
     return this.storage.guaranteedUpdate(key, tryUpdate, options);
   }
 
-  delete(key: string, options?: { readonly preconditions?: Preconditions; readonly validate?: (current: KubeObject) => void; readonly dryRun?: boolean }): Promise<KubeObject> {
+  delete(key: string, options?: DeleteOptions): Promise<KubeObject> {
     return this.storage.delete(key, options);
   }
 

@@ -12,7 +12,7 @@ import { isStorageError } from '../../storage/errors.js';
 import { errors } from '../generic/api-error.js';
 import { decodeContinue, encodeContinue, expiredContinueMessage } from '../generic/continue-token.js';
 import type { KubeObject } from '../generic/types.js';
-import { isRemoval, keyNotFound, ObjectStorageError, type ListOptions, type ObjectStorage, type Preconditions, type StorageEvent, type StoredList, type StorageWatch, type TryUpdate, type WatchOptions, type WriteOptions } from './object-storage.js';
+import { isRemoval, keyNotFound, ObjectStorageError, type DeleteOptions, type ListOptions, type ObjectStorage, type Preconditions, type StorageEvent, type StoredList, type StorageWatch, type TryUpdate, type WatchOptions, type WriteOptions } from './object-storage.js';
 import type { SelectionPredicate } from './selection.js';
 
 /** Options of an EtcdObjectStorage. */
@@ -55,9 +55,6 @@ function checkPreconditions(key: string, obj: KubeObject, p: Preconditions | und
 
 /** How long one lease serves writes of the same TTL before a new one is granted (kube-apiserver reuses leases for a minute). */
 const leaseReuseSeconds = 60;
-
-/** What delete takes. */
-type DeleteOptions = { readonly preconditions?: Preconditions; readonly validate?: (current: KubeObject) => void; readonly dryRun?: boolean };
 
 export class EtcdObjectStorage implements ObjectStorage {
   private readonly client: StoreClient;

@@ -25,15 +25,13 @@ export class KeyQueue {
   run<T>(key: string, work: () => Promise<T>): Promise<T> {
     const before = this.tails.get(key);
     const result = before === undefined ? start(work) : before.then(work);
-    // Settles with the work, however it ends, so the next one starts either way.
-    const tail = result.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.tails.set(key, tail);
-    void tail.then(() => {
+    // Settles with the work, however it ends, so the next one starts either way; the last
+    // run of a key takes the key off the map.
+    const settled = (): void => {
       if (this.tails.get(key) === tail) this.tails.delete(key);
-    });
+    };
+    const tail = result.then(settled, settled);
+    this.tails.set(key, tail);
     return result;
   }
 

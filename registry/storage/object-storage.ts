@@ -89,6 +89,13 @@ export function isRemoval(r: KubeObject | Removal): r is Removal {
 }
 
 /** How fresh a get must be. */
+/** What delete takes: preconditions, a check that may throw to refuse, and dryRun. */
+export interface DeleteOptions {
+  readonly preconditions?: Preconditions;
+  readonly validate?: (current: KubeObject) => void;
+  readonly dryRun?: boolean;
+}
+
 export interface GetOptions {
   /** "0": any recent state; unset: the newest. */
   readonly resourceVersion?: '0';
@@ -114,7 +121,7 @@ export interface ObjectStorage {
    */
   guaranteedUpdate(key: string, tryUpdate: TryUpdate, options?: WriteOptions): Promise<KubeObject>;
   /** Deletes the object if the preconditions hold (validate may throw to refuse); returns it as it was. */
-  delete(key: string, options?: { readonly preconditions?: Preconditions; readonly validate?: (current: KubeObject) => void; readonly dryRun?: boolean }): Promise<KubeObject>;
+  delete(key: string, options?: DeleteOptions): Promise<KubeObject>;
   /** How many objects are under prefix. */
   count(prefix: string): Promise<number>;
   /** The store's current revision, as a resourceVersion (a linearizable read). */

@@ -39,8 +39,8 @@ export class FrameReader {
   /** The next complete frame's payload, or undefined until more bytes arrive. */
   next(): Buffer | undefined {
     if (this.frameLength < 0) {
-      if (this.buffered < 4) return undefined;
-      const length = this.take(4).readUInt32BE(0);
+      if (this.buffered < FRAME_HEADER_BYTES) return undefined;
+      const length = this.take(FRAME_HEADER_BYTES).readUInt32BE(0);
       if (length > this.maxFrameBytes) {
         throw new TransportError(TransportErrorCode.MalformedFrame, `frame of ${length} bytes exceeds the limit of ${this.maxFrameBytes}`);
       }

@@ -344,8 +344,12 @@ export class Cacher {
 
   /**
    * Starts a client watch served from the cache. Returns undefined when the
-   * storage underneath must serve it (the cache is not ready, or a malformed
-   * resourceVersion the storage words the error of).
+   * storage underneath must serve it: the cache is not ready, the resourceVersion
+   * is malformed (the storage words the error), or it is older than the cache's
+   * list with no change dropped since. A cache starts on its resource's first read,
+   * not with the server as kube-apiserver's do, so such a revision can be one
+   * kube-apiserver's window would still hold (a client that wrote, then watches from
+   * its write); the store has it unless compacted (then its 410).
    */
   watch(prefix: string, options: WatchOptions, onEvent: (e: StorageEvent) => void): StorageWatch | undefined {
     if (!this.ready) return undefined;
@@ -353,6 +357,7 @@ export class Cacher {
     const wanted = rv === '' || rv === '0' ? 0 : parseRevision(rv);
     if (wanted === undefined) return undefined;
     if (!this.progressTrusted && (rv === '' || wanted > this.cache.revision)) return undefined;
+    if (wanted > 0 && wanted < this.cache.oldestWatchable && !this.cache.hasDropped) return undefined;
     let stopped = false;
     let watcher: CacheWatcher | undefined;
     const handle: StorageWatch = {

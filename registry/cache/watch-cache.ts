@@ -106,6 +106,7 @@ export class WatchCache {
   private head = 0;
   /** Every change after this revision is in the window. */
   private windowStart = 0;
+  private dropped = false;
   private rev = 0;
   /** The revision of the newest change applied (rev can be newer, by a progress notification). */
   private lastChange = 0;
@@ -137,6 +138,15 @@ export class WatchCache {
     return this.windowStart;
   }
 
+  /**
+   * Whether the window has dropped changes since the last replace: when it has not, the
+   * changes before oldestWatchable are ones the cache never saw (they came before its
+   * list), not ones it let go.
+   */
+  get hasDropped(): boolean {
+    return this.dropped;
+  }
+
   /** Replaces the whole state with a list read at revision (a reflector's list); the window starts empty there. */
   replace(items: readonly KubeObject[], revision: number, keyOf: (o: KubeObject) => string): void {
     this.objects.clear();
@@ -146,6 +156,7 @@ export class WatchCache {
     this.events = [];
     this.head = 0;
     this.windowStart = revision;
+    this.dropped = false;
     this.rev = revision;
     this.lastChange = revision;
   }
@@ -188,6 +199,7 @@ export class WatchCache {
     const cutoff = this.now() - freshMs;
     while (this.windowSize > maxEvents || (this.windowSize > minEvents && this.events[this.head]!.at < cutoff)) {
       this.windowStart = this.events[this.head]!.event.revision;
+      this.dropped = true;
       this.head++;
     }
     // Drop the consumed front now and then rather than on every change.

@@ -6,6 +6,7 @@ import type { KubeObject } from '../../registry/generic/types.js';
 import { EtcdObjectStorage } from '../../registry/storage/etcd-object-storage.js';
 import { isObjectStorageError, ObjectStorageError, type ListOptions, type ObjectStorage, type Preconditions, type StorageEvent, type StoredList, type StorageWatch, type TryUpdate, type WatchOptions, type WriteOptions } from '../../registry/storage/object-storage.js';
 import { everything, selectionPredicate } from '../../registry/storage/selection.js';
+import type { StoreClient } from '../../storage/client/store-client.js';
 import { embeddedStore, until } from './harness.js';
 
 /**
@@ -178,14 +179,14 @@ const cmObj = (ns: string, name: string, labels: Record<string, string> = {}): K
 
 async function withCache(
   options: ConstructorParameters<typeof CachedObjectStorage>[1],
-  body: (h: { storage: EtcdObjectStorage; observed: ObservedStorage; cached: ObjectStorage; caches: CachedObjectStorage }) => Promise<void>,
+  body: (h: { storage: EtcdObjectStorage; observed: ObservedStorage; cached: ObjectStorage; caches: CachedObjectStorage; client: StoreClient }) => Promise<void>,
 ): Promise<void> {
   const s = await embeddedStore();
   const storage = new EtcdObjectStorage(s.client);
   const observed = new ObservedStorage(storage);
   const caches = new CachedObjectStorage(observed, options);
   try {
-    await body({ storage, observed, cached: caches.forResource(prefix), caches });
+    await body({ storage, observed, cached: caches.forResource(prefix), caches, client: s.client });
   } finally {
     caches.stop();
     await s.close();
@@ -371,6 +372,31 @@ test('cacher: a broken store watch is resumed where the cache was, losing and re
     await until(() => observed.lists === listsBefore + 1, 'the relist');
     const after = recorder();
     await until(() => cached.watch(prefix, { predicate: everything, resourceVersion: '0' }, after.onEvent) !== undefined && after.lines.length > 0, 'a new watch');
+  });
+});
+
+test('cacher: a watch from before the cache first listed, with nothing dropped since, is the store\'s: its history, or its 410 once compacted', async () => {
+  await withCache({ trustProgress: true }, async ({ storage, observed, cached, client }) => {
+    const from = (await storage.create(cmKey('x', 'a'), cmObj('x', 'a'))).metadata.resourceVersion ?? '';
+    await storage.create(cmKey('x', 'b'), cmObj('x', 'b'));
+    // The resource's first read starts its cache, after both writes: its window begins after them.
+    await cached.list(prefix, { predicate: everything });
+    const watchesBefore = observed.watches;
+    const w = recorder();
+    const handle = cached.watch(prefix, { predicate: everything, resourceVersion: from }, w.onEvent);
+    await storage.create(cmKey('x', 'c'), cmObj('x', 'c'));
+    await until(() => w.lines.length === 2, 'the changes after the watch\'s revision');
+    assert.deepEqual(w.lines.map((l) => l.split('@')[0]), ['ADDED x/b', 'ADDED x/c']);
+    assert.deepEqual(w.errors, []);
+    assert.equal(observed.watches, watchesBefore + 1, 'the storage serves it');
+    handle.stop();
+
+    await client.compact(Number(await storage.currentResourceVersion()));
+    const late = recorder();
+    cached.watch(prefix, { predicate: everything, resourceVersion: from }, late.onEvent);
+    await until(() => late.errors.length === 1, 'the store\'s 410');
+    assert.ok(isObjectStorageError(late.errors[0], 'Expired'));
+    assert.deepEqual(late.lines, []);
   });
 });
 

@@ -6,6 +6,7 @@ import type { Registry } from '../registry/generic/resource-store.js';
 import { aggregatedDiscovery, aggregatedType, aggregatedVersion, apiGroupList, apiGroupOf, apiResourceList, apiVersions, groupVersions, versionInfo } from './discovery.js';
 import type { Authenticator } from './authentication/authenticator.js';
 import { alwaysAllow, type Authorizer } from './authorization/authorizer.js';
+import { GzippedDocument, sendBody } from './compression.js';
 import { authenticationFilter } from './filters/authentication.js';
 import { authorizationFilter } from './filters/authorization.js';
 import { impersonationFilter } from './filters/impersonation.js';
@@ -80,7 +81,7 @@ export function createApiApp(o: ApiAppOptions): Express {
   if (o.issuerDiscovery !== undefined) serveIssuerDiscovery(app, o.issuerDiscovery);
   const json = (req: Request, res: Response, body: unknown): void => {
     const { type, text } = encodeBody(body, wanted(req).format);
-    res.status(200).type(type).send(text);
+    sendBody(req, res, 200, type, text);
   };
   app.get('/version', (req, res) => json(req, res, versionInfo()));
   const ping: HealthCheck = { name: 'ping', check: () => undefined };
@@ -88,8 +89,9 @@ export function createApiApp(o: ApiAppOptions): Express {
   serveHealth(app, 'livez', live);
   serveHealth(app, 'healthz', live);
   serveHealth(app, 'readyz', () => [...live(), ...(o.readyz?.() ?? [])]);
-  app.get('/metrics', async (_req, res) => {
-    res.status(200).type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  // Prometheus' own handler gzips /metrics whatever its size when asked to (kube-apiserver's does).
+  app.get('/metrics', async (req, res) => {
+    sendBody(req, res, 200, metrics.registry.contentType, await metrics.registry.metrics(), 0);
   });
   // kubectl asks for aggregated discovery first; kube-controller-manager 1.26 asks for v2beta1.
   const discovery = (req: Request, res: Response, core: boolean): void => {
@@ -103,10 +105,11 @@ export function createApiApp(o: ApiAppOptions): Express {
   };
   app.get('/api', (req, res) => discovery(req, res, true));
   app.get('/apis', (req, res) => discovery(req, res, false));
-  app.get('/openapi/v2', (_req, res) => {
+  const openapiV2 = new GzippedDocument();
+  app.get('/openapi/v2', (req, res) => {
     const doc = openapi.set().v2();
     res.setHeader('ETag', `"${doc.hash.slice(0, 32)}"`);
-    res.status(200).type('application/json').send(doc.body);
+    openapiV2.send(req, res, 'application/json', doc.body, doc.hash);
   });
   app.get('/openapi/v3', (req, res) => json(req, res, openapi.set().index()));
   app.get(/^\/openapi\/v3\/(.+)$/, (req, res) => {

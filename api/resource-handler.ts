@@ -13,6 +13,7 @@ import type { ResourcePath } from './request-path.js';
 import { sendError } from './status.js';
 import { serveWatch } from './watch-stream.js';
 import { convertResponse } from './response-form.js';
+import { sendBody } from './compression.js';
 
 const verbOf = (method: string, hasName: boolean, watch: boolean): string => {
   switch (method) {
@@ -47,7 +48,7 @@ export async function handleResource(req: Request, res: Response, rp: ResourcePa
       const out = convertResponse(store, want, req, body, shape);
       for (const w of warnings) res.append('Warning', `299 - "${w.replace(/"/g, '\\"')}"`);
       const { type, text } = encodeBody(out, want.format);
-      res.status(code).type(type).send(text);
+      sendBody(req, res, code, type, text);
     };
     const handler = subresource === undefined ? undefined : store.subresource(subresource);
     const info = store.info;
@@ -70,7 +71,7 @@ export async function handleResource(req: Request, res: Response, rp: ResourcePa
         }
         if (handler?.get !== undefined) {
           const r = await handler.get(namespace, name, queryParams(req));
-          res.status(r.code).type(r.contentType ?? 'application/json').send(typeof r.body === 'string' ? r.body : JSON.stringify(r.body));
+          sendBody(req, res, r.code, r.contentType ?? 'application/json', typeof r.body === 'string' ? r.body : JSON.stringify(r.body));
           return;
         }
         const obj = await store.get(namespace, name, subresource);

@@ -205,3 +205,35 @@ test('health checks by name, verbose and excluded; metrics with kube-apiserver n
   assert.match(metrics, /^apiserver_request_duration_seconds_bucket\{le="0\.005",verb="LIST"/m);
   assert.match(metrics, /^apiserver_current_inflight_requests\{request_kind="readOnly"\} \d+$/m);
 });
+
+test('gzip as kube-apiserver: bodies over 128 KiB when asked, /metrics whenever asked, /openapi/v2 from a kept gzip; the unzipped body is the plain one', async () => {
+  await request(app).post('/api/v1/namespaces').send({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'gzip' } }).expect(201);
+  const path = '/api/v1/namespaces/gzip/configmaps';
+  for (let i = 0; i < 3; i++) await request(app).post(path).send(cm(`c${i}`, { fill: 'x'.repeat(50_000) })).expect(201);
+  const plain = await request(app).get(path).set('Accept-Encoding', 'identity').expect(200);
+  assert.equal(plain.headers['content-encoding'], undefined);
+  assert.ok(plain.text.length > 150_000 && plain.text.length < 200_000, `a list of ${plain.text.length} bytes`);
+  const zipped = await request(app).get(path).set('Accept-Encoding', 'gzip').expect(200);
+  assert.deepEqual([zipped.headers['content-encoding'], zipped.headers['vary']], ['gzip', 'Accept-Encoding']);
+  assert.deepEqual(zipped.body, plain.body);
+  for (const notAsked of ['gzip;q=1', 'GZIP', 'x-gzip', '*']) {
+    assert.equal((await request(app).get(path).set('Accept-Encoding', notAsked).expect(200)).headers['content-encoding'], undefined, notAsked);
+  }
+  assert.equal((await request(app).get(`${path}?limit=2`).set('Accept-Encoding', 'deflate, gzip').expect(200)).headers['content-encoding'], undefined, 'two items: under 128 KiB');
+  assert.equal((await request(app).get(`${path}/c0`).set('Accept-Encoding', 'gzip').expect(200)).headers['content-encoding'], undefined);
+
+  const metrics = await request(app).get('/metrics').set('Accept-Encoding', 'gzip').expect(200);
+  assert.equal(metrics.headers['content-encoding'], 'gzip');
+  assert.match(metrics.text, /^apiserver_request_total\{/m);
+
+  const v2 = (await request(app).get('/openapi/v2').set('Accept-Encoding', 'identity').expect(200)).text;
+  for (let i = 0; i < 2; i++) {
+    const z = await request(app).get('/openapi/v2').set('Accept-Encoding', 'gzip').buffer(true).parse((res, done) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => done(null, Buffer.concat(chunks).toString('utf8')));
+    }).expect(200);
+    assert.equal(z.headers['content-encoding'], 'gzip');
+    assert.equal(z.body, v2);
+  }
+});

@@ -26,6 +26,8 @@ export interface RequestStep {
   readonly query?: Readonly<Record<string, string>>;
   /** Accept header; application/json when absent. */
   readonly accept?: string;
+  /** Accept-Encoding header, when set (the view then shows the answer's Content-Encoding and Vary; a gzipped body is unzipped). */
+  readonly acceptEncoding?: string;
   /** Content-Type header of the body; application/json when absent and there is a body. */
   readonly contentType?: string;
   /** Body as JSON (serialized once, placeholders replaced inside its strings). */
@@ -45,6 +47,8 @@ export interface WatchStep {
   readonly query?: Readonly<Record<string, string>>;
   /** Accept header; application/json when absent. */
   readonly accept?: string;
+  /** Accept-Encoding header, when set (the view then shows the answer's Content-Encoding and Vary). */
+  readonly acceptEncoding?: string;
   /** Stop after this many events. */
   readonly events: number;
   /** Stop after this long even with fewer events (default 3000 ms). */

@@ -1,5 +1,6 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { gunzipSync } from 'node:zlib';
 
 /**
  * The one HTTP client both servers are called with: the same headers and bodies,
@@ -68,7 +69,14 @@ export function send(target: Target, req: HttpRequest): Promise<HttpResponse> {
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => finish({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () => {
+          const bytes = Buffer.concat(chunks);
+          try {
+            finish({ status: res.statusCode ?? 0, headers: res.headers, body: (res.headers['content-encoding'] === 'gzip' ? gunzipSync(bytes) : bytes).toString('utf8') });
+          } catch (err) {
+            finish({ status: 0, headers: res.headers, body: '', error: `a gzipped body that does not unzip: ${(err as Error).message}` });
+          }
+        });
         res.on('error', (err) => finish({ status: 0, headers: {}, body: '', error: err.message }));
       },
       (err) => finish({ status: 0, headers: {}, body: '', error: err.message }),

@@ -385,6 +385,10 @@ export function stepView(r: StepResult): Json {
     warnings: warningTexts(r.headers.warning),
   };
   if (r.status === 0) view.error = 'no response';
+  if (r.step.kind !== 'wait' && r.step.acceptEncoding !== undefined) {
+    view.contentEncoding = r.headers['content-encoding'] ?? '<absent>';
+    view.vary = r.headers.vary ?? '<absent>';
+  }
   if (r.step.kind === 'watch' && r.status === 200) {
     let named: string[] | undefined;
     view.events = (r.events ?? []).map((e): Json => {

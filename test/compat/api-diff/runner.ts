@@ -113,6 +113,7 @@ async function runWait(target: Target, step: WaitStep, ns: string, earlier: Read
 async function runStep(target: Target, step: Step, ns: string, earlier: ReadonlyMap<string, StepResult>): Promise<StepResult> {
   if (step.kind === 'wait') return runWait(target, step, ns, earlier);
   const headers: Record<string, string> = { accept: step.accept ?? 'application/json' };
+  if (step.acceptEncoding !== undefined) headers['accept-encoding'] = step.acceptEncoding;
   if (step.kind === 'watch') {
     const sentPath = pathWithQuery(step.path, { watch: 'true', ...step.query }, ns, earlier);
     const res = await watch(target, { method: 'GET', path: sentPath, headers, timeoutMs: step.timeoutMs ?? defaultWatchTimeoutMs }, step.events);

@@ -1,5 +1,5 @@
 import type { DiffCase, Json } from '../case.js';
-import { asPartialList, asTable, del, get, post } from './steps.js';
+import { asPartialList, asTable, del, get, post, put } from './steps.js';
 
 /**
  * The API machinery every resource shares, shown on ConfigMaps: unknown paths,
@@ -14,6 +14,8 @@ const cm = (name: string, labels: Readonly<Record<string, string>> = {}): Json =
   metadata: { name, labels },
   data: { k: 'v' },
 });
+/** A ConfigMap whose JSON is over 128 KiB: kube-apiserver gzips it for a client that asks. */
+const bigCm = (name: string, fill: string): Json => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { big: fill.repeat(140_000) } });
 
 export const apiMachineryCases: readonly DiffCase[] = [
   {
@@ -118,6 +120,30 @@ export const apiMachineryCases: readonly DiffCase[] = [
       get('limit-with-selector', cmPath, { query: { labelSelector: 'tier=db', limit: '1' } }),
       get('limit-with-selector-next', cmPath, { query: { labelSelector: 'tier=db', limit: '1', continue: '{ref:limit-with-selector:metadata.continue}' } }),
       get('field-not-equal', cmPath, { query: { fieldSelector: 'metadata.name!=a' } }),
+    ],
+  },
+  {
+    id: 'api-gzip',
+    title: 'a body over 128 KiB is gzipped when Accept-Encoding names gzip; a smaller one, another encoding, a watch are not',
+    steps: [
+      post('create-big', cmPath, bigCm('big', 'a'), { acceptEncoding: 'gzip' }),
+      post('create-small', cmPath, cm('small'), { acceptEncoding: 'gzip' }),
+      get('get-big', `${cmPath}/big`, { acceptEncoding: 'gzip, deflate' }),
+      get('get-big-identity-then-gzip', `${cmPath}/big`, { acceptEncoding: 'identity, gzip' }),
+      get('get-big-no-encoding', `${cmPath}/big`),
+      get('get-big-identity', `${cmPath}/big`, { acceptEncoding: 'identity' }),
+      get('get-big-quality', `${cmPath}/big`, { acceptEncoding: 'gzip;q=1' }),
+      get('get-big-upper-case', `${cmPath}/big`, { acceptEncoding: 'GZIP' }),
+      get('get-big-any', `${cmPath}/big`, { acceptEncoding: '*' }),
+      get('get-small', `${cmPath}/small`, { acceptEncoding: 'gzip' }),
+      get('list', cmPath, { acceptEncoding: 'gzip' }),
+      get('list-first-page', cmPath, { query: { limit: '1' }, acceptEncoding: 'gzip' }),
+      get('list-second-page', cmPath, { query: { limit: '1', continue: '{ref:list-first-page:metadata.continue}' }, acceptEncoding: 'gzip' }),
+      get('table', cmPath, { accept: asTable, acceptEncoding: 'gzip' }),
+      get('metadata-only', cmPath, { accept: asPartialList, acceptEncoding: 'gzip' }),
+      put('update-big', `${cmPath}/big`, bigCm('big', 'b'), { acceptEncoding: 'gzip' }),
+      { kind: 'watch', id: 'watch', path: cmPath, query: { resourceVersion: '{rv:create-big}' }, events: 2, acceptEncoding: 'gzip' },
+      del('delete-big', `${cmPath}/big`, undefined, { acceptEncoding: 'gzip' }),
     ],
   },
 ];

@@ -3,7 +3,7 @@ import type { Json, RequestStep, WaitStep, WatchStep } from '../case.js';
 /** Short constructors for the corpus's steps. */
 
 /** Options a request step may add to its method, path and body. */
-export type RequestOptions = Partial<Pick<RequestStep, 'query' | 'accept' | 'contentType' | 'rawBody'>>;
+export type RequestOptions = Partial<Pick<RequestStep, 'query' | 'accept' | 'acceptEncoding' | 'contentType' | 'rawBody'>>;
 
 export const asTable = 'application/json;as=Table;v=v1;g=meta.k8s.io';
 export const asPartial = 'application/json;as=PartialObjectMetadata;v=v1;g=meta.k8s.io';

@@ -2,6 +2,7 @@ import { randomUUID, randomInt } from 'node:crypto';
 import type { JsonObject } from '../../schemas/json.js';
 import { builtinObjectSchema, type ObjectSchema } from '../../schemas/object-schema.js';
 import { kindSchemaNames } from '../../schemas/schema-sources.js';
+import { goQuote } from '../../schemas/go-url.js';
 import { noAdmission, type AdmissionChain, type AdmissionOperation, type UserInfo } from '../admission/admission.js';
 import { isObjectStorageError, type GetOptions, type ObjectStorage, type StorageEvent, type TryUpdate } from '../storage/object-storage.js';
 import { selectionPredicate, type SelectionPredicate } from '../storage/selection.js';
@@ -256,6 +257,23 @@ export class GenericStore implements ResourceStore {
     }
     if (duplicates.length === 0) options.warnings?.push(...report.warnings);
     else if (options.fieldValidation !== 'Ignore') options.warnings?.push(...problems, ...report.warnings.filter((w) => !w.startsWith('unknown field ')));
+  }
+
+  /**
+   * kube-apiserver decodes what a JSON or merge patch made strictly under
+   * fieldValidation=Strict, and refuses unknown fields there with 422 Invalid on the
+   * field `patch`, quoting the whole patched object (its top-level keys sorted, as its
+   * JSON merge re-encodes them) and naming no kind, where a create or update with the
+   * same fields gets 400. Other decoding problems are left to decodeRequest.
+   */
+  private refuseUnknownPatched(patched: KubeObject): void {
+    if (this.schema === undefined) return;
+    const report = this.schema.decode(cloneJson(patched), 'Strict');
+    if (report.unknownFields.length === 0 || report.badRequest !== undefined || report.causes.length > 0) return;
+    const sorted = Object.fromEntries(Object.keys(patched).sort().map((k) => [k, patched[k]]));
+    const unknown = report.unknownFields.map((f) => `unknown field ${JSON.stringify(f)}`).join(', ');
+    const message = `Invalid value: ${goQuote(JSON.stringify(sorted))}: strict decoding error: ${unknown}`;
+    throw new ApiError(422, 'Invalid', ` "" is invalid: patch: ${message}`, { causes: [{ reason: 'FieldValueInvalid', message, field: 'patch' }] });
   }
 
   /**
@@ -587,8 +605,9 @@ export class GenericStore implements ResourceStore {
     const key = this.key(this.ns(namespace), name);
     const view = (current: KubeObject): KubeObject => {
       const base = sub === 'scale' ? this.toScale(current) : current;
-      const patched = applyPatch(base, type, patch, this.schema?.root);
-      return patched as KubeObject;
+      const patched = applyPatch(base, type, patch, this.schema?.root) as KubeObject;
+      if (type !== 'strategic' && sub !== 'scale' && options.fieldValidation === 'Strict') this.refuseUnknownPatched(patched);
+      return patched;
     };
     try {
       const out = this.served(await this.storage.guaranteedUpdate(key, this.updater(view, sub, options), this.writeOptions(options.dryRun === true)));

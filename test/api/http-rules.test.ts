@@ -237,3 +237,26 @@ test('gzip as kube-apiserver: bodies over 128 KiB when asked, /metrics whenever 
     assert.equal(z.body, v2);
   }
 });
+
+test('fieldValidation=Strict: an unknown field from a JSON or merge patch is 422 on field patch quoting the patched object, from a create 400', async () => {
+  await request(app).post(base).send(cm('strict')).expect(201);
+  const created = await request(app).post(`${base}?fieldValidation=Strict`).send({ ...cm('strict2'), bogus: 1 }).expect(400);
+  assert.equal(created.body.message, 'ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: unknown field "bogus"');
+  for (const [type, body] of [
+    ['application/merge-patch+json', { bogus: 2 }],
+    ['application/json-patch+json', [{ op: 'add', path: '/bogus', value: 2 }]],
+  ] as const) {
+    const r = await request(app).patch(`${base}/strict?fieldValidation=Strict`).set('Content-Type', type).send(body).expect(422);
+    assert.equal(r.body.reason, 'Invalid', type);
+    const cause = r.body.details.causes[0] as { reason: string; field: string; message: string };
+    assert.deepEqual([cause.reason, cause.field, r.body.details.kind, r.body.details.name], ['FieldValueInvalid', 'patch', undefined, undefined]);
+    assert.equal(r.body.message, ` "" is invalid: patch: ${cause.message}`);
+    const quoted = /^Invalid value: "(.*)": strict decoding error: unknown field "bogus"$/.exec(cause.message);
+    assert.ok(quoted, cause.message);
+    const patched = JSON.parse(JSON.parse(`"${quoted[1]}"`) as string) as Record<string, unknown>;
+    assert.deepEqual(Object.keys(patched), ['apiVersion', 'bogus', 'data', 'kind', 'metadata'], 'top-level keys sorted, as Go re-encodes the merged object');
+    assert.deepEqual(patched.data, { a: '1' });
+  }
+  await request(app).patch(`${base}/strict?fieldValidation=Warn`).set('Content-Type', 'application/merge-patch+json').send({ bogus: 2 }).expect(200);
+  assert.equal((await request(app).get(`${base}/strict`).expect(200)).body.bogus, undefined);
+});

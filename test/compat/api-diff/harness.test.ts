@@ -143,3 +143,17 @@ test('a watch of Tables: durations are blanked in later events too, which carry 
   // The other cells of a later event still count.
   assert.equal(compareViews(stepView(events('1s')), stepView(events('1s', '2'))).length > 0, true);
 });
+
+test('an object quoted in a Status message is compared as JSON: key order and what varies aside, a changed value still shows', () => {
+  const quoting = (o: Record<string, unknown>): Record<string, unknown> => {
+    const message = `Invalid value: ${JSON.stringify(JSON.stringify(o))}: strict decoding error: unknown field "bogus"`;
+    return { kind: 'Status', status: 'Failure', code: 422, reason: 'Invalid', message: ` "" is invalid: patch: ${message}`, details: { causes: [{ reason: 'FieldValueInvalid', field: 'patch', message }] } };
+  };
+  const go = configMap({ bogus: 2 });
+  // The same object, nested keys in another order, another uid and resourceVersion.
+  const kite = { apiVersion: 'v1', bogus: 2, data: { k: 'v' }, kind: 'ConfigMap', metadata: { ...(go.metadata as object), uid: '99999999-8888-4777-8666-555555555555', resourceVersion: '4242', name: 'a' } };
+  const view = (o: Record<string, unknown>) => stepView(result(quoting(o), { status: 422 }));
+  assert.deepEqual(compareViews(view(go), view(kite)), []);
+  const changed = compareViews(view(go), view({ ...kite, data: { k: 'w' } }));
+  assert.deepEqual(changed.map((l) => l.split(':')[0]), ['body.message', 'body.details.causes[0].message']);
+});

@@ -201,8 +201,39 @@ export function normalizeObject(value: unknown, itemKind?: string): Json {
  * account token volume's name; resourceVersions and times of a quoted object; and
  * the random suffix of a name made from generateName by this request or an earlier one.
  */
+/** value with every object's keys sorted, recursively. */
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value === null || typeof value !== 'object') return value;
+  const o = value as Record<string, unknown>;
+  return Object.fromEntries(
+    Object.keys(o)
+      .sort()
+      .map((k) => [k, sortKeys(o[k])]),
+  );
+}
+
+/**
+ * A message may quote a whole object (a strict JSON or merge patch's 422 quotes the
+ * patched object). Go writes the nested keys of such an object in its struct's field
+ * order, Kite in the order they were written, which tells a client nothing; a quoted
+ * object is normalized as a body's objects are and compared with its keys sorted.
+ * What is not JSON is left as it is.
+ */
+function sortQuotedObjects(message: string): string {
+  return message.replace(/Invalid value: "(\{(?:[^"\\]|\\.)*\})"/g, (whole, quoted: string) => {
+    try {
+      const value = normalizeObject(JSON.parse(JSON.parse(`"${quoted}"`) as string) as unknown);
+      return `Invalid value: ${JSON.stringify(JSON.stringify(sortKeys(value)))}`;
+    } catch (e) {
+      if (e instanceof SyntaxError) return whole;
+      throw e;
+    }
+  });
+}
+
 export function normalizeMessage(message: string, generateName?: string, generatedNames: readonly GeneratedName[] = []): string {
-  let out = message
+  let out = sortQuotedObjects(message)
     .replace(uuidAnywhere, '<uid>')
     .replace(/\(0x[0-9a-f]{6,}\)/g, '(<pointer>)')
     .replace(/kube-api-access-[a-z0-9]{5}\b/g, 'kube-api-access-<suffix>')

@@ -5,11 +5,6 @@ import type { KubeObject } from '../registry/generic/types.js';
 import type { Wanted } from './negotiate.js';
 import { includeObject } from './query.js';
 
-/** An object as PartialObjectMetadata (meta.k8s.io/v1): its kind and metadata only. */
-export function partialObjectMetadata(o: KubeObject, metaVersion: 'v1' | 'v1beta1' = 'v1'): KubeObject {
-  return { kind: 'PartialObjectMetadata', apiVersion: `meta.k8s.io/${metaVersion}`, metadata: o.metadata };
-}
-
 /** The response body in the form the client asked for: the object or list, a Table, or metadata only. */
 export function convertResponse(store: ResourceStore, want: Wanted, req: Request, body: unknown, shape: { objects: KubeObject[]; list?: ObjectList['metadata'] } | undefined): unknown {
   if (shape === undefined || want.as === undefined) return body;
@@ -17,8 +12,8 @@ export function convertResponse(store: ResourceStore, want: Wanted, req: Request
   if (want.as === 'Table') return store.table(shape.objects, shape.list ?? { resourceVersion: shape.objects[0]?.metadata.resourceVersion ?? '' }, includeObject(req), v);
   if (shape.list !== undefined) {
     if (want.as !== 'PartialObjectMetadataList') throw errors.notAcceptable(want.as);
-    return { kind: 'PartialObjectMetadataList', apiVersion: `meta.k8s.io/${v}`, metadata: shape.list, items: shape.objects.map((o) => partialObjectMetadata(o, v)) };
+    return { kind: 'PartialObjectMetadataList', apiVersion: `meta.k8s.io/${v}`, metadata: shape.list, items: shape.objects.map((o) => store.partialMetadata(o, v)) };
   }
   if (want.as !== 'PartialObjectMetadata') throw errors.notAcceptable(want.as);
-  return partialObjectMetadata(shape.objects[0]!, v);
+  return store.partialMetadata(shape.objects[0]!, v);
 }

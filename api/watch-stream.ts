@@ -2,7 +2,6 @@ import type { Request, Response } from 'express';
 import type { ResourceStore, WatchEvent, WatchOptions } from '../registry/generic/resource-store.js';
 import { includeObject } from './query.js';
 import type { Wanted } from './negotiate.js';
-import { partialObjectMetadata } from './response-form.js';
 import { userOf } from './filters/authentication.js';
 import { infoOf } from './filters/request-info.js';
 import { insightKey, type InsightServices } from './insight/insight-services.js';
@@ -104,7 +103,7 @@ export function serveWatch(req: Request, res: Response, store: ResourceStore, na
       tableColumnsSent = true;
       return table;
     }
-    if (want.as === 'PartialObjectMetadata' || want.as === 'PartialObjectMetadataList') return partialObjectMetadata(e.object, want.metaVersion);
+    if (want.as === 'PartialObjectMetadata' || want.as === 'PartialObjectMetadataList') return store.partialMetadata(e.object, want.metaVersion);
     return e.object;
   };
   const limits = (req.app.locals[slowWatcherLimitsKey] as SlowWatcherLimits | undefined) ?? defaultSlowWatcherLimits;

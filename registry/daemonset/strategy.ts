@@ -5,13 +5,14 @@ import { baseStrategy, child, field, resourceInfo } from '../generic/base-strate
 import type { Strategy } from '../generic/strategy.js';
 import { age, ageColumn, column, nameColumn } from '../generic/table.js';
 import type { KubeObject } from '../generic/types.js';
+import { cloneJson } from '../generic/clone-json.js';
 import { fieldErrors } from '../validation/field-errors.js';
 import { defaultReplicated, immutableSelector, labelSelectorString, nonNegative, readSpec, readStatus, specOf, templateContainers, validateSelectorAndTemplate } from '../workload/replicated.js';
 import { nonNegativeStatus } from '../validation/status.js';
 
 /** The annotation DaemonSets carry their template generation in. */
 const templateGenerationAnnotation = 'deprecated.daemonset.template.generation';
-const updateStrategies = ['OnDelete', 'RollingUpdate'];
+const updateStrategies = ['RollingUpdate', 'OnDelete'];
 
 function templateGeneration(o: KubeObject): number {
   return Number(o.metadata.annotations?.[templateGenerationAnnotation] ?? '0') || 0;
@@ -19,6 +20,23 @@ function templateGeneration(o: KubeObject): number {
 
 function setTemplateGeneration(o: KubeObject, n: number): void {
   o.metadata.annotations = { ...(o.metadata.annotations ?? {}), [templateGenerationAnnotation]: String(n) };
+}
+
+/**
+ * value without the fields that say nothing, at every depth: null, and objects and lists
+ * left empty. Go's semantic equality reads a nil map or slice as an empty one, and
+ * kube-apiserver's encoding writes zero structs as {} and unset times as null.
+ */
+function withoutEmpty(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutEmpty);
+  if (value === null || typeof value !== 'object') return value;
+  const kept: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    const w = withoutEmpty(v);
+    if (w === null || (Array.isArray(w) && w.length === 0) || (typeof w === 'object' && !Array.isArray(w) && Object.keys(w).length === 0)) continue;
+    kept[k] = w;
+  }
+  return kept;
 }
 
 function validateDaemonSet(o: Record<string, unknown>): StatusCause[] {
@@ -51,12 +69,20 @@ export const daemonSetStrategy: Strategy = baseStrategy(
   {
     validateStatusUpdate: (o) => nonNegativeStatus(o, ['currentNumberScheduled', 'numberMisscheduled', 'desiredNumberScheduled', 'numberReady', 'observedGeneration', 'updatedNumberScheduled', 'numberAvailable', 'numberUnavailable', 'collisionCount']),
     generation: true,
+    // kube-apiserver keeps the template generation in an internal field its conversion to
+    // apps/v1 writes into the annotation; metadata-only views are made before that.
+    versionAnnotations: [templateGenerationAnnotation],
     prepareForCreate: (o) => {
       o.status = {};
-      setTemplateGeneration(o, 1);
+      // The annotation a create brings is read into that field; below 1 it becomes 1.
+      setTemplateGeneration(o, Math.max(1, templateGeneration(o)));
     },
     prepareForUpdate: (o, old) => {
-      const changed = !isDeepStrictEqual(readSpec(o).template, readSpec(old).template);
+      // kube-apiserver compares the templates as decoded, defaults in, an empty field the same
+      // as none (a stored template has creationTimestamp: null and resources: {}): so here.
+      const requested = cloneJson(o);
+      daemonSetStrategy.applyDefaults(requested);
+      const changed = !isDeepStrictEqual(withoutEmpty(readSpec(requested).template), withoutEmpty(readSpec(old).template));
       setTemplateGeneration(o, templateGeneration(old) + (changed ? 1 : 0));
     },
     applyDefaults: (o) => {

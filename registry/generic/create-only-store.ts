@@ -4,6 +4,7 @@
  */
 import { errors } from './api-error.js';
 import type { DeleteResult, ObjectList, ResourceStore, SubresourceHandler, WriteOptions } from './resource-store.js';
+import { partialMetadata, type MetaVersion } from './table.js';
 import type { KubeObject, ResourceInfo } from './types.js';
 
 const notAllowed = (): never => {
@@ -71,5 +72,8 @@ export class CreateOnlyStore implements ResourceStore {
   }
   table(): unknown {
     return notAllowed();
+  }
+  partialMetadata(obj: KubeObject, metaVersion?: MetaVersion): KubeObject {
+    return partialMetadata(obj, metaVersion);
   }
 }

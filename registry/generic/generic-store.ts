@@ -19,7 +19,7 @@ import { listPrefix, objectKey } from './keys.js';
 import { applyPatch } from './patch.js';
 import type { BodyFields, DeleteOptions, DeleteResult, ListOptions, ObjectList, PatchOptions, ResourceStore, SubresourceHandler, WatchEvent, WatchOptions, WriteOptions } from './resource-store.js';
 import type { Strategy } from './strategy.js';
-import { buildTable, defaultTable, type MetaVersion } from './table.js';
+import { buildTable, defaultTable, partialMetadata, type MetaVersion } from './table.js';
 import { apiVersionOf, hasSubresource, type KubeObject, type ResourceInfo } from './types.js';
 
 /** Work a resource does around the store's writes (allocating cluster IPs, ...). */
@@ -937,7 +937,11 @@ export class GenericStore implements ResourceStore {
   table(objects: readonly KubeObject[], listMeta: ObjectList['metadata'] | undefined, includeObject: 'None' | 'Metadata' | 'Object', metaVersion: MetaVersion = 'v1'): unknown {
     // Rows carry whole objects with their type, whatever form the list held them in.
     const typed = objects.map((o) => ({ ...o, apiVersion: apiVersionOf(this.info), kind: this.info.kind }));
-    return buildTable(this.strategy.table ?? defaultTable, typed, listMeta, includeObject, this.now(), metaVersion);
+    return buildTable(this.strategy.table ?? defaultTable, typed, listMeta, includeObject, this.now(), metaVersion, this.strategy.versionAnnotations);
+  }
+
+  partialMetadata(obj: KubeObject, metaVersion: MetaVersion = 'v1'): KubeObject {
+    return partialMetadata(obj, metaVersion, this.strategy.versionAnnotations);
   }
 }
 

@@ -125,6 +125,8 @@ export interface ResourceStore {
   watch(namespace: string | undefined, options: WatchOptions, onEvent: (e: WatchEvent) => void): { stop(): void };
   /** The handler of a subresource beyond status and scale, when the resource serves one. */
   subresource(name: string): SubresourceHandler | undefined;
+  /** An object as PartialObjectMetadata (as=PartialObjectMetadata[List], metadata informers). */
+  partialMetadata(obj: KubeObject, metaVersion?: MetaVersion): KubeObject;
   /** A metav1.Table of objects for kubectl's server-side printing. */
   table(objects: readonly KubeObject[], listMeta: ObjectList['metadata'] | undefined, includeObject: 'None' | 'Metadata' | 'Object', metaVersion?: MetaVersion): unknown;
   /** OpenAPI component schemas the resource brings beyond the built-in ones (custom resources), by name. */

@@ -52,6 +52,12 @@ export interface Strategy {
    * served one (its internal group: extensions for Ingress and NetworkPolicy).
    */
   readonly errorGroup?: string;
+  /**
+   * Annotations only the served version carries: Go's conversion to it writes them from
+   * an internal field (a DaemonSet's deprecated.daemonset.template.generation), so the
+   * metadata-only views kube-apiserver makes from the internal object lack them.
+   */
+  readonly versionAnnotations?: readonly string[];
   /** false for kinds that refuse strategic merge patches (custom resources): 415. */
   readonly supportsStrategicMerge?: boolean;
   /**

@@ -48,9 +48,17 @@ export function age(timestamp: string | null | undefined, now: Date): string {
   return humanDuration(now.getTime() - Date.parse(timestamp));
 }
 
-/** The object as PartialObjectMetadata (includeObject=Metadata). */
-export function partialMetadata(obj: KubeObject, metaVersion: MetaVersion = 'v1'): KubeObject {
-  return { kind: 'PartialObjectMetadata', apiVersion: `meta.k8s.io/${metaVersion}`, metadata: obj.metadata };
+/** The object as PartialObjectMetadata, without the annotations named in hidden (Strategy.versionAnnotations). */
+export function partialMetadata(obj: KubeObject, metaVersion: MetaVersion = 'v1', hidden: readonly string[] = []): KubeObject {
+  return { kind: 'PartialObjectMetadata', apiVersion: `meta.k8s.io/${metaVersion}`, metadata: withoutAnnotations(obj.metadata, hidden) };
+}
+
+function withoutAnnotations(metadata: KubeObject['metadata'], hidden: readonly string[]): KubeObject['metadata'] {
+  const annotations = metadata.annotations;
+  if (annotations === undefined || !hidden.some((a) => a in annotations)) return metadata;
+  const kept = Object.fromEntries(Object.entries(annotations).filter(([a]) => !hidden.includes(a)));
+  const { annotations: _dropped, ...rest } = metadata;
+  return Object.keys(kept).length === 0 ? rest : { ...rest, annotations: kept };
 }
 
 /** The meta.k8s.io version a Table or PartialObjectMetadata is asked for in. */
@@ -64,6 +72,7 @@ export function buildTable(
   includeObject: 'None' | 'Metadata' | 'Object',
   now: Date,
   metaVersion: MetaVersion = 'v1',
+  hidden: readonly string[] = [],
 ): unknown {
   return {
     kind: 'Table',
@@ -72,7 +81,7 @@ export function buildTable(
     columnDefinitions: convertor.columns,
     rows: objects.map((o) => ({
       cells: convertor.cells(o, now),
-      ...(includeObject === 'None' ? {} : { object: includeObject === 'Metadata' ? partialMetadata(o, metaVersion) : o }),
+      ...(includeObject === 'None' ? {} : { object: includeObject === 'Metadata' ? partialMetadata(o, metaVersion, hidden) : o }),
     })),
   };
 }

@@ -260,3 +260,23 @@ test('fieldValidation=Strict: an unknown field from a JSON or merge patch is 422
   await request(app).patch(`${base}/strict?fieldValidation=Warn`).set('Content-Type', 'application/merge-patch+json').send({ bogus: 2 }).expect(200);
   assert.equal((await request(app).get(`${base}/strict`).expect(200)).body.bogus, undefined);
 });
+
+test('a DaemonSet\'s template generation: 1 on create, the same after updates that leave the template as it was, +1 when it changes; not in metadata-only views', async () => {
+  const path = '/apis/apps/v1/namespaces/default/daemonsets';
+  const labels = { app: 'agent' };
+  const ds = (image: string, extra: Record<string, string> = {}) => ({ apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'agent', labels: extra }, spec: { selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'c', image }] } } } });
+  const generation = (o: { metadata: { annotations?: Record<string, string> } }) => o.metadata.annotations?.['deprecated.daemonset.template.generation'];
+  assert.equal(generation((await request(app).post(path).send(ds('a:1')).expect(201)).body), '1');
+  // The same template as sent at first, without the defaults the stored one has: unchanged.
+  assert.equal(generation((await request(app).put(`${path}/agent`).send(ds('a:1', { step: 'relabel' })).expect(200)).body), '1');
+  assert.equal(generation((await request(app).patch(`${path}/agent`).set('Content-Type', 'application/merge-patch+json').send({ metadata: { labels: { step: 'patch' } } }).expect(200)).body), '1');
+  assert.equal(generation((await request(app).put(`${path}/agent`).send(ds('a:2')).expect(200)).body), '2');
+  const partial = 'application/json;as=PartialObjectMetadata;v=v1;g=meta.k8s.io';
+  const meta = (await request(app).get(`${path}/agent`).set('Accept', partial).expect(200)).body;
+  assert.deepEqual([meta.kind, meta.metadata.annotations], ['PartialObjectMetadata', undefined]);
+  const list = (await request(app).get(path).set('Accept', 'application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io').expect(200)).body;
+  assert.equal(list.items[0].metadata.annotations, undefined);
+  const table = (await request(app).get(`${path}?includeObject=Metadata`).set('Accept', 'application/json;as=Table;v=v1;g=meta.k8s.io').expect(200)).body;
+  assert.equal(table.rows[0].object.metadata.annotations, undefined);
+  assert.equal(generation((await request(app).get(`${path}/agent`).expect(200)).body), '2', 'the object itself keeps it');
+});

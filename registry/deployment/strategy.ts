@@ -20,7 +20,7 @@ function goStrategy(s: Record<string, unknown>): string {
 function validateDeployment(o: Record<string, unknown>): StatusCause[] {
   const s = field(o, 'spec') ?? {};
   const causes: StatusCause[] = [...nonNegative(s.replicas, 'spec.replicas')];
-  causes.push(...validateSelectorAndTemplate(s, { kindWord: 'deployment', allowedRestart: ['Always'], deadlineWord: 'ReplicaSet' }));
+  causes.push(...validateSelectorAndTemplate(s, { kindWord: 'deployment', allowedRestart: ['Always'], deadlineWord: 'ReplicaSet', unconvertibleSelector: 'invalid label selector' }));
   const strategy = field(s, 'strategy') ?? {};
   if (!strategyTypes.includes(String(strategy.type))) {
     causes.push({ reason: 'FieldValueNotSupported', field: 'spec.strategy', message: `Unsupported value: ${goStrategy(strategy)}: supported values: "Recreate", "RollingUpdate"` });
@@ -67,7 +67,8 @@ export const deploymentStrategy: Strategy = baseStrategy(
     },
     validate: validateDeployment,
     validateUpdate: immutableSelector,
-    isSpecChange: (o, old) => !isDeepStrictEqual(o.spec, old.spec),
+    // Annotations count too: the controller copies them to the Deployment's ReplicaSets.
+    isSpecChange: (o, old) => !isDeepStrictEqual(o.spec, old.spec) || !isDeepStrictEqual(o.metadata.annotations ?? {}, old.metadata.annotations ?? {}),
     scale: replicasScale(labelSelectorString),
     table: {
       columns: [

@@ -48,7 +48,8 @@ export const endpointSliceStrategy: Strategy = baseStrategy(
     },
     validate: validateSlice,
     validateUpdate: (o, old) => (o.addressType === old.addressType ? [] : [fieldErrors.immutable('addressType', o.addressType)]),
-    isSpecChange: (o, old) => !isDeepStrictEqual([o.endpoints, o.ports, o.addressType], [old.endpoints, old.ports, old.addressType]),
+    // A slice has no spec: kube-apiserver counts a change of anything but its metadata, or of its labels.
+    isSpecChange: (o, old) => !isDeepStrictEqual([o.endpoints, o.ports, o.addressType, o.metadata.labels ?? {}], [old.endpoints, old.ports, old.addressType, old.metadata.labels ?? {}]),
     table: {
       columns: [nameColumn, column('AddressType', 'IPv4, IPv6 or FQDN.'), column('Ports', 'The ports of the endpoints.'), column('Endpoints', 'The addresses of the endpoints.'), ageColumn],
       cells: (o, now) => {

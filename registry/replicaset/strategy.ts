@@ -17,7 +17,7 @@ export const replicaSetStrategy: Strategy = baseStrategy(
     applyDefaults: (o) => defaultReplicated(specOf(o), true),
     validate: (o) => {
       const s = readSpec(o);
-      return [...nonNegative(s.replicas, 'spec.replicas'), ...validateSelectorAndTemplate(s, { kindWord: 'deployment', allowedRestart: ['Always'], deadlineWord: 'ReplicaSet' }), ...nonNegative(s.minReadySeconds, 'spec.minReadySeconds')];
+      return [...nonNegative(s.replicas, 'spec.replicas'), ...validateSelectorAndTemplate(s, { kindWord: 'deployment', allowedRestart: ['Always'], deadlineWord: 'ReplicaSet', unconvertibleSelector: 'invalid label selector' }), ...nonNegative(s.minReadySeconds, 'spec.minReadySeconds')];
     },
     validateUpdate: immutableSelector,
     isSpecChange: (o, old) => !isDeepStrictEqual(o.spec, old.spec),

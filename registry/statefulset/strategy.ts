@@ -22,7 +22,7 @@ function validateStatefulSet(o: Record<string, unknown>): StatusCause[] {
     causes.push(fieldErrors.invalidPrinted('spec.updateStrategy', `apps.StatefulSetUpdateStrategy{Type:${JSON.stringify(String(us.type ?? ''))}, RollingUpdate:${rolling}}`, "must be 'RollingUpdate' or 'OnDelete'"));
   }
   causes.push(...nonNegative(s.replicas, 'spec.replicas'));
-  causes.push(...validateSelectorAndTemplate(s, { kindWord: 'statefulset', allowedRestart: ['Always'], deadlineWord: 'StatefulSet', podSpec: false }));
+  causes.push(...validateSelectorAndTemplate(s, { kindWord: 'statefulset', allowedRestart: ['Always'], deadlineWord: 'StatefulSet', podSpec: false, unconvertibleSelector: '' }));
   causes.push(...nonNegative(s.minReadySeconds, 'spec.minReadySeconds'));
   return causes;
 }

@@ -39,6 +39,13 @@ export interface SelectorTemplateRules {
   readonly podSpec?: boolean;
   /** The kind named in "activeDeadlineSeconds in <kind> is not Supported" (pods of controllers run forever). */
   readonly deadlineWord?: string;
+  /**
+   * A selector that does not convert to a label selector (its own errors aside): the detail of
+   * the spec.selector Invalid kube-apiserver adds, after which it checks nothing of the
+   * template (Deployments and ReplicaSets: 'invalid label selector'; StatefulSets: none);
+   * absent, only the template's labels are not matched against it (DaemonSets).
+   */
+  readonly unconvertibleSelector?: string;
 }
 
 /**
@@ -50,14 +57,21 @@ export function validateSelectorAndTemplate(spec: Obj, rules: SelectorTemplateRu
   const causes: StatusCause[] = [];
   const selector = field(spec, 'selector');
   const template = field(spec, 'template');
+  let converts = true;
   if (selector === undefined) {
     if (rules.requireSelector !== false) causes.push(fieldErrors.required('spec.selector'));
   } else {
-    causes.push(...validateLabelSelector(selector, 'spec.selector'));
+    const selectorCauses = validateLabelSelector(selector, 'spec.selector');
+    converts = selectorCauses.length === 0;
+    causes.push(...selectorCauses);
     if (isEmptySelector(selector)) causes.push(fieldErrors.invalidPrinted('spec.selector', goLabelSelector(selector), `empty selector is invalid for ${rules.kindWord}`));
+    if (!converts && rules.unconvertibleSelector !== undefined) {
+      causes.push(fieldErrors.invalidPrinted('spec.selector', goLabelSelector(selector), rules.unconvertibleSelector));
+      return causes;
+    }
   }
   const labels = field(field(template, 'metadata'), 'labels') as Record<string, string> | undefined;
-  if (selector === undefined || (!isEmptySelector(selector) && !selectorMatches(selector, labels))) {
+  if (selector === undefined || (converts && !isEmptySelector(selector) && !selectorMatches(selector, labels))) {
     causes.push({ reason: 'FieldValueInvalid', field: 'spec.template.metadata.labels', message: `Invalid value: ${goLabelMap(labels)}: \`selector\` does not match template \`labels\`` });
   }
   if (rules.podSpec === false) {

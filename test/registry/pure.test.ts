@@ -10,6 +10,10 @@ import { dns1123LabelErrors, dns1123SubdomainErrors } from '../../registry/gener
 import { mergePatch } from '../../registry/generic/patch.js';
 import { strategicMergePatch } from '../../registry/generic/strategic-merge.js';
 import { humanDuration } from '../../registry/generic/table.js';
+import type { KubeObject } from '../../registry/generic/types.js';
+import { daemonSetStrategy } from '../../registry/daemonset/strategy.js';
+import { deploymentStrategy } from '../../registry/deployment/strategy.js';
+import { endpointSliceStrategy } from '../../registry/endpointslice/strategy.js';
 
 const labels = { app: 'web', tier: 'front', env: 'prod' };
 
@@ -121,4 +125,28 @@ test('strategic merge patch', () => {
 test('human durations as kubectl prints them', () => {
   const cases: [number, string][] = [[5, '5s'], [119, '119s'], [300, '5m'], [330, '5m30s'], [3600, '60m'], [3 * 3600 + 1200, '3h20m'], [20 * 3600, '20h'], [3 * 86400, '3d'], [30 * 86400, '30d'], [800 * 86400, '2y']];
   for (const [s, want] of cases) assert.equal(humanDuration(s * 1000), want, String(s));
+});
+
+test('workload strategies as kube-apiserver: what bumps generation, and what a selector that does not convert leaves unchecked', () => {
+  const meta = (labels: Record<string, string> = {}, annotations?: Record<string, string>) => ({ name: 'x', namespace: 'ns', labels, ...(annotations === undefined ? {} : { annotations }) });
+  const slice = (labels: Record<string, string>, port = 80) => ({ apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: meta(labels), addressType: 'IPv4', ports: [{ port }], endpoints: [] });
+  assert.equal(endpointSliceStrategy.isSpecChange(slice({ a: '1' }), slice({ a: '1' })), false);
+  assert.equal(endpointSliceStrategy.isSpecChange(slice({ a: '2' }), slice({ a: '1' })), true, 'labels count for a slice');
+  assert.equal(endpointSliceStrategy.isSpecChange(slice({ a: '1' }, 81), slice({ a: '1' })), true);
+  const labels = { app: 'web' };
+  const template = { metadata: { labels }, spec: { containers: [] } };
+  const deployment = (annotations: Record<string, string> | undefined, selector: unknown = { matchLabels: labels }) => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: meta({}, annotations), spec: { replicas: 1, selector, template } });
+  assert.equal(deploymentStrategy.isSpecChange(deployment({ n: '1' }), deployment(undefined)), true, 'annotations count for a Deployment');
+  assert.equal(deploymentStrategy.isSpecChange(deployment({}), deployment(undefined)), false, 'no annotations and none at all are one');
+  const like = { matchExpressions: [{ key: 'app', operator: 'Like', values: ['web'] }] };
+  const fields = (causes: readonly { field?: string }[]) => causes.map((c) => c.field);
+  const validated = (strategy: typeof deploymentStrategy, o: KubeObject) => {
+    const defaulted = structuredClone(o);
+    strategy.applyDefaults(defaulted);
+    return strategy.validate(defaulted);
+  };
+  assert.deepEqual(fields(validated(deploymentStrategy, deployment(undefined, like))), ['spec.selector.matchExpressions[0].operator', 'spec.selector'], 'nothing of the template is checked');
+  assert.deepEqual(fields(validated(deploymentStrategy, deployment(undefined))), ['spec.template.spec.containers']);
+  const daemonSet = { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: meta(), spec: { selector: like, template } };
+  assert.deepEqual(fields(validated(daemonSetStrategy, daemonSet)), ['spec.selector.matchExpressions[0].operator', 'spec.template.spec.containers'], 'a DaemonSet checks its template but not against the selector');
 });

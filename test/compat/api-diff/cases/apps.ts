@@ -63,8 +63,23 @@ const invalidDeployments: ReadonlyArray<[string, string, Obj]> = [
   ['template-active-deadline', 'a template with activeDeadlineSeconds', withTemplateSpec({ activeDeadlineSeconds: 10, containers: [{ name: 'app', image: 'a' }] })],
 ];
 
+/** A selector that does not convert (operator Like) with a template that is itself invalid (no containers), for each kind with a selector and a template. */
+const badSelectorBadTemplate: Obj = { selector: { matchExpressions: [{ key: 'app', operator: 'Like', values: ['web'] }] }, template: { metadata: { labels }, spec: { containers: [] } } };
+
 const handWritten: DiffCase[] = [
   ...invalidDeployments.map(([id, title, spec]): DiffCase => ({ id: `deployments-invalid-${id}`, title: `Deployment create is Invalid: ${title}`, steps: [post('create', deployPath, deploy('d', spec))] })),
+  {
+    id: 'workloads-selector-that-does-not-convert',
+    title: 'a selector that does not convert to a selector, with an invalid template, in each kind that has both: which checks still run',
+    steps: (
+      [
+        ['deployments', 'Deployment', { replicas: 1 }],
+        ['replicasets', 'ReplicaSet', { replicas: 1 }],
+        ['statefulsets', 'StatefulSet', { replicas: 1, serviceName: 'web' }],
+        ['daemonsets', 'DaemonSet', {}],
+      ] as const
+    ).map(([resource, kind, extra]) => post(resource, `/apis/apps/v1/namespaces/{ns}/${resource}`, { apiVersion: 'apps/v1', kind, metadata: { name: 'w' }, spec: { ...extra, ...badSelectorBadTemplate } })),
+  },
   {
     id: 'deployments-replicas-string',
     title: 'replicas given as a string is a decoding error',

@@ -763,7 +763,10 @@ export class GenericStore implements ResourceStore {
     const finalizersChange = finalizers.length !== existing.length || finalizers.some((f) => !existing.includes(f));
     const grace = this.strategy.gracePeriodSeconds?.(current, options.gracePeriodSeconds) ?? 0;
     const kindGraceful = this.strategy.beginGracefulDelete?.(structuredClone(current)) === true;
-    if (finalizers.length > 0 || finalizersChange || grace > 0 || kindGraceful) {
+    // Kinds with a grace period (pods) are marked as deleting even when it is 0, then deleted:
+    // kube-apiserver's watchers see the marked object MODIFIED, then DELETED.
+    const graceful = this.strategy.gracePeriodSeconds !== undefined;
+    if (finalizers.length > 0 || finalizersChange || grace > 0 || kindGraceful || graceful) {
       // Whether the kind keeps the object past this delete (a namespace's first delete marks it Terminating).
       let kindWaits = false;
       const updated = this.served(
@@ -788,12 +791,17 @@ export class GenericStore implements ResourceStore {
               m.deletionTimestamp = deadline;
               m.deletionGracePeriodSeconds = grace;
             }
-            return !kindWaits && this.isFinalized(now) ? { remove: true, object: this.stored(now) } : this.stored(now);
+            return !graceful && !kindWaits && this.isFinalized(now) ? { remove: true, object: this.stored(now) } : this.stored(now);
           },
           { dryRun },
         ),
       );
       const removed = !kindWaits && this.isFinalized(updated);
+      if (removed && graceful && !dryRun) {
+        const marked = this.served(await this.storage.delete(key, { preconditions: { uid: current.metadata.uid, resourceVersion: updated.metadata.resourceVersion } }));
+        await this.options.hooks?.afterDelete?.(marked);
+        return { object: marked, deleted: true };
+      }
       if (removed && !dryRun) await this.options.hooks?.afterDelete?.(updated);
       return { object: updated, deleted: removed };
     }

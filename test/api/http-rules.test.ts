@@ -280,3 +280,25 @@ test('a DaemonSet\'s template generation: 1 on create, the same after updates th
   assert.equal(table.rows[0].object.metadata.annotations, undefined);
   assert.equal(generation((await request(app).get(`${path}/agent`).expect(200)).body), '2', 'the object itself keeps it');
 });
+
+test('deleting a pod no node runs marks it (deletionTimestamp, grace period 0), then removes it: watchers see MODIFIED, then DELETED', async () => {
+  const pods = '/api/v1/namespaces/default/pods';
+  // ServiceAccount admission wants the pod's account; no controller makes it here.
+  await request(app).post('/api/v1/namespaces/default/serviceaccounts').send({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default' } });
+  const created = await request(app).post(pods).send({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'gone' }, spec: { containers: [{ name: 'c', image: 'i' }] } }).expect(201);
+  const deleted = await request(app).delete(`${pods}/gone`).expect(200);
+  assert.equal(deleted.body.metadata.deletionGracePeriodSeconds, 0);
+  assert.match(deleted.body.metadata.deletionTimestamp, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
+  await request(app).get(`${pods}/gone`).expect(404);
+  const res = await request(app).get(`${pods}?watch=1&resourceVersion=${created.body.metadata.resourceVersion as string}&timeoutSeconds=1`).buffer(true).parse((r, cb) => {
+    let text = '';
+    r.on('data', (d: Buffer) => (text += d.toString()));
+    r.on('end', () => cb(null, text));
+  });
+  const events = String(res.body)
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as { type: string; object: { metadata: { name: string; deletionGracePeriodSeconds?: number } } })
+    .filter((e) => e.object.metadata.name === 'gone');
+  assert.deepEqual(events.map((e) => [e.type, e.object.metadata.deletionGracePeriodSeconds]), [['MODIFIED', 0], ['DELETED', 0]]);
+});

@@ -17,6 +17,8 @@ const pods: Fixture = {
   apiVersion: 'v1',
   kind: 'Pod',
   content: { spec: podSpec },
+  // A pod's delete marks it (MODIFIED, with deletionTimestamp and a grace period of 0), then removes it.
+  watchEvents: 3,
 };
 
 const podtemplates: Fixture = {

@@ -78,7 +78,12 @@ function validateService(o: KubeObject): StatusCause[] {
   if (!affinities.includes(String(s.sessionAffinity))) causes.push(fieldErrors.notSupported('spec.sessionAffinity', s.sessionAffinity ?? '', affinities));
   causes.push(...validateLabels(s.selector, 'spec.selector'));
   if (typeof s.clusterIP === 'string' && s.clusterIP !== '' && s.clusterIP !== 'None') {
-    for (const m of isValidIp(s.clusterIP)) causes.push(fieldErrors.invalid('spec.clusterIPs[0]', s.clusterIP, m));
+    const problems = isValidIp(s.clusterIP);
+    for (const m of problems) causes.push(fieldErrors.invalid('spec.clusterIPs[0]', s.clusterIP, m));
+    const family = Array.isArray(s.ipFamilies) ? s.ipFamilies[0] : undefined;
+    if (problems.length === 0 && (family === 'IPv4' || family === 'IPv6') && (family === 'IPv6') !== s.clusterIP.includes(':')) {
+      causes.push(fieldErrors.invalid('spec.clusterIPs[0]', s.clusterIP, `expected an ${family} value as indicated by \`ipFamilies[0]\``));
+    }
   }
   for (const [i, ip] of (Array.isArray(s.externalIPs) ? s.externalIPs : []).entries()) {
     for (const m of isValidIp(String(ip))) causes.push(fieldErrors.invalid(`spec.externalIPs[${i}]`, ip, m));
@@ -105,6 +110,11 @@ export const serviceStrategy: Strategy = baseStrategy(
         s.clusterIPs = os.clusterIPs;
       }
       if ((s.clusterIPs === undefined || (Array.isArray(s.clusterIPs) && s.clusterIPs.length === 0)) && os.clusterIPs !== undefined && s.clusterIP === os.clusterIP) s.clusterIPs = os.clusterIPs;
+      // Same cluster IPs: the families and their policy stay unless the update names others.
+      if (s.type !== 'ExternalName' && os.clusterIPs !== undefined && isDeepStrictEqual(s.clusterIPs, os.clusterIPs)) {
+        if ((s.ipFamilies === undefined || (Array.isArray(s.ipFamilies) && s.ipFamilies.length === 0)) && os.ipFamilies !== undefined) s.ipFamilies = os.ipFamilies;
+        if (s.ipFamilyPolicy === undefined && os.ipFamilyPolicy !== undefined) s.ipFamilyPolicy = os.ipFamilyPolicy;
+      }
       // A port keeps its node port unless the update names another.
       const oldPorts = arrayOf(os.ports);
       if (needsNodePorts(s.type)) {

@@ -14,6 +14,7 @@ import type { KubeObject } from '../../registry/generic/types.js';
 import { daemonSetStrategy } from '../../registry/daemonset/strategy.js';
 import { deploymentStrategy } from '../../registry/deployment/strategy.js';
 import { endpointSliceStrategy } from '../../registry/endpointslice/strategy.js';
+import { serviceStrategy } from '../../registry/service/strategy.js';
 
 const labels = { app: 'web', tier: 'front', env: 'prod' };
 
@@ -149,4 +150,17 @@ test('workload strategies as kube-apiserver: what bumps generation, and what a s
   assert.deepEqual(fields(validated(deploymentStrategy, deployment(undefined))), ['spec.template.spec.containers']);
   const daemonSet = { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: meta(), spec: { selector: like, template } };
   assert.deepEqual(fields(validated(daemonSetStrategy, daemonSet)), ['spec.selector.matchExpressions[0].operator', 'spec.template.spec.containers'], 'a DaemonSet checks its template but not against the selector');
+});
+
+test('Services: an update that keeps the cluster IPs keeps the IP families; a family unlike the cluster IP is Invalid', () => {
+  const old = { apiVersion: 'v1', kind: 'Service', metadata: { name: 's', namespace: 'ns' }, spec: { type: 'ClusterIP', clusterIP: '10.96.0.9', clusterIPs: ['10.96.0.9'], ipFamilies: ['IPv4'], ipFamilyPolicy: 'SingleStack', ports: [{ port: 80 }] } };
+  const update = { apiVersion: 'v1', kind: 'Service', metadata: { name: 's', namespace: 'ns' }, spec: { ports: [{ port: 80 }] } } as KubeObject;
+  serviceStrategy.prepareForUpdate(update, old);
+  const spec = update.spec as Record<string, unknown>;
+  assert.deepEqual([spec.clusterIPs, spec.ipFamilies, spec.ipFamilyPolicy], [['10.96.0.9'], ['IPv4'], 'SingleStack']);
+  const v6 = structuredClone(old);
+  v6.spec.ipFamilies = ['IPv6'];
+  serviceStrategy.applyDefaults(v6);
+  const causes = serviceStrategy.validate(v6);
+  assert.deepEqual(causes.map((c) => [c.field, c.message]), [['spec.clusterIPs[0]', 'Invalid value: "10.96.0.9": expected an IPv6 value as indicated by `ipFamilies[0]`']]);
 });

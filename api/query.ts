@@ -1,5 +1,6 @@
 import type { Request } from 'express';
 import { errors, type StatusCause } from '../registry/generic/api-error.js';
+import { goQuote } from '../schemas/go-url.js';
 import { applyNeedsFieldManager } from '../registry/generic/generic-store.js';
 import type { DeleteOptions, ListOptions, PatchOptions, PatchType, WatchOptions, WriteOptions } from '../registry/generic/resource-store.js';
 
@@ -19,6 +20,19 @@ function int(req: Request, name: string): number | undefined {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0) throw errors.badRequest(`invalid value for ${name}: ${JSON.stringify(v)}`);
   return n;
+}
+
+/**
+ * A query parameter Kubernetes decodes as an int64, read as Go's strconv.ParseInt reads it
+ * and refused in its words.
+ */
+function int64(req: Request, name: string): number | undefined {
+  const v = param(req, name);
+  if (v === undefined || v === '') return undefined;
+  if (!/^[+-]?\d+$/.test(v)) throw errors.badRequest(`strconv.ParseInt: parsing ${goQuote(v)}: invalid syntax`);
+  const n = BigInt(v);
+  if (n > 9223372036854775807n || n < -9223372036854775808n) throw errors.badRequest(`strconv.ParseInt: parsing ${goQuote(v)}: value out of range`);
+  return Number(n);
 }
 
 /** Every query parameter as a string (the first of repeated ones). */
@@ -48,7 +62,8 @@ export function listOptions(req: Request): ListOptions {
   return {
     labelSelector: param(req, 'labelSelector'),
     fieldSelector: param(req, 'fieldSelector'),
-    limit: int(req, 'limit'),
+    // kube-apiserver reads a limit of 0 or less as none.
+    limit: Math.max(int64(req, 'limit') ?? 0, 0) || undefined,
     continue: param(req, 'continue'),
     resourceVersion: param(req, 'resourceVersion'),
     resourceVersionMatch: match,
@@ -158,8 +173,10 @@ export function deleteOptions(req: Request, body: unknown, warnings: string[]): 
   };
 }
 
-/** Table rows carry PartialObjectMetadata unless includeObject says otherwise. */
+/** Table rows carry PartialObjectMetadata unless includeObject says otherwise; another value is a 400. */
 export function includeObject(req: Request): 'None' | 'Metadata' | 'Object' {
   const v = param(req, 'includeObject');
-  return v === 'None' || v === 'Object' ? v : 'Metadata';
+  if (v === undefined || v === '') return 'Metadata';
+  if (v === 'None' || v === 'Object' || v === 'Metadata') return v;
+  throw errors.badRequest(`Unable to convert to Table as requested: includeObject: Invalid value: ${JSON.stringify(v)}: must be 'Metadata', 'Object', 'None', or empty`);
 }

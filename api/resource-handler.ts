@@ -8,7 +8,7 @@ import { userOf } from './filters/authentication.js';
 import { duplicateFields, firstKeyOffsets } from './json-fields.js';
 import { KUBERNETES_PROTOBUF_TYPE } from './protobuf/decode.js';
 import { BodyDecodeError, encodeBody, readBody, wanted } from './negotiate.js';
-import { deleteOptions, isWatch, listOptions, patchOptions, patchType, queryParams, watchOptions, writeOptions } from './query.js';
+import { deleteOptions, includeObject, isWatch, listOptions, patchOptions, patchType, queryParams, watchOptions, writeOptions } from './query.js';
 import type { ResourcePath } from './request-path.js';
 import { sendError } from './status.js';
 import { serveWatch } from './watch-stream.js';
@@ -62,7 +62,11 @@ export async function handleResource(req: Request, res: Response, rp: ResourcePa
       case 'GET': {
         if (name === undefined) {
           if (isWatch(req)) {
-            serveWatch(req, res, store, namespace, watchOptions(req), want);
+            const options = watchOptions(req);
+            // A selector or Table option that does not parse is a 400 answer, not an ERROR in a 200 stream.
+            store.checkSelectors(options);
+            if (want.as === 'Table') includeObject(req);
+            serveWatch(req, res, store, namespace, options, want);
             return;
           }
           const list = await store.list(namespace, listOptions(req));

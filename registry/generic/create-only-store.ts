@@ -64,6 +64,9 @@ export class CreateOnlyStore implements ResourceStore {
   deleteCollection(): Promise<ObjectList> {
     return notAllowed();
   }
+  checkSelectors(): void {
+    // A create-only resource lists nothing: its watch is refused whatever the selectors.
+  }
   watch(): { stop(): void } {
     return notAllowed();
   }

@@ -121,6 +121,8 @@ export interface ResourceStore {
   /** The body a DELETE answers with: the object, or a Status when the kind says so and it is gone. */
   deleteResponse(result: DeleteResult): unknown;
   deleteCollection(namespace: string | undefined, options?: DeleteOptions & ListOptions): Promise<ObjectList>;
+  /** Throws the BadRequest a label or field selector that does not parse gets (before a watch answers 200). */
+  checkSelectors(options: { readonly labelSelector?: string; readonly fieldSelector?: string }): void;
   /** Streams events until stop(); an ERROR event (e.g. 410 Expired) ends the watch. */
   watch(namespace: string | undefined, options: WatchOptions, onEvent: (e: WatchEvent) => void): { stop(): void };
   /** The handler of a subresource beyond status and scale, when the resource serves one. */

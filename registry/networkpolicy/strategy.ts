@@ -23,7 +23,8 @@ function validatePort(p: Record<string, unknown>, at: string): StatusCause[] {
   if (typeof end === 'number') {
     if (typeof port === 'string') causes.push(fieldErrors.forbidden(`${at}.endPort`, 'may not be specified when `port` is non-numeric'));
     else if (port === undefined || port === null) causes.push(fieldErrors.required(`${at}.port`, 'must be specified when `endPort` is specified'));
-    else if (typeof port === 'number' && end < port) causes.push(fieldErrors.invalid(`${at}.endPort`, end, 'must be greater than or equal to `port`'));
+    // kube-apiserver prints the port, not endPort, as the invalid value here.
+    else if (typeof port === 'number' && end < port) causes.push(fieldErrors.invalid(`${at}.endPort`, port, 'must be greater than or equal to `port`'));
     else for (const m of isValidPortNum(end)) causes.push(fieldErrors.invalid(`${at}.endPort`, end, m));
   }
   return causes;

@@ -6,15 +6,66 @@ import type { KubeObject } from '../generic/types.js';
 import { fieldErrors } from '../validation/field-errors.js';
 import { isQualifiedName, isValidLabelValue } from '../validation/names.js';
 import { quantityValue } from '../pod/pod-spec.js';
+import { isIP } from 'node:net';
+import { goQuote } from '../../schemas/go-url.js';
 
 const effects = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
 
+/** A list field's entries (none when it is not a list). */
+const strings = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+
+/** Go's %#v of a []string. */
+const goStrings = (l: readonly unknown[]): string => `[]string{${l.map((s) => goQuote(String(s))).join(', ')}}`;
+
+/** Whether s is a CIDR as Go's ParseCIDR (sloppy) reads one: an address, a slash and a prefix length its family allows. */
+function isCidr(s: string): boolean {
+  const m = /^([^/]+)\/(\d{1,3})$/.exec(s);
+  if (m === null) return false;
+  const family = isIP(m[1]!.replace(/(^|\.)0+(\d)/g, '$1$2'));
+  return family !== 0 && Number(m[2]) <= (family === 4 ? 32 : 128);
+}
+
+/**
+ * spec.podCIDR and spec.podCIDRs kept in step as kube-apiserver's conversion keeps them: a
+ * podCIDR without podCIDRs, or unlike podCIDRs[0], becomes podCIDRs; podCIDRs without
+ * podCIDR give podCIDR their first.
+ */
+function syncPodCidrs(o: KubeObject): void {
+  const spec = field(o, 'spec');
+  if (spec === undefined) return;
+  const cidr = typeof spec.podCIDR === 'string' && spec.podCIDR !== '' ? spec.podCIDR : undefined;
+  const cidrs = Array.isArray(spec.podCIDRs) ? (spec.podCIDRs as unknown[]) : [];
+  if (cidr !== undefined && (cidrs.length === 0 || cidrs[0] !== cidr)) spec.podCIDRs = [cidr];
+  else if (cidr === undefined && typeof cidrs[0] === 'string') spec.podCIDR = cidrs[0];
+}
+
+const months = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+
+/** Go's GoString of a time kube-apiserver decoded (in its local zone, taken to be UTC). */
+function goTime(rfc3339: string): string {
+  const d = new Date(rfc3339);
+  if (Number.isNaN(d.getTime())) return '<nil>';
+  return `time.Date(${d.getUTCFullYear()}, time.${months[d.getUTCMonth()]!}, ${d.getUTCDate()}, ${d.getUTCHours()}, ${d.getUTCMinutes()}, ${d.getUTCSeconds()}, 0, time.Local)`;
+}
+
+/** Go's %#v of a taint, as kube-apiserver prints a duplicate one (an unset TimeAdded prints <nil>). */
+function goTaint(t: Record<string, unknown>): string {
+  const added = typeof t.timeAdded === 'string' ? goTime(t.timeAdded) : '<nil>';
+  return `core.Taint{Key:${goQuote(String(t.key ?? ''))}, Value:${goQuote(String(t.value ?? ''))}, Effect:${goQuote(String(t.effect ?? ''))}, TimeAdded:${added}}`;
+}
+
 function validateNode(o: KubeObject): StatusCause[] {
   const causes: StatusCause[] = [];
+  const cidrs = strings(field(o, 'spec')?.podCIDRs);
+  cidrs.forEach((c, i) => {
+    // kube-apiserver prints the whole list as the invalid value.
+    if (!isCidr(String(c))) causes.push(fieldErrors.invalidPrinted(`spec.podCIDRs[${i}]`, goStrings(cidrs), 'must be valid CIDR'));
+  });
   const taints = arrayOf(field(o, 'spec')?.taints);
   const seen = new Set<string>();
   taints.forEach((t, i) => {
-    const at = `spec.taints[${i}]`;
+    // kube-apiserver validates taints under the path metadata.taints.
+    const at = `metadata.taints[${i}]`;
     const key = String(t.key ?? '');
     if (key === '') causes.push(fieldErrors.required(`${at}.key`));
     else for (const m of isQualifiedName(key)) causes.push(fieldErrors.invalid(`${at}.key`, key, m));
@@ -22,7 +73,7 @@ function validateNode(o: KubeObject): StatusCause[] {
     if (t.effect === undefined || t.effect === '') causes.push(fieldErrors.required(`${at}.effect`));
     else if (!effects.includes(String(t.effect))) causes.push(fieldErrors.notSupported(`${at}.effect`, t.effect, effects));
     const id = `${key}:${String(t.effect)}`;
-    if (seen.has(id)) causes.push(fieldErrors.duplicate(at, `${key}=${String(t.value ?? '')}:${String(t.effect)}`));
+    if (seen.has(id)) causes.push({ reason: 'FieldValueDuplicate', field: at, message: `Duplicate value: ${goTaint(t)}: taints must be unique by key and effect pair` });
     seen.add(id);
   });
   return causes;
@@ -58,7 +109,22 @@ function info(o: KubeObject, f: string): string {
 export const nodeStrategy: Strategy = baseStrategy(
   resourceInfo({ group: '', version: 'v1', resource: 'nodes', singular: 'node', kind: 'Node', listKind: 'NodeList', namespaced: false, shortNames: ['no'], subresources: ['status'] }),
   {
+    applyDefaults: syncPodCidrs,
     validate: validateNode,
+    validateUpdate: (o, old) => {
+      const causes: StatusCause[] = [];
+      const before = strings(field(old, 'spec')?.podCIDRs);
+      const after = strings(field(o, 'spec')?.podCIDRs);
+      // A node's pod CIDRs and provider ID may be set once, from nothing.
+      if (before.length > 0 && (before.length !== after.length || before.some((c, i) => c !== after[i]))) {
+        causes.push(fieldErrors.forbidden('spec.podCIDRs', 'node updates may not change podCIDR except from "" to valid'));
+      }
+      const provider = field(old, 'spec')?.providerID;
+      if (typeof provider === 'string' && provider !== '' && provider !== field(o, 'spec')?.providerID) {
+        causes.push(fieldErrors.forbidden('spec.providerID', 'node updates may not change providerID except from "" to valid'));
+      }
+      return causes;
+    },
     prepareForStatusUpdate: (o, old) => {
       o.spec = structuredClone(old.spec);
     },

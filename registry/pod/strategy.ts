@@ -9,6 +9,20 @@ import { defaultPod, defaultPodSpec, validatePodSpec, validatePodStatus } from '
 
 type Obj = Record<string, unknown>;
 
+/**
+ * status.podIP and status.podIPs kept in step as kube-apiserver's conversion keeps them: a
+ * podIP without podIPs, or unlike podIPs[0], becomes podIPs (podIP is authoritative, for
+ * older clients); podIPs without podIP give podIP their first.
+ */
+function syncPodIps(o: KubeObject): void {
+  const status = o.status as { podIP?: unknown; podIPs?: Array<{ ip?: unknown }> } | undefined;
+  if (status === undefined || status === null || typeof status !== 'object') return;
+  const ip = typeof status.podIP === 'string' && status.podIP !== '' ? status.podIP : undefined;
+  const ips = Array.isArray(status.podIPs) ? status.podIPs : [];
+  if (ip !== undefined && (ips.length === 0 || ips[0]?.ip !== ip)) status.podIPs = [{ ip }];
+  else if (ip === undefined && ips.length > 0 && typeof ips[0]?.ip === 'string') status.podIP = ips[0].ip;
+}
+
 function podStatus(o: KubeObject): { phase?: string; podIP?: string; reason?: string; nominatedNodeName?: string; containerStatuses?: { ready?: boolean; restartCount?: number }[] } {
   return (o.status as ReturnType<typeof podStatus> | undefined) ?? {};
 }
@@ -67,6 +81,7 @@ export const podStrategy: Strategy = baseStrategy(
       const spec = child(o, 'spec');
       defaultPodSpec(spec);
       defaultPod(spec);
+      syncPodIps(o);
     },
     prepareForStatusUpdate: (o, old) => {
       o.spec = structuredClone(old.spec);

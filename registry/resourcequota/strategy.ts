@@ -5,6 +5,22 @@ import { age, ageColumn, column, nameColumn } from '../generic/table.js';
 import type { KubeObject } from '../generic/types.js';
 import { quantityValue } from '../pod/pod-spec.js';
 import { fieldErrors } from '../validation/field-errors.js';
+import { isQualifiedName } from '../validation/names.js';
+
+/** The resources quota tracks, by name (kube-apiserver's standard quota resources); hugepages-<size> too. */
+const quotaResources = new Set(['cpu', 'memory', 'ephemeral-storage', 'requests.cpu', 'requests.memory', 'requests.storage', 'requests.ephemeral-storage', 'limits.cpu', 'limits.memory', 'limits.ephemeral-storage', 'pods', 'resourcequotas', 'services', 'replicationcontrollers', 'secrets', 'persistentvolumeclaims', 'configmaps', 'services.nodeports', 'services.loadbalancers']);
+/** The resources the system knows by name: the quota ones and storage. */
+const standardResources = new Set([...quotaResources, 'storage']);
+const isHugePages = (name: string): boolean => name.startsWith('hugepages-') || name.startsWith('requests.hugepages-');
+
+/** What kube-apiserver says of a name in spec.hard: a qualified name, and without a domain a resource quota knows. */
+function hardNameErrors(name: string, at: string): StatusCause[] {
+  const causes = isQualifiedName(name).map((m) => fieldErrors.invalid(at, name, m));
+  if (name.includes('/')) return causes;
+  if (causes.length === 0 && !standardResources.has(name) && !isHugePages(name)) causes.push(fieldErrors.invalid(at, name, 'must be a standard resource type or fully qualified'));
+  if (!quotaResources.has(name) && !isHugePages(name)) causes.push(fieldErrors.invalid(at, name, 'must be a standard resource for quota'));
+  return causes;
+}
 
 const scopes = ['Terminating', 'NotTerminating', 'BestEffort', 'NotBestEffort', 'PriorityClass', 'CrossNamespacePodAffinity'];
 
@@ -31,6 +47,7 @@ export const resourceQuotaStrategy: Strategy = baseStrategy(
     validate: (o) => {
       const causes: StatusCause[] = [];
       for (const [k, v] of Object.entries(field(field(o, 'spec'), 'hard') ?? {})) {
+        causes.push(...hardNameErrors(k, `spec.hard[${k}]`));
         if (quantityValue(v) < 0) causes.push(fieldErrors.invalid(`spec.hard[${k}]`, v, 'must be greater than or equal to 0'));
       }
       const sc = field(o, 'spec')?.scopes;

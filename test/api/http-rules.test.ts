@@ -302,3 +302,14 @@ test('deleting a pod no node runs marks it (deletionTimestamp, grace period 0), 
     .filter((e) => e.object.metadata.name === 'gone');
   assert.deepEqual(events.map((e) => [e.type, e.object.metadata.deletionGracePeriodSeconds]), [['MODIFIED', 0], ['DELETED', 0]]);
 });
+
+test('request options refused before any answer as kube-apiserver refuses them: a watch selector, a Table includeObject; a negative limit is no limit', async () => {
+  const bad = await request(app).get(`${base}?watch=1&labelSelector=${encodeURIComponent('!!')}`).expect(400);
+  assert.equal(bad.body.reason, 'BadRequest');
+  const table = await request(app).get(`${base}?includeObject=All`).set('Accept', 'application/json;as=Table;v=v1;g=meta.k8s.io').expect(400);
+  assert.equal(table.body.message, `Unable to convert to Table as requested: includeObject: Invalid value: "All": must be 'Metadata', 'Object', 'None', or empty`);
+  await request(app).get(`${base}?watch=1&includeObject=All`).set('Accept', 'application/json;as=Table;v=v1;g=meta.k8s.io').expect(400);
+  const all = (await request(app).get(base).expect(200)).body.items.length as number;
+  assert.equal((await request(app).get(`${base}?limit=-1`).expect(200)).body.items.length, all);
+  assert.equal((await request(app).get(`${base}?limit=ten`).expect(400)).body.message, 'strconv.ParseInt: parsing "ten": invalid syntax');
+});

@@ -15,6 +15,9 @@ import { daemonSetStrategy } from '../../registry/daemonset/strategy.js';
 import { deploymentStrategy } from '../../registry/deployment/strategy.js';
 import { endpointSliceStrategy } from '../../registry/endpointslice/strategy.js';
 import { serviceStrategy } from '../../registry/service/strategy.js';
+import { nodeStrategy } from '../../registry/node/strategy.js';
+import { podStrategy } from '../../registry/pod/strategy.js';
+import { resourceQuotaStrategy } from '../../registry/resourcequota/strategy.js';
 
 const labels = { app: 'web', tier: 'front', env: 'prod' };
 
@@ -163,4 +166,26 @@ test('Services: an update that keeps the cluster IPs keeps the IP families; a fa
   serviceStrategy.applyDefaults(v6);
   const causes = serviceStrategy.validate(v6);
   assert.deepEqual(causes.map((c) => [c.field, c.message]), [['spec.clusterIPs[0]', 'Invalid value: "10.96.0.9": expected an IPv6 value as indicated by `ipFamilies[0]`']]);
+});
+
+test('Nodes and Pods keep podCIDR(s) and podIP(s) in step as the conversion does, and validate them; quota names are standard resources', () => {
+  const node = (spec: Record<string, unknown>): KubeObject => ({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'n' }, spec });
+  const bad = node({ podCIDR: '10.244.1.0' });
+  nodeStrategy.applyDefaults(bad);
+  assert.deepEqual((bad.spec as Record<string, unknown>).podCIDRs, ['10.244.1.0']);
+  assert.deepEqual(nodeStrategy.validate(bad).map((c) => [c.field, c.message]), [['spec.podCIDRs[0]', 'Invalid value: []string{"10.244.1.0"}: must be valid CIDR']]);
+  const set = node({ podCIDRs: ['10.244.1.0/24'] });
+  nodeStrategy.applyDefaults(set);
+  assert.equal((set.spec as Record<string, unknown>).podCIDR, '10.244.1.0/24');
+  assert.deepEqual(nodeStrategy.validate(set), []);
+  assert.deepEqual(nodeStrategy.validateUpdate(node({ podCIDRs: ['10.244.2.0/24'] }), set).map((c) => c.field), ['spec.podCIDRs']);
+  assert.deepEqual(nodeStrategy.validateUpdate(set, node({})), [], 'from nothing to a CIDR is allowed');
+  const pod: KubeObject = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'ns' }, spec: { containers: [{ name: 'c', image: 'i' }] }, status: { podIP: 'nope' } };
+  podStrategy.applyDefaults(pod);
+  assert.deepEqual((pod.status as Record<string, unknown>).podIPs, [{ ip: 'nope' }]);
+  assert.deepEqual(podStrategy.validateStatusUpdate!(pod, pod).map((c) => c.field), ['status.podIPs[0]']);
+  const quota = (hard: Record<string, string>): KubeObject => ({ apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'q', namespace: 'ns' }, spec: { hard } });
+  assert.deepEqual(resourceQuotaStrategy.validate(quota({ pods: '1', 'count/deployments.apps': '2', 'requests.nvidia.com/gpu': '1', 'hugepages-2Mi': '1Gi' })), []);
+  assert.deepEqual(resourceQuotaStrategy.validate(quota({ widgets: '1' })).map((c) => c.message), ['Invalid value: "widgets": must be a standard resource type or fully qualified', 'Invalid value: "widgets": must be a standard resource for quota']);
+  assert.equal(resourceQuotaStrategy.validate(quota({ 'bad name': '1' })).length, 2);
 });

@@ -517,6 +517,7 @@ export class GenericStore implements ResourceStore {
       if (Array.isArray(entries) && entries.length > 0) m.managedFields = structuredClone(entries);
       else delete m.managedFields;
     } else GenericStore.setManaged(obj, this.trackUpdate(old, obj, subresource, options));
+    if (subresource === undefined) this.strategy.dropAfterUpdate?.(obj, old);
     await this.admission.admit(this.admissionRequest('UPDATE', obj, old, subresource, options));
     this.schema?.encode(obj);
     if (this.strategy.generation) m.generation = (old.metadata.generation ?? 1) + (this.strategy.isSpecChange(obj, old) ? 1 : 0);

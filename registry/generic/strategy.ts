@@ -18,6 +18,12 @@ export interface Strategy {
   prepareForCreate(obj: KubeObject): void;
   /** Keeps what an update may not change (status on a main-resource update, ...) from old. */
   prepareForUpdate(obj: KubeObject, old: KubeObject): void;
+  /**
+   * Clears what an update made moot, after the update's managedFields are counted: kube-apiserver
+   * runs its strategies after its field manager, so the fields it counted still name what is
+   * cleared here (a Service's node ports when it turns ClusterIP).
+   */
+  dropAfterUpdate?(obj: KubeObject, old: KubeObject): void;
   /** Field errors of a new object (names, required fields, value rules). */
   validate(obj: KubeObject): StatusCause[];
   /** Field errors of an update (immutable fields, ...), on top of validate. */

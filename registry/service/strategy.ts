@@ -91,6 +91,50 @@ function validateService(o: KubeObject): StatusCause[] {
   return causes;
 }
 
+const externallyAccessible = (s: Record<string, unknown>): boolean =>
+  needsNodePorts(s.type) || (s.type === 'ClusterIP' && Array.isArray(s.externalIPs) && s.externalIPs.length > 0);
+const needsHealthCheckNodePort = (s: Record<string, unknown>): boolean => s.type === 'LoadBalancer' && s.externalTrafficPolicy === 'Local';
+const nodePortsOf = (s: Record<string, unknown>): number[] =>
+  arrayOf(s.ports)
+    .map((p) => p.nodePort)
+    .filter((n): n is number => typeof n === 'number' && n !== 0);
+
+/**
+ * What an update that changes a Service's type no longer needs, wiped as kube-apiserver
+ * wipes it: only what the old type had and the update left as it was (so was not asked
+ * for). To a type without cluster IPs (ExternalName): the cluster IPs, families and policy;
+ * without node ports (ClusterIP, ExternalName): the node ports, if the update adds none;
+ * the health check node port; allocateLoadBalancerNodePorts, loadBalancerClass and the load
+ * balancer status off LoadBalancer; externalTrafficPolicy once not externally accessible;
+ * internalTrafficPolicy to ExternalName.
+ */
+function dropTypeDependentFields(o: KubeObject, old: KubeObject): void {
+  const s = spec(o);
+  const os = readSpec(old);
+  const same = (key: string): boolean => isDeepStrictEqual(s[key], os[key]);
+  if (os.type !== 'ExternalName' && s.type === 'ExternalName') {
+    if (same('clusterIP') && same('clusterIPs')) {
+      delete s.clusterIP;
+      delete s.clusterIPs;
+    }
+    if (same('ipFamilies')) delete s.ipFamilies;
+    if (same('ipFamilyPolicy')) delete s.ipFamilyPolicy;
+  }
+  if (needsNodePorts(os.type) && !needsNodePorts(s.type)) {
+    const before = new Set(nodePortsOf(os));
+    if (nodePortsOf(s).every((n) => before.has(n))) for (const p of arrayOf(s.ports)) delete p.nodePort;
+  }
+  if (needsHealthCheckNodePort(os) && !needsHealthCheckNodePort(s) && same('healthCheckNodePort')) delete s.healthCheckNodePort;
+  if (s.type !== 'LoadBalancer') delete s.allocateLoadBalancerNodePorts;
+  if (os.type === 'LoadBalancer' && s.type !== 'LoadBalancer') {
+    if (same('loadBalancerClass')) delete s.loadBalancerClass;
+    const status = o.status as Record<string, unknown> | undefined;
+    if (status !== undefined && status !== null && typeof status === 'object') status.loadBalancer = {};
+  }
+  if (externallyAccessible(os) && !externallyAccessible(s) && same('externalTrafficPolicy')) delete s.externalTrafficPolicy;
+  if (os.type !== 'ExternalName' && s.type === 'ExternalName' && same('internalTrafficPolicy')) delete s.internalTrafficPolicy;
+}
+
 /** services (v1): type ClusterIP by default, a cluster IP and node ports allocated without collisions (see allocation.ts). */
 export const serviceStrategy: Strategy = baseStrategy(
   resourceInfo({ group: '', version: 'v1', resource: 'services', singular: 'service', kind: 'Service', listKind: 'ServiceList', namespaced: true, shortNames: ['svc'], categories: ['all'], subresources: ['status'] }),
@@ -102,6 +146,7 @@ export const serviceStrategy: Strategy = baseStrategy(
     prepareForCreate: (o) => {
       o.status = { loadBalancer: {} };
     },
+    dropAfterUpdate: dropTypeDependentFields,
     prepareForUpdate: (o, old) => {
       const s = spec(o);
       const os = readSpec(old);

@@ -189,3 +189,18 @@ test('Nodes and Pods keep podCIDR(s) and podIP(s) in step as the conversion does
   assert.deepEqual(resourceQuotaStrategy.validate(quota({ widgets: '1' })).map((c) => c.message), ['Invalid value: "widgets": must be a standard resource type or fully qualified', 'Invalid value: "widgets": must be a standard resource for quota']);
   assert.equal(resourceQuotaStrategy.validate(quota({ 'bad name': '1' })).length, 2);
 });
+
+test('Services: a type change wipes what the old type had and the update left as it was, as kube-apiserver does', () => {
+  const old: KubeObject = { apiVersion: 'v1', kind: 'Service', metadata: { name: 's', namespace: 'ns' }, spec: { type: 'NodePort', clusterIP: '10.96.0.9', clusterIPs: ['10.96.0.9'], ipFamilies: ['IPv4'], ipFamilyPolicy: 'SingleStack', externalTrafficPolicy: 'Cluster', internalTrafficPolicy: 'Cluster', ports: [{ port: 80, nodePort: 30080 }] } };
+  const changed = (over: Record<string, unknown>): Record<string, unknown> => {
+    const o = structuredClone(old);
+    Object.assign(o.spec as object, over);
+    serviceStrategy.dropAfterUpdate!(o, old);
+    return o.spec as Record<string, unknown>;
+  };
+  const toClusterIp = changed({ type: 'ClusterIP' });
+  assert.deepEqual([toClusterIp.ports, toClusterIp.externalTrafficPolicy, toClusterIp.clusterIP], [[{ port: 80 }], undefined, '10.96.0.9']);
+  assert.deepEqual(changed({ type: 'ClusterIP', ports: [{ port: 80, nodePort: 30081 }] }).ports, [{ port: 80, nodePort: 30081 }], 'a node port the update asks for stays (and validation refuses it)');
+  const toExternalName = changed({ type: 'ExternalName', externalName: 'example.com' });
+  assert.deepEqual([toExternalName.clusterIP, toExternalName.clusterIPs, toExternalName.ipFamilies, toExternalName.ipFamilyPolicy, toExternalName.internalTrafficPolicy], [undefined, undefined, undefined, undefined, undefined]);
+});

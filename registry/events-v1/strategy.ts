@@ -57,6 +57,8 @@ const asCore = (o: KubeObject): KubeObject => eventsV1Conversion.toStorage(struc
 export const eventsV1Strategy: Strategy = baseStrategy(
   resourceInfo({ group: 'events.k8s.io', version: 'v1', resource: 'events', singular: 'event', kind: 'Event', listKind: 'EventList', namespaced: true, shortNames: ['ev'], storageApiVersion: 'v1' }),
   {
+    // events.k8s.io Events are core Events inside kube-apiserver: its errors name no group.
+    errorGroup: '',
     allowCreateOnUpdate: true,
     defaultPropagationPolicy: 'Unsupported',
     isSpecChange: () => false,

@@ -389,6 +389,8 @@ export class GenericStore implements ResourceStore {
     try {
       obj = this.served(await this.storage.get(this.key(this.ns(namespace), name), options));
     } catch (e) {
+      // kube-apiserver's scale subresource names itself in its NotFound (deployments/scale.apps).
+      if (subresource === 'scale' && isObjectStorageError(e, 'NotFound')) throw errors.notFound({ resource: `${this.info.resource}/scale`, group: this.info.group }, name);
       throw this.failure(e, name);
     }
     return subresource === 'scale' ? this.toScale(obj) : obj;
@@ -750,8 +752,8 @@ export class GenericStore implements ResourceStore {
       if (this.strategy.uidPreconditionWording === 'meta') {
         throw errors.conflict(this.info, name, `Precondition failed: UID in precondition: ${p.uid}, UID in object meta: ${current.metadata.uid ?? ''}`);
       }
-      // Worded by Kind, not resource, as kube-apiserver's deletion precondition is.
-      const kindRef = { resource: this.info.kind, group: this.info.group };
+      // Worded by Kind and its internal group, not resource, as kube-apiserver's deletion precondition is.
+      const kindRef = { resource: this.info.kind, group: this.strategy.errorGroup ?? this.info.group };
       throw errors.conflict(kindRef, name, `the UID in the precondition (${p.uid}) does not match the UID in record (${current.metadata.uid ?? ''}). The object might have been deleted and then recreated`);
     }
     if (p?.resourceVersion !== undefined && p.resourceVersion !== current.metadata.resourceVersion) {

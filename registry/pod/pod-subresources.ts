@@ -69,6 +69,7 @@ function ignoresBudget(pod: KubeObject): boolean {
  */
 export async function evictPod(pods: GenericStore, budgets: GenericStore, namespace: string | undefined, name: string, body: unknown, options: WriteOptions, now: () => Date): Promise<{ code: number; body: unknown }> {
   const eviction = asObject(body);
+  if (asObject(eviction.metadata).name !== name) throw errors.badRequest('name in URL does not match name in Eviction object');
   const deleteOptions = asObject(eviction.deleteOptions);
   const pod = await pods.get(namespace, name);
   const toDelete: DeleteOptions = {

@@ -313,3 +313,16 @@ test('request options refused before any answer as kube-apiserver refuses them: 
   assert.equal((await request(app).get(`${base}?limit=-1`).expect(200)).body.items.length, all);
   assert.equal((await request(app).get(`${base}?limit=ten`).expect(400)).body.message, 'strconv.ParseInt: parsing "ten": invalid syntax');
 });
+
+test('subresource errors in kube-apiserver\'s words: an eviction naming another pod, the scale of a missing Deployment, a uid precondition on an events.k8s.io Event', async () => {
+  const evict = await request(app).post('/api/v1/namespaces/default/pods/p/eviction').send({ apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: 'other' } }).expect(400);
+  assert.equal(evict.body.message, 'name in URL does not match name in Eviction object');
+  const scale = await request(app).get('/apis/apps/v1/namespaces/default/deployments/missing/scale').expect(404);
+  assert.deepEqual([scale.body.message, scale.body.details.kind], ['deployments/scale.apps "missing" not found', 'deployments/scale']);
+  const events = '/apis/events.k8s.io/v1/namespaces/default/events';
+  await request(app).post(events).send({ apiVersion: 'events.k8s.io/v1', kind: 'Event', metadata: { name: 'pre' }, eventTime: '2026-01-01T00:00:00.000000Z', reportingController: 'x/y', reportingInstance: 'i', action: 'A', reason: 'R', type: 'Normal' }).expect(201);
+  const uid = '00000000-0000-0000-0000-000000000000';
+  const conflict = await request(app).delete(`${events}/pre`).send({ preconditions: { uid } }).expect(409);
+  assert.match(conflict.body.message, /^Operation cannot be fulfilled on Event "pre": the UID in the precondition/);
+  assert.equal(conflict.body.details.group, '');
+});

@@ -20,7 +20,7 @@ import { serveInsightPage } from './insight/static-files.js';
 import { serveHealth, type HealthCheck } from './health.js';
 import { ApiMetrics } from './metrics.js';
 import { encodeBody, wanted } from './negotiate.js';
-import { resolvePath } from './request-path.js';
+import { legacyWatchPath, resolvePath } from './request-path.js';
 import { handleResource } from './resource-handler.js';
 import { ServedOpenApi } from './served-openapi.js';
 import { sendError } from './status.js';
@@ -140,7 +140,9 @@ export function createApiApp(o: ApiAppOptions): Express {
     } catch (e) {
       return sendError(res, e);
     }
-    const rp = resolvePath(o.registry, path);
+    const legacy = req.method === 'GET' ? legacyWatchPath(path) : undefined;
+    const rp = resolvePath(o.registry, legacy ?? path);
+    if (rp !== undefined && legacy !== undefined) return void handleResource(req, res, rp, true);
     if (rp === undefined) {
       // Outside the API, or in a group no one serves, the mux answers in plain text, as kube-apiserver's does.
       const groupServed = seg[0] === 'api' || (seg[0] === 'apis' && groupVersions(o.registry).some(([g]) => g === seg[1]));

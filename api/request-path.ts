@@ -10,6 +10,16 @@ export interface ResourcePath {
 }
 
 /**
+ * The path without the segment `watch` after the version, for the deprecated watch paths
+ * kube-apiserver still serves (/api/v1/watch/namespaces/ns/pods[/name]); undefined for any
+ * other path.
+ */
+export function legacyWatchPath(path: string): string | undefined {
+  const m = /^(\/api\/[^/]+|\/apis\/[^/]+\/[^/]+)\/watch(\/.+)$/.exec(path);
+  return m === null ? undefined : `${m[1]!}${m[2]!}`;
+}
+
+/**
  * Resolves a Kubernetes REST path against the registry:
  *   /api/v1[/namespaces/{ns}]/{resource}[/{name}[/{subresource}]]
  *   /apis/{group}/{version}[/namespaces/{ns}]/{resource}[/{name}[/{subresource}]]

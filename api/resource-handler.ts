@@ -33,10 +33,22 @@ const verbOf = (method: string, hasName: boolean, watch: boolean): string => {
 };
 
 /**
+ * A watch of one object by the deprecated path /watch/.../{name}: its fieldSelector becomes
+ * metadata.name={name}; one that names another object is a 400, as kube-apiserver answers.
+ */
+function watchOfName<T extends { fieldSelector?: string }>(options: T, name: string): T {
+  const given = options.fieldSelector;
+  if (given === undefined || given.trim() === '') return { ...options, fieldSelector: `metadata.name=${name}` };
+  const named = /(?:^|,)\s*metadata\.name\s*==?\s*([^,]*)/.exec(given)?.[1]?.trim();
+  if (named !== name) throw errors.badRequest("fieldSelector metadata.name doesn't match requested name");
+  return options;
+}
+
+/**
  * One request on a resource path: decode, call the store's verb, encode. No
  * storage logic here; every rule is in the registry.
  */
-export async function handleResource(req: Request, res: Response, rp: ResourcePath): Promise<void> {
+export async function handleResource(req: Request, res: Response, rp: ResourcePath, legacyWatch = false): Promise<void> {
   const { store, namespace, name, subresource } = rp;
   const warnings: string[] = [];
   // Who is writing, for admission and the RBAC escalation checks.
@@ -54,15 +66,17 @@ export async function handleResource(req: Request, res: Response, rp: ResourcePa
     const info = store.info;
     const sub = subresource === undefined ? undefined : info.subresources.find((s) => s.name === subresource);
     if (subresource !== undefined && sub === undefined) throw errors.notFound(info, name ?? '');
-    const verb = verbOf(req.method, name !== undefined, isWatch(req));
+    const watching = legacyWatch || isWatch(req);
+    const verb = legacyWatch ? 'watch' : verbOf(req.method, name !== undefined, watching);
     // A collection takes GET, POST and DELETE only; PUT and PATCH name an object.
     const onCollection = name === undefined && (req.method === 'PUT' || req.method === 'PATCH');
     if (onCollection || !(sub?.verbs ?? info.verbs).includes(verb)) throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
     switch (req.method) {
       case 'GET': {
-        if (name === undefined) {
-          if (isWatch(req)) {
-            const options = watchOptions(req);
+        if (legacyWatch && subresource !== undefined) throw errors.notFoundPath();
+        if (name === undefined || legacyWatch) {
+          if (watching) {
+            const options = legacyWatch && name !== undefined ? watchOfName(watchOptions(req), name) : watchOptions(req);
             // A selector or Table option that does not parse is a 400 answer, not an ERROR in a 200 stream.
             store.checkSelectors(options);
             if (want.as === 'Table') includeObject(req);

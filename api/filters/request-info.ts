@@ -54,6 +54,9 @@ export function requestInfo(method: string, path: string, query: Readonly<Record
     version = seg[2]!;
     rest = seg.slice(3);
   } else return nonResource;
+  // The deprecated watch paths (/api/v1/watch/...) are a watch of what follows.
+  const legacyWatch = rest[0] === 'watch' && (method === 'GET' || method === 'HEAD');
+  if (legacyWatch) rest = rest.slice(1);
   if (rest.length === 0) return nonResource;
   let namespace = '';
   if (rest[0] === 'namespaces') {
@@ -74,7 +77,7 @@ export function requestInfo(method: string, path: string, query: Readonly<Record
   switch (method) {
     case 'GET':
     case 'HEAD':
-      verb = name !== '' ? 'get' : isTrue(query['watch']) ? 'watch' : 'list';
+      verb = legacyWatch ? 'watch' : name !== '' ? 'get' : isTrue(query['watch']) ? 'watch' : 'list';
       // A list or watch of one name (fieldSelector=metadata.name=x) is about that name, so rules with resourceNames apply.
       if (name === '') name = exactName(query['fieldSelector']);
       break;

@@ -326,3 +326,20 @@ test('subresource errors in kube-apiserver\'s words: an eviction naming another 
   assert.match(conflict.body.message, /^Operation cannot be fulfilled on Event "pre": the UID in the precondition/);
   assert.equal(conflict.body.details.group, '');
 });
+
+test('the deprecated watch paths: /api/v1/watch/... watches what follows, by name too', async () => {
+  const start = await request(app).post(base).send(cm('legacy-a')).expect(201);
+  await request(app).post(base).send(cm('legacy-b')).expect(201);
+  const read = async (path: string) => {
+    const res = await request(app).get(path).buffer(true).parse((r, cb) => {
+      let text = '';
+      r.on('data', (d: Buffer) => (text += d.toString()));
+      r.on('end', () => cb(null, text));
+    });
+    return String(res.body).split('\n').filter((l) => l !== '').map((l) => (JSON.parse(l) as { object: { metadata: { name: string } } }).object.metadata.name);
+  };
+  const rv = start.body.metadata.resourceVersion as string;
+  assert.deepEqual(await read(`/api/v1/watch/namespaces/default/configmaps?resourceVersion=${rv}&timeoutSeconds=1`), ['legacy-b']);
+  assert.deepEqual(await read(`/api/v1/watch/namespaces/default/configmaps/legacy-a?resourceVersion=0&timeoutSeconds=1`), ['legacy-a']);
+  await request(app).get('/api/v1/watch/namespaces/default/configmaps/legacy-a?fieldSelector=metadata.name%3Dlegacy-b').expect(400);
+});

@@ -16,6 +16,8 @@ test('request info as kube-apiserver resolves it: verbs, namespaces and their su
     ['DELETE', '/api/v1/namespaces/a/configmaps', { fieldSelector: 'metadata.name=cm1' }, { verb: 'deletecollection', name: '' }],
     ['POST', '/apis/apps/v1/namespaces/a/deployments', {}, { verb: 'create', group: 'apps', resource: 'deployments' }],
     ['GET', '/apis/apps/v1', {}, { isResourceRequest: false, verb: 'get' }],
+    ['GET', '/api/v1/watch/namespaces/a/pods', {}, { verb: 'watch', namespace: 'a', resource: 'pods', name: '' }],
+    ['GET', '/apis/apps/v1/watch/namespaces/a/deployments/d', {}, { verb: 'watch', group: 'apps', resource: 'deployments', name: 'd' }],
     ['GET', '/healthz', {}, { isResourceRequest: false, verb: 'get', path: '/healthz' }],
   ];
   for (const [method, path, query, want] of cases) {

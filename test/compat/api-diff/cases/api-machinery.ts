@@ -82,6 +82,8 @@ export const apiMachineryCases: readonly DiffCase[] = [
       { kind: 'request', id: 'delete-b', method: 'DELETE', path: `${cmPath}/b` },
       { kind: 'watch', id: 'watch-one', path: cmPath, events: 1, query: { resourceVersion: '{rv:create-a}', fieldSelector: 'metadata.name=a' } },
       { kind: 'watch', id: 'watch-legacy-path', path: '/api/v1/watch/namespaces/{ns}/configmaps', events: 2, query: { resourceVersion: '{rv:create-b}' } },
+      { kind: 'watch', id: 'watch-legacy-path-name', path: '/api/v1/watch/namespaces/{ns}/configmaps/a', events: 1, query: { resourceVersion: '{rv:create-b}' } },
+      { kind: 'watch', id: 'watch-legacy-path-other-name', path: '/api/v1/watch/namespaces/{ns}/configmaps/a', events: 1, query: { resourceVersion: '{rv:create-b}', fieldSelector: 'metadata.name=b' } },
       { kind: 'watch', id: 'watch-timeout', path: cmPath, events: 2, timeoutMs: 4000, query: { resourceVersion: '{rv:change-a}', timeoutSeconds: '1' } },
       { kind: 'watch', id: 'watch-bad-selector', path: cmPath, events: 1, query: { labelSelector: '!!' } },
       { kind: 'watch', id: 'watch-metadata', path: cmPath, events: 2, accept: 'application/json;as=PartialObjectMetadata;v=v1;g=meta.k8s.io', query: { resourceVersion: '{rv:create-b}' } },

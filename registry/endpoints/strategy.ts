@@ -26,7 +26,9 @@ function validateEndpoints(o: KubeObject): StatusCause[] {
       arrayOf(subset[list]).forEach((a, j) => {
         const ip = String(a.ip ?? '');
         const problems = isValidIp(ip);
-        for (const m of problems.length > 0 ? problems : specialIpProblems(ip)) causes.push(fieldErrors.invalid(`${at}.${list}[${j}].ip`, a.ip ?? '', m));
+        // An address that does not parse is refused twice, as kube-apiserver's two checks both refuse it.
+        const special = problems.length > 0 ? ['must be a valid IP address'] : specialIpProblems(ip);
+        for (const m of [...problems, ...special]) causes.push(fieldErrors.invalid(`${at}.${list}[${j}].ip`, a.ip ?? '', m));
       });
     }
     arrayOf(subset.ports).forEach((p, j) => {

@@ -17,7 +17,9 @@ function pathSegmentErrors(value: string): string[] {
 }
 
 /** Problems with a name under rule. */
-export function nameErrors(rule: NameRule, value: string): string[] {
+export function nameErrors(rule: NameRule, value: string, prefix = false): string[] {
+  // A generateName prefix may end in a dash (the random suffix follows it).
+  if (prefix && rule !== 'pathSegment' && value.length > 1 && value.endsWith('-')) value = `${value.slice(0, -1)}a`;
   switch (rule) {
     case 'dns1123Label':
       return isDns1123Label(value);

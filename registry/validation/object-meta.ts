@@ -43,20 +43,24 @@ export function validateAnnotations(annotations: unknown, path: string): StatusC
   return causes;
 }
 
-function validateFinalizers(finalizers: unknown, path: string): StatusCause[] {
-  if (finalizers === undefined || finalizers === null) return [];
-  if (!Array.isArray(finalizers)) return [fieldErrors.invalid(path, finalizers, 'must be a list of strings')];
-  const causes: StatusCause[] = [];
+/**
+ * Finalizer names as kube-apiserver checks them, in two passes: each a qualified name (on the
+ * list's path, unindexed), then, after the rest of the metadata, each without a domain a
+ * standard finalizer (on its index). Returns the two passes' causes.
+ */
+function validateFinalizers(finalizers: unknown, path: string): { names: StatusCause[]; standard: StatusCause[] } {
+  if (finalizers === undefined || finalizers === null) return { names: [], standard: [] };
+  if (!Array.isArray(finalizers)) return { names: [fieldErrors.invalid(path, finalizers, 'must be a list of strings')], standard: [] };
+  const names: StatusCause[] = [];
+  const standard: StatusCause[] = [];
   finalizers.forEach((f, i) => {
     const name = String(f);
-    const at = `${path}[${i}]`;
-    const problems = isQualifiedName(name);
-    for (const m of problems) causes.push(fieldErrors.invalid(at, name, m));
-    if (problems.length === 0 && !name.includes('/') && !standardFinalizers.has(name)) {
-      causes.push(fieldErrors.invalid(at, name, 'name is neither a standard finalizer name nor is it fully qualified'));
+    for (const m of isQualifiedName(name)) names.push(fieldErrors.invalid(path, name, m));
+    if (!name.includes('/') && !standardFinalizers.has(name)) {
+      standard.push(fieldErrors.invalid(`${path}[${i}]`, name, 'name is neither a standard finalizer name nor is it fully qualified'));
     }
   });
-  return causes;
+  return { names, standard };
 }
 
 function validateOwnerReferences(refs: unknown, path: string): StatusCause[] {
@@ -91,6 +95,8 @@ export function validateObjectMeta(obj: KubeObject, rule: NameRule, namespaced: 
   const m: ObjectMeta = obj.metadata;
   const causes: StatusCause[] = [];
   if (isCreate) {
+    const prefix = m.generateName ?? '';
+    if (prefix !== '') for (const msg of nameErrors(rule, prefix, true)) causes.push(fieldErrors.invalid('metadata.generateName', prefix, msg));
     const name = m.name ?? '';
     if (name === '') causes.push(fieldErrors.required('metadata.name', 'name or generateName is required'));
     else for (const msg of nameErrors(rule, name)) causes.push(fieldErrors.invalid('metadata.name', name, msg));
@@ -103,7 +109,8 @@ export function validateObjectMeta(obj: KubeObject, rule: NameRule, namespaced: 
   causes.push(...validateLabels(m.labels, 'metadata.labels'));
   causes.push(...validateAnnotations(m.annotations, 'metadata.annotations'));
   causes.push(...validateOwnerReferences(m.ownerReferences, 'metadata.ownerReferences'));
-  causes.push(...validateFinalizers(m.finalizers, 'metadata.finalizers'));
+  const finalizers = validateFinalizers(m.finalizers, 'metadata.finalizers');
+  causes.push(...finalizers.names, ...finalizers.standard);
   return causes;
 }
 

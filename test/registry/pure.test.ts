@@ -18,6 +18,7 @@ import { serviceStrategy } from '../../registry/service/strategy.js';
 import { nodeStrategy } from '../../registry/node/strategy.js';
 import { podStrategy } from '../../registry/pod/strategy.js';
 import { resourceQuotaStrategy } from '../../registry/resourcequota/strategy.js';
+import { validateObjectMeta } from '../../registry/validation/object-meta.js';
 
 const labels = { app: 'web', tier: 'front', env: 'prod' };
 
@@ -203,4 +204,16 @@ test('Services: a type change wipes what the old type had and the update left as
   assert.deepEqual(changed({ type: 'ClusterIP', ports: [{ port: 80, nodePort: 30081 }] }).ports, [{ port: 80, nodePort: 30081 }], 'a node port the update asks for stays (and validation refuses it)');
   const toExternalName = changed({ type: 'ExternalName', externalName: 'example.com' });
   assert.deepEqual([toExternalName.clusterIP, toExternalName.clusterIPs, toExternalName.ipFamilies, toExternalName.ipFamilyPolicy, toExternalName.internalTrafficPolicy], [undefined, undefined, undefined, undefined, undefined]);
+});
+
+test('object metadata as kube-apiserver validates it: generateName as a prefix, finalizer names in two passes', () => {
+  const cm = (metadata: Record<string, unknown>): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: 'ns', ...metadata } });
+  const fields = (o: KubeObject) => validateObjectMeta(o, 'dns1123Subdomain', true, true).map((c) => [c.field, c.message.split(':')[0]]);
+  assert.deepEqual(fields(cm({ name: 'web-x1z2q', generateName: 'web-' })), [], 'a prefix may end in a dash');
+  assert.deepEqual(fields(cm({ name: 'Bad_x1z2q', generateName: 'Bad_' })), [['metadata.generateName', 'Invalid value'], ['metadata.name', 'Invalid value']]);
+  assert.deepEqual(fields(cm({ name: 'a', finalizers: ['bad finalizer', 'kubernetes', 'example.com/ok', 'plain'] })), [
+    ['metadata.finalizers', 'Invalid value'],
+    ['metadata.finalizers[0]', 'Invalid value'],
+    ['metadata.finalizers[3]', 'Invalid value'],
+  ]);
 });

@@ -389,8 +389,8 @@ export class GenericStore implements ResourceStore {
     try {
       obj = this.served(await this.storage.get(this.key(this.ns(namespace), name), options));
     } catch (e) {
-      // kube-apiserver's scale subresource names itself in its NotFound (deployments/scale.apps).
-      if (subresource === 'scale' && isObjectStorageError(e, 'NotFound')) throw errors.notFound({ resource: `${this.info.resource}/scale`, group: this.info.group }, name);
+      // kube-apiserver's built-in scale subresources name themselves in their NotFound (deployments/scale.apps).
+      if (subresource === 'scale' && this.info.custom !== true && isObjectStorageError(e, 'NotFound')) throw errors.notFound({ resource: `${this.info.resource}/scale`, group: this.info.group }, name);
       throw this.failure(e, name);
     }
     return subresource === 'scale' ? this.toScale(obj) : obj;
@@ -519,7 +519,7 @@ export class GenericStore implements ResourceStore {
       if (Array.isArray(entries) && entries.length > 0) m.managedFields = structuredClone(entries);
       else delete m.managedFields;
     } else GenericStore.setManaged(obj, this.trackUpdate(old, obj, subresource, options));
-    if (subresource === undefined) this.strategy.dropAfterUpdate?.(obj, old);
+    if (subresource === undefined) this.strategy.finishUpdate?.(obj, old);
     await this.admission.admit(this.admissionRequest('UPDATE', obj, old, subresource, options));
     this.schema?.encode(obj);
     if (this.strategy.generation) m.generation = (old.metadata.generation ?? 1) + (this.strategy.isSpecChange(obj, old) ? 1 : 0);

@@ -64,7 +64,36 @@ function mergeList(original: Json, patch: Json[], field: FieldNode | undefined, 
     if (at >= 0) result[at] = mergeMap(result[at], item, items);
     else result.push(stripDirectives(item));
   }
-  return reorder(result, order, key);
+  if (Array.isArray(order)) return reorder(result, order, key);
+  return patchOrder(result, patch, Array.isArray(original) ? original : [], key);
+}
+
+/**
+ * The order kube-apiserver gives a merged list of maps when the patch sets none: the patch's
+ * elements in the patch's order, the others in the original's, interleaved by where each
+ * stood in the original; an element new to the list comes before the original ones still to
+ * place (so one a patch adds lands first, not last).
+ */
+function patchOrder(merged: Json[], patch: Json[], original: Json[], key: string): Json[] {
+  const idOf = (e: Json): Json | undefined => (isObject(e) ? e[key] : undefined);
+  const patchIds = patch.filter((e) => !(isObject(e) && e.$patch === 'delete')).map(idOf);
+  const originalIds = original.map(idOf);
+  const fromPatch = patchIds.flatMap((id) => merged.filter((e) => idOf(e) === id));
+  const serverOnly = merged.filter((e) => !patchIds.includes(idOf(e)));
+  const out: Json[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < serverOnly.length || j < fromPatch.length) {
+    if (j >= fromPatch.length) out.push(serverOnly[i++]!);
+    else if (i >= serverOnly.length) out.push(fromPatch[j++]!);
+    else {
+      const left = originalIds.indexOf(idOf(serverOnly[i]!));
+      const right = originalIds.indexOf(idOf(fromPatch[j]!));
+      if (left >= 0 && right >= 0 && left < right) out.push(serverOnly[i++]!);
+      else out.push(fromPatch[j++]!);
+    }
+  }
+  return out;
 }
 
 /**

@@ -19,11 +19,12 @@ export interface Strategy {
   /** Keeps what an update may not change (status on a main-resource update, ...) from old. */
   prepareForUpdate(obj: KubeObject, old: KubeObject): void;
   /**
-   * Clears what an update made moot, after the update's managedFields are counted: kube-apiserver
-   * runs its strategies after its field manager, so the fields it counted still name what is
-   * cleared here (a Service's node ports when it turns ClusterIP).
+   * The last changes to an update, made after its managedFields are counted: kube-apiserver
+   * converts to its internal version and runs its strategies after its field manager, so the
+   * fields it counted know nothing of these (a Service's node ports wiped as it turns
+   * ClusterIP, its clusterIPs following a changed clusterIP).
    */
-  dropAfterUpdate?(obj: KubeObject, old: KubeObject): void;
+  finishUpdate?(obj: KubeObject, old: KubeObject): void;
   /** Field errors of a new object (names, required fields, value rules). */
   validate(obj: KubeObject): StatusCause[];
   /** Field errors of an update (immutable fields, ...), on top of validate. */

@@ -146,7 +146,13 @@ export const serviceStrategy: Strategy = baseStrategy(
     prepareForCreate: (o) => {
       o.status = { loadBalancer: {} };
     },
-    dropAfterUpdate: dropTypeDependentFields,
+    finishUpdate: (o, old) => {
+      // clusterIP and clusterIPs kept in step as kube-apiserver's conversion keeps them: a
+      // clusterIP unlike clusterIPs[0], or without clusterIPs, becomes clusterIPs.
+      const s = spec(o);
+      if (typeof s.clusterIP === 'string' && s.clusterIP !== '' && (!Array.isArray(s.clusterIPs) || s.clusterIPs.length === 0 || s.clusterIPs[0] !== s.clusterIP)) s.clusterIPs = [s.clusterIP];
+      dropTypeDependentFields(o, old);
+    },
     prepareForUpdate: (o, old) => {
       const s = spec(o);
       const os = readSpec(old);

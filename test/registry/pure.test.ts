@@ -107,7 +107,9 @@ test('strategic merge patch', () => {
   };
   const cases: [string, Record<string, unknown>, (r: typeof pod) => unknown, unknown][] = [
     ['merge container by name', { spec: { containers: [{ name: 'app', image: 'app:2' }] } }, (r) => r.spec.containers.map((c) => `${c.name}=${c.image}`), ['app=app:2', 'side=side:1']],
-    ['new container appended', { spec: { containers: [{ name: 'new', image: 'n' }] } }, (r) => r.spec.containers.map((c) => c.name), ['app', 'side', 'new']],
+    // kube-apiserver puts what a patch adds before the original elements it did not name.
+    ['new container first', { spec: { containers: [{ name: 'new', image: 'n' }] } }, (r) => r.spec.containers.map((c) => c.name), ['new', 'app', 'side']],
+    ['patch order, then the rest by their places', { spec: { containers: [{ name: 'side', image: 's' }, { name: 'new', image: 'n' }] } }, (r) => r.spec.containers.map((c) => c.name), ['app', 'side', 'new']],
     ['$patch delete', { spec: { containers: [{ name: 'side', $patch: 'delete' }] } }, (r) => r.spec.containers.map((c) => c.name), ['app']],
     ['$patch replace list', { spec: { volumes: [{ $patch: 'replace' }, { name: 'v2' }] } }, (r) => r.spec.volumes, [{ name: 'v2' }]],
     ['env by name', { spec: { containers: [{ name: 'app', env: [{ name: 'B', value: '3' }] }] } }, (r) => r.spec.containers[0]!.env, [{ name: 'A', value: '1' }, { name: 'B', value: '3' }]],
@@ -196,12 +198,13 @@ test('Services: a type change wipes what the old type had and the update left as
   const changed = (over: Record<string, unknown>): Record<string, unknown> => {
     const o = structuredClone(old);
     Object.assign(o.spec as object, over);
-    serviceStrategy.dropAfterUpdate!(o, old);
+    serviceStrategy.finishUpdate!(o, old);
     return o.spec as Record<string, unknown>;
   };
   const toClusterIp = changed({ type: 'ClusterIP' });
   assert.deepEqual([toClusterIp.ports, toClusterIp.externalTrafficPolicy, toClusterIp.clusterIP], [[{ port: 80 }], undefined, '10.96.0.9']);
   assert.deepEqual(changed({ type: 'ClusterIP', ports: [{ port: 80, nodePort: 30081 }] }).ports, [{ port: 80, nodePort: 30081 }], 'a node port the update asks for stays (and validation refuses it)');
+  assert.deepEqual(changed({ clusterIP: 'None' }).clusterIPs, ['None'], 'clusterIPs follow a changed clusterIP (and validation refuses the change)');
   const toExternalName = changed({ type: 'ExternalName', externalName: 'example.com' });
   assert.deepEqual([toExternalName.clusterIP, toExternalName.clusterIPs, toExternalName.ipFamilies, toExternalName.ipFamilyPolicy, toExternalName.internalTrafficPolicy], [undefined, undefined, undefined, undefined, undefined]);
 });

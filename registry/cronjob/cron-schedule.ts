@@ -45,7 +45,7 @@ export function cronScheduleError(schedule: string): string | undefined {
   if (tz !== null) spec = spec.slice(tz[0].length);
   if (spec.startsWith('@')) return descriptors.has(spec) || spec.startsWith('@every ') ? undefined : `unrecognized descriptor: ${spec}`;
   const fields = spec.split(/\s+/).filter((f) => f !== '');
-  if (fields.length !== 5) return `expected exactly 5 fields, found ${fields.length}: ${spec}`;
+  if (fields.length !== 5) return `expected exactly 5 fields, found ${fields.length}: [${fields.join(' ')}]`;
   for (let i = 0; i < 5; i++) {
     const e = checkField(fields[i]!, bounds[i]!);
     if (e !== undefined) return e;

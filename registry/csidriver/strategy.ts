@@ -32,7 +32,7 @@ export const csiDriverStrategy: Strategy = baseStrategy(
       }
       return causes;
     },
-    validateUpdate: (o, old) => (field(o, 'spec')?.attachRequired === field(old, 'spec')?.attachRequired ? [] : [fieldErrors.immutable('spec.attachRequired', field(o, 'spec')?.attachRequired)]),
+    validateUpdate: (o, old) => (field(o, 'spec')?.attachRequired === field(old, 'spec')?.attachRequired ? [] : [fieldErrors.immutable('spec.attachedRequired', field(o, 'spec')?.attachRequired)]),
     table: {
       columns: [
         nameColumn,

@@ -4,6 +4,7 @@ import { baseStrategy, resourceInfo } from '../generic/base-strategy.js';
 import type { Strategy } from '../generic/strategy.js';
 import { column, nameColumn } from '../generic/table.js';
 import { fieldErrors } from '../validation/field-errors.js';
+import { isDns1123Subdomain } from '../validation/names.js';
 
 /** csistoragecapacities (storage.k8s.io/v1): capacity a driver offers in a topology segment. */
 export const csiStorageCapacityStrategy: Strategy = baseStrategy(
@@ -11,7 +12,9 @@ export const csiStorageCapacityStrategy: Strategy = baseStrategy(
   {
     unconditionalUpdate: false,
     validate: (o) => {
-      const causes: StatusCause[] = typeof o.storageClassName === 'string' && o.storageClassName !== '' ? [] : [fieldErrors.required('storageClassName')];
+      // An empty class name is an Invalid subdomain, as kube-apiserver checks it.
+      const storageClass = typeof o.storageClassName === 'string' ? o.storageClassName : '';
+      const causes: StatusCause[] = isDns1123Subdomain(storageClass).map((m) => fieldErrors.invalid('storageClassName', storageClass, m));
       for (const f of ['capacity', 'maximumVolumeSize']) {
         const q = o[f];
         if ((typeof q === 'string' || typeof q === 'number') && quantityValue(q) < 0) causes.push(fieldErrors.invalid(f, q, 'must be greater than or equal to 0'));

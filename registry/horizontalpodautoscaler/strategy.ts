@@ -28,6 +28,10 @@ function validateHpa(s: Obj): StatusCause[] {
   if (max < 1) causes.push(fieldErrors.invalid('spec.maxReplicas', max, 'must be greater than 0'));
   else if (max < min) causes.push(fieldErrors.invalid('spec.maxReplicas', max, 'must be greater than or equal to `minReplicas`'));
   arrayOf(s.metrics).forEach((m, i) => causes.push(...validateMetric(m, `spec.metrics[${i}]`)));
+  // Scaling to zero needs a metric that does not come from the pods.
+  if (min === 0 && !arrayOf(s.metrics).some((m) => m.type === 'Object' || m.type === 'External')) {
+    causes.push(fieldErrors.forbidden('spec.metrics', 'must specify at least one Object or External metric to support scaling to zero replicas'));
+  }
   for (const direction of ['scaleUp', 'scaleDown']) {
     arrayOf(field(field(s, 'behavior'), direction)?.policies).forEach((p, i) => {
       const at = `spec.behavior.${direction}.policies[${i}]`;
@@ -45,7 +49,8 @@ const metricSources: Record<string, string> = { ContainerResource: 'containerRes
 /** One metric spec: a known type, and a target whose utilization (when given) is positive. */
 function validateMetric(m: Obj, at: string): StatusCause[] {
   const type = String(m.type ?? '');
-  if (!metricTypes.includes(type)) return [fieldErrors.notSupported(`${at}.type`, m.type ?? '', metricTypes)];
+  // kube-apiserver reports an unknown type twice (its type check, then its source check).
+  if (!metricTypes.includes(type)) return [fieldErrors.notSupported(`${at}.type`, m.type ?? '', metricTypes), fieldErrors.notSupported(`${at}.type`, m.type ?? '', metricTypes)];
   const source = metricSources[type]!;
   const target = field(field(m, source), 'target');
   const utilization = target?.averageUtilization;
@@ -175,7 +180,8 @@ export const hpaV1Strategy: Strategy = baseStrategy(info('v1'), {
     const s = field(o, 'spec') ?? {};
     const causes = validateHpa(s);
     const t = s.targetCPUUtilizationPercentage;
-    if (t !== undefined && Number(t) < 1) causes.push(fieldErrors.invalid('spec.targetCPUUtilizationPercentage', t, 'must be greater than 0'));
+    // kube-apiserver validates the v2 form a v1 object converts to, and names its field.
+    if (t !== undefined && Number(t) < 1) causes.push(fieldErrors.invalid('spec.metrics[0].resource.target.averageUtilization', t, 'must be greater than 0'));
     return causes;
   },
   isSpecChange: (o, old) => !isDeepStrictEqual(o.spec, old.spec),

@@ -4,7 +4,18 @@ import { baseStrategy, field, resourceInfo } from '../generic/base-strategy.js';
 import type { Strategy } from '../generic/strategy.js';
 import { age, ageColumn, column, nameColumn } from '../generic/table.js';
 import { fieldErrors } from '../validation/field-errors.js';
-import { isQualifiedName } from '../validation/names.js';
+import { isDns1123Subdomain } from '../validation/names.js';
+
+/** A domain-prefixed path (acme.io/foo), checked as kube-apiserver checks an IngressClass controller. */
+function domainPrefixedPath(value: string, path: string): StatusCause[] {
+  const slash = value.indexOf('/');
+  const host = slash < 0 ? '' : value.slice(0, slash);
+  const rest = slash < 0 ? '' : value.slice(slash + 1);
+  if (host === '' || rest === '') return [fieldErrors.invalid(path, value, 'must be a domain-prefixed path (such as "acme.io/foo")')];
+  const causes = isDns1123Subdomain(host).map((m) => fieldErrors.invalid(path, host, m));
+  if (!/^[A-Za-z0-9/\-._~%!$&'()*+,;=:]+$/.test(rest)) causes.push(fieldErrors.invalid(path, rest, "must be a valid path (regex used for validation is '^[A-Za-z0-9/\\-._~%!$&'()*+,;=:]+$')"));
+  return causes;
+}
 
 /** ingressclasses (networking.k8s.io/v1, cluster-scoped): which controller implements ingresses of a class. */
 export const ingressClassStrategy: Strategy = baseStrategy(
@@ -15,7 +26,7 @@ export const ingressClassStrategy: Strategy = baseStrategy(
       const controller = String(field(o, 'spec')?.controller ?? '');
       const causes: StatusCause[] = [];
       if (controller === '') causes.push(fieldErrors.required('spec.controller'));
-      else for (const m of isQualifiedName(controller)) causes.push(fieldErrors.invalid('spec.controller', controller, m));
+      else causes.push(...domainPrefixedPath(controller, 'spec.controller'));
       const params = field(field(o, 'spec'), 'parameters');
       if (params !== undefined) {
         if (typeof params.kind !== 'string' || params.kind === '') causes.push(fieldErrors.required('spec.parameters.kind', 'kind is required'));

@@ -49,7 +49,7 @@ export function validateJobSpec(s: Record<string, unknown>, path: string, checkS
   }
   causes.push(...validatePodTemplate(template, `${path}.template`));
   const restart = field(template, 'spec')?.restartPolicy;
-  if (restart !== 'OnFailure' && restart !== 'Never') causes.push(fieldErrors.notSupported(`${path}.template.spec.restartPolicy`, restart ?? '', ['OnFailure', 'Never']));
+  if (restart !== 'OnFailure' && restart !== 'Never') causes.push(fieldErrors.required(`${path}.template.spec.restartPolicy`, 'valid values: "OnFailure", "Never"'));
   return causes;
 }
 

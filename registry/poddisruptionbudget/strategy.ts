@@ -6,13 +6,15 @@ import { age, ageColumn, column, nameColumn } from '../generic/table.js';
 import { fieldErrors } from '../validation/field-errors.js';
 import { validateLabelSelector } from '../validation/label-selector.js';
 import { nonNegativeStatus } from '../validation/status.js';
+import { goIntOrString } from '../validation/int-or-percent.js';
 
 function intOrPercent(value: unknown, path: string): StatusCause[] {
   if (value === undefined) return [];
   if (typeof value === 'number') return value >= 0 ? [] : [fieldErrors.invalid(path, value, 'must be greater than or equal to 0')];
   const m = /^(\d+)%$/.exec(String(value));
-  if (m === null) return [fieldErrors.invalid(path, value, "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')")];
-  return Number(m[1]) > 100 ? [fieldErrors.invalid(path, value, 'must not be greater than 100%')] : [];
+  // A string is printed as the IntOrString kube-apiserver holds it in.
+  if (m === null) return [fieldErrors.invalidPrinted(path, goIntOrString(value), "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')")];
+  return Number(m[1]) > 100 ? [fieldErrors.invalidPrinted(path, goIntOrString(value), 'must not be greater than 100%')] : [];
 }
 
 /** poddisruptionbudgets (policy/v1): how many pods evictions may take down. */

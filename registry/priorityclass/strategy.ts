@@ -7,7 +7,7 @@ import { fieldErrors } from '../validation/field-errors.js';
 
 /** The largest priority a user-defined class may have. */
 export const highestUserDefinablePriority = 1_000_000_000;
-const preemptionPolicies = ['Never', 'PreemptLowerPriority'];
+const preemptionPolicies = ['PreemptLowerPriority', 'Never'];
 
 /** The classes kube-apiserver creates at start, with their priorities (facts of the API). */
 export const systemPriorityClasses: readonly KubeObject[] = [
@@ -28,7 +28,7 @@ const isSystem = (o: KubeObject): boolean => systemPriorityClasses.some((c) => c
 function validatePriorityClass(o: KubeObject): StatusCause[] {
   const causes: StatusCause[] = [];
   if (!isSystem(o)) {
-    if ((o.metadata.name ?? '').startsWith('system-')) causes.push(fieldErrors.forbidden('metadata.name', "priority class names with 'system-' prefix are reserved"));
+    if ((o.metadata.name ?? '').startsWith('system-')) causes.push(fieldErrors.forbidden('metadata.name', `priority class names with 'system-' prefix are reserved for system use only. error: ${o.metadata.name ?? ''} is not a known system priority class`));
     if (typeof o.value === 'number' && o.value > highestUserDefinablePriority) causes.push(fieldErrors.forbidden('value', `maximum allowed value of a user defined priority is ${highestUserDefinablePriority}`));
   }
   if (o.preemptionPolicy !== undefined && !preemptionPolicies.includes(String(o.preemptionPolicy))) causes.push(fieldErrors.notSupported('preemptionPolicy', o.preemptionPolicy, preemptionPolicies));

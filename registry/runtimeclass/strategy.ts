@@ -14,7 +14,8 @@ export const runtimeClassStrategy: Strategy = baseStrategy(
     unconditionalUpdate: false,
     validate: (o) => {
       const handler = typeof o.handler === 'string' ? o.handler : '';
-      const causes: StatusCause[] = handler === '' ? [fieldErrors.required('handler')] : isDns1123Label(handler).map((m) => fieldErrors.invalid('handler', handler, m));
+      // An empty handler is an Invalid label, as kube-apiserver checks it.
+      const causes: StatusCause[] = isDns1123Label(handler).map((m) => fieldErrors.invalid('handler', handler, m));
       // Kubernetes names overhead quantities as resource limits, and the tolerations list twice.
       for (const [name, q] of Object.entries(field(field(o, 'overhead'), 'podFixed') ?? {})) {
         if ((typeof q === 'string' || typeof q === 'number') && quantityValue(q) < 0) causes.push(fieldErrors.invalid(`overhead.limits[${name}]`, q, 'must be greater than or equal to 0'));

@@ -46,7 +46,9 @@ export function selectionPredicate(
     return fieldValues?.(o, f);
   };
   for (const r of fields.requirements) {
-    if (valueOf({ metadata: {} }, r.field) === undefined) throw errors.badRequest(`field label not supported: ${r.field}`);
+    if (valueOf({ metadata: {} }, r.field) !== undefined) continue;
+    // Kinds with field selectors of their own word it as their conversion does; the others as the default one.
+    throw errors.badRequest(fieldValues === undefined ? `${JSON.stringify(r.field)} is not a known field selector: only "metadata.name", "metadata.namespace"` : `field label not supported: ${r.field}`);
   }
   const isEverything = labels.requirements.length === 0 && fields.requirements.length === 0;
   return {

@@ -23,7 +23,9 @@ export const volumeAttachmentStrategy: Strategy = baseStrategy(
       const causes: StatusCause[] = [];
       if (typeof s.attacher !== 'string' || s.attacher === '') causes.push(fieldErrors.required('spec.attacher'));
       else for (const m of isDns1123Subdomain(s.attacher)) causes.push(fieldErrors.invalid('spec.attacher', s.attacher, m));
-      if (typeof s.nodeName !== 'string' || s.nodeName === '') causes.push(fieldErrors.required('spec.nodeName'));
+      // An empty node name is an Invalid subdomain, as kube-apiserver checks it.
+      const node = typeof s.nodeName === 'string' ? s.nodeName : '';
+      for (const m of isDns1123Subdomain(node)) causes.push(fieldErrors.invalid('spec.nodeName', node, m));
       const source = field(s, 'source') ?? {};
       const given = ['persistentVolumeName', 'inlineVolumeSpec'].filter((k) => source[k] !== undefined);
       if (given.length !== 1) causes.push(fieldErrors.required('spec.source', 'must specify exactly one of inlineVolumeSpec and persistentVolumeName'));

@@ -19,6 +19,10 @@ import { nodeStrategy } from '../../registry/node/strategy.js';
 import { podStrategy } from '../../registry/pod/strategy.js';
 import { resourceQuotaStrategy } from '../../registry/resourcequota/strategy.js';
 import { validateObjectMeta } from '../../registry/validation/object-meta.js';
+import { priorityClassStrategy } from '../../registry/priorityclass/strategy.js';
+import { hpaV2Strategy } from '../../registry/horizontalpodautoscaler/strategy.js';
+import { ingressClassStrategy } from '../../registry/ingressclass/strategy.js';
+import { selectionPredicate } from '../../registry/storage/selection.js';
 
 const labels = { app: 'web', tier: 'front', env: 'prod' };
 
@@ -219,4 +223,18 @@ test('object metadata as kube-apiserver validates it: generateName as a prefix, 
     ['metadata.finalizers[0]', 'Invalid value'],
     ['metadata.finalizers[3]', 'Invalid value'],
   ]);
+});
+
+test('validation messages in kube-apiserver\'s words: priority classes, autoscalers, ingress classes, field selectors', () => {
+  const messages = (causes: readonly { field?: string; message: string }[]) => causes.map((c) => `${c.field ?? ''}: ${c.message}`);
+  const pc: KubeObject = { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: 'system-mine' }, value: 1 };
+  priorityClassStrategy.applyDefaults(pc);
+  assert.deepEqual(messages(priorityClassStrategy.validate(pc)), ["metadata.name: Forbidden: priority class names with 'system-' prefix are reserved for system use only. error: system-mine is not a known system priority class"]);
+  const hpa: KubeObject = { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'h', namespace: 'ns' }, spec: { scaleTargetRef: { kind: 'Deployment', name: 'd' }, minReplicas: 0, maxReplicas: 2 } };
+  assert.deepEqual(messages(hpaV2Strategy.validate(hpa)), ['spec.minReplicas: Invalid value: 0: must be greater than or equal to 1', 'spec.metrics: Forbidden: must specify at least one Object or External metric to support scaling to zero replicas']);
+  const ic = (controller: string): KubeObject => ({ apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', metadata: { name: 'c' }, spec: { controller } });
+  assert.deepEqual(messages(ingressClassStrategy.validate(ic('Not A Controller'))), ['spec.controller: Invalid value: "Not A Controller": must be a domain-prefixed path (such as "acme.io/foo")']);
+  assert.deepEqual(ingressClassStrategy.validate(ic('example.com/ingress')), []);
+  assert.throws(() => selectionPredicate({ fieldSelector: 'data.k=v' }, true, undefined), /"data.k" is not a known field selector: only "metadata.name", "metadata.namespace"/);
+  assert.throws(() => selectionPredicate({ fieldSelector: 'spec.x=v' }, true, () => undefined), /field label not supported: spec.x/);
 });

@@ -264,16 +264,24 @@ export class GenericStore implements ResourceStore {
    * fieldValidation=Strict, and refuses unknown fields there with 422 Invalid on the
    * field `patch`, quoting the whole patched object (its top-level keys sorted, as its
    * JSON merge re-encodes them) and naming no kind, where a create or update with the
-   * same fields gets 400. Other decoding problems are left to decodeRequest.
+   * same fields gets 400. Other decoding problems are left to decodeRequest. Unlike
+   * kube-apiserver, the values of confidential fields (a Secret's data) are not quoted.
    */
   private refuseUnknownPatched(patched: KubeObject): void {
     if (this.schema === undefined) return;
     const report = this.schema.decode(cloneJson(patched), 'Strict');
     if (report.unknownFields.length === 0 || report.badRequest !== undefined || report.causes.length > 0) return;
-    const sorted = Object.fromEntries(Object.keys(patched).sort().map((k) => [k, patched[k]]));
+    const sorted = Object.fromEntries(Object.keys(patched).sort().map((k) => [k, this.quotable(k, patched[k])]));
     const unknown = report.unknownFields.map((f) => `unknown field ${JSON.stringify(f)}`).join(', ');
     const message = `Invalid value: ${goQuote(JSON.stringify(sorted))}: strict decoding error: ${unknown}`;
     throw new ApiError(422, 'Invalid', ` "" is invalid: patch: ${message}`, { causes: [{ reason: 'FieldValueInvalid', message, field: 'patch' }] });
+  }
+
+  /** A top-level field's value as an error may quote it: a confidential field's values redacted, its keys kept. */
+  private quotable(field: string, value: unknown): unknown {
+    if (this.strategy.confidentialFields?.includes(field) !== true) return value;
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return '<redacted>';
+    return Object.fromEntries(Object.keys(value).map((k) => [k, '<redacted>']));
   }
 
   /**

@@ -65,6 +65,12 @@ export interface Strategy {
    * metadata-only views kube-apiserver makes from the internal object lack them.
    */
   readonly versionAnnotations?: readonly string[];
+  /**
+   * Top-level fields whose values an error never quotes (a Secret's data and stringData):
+   * where kube-apiserver quotes a whole object in an error (a strict patch's 422), their
+   * values are redacted, so a client allowed to patch but not to read learns nothing.
+   */
+  readonly confidentialFields?: readonly string[];
   /** false for kinds that refuse strategic merge patches (custom resources): 415. */
   readonly supportsStrategicMerge?: boolean;
   /**

@@ -53,6 +53,7 @@ function validateSecret(o: KubeObject): StatusCause[] {
 export const secretStrategy: Strategy = baseStrategy(
   resourceInfo({ group: '', version: 'v1', resource: 'secrets', singular: 'secret', kind: 'Secret', listKind: 'SecretList', namespaced: true }),
   {
+    confidentialFields: ['data', 'stringData'],
     applyDefaults: (o) => {
       if (o.type === undefined || o.type === '') o.type = 'Opaque';
       foldStringData(o);

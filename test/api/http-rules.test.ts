@@ -343,3 +343,13 @@ test('the deprecated watch paths: /api/v1/watch/... watches what follows, by nam
   assert.deepEqual(await read(`/api/v1/watch/namespaces/default/configmaps/legacy-a?resourceVersion=0&timeoutSeconds=1`), ['legacy-a']);
   await request(app).get('/api/v1/watch/namespaces/default/configmaps/legacy-a?fieldSelector=metadata.name%3Dlegacy-b').expect(400);
 });
+
+test('a strict patch\'s 422 quotes the patched object but never a Secret\'s values', async () => {
+  const secrets = '/api/v1/namespaces/default/secrets';
+  await request(app).post(secrets).send({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'quiet' }, stringData: { password: 'hunter2' } }).expect(201);
+  const r = await request(app).patch(`${secrets}/quiet?fieldValidation=Strict`).set('Content-Type', 'application/merge-patch+json').send({ bogus: 1, stringData: { token: 'abc' } }).expect(422);
+  const text = JSON.stringify(r.body);
+  for (const secret of ['hunter2', Buffer.from('hunter2').toString('base64'), 'abc']) assert.ok(!text.includes(secret), `the answer quotes ${secret}`);
+  assert.match(r.body.message, /\\"data\\":\{\\"password\\":\\"<redacted>\\"\}/);
+  assert.match(r.body.message, /unknown field "bogus"/);
+});

@@ -116,21 +116,25 @@ test('lists: label and field selectors, limit and continue at one revision, Tabl
   assert.equal(table.body.rows.length, 6);
 });
 
+/** The events a watch at path sends until it ends (the path sets timeoutSeconds). */
+async function watchEvents(path: string): Promise<Array<{ type: string; object: { metadata: { name: string; deletionGracePeriodSeconds?: number } } }>> {
+  const res = await request(app).get(path).buffer(true).parse((r, cb) => {
+    let text = '';
+    r.on('data', (d: Buffer) => (text += d.toString()));
+    r.on('end', () => cb(null, text));
+  });
+  return String(res.body)
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as { type: string; object: { metadata: { name: string; deletionGracePeriodSeconds?: number } } });
+}
+
 test('watch: resume from a resourceVersion replays what happened since, as NDJSON WatchEvents', async () => {
   const start = await request(app).post(base).send(cm('w1')).expect(201);
   const rv = start.body.metadata.resourceVersion as string;
   await request(app).put(`${base}/w1`).send({ ...cm('w1', { a: 'changed' }), metadata: { name: 'w1' } }).expect(200);
   await request(app).delete(`${base}/w1`).expect(200);
-  const res = await request(app).get(`${base}?watch=1&resourceVersion=${rv}&timeoutSeconds=1`).buffer(true).parse((r, cb) => {
-    let text = '';
-    r.on('data', (d: Buffer) => (text += d.toString()));
-    r.on('end', () => cb(null, text));
-  });
-  const events = String(res.body)
-    .split('\n')
-    .filter((l) => l !== '')
-    .map((l) => JSON.parse(l) as { type: string; object: { metadata: { name: string } } })
-    .filter((e) => e.object.metadata.name === 'w1');
+  const events = (await watchEvents(`${base}?watch=1&resourceVersion=${rv}&timeoutSeconds=1`)).filter((e) => e.object.metadata.name === 'w1');
   assert.deepEqual(events.map((e) => e.type), ['MODIFIED', 'DELETED']);
 });
 
@@ -290,16 +294,7 @@ test('deleting a pod no node runs marks it (deletionTimestamp, grace period 0), 
   assert.equal(deleted.body.metadata.deletionGracePeriodSeconds, 0);
   assert.match(deleted.body.metadata.deletionTimestamp, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
   await request(app).get(`${pods}/gone`).expect(404);
-  const res = await request(app).get(`${pods}?watch=1&resourceVersion=${created.body.metadata.resourceVersion as string}&timeoutSeconds=1`).buffer(true).parse((r, cb) => {
-    let text = '';
-    r.on('data', (d: Buffer) => (text += d.toString()));
-    r.on('end', () => cb(null, text));
-  });
-  const events = String(res.body)
-    .split('\n')
-    .filter((l) => l !== '')
-    .map((l) => JSON.parse(l) as { type: string; object: { metadata: { name: string; deletionGracePeriodSeconds?: number } } })
-    .filter((e) => e.object.metadata.name === 'gone');
+  const events = (await watchEvents(`${pods}?watch=1&resourceVersion=${created.body.metadata.resourceVersion as string}&timeoutSeconds=1`)).filter((e) => e.object.metadata.name === 'gone');
   assert.deepEqual(events.map((e) => [e.type, e.object.metadata.deletionGracePeriodSeconds]), [['MODIFIED', 0], ['DELETED', 0]]);
 });
 
@@ -330,14 +325,7 @@ test('subresource errors in kube-apiserver\'s words: an eviction naming another 
 test('the deprecated watch paths: /api/v1/watch/... watches what follows, by name too', async () => {
   const start = await request(app).post(base).send(cm('legacy-a')).expect(201);
   await request(app).post(base).send(cm('legacy-b')).expect(201);
-  const read = async (path: string) => {
-    const res = await request(app).get(path).buffer(true).parse((r, cb) => {
-      let text = '';
-      r.on('data', (d: Buffer) => (text += d.toString()));
-      r.on('end', () => cb(null, text));
-    });
-    return String(res.body).split('\n').filter((l) => l !== '').map((l) => (JSON.parse(l) as { object: { metadata: { name: string } } }).object.metadata.name);
-  };
+  const read = async (path: string) => (await watchEvents(path)).map((e) => e.object.metadata.name);
   const rv = start.body.metadata.resourceVersion as string;
   assert.deepEqual(await read(`/api/v1/watch/namespaces/default/configmaps?resourceVersion=${rv}&timeoutSeconds=1`), ['legacy-b']);
   assert.deepEqual(await read(`/api/v1/watch/namespaces/default/configmaps/legacy-a?resourceVersion=0&timeoutSeconds=1`), ['legacy-a']);

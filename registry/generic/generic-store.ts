@@ -892,11 +892,11 @@ export class GenericStore implements ResourceStore {
     }
   }
 
-  /** Throws the ApiError (400) a watch with these options would end with at once. */
   checkSelectors(options: { readonly labelSelector?: string; readonly fieldSelector?: string }): void {
     this.predicate(options);
   }
 
+  /** Throws the ApiError (400) a watch with these options would end with at once. */
   checkWatchOptions(options: WatchOptions): void {
     this.predicate(options);
     const rv = options.resourceVersion ?? '';

@@ -63,7 +63,8 @@ test('the example Widget controller applies status through the status subresourc
     // A change of spec is followed: status.replicas moves with it.
     kubectl('scale', 'widget', 'w1', '--replicas=5');
     await until('status.replicas 5', async () => (await widget('w1')).status?.replicas === 5);
-    assert.match(out, /"msg":"applied status","name":"w1","replicas":5/);
+    // The controller logs once its apply has returned, so the status can be read before the log line arrives.
+    await until('the controller to log the apply', async () => /"msg":"applied status","name":"w1","replicas":5/.test(out));
   } finally {
     controller?.kill('SIGTERM');
     if (controller !== undefined && controller.exitCode === null) await new Promise((r) => controller!.once('exit', r));

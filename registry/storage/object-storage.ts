@@ -88,7 +88,6 @@ export function isRemoval(r: KubeObject | Removal): r is Removal {
   return !('metadata' in r);
 }
 
-/** How fresh a get must be. */
 /** What delete takes: preconditions, a check that may throw to refuse, and dryRun. */
 export interface DeleteOptions {
   readonly preconditions?: Preconditions;
@@ -96,6 +95,7 @@ export interface DeleteOptions {
   readonly dryRun?: boolean;
 }
 
+/** How fresh a get must be. */
 export interface GetOptions {
   /** "0": any recent state; unset: the newest. */
   readonly resourceVersion?: '0';

@@ -44,7 +44,8 @@ function isLarge(body: string | Buffer, threshold: number): boolean {
  */
 export function sendBody(req: Request, res: Response, code: number, type: string, body: string | Buffer, threshold = GZIP_THRESHOLD_BYTES): void {
   res.status(code).type(type);
-  if (!acceptsGzip(req) || !isLarge(body, threshold)) {
+  // The size first: nearly every answer is small, and then the header is not read at all.
+  if (!isLarge(body, threshold) || !acceptsGzip(req)) {
     res.send(body);
     return;
   }
@@ -68,13 +69,13 @@ export class GzippedDocument {
 
   /** Sends body (identified by hash) as sendBody would, from the kept gzip when it is this version's. */
   send(req: Request, res: Response, type: string, body: string, hash: string): void {
-    if (!acceptsGzip(req) || !isLarge(body, GZIP_THRESHOLD_BYTES)) {
-      sendBody(req, res, 200, type, body);
+    res.status(200).type(type);
+    if (!isLarge(body, GZIP_THRESHOLD_BYTES) || !acceptsGzip(req)) {
+      res.send(body);
       return;
     }
     if (this.last?.hash !== hash) this.last = { hash, gzipped: gzipAsync(body, { level: GZIP_LEVEL }) };
     const kept = this.last;
-    res.status(200).type(type);
     kept.gzipped.then(
       (compressed) => sendGzipped(res, compressed),
       () => {

@@ -5,6 +5,7 @@ import type { BodyFields, ObjectList } from '../registry/generic/resource-store.
 import type { KubeObject } from '../registry/generic/types.js';
 import { goTypeMetaError, summarizeBody } from '../schemas/go-json-syntax.js';
 import { userOf } from './filters/authentication.js';
+import { exactName } from './filters/request-info.js';
 import { duplicateFields, firstKeyOffsets } from './json-fields.js';
 import { KUBERNETES_PROTOBUF_TYPE } from './protobuf/decode.js';
 import { BodyDecodeError, encodeBody, readBody, wanted } from './negotiate.js';
@@ -39,8 +40,7 @@ const verbOf = (method: string, hasName: boolean, watch: boolean): string => {
 function watchOfName<T extends { fieldSelector?: string }>(options: T, name: string): T {
   const given = options.fieldSelector;
   if (given === undefined || given.trim() === '') return { ...options, fieldSelector: `metadata.name=${name}` };
-  const named = /(?:^|,)\s*metadata\.name\s*==?\s*([^,]*)/.exec(given)?.[1]?.trim();
-  if (named !== name) throw errors.badRequest("fieldSelector metadata.name doesn't match requested name");
+  if (exactName(given) !== name) throw errors.badRequest("fieldSelector metadata.name doesn't match requested name");
   return options;
 }
 

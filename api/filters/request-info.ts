@@ -22,7 +22,7 @@ export interface RequestInfo {
 const namespaceSubresources = new Set(['status', 'finalize']);
 
 /** The name a field selector requires exactly (metadata.name=x or ==x), when it is a valid path segment; '' otherwise. */
-function exactName(selector: unknown): string {
+export function exactName(selector: unknown): string {
   if (typeof selector !== 'string') return '';
   for (const term of selector.split(',')) {
     const m = /^\s*metadata\.name\s*==?\s*(.*?)\s*$/.exec(term);

@@ -864,9 +864,9 @@ export class GenericStore implements ResourceStore {
 
   /** The selection predicate of a request, over stored objects. */
   predicate(options: { labelSelector?: string; fieldSelector?: string }): SelectionPredicate {
-    // Custom resources answer an unknown field selector as kinds with field selectors of their own do.
-    const fieldValues = this.strategy.fieldSelectorValue?.bind(this.strategy) ?? (this.info.custom === true ? () => undefined : undefined);
-    const p = selectionPredicate(options, this.info.namespaced, fieldValues);
+    // Custom resources word an unknown field selector as kinds with field selectors of their own do.
+    const fieldValues = this.strategy.fieldSelectorValue?.bind(this.strategy);
+    const p = selectionPredicate(options, this.info.namespaced, fieldValues, fieldValues !== undefined || this.info.custom === true);
     if (this.strategy.conversion === undefined || p.isEverything) return p;
     return { ...p, matches: (o) => p.matches(this.served(structuredClone(o))) };
   }

@@ -31,12 +31,15 @@ export const everything: SelectionPredicate = {
  * Parses the selectors of a request for a kind whose extra field-selector
  * fields fieldValues knows (metadata.name always; metadata.namespace for
  * namespaced kinds). A field the kind does not support is a BadRequest, as
- * Kubernetes words it.
+ * Kubernetes words it: 'field label not supported' for kinds that convert field
+ * labels of their own (fieldLabels, by default those with fieldValues; custom
+ * resources too), the default conversion's words for the others.
  */
 export function selectionPredicate(
   options: { readonly labelSelector?: string; readonly fieldSelector?: string },
   namespaced: boolean,
   fieldValues: FieldValues | undefined,
+  fieldLabels = fieldValues !== undefined,
 ): SelectionPredicate {
   const labels = parseLabelSelector(options.labelSelector ?? '');
   const fields = parseFieldSelector(options.fieldSelector ?? '');
@@ -47,8 +50,7 @@ export function selectionPredicate(
   };
   for (const r of fields.requirements) {
     if (valueOf({ metadata: {} }, r.field) !== undefined) continue;
-    // Kinds with field selectors of their own word it as their conversion does; the others as the default one.
-    throw errors.badRequest(fieldValues === undefined ? `${JSON.stringify(r.field)} is not a known field selector: only "metadata.name", "metadata.namespace"` : `field label not supported: ${r.field}`);
+    throw errors.badRequest(fieldLabels ? `field label not supported: ${r.field}` : `${JSON.stringify(r.field)} is not a known field selector: only "metadata.name", "metadata.namespace"`);
   }
   const isEverything = labels.requirements.length === 0 && fields.requirements.length === 0;
   return {

@@ -1,6 +1,7 @@
 import type { Request } from 'express';
 import { errors, type StatusCause } from '../registry/generic/api-error.js';
 import { goQuote } from '../schemas/go-url.js';
+import { goStringSlice } from '../registry/validation/go-values.js';
 import { applyNeedsFieldManager } from '../registry/generic/generic-store.js';
 import type { DeleteOptions, ListOptions, PatchOptions, PatchType, WatchOptions, WriteOptions } from '../registry/generic/resource-store.js';
 
@@ -94,9 +95,6 @@ function allParams(req: Request, name: string): string[] {
   return Array.isArray(v) ? v.map(String) : v === undefined ? [] : [String(v)];
 }
 
-/** The Go %#v of a []string, as option errors print dryRun. */
-const goStrings = (values: readonly string[]): string => `[]string{${values.map((v) => JSON.stringify(v)).join(', ')}}`;
-
 /**
  * dryRun, fieldValidation and fieldManager, shared by every write. Bad values are one 422 on
  * the options with a cause each, in the order Kubernetes checks them: first the causes a
@@ -107,7 +105,7 @@ export function writeOptions(req: Request, warnings: string[], kind: OptionsKind
   const manager = param(req, 'fieldManager');
   if (manager !== undefined && manager.length > 128) causes.push({ reason: 'FieldValueTooLong', field: 'fieldManager', message: 'Too long: must have at most 128 bytes' });
   const dry = [...allParams(req, 'dryRun'), ...bodyDryRun];
-  if (dry.some((d) => d !== 'All')) causes.push({ reason: 'FieldValueNotSupported', field: 'dryRun', message: `Unsupported value: ${goStrings(dry)}: supported values: "All"` });
+  if (dry.some((d) => d !== 'All')) causes.push({ reason: 'FieldValueNotSupported', field: 'dryRun', message: `Unsupported value: ${goStringSlice(dry)}: supported values: "All"` });
   const fv = param(req, 'fieldValidation');
   if (kind !== 'DeleteOptions' && fv !== undefined && fv !== '' && fv !== 'Strict' && fv !== 'Warn' && fv !== 'Ignore') {
     causes.push({ reason: 'FieldValueNotSupported', field: 'fieldValidation', message: `Unsupported value: ${JSON.stringify(fv)}: supported values: "", "Ignore", "Strict", "Warn"` });

@@ -6,6 +6,7 @@
  * here but in the rbac-escalation admission plugin (it needs the user).
  */
 import type { StatusCause } from '../generic/api-error.js';
+import { goStringSlice } from '../validation/go-values.js';
 import { baseStrategy, resourceInfo } from '../generic/base-strategy.js';
 import { nameErrors } from '../generic/name-validation.js';
 import type { Strategy } from '../generic/strategy.js';
@@ -22,11 +23,6 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const len = (v: unknown): number => (Array.isArray(v) ? v.length : 0);
-
-/** Go's %#v of a []string: []string{"a", "b"}. */
-function goStringSlice(v: unknown): string {
-  return `[]string{${list(v).map((x) => JSON.stringify(String(x))).join(', ')}}`;
-}
 
 function validateRule(rule: unknown, namespaced: boolean, path: string): StatusCause[] {
   const r = isObj(rule) ? rule : {};

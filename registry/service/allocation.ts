@@ -4,6 +4,7 @@
  * and the allocation bitmaps rebuilt from the services at start.
  */
 import { ApiError, errors } from '../generic/api-error.js';
+import { goStringSlice } from '../validation/go-values.js';
 import { arrayOf, child, field } from '../generic/base-strategy.js';
 import type { StoreHooks } from '../generic/generic-store.js';
 import type { KubeObject, ResourceInfo } from '../generic/types.js';
@@ -70,7 +71,7 @@ export class ServiceAllocation {
       s.clusterIP = numberToIp(this.ips.base + offset);
     } else {
       const offset = offsetOf(this.ips, wanted);
-      const printed = `[]string{${JSON.stringify(wanted)}}`;
+      const printed = goStringSlice([wanted]);
       if (offset === undefined || reserved.has(offset)) {
         throw this.invalid(o, [fieldErrors.invalidPrinted('spec.clusterIPs', printed, `failed to allocate IP ${wanted}: provided IP is not in the valid range. The range of valid IPs is ${this.ips.cidr}`)]);
       }

@@ -6,6 +6,7 @@
 import type { StatusCause } from '../generic/api-error.js';
 import { arrayOf, field } from '../generic/base-strategy.js';
 import { fieldErrors } from './field-errors.js';
+import { goStringSlice } from './go-values.js';
 import { validateLabels } from './object-meta.js';
 import { isQualifiedName, isValidLabelValue } from './names.js';
 
@@ -115,7 +116,7 @@ export function goLabelSelector(selector: Obj | undefined): string {
     expressions.length === 0
       ? '[]v1.LabelSelectorRequirement(nil)'
       : `[]v1.LabelSelectorRequirement{${expressions
-          .map((e) => `v1.LabelSelectorRequirement{Key:${JSON.stringify(String(e.key ?? ''))}, Operator:${JSON.stringify(String(e.operator ?? ''))}, Values:${Array.isArray(e.values) ? `[]string{${e.values.map((v) => JSON.stringify(String(v))).join(', ')}}` : '[]string(nil)'}}`)
+          .map((e) => `v1.LabelSelectorRequirement{Key:${JSON.stringify(String(e.key ?? ''))}, Operator:${JSON.stringify(String(e.operator ?? ''))}, Values:${Array.isArray(e.values) ? goStringSlice(e.values) : '[]string(nil)'}}`)
           .join(', ')}}`;
   return `v1.LabelSelector{MatchLabels:${goLabelMap(selector?.matchLabels)}, MatchExpressions:${exprs}}`;
 }

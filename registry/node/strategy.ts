@@ -3,6 +3,8 @@ import { arrayOf, baseStrategy, field, resourceInfo } from '../generic/base-stra
 import type { Strategy } from '../generic/strategy.js';
 import { age, ageColumn, column, nameColumn } from '../generic/table.js';
 import type { KubeObject } from '../generic/types.js';
+import { keepInStep } from '../generic/plural-field.js';
+import { goStringSlice } from '../validation/go-values.js';
 import { fieldErrors } from '../validation/field-errors.js';
 import { isQualifiedName, isValidLabelValue } from '../validation/names.js';
 import { quantityValue } from '../pod/pod-spec.js';
@@ -14,29 +16,12 @@ const effects = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
 /** A list field's entries (none when it is not a list). */
 const strings = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
-/** Go's %#v of a []string. */
-const goStrings = (l: readonly unknown[]): string => `[]string{${l.map((s) => goQuote(String(s))).join(', ')}}`;
-
 /** Whether s is a CIDR as Go's ParseCIDR (sloppy) reads one: an address, a slash and a prefix length its family allows. */
 function isCidr(s: string): boolean {
   const m = /^([^/]+)\/(\d{1,3})$/.exec(s);
   if (m === null) return false;
   const family = isIP(m[1]!.replace(/(^|\.)0+(\d)/g, '$1$2'));
   return family !== 0 && Number(m[2]) <= (family === 4 ? 32 : 128);
-}
-
-/**
- * spec.podCIDR and spec.podCIDRs kept in step as kube-apiserver's conversion keeps them: a
- * podCIDR without podCIDRs, or unlike podCIDRs[0], becomes podCIDRs; podCIDRs without
- * podCIDR give podCIDR their first.
- */
-function syncPodCidrs(o: KubeObject): void {
-  const spec = field(o, 'spec');
-  if (spec === undefined) return;
-  const cidr = typeof spec.podCIDR === 'string' && spec.podCIDR !== '' ? spec.podCIDR : undefined;
-  const cidrs = Array.isArray(spec.podCIDRs) ? (spec.podCIDRs as unknown[]) : [];
-  if (cidr !== undefined && (cidrs.length === 0 || cidrs[0] !== cidr)) spec.podCIDRs = [cidr];
-  else if (cidr === undefined && typeof cidrs[0] === 'string') spec.podCIDR = cidrs[0];
 }
 
 const months = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
@@ -59,7 +44,7 @@ function validateNode(o: KubeObject): StatusCause[] {
   const cidrs = strings(field(o, 'spec')?.podCIDRs);
   cidrs.forEach((c, i) => {
     // kube-apiserver prints the whole list as the invalid value.
-    if (!isCidr(String(c))) causes.push(fieldErrors.invalidPrinted(`spec.podCIDRs[${i}]`, goStrings(cidrs), 'must be valid CIDR'));
+    if (!isCidr(String(c))) causes.push(fieldErrors.invalidPrinted(`spec.podCIDRs[${i}]`, goStringSlice(cidrs), 'must be valid CIDR'));
   });
   const taints = arrayOf(field(o, 'spec')?.taints);
   const seen = new Set<string>();
@@ -109,7 +94,7 @@ function info(o: KubeObject, f: string): string {
 export const nodeStrategy: Strategy = baseStrategy(
   resourceInfo({ group: '', version: 'v1', resource: 'nodes', singular: 'node', kind: 'Node', listKind: 'NodeList', namespaced: false, shortNames: ['no'], subresources: ['status'] }),
   {
-    applyDefaults: syncPodCidrs,
+    applyDefaults: (o) => keepInStep(o.spec, 'podCIDR', 'podCIDRs'),
     validate: validateNode,
     validateUpdate: (o, old) => {
       const causes: StatusCause[] = [];

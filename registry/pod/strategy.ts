@@ -3,25 +3,12 @@ import type { StatusCause } from '../generic/api-error.js';
 import { arrayOf, baseStrategy, child, field, resourceInfo } from '../generic/base-strategy.js';
 import type { Strategy } from '../generic/strategy.js';
 import { age, ageColumn, column, nameColumn } from '../generic/table.js';
+import { keepInStep } from '../generic/plural-field.js';
 import type { KubeObject } from '../generic/types.js';
 import { fieldErrors } from '../validation/field-errors.js';
 import { defaultPod, defaultPodSpec, validatePodSpec, validatePodStatus } from './pod-spec.js';
 
 type Obj = Record<string, unknown>;
-
-/**
- * status.podIP and status.podIPs kept in step as kube-apiserver's conversion keeps them: a
- * podIP without podIPs, or unlike podIPs[0], becomes podIPs (podIP is authoritative, for
- * older clients); podIPs without podIP give podIP their first.
- */
-function syncPodIps(o: KubeObject): void {
-  const status = o.status as { podIP?: unknown; podIPs?: Array<{ ip?: unknown }> } | undefined;
-  if (status === undefined || status === null || typeof status !== 'object') return;
-  const ip = typeof status.podIP === 'string' && status.podIP !== '' ? status.podIP : undefined;
-  const ips = Array.isArray(status.podIPs) ? status.podIPs : [];
-  if (ip !== undefined && (ips.length === 0 || ips[0]?.ip !== ip)) status.podIPs = [{ ip }];
-  else if (ip === undefined && ips.length > 0 && typeof ips[0]?.ip === 'string') status.podIP = ips[0].ip;
-}
 
 function podStatus(o: KubeObject): { phase?: string; podIP?: string; reason?: string; nominatedNodeName?: string; containerStatuses?: { ready?: boolean; restartCount?: number }[] } {
   return (o.status as ReturnType<typeof podStatus> | undefined) ?? {};
@@ -81,7 +68,7 @@ export const podStrategy: Strategy = baseStrategy(
       const spec = child(o, 'spec');
       defaultPodSpec(spec);
       defaultPod(spec);
-      syncPodIps(o);
+      keepInStep(o.status, 'podIP', 'podIPs', { entry: (ip) => ({ ip }), read: (e) => (e !== null && typeof e === 'object' ? (e as { ip?: unknown }).ip : undefined) });
     },
     prepareForStatusUpdate: (o, old) => {
       o.spec = structuredClone(old.spec);

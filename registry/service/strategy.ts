@@ -1,4 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
+import { keepInStep } from '../generic/plural-field.js';
+import { goStringSlice } from '../validation/go-values.js';
 import type { StatusCause } from '../generic/api-error.js';
 import { arrayOf, baseStrategy, child, field, resourceInfo } from '../generic/base-strategy.js';
 import type { Strategy } from '../generic/strategy.js';
@@ -147,10 +149,8 @@ export const serviceStrategy: Strategy = baseStrategy(
       o.status = { loadBalancer: {} };
     },
     finishUpdate: (o, old) => {
-      // clusterIP and clusterIPs kept in step as kube-apiserver's conversion keeps them: a
-      // clusterIP unlike clusterIPs[0], or without clusterIPs, becomes clusterIPs.
-      const s = spec(o);
-      if (typeof s.clusterIP === 'string' && s.clusterIP !== '' && (!Array.isArray(s.clusterIPs) || s.clusterIPs.length === 0 || s.clusterIPs[0] !== s.clusterIP)) s.clusterIPs = [s.clusterIP];
+      // A changed clusterIP becomes clusterIPs (an update without one keeps both; see prepareForUpdate).
+      keepInStep(spec(o), 'clusterIP', 'clusterIPs', { both: false });
       dropTypeDependentFields(o, old);
     },
     prepareForUpdate: (o, old) => {
@@ -198,7 +198,7 @@ export const serviceStrategy: Strategy = baseStrategy(
       if (b.clusterIP === undefined || b.clusterIP === '' || a.type === 'ExternalName' || b.type === 'ExternalName') return [];
       return a.clusterIP === b.clusterIP && isDeepStrictEqual(a.clusterIPs, b.clusterIPs)
         ? []
-        : [fieldErrors.invalidPrinted('spec.clusterIPs[0]', `[]string{${(Array.isArray(a.clusterIPs) ? a.clusterIPs : [a.clusterIP]).map((x) => JSON.stringify(String(x))).join(', ')}}`, 'may not change once set')];
+        : [fieldErrors.invalidPrinted('spec.clusterIPs[0]', goStringSlice(Array.isArray(a.clusterIPs) ? a.clusterIPs : [a.clusterIP]), 'may not change once set')];
     },
     prepareForStatusUpdate: (o, old) => {
       o.spec = structuredClone(old.spec);

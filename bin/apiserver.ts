@@ -25,7 +25,6 @@ import { ApiMetrics } from '../api/metrics.js';
 import { startControllers, type ControllerName, type RunningControllers } from '../registry/controllers/controllers.js';
 import { KiteRegistry } from '../registry/registry.js';
 import { EmbeddedStoreClient } from '../storage/client/embedded-client.js';
-import { GrpcStoreClient } from '../storage/client/grpc-store-client.js';
 import type { StoreClient } from '../storage/client/store-client.js';
 import { buildMemberConfig, resolveFlags } from '../storage/server/member-flags.js';
 import { runMember, type RunningMember } from '../storage/embed/run-member.js';
@@ -250,6 +249,8 @@ export async function runApiServer(o: ApiServerOptions): Promise<RunningApiServe
   let member: RunningMember | undefined;
   let raw: StoreClient;
   if (o.etcdServers.length > 0) {
+    // gRPC and protobuf load only for an external store.
+    const { GrpcStoreClient } = await import('../storage/client/grpc-store-client.js');
     raw = new GrpcStoreClient(o.etcdServers, storeClientTls(o.etcdTls));
   } else {
     const serve = o.embeddedStoreUrl !== 'none';

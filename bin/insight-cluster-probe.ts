@@ -4,8 +4,7 @@
  * --etcd-servers endpoint (a Kite cluster or etcd), each bounded by a short
  * deadline so a stopped member shows as unreachable, not as a hang.
  */
-import type { ClientTls } from '../storage/client/etcd-grpc-client.js';
-import { EtcdGrpcClient, type WireMessage } from '../storage/client/etcd-grpc-client.js';
+import type { ClientTls, WireMessage } from '../storage/client/etcd-grpc-client.js';
 import type { StoreServer } from '../storage/server/store-server.js';
 import type { ClusterProbe, MemberRole, MemberState } from '../registry/insight/cluster-monitor.js';
 
@@ -44,16 +43,19 @@ export interface RemoteProbe {
 
 /** Each endpoint of --etcd-servers, asked in parallel with a deadline of deadlineMs. */
 export function remoteProbe(endpoints: readonly string[], tls: ClientTls | undefined, deadlineMs = 700): RemoteProbe {
-  const clients = endpoints.map((e) => {
-    const hostPort = e.replace(/^https?:\/\//, '').replace(/\/$/, '');
-    return { endpoint: e, client: new EtcdGrpcClient(hostPort, {}, deadlineMs, e.startsWith('https://') || tls !== undefined ? (tls ?? { ca: Buffer.alloc(0) }) : undefined) };
-  });
+  // gRPC loads here, for a remote store only (an embedded one is probed in-process).
+  const connecting = import('../storage/client/etcd-grpc-client.js').then(({ EtcdGrpcClient }) =>
+    endpoints.map((e) => {
+      const hostPort = e.replace(/^https?:\/\//, '').replace(/\/$/, '');
+      return { endpoint: e, client: new EtcdGrpcClient(hostPort, {}, deadlineMs, e.startsWith('https://') || tls !== undefined ? (tls ?? { ca: Buffer.alloc(0) }) : undefined) };
+    }),
+  );
   const names = new Map<string, string>();
   // Who answered at each endpoint before, to name a member once it stops answering.
   const seen = new Map<string, { id: string; name: string }>();
   const probe: ClusterProbe = async () => {
     const answers = await Promise.all(
-      clients.map(async ({ endpoint, client }): Promise<MemberState> => {
+      (await connecting).map(async ({ endpoint, client }): Promise<MemberState> => {
         try {
           const s = await client.status();
           const header = s.header as WireMessage;
@@ -85,5 +87,5 @@ export function remoteProbe(endpoints: readonly string[], tls: ClientTls | undef
     );
     return answers;
   };
-  return { probe, close: () => clients.forEach((c) => c.client.close()) };
+  return { probe, close: () => void connecting.then((clients) => clients.forEach((c) => c.client.close())) };
 }

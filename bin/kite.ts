@@ -1,12 +1,9 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { allFlagSpecs, buildMemberConfig, ConfigError, resolveFlags, envName, isBoolFlag, logLevelOf, withoutEffectNotes } from '../storage/server/member-flags.js';
-import { readConfigFile } from '../storage/server/config-file.js';
 import { runMember } from '../storage/embed/run-member.js';
 import { openMemberLog, parseLogSettings, stderrLog, type LogLevel, type MemberLog } from '../storage/server/member-log.js';
 import { formatMemberId } from '../storage/server/member-id.js';
-import { restoreSnapshot } from '../storage/snapshot/etcd-snapshot.js';
-import { restoreMember } from '../storage/server/restore-member.js';
 import { limitHeapGrowth } from './heap-growth.js';
 import { collectWhenIdle } from './idle-collect.js';
 import { existsSync, readdirSync } from 'node:fs';
@@ -83,7 +80,7 @@ store.action(async (opts: Record<string, string | boolean | undefined>) => {
   try {
     // As etcd: a config file replaces the command line and the environment.
     const ignored = configFile === undefined ? [] : [...Object.keys(given).map((f) => `--${f}`), ...Object.keys(process.env).filter((k) => k.startsWith('ETCD_') && k !== 'ETCD_CONFIG_FILE')];
-    if (configFile !== undefined) given = readConfigFile(configFile);
+    if (configFile !== undefined) given = (await import('../storage/server/config-file.js')).readConfigFile(configFile);
     const { values, explicit, warnings } = resolveFlags(given, configFile === undefined ? process.env : {});
     memberLog = openMemberLog(parseLogSettings(values.logger, logLevelOf(values), values['log-outputs'])).log;
     if (configFile !== undefined) say('info', 'loaded server configuration, other configuration command line flags and environment variables will be ignored if provided', { path: configFile, ignored });
@@ -93,6 +90,7 @@ store.action(async (opts: Record<string, string | boolean | undefined>) => {
     const config = buildMemberConfig(values, explicit);
     for (const note of withoutEffectNotes(values, explicit)) say('info', note);
     if (typeof opts.fromSnapshot === 'string' && (!existsSync(config.dataDir) || readdirSync(config.dataDir).length === 0)) {
+      const { restoreSnapshot } = await import('../storage/snapshot/etcd-snapshot.js');
       const r = await restoreSnapshot(opts.fromSnapshot, config.dataDir);
       say('info', 'restored snapshot', { path: opts.fromSnapshot, 'data-dir': config.dataDir, revision: r.revision, 'key-versions': r.keys, leases: r.leases, users: r.users, roles: r.roles, 'auth-enabled': r.authEnabled });
     }
@@ -285,6 +283,7 @@ snapshot
       process.exit(1);
     };
     try {
+      const { restoreMember } = await import('../storage/server/restore-member.js');
       const r = await restoreMember(file, {
         name: o.name ?? 'default',
         dataDir: o.dataDir ?? '',

@@ -1,6 +1,6 @@
 import { accessSync, constants, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { serveClients, type ClientServer } from '../http/serve-clients.js';
+import type { ClientServer } from '../http/serve-clients.js';
 import type { ClientHooks } from '../grpc/client-observer.js';
 import { WatchableStore } from '../mvcc/watchable-store.js';
 import { walDirOf, type MemberConfig } from '../server/member-config.js';
@@ -110,7 +110,9 @@ export async function runMember(config: MemberConfig, options: RunOptions = {}):
     // published its client URLs. (Members of a larger cluster may wait for the others.)
     if (store.isSoleVoter) await store.untilPublished();
     await options.beforeServing?.(store, watchable, tls.client);
-    if (options.serveClients !== false) clients = await serveClients(store, { watchable, ...(options.hooks === undefined ? {} : { hooks: options.hooks }), ...(tls.client === undefined ? {} : { tls: tls.client }) });
+    // The wire edge (gRPC, protobuf, the JSON gateway) loads only for a member that serves it:
+    // an API server's embedded store without client URLs never needs it.
+    if (options.serveClients !== false) clients = await (await import('../http/serve-clients.js')).serveClients(store, { watchable, ...(options.hooks === undefined ? {} : { hooks: options.hooks }), ...(tls.client === undefined ? {} : { tls: tls.client }) });
   } catch (err) {
     watchable.close();
     await store.close();

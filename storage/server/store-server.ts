@@ -18,7 +18,6 @@ import { EntryType, NONE, type Entry, type Message, type NodeId, type Snapshot }
 import { DiskLogStorage, hasRaftLog } from '../raft/disk-storage.js';
 import { RaftNode, type RaftApplication } from '../raft/node.js';
 import { PeerTransport } from '../raft/transport/transport.js';
-import { writeSnapshot } from '../snapshot/etcd-snapshot.js';
 import type { TlsMaterial } from '../tls/tls-material.js';
 import { ETCD_API_VERSION } from '../version.js';
 import type { ClusterView } from './cluster-join.js';
@@ -1057,6 +1056,8 @@ export class StoreServer implements RaftApplication {
     return this.gated(async () => {
       await this.kv.untilDurable();
       const leases = this.lessor.ids().map((id) => ({ id, ttl: this.lessor.get(id)!.ttl }));
+      // The snapshot's protobuf code loads when the first snapshot is taken.
+      const { writeSnapshot } = await import('../snapshot/etcd-snapshot.js');
       return writeSnapshot(this.kv, leases, this.auth.store.toStored(), this.appliedIndex, path);
     });
   }

@@ -13,7 +13,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { createSecureContext } from 'node:tls';
-import { certFacts, createCa, issueCert, type CertAndKey } from '../storage/tls/x509-certs.js';
+import { canonicalIp, certFacts, type CertAndKey, type LeafSpec } from '../storage/tls/x509-certs.js';
+import { makeCertificatesInWorker } from './pki-worker.js';
 
 const DAY_MS = 24 * 3600 * 1000;
 const CA_VALIDITY_MS = 10 * 365 * DAY_MS;
@@ -77,14 +78,13 @@ export function servingHosts(hosts: readonly string[]): string[] {
   return [...new Set(wanted)];
 }
 
-async function covers(pair: CertAndKey, hosts: readonly string[], now: number): Promise<boolean> {
-  const facts = await certFacts(pair.cert);
-  if (facts.notAfter.getTime() - now < RENEW_BEFORE_MS) return false;
-  return hosts.every((h) => (isIP(h) !== 0 ? facts.ipAddresses.includes(h) : facts.dnsNames.includes(h)));
+function stillValid(pair: CertAndKey, now: number): boolean {
+  return certFacts(pair.cert).notAfter.getTime() - now >= RENEW_BEFORE_MS;
 }
 
-async function stillValid(pair: CertAndKey, now: number): Promise<boolean> {
-  return (await certFacts(pair.cert)).notAfter.getTime() - now >= RENEW_BEFORE_MS;
+function covers(pair: CertAndKey, hosts: readonly string[], now: number): boolean {
+  const facts = certFacts(pair.cert);
+  return stillValid(pair, now) && hosts.every((h) => (isIP(h) !== 0 ? facts.ipAddresses.includes(canonicalIp(h)) : facts.dnsNames.includes(h)));
 }
 
 /** Loads, makes or renews the API server's certificates in <dataDir>/pki (see above). */
@@ -98,23 +98,28 @@ export async function preparePki(o: PkiOptions): Promise<ApiServerPki> {
   if (needCa) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     ca = readPair(dir, 'ca');
-    if (ca === undefined) {
-      ca = await createCa('kite-ca', new Date(now - 60_000), new Date(now + CA_VALIDITY_MS));
-      writePair(dir, 'ca', ca);
-    }
   }
-  let serving: { cert: Buffer; key: Buffer };
-  if (ownServing) {
-    serving = { cert: readFlagFile('--tls-cert-file', o.tlsCertFile!), key: readFlagFile('--tls-private-key-file', o.tlsPrivateKeyFile!) };
-  } else {
-    const hosts = servingHosts(o.hosts);
-    let pair = readPair(dir, 'apiserver');
-    if (pair === undefined || !(await covers(pair, hosts, now))) {
-      pair = await issueCert(ca!, { subject: { commonName: 'kite-apiserver' }, usages: ['server'], hosts, notBefore: new Date(now - 60_000), notAfter: new Date(now + LEAF_VALIDITY_MS) });
-      writePair(dir, 'apiserver', pair);
-    }
-    serving = { cert: Buffer.from(pair.cert), key: Buffer.from(pair.key) };
+  // What is missing or due is made in one go, on a worker thread (see pki-worker.ts).
+  const toMake: Record<string, LeafSpec> = {};
+  const leafTimes = { notBefore: new Date(now - 60_000), notAfter: new Date(now + LEAF_VALIDITY_MS) };
+  let pair = ownServing ? undefined : readPair(dir, 'apiserver');
+  const hosts = servingHosts(o.hosts);
+  if (!ownServing && (pair === undefined || !covers(pair, hosts, now))) toMake.apiserver = { subject: { commonName: 'kite-apiserver' }, usages: ['server'], hosts, ...leafTimes };
+  let admin = o.clientCaFile === undefined ? readPair(dir, 'admin') : undefined;
+  if (o.clientCaFile === undefined && (admin === undefined || !stillValid(admin, now))) {
+    toMake.admin = { subject: { commonName: adminUser.name, organizations: [adminUser.group] }, usages: ['client'], ...leafTimes };
   }
+  if ((needCa && ca === undefined) || Object.keys(toMake).length > 0) {
+    const made = await makeCertificatesInWorker({ leaves: toMake, ...(ca === undefined ? { newCa: { commonName: 'kite-ca', notBefore: new Date(now - 60_000), notAfter: new Date(now + CA_VALIDITY_MS) } } : { ca }) });
+    if (ca === undefined) writePair(dir, 'ca', made.ca);
+    ca = made.ca;
+    for (const [name, cert] of Object.entries(made.leaves)) writePair(dir, name, cert);
+    pair = made.leaves.apiserver ?? pair;
+    admin = made.leaves.admin ?? admin;
+  }
+  const serving = ownServing
+    ? { cert: readFlagFile('--tls-cert-file', o.tlsCertFile!), key: readFlagFile('--tls-private-key-file', o.tlsPrivateKeyFile!) }
+    : { cert: Buffer.from(pair!.cert), key: Buffer.from(pair!.key) };
   try {
     createSecureContext({ cert: serving.cert, key: serving.key });
   } catch (err) {
@@ -122,7 +127,6 @@ export async function preparePki(o: PkiOptions): Promise<ApiServerPki> {
     throw new PkiError(/key values mismatch/.test(text) ? 'tls: private key does not match public key' : `tls: failed to load the serving certificate and key: ${text}`);
   }
   let clientCa: Buffer;
-  let admin: CertAndKey | undefined;
   if (o.clientCaFile !== undefined) {
     clientCa = readFlagFile('--client-ca-file', o.clientCaFile);
     try {
@@ -132,16 +136,6 @@ export async function preparePki(o: PkiOptions): Promise<ApiServerPki> {
     }
   } else {
     clientCa = Buffer.from(ca!.cert);
-    admin = readPair(dir, 'admin');
-    if (admin === undefined || !(await stillValid(admin, now))) {
-      admin = await issueCert(ca!, {
-        subject: { commonName: adminUser.name, organizations: [adminUser.group] },
-        usages: ['client'],
-        notBefore: new Date(now - 60_000),
-        notAfter: new Date(now + LEAF_VALIDITY_MS),
-      });
-      writePair(dir, 'admin', admin);
-    }
   }
   return { serving, clientCa, ...(ownServing ? {} : { servingCa: ca!.cert }), ...(admin === undefined ? {} : { admin }) };
 }

@@ -1,9 +1,10 @@
 // Making X.509 certificates with @peculiar/x509: CAs, and leaf certificates a CA signs
 // (or that sign themselves) for servers, clients or both. ECDSA P-256 keys, PEM text. The
 // store's --auto-tls, the API server's generated PKI and the tests' certificates share it.
-// @peculiar/x509 (and the reflect-metadata it needs) load on first use only.
+// @peculiar/x509 (and the reflect-metadata it needs) load on first use only; reading a
+// certificate's names and expiry (certFacts) uses node's own parser and loads neither.
 
-import { webcrypto } from 'node:crypto';
+import { webcrypto, X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 
 type X509 = typeof import('@peculiar/x509');
@@ -143,15 +144,21 @@ export interface CertFacts {
   readonly notAfter: Date;
 }
 
-/** Reads the subject alternative names and expiry of the first certificate in pem. */
-export async function certFacts(pem: string): Promise<CertFacts> {
-  const lib = await x509();
-  const cert = new lib.X509Certificate(pem);
-  const san = cert.getExtension(lib.SubjectAlternativeNameExtension);
-  const items = san?.names.items ?? [];
-  return {
-    dnsNames: items.filter((n) => n.type === 'dns').map((n) => n.value),
-    ipAddresses: items.filter((n) => n.type === 'ip').map((n) => n.value),
-    notAfter: cert.notAfter,
-  };
+/** An IP address in one spelling (IPv6 compressed: 0:0:0:0:0:0:0:1 is ::1). */
+export function canonicalIp(ip: string): string {
+  return isIP(ip) === 6 ? new URL(`http://[${ip}]/`).hostname.slice(1, -1) : ip;
+}
+
+/**
+ * Reads the subject alternative names and expiry of the first certificate in pem, with
+ * node's own X.509 parser (so a restart that reuses its certificates loads no library).
+ * Node writes the names as "DNS:a, IP Address:b"; a name with a comma or quote in it comes
+ * quoted and is left out here (it matches no host Kite would ask for).
+ */
+export function certFacts(pem: string): CertFacts {
+  const cert = new X509Certificate(pem);
+  const names = (cert.subjectAltName ?? '').split(', ');
+  const valued = (prefix: string): string[] => names.filter((n) => n.startsWith(prefix) && !n.includes('"')).map((n) => n.slice(prefix.length));
+  const notAfter = new Date(cert.validTo);
+  return { dnsNames: valued('DNS:'), ipAddresses: valued('IP Address:').map(canonicalIp), notAfter: Number.isNaN(notAfter.getTime()) ? new Date(0) : notAfter };
 }

@@ -23,6 +23,9 @@ import { strings } from '@bufbuild/cel/ext';
 import { kubernetesCelFunctions } from './cel-kubernetes.js';
 import { addCost, perCallLimit, runtimeCelCostBudget } from './cel-cost-model.js';
 import { ruleCosts } from './cel-rule-costs.js';
+
+// The rules' cost estimate, for CRD validation, which reaches CEL through cel-engine.ts only.
+export { ruleCosts };
 import { costLimitExceededMessage, TrackedProgram } from './cel-tracked-eval.js';
 import { urlCelFunctions, urlRegistry } from './cel-url.js';
 import type { StatusCause } from '../registry/generic/api-error.js';

@@ -5,18 +5,29 @@
  * uniqueness and x-kubernetes-embedded-resource's apiVersion and kind are
  * checked by walking the object beside it.
  */
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import addFormatsModule from 'ajv-formats';
+import { createRequire } from 'node:module';
+import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
 import type { StatusCause } from '../registry/generic/api-error.js';
 import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
 
-// ajv-formats is CommonJS with a default export; under NodeNext its namespace arrives.
-const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
+let instance: Ajv | undefined;
 
-const ajv = new Ajv({ allErrors: true, verbose: true, strict: false, allowUnionTypes: true, logger: false, validateFormats: true });
-addFormats(ajv);
-// Formats Kubernetes knows that ajv-formats does not, or knows differently.
-for (const f of ['int32', 'int64', 'float', 'double', 'password', 'byte', 'bsonobjectid', 'isbn', 'creditcard', 'ssn', 'hexcolor', 'rgbcolor', 'cidr', 'mac', 'datetime']) ajv.addFormat(f, true);
+/**
+ * The ajv instance, made (and ajv loaded: about 1.5 MiB of heap with ajv-formats) when the
+ * first CRD's schema is compiled; a control plane without CRDs never loads it. Both are
+ * CommonJS, so they load synchronously, where the validator is needed.
+ */
+function ajv(): Ajv {
+  if (instance !== undefined) return instance;
+  const require = createRequire(import.meta.url);
+  const { Ajv: AjvClass } = require('ajv') as typeof import('ajv');
+  const addFormats = require('ajv-formats') as typeof import('ajv-formats').default;
+  instance = new AjvClass({ allErrors: true, verbose: true, strict: false, allowUnionTypes: true, logger: false, validateFormats: true });
+  addFormats(instance);
+  // Formats Kubernetes knows that ajv-formats does not, or knows differently.
+  for (const f of ['int32', 'int64', 'float', 'double', 'password', 'byte', 'bsonobjectid', 'isbn', 'creditcard', 'ssn', 'hexcolor', 'rgbcolor', 'cidr', 'mac', 'datetime']) instance.addFormat(f, true);
+  return instance;
+}
 
 /** Keywords that mean nothing to ajv, removed before compiling (x-kubernetes-* are ignored by ajv already). */
 function forAjv(schema: JsonValue): JsonValue {
@@ -136,7 +147,7 @@ function comparePaths(a: string, b: string): number {
 
 /** Compiles schema (a CRD version's openAPIV3Schema, or a part of it) once. */
 export function compileCustomValidator(schema: JsonObject): CustomValidator {
-  const compiled: ValidateFunction = ajv.compile(forAjv(schema) as JsonObject);
+  const compiled: ValidateFunction = ajv().compile(forAjv(schema) as JsonObject);
   return {
     validate: (value, prefix = '') => {
       if (compiled(value)) return [];

@@ -10,7 +10,7 @@ import { isJsonObject, type JsonObject } from '../../schemas/json.js';
 import type { ObjectSchema } from '../../schemas/object-schema.js';
 import { SchemaTree } from '../../schemas/schema-tree.js';
 import { defaultObject, pruneObject } from '../../schemas/structural-schema.js';
-import { CelRules } from '../../schemas/validate-cel.js';
+import { celEngine, hasCelRules } from '../../schemas/cel-engine.js';
 import { compileCustomValidator, structuralCauses } from '../../schemas/validate-custom.js';
 import { ApiError, errors, type StatusCause } from '../generic/api-error.js';
 import { arrayOf, baseStrategy, field, resourceInfo } from '../generic/base-strategy.js';
@@ -161,7 +161,8 @@ export function customResourceStrategy(crd: KubeObject, version: string, termina
   const v = crdVersion(crd, version);
   const schema = versionSchema(v);
   const validator = compileCustomValidator(schema);
-  const cel = new CelRules(schema);
+  // Loaded by the CRD controller before it serves a CRD with rules.
+  const cel = hasCelRules(schema) ? new (celEngine().CelRules)(schema) : undefined;
   const hasStatus = field(field(v, 'subresources'), 'status') !== undefined;
   const scale = field(field(v, 'subresources'), 'scale');
   const storage = storageVersion(crd);
@@ -189,8 +190,8 @@ export function customResourceStrategy(crd: KubeObject, version: string, termina
       if (hasStatus) delete o.status;
     },
     isSpecChange: (o, old) => !isDeepStrictEqual(content(o), content(old)),
-    validate: (o): StatusCause[] => [...validator.validate(o), ...structuralCauses(o, schema), ...cel.validate(o)],
-    validateUpdate: (o, old) => cel.validateTransition(o, old),
+    validate: (o): StatusCause[] => [...validator.validate(o), ...structuralCauses(o, schema), ...(cel?.validate(o) ?? [])],
+    validateUpdate: (o, old) => cel?.validateTransition(o, old) ?? [],
     table: printerTable(v),
     ...(scale === undefined ? {} : { scale: scaleAccess(scale) }),
     ...(conversion === undefined ? {} : { conversion }),

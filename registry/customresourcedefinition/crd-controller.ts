@@ -23,6 +23,7 @@ import { resourceId, type KubeObject } from '../generic/types.js';
 import type { ResourceRegistry } from '../resource-registry.js';
 import type { ObjectStorage } from '../storage/object-storage.js';
 import { customResourceSchemas } from '../customresource/openapi.js';
+import { hasCelRules, loadCelEngine } from '../../schemas/cel-engine.js';
 import { customResourceStrategy, storageVersion, versionSchema } from '../customresource/strategy.js';
 import { isConditionTrue, setCondition } from './conditions.js';
 import { cleanupFinalizer } from './strategy.js';
@@ -138,7 +139,10 @@ export class CrdController {
     }
     if (crd.metadata.deletionTimestamp === undefined) await this.name(crd);
     crd = await this.deps.crds.get(undefined, name).catch(() => crd);
-    if (isConditionTrue(crd, 'NamesAccepted') || isConditionTrue(crd, 'Established')) this.serve(crd);
+    if (isConditionTrue(crd, 'NamesAccepted') || isConditionTrue(crd, 'Established')) {
+      if (hasCelRules(crd.spec)) await loadCelEngine();
+      this.serve(crd);
+    }
     if (crd.metadata.deletionTimestamp === undefined && isConditionTrue(crd, 'NamesAccepted') && !isConditionTrue(crd, 'Established')) {
       await this.updateStatus(name, (c) => {
         if (isConditionTrue(c, 'NamesAccepted')) setCondition(c, { type: 'Established', status: 'True', reason: 'InitialNamesAccepted', message: 'the initial names have been accepted' }, this.deps.now());

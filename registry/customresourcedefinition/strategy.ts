@@ -3,6 +3,7 @@ import { arrayOf, baseStrategy, child, field, resourceInfo } from '../generic/ba
 import type { Strategy } from '../generic/strategy.js';
 import { column, nameColumn } from '../generic/table.js';
 import type { KubeObject } from '../generic/types.js';
+import { hasCelRules, loadCelEngine } from '../../schemas/cel-engine.js';
 import { setCondition } from './conditions.js';
 import { validateCrd, validateCrdUpdate } from './validation.js';
 
@@ -56,6 +57,9 @@ export const customResourceDefinitionStrategy: Strategy = baseStrategy(
       recordStorageVersion(crd);
     },
     prepareForUpdate: (crd) => recordStorageVersion(crd),
+    loadValidation: async (crd) => {
+      if (hasCelRules(crd.spec)) await loadCelEngine();
+    },
     validate: (crd) => validateCrd(crd),
     validateUpdate: (crd, old) => validateCrdUpdate(crd, old),
     validateStatusUpdate: (): StatusCause[] => [],

@@ -6,8 +6,7 @@
  */
 import { isJsonObject, type JsonObject } from '../../schemas/json.js';
 import { addCost, costExceedsMessage, staticEstimatedCostLimit, staticEstimatedCrdCostLimit } from '../../schemas/cel-cost-model.js';
-import { ruleCosts } from '../../schemas/cel-rule-costs.js';
-import { celCompileError } from '../../schemas/validate-cel.js';
+import { celEngine, hasCelRules } from '../../schemas/cel-engine.js';
 import { compileCustomValidator } from '../../schemas/validate-custom.js';
 import type { StatusCause } from '../generic/api-error.js';
 import { fieldErrors } from '../validation/field-errors.js';
@@ -51,6 +50,8 @@ export function validateStructural(schema: JsonObject, path: string): StatusCaus
  * expensive first, and the total.
  */
 function celErrors(schema: JsonObject, path: string): StatusCause[] {
+  if (!hasCelRules(schema)) return [];
+  const { ruleCosts, celCompileError } = celEngine();
   const out: StatusCause[] = [];
   const costs = ruleCosts(schema, path);
   for (const c of costs) {

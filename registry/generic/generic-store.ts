@@ -308,7 +308,8 @@ export class GenericStore implements ResourceStore {
     throw errors.badRequest(`${prefix}: converting (${version}.${kind}) to (${internal}.${this.info.kind}): unknown conversion`);
   }
 
-  private validate(obj: KubeObject, old: KubeObject | undefined): void {
+  private async validate(obj: KubeObject, old: KubeObject | undefined): Promise<void> {
+    await this.strategy.loadValidation?.(obj);
     const causes: StatusCause[] = [...validateObjectMeta(obj, this.strategy.nameRule ?? 'dns1123Subdomain', this.info.namespaced, old === undefined)];
     causes.push(...this.strategy.validate(obj));
     if (old !== undefined) causes.push(...validateObjectMetaUpdate(obj, old), ...this.strategy.validateUpdate(obj, old));
@@ -369,7 +370,7 @@ export class GenericStore implements ResourceStore {
     this.strategy.prepareForCreate(obj);
     this.schema?.encode(obj);
     if (!keepManaged) GenericStore.setManaged(obj, managed);
-    this.validate(obj, undefined);
+    await this.validate(obj, undefined);
     await this.admission.validate(this.admissionRequest('CREATE', obj, undefined, undefined, options));
     // The storage layer's own refusal, after everything else (a plain error: 500 without a reason).
     if (hadResourceVersion) throw new ApiError(500, '', 'resourceVersion should not be set on objects to be created');
@@ -532,7 +533,7 @@ export class GenericStore implements ResourceStore {
     this.schema?.encode(obj);
     if (this.strategy.generation) m.generation = (old.metadata.generation ?? 1) + (this.strategy.isSpecChange(obj, old) ? 1 : 0);
     else delete m.generation;
-    this.validate(obj, old);
+    await this.validate(obj, old);
     if (subresource === 'status') {
       const causes = this.strategy.validateStatusUpdate?.(obj, old) ?? [];
       if (causes.length > 0) throw this.invalid(name, causes);

@@ -25,6 +25,8 @@ export interface Strategy {
    * ClusterIP, its clusterIPs following a changed clusterIP).
    */
   finishUpdate?(obj: KubeObject, old: KubeObject): void;
+  /** Loads what validating obj takes, when that is loaded on first need (a CRD's CEL rules). */
+  loadValidation?(obj: KubeObject): Promise<void>;
   /** Field errors of a new object (names, required fields, value rules). */
   validate(obj: KubeObject): StatusCause[];
   /** Field errors of an update (immutable fields, ...), on top of validate. */

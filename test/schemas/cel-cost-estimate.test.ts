@@ -5,6 +5,7 @@ import { declTypeOf } from '../../schemas/cel-decl-type.js';
 import { estimateCost } from '../../schemas/cel-cost-estimate.js';
 import { costExceedsMessage, goFixed } from '../../schemas/cel-cost-model.js';
 import { validateStructural } from '../../registry/customresourcedefinition/structural.js';
+import { loadCelEngine } from '../../schemas/cel-engine.js';
 import type { JsonObject } from '../../schemas/json.js';
 
 const ints: JsonObject = { type: 'array', items: { type: 'integer' } };
@@ -80,7 +81,9 @@ test('cost factors print as Go prints them: six decimals under 1.5, one up to 10
 
 const withRules = (props: Record<string, JsonObject>): JsonObject => ({ type: 'object', properties: { spec: { type: 'object', properties: props } } });
 
-test('a CRD schema is refused for a rule over the per-rule limit and for a total over the schema limit, at the rules and the schema', () => {
+test('a CRD schema is refused for a rule over the per-rule limit and for a total over the schema limit, at the rules and the schema', async () => {
+  // The CRD registry loads the engine before it validates a CRD with rules; so does this test.
+  await loadCelEngine();
   const path = 'spec.validation.openAPIV3Schema';
   const perRule = validateStructural(withRules({ tags: { ...strs, 'x-kubernetes-validations': [{ rule: "self.exists(s, s.contains('b'))" }] } }), path);
   assert.deepEqual(

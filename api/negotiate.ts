@@ -1,9 +1,10 @@
 import type { Request } from 'express';
-import { stringify as toYaml, parse as parseYaml, type Tags } from 'yaml';
+import type { Tags } from 'yaml';
 import { ApiError, errors } from '../registry/generic/api-error.js';
 import { decodeKubernetesProtobuf, KUBERNETES_PROTOBUF_TYPE } from './protobuf/decode.js';
 import { ProtobufError } from './protobuf/protobuf-error.js';
 import { goJsonSyntaxError, maxJsonDepth, summarizeBody } from '../schemas/go-json-syntax.js';
+import { yamlLib } from '../schemas/lazy-yaml.js';
 
 /** Largest request body accepted, as kube-apiserver's 3 MiB limit. */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -81,7 +82,7 @@ export function wanted(req: Request): Wanted {
 
 /** Encodes a response body in the wanted format. */
 export function encodeBody(body: unknown, format: Wanted['format']): { type: string; text: string } {
-  return format === 'yaml' ? { type: 'application/yaml', text: toYaml(body) } : { type: 'application/json', text: JSON.stringify(body) };
+  return format === 'yaml' ? { type: 'application/yaml', text: yamlLib().stringify(body) } : { type: 'application/json', text: JSON.stringify(body) };
 }
 
 /**
@@ -122,7 +123,7 @@ export async function readBody(req: Request): Promise<{ body: unknown; contentTy
   if (text.trim() === '') return { body: undefined, contentType, bytes };
   if (isYaml) {
     try {
-      return { body: parseYaml(text, goYamlOptions), contentType, bytes };
+      return { body: yamlLib().parse(text, goYamlOptions), contentType, bytes };
     } catch (err) {
       const line = err instanceof Error && 'linePos' in err ? ((err as { linePos?: { line: number }[] }).linePos?.[0]?.line ?? 1) : 1;
       const what = err instanceof Error ? (err.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '') : String(err);

@@ -11,8 +11,8 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parse } from 'yaml';
 import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
+import { yamlLib } from './lazy-yaml.js';
 
 /** Prefix of every local reference to a component schema. */
 export const refPrefix = '#/components/schemas/';
@@ -51,8 +51,10 @@ function withDescriptions(schema: JsonObject, overlay: JsonValue): JsonObject {
 
 function readDescriptions(schemas: Record<string, JsonObject>): void {
   const dir = dataDirectory('descriptions');
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort()) {
-    const parsed: unknown = parse(readFileSync(`${dir}${file}`, 'utf8'));
+  // YAML in the source tree; the build writes each as JSON (scripts/copy-assets.mjs).
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.yaml') || f.endsWith('.json')).sort()) {
+    const text = readFileSync(`${dir}${file}`, 'utf8');
+    const parsed: unknown = file.endsWith('.json') ? JSON.parse(text) : yamlLib().parse(text);
     const overlay = isJsonObject(parsed) ? parsed['schemas'] : undefined;
     if (!isJsonObject(overlay)) throw new Error(`schemas/descriptions/${file}: no schemas map`);
     for (const [name, described] of Object.entries(overlay)) {

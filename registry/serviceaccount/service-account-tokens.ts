@@ -7,8 +7,12 @@
  * leeway, as go-jose allows), one of its audiences is wanted, and the ServiceAccount
  * and the bound object still exist with the uids it names.
  */
-import { SignJWT, compactVerify, decodeJwt, decodeProtectedHeader, type JWTPayload } from 'jose';
+import type { JWTPayload } from 'jose';
 import type { SigningKey, VerificationKey } from './token-keys.js';
+
+/** jose loads with the first token made or checked (an API server no pod talks to never needs it). */
+let joseLib: Promise<typeof import('jose')> | undefined;
+const jose = (): Promise<typeof import('jose')> => (joseLib ??= import('jose'));
 
 /** Seconds of clock skew tolerated on exp, nbf and iat (go-jose's DefaultLeeway). */
 export const tokenLeewaySeconds = 60;
@@ -161,6 +165,7 @@ export class ServiceAccountTokens {
       sub: serviceAccountUsername(r.namespace, r.serviceAccount.name),
     };
     const key = this.options.signingKey;
+    const { SignJWT } = await jose();
     const token = await new SignJWT(claims).setProtectedHeader({ alg: key.alg, kid: key.kid }).sign(key.privateKey);
     return { token, expirationTimestamp: new Date((iat + r.expirationSeconds) * 1000) };
   }
@@ -172,6 +177,7 @@ export class ServiceAccountTokens {
   async check(token: string, audiences?: readonly string[]): Promise<TokenCheck> {
     let payload = this.verified.get(token);
     if (payload === undefined) {
+      const { compactVerify, decodeJwt, decodeProtectedHeader } = await jose();
       try {
         decodeProtectedHeader(token);
         payload = decodeJwt(token);

@@ -3,12 +3,15 @@
 // TLS client certificate under --client-cert-auth) and preparing Auth requests (password
 // checks and hashing, which are slow and so stay out of the apply path).
 
-import { compare, hash } from 'bcryptjs';
 import { StorageError } from '../errors.js';
 import type { Clock } from '../lease/clock.js';
 import { ANONYMOUS, asUser, type AuthInfo, type CallCredentials, type Caller, type KeyPermission, type PermissionType } from './auth-info.js';
 import { AuthStore, type AuthCommand, type StoredAuth } from './auth-store.js';
 import { JwtTokens, SimpleTokens, type JwtOptions, type TokenProvider } from './tokens.js';
+
+/** bcryptjs loads with the first password set or checked (etcd auth is off unless enabled). */
+let bcryptLib: Promise<typeof import('bcryptjs')> | undefined;
+const bcrypt = (): Promise<typeof import('bcryptjs')> => (bcryptLib ??= import('bcryptjs'));
 
 /** The auth settings of a member: etcd's --auth-token, --auth-token-ttl, --bcrypt-cost and --client-cert-auth. */
 export interface AuthOptions {
@@ -81,13 +84,13 @@ export class MemberAuth {
     const revision = this.store.revision;
     if (user?.noPassword === true) throw new StorageError('NoPasswordUser');
     if (user === undefined || user.passwordHash === undefined) throw new StorageError('AuthFailed');
-    if (!(await compare(password, user.passwordHash))) throw new StorageError('AuthFailed');
+    if (!(await (await bcrypt()).compare(password, user.passwordHash))) throw new StorageError('AuthFailed');
     return revision;
   }
 
   /** A bcrypt hash of password at --bcrypt-cost (hashed before the log, so no entry holds a password). */
-  hashPassword(password: string): Promise<string> {
-    return hash(password, this.options.bcryptCost);
+  async hashPassword(password: string): Promise<string> {
+    return (await bcrypt()).hash(password, this.options.bcryptCost);
   }
 
   /**

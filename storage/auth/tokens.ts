@@ -4,10 +4,13 @@
 // user name and the auth revision, valid on any member until they expire).
 
 import { randomInt, type KeyObject } from 'node:crypto';
-import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
 import { StorageError } from '../errors.js';
 import type { Clock } from '../lease/clock.js';
 import type { AuthStoreEvents } from './auth-store.js';
+
+/** jose loads with the first JWT made or checked (only members with --auth-token jwt make them). */
+let joseLib: Promise<typeof import('jose')> | undefined;
+const jose = (): Promise<typeof import('jose')> => (joseLib ??= import('jose'));
 
 /** What a valid token says about its bearer. */
 export interface TokenInfo {
@@ -115,10 +118,12 @@ export class JwtTokens implements TokenProvider {
     // etcd: "auth: token signing attempted with verify-only key".
     if (key === undefined) throw new StorageError('InvalidArgument', { detail: 'auth: token signing attempted with verify-only key' });
     const exp = Math.floor((Date.now() + this.options.ttlMs) / 1000);
+    const { SignJWT } = await jose();
     return new SignJWT({ exp, revision, username }).setProtectedHeader({ alg: this.options.signMethod, typ: 'JWT' }).sign(key);
   }
 
   async info(token: string): Promise<TokenInfo | undefined> {
+    const { errors: joseErrors, jwtVerify } = await jose();
     try {
       const { payload } = await jwtVerify(token, this.options.publicKey, { algorithms: [this.options.signMethod] });
       if (typeof payload.username !== 'string' || typeof payload.revision !== 'number') return undefined;

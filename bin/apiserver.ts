@@ -36,6 +36,9 @@ import type { ServiceAccountTokens } from '../registry/serviceaccount/service-ac
 import { timedStoreClient } from './timed-store-client.js';
 import { wireInsight } from './insight-wiring.js';
 
+/** How long an idle kept-alive client connection stays open (kube-apiserver's IdleTimeout). */
+export const IDLE_CONNECTION_MS = 90_000;
+
 export interface ApiServerOptions {
   readonly dataDir: string;
   readonly bindAddress: string;
@@ -345,6 +348,10 @@ export async function runApiServer(o: ApiServerOptions): Promise<RunningApiServe
     pki === undefined
       ? createServer(app)
       : createHttpsServer({ cert: pki.serving.cert, key: pki.serving.key, ca: pki.clientCa, requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.2' }, app);
+  // An idle kept-alive connection stays open 90 s, as kube-apiserver's (Go's default transport
+  // keeps idle connections as long). Node's 5 s closed connections that clients had pooled, and
+  // a client sending on one just as it closed got a reset ("socket hang up").
+  server.keepAliveTimeout = IDLE_CONNECTION_MS;
   const countObjects = async (): Promise<void> => {
     for (const info of registry.resources()) {
       if (!info.verbs.includes('list') || info.version !== preferredVersion(registry, info.group)) continue;

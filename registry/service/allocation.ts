@@ -13,7 +13,7 @@ import { everything } from '../storage/selection.js';
 import { fieldErrors } from '../validation/field-errors.js';
 import { numberToIp, offsetOf, parseIpv4Cidr, type Ipv4Range } from './ip-range.js';
 import { AllocationError, RangeAllocator } from './range-allocator.js';
-import { needsNodePorts } from './strategy.js';
+import { needsHealthCheckNodePort, needsNodePorts } from './strategy.js';
 
 /** The node port range: 30000-32767 by default. */
 export interface PortRange {
@@ -122,18 +122,58 @@ export class ServiceAllocation {
     if (dryRun) for (const t of taken) await this.portAllocator.release(t);
   }
 
+  /**
+   * The health check node port of a LoadBalancer with externalTrafficPolicy Local: the one
+   * asked for, or the next free one, taken after the ports' as kube-apiserver takes it. Its
+   * failures are kube-apiserver's plain errors (500), not field errors.
+   */
+  private async takeHealthCheckPort(o: KubeObject, old: KubeObject | undefined, dryRun: boolean): Promise<void> {
+    const s = child(o, 'spec');
+    if (!needsHealthCheckNodePort(s)) return;
+    const wanted = s.healthCheckNodePort;
+    if (typeof wanted === 'number' && wanted !== 0) {
+      if (wanted === field(old, 'spec')?.healthCheckNodePort) return;
+      try {
+        await this.portAllocator.allocate(wanted - this.ports.base);
+      } catch (e) {
+        if (!(e instanceof AllocationError)) throw e;
+        // Not taken, so not this Service's to give back when its other allocations are.
+        delete s.healthCheckNodePort;
+        const why = e.reason === 'OutOfRange' ? `provided port is not in the valid range. The range of valid ports is ${this.ports.text}` : 'provided port is already allocated';
+        throw errors.internal(`failed to allocate requested HealthCheck NodePort ${wanted}: ${why}`);
+      }
+      if (dryRun) await this.portAllocator.release(wanted - this.ports.base);
+      return;
+    }
+    const offset = await this.portAllocator.allocateNext();
+    if (dryRun) await this.portAllocator.release(offset);
+    s.healthCheckNodePort = this.ports.base + offset;
+  }
+
+  /** Node ports held by s: its ports' and its health check's. */
+  private static nodePortsOf(s: Record<string, unknown> | undefined): number[] {
+    const ports = arrayOf(s?.ports).map((p) => p.nodePort);
+    return [...ports, s?.healthCheckNodePort].filter((n): n is number => typeof n === 'number' && n !== 0);
+  }
+
+  /** Gives back o's cluster IP unless keep has it too. */
+  private async releaseIp(o: KubeObject | undefined, keep?: KubeObject): Promise<void> {
+    const ip = field(o, 'spec')?.clusterIP;
+    if (typeof ip !== 'string' || ip === '' || ip === 'None' || ip === field(keep, 'spec')?.clusterIP) return;
+    const offset = offsetOf(this.ips, ip);
+    if (offset !== undefined) await this.ipAllocator.release(offset);
+  }
+
+  /** Gives back what o holds (cluster IP, node ports) and keep does not. */
   private async releaseAll(o: KubeObject | undefined, keep?: KubeObject): Promise<void> {
     const s = field(o, 'spec');
     const keepSpec = field(keep, 'spec');
-    const ip = typeof s?.clusterIP === 'string' ? s.clusterIP : '';
-    if (ip !== '' && ip !== 'None' && ip !== keepSpec?.clusterIP) {
-      const offset = offsetOf(this.ips, ip);
-      if (offset !== undefined) await this.ipAllocator.release(offset);
-    }
-    const kept = new Set(needsNodePorts(keepSpec?.type) ? arrayOf(keepSpec?.ports).map((p) => p.nodePort) : []);
-    for (const p of arrayOf(s?.ports)) {
-      if (typeof p.nodePort === 'number' && !kept.has(p.nodePort)) await this.portAllocator.release(p.nodePort - this.ports.base);
-    }
+    await this.releaseIp(o, keep);
+    const kept = new Set([
+      ...(needsNodePorts(keepSpec?.type) ? arrayOf(keepSpec?.ports).map((p) => p.nodePort) : []),
+      ...(keepSpec !== undefined && needsHealthCheckNodePort(keepSpec) ? [keepSpec.healthCheckNodePort] : []),
+    ]);
+    for (const port of ServiceAllocation.nodePortsOf(s)) if (!kept.has(port)) await this.portAllocator.release(port - this.ports.base);
   }
 
   /** The store hooks that allocate and release. */
@@ -143,6 +183,13 @@ export class ServiceAllocation {
         await this.takeIp(o, dryRun);
         try {
           await this.takePorts(o, undefined, dryRun);
+        } catch (e) {
+          // takePorts gave back the ports it took; the cluster IP is left.
+          if (!dryRun) await this.releaseIp(o);
+          throw e;
+        }
+        try {
+          await this.takeHealthCheckPort(o, undefined, dryRun);
         } catch (e) {
           if (!dryRun) await this.releaseAll(o);
           throw e;
@@ -159,6 +206,13 @@ export class ServiceAllocation {
         }
         if (!needsNodePorts(s.type)) for (const p of arrayOf(s.ports)) delete p.nodePort;
         await this.takePorts(o, old, dryRun);
+        try {
+          await this.takeHealthCheckPort(o, old, dryRun);
+        } catch (e) {
+          // What this update took (and its old self did not hold) goes back.
+          if (!dryRun) await this.releaseAll(o, old);
+          throw e;
+        }
         if (!dryRun) await this.releaseAll(old, o);
       },
       afterDelete: (o) => this.releaseAll(o),
@@ -174,7 +228,7 @@ export class ServiceAllocation {
       const s = field(svc, 'spec') ?? {};
       const offset = typeof s.clusterIP === 'string' ? offsetOf(this.ips, s.clusterIP) : undefined;
       if (offset !== undefined) ips.push(offset);
-      for (const p of arrayOf(s.ports)) if (typeof p.nodePort === 'number') ports.push(p.nodePort - this.ports.base);
+      for (const port of ServiceAllocation.nodePortsOf(s)) ports.push(port - this.ports.base);
     }
     await this.ipAllocator.reset(ips);
     await this.portAllocator.reset(ports);

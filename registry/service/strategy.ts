@@ -95,7 +95,8 @@ function validateService(o: KubeObject): StatusCause[] {
 
 const externallyAccessible = (s: Record<string, unknown>): boolean =>
   needsNodePorts(s.type) || (s.type === 'ClusterIP' && Array.isArray(s.externalIPs) && s.externalIPs.length > 0);
-const needsHealthCheckNodePort = (s: Record<string, unknown>): boolean => s.type === 'LoadBalancer' && s.externalTrafficPolicy === 'Local';
+/** Whether a Service gets a health check node port: a LoadBalancer whose external traffic stays on the node. */
+export const needsHealthCheckNodePort = (s: Record<string, unknown>): boolean => s.type === 'LoadBalancer' && s.externalTrafficPolicy === 'Local';
 const nodePortsOf = (s: Record<string, unknown>): number[] =>
   arrayOf(s.ports)
     .map((p) => p.nodePort)

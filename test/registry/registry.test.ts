@@ -147,3 +147,26 @@ test('registry: namespace lifecycle with the namespace controller', async () => 
     }
   });
 });
+
+test('registry: a LoadBalancer with externalTrafficPolicy Local gets a health check node port, given back when no longer needed', async () => {
+  await withRegistry(async (_registry, s) => {
+    const svcs = s('', 'services');
+    const lb = (name: string, extra: Record<string, unknown> = {}): KubeObject => ({ metadata: { name }, spec: { type: 'LoadBalancer', selector: { app: 'a' }, ports: [{ port: 443 }], externalTrafficPolicy: 'Local', ...extra } }) as KubeObject;
+    const spec = (o: KubeObject) => o.spec as { healthCheckNodePort?: number; ports: { nodePort: number }[] };
+    const a = await svcs.create('default', lb('a'));
+    const port = spec(a).healthCheckNodePort!;
+    assert.ok(port >= 30000 && port <= 32767, `health check node port ${port} is in the node port range`);
+    assert.notEqual(port, spec(a).ports[0]!.nodePort, 'not the service port\'s node port');
+    // A Cluster policy needs none.
+    assert.equal(spec(await svcs.create('default', lb('cluster', { externalTrafficPolicy: 'Cluster' }))).healthCheckNodePort, undefined);
+    // Asked for: taken if free, refused (kube-apiserver's plain 500) if held.
+    await assert.rejects(svcs.create('default', lb('b', { healthCheckNodePort: port })), (e) => e instanceof ApiError && e.code === 500 && e.message === `Internal error occurred: failed to allocate requested HealthCheck NodePort ${port}: provided port is already allocated`);
+    // Switched to Cluster, a gives its port back; another Service can then ask for it.
+    const updated = await svcs.patch('default', 'a', 'merge', { spec: { externalTrafficPolicy: 'Cluster' } });
+    assert.equal(spec(updated).healthCheckNodePort, undefined);
+    assert.equal(spec(await svcs.create('default', lb('c', { healthCheckNodePort: port }))).healthCheckNodePort, port);
+    // Deleting it gives the port back too.
+    await svcs.delete('default', 'c');
+    assert.equal(spec(await svcs.create('default', lb('d', { healthCheckNodePort: port }))).healthCheckNodePort, port);
+  });
+});

@@ -308,11 +308,13 @@ export class GenericStore implements ResourceStore {
     throw errors.badRequest(`${prefix}: converting (${version}.${kind}) to (${internal}.${this.info.kind}): unknown conversion`);
   }
 
-  private async validate(obj: KubeObject, old: KubeObject | undefined): Promise<void> {
+  private async validate(obj: KubeObject, old: KubeObject | undefined, subresource?: string): Promise<void> {
     await this.strategy.loadValidation?.(obj);
     const causes: StatusCause[] = [...validateObjectMeta(obj, this.strategy.nameRule ?? 'dns1123Subdomain', this.info.namespaced, old === undefined)];
     causes.push(...this.strategy.validate(obj));
-    if (old !== undefined) causes.push(...validateObjectMetaUpdate(obj, old), ...this.strategy.validateUpdate(obj, old));
+    if (old === undefined) causes.push(...(this.strategy.validateCreate?.(obj) ?? []));
+    const partial = subresource === undefined ? undefined : this.strategy.partialUpdates?.[subresource];
+    if (old !== undefined) causes.push(...validateObjectMetaUpdate(obj, old), ...(partial ?? this.strategy).validateUpdate(obj, old));
     if (causes.length > 0) throw this.invalid(obj.metadata.name ?? '', causes);
   }
 
@@ -494,6 +496,11 @@ export class GenericStore implements ResourceStore {
       const spec = (obj.spec ??= {}) as Record<string, unknown>;
       if (finalizers === undefined) delete spec.finalizers;
       else spec.finalizers = structuredClone(finalizers);
+    } else if (subresource !== undefined && this.strategy.partialUpdates?.[subresource] !== undefined) {
+      this.checkTypeMeta(requested);
+      this.decodeRequest(requested, options, name);
+      obj = structuredClone(old);
+      this.strategy.partialUpdates[subresource].take(obj, requested);
     } else if (subresource !== undefined) {
       throw errors.notFound(this.info, name);
     } else {
@@ -527,13 +534,15 @@ export class GenericStore implements ResourceStore {
       const entries = requested.metadata.managedFields;
       if (Array.isArray(entries) && entries.length > 0) m.managedFields = structuredClone(entries);
       else delete m.managedFields;
-    } else GenericStore.setManaged(obj, this.trackUpdate(old, obj, subresource, options));
+    } else if (subresource === undefined || this.strategy.partialUpdates?.[subresource]?.keepsManagedFields !== true) {
+      GenericStore.setManaged(obj, this.trackUpdate(old, obj, subresource, options));
+    }
     if (subresource === undefined) this.strategy.finishUpdate?.(obj, old);
     await this.admission.admit(this.admissionRequest('UPDATE', obj, old, subresource, options));
     this.schema?.encode(obj);
     if (this.strategy.generation) m.generation = (old.metadata.generation ?? 1) + (this.strategy.isSpecChange(obj, old) ? 1 : 0);
     else delete m.generation;
-    await this.validate(obj, old);
+    await this.validate(obj, old, subresource);
     if (subresource === 'status') {
       const causes = this.strategy.validateStatusUpdate?.(obj, old) ?? [];
       if (causes.length > 0) throw this.invalid(name, causes);

@@ -29,8 +29,16 @@ export interface Strategy {
   loadValidation?(obj: KubeObject): Promise<void>;
   /** Field errors of a new object (names, required fields, value rules). */
   validate(obj: KubeObject): StatusCause[];
+  /** Field errors of a new object only, after validate's (a pod's ephemeral containers cannot come with it). */
+  validateCreate?(obj: KubeObject): StatusCause[];
   /** Field errors of an update (immutable fields, ...), on top of validate. */
   validateUpdate(obj: KubeObject, old: KubeObject): StatusCause[];
+  /**
+   * Subresources that update one part of the object (pods/ephemeralcontainers), by name:
+   * what each takes from the request into a copy of the stored object, and the checks it
+   * runs in place of validateUpdate.
+   */
+  readonly partialUpdates?: Readonly<Record<string, PartialUpdate>>;
   /** Whether a change from old to obj changes the spec (bumps metadata.generation). */
   isSpecChange(obj: KubeObject, old: KubeObject): boolean;
   /** Field selectors the kind supports beyond metadata.name and metadata.namespace. */
@@ -129,4 +137,18 @@ export interface ScaleAccess {
   setSpecReplicas(obj: KubeObject, replicas: number): void;
   /** The cause of a bad replica count when the kind words it itself (custom resources); autoscaling's Scale wording otherwise. */
   replicasCause?(replicas: unknown): StatusCause;
+}
+
+/** An update through a subresource that changes one part of the object. */
+export interface PartialUpdate {
+  /** Copies the part the subresource changes from requested into obj (a copy of the stored object). */
+  take(obj: KubeObject, requested: KubeObject): void;
+  /** The update's field errors, in place of the strategy's validateUpdate. */
+  validateUpdate(obj: KubeObject, old: KubeObject): StatusCause[];
+  /**
+   * Whether the stored managedFields stay as they are: kube-apiserver's strategy for the
+   * subresource copies the stored metadata over the request's, the field manager's record
+   * of the update included (pods/ephemeralcontainers), so no manager is recorded.
+   */
+  readonly keepsManagedFields?: boolean;
 }

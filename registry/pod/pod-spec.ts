@@ -263,7 +263,8 @@ function validateProbe(probe: unknown, path: string): StatusCause[] {
   return causes;
 }
 
-function validateContainer(c: Obj, at: string, volumes: ReadonlySet<string>, isInit: boolean): StatusCause[] {
+/** A container's field errors; probes are checked on regular containers, refused on init containers, left to the allow list on ephemeral ones. */
+function validateContainer(c: Obj, at: string, volumes: ReadonlySet<string>, kind: 'regular' | 'init' | 'ephemeral'): StatusCause[] {
   const causes: StatusCause[] = [];
   if (typeof c.image !== 'string' || c.image.trim() === '') causes.push(fieldErrors.required(`${at}.image`));
   else if (c.image !== c.image.trim()) causes.push(fieldErrors.invalid(`${at}.image`, c.image, 'must not have leading or trailing whitespace'));
@@ -283,11 +284,11 @@ function validateContainer(c: Obj, at: string, volumes: ReadonlySet<string>, isI
     else if (mountPaths.has(mountPath)) causes.push(fieldErrors.invalid(`${path}.mountPath`, mountPath, 'must be unique'));
     mountPaths.add(mountPath);
   });
-  if (isInit) {
+  if (kind === 'init') {
     for (const probe of ['livenessProbe', 'readinessProbe', 'startupProbe']) {
       if (c[probe] !== undefined) causes.push(fieldErrors.forbidden(`${at}.${probe}`, `may not be set for init containers`));
     }
-  } else {
+  } else if (kind === 'regular') {
     causes.push(...validateProbe(c.livenessProbe, `${at}.livenessProbe`), ...validateProbe(c.readinessProbe, `${at}.readinessProbe`), ...validateProbe(c.startupProbe, `${at}.startupProbe`));
     const liveness = field(c, 'livenessProbe');
     if (liveness !== undefined && liveness.successThreshold !== undefined && liveness.successThreshold !== 1) {
@@ -346,6 +347,51 @@ export function validateTolerations(tolerations: unknown, path: string): StatusC
 }
 
 /** Field errors of a pod spec at path. */
+/**
+ * Container fields an ephemeral container may not have, in the order of Go's struct:
+ * those it shares with containers that would make the pod rely on it (ports, resources,
+ * probes, lifecycle). Go checks each field for its zero value: a struct (resources) that
+ * is empty is zero; a list or a pointer that is present is not.
+ */
+const ephemeralForbidden: readonly [string, 'struct' | 'set'][] = [
+  ['ports', 'set'],
+  ['resources', 'struct'],
+  ['resizePolicy', 'set'],
+  ['livenessProbe', 'set'],
+  ['readinessProbe', 'set'],
+  ['startupProbe', 'set'],
+  ['lifecycle', 'set'],
+];
+
+/** The field errors of spec.ephemeralContainers: each as a container, named uniquely, targeting a container there is, and without the fields it may not have. */
+function validateEphemeralContainers(spec: Obj, path: string, volumes: ReadonlySet<string>): StatusCause[] {
+  const causes: StatusCause[] = [];
+  const others = new Set([...arrayOf(spec.containers), ...arrayOf(spec.initContainers)].map((c) => String(c.name ?? '')));
+  const all = new Set(others);
+  arrayOf(spec.ephemeralContainers).forEach((c, i) => {
+    const at = `${path}.ephemeralContainers[${i}]`;
+    const name = typeof c.name === 'string' ? c.name : '';
+    if (name === '') causes.push(fieldErrors.required(`${at}.name`));
+    else for (const m of isDns1123Label(name)) causes.push(fieldErrors.invalid(`${at}.name`, name, m));
+    causes.push(...validateContainer(c, at, volumes, 'ephemeral'));
+    if (all.has(name)) causes.push(fieldErrors.duplicate(`${at}.name`, name));
+    else all.add(name);
+    const target = typeof c.targetContainerName === 'string' ? c.targetContainerName : '';
+    if (target !== '' && !others.has(target)) causes.push({ reason: 'FieldValueNotFound', field: `${at}.targetContainerName`, message: `Not found: ${JSON.stringify(target)}` });
+    for (const [key, kind] of ephemeralForbidden) {
+      const v = c[key];
+      const zero = v === undefined || v === null || (kind === 'struct' && typeof v === 'object' && Object.values(v).every((x) => x === undefined || x === null));
+      if (!zero) causes.push(fieldErrors.forbidden(`${at}.${key}`, 'cannot be set for an Ephemeral Container'));
+    }
+    arrayOf(c.volumeMounts).forEach((vm, j) => {
+      for (const key of ['subPath', 'subPathExpr']) {
+        if (typeof vm[key] === 'string' && vm[key] !== '') causes.push(fieldErrors.forbidden(`${at}.volumeMounts[${j}].${key}`, 'cannot be set for an Ephemeral Container'));
+      }
+    });
+  });
+  return causes;
+}
+
 export function validatePodSpec(spec: Obj, path: string): StatusCause[] {
   const causes: StatusCause[] = [];
   const { causes: volumeCauses, names: volumes } = validateVolumes(spec.volumes, `${path}.volumes`);
@@ -367,9 +413,10 @@ export function validatePodSpec(spec: Obj, path: string): StatusCause[] {
         if (seen.has(name)) causes.push(fieldErrors.duplicate(`${at}.name`, name));
       }
       seen.add(name);
-      causes.push(...validateContainer(c, at, volumes, isInit));
+      causes.push(...validateContainer(c, at, volumes, isInit ? 'init' : 'regular'));
     });
   }
+  causes.push(...validateEphemeralContainers(spec, path, volumes));
   if (spec.restartPolicy !== undefined && !restartPolicies.includes(String(spec.restartPolicy))) causes.push(fieldErrors.notSupported(`${path}.restartPolicy`, spec.restartPolicy, restartPolicies));
   if (spec.dnsPolicy !== undefined && !dnsPolicies.includes(String(spec.dnsPolicy))) causes.push(fieldErrors.notSupported(`${path}.dnsPolicy`, spec.dnsPolicy, dnsPolicies));
   if (typeof spec.terminationGracePeriodSeconds === 'number' && spec.terminationGracePeriodSeconds < 0) {

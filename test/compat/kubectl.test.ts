@@ -78,6 +78,13 @@ test('kubectl 1.32 against kite apiserver', { timeout: 240_000 }, async (t) => {
     assert.match(ok(['annotate', 'cm', 'colors', 'owner=ops']), /configmap\/colors annotated/);
     assert.match(ok(['get', 'cm', '-l', 'tier=frontend']), /^colors\s/m);
     assert.doesNotMatch(ok(['get', 'cm', '-l', 'tier!=frontend']), /^colors\s/m);
+    // kubectl debug adds an ephemeral container through pods/ephemeralcontainers; a second of the same name is refused.
+    assert.match(ok(['run', 'shell', '--image=nginx:1.27']), /^pod\/shell created$/m);
+    ok(['debug', 'shell', '--image=busybox:1', '--target=shell', '-c', 'dbg']);
+    assert.equal(ok(['get', 'pod', 'shell', '-o', 'jsonpath={.spec.ephemeralContainers[*].name}/{.spec.ephemeralContainers[0].targetContainerName}']), 'dbg/shell');
+    const again = k(['debug', 'shell', '--image=busybox:1', '-c', 'shell']);
+    assert.notEqual(again.code, 0);
+    assert.match(again.err, /spec\.ephemeralContainers\[1\]\.name: Duplicate value: "shell"/);
     assert.match(ok(['get', 'cm', '--field-selector', 'metadata.name=colors']), /^colors\s/m);
     // Patches of all three types.
     ok(['patch', 'cm', 'colors', '--type=merge', '-p', '{"data":{"primary":"red"}}']);

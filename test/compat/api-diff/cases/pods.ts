@@ -184,6 +184,24 @@ const handWritten: DiffCase[] = [
     ],
   },
   {
+    id: 'pods-ephemeral-containers',
+    title: "pods/ephemeralcontainers as kubectl debug uses it: what it takes from the request, what an ephemeral container may not have, and that one added cannot go",
+    steps: [
+      post('create-with-ephemeral', podPath, pod('bad', { containers: [app()], ephemeralContainers: [{ name: 'debug', image: 'busybox:1' }] })),
+      post('create', podPath, pod('p', { containers: [app()] }, { labels: { a: 'b' } })),
+      patch('add', `${podPath}/p/ephemeralcontainers`, 'merge', { metadata: { labels: { a: 'changed' } }, spec: { ephemeralContainers: [{ name: 'debug', image: 'busybox:1', targetContainerName: 'app', stdin: true, tty: true }] } }),
+      patch('duplicate-name', `${podPath}/p/ephemeralcontainers`, 'strategic', { spec: { ephemeralContainers: [{ name: 'app', image: 'busybox:1' }] } }),
+      patch('unknown-target', `${podPath}/p/ephemeralcontainers`, 'strategic', { spec: { ephemeralContainers: [{ name: 'd2', image: 'busybox:1', targetContainerName: 'nope' }] } }),
+      patch('forbidden-fields', `${podPath}/p/ephemeralcontainers`, 'strategic', {
+        spec: { ephemeralContainers: [{ name: 'd3', image: 'busybox:1', resources: { limits: { cpu: '1' } }, readinessProbe: { exec: { command: ['true'] } }, lifecycle: { preStop: { exec: { command: ['true'] } } }, volumeMounts: [{ name: 'v', mountPath: '/v', subPath: 's' }] }] },
+      }),
+      patch('no-image', `${podPath}/p/ephemeralcontainers`, 'strategic', { spec: { ephemeralContainers: [{ name: 'd4' }] } }),
+      patch('remove', `${podPath}/p/ephemeralcontainers`, 'json', [{ op: 'remove', path: '/spec/ephemeralContainers/0' }]),
+      patch('main-resource', `${podPath}/p`, 'strategic', { spec: { ephemeralContainers: [{ name: 'd5', image: 'busybox:1' }] } }),
+      get('get', `${podPath}/p/ephemeralcontainers`),
+    ],
+  },
+  {
     id: 'pods-generate-name',
     title: 'a Pod made from generateName, and a PUT of the full object read back',
     steps: [

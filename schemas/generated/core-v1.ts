@@ -367,6 +367,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/namespaces/{namespace}/pods/{name}/ephemeralcontainers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Name of the Pod. */
+                name: string;
+                /** @description Namespace of the object. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** @description Read the Pod. */
+        get: operations["readCoreV1NamespacedPodEphemeralcontainers"];
+        /** @description Replace the Pod. */
+        put: operations["replaceCoreV1NamespacedPodEphemeralcontainers"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** @description Partially update the Pod. */
+        patch: operations["patchCoreV1NamespacedPodEphemeralcontainers"];
+        trace?: never;
+    };
     "/api/v1/namespaces/{namespace}/pods/{name}/eviction": {
         parameters: {
             query?: never;
@@ -5781,6 +5805,132 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["io.k8s.api.core.v1.Binding"];
                     "application/yaml": components["schemas"]["io.k8s.api.core.v1.Binding"];
+                };
+            };
+        };
+    };
+    readCoreV1NamespacedPodEphemeralcontainers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Name of the Pod. */
+                name: string;
+                /** @description Namespace of the object. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.core.v1.Pod"];
+                    "application/yaml": components["schemas"]["io.k8s.api.core.v1.Pod"];
+                };
+            };
+        };
+    };
+    replaceCoreV1NamespacedPodEphemeralcontainers: {
+        parameters: {
+            query?: {
+                /** @description When All, the request is checked and answered but nothing is stored. */
+                dryRun?: string;
+                /** @description Name of the actor making the change, recorded in managedFields. */
+                fieldManager?: string;
+                /** @description What to do with unknown or duplicate fields: Ignore, Warn (the default) or Strict. */
+                fieldValidation?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the Pod. */
+                name: string;
+                /** @description Namespace of the object. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["io.k8s.api.core.v1.Pod"];
+                "application/yaml": components["schemas"]["io.k8s.api.core.v1.Pod"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.core.v1.Pod"];
+                    "application/yaml": components["schemas"]["io.k8s.api.core.v1.Pod"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.core.v1.Pod"];
+                    "application/yaml": components["schemas"]["io.k8s.api.core.v1.Pod"];
+                };
+            };
+        };
+    };
+    patchCoreV1NamespacedPodEphemeralcontainers: {
+        parameters: {
+            query?: {
+                /** @description When All, the request is checked and answered but nothing is stored. */
+                dryRun?: string;
+                /** @description Name of the actor making the change, recorded in managedFields. */
+                fieldManager?: string;
+                /** @description What to do with unknown or duplicate fields: Ignore, Warn (the default) or Strict. */
+                fieldValidation?: string;
+                /** @description For apply patches: take over fields other managers own. */
+                force?: boolean;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the Pod. */
+                name: string;
+                /** @description Namespace of the object. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/apply-patch+yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+                "application/json-patch+json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+                "application/merge-patch+json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+                "application/strategic-merge-patch+json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.core.v1.Pod"];
+                    "application/yaml": components["schemas"]["io.k8s.api.core.v1.Pod"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.core.v1.Pod"];
+                    "application/yaml": components["schemas"]["io.k8s.api.core.v1.Pod"];
                 };
             };
         };

@@ -13,12 +13,17 @@ import type { ObjectLookup } from './lookup.js';
 const isCreate = (r: AdmissionRequest, group: string, resource: string): r is AdmissionRequest & { object: KubeObject } =>
   r.operation === 'CREATE' && r.subresource === undefined && r.resource.group === group && r.resource.resource === resource && r.object !== undefined;
 
-/** DefaultTolerationSeconds: pods tolerate not-ready and unreachable nodes for 300 s. */
+/**
+ * DefaultTolerationSeconds: pods tolerate not-ready and unreachable nodes for 300 s. As in
+ * kube-apiserver it admits updates too, so an update that replaces the tolerations gets the
+ * two back (and so only adds to them, which the pod update rule allows).
+ */
 export const defaultTolerationSeconds: AdmissionPlugin = {
   name: 'DefaultTolerationSeconds',
   admit: async (r) => {
-    if (!isCreate(r, '', 'pods')) return;
-    const spec = child(r.object, 'spec');
+    const pod = r.object;
+    if (pod === undefined || (r.operation !== 'CREATE' && r.operation !== 'UPDATE') || r.subresource !== undefined || r.resource.group !== '' || r.resource.resource !== 'pods') return;
+    const spec = child(pod, 'spec');
     const tolerations = arrayOf(spec.tolerations);
     for (const key of ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable']) {
       const covered = tolerations.some((t) => (t.key === key || (t.key === undefined && t.operator === 'Exists')) && (t.effect === undefined || t.effect === '' || t.effect === 'NoExecute'));

@@ -116,8 +116,9 @@ export function podSubresources(pods: () => GenericStore, budgets: () => Generic
       get: async (ns, name) => {
         const pod = await pods().get(ns, name);
         const node = field(pod, 'spec')?.nodeName;
-        // Without a node nothing ran, so the log is empty (as kube-apiserver answers).
-        if (typeof node !== 'string' || node === '') return { code: 200, body: '', contentType: 'text/plain' };
+        // Without a node nothing ran: no log, 204 No Content with no body or type, as kube-apiserver
+        // answers (its log streamer has no location to read from).
+        if (typeof node !== 'string' || node === '') return { code: 204, body: '' };
         throw new ApiError(500, '', 'no preferred addresses found; known addresses: []');
       },
     },

@@ -310,10 +310,12 @@ export class GenericStore implements ResourceStore {
 
   private async validate(obj: KubeObject, old: KubeObject | undefined, subresource?: string): Promise<void> {
     await this.strategy.loadValidation?.(obj);
-    const causes: StatusCause[] = [...validateObjectMeta(obj, this.strategy.nameRule ?? 'dns1123Subdomain', this.info.namespaced, old === undefined)];
-    causes.push(...this.strategy.validate(obj));
-    if (old === undefined) causes.push(...(this.strategy.validateCreate?.(obj) ?? []));
     const partial = subresource === undefined ? undefined : this.strategy.partialUpdates?.[subresource];
+    const causes: StatusCause[] = [];
+    if (partial?.validatesAlone !== true) {
+      causes.push(...validateObjectMeta(obj, this.strategy.nameRule ?? 'dns1123Subdomain', this.info.namespaced, old === undefined), ...this.strategy.validate(obj));
+    }
+    if (old === undefined) causes.push(...(this.strategy.validateCreate?.(obj) ?? []));
     if (old !== undefined) causes.push(...validateObjectMetaUpdate(obj, old), ...(partial ?? this.strategy).validateUpdate(obj, old));
     if (causes.length > 0) throw this.invalid(obj.metadata.name ?? '', causes);
   }
@@ -489,13 +491,6 @@ export class GenericStore implements ResourceStore {
       if (requested.status === undefined) delete obj.status;
       else obj.status = structuredClone(requested.status);
       this.strategy.prepareForStatusUpdate?.(obj, old);
-    } else if (subresource === 'finalize') {
-      // Only spec.finalizers changes (a namespace's controller clears its finalizer).
-      obj = structuredClone(old);
-      const finalizers = (requested.spec as { finalizers?: unknown } | undefined)?.finalizers;
-      const spec = (obj.spec ??= {}) as Record<string, unknown>;
-      if (finalizers === undefined) delete spec.finalizers;
-      else spec.finalizers = structuredClone(finalizers);
     } else if (subresource !== undefined && this.strategy.partialUpdates?.[subresource] !== undefined) {
       this.checkTypeMeta(requested);
       this.decodeRequest(requested, options, name);

@@ -145,6 +145,8 @@ export interface PartialUpdate {
   take(obj: KubeObject, requested: KubeObject): void;
   /** The update's field errors, in place of the strategy's validateUpdate. */
   validateUpdate(obj: KubeObject, old: KubeObject): StatusCause[];
+  /** Whether validateUpdate is the update's only check: kube-apiserver's strategy for it runs not even the kind's validate (namespaces/finalize). */
+  readonly validatesAlone?: boolean;
   /**
    * Whether the stored managedFields stay as they are: kube-apiserver's strategy for the
    * subresource copies the stored metadata over the request's, the field manager's record

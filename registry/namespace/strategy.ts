@@ -1,9 +1,43 @@
 import type { StatusCause } from '../generic/api-error.js';
 import { baseStrategy, child, field, resourceInfo } from '../generic/base-strategy.js';
-import type { Strategy } from '../generic/strategy.js';
+import type { PartialUpdate, Strategy } from '../generic/strategy.js';
 import { age, ageColumn, column, nameColumn } from '../generic/table.js';
 import { fieldErrors } from '../validation/field-errors.js';
 import { isQualifiedName } from '../validation/names.js';
+import { isStandardFinalizerName } from '../validation/object-meta.js';
+import type { KubeObject } from '../generic/types.js';
+
+/** Each of spec.finalizers a qualified name and, without a domain, a standard finalizer (both checked), on the path at's. */
+function finalizerCauses(o: KubeObject, at: (i: number) => string): StatusCause[] {
+  const causes: StatusCause[] = [];
+  const finalizers = field(o, 'spec')?.finalizers;
+  (Array.isArray(finalizers) ? finalizers : []).forEach((f, i) => {
+    const name = String(f);
+    for (const m of isQualifiedName(name)) causes.push(fieldErrors.invalid(at(i), name, m));
+    if (!name.includes('/') && !isStandardFinalizerName(name)) causes.push(fieldErrors.invalid(at(i), name, 'name is neither a standard finalizer name nor is it fully qualified'));
+  });
+  return causes;
+}
+
+/**
+ * namespaces/finalize (the namespace controller clears its finalizer with it): a PUT of the
+ * whole namespace but its status, checked only for its metadata change and finalizer names
+ * (on their index), as kube-apiserver's finalize strategy does. An empty list is written as
+ * none, as Go writes it.
+ */
+const finalizeUpdate: PartialUpdate = {
+  validatesAlone: true,
+  take: (obj, requested) => {
+    const status = obj.status;
+    for (const key of Object.keys(obj)) delete obj[key];
+    Object.assign(obj, structuredClone(requested));
+    if (status === undefined) delete obj.status;
+    else obj.status = status;
+    const spec = field(obj, 'spec');
+    if (spec !== undefined && Array.isArray(spec.finalizers) && spec.finalizers.length === 0) delete spec.finalizers;
+  },
+  validateUpdate: (o) => finalizerCauses(o, (i) => `spec.finalizers[${i}]`),
+};
 
 /** namespaces (v1, cluster-scoped): phase Active, finalizer kubernetes; DELETE marks Terminating and the namespace controller empties it. */
 export const namespaceStrategy: Strategy = baseStrategy(
@@ -11,8 +45,11 @@ export const namespaceStrategy: Strategy = baseStrategy(
   {
     nameRule: 'dns1123Label',
     prepareForCreate: (o) => {
-      // Every new namespace waits for the namespace controller before it goes.
-      child(o, 'spec').finalizers = ['kubernetes'];
+      // Every new namespace waits for the namespace controller before it goes (its finalizer
+      // is added to those asked for).
+      const spec = child(o, 'spec');
+      const asked = Array.isArray(spec.finalizers) ? spec.finalizers : [];
+      spec.finalizers = asked.includes('kubernetes') ? asked : [...asked, 'kubernetes'];
       o.status = { phase: 'Active' };
     },
     applyDefaults: (o) => {
@@ -27,17 +64,9 @@ export const namespaceStrategy: Strategy = baseStrategy(
     prepareForStatusUpdate: (o, old) => {
       o.spec = structuredClone(old.spec);
     },
-    validate: (o) => {
-      const causes: StatusCause[] = [];
-      const finalizers = field(o, 'spec')?.finalizers;
-      (Array.isArray(finalizers) ? finalizers : []).forEach((f, i) => {
-        const name = String(f);
-        const problems = isQualifiedName(name);
-        for (const m of problems) causes.push(fieldErrors.invalid(`spec.finalizers[${i}]`, name, m));
-        if (problems.length === 0 && !name.includes('/') && name !== 'kubernetes') causes.push(fieldErrors.invalid(`spec.finalizers[${i}]`, name, 'name is neither a standard finalizer name nor is it fully qualified'));
-      });
-      return causes;
-    },
+    // A create or update checks the finalizers on the list's path, as kube-apiserver's ValidateNamespace does.
+    validate: (o) => finalizerCauses(o, () => 'spec.finalizers'),
+    partialUpdates: { finalize: finalizeUpdate },
     isSpecChange: () => false,
     fieldSelectorValue: (o, f) => (f === 'status.phase' ? String((o.status as { phase?: string } | undefined)?.phase ?? '') : undefined),
     uidPreconditionWording: 'meta',

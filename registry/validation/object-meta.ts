@@ -14,6 +14,9 @@ export const totalAnnotationSizeLimit = 256 * 1024;
 /** Finalizer names Kubernetes accepts without a domain prefix. */
 const standardFinalizers = new Set(['kubernetes', 'orphan', 'foregroundDeletion']);
 
+/** Whether name is a finalizer Kubernetes defines itself (kubernetes, orphan, foregroundDeletion). */
+export const isStandardFinalizerName = (name: string): boolean => standardFinalizers.has(name);
+
 const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Causes for a label map at path (metadata.labels, spec.selector.matchLabels, ...). */
@@ -56,7 +59,7 @@ function validateFinalizers(finalizers: unknown, path: string): { names: StatusC
   finalizers.forEach((f, i) => {
     const name = String(f);
     for (const m of isQualifiedName(name)) names.push(fieldErrors.invalid(path, name, m));
-    if (!name.includes('/') && !standardFinalizers.has(name)) {
+    if (!name.includes('/') && !isStandardFinalizerName(name)) {
       standard.push(fieldErrors.invalid(`${path}[${i}]`, name, 'name is neither a standard finalizer name nor is it fully qualified'));
     }
   });

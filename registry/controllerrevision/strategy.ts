@@ -3,6 +3,7 @@ import { baseStrategy, resourceInfo } from '../generic/base-strategy.js';
 import type { Strategy } from '../generic/strategy.js';
 import { age, ageColumn, column, nameColumn } from '../generic/table.js';
 import { fieldErrors } from '../validation/field-errors.js';
+import { goRawExtension } from '../validation/go-values.js';
 
 /** controllerrevisions (apps/v1): immutable snapshots of a controller's template; data never changes. */
 export const controllerRevisionStrategy: Strategy = baseStrategy(
@@ -12,7 +13,7 @@ export const controllerRevisionStrategy: Strategy = baseStrategy(
       ...(o.data === undefined || o.data === null ? [fieldErrors.required('data', 'data is mandatory')] : []),
       ...(typeof o.revision === 'number' && o.revision < 0 ? [fieldErrors.invalid('revision', o.revision, 'must be greater than or equal to 0')] : []),
     ],
-    validateUpdate: (o, old) => (isDeepStrictEqual(o.data, old.data) ? [] : [fieldErrors.invalid('data', '', 'field is immutable')]),
+    validateUpdate: (o, old) => (isDeepStrictEqual(o.data, old.data) ? [] : [fieldErrors.invalidPrinted('data', goRawExtension(o.data), 'field is immutable')]),
     table: {
       columns: [nameColumn, column('Controller', 'The object that owns this revision.'), column('Revision', 'The revision of the state in data.'), ageColumn],
       cells: (o, now) => {

@@ -6,27 +6,12 @@
  * apply computes its patch from what was last applied either way).
  */
 import type { KubeObject } from '../generic/types.js';
-import { isObject } from './merge-rules.js';
+import { goJson } from '../validation/go-values.js';
 
 export const lastAppliedAnnotation = 'kubectl.kubernetes.io/last-applied-configuration';
 
 /** The manager whose applies keep the annotation. */
 const kubectlManager = 'kubectl';
-
-/** JSON as Go's encoder writes a map: keys sorted, <, > and & escaped, a newline at the end. */
-function goJson(v: unknown): string {
-  const text = (x: unknown): string => {
-    if (isObject(x)) {
-      return `{${Object.keys(x)
-        .sort()
-        .map((k) => `${JSON.stringify(k)}:${text(x[k])}`)
-        .join(',')}}`;
-    }
-    if (Array.isArray(x)) return `[${x.map(text).join(',')}]`;
-    return JSON.stringify(x);
-  };
-  return text(v).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
-}
 
 /** Sets the annotation of obj (the applied result) from config when manager is kubectl and live carried it. */
 export function syncLastApplied(obj: KubeObject, live: KubeObject | undefined, config: KubeObject, manager: string): void {

@@ -5,6 +5,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { SchemaNode } from '../../schemas/schema-tree.js';
+import { sortedJson } from '../validation/go-values.js';
 import { FieldSet, type PathElement } from './field-set.js';
 import { childOf, isAlwaysPresent, isObject, ruleOf, type MergeRule } from './merge-rules.js';
 
@@ -13,17 +14,6 @@ export class TypedValueError extends Error {
   readonly code = 'TypedValueError';
 }
 
-/** Go's JSON of a key or set value: object keys in sorted order, as FieldsV1 writes them. */
-function goJson(v: unknown): string {
-  if (isObject(v)) {
-    return `{${Object.keys(v)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${goJson(v[k])}`)
-      .join(',')}}`;
-  }
-  if (Array.isArray(v)) return `[${v.map(goJson).join(',')}]`;
-  return JSON.stringify(v);
-}
 
 function keyFieldDefault(items: SchemaNode, key: string): unknown {
   if (items.type !== 'object') return undefined;
@@ -32,7 +22,7 @@ function keyFieldDefault(items: SchemaNode, key: string): unknown {
 
 /** The path element of a list item under rule (a set or an associative list). */
 function itemElement(rule: MergeRule, item: unknown, path: readonly PathElement[]): PathElement {
-  if (rule.kind === 'set') return `v:${goJson(item)}`;
+  if (rule.kind === 'set') return `v:${sortedJson(item)}`;
   if (rule.kind !== 'associative') return '';
   if (!isObject(item)) throw new TypedValueError(`${printPath(path)}: associative list with keys may not have non-map elements`);
   const key: Record<string, unknown> = {};
@@ -41,7 +31,7 @@ function itemElement(rule: MergeRule, item: unknown, path: readonly PathElement[
     if (v === undefined || v === null) throw new TypedValueError(`${printPath(path)}: associative list with keys has an element that omits key field ${JSON.stringify(k)} (and doesn't have default value)`);
     key[k] = v;
   }
-  return `k:${goJson(key)}`;
+  return `k:${sortedJson(key)}`;
 }
 
 function printPath(path: readonly PathElement[]): string {

@@ -5,19 +5,21 @@ export function goStringSlice(v: unknown): string {
 
 const isMap = (x: unknown): x is Record<string, unknown> => x !== null && typeof x === 'object' && !Array.isArray(x);
 
-/** JSON as Go's encoder writes a map: keys sorted, <, > and & escaped (no newline). */
+/** Compact JSON with every object's keys in sorted order, as Go writes a map (FieldsV1 keys are written so). */
+export function sortedJson(v: unknown): string {
+  if (isMap(v)) {
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${sortedJson(v[k])}`)
+      .join(',')}}`;
+  }
+  if (Array.isArray(v)) return `[${v.map(sortedJson).join(',')}]`;
+  return JSON.stringify(v);
+}
+
+/** JSON as Go's encoding/json writes a map: keys sorted, <, > and & escaped (no newline). */
 export function goJson(v: unknown): string {
-  const text = (x: unknown): string => {
-    if (isMap(x)) {
-      return `{${Object.keys(x)
-        .sort()
-        .map((k) => `${JSON.stringify(k)}:${text(x[k])}`)
-        .join(',')}}`;
-    }
-    if (Array.isArray(x)) return `[${x.map(text).join(',')}]`;
-    return JSON.stringify(x);
-  };
-  return text(v).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
+  return sortedJson(v).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
 }
 
 /** Go's %#v of a RawExtension's value as kube-apiserver prints it in errors: a runtime.Unknown holding the JSON's bytes. */

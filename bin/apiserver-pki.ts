@@ -78,13 +78,16 @@ export function servingHosts(hosts: readonly string[]): string[] {
   return [...new Set(wanted)];
 }
 
+const notDue = (notAfter: Date, now: number): boolean => notAfter.getTime() - now >= RENEW_BEFORE_MS;
+
 function stillValid(pair: CertAndKey, now: number): boolean {
-  return certFacts(pair.cert).notAfter.getTime() - now >= RENEW_BEFORE_MS;
+  return notDue(certFacts(pair.cert).notAfter, now);
 }
 
+/** Whether pair is still valid for every one of hosts (its certificate read once). */
 function covers(pair: CertAndKey, hosts: readonly string[], now: number): boolean {
   const facts = certFacts(pair.cert);
-  return stillValid(pair, now) && hosts.every((h) => (isIP(h) !== 0 ? facts.ipAddresses.includes(canonicalIp(h)) : facts.dnsNames.includes(h)));
+  return notDue(facts.notAfter, now) && hosts.every((h) => (isIP(h) !== 0 ? facts.ipAddresses.includes(canonicalIp(h)) : facts.dnsNames.includes(h)));
 }
 
 /** Loads, makes or renews the API server's certificates in <dataDir>/pki (see above). */

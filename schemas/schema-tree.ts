@@ -54,8 +54,6 @@ const anyNode: SchemaNode = { type: 'any' };
  * omitempty): facts of the API, by schema and field name. (Unset non-pointer
  * times are written as null too; the schemas mark those with a `{}` default.)
  */
-const rawExtensionRef = '#/components/schemas/io.k8s.apimachinery.pkg.runtime.RawExtension';
-
 const nullWhenUnsetFields: ReadonlySet<string> = new Set([
   'io.k8s.api.storage.v1.CSINodeDriver.topologyKeys',
   'io.k8s.api.autoscaling.v2.HorizontalPodAutoscalerStatus.currentMetrics',
@@ -130,7 +128,7 @@ export class SchemaTree {
         if (!isJsonObject(fieldSchema)) continue;
         let built: SchemaNode | undefined;
         // A RawExtension (a ControllerRevision's data) has no zero object in Go: unset is none, not {}.
-        const zero = JSON.stringify(fieldSchema['allOf'] ?? '').includes(rawExtensionRef) ? undefined : fieldSchema['default'];
+        const zero = refOf(fieldSchema) === 'io.k8s.apimachinery.pkg.runtime.RawExtension' ? undefined : fieldSchema['default'];
         const strategy = fieldSchema['x-kubernetes-patch-strategy'];
         const mergeKey = fieldSchema['x-kubernetes-patch-merge-key'];
         const listType = fieldSchema['x-kubernetes-list-type'];

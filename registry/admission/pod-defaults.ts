@@ -10,8 +10,9 @@ import type { KubeObject } from '../generic/types.js';
 import type { AdmissionPlugin, AdmissionRequest } from './admission.js';
 import type { ObjectLookup } from './lookup.js';
 
-const isCreate = (r: AdmissionRequest, group: string, resource: string): r is AdmissionRequest & { object: KubeObject } =>
-  r.operation === 'CREATE' && r.subresource === undefined && r.resource.group === group && r.resource.resource === resource && r.object !== undefined;
+/** Whether r writes an object of group/resource itself (not a subresource) by one of operations (a create by default). */
+const isWrite = (r: AdmissionRequest, group: string, resource: string, operations: readonly string[] = ['CREATE']): r is AdmissionRequest & { object: KubeObject } =>
+  operations.includes(r.operation) && r.subresource === undefined && r.resource.group === group && r.resource.resource === resource && r.object !== undefined;
 
 /**
  * DefaultTolerationSeconds: pods tolerate not-ready and unreachable nodes for 300 s. As in
@@ -21,9 +22,8 @@ const isCreate = (r: AdmissionRequest, group: string, resource: string): r is Ad
 export const defaultTolerationSeconds: AdmissionPlugin = {
   name: 'DefaultTolerationSeconds',
   admit: async (r) => {
-    const pod = r.object;
-    if (pod === undefined || (r.operation !== 'CREATE' && r.operation !== 'UPDATE') || r.subresource !== undefined || r.resource.group !== '' || r.resource.resource !== 'pods') return;
-    const spec = child(pod, 'spec');
+    if (!isWrite(r, '', 'pods', ['CREATE', 'UPDATE'])) return;
+    const spec = child(r.object, 'spec');
     const tolerations = arrayOf(spec.tolerations);
     for (const key of ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable']) {
       const covered = tolerations.some((t) => (t.key === key || (t.key === undefined && t.operator === 'Exists')) && (t.effect === undefined || t.effect === '' || t.effect === 'NoExecute'));
@@ -38,7 +38,7 @@ export function priority(lookup: ObjectLookup): AdmissionPlugin {
   return {
     name: 'Priority',
     admit: async (r) => {
-      if (!isCreate(r, '', 'pods')) return;
+      if (!isWrite(r, '', 'pods')) return;
       const spec = child(r.object, 'spec');
       const className = typeof spec.priorityClassName === 'string' ? spec.priorityClassName : '';
       let value = 0;
@@ -69,7 +69,7 @@ export function priority(lookup: ObjectLookup): AdmissionPlugin {
 export const taintNodesByCondition: AdmissionPlugin = {
   name: 'TaintNodesByCondition',
   admit: async (r) => {
-    if (!isCreate(r, '', 'nodes')) return;
+    if (!isWrite(r, '', 'nodes')) return;
     const spec = child(r.object, 'spec');
     const taints = arrayOf(spec.taints);
     if (!taints.some((t) => t.key === 'node.kubernetes.io/not-ready' && t.effect === 'NoSchedule')) taints.push({ key: 'node.kubernetes.io/not-ready', effect: 'NoSchedule' });
@@ -81,7 +81,7 @@ export const taintNodesByCondition: AdmissionPlugin = {
 export const storageObjectInUseProtection: AdmissionPlugin = {
   name: 'StorageObjectInUseProtection',
   admit: async (r) => {
-    const finalizer = isCreate(r, '', 'persistentvolumes') ? 'kubernetes.io/pv-protection' : isCreate(r, '', 'persistentvolumeclaims') ? 'kubernetes.io/pvc-protection' : undefined;
+    const finalizer = isWrite(r, '', 'persistentvolumes') ? 'kubernetes.io/pv-protection' : isWrite(r, '', 'persistentvolumeclaims') ? 'kubernetes.io/pvc-protection' : undefined;
     if (finalizer === undefined || r.object === undefined) return;
     const m = r.object.metadata;
     if (!(m.finalizers ?? []).includes(finalizer)) m.finalizers = [...(m.finalizers ?? []), finalizer];
@@ -93,7 +93,7 @@ export function defaultStorageClass(lookup: ObjectLookup): AdmissionPlugin {
   return {
     name: 'DefaultStorageClass',
     admit: async (r) => {
-      if (!isCreate(r, '', 'persistentvolumeclaims')) return;
+      if (!isWrite(r, '', 'persistentvolumeclaims')) return;
       const spec = child(r.object, 'spec');
       if (spec.storageClassName !== undefined || r.object.metadata.annotations?.['volume.beta.kubernetes.io/storage-class'] !== undefined) return;
       const defaults = (await lookup.list('storage.k8s.io', 'v1', 'storageclasses', undefined)).filter(
@@ -111,7 +111,7 @@ export function defaultIngressClass(lookup: ObjectLookup): AdmissionPlugin {
   return {
     name: 'DefaultIngressClass',
     admit: async (r) => {
-      if (!isCreate(r, 'networking.k8s.io', 'ingresses')) return;
+      if (!isWrite(r, 'networking.k8s.io', 'ingresses')) return;
       const spec = child(r.object, 'spec');
       if (spec.ingressClassName !== undefined || r.object.metadata.annotations?.['kubernetes.io/ingress.class'] !== undefined) return;
       const defaults = (await lookup.list('networking.k8s.io', 'v1', 'ingressclasses', undefined)).filter((c) => c.metadata.annotations?.['ingressclass.kubernetes.io/is-default-class'] === 'true');
@@ -126,7 +126,7 @@ export function limitRanger(lookup: ObjectLookup): AdmissionPlugin {
   return {
     name: 'LimitRanger',
     admit: async (r) => {
-      if (!isCreate(r, '', 'pods') || r.namespace === undefined) return;
+      if (!isWrite(r, '', 'pods') || r.namespace === undefined) return;
       const ranges = await lookup.list('', 'v1', 'limitranges', r.namespace);
       const items = ranges.flatMap((lr) => arrayOf(field(lr, 'spec')?.limits)).filter((i) => i.type === 'Container');
       if (items.length === 0) return;

@@ -14,7 +14,6 @@ export class TypedValueError extends Error {
   readonly code = 'TypedValueError';
 }
 
-
 function keyFieldDefault(items: SchemaNode, key: string): unknown {
   if (items.type !== 'object') return undefined;
   return items.fields.get(key)?.zero;

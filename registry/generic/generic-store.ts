@@ -18,7 +18,7 @@ import { cloneJson } from './clone-json.js';
 import { listPrefix, objectKey } from './keys.js';
 import { applyPatch } from './patch.js';
 import type { BodyFields, DeleteOptions, DeleteResult, ListOptions, ObjectList, PatchOptions, ResourceStore, SubresourceHandler, WatchEvent, WatchOptions, WriteOptions } from './resource-store.js';
-import type { Strategy } from './strategy.js';
+import type { PartialUpdate, Strategy } from './strategy.js';
 import { buildTable, defaultTable, partialMetadata, type MetaVersion } from './table.js';
 import { apiVersionOf, hasSubresource, type KubeObject, type ResourceInfo } from './types.js';
 
@@ -308,9 +308,8 @@ export class GenericStore implements ResourceStore {
     throw errors.badRequest(`${prefix}: converting (${version}.${kind}) to (${internal}.${this.info.kind}): unknown conversion`);
   }
 
-  private async validate(obj: KubeObject, old: KubeObject | undefined, subresource?: string): Promise<void> {
-    await this.strategy.loadValidation?.(obj);
-    const partial = subresource === undefined ? undefined : this.strategy.partialUpdates?.[subresource];
+  /** The field errors of obj (an update of old, through partial when a subresource takes part of it), thrown as one Invalid. */
+  private validate(obj: KubeObject, old: KubeObject | undefined, partial?: PartialUpdate): void {
     const causes: StatusCause[] = [];
     if (partial?.validatesAlone !== true) {
       causes.push(...validateObjectMeta(obj, this.strategy.nameRule ?? 'dns1123Subdomain', this.info.namespaced, old === undefined), ...this.strategy.validate(obj));
@@ -374,7 +373,9 @@ export class GenericStore implements ResourceStore {
     this.strategy.prepareForCreate(obj);
     this.schema?.encode(obj);
     if (!keepManaged) GenericStore.setManaged(obj, managed);
-    await this.validate(obj, undefined);
+    // Only kinds that load code for validation (CRDs) wait here; the others validate in the same turn.
+    if (this.strategy.loadValidation !== undefined) await this.strategy.loadValidation(obj);
+    this.validate(obj, undefined);
     await this.admission.validate(this.admissionRequest('CREATE', obj, undefined, undefined, options));
     // The storage layer's own refusal, after everything else (a plain error: 500 without a reason).
     if (hadResourceVersion) throw new ApiError(500, '', 'resourceVersion should not be set on objects to be created');
@@ -481,6 +482,7 @@ export class GenericStore implements ResourceStore {
     if (rv !== undefined && rv !== '' && rv !== old.metadata.resourceVersion) {
       throw errors.conflict(this.info, name, 'the object has been modified; please apply your changes to the latest version and try again');
     }
+    const partial = subresource === undefined ? undefined : this.strategy.partialUpdates?.[subresource];
     let obj: KubeObject;
     if (subresource === 'scale') {
       obj = this.scaled(requested, old);
@@ -491,11 +493,11 @@ export class GenericStore implements ResourceStore {
       if (requested.status === undefined) delete obj.status;
       else obj.status = structuredClone(requested.status);
       this.strategy.prepareForStatusUpdate?.(obj, old);
-    } else if (subresource !== undefined && this.strategy.partialUpdates?.[subresource] !== undefined) {
+    } else if (partial !== undefined) {
       this.checkTypeMeta(requested);
       this.decodeRequest(requested, options, name);
       obj = structuredClone(old);
-      this.strategy.partialUpdates[subresource].take(obj, requested);
+      partial.take(obj, requested);
     } else if (subresource !== undefined) {
       throw errors.notFound(this.info, name);
     } else {
@@ -529,7 +531,7 @@ export class GenericStore implements ResourceStore {
       const entries = requested.metadata.managedFields;
       if (Array.isArray(entries) && entries.length > 0) m.managedFields = structuredClone(entries);
       else delete m.managedFields;
-    } else if (subresource === undefined || this.strategy.partialUpdates?.[subresource]?.keepsManagedFields !== true) {
+    } else if (partial?.keepsManagedFields !== true) {
       GenericStore.setManaged(obj, this.trackUpdate(old, obj, subresource, options));
     }
     if (subresource === undefined) this.strategy.finishUpdate?.(obj, old);
@@ -537,7 +539,8 @@ export class GenericStore implements ResourceStore {
     this.schema?.encode(obj);
     if (this.strategy.generation) m.generation = (old.metadata.generation ?? 1) + (this.strategy.isSpecChange(obj, old) ? 1 : 0);
     else delete m.generation;
-    await this.validate(obj, old, subresource);
+    if (this.strategy.loadValidation !== undefined) await this.strategy.loadValidation(obj);
+    this.validate(obj, old, partial);
     if (subresource === 'status') {
       const causes = this.strategy.validateStatusUpdate?.(obj, old) ?? [];
       if (causes.length > 0) throw this.invalid(name, causes);

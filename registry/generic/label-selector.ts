@@ -9,7 +9,6 @@
  */
 import { goQuote } from '../../schemas/go-url.js';
 import { isQualifiedName, isValidLabelValue } from '../validation/names.js';
-import { goStringSlice } from '../validation/go-values.js';
 import { errors } from './api-error.js';
 
 /** One requirement of a label selector. */
@@ -118,19 +117,19 @@ class Parser {
     if (keyErrors.length > 0) throw parseError(invalid('<nil>', goQuote(key), keyErrors.join('; ')));
     const lookahead = this.peek().token;
     if (negated || lookahead === 'end' || lookahead === ',') {
-      return checked(negated ? { kind: 'notExists', key } : { kind: 'exists', key }, []);
+      return checked(negated ? 'notExists' : 'exists', key, []);
     }
     const operator = this.take(false);
     switch (operator.token) {
       case 'in':
       case 'notin':
-        return checked({ kind: operator.token === 'in' ? 'in' : 'notIn', key, values: [] }, this.valueSet());
+        return checked(operator.token === 'in' ? 'in' : 'notIn', key, this.valueSet());
       case '=':
       case '==':
       case '!=':
       case '>':
       case '<':
-        return checked({ kind: operatorKinds[operator.token], key, value: '' }, [this.exactValue()]);
+        return checked(operatorKinds[operator.token], key, [this.exactValue()]);
       default:
         throw parseError(`found '${operator.text}', expected: ${binaryOperators}`);
     }
@@ -186,11 +185,6 @@ class Parser {
 
 const operatorKinds = { '=': 'equals', '==': 'equals', '!=': 'notEquals', '>': 'greaterThan', '<': 'lessThan' } as const;
 
-type Draft =
-  | { readonly kind: 'exists' | 'notExists'; readonly key: string }
-  | { readonly kind: 'in' | 'notIn'; readonly key: string; readonly values: readonly string[] }
-  | { readonly kind: 'equals' | 'notEquals' | 'greaterThan' | 'lessThan'; readonly key: string; readonly value: string };
-
 const integerRe = /^[+-]?[0-9]+$/;
 const int64Min = -(2n ** 63n);
 const int64Max = 2n ** 63n - 1n;
@@ -203,9 +197,8 @@ function parseInt64(s: string): bigint | undefined {
 }
 
 /** The requirement with its values, after the reference's checks of them (all reported together). */
-function checked(draft: Draft, values: readonly string[]): LabelRequirement {
+function checked(kind: LabelRequirement['kind'], key: string, values: readonly string[]): LabelRequirement {
   const problems: string[] = [];
-  const { kind, key } = draft;
   if (kind === 'greaterThan' || kind === 'lessThan') {
     values.forEach((v, i) => {
       if (parseInt64(v) === undefined) problems.push(invalid(`values[${i}]`, goQuote(v), "for 'Gt', 'Lt' operators, the value must be an integer"));
@@ -215,8 +208,6 @@ function checked(draft: Draft, values: readonly string[]): LabelRequirement {
     const valueErrors = isValidLabelValue(v);
     if (valueErrors.length > 0) problems.push(invalid(`values[${i}][${key}]`, goQuote(v), valueErrors.join('; ')));
   });
-  // Unreachable from the parser (it never makes an empty set), kept as the reference checks it.
-  if ((kind === 'in' || kind === 'notIn') && values.length === 0) problems.push(invalid('values', goStringSlice(values), "for 'in', 'notin' operators, values set can't be empty"));
   // Go's aggregate error: one message alone, several (each once) in brackets.
   const distinct = [...new Set(problems)];
   if (distinct.length === 1) throw parseError(distinct[0]!);

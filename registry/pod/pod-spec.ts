@@ -278,7 +278,7 @@ function validateContainer(c: Obj, at: string, volumes: ReadonlySet<string>, kin
     const path = `${at}.volumeMounts[${i}]`;
     const name = String(vm.name ?? '');
     if (name === '') causes.push(fieldErrors.required(`${path}.name`));
-    else if (!volumes.has(name)) causes.push({ reason: 'FieldValueNotFound', field: `${path}.name`, message: `Not found: ${JSON.stringify(name)}` });
+    else if (!volumes.has(name)) causes.push(fieldErrors.notFound(`${path}.name`, name));
     const mountPath = String(vm.mountPath ?? '');
     if (mountPath === '') causes.push(fieldErrors.required(`${path}.mountPath`));
     else if (mountPaths.has(mountPath)) causes.push(fieldErrors.invalid(`${path}.mountPath`, mountPath, 'must be unique'));
@@ -346,7 +346,12 @@ export function validateTolerations(tolerations: unknown, path: string): StatusC
   return causes;
 }
 
-/** Field errors of a pod spec at path. */
+/** A container's name: required, and a DNS label. */
+function containerNameCauses(name: string, at: string): StatusCause[] {
+  if (name === '') return [fieldErrors.required(`${at}.name`)];
+  return isDns1123Label(name).map((m) => fieldErrors.invalid(`${at}.name`, name, m));
+}
+
 /**
  * Container fields an ephemeral container may not have, in the order of Go's struct:
  * those it shares with containers that would make the pod rely on it (ports, resources,
@@ -371,13 +376,11 @@ function validateEphemeralContainers(spec: Obj, path: string, volumes: ReadonlyS
   arrayOf(spec.ephemeralContainers).forEach((c, i) => {
     const at = `${path}.ephemeralContainers[${i}]`;
     const name = typeof c.name === 'string' ? c.name : '';
-    if (name === '') causes.push(fieldErrors.required(`${at}.name`));
-    else for (const m of isDns1123Label(name)) causes.push(fieldErrors.invalid(`${at}.name`, name, m));
-    causes.push(...validateContainer(c, at, volumes, 'ephemeral'));
+    causes.push(...containerNameCauses(name, at), ...validateContainer(c, at, volumes, 'ephemeral'));
     if (all.has(name)) causes.push(fieldErrors.duplicate(`${at}.name`, name));
     else all.add(name);
     const target = typeof c.targetContainerName === 'string' ? c.targetContainerName : '';
-    if (target !== '' && !others.has(target)) causes.push({ reason: 'FieldValueNotFound', field: `${at}.targetContainerName`, message: `Not found: ${JSON.stringify(target)}` });
+    if (target !== '' && !others.has(target)) causes.push(fieldErrors.notFound(`${at}.targetContainerName`, target));
     for (const [key, kind] of ephemeralForbidden) {
       const v = c[key];
       const zero = v === undefined || v === null || (kind === 'struct' && typeof v === 'object' && Object.values(v).every((x) => x === undefined || x === null));
@@ -392,6 +395,7 @@ function validateEphemeralContainers(spec: Obj, path: string, volumes: ReadonlyS
   return causes;
 }
 
+/** Field errors of a pod spec at path. */
 export function validatePodSpec(spec: Obj, path: string): StatusCause[] {
   const causes: StatusCause[] = [];
   const { causes: volumeCauses, names: volumes } = validateVolumes(spec.volumes, `${path}.volumes`);
@@ -407,11 +411,8 @@ export function validatePodSpec(spec: Obj, path: string): StatusCause[] {
     cs.forEach((c, i) => {
       const at = `${path}.${list}[${i}]`;
       const name = typeof c.name === 'string' ? c.name : '';
-      if (name === '') causes.push(fieldErrors.required(`${at}.name`));
-      else {
-        for (const m of isDns1123Label(name)) causes.push(fieldErrors.invalid(`${at}.name`, name, m));
-        if (seen.has(name)) causes.push(fieldErrors.duplicate(`${at}.name`, name));
-      }
+      causes.push(...containerNameCauses(name, at));
+      if (name !== '' && seen.has(name)) causes.push(fieldErrors.duplicate(`${at}.name`, name));
       seen.add(name);
       causes.push(...validateContainer(c, at, volumes, isInit ? 'init' : 'regular'));
     });

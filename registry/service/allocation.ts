@@ -13,7 +13,7 @@ import { everything } from '../storage/selection.js';
 import { fieldErrors } from '../validation/field-errors.js';
 import { numberToIp, offsetOf, parseIpv4Cidr, type Ipv4Range } from './ip-range.js';
 import { AllocationError, RangeAllocator } from './range-allocator.js';
-import { needsHealthCheckNodePort, needsNodePorts } from './strategy.js';
+import { needsHealthCheckNodePort, needsNodePorts, nodePortsOf } from './strategy.js';
 
 /** The node port range: 30000-32767 by default. */
 export interface PortRange {
@@ -151,9 +151,10 @@ export class ServiceAllocation {
   }
 
   /** Node ports held by s: its ports' and its health check's. */
-  private static nodePortsOf(s: Record<string, unknown> | undefined): number[] {
-    const ports = arrayOf(s?.ports).map((p) => p.nodePort);
-    return [...ports, s?.healthCheckNodePort].filter((n): n is number => typeof n === 'number' && n !== 0);
+  private static heldPorts(s: Record<string, unknown> | undefined): number[] {
+    if (s === undefined) return [];
+    const check = s.healthCheckNodePort;
+    return typeof check === 'number' && check !== 0 ? [...nodePortsOf(s), check] : nodePortsOf(s);
   }
 
   /** Gives back o's cluster IP unless keep has it too. */
@@ -173,7 +174,7 @@ export class ServiceAllocation {
       ...(needsNodePorts(keepSpec?.type) ? arrayOf(keepSpec?.ports).map((p) => p.nodePort) : []),
       ...(keepSpec !== undefined && needsHealthCheckNodePort(keepSpec) ? [keepSpec.healthCheckNodePort] : []),
     ]);
-    for (const port of ServiceAllocation.nodePortsOf(s)) if (!kept.has(port)) await this.portAllocator.release(port - this.ports.base);
+    for (const port of ServiceAllocation.heldPorts(s)) if (!kept.has(port)) await this.portAllocator.release(port - this.ports.base);
   }
 
   /** The store hooks that allocate and release. */
@@ -228,7 +229,7 @@ export class ServiceAllocation {
       const s = field(svc, 'spec') ?? {};
       const offset = typeof s.clusterIP === 'string' ? offsetOf(this.ips, s.clusterIP) : undefined;
       if (offset !== undefined) ips.push(offset);
-      for (const port of ServiceAllocation.nodePortsOf(s)) ports.push(port - this.ports.base);
+      for (const port of ServiceAllocation.heldPorts(s)) ports.push(port - this.ports.base);
     }
     await this.ipAllocator.reset(ips);
     await this.portAllocator.reset(ports);

@@ -97,7 +97,8 @@ const externallyAccessible = (s: Record<string, unknown>): boolean =>
   needsNodePorts(s.type) || (s.type === 'ClusterIP' && Array.isArray(s.externalIPs) && s.externalIPs.length > 0);
 /** Whether a Service gets a health check node port: a LoadBalancer whose external traffic stays on the node. */
 export const needsHealthCheckNodePort = (s: Record<string, unknown>): boolean => s.type === 'LoadBalancer' && s.externalTrafficPolicy === 'Local';
-const nodePortsOf = (s: Record<string, unknown>): number[] =>
+/** The node ports a Service's ports hold (none unset or 0). */
+export const nodePortsOf = (s: Record<string, unknown>): number[] =>
   arrayOf(s.ports)
     .map((p) => p.nodePort)
     .filter((n): n is number => typeof n === 'number' && n !== 0);

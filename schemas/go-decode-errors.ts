@@ -5,6 +5,7 @@
  * Kube-apiserver answers such a body with 400 BadRequest before any
  * validation, so the registry needs the same sentence.
  */
+import { quantityError, quantityErrors } from './quantity.js';
 import { isPlainObject, type SchemaNode } from './schema-tree.js';
 
 /** Go's name for a JSON value's kind in unmarshal errors. */
@@ -63,7 +64,8 @@ interface Context {
 /** Whether value fits a leaf: Go accepts numbers for ints only when integral and in range. */
 function leafMismatch(value: unknown, node: Extract<SchemaNode, { type: 'leaf' }>, format: string | undefined): string | undefined {
   if (node.format === 'quantity') {
-    return typeof value === 'string' || typeof value === 'number' ? undefined : "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
+    // Go's Quantity reads any JSON value's text: true or {} are not quantities.
+    return typeof value === 'string' || typeof value === 'number' ? quantityError(value) : quantityErrors.format;
   }
   if (node.format === 'time' || node.format === 'microtime') {
     if (typeof value !== 'string') return '';

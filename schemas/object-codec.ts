@@ -56,17 +56,18 @@ function walkPrune(value: unknown, node: SchemaNode, path: string, unknown: stri
 
 /**
  * Writes what Go's encoder would: zero values of always-serialized fields,
- * null for unset non-pointer times, canonical times and quantities. In place;
- * returns the value (replaced for leaves).
+ * null for unset non-pointer times, canonical times and quantities, and
+ * ResourceList values rounded up to milli units (core/v1's defaulting) unless
+ * roundResourceLists is false. In place; returns the value (replaced for leaves).
  */
-export function encodeDefaults(value: unknown, node: SchemaNode): unknown {
+export function encodeDefaults(value: unknown, node: SchemaNode, roundResourceLists = true): unknown {
   switch (node.type) {
     case 'any':
       return value;
     case 'leaf':
       return canonicalLeaf(value, node.format);
     case 'array':
-      if (Array.isArray(value)) for (let i = 0; i < value.length; i++) value[i] = encodeDefaults(value[i], node.items);
+      if (Array.isArray(value)) for (let i = 0; i < value.length; i++) value[i] = encodeDefaults(value[i], node.items, roundResourceLists);
       return value;
     case 'object': {
       if (!isPlainObject(value)) return value;
@@ -82,11 +83,16 @@ export function encodeDefaults(value: unknown, node: SchemaNode): unknown {
           if (field.zero === undefined) continue;
           value[name] = structuredClone(field.zero);
         }
-        if (value[name] !== null) value[name] = encodeDefaults(value[name], field.node());
+        if (value[name] !== null) value[name] = encodeDefaults(value[name], field.node(), roundResourceLists);
       }
       if (node.additional !== undefined) {
+        // A map of quantities is a ResourceList, whose values core/v1's defaulting rounds up to milli units
+        // (in the groups whose defaulting includes core/v1's: not node.k8s.io's RuntimeClass overhead).
+        const resourceList = roundResourceLists && node.additional.type === 'leaf' && node.additional.format === 'quantity';
         for (const key of Object.keys(value)) {
-          if (!node.fields.has(key)) value[key] = encodeDefaults(value[key], node.additional);
+          if (node.fields.has(key)) continue;
+          const item = value[key];
+          value[key] = resourceList && (typeof item === 'string' || typeof item === 'number') ? (canonicalQuantity(item, true) ?? item) : encodeDefaults(item, node.additional, roundResourceLists);
         }
       }
       return value;

@@ -50,7 +50,7 @@ export function builtinObjectSchema(apiVersion: string, kind: string): ObjectSch
       return { causes: [], unknownFields, warnings };
     },
     encode: (obj) => {
-      encodeDefaults(obj, root);
+      encodeDefaults(obj, root, !apiVersion.startsWith('node.k8s.io/'));
     },
   };
 }

@@ -3,7 +3,7 @@ import { arrayOf, baseStrategy, field, resourceInfo } from '../generic/base-stra
 import type { Strategy } from '../generic/strategy.js';
 import { column, nameColumn } from '../generic/table.js';
 import { fieldErrors } from '../validation/field-errors.js';
-import { quantityValue } from '../pod/pod-spec.js';
+import { quantityNumber } from '../../schemas/quantity.js';
 
 const limitTypes = ['Container', 'Pod', 'PersistentVolumeClaim'];
 
@@ -32,7 +32,7 @@ export const limitRangeStrategy: Strategy = baseStrategy(
         const min = field(item, 'min') ?? {};
         const max = field(item, 'max') ?? {};
         for (const [k, v] of Object.entries(min)) {
-          if (max[k] !== undefined && quantityValue(v) > quantityValue(max[k])) causes.push(fieldErrors.invalid(`${at}.min[${k}]`, v, `min value ${String(v)} is greater than max value ${String(max[k])}`));
+          if (max[k] !== undefined && quantityNumber(v) > quantityNumber(max[k])) causes.push(fieldErrors.invalid(`${at}.min[${k}]`, v, `min value ${String(v)} is greater than max value ${String(max[k])}`));
         }
         if (item.type === 'Pod' && (item.default !== undefined || item.defaultRequest !== undefined)) causes.push(fieldErrors.forbidden(`${at}.default`, 'may not be specified when `type` is \'Pod\''));
       });

@@ -7,9 +7,9 @@ import { keepInStep } from '../generic/plural-field.js';
 import { goStringSlice } from '../validation/go-values.js';
 import { fieldErrors } from '../validation/field-errors.js';
 import { isQualifiedName, isValidLabelValue } from '../validation/names.js';
-import { quantityValue } from '../pod/pod-spec.js';
 import { isIP } from 'node:net';
 import { goQuote } from '../../schemas/go-url.js';
+import { quantityNumber } from '../../schemas/quantity.js';
 
 const effects = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
 
@@ -117,7 +117,7 @@ export const nodeStrategy: Strategy = baseStrategy(
       const causes: StatusCause[] = [];
       for (const m of ['capacity', 'allocatable']) {
         for (const [name, q] of Object.entries(field(field(o, 'status'), m) ?? {})) {
-          if (quantityValue(q) < 0) causes.push(fieldErrors.invalid(`status.${m}.${name}`, q, 'must be greater than or equal to 0'));
+          if (quantityNumber(q) < 0) causes.push(fieldErrors.invalid(`status.${m}.${name}`, q, 'must be greater than or equal to 0'));
         }
       }
       return causes;

@@ -4,9 +4,9 @@ import { baseStrategy, child, field, resourceInfo } from '../generic/base-strate
 import type { Strategy } from '../generic/strategy.js';
 import { age, ageColumn, column, nameColumn } from '../generic/table.js';
 import type { KubeObject } from '../generic/types.js';
-import { quantityValue } from '../pod/pod-spec.js';
 import { accessModesCell, storageClassOf, validateAccessModes } from '../persistentvolume/strategy.js';
 import { fieldErrors } from '../validation/field-errors.js';
+import { quantityNumber } from '../../schemas/quantity.js';
 
 function validatePvc(o: KubeObject): StatusCause[] {
   const s = field(o, 'spec') ?? {};
@@ -17,7 +17,7 @@ function validatePvc(o: KubeObject): StatusCause[] {
   const requests = field(field(s, 'resources'), 'requests');
   const storage = requests?.storage;
   if (storage === undefined) causes.push(fieldErrors.required('spec.resources[storage]', ''));
-  else if ((typeof storage === 'string' || typeof storage === 'number') && quantityValue(storage) <= 0) causes.push(fieldErrors.invalid('spec.resources[storage]', storage, 'must be greater than zero'));
+  else if ((typeof storage === 'string' || typeof storage === 'number') && quantityNumber(storage) <= 0) causes.push(fieldErrors.invalid('spec.resources[storage]', storage, 'must be greater than zero'));
   return causes;
 }
 

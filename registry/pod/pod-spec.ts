@@ -9,6 +9,7 @@ import { arrayOf, child, field } from '../generic/base-strategy.js';
 import { fieldErrors } from '../validation/field-errors.js';
 import { isConfigMapKey, isQualifiedName, isValidIp, isDns1123Label, isDns1123Subdomain, isEnvVarName, isValidPortName, isValidPortNum } from '../validation/names.js';
 import { validateAnnotations, validateLabels } from '../validation/object-meta.js';
+import { quantityNumber } from '../../schemas/quantity.js';
 
 type Obj = Record<string, unknown>;
 
@@ -216,7 +217,7 @@ function validateResources(resources: unknown, at: string): StatusCause[] {
   }
   for (const [name, value] of Object.entries(requests)) {
     const limit = limits[name];
-    if (limit !== undefined && quantityValue(value) > quantityValue(limit)) {
+    if (limit !== undefined && quantityNumber(value) > quantityNumber(limit)) {
       causes.push(fieldErrors.invalid(`${at}.resources.requests`, value, `must be less than or equal to ${name} limit`));
     }
   }
@@ -225,23 +226,10 @@ function validateResources(resources: unknown, at: string): StatusCause[] {
     ['requests', requests],
   ] as const) {
     for (const [name, value] of Object.entries(map)) {
-      if (quantityValue(value) < 0) causes.push(fieldErrors.invalid(`${at}.resources.${kind}[${name}]`, value, 'must be greater than or equal to 0'));
+      if (quantityNumber(value) < 0) causes.push(fieldErrors.invalid(`${at}.resources.${kind}[${name}]`, value, 'must be greater than or equal to 0'));
     }
   }
   return causes;
-}
-
-/** A quantity's value as a number, good enough to compare; NaN when not a quantity. */
-export function quantityValue(q: unknown): number {
-  const m = /^([+-]?[0-9.]+)([numkMGTPE]|Ki|Mi|Gi|Ti|Pi|Ei|[eE][+-]?\d+)?$/.exec(String(q));
-  if (m === null) return NaN;
-  const n = Number(m[1]);
-  const suffix = m[2] ?? '';
-  const decimal: Record<string, number> = { n: 1e-9, u: 1e-6, m: 1e-3, '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18 };
-  const binary: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60 };
-  if (suffix in decimal) return n * decimal[suffix]!;
-  if (suffix in binary) return n * binary[suffix]!;
-  return n * 10 ** Number(suffix.slice(1));
 }
 
 function validateProbe(probe: unknown, path: string): StatusCause[] {

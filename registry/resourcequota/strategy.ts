@@ -3,9 +3,9 @@ import { baseStrategy, field, resourceInfo } from '../generic/base-strategy.js';
 import type { Strategy } from '../generic/strategy.js';
 import { age, ageColumn, column, nameColumn } from '../generic/table.js';
 import type { KubeObject } from '../generic/types.js';
-import { quantityValue } from '../pod/pod-spec.js';
 import { fieldErrors } from '../validation/field-errors.js';
 import { isQualifiedName } from '../validation/names.js';
+import { quantityNumber } from '../../schemas/quantity.js';
 
 /** The resources quota tracks, by name (kube-apiserver's standard quota resources); hugepages-<size> too. */
 const quotaResources = new Set(['cpu', 'memory', 'ephemeral-storage', 'requests.cpu', 'requests.memory', 'requests.storage', 'requests.ephemeral-storage', 'limits.cpu', 'limits.memory', 'limits.ephemeral-storage', 'pods', 'resourcequotas', 'services', 'replicationcontrollers', 'secrets', 'persistentvolumeclaims', 'configmaps', 'services.nodeports', 'services.loadbalancers']);
@@ -48,7 +48,7 @@ export const resourceQuotaStrategy: Strategy = baseStrategy(
       const causes: StatusCause[] = [];
       for (const [k, v] of Object.entries(field(field(o, 'spec'), 'hard') ?? {})) {
         causes.push(...hardNameErrors(k, `spec.hard[${k}]`));
-        if (quantityValue(v) < 0) causes.push(fieldErrors.invalid(`spec.hard[${k}]`, v, 'must be greater than or equal to 0'));
+        if (quantityNumber(v) < 0) causes.push(fieldErrors.invalid(`spec.hard[${k}]`, v, 'must be greater than or equal to 0'));
       }
       const sc = field(o, 'spec')?.scopes;
       if (Array.isArray(sc)) sc.forEach((s, i) => {

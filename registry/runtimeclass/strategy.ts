@@ -1,10 +1,11 @@
 import type { StatusCause } from '../generic/api-error.js';
 import { baseStrategy, field, resourceInfo } from '../generic/base-strategy.js';
-import { quantityValue, validateTolerations } from '../pod/pod-spec.js';
+import { validateTolerations } from '../pod/pod-spec.js';
 import type { Strategy } from '../generic/strategy.js';
 import { age, ageColumn, column, nameColumn } from '../generic/table.js';
 import { fieldErrors } from '../validation/field-errors.js';
 import { isDns1123Label } from '../validation/names.js';
+import { quantityNumber } from '../../schemas/quantity.js';
 
 /** runtimeclasses (node.k8s.io/v1, cluster-scoped): container runtime handlers. */
 export const runtimeClassStrategy: Strategy = baseStrategy(
@@ -18,7 +19,7 @@ export const runtimeClassStrategy: Strategy = baseStrategy(
       const causes: StatusCause[] = isDns1123Label(handler).map((m) => fieldErrors.invalid('handler', handler, m));
       // Kubernetes names overhead quantities as resource limits, and the tolerations list twice.
       for (const [name, q] of Object.entries(field(field(o, 'overhead'), 'podFixed') ?? {})) {
-        if ((typeof q === 'string' || typeof q === 'number') && quantityValue(q) < 0) causes.push(fieldErrors.invalid(`overhead.limits[${name}]`, q, 'must be greater than or equal to 0'));
+        if ((typeof q === 'string' || typeof q === 'number') && quantityNumber(q) < 0) causes.push(fieldErrors.invalid(`overhead.limits[${name}]`, q, 'must be greater than or equal to 0'));
       }
       causes.push(...validateTolerations(field(o, 'scheduling')?.tolerations, 'scheduling.tolerations.tolerations'));
       return causes;

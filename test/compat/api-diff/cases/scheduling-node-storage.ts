@@ -103,6 +103,14 @@ const handWritten: DiffCase[] = [
       patch('change-handler', objectPath(runtimeclasses, 'rc'), 'merge', { handler: 'crun' }),
     ],
   },
+  {
+    id: 'quantities-outside-core',
+    title: "quantities below a milli unit: a RuntimeClass's overhead and a CSIStorageCapacity's capacity (not core/v1 ResourceLists) keep nano units",
+    steps: [
+      post('runtimeclass', runtimeclasses.collection, makeObject(runtimeclasses, 'tiny', { body: { overhead: { podFixed: { cpu: '0.0000001', memory: '1.5Gi' } } } })),
+      post('capacity', csistoragecapacities.collection, makeObject(csistoragecapacities, 'tiny', { body: { capacity: '0.0000001', maximumVolumeSize: '1e100' } })),
+    ],
+  },
   ...invalidCreateCases(storageclasses, [
     ['no-provisioner', 'no provisioner', { provisioner: '' }],
     ['reclaim-policy', 'reclaimPolicy Keep', { reclaimPolicy: 'Keep' }],

@@ -19,12 +19,17 @@
 /** How a quantity is written: by its suffix. */
 type QuantityFormat = 'DecimalSI' | 'BinarySI' | 'DecimalExponent';
 
-/** A parsed quantity: mantissa × 10^exponent, the format its suffix chose, and the text Go would write back when it keeps the one it read. */
+/**
+ * A parsed quantity: mantissa × 10^exponent, the format its suffix chose, the text Go would
+ * write back when it keeps the one it read, and whether Go holds it as an arbitrary-precision
+ * decimal (inf.Dec) rather than an int64 amount.
+ */
 export interface Quantity {
   readonly mantissa: bigint;
   readonly exponent: number;
   readonly format: QuantityFormat;
   readonly text?: string;
+  readonly decimal?: true;
 }
 
 /** resource.ErrFormatWrong, ErrSuffix and ErrNumeric. */
@@ -117,7 +122,7 @@ function largeAmount(negative: boolean, digits: bigint, exponent: number, meanin
     // Under one (the exponent is nano or coarser now) is written in decimal.
     if (exponent < 0 && mantissa < 10n ** BigInt(-exponent)) format = 'DecimalSI';
   }
-  return { mantissa: negative ? -mantissa : mantissa, exponent, format };
+  return { mantissa: negative ? -mantissa : mantissa, exponent, format, decimal: true };
 }
 
 /** Whether mantissa × 10^exponent (a positive mantissa, an exponent of nano or coarser) is greater than limit, an int64. */
@@ -153,7 +158,7 @@ export function roundUpToMilli(q: Quantity): Quantity {
   if (q.exponent >= -3) return q;
   const negative = q.mantissa < 0n;
   const rounded = roundUp(negative ? -q.mantissa : q.mantissa, q.exponent, -3);
-  return { mantissa: negative ? -rounded.mantissa : rounded.mantissa, exponent: rounded.exponent, format: q.format };
+  return { mantissa: negative ? -rounded.mantissa : rounded.mantissa, exponent: rounded.exponent, format: q.format, ...(q.decimal ? { decimal: true } : {}) };
 }
 
 /** The canonical text of a quantity (the text it was read from is not looked at). */
@@ -195,6 +200,38 @@ export function canonicalQuantity(value: string | number, resourceList = false):
   const q = parseQuantity(value);
   if (q === undefined) return undefined;
   return quantityText(resourceList ? roundUpToMilli(q) : q);
+}
+
+/** Quantity.Cmp: -1, 0 or 1 as a is less than, equal to or greater than b. */
+export function compareQuantities(a: Quantity, b: Quantity): number {
+  const signA = a.mantissa < 0n ? -1 : a.mantissa > 0n ? 1 : 0;
+  const signB = b.mantissa < 0n ? -1 : b.mantissa > 0n ? 1 : 0;
+  if (signA !== signB) return signA < signB ? -1 : 1;
+  if (signA === 0) return 0;
+  const abs = (m: bigint): bigint => (m < 0n ? -m : m);
+  // Integer digits first, so that exponents far apart are never aligned digit by digit.
+  const digitsA = abs(a.mantissa).toString().length + a.exponent;
+  const digitsB = abs(b.mantissa).toString().length + b.exponent;
+  let magnitude: number;
+  if (digitsA !== digitsB) magnitude = digitsA < digitsB ? -1 : 1;
+  else {
+    const low = Math.min(a.exponent, b.exponent);
+    const x = abs(a.mantissa) * 10n ** BigInt(a.exponent - low);
+    const y = abs(b.mantissa) * 10n ** BigInt(b.exponent - low);
+    magnitude = x < y ? -1 : x > y ? 1 : 0;
+  }
+  return signA * magnitude;
+}
+
+/** Quantity.ScaledValue: the value in units of 10^scale, rounded up (Value is scale 0, MilliValue -3), capped at int64. */
+export function scaledValue(q: Quantity, scale: number): bigint {
+  const negative = q.mantissa < 0n;
+  const abs = negative ? -q.mantissa : q.mantissa;
+  let value: bigint;
+  if (q.exponent >= scale) value = q.exponent - scale + abs.toString().length > 19 ? INT64_MAX : abs * 10n ** BigInt(q.exponent - scale);
+  else value = roundUp(abs, q.exponent, scale).mantissa;
+  if (value > INT64_MAX) value = INT64_MAX;
+  return negative ? -value : value;
 }
 
 /** A quantity's value as a float, close enough to compare; NaN when value is not a quantity. */

@@ -7,9 +7,10 @@
 import type { StatusCause } from '../generic/api-error.js';
 import { arrayOf, child, field } from '../generic/base-strategy.js';
 import { fieldErrors } from '../validation/field-errors.js';
-import { isConfigMapKey, isQualifiedName, isValidIp, isDns1123Label, isDns1123Subdomain, isEnvVarName, isValidPortName, isValidPortNum } from '../validation/names.js';
+import { isConfigMapKey, isValidIp, isDns1123Label, isDns1123Subdomain, isEnvVarName, isValidPortName, isValidPortNum } from '../validation/names.js';
 import { validateAnnotations, validateLabels } from '../validation/object-meta.js';
 import { quantityNumber } from '../../schemas/quantity.js';
+import { containerResourceNameErrors } from '../validation/resource-names.js';
 
 type Obj = Record<string, unknown>;
 
@@ -194,16 +195,6 @@ function validateEnv(env: unknown, at: string): StatusCause[] {
   return causes;
 }
 
-/** Resource names a container may ask for without a domain: Kubernetes' standard container resources. */
-const standardContainerResources = new Set(['cpu', 'memory', 'ephemeral-storage']);
-
-/** Causes for a container resource name at path: standard, hugepages-<size>, or fully qualified. */
-function validateContainerResourceName(name: string, path: string): StatusCause[] {
-  if (standardContainerResources.has(name) || name.startsWith('hugepages-')) return [];
-  if (name.includes('/')) return isQualifiedName(name).map((m) => fieldErrors.invalid(path, name, m));
-  return [fieldErrors.invalid(path, name, 'must be a standard resource type or fully qualified'), fieldErrors.invalid(path, name, 'must be a standard resource for containers')];
-}
-
 function validateResources(resources: unknown, at: string): StatusCause[] {
   const causes: StatusCause[] = [];
   const r = resources as Obj | undefined;
@@ -213,7 +204,7 @@ function validateResources(resources: unknown, at: string): StatusCause[] {
     ['limits', limits],
     ['requests', requests],
   ] as const) {
-    for (const name of Object.keys(map)) causes.push(...validateContainerResourceName(name, `${at}.resources.${kind}[${name}]`));
+    for (const name of Object.keys(map)) causes.push(...containerResourceNameErrors(name, `${at}.resources.${kind}[${name}]`));
   }
   for (const [name, value] of Object.entries(requests)) {
     const limit = limits[name];

@@ -4,33 +4,31 @@ import type { Strategy } from '../generic/strategy.js';
 import { age, ageColumn, column, nameColumn } from '../generic/table.js';
 import type { KubeObject } from '../generic/types.js';
 import { fieldErrors } from '../validation/field-errors.js';
-import { isQualifiedName } from '../validation/names.js';
+import { isHugePages, quotaResources, resourceNameErrors } from '../validation/resource-names.js';
 import { quantityNumber } from '../../schemas/quantity.js';
 
-/** The resources quota tracks, by name (kube-apiserver's standard quota resources); hugepages-<size> too. */
-const quotaResources = new Set(['cpu', 'memory', 'ephemeral-storage', 'requests.cpu', 'requests.memory', 'requests.storage', 'requests.ephemeral-storage', 'limits.cpu', 'limits.memory', 'limits.ephemeral-storage', 'pods', 'resourcequotas', 'services', 'replicationcontrollers', 'secrets', 'persistentvolumeclaims', 'configmaps', 'services.nodeports', 'services.loadbalancers']);
-/** The resources the system knows by name: the quota ones and storage. */
-const standardResources = new Set([...quotaResources, 'storage']);
-const isHugePages = (name: string): boolean => name.startsWith('hugepages-') || name.startsWith('requests.hugepages-');
-
-/** What kube-apiserver says of a name in spec.hard: a qualified name, and without a domain a resource quota knows. */
+/** What kube-apiserver says of a name in spec.hard: a resource name, and without a domain one a resource quota knows. */
 function hardNameErrors(name: string, at: string): StatusCause[] {
-  const causes = isQualifiedName(name).map((m) => fieldErrors.invalid(at, name, m));
+  const causes = resourceNameErrors(name, at);
   if (name.includes('/')) return causes;
-  if (causes.length === 0 && !standardResources.has(name) && !isHugePages(name)) causes.push(fieldErrors.invalid(at, name, 'must be a standard resource type or fully qualified'));
   if (!quotaResources.has(name) && !isHugePages(name)) causes.push(fieldErrors.invalid(at, name, 'must be a standard resource for quota'));
   return causes;
 }
 
 const scopes = ['Terminating', 'NotTerminating', 'BestEffort', 'NotBestEffort', 'PriorityClass', 'CrossNamespacePodAffinity'];
 
-function usage(o: KubeObject, prefix: 'requests.' | 'limits.'): string {
-  const hard = field(field(o, 'status'), 'hard') ?? field(field(o, 'spec'), 'hard') ?? {};
+/**
+ * The Request and Limit cells kubectl shows: each resource of status.hard (what the quota
+ * controller has seen; nothing before it has run) as "name: used/hard", sorted, the
+ * limits.* ones in Limit and every other one in Request.
+ */
+function usage(o: KubeObject): [string, string] {
+  const hard = field(field(o, 'status'), 'hard') ?? {};
   const used = field(field(o, 'status'), 'used') ?? {};
-  const names = Object.keys(hard)
-    .filter((k) => k.startsWith(prefix) || (prefix === 'requests.' && (k === 'cpu' || k === 'memory')))
-    .sort();
-  return names.map((k) => `${k}: ${String(used[k] ?? '0')}/${String(hard[k])}`).join(', ');
+  const requests: string[] = [];
+  const limits: string[] = [];
+  for (const k of Object.keys(hard).sort()) (k.startsWith('limits.') ? limits : requests).push(`${k}: ${String(used[k] ?? '0')}/${String(hard[k])}`);
+  return [requests.join(', '), limits.join(', ')];
 }
 
 /** resourcequotas (v1): per-namespace totals; status holds what is used (kept by a quota controller). */
@@ -57,8 +55,13 @@ export const resourceQuotaStrategy: Strategy = baseStrategy(
       return causes;
     },
     table: {
-      columns: [nameColumn, ageColumn, column('Request', 'Requests used out of the quota.'), column('Limit', 'Limits used out of the quota.')],
-      cells: (o, now) => [o.metadata.name, age(o.metadata.creationTimestamp, now), usage(o, 'requests.'), usage(o, 'limits.')],
+      columns: [
+        nameColumn,
+        ageColumn,
+        column('Request', 'Request represents a minimum amount of cpu/memory that a container may consume.'),
+        column('Limit', 'Limits control the maximum amount of cpu/memory that a container may use independent of contention on the node.'),
+      ],
+      cells: (o, now) => [o.metadata.name, age(o.metadata.creationTimestamp, now), ...usage(o)],
     },
   },
 );

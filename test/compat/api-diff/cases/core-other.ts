@@ -126,6 +126,14 @@ const handWritten: DiffCase[] = [
     ['default-above-max', 'a default above max', { spec: { limits: [{ type: 'Container', default: { cpu: '2' }, max: { cpu: '1' } }] } }],
     ['bad-type', 'limit type Cluster', { spec: { limits: [{ type: 'Cluster', max: { cpu: '1' } }] } }],
     ['min-above-max', 'min above max', { spec: { limits: [{ type: 'Pod', min: { memory: '2Gi' }, max: { memory: '1Gi' } }] } }],
+    ['pod-defaults', 'a Pod limit with a default and a default request', { spec: { limits: [{ type: 'Pod', default: { cpu: '1' }, defaultRequest: { cpu: '1' }, max: { cpu: '2' } }] } }],
+    ['pvc-without-storage', 'a PersistentVolumeClaim limit without a storage bound', { spec: { limits: [{ type: 'PersistentVolumeClaim', max: { cpu: '1' } }] } }],
+    ['duplicate-type', 'two Container limits', { spec: { limits: [{ type: 'Container', max: { cpu: '1' } }, { type: 'Container', max: { memory: '1Gi' } }] } }],
+    ['ratio-below-one', 'a maxLimitRequestRatio under 1', { spec: { limits: [{ type: 'Container', maxLimitRequestRatio: { cpu: '500m' } }] } }],
+    ['ratio-above-bounds', 'a maxLimitRequestRatio above max/min', { spec: { limits: [{ type: 'Container', min: { cpu: '300m' }, max: { cpu: '1' }, maxLimitRequestRatio: { cpu: '4' } }] } }],
+    ['request-above-default', 'a default request above the default limit and below min', { spec: { limits: [{ type: 'Container', min: { memory: '256Mi' }, default: { memory: '512Mi' }, defaultRequest: { memory: '1Gi' } }] } }],
+    // One name per map: kube-apiserver reports a map's names in Go's random order.
+    ['resource-name', 'a Pod limit on storage, a claim limit on a bad name', { spec: { limits: [{ type: 'Pod', max: { storage: '1Gi' } }, { type: 'PersistentVolumeClaim', max: { storage: '1Gi' }, min: { 'bad name': '1' } }] } }],
   ]),
   ...invalidCreateCases(resourcequotas, [
     ['negative', 'a negative hard limit', { spec: { hard: { pods: '-1' } } }],
@@ -165,6 +173,11 @@ const handWritten: DiffCase[] = [
         post('json-number', resourcequotas.collection, makeObject(resourcequotas, 'json-number', { body: { spec: { hard: { cpu: 1.5, memory: 1e21 } } } })),
         post('json-bool', resourcequotas.collection, makeObject(resourcequotas, 'json-bool', { body: { spec: { hard: { cpu: true } } } })),
       ]),
+  },
+  {
+    id: 'limitranges-other-types',
+    title: 'a LimitRange of a fully qualified type is taken as it is (no defaults)',
+    steps: [post('qualified-type', limitranges.collection, makeObject(limitranges, 'custom', { body: { spec: { limits: [{ type: 'example.com/widget', max: { 'example.com/gadget': '3' } }] } } }))],
   },
   {
     id: 'quantities-core-resource-lists',

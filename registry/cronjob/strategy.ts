@@ -59,6 +59,8 @@ function validateCronJob(o: Record<string, unknown>): StatusCause[] {
 export const cronJobStrategy: Strategy = baseStrategy(
   resourceInfo({ group: 'batch', version: 'v1', resource: 'cronjobs', singular: 'cronjob', kind: 'CronJob', listKind: 'CronJobList', namespaced: true, shortNames: ['cj'], categories: ['all'], subresources: ['status'] }),
   {
+    // kube-apiserver names the field spec.spec.schedule in this warning.
+    warnings: (o) => (String(field(o, 'spec')?.schedule ?? '').includes('TZ') ? ['CRON_TZ or TZ used in spec.spec.schedule is not officially supported, see https://kubernetes.io/docs/concepts/workloads/controllers/cron-jobs/ for more details'] : []),
     generation: true,
     prepareForCreate: (o) => {
       o.status = {};

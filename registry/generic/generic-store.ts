@@ -376,6 +376,7 @@ export class GenericStore implements ResourceStore {
     // Only kinds that load code for validation (CRDs) wait here; the others validate in the same turn.
     if (this.strategy.loadValidation !== undefined) await this.strategy.loadValidation(obj);
     this.validate(obj, undefined);
+    options.warnings?.push(...(this.strategy.warnings?.(obj, undefined) ?? []));
     await this.admission.validate(this.admissionRequest('CREATE', obj, undefined, undefined, options));
     // The storage layer's own refusal, after everything else (a plain error: 500 without a reason).
     if (hadResourceVersion) throw new ApiError(500, '', 'resourceVersion should not be set on objects to be created');
@@ -541,6 +542,7 @@ export class GenericStore implements ResourceStore {
     else delete m.generation;
     if (this.strategy.loadValidation !== undefined) await this.strategy.loadValidation(obj);
     this.validate(obj, old, partial);
+    if (subresource === undefined) options.warnings?.push(...(this.strategy.warnings?.(obj, old) ?? []));
     if (subresource === 'status') {
       const causes = this.strategy.validateStatusUpdate?.(obj, old) ?? [];
       if (causes.length > 0) throw this.invalid(name, causes);

@@ -31,6 +31,8 @@ export interface Strategy {
   validate(obj: KubeObject): StatusCause[];
   /** Field errors of a new object only, after validate's (a pod's ephemeral containers cannot come with it). */
   validateCreate?(obj: KubeObject): StatusCause[];
+  /** Warnings for a valid create (old undefined) or main-resource update, sent back in Warning headers. */
+  warnings?(obj: KubeObject, old: KubeObject | undefined): string[];
   /** Field errors of an update (immutable fields, ...), on top of validate. */
   validateUpdate(obj: KubeObject, old: KubeObject): StatusCause[];
   /**

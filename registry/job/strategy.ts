@@ -6,7 +6,7 @@ import { age, ageColumn, column, humanDuration, nameColumn } from '../generic/ta
 import type { KubeObject } from '../generic/types.js';
 import { defaultPodTemplate, validatePodTemplate } from '../pod/pod-spec.js';
 import { fieldErrors } from '../validation/field-errors.js';
-import { goLabelMap, selectorMatches, validateLabelSelector } from '../validation/label-selector.js';
+import { goLabelMap, goLabelSelector, selectorMatches, validateLabelSelector } from '../validation/label-selector.js';
 import { labelSelectorString, nonNegative, readSpec, readStatus, specOf, templateContainers } from '../workload/replicated.js';
 import { nonNegativeStatus } from '../validation/status.js';
 
@@ -40,11 +40,13 @@ export function validateJobSpec(s: Record<string, unknown>, path: string, checkS
   const template = field(s, 'template');
   if (checkSelector) {
     const selector = field(s, 'selector');
+    const selectorErrors = selector === undefined ? [] : validateLabelSelector(selector, `${path}.selector`);
     if (selector === undefined) causes.push(fieldErrors.required(`${path}.selector`));
-    else {
-      causes.push(...validateLabelSelector(selector, `${path}.selector`));
-      const labels = field(field(template, 'metadata'), 'labels') as Record<string, string> | undefined;
-      if (!selectorMatches(selector, labels)) causes.push(fieldErrors.invalidPrinted(`${path}.template.metadata.labels`, goLabelMap(labels), '`selector` does not match template `labels`'));
+    else causes.push(...selectorErrors);
+    // No selector selects nothing, so the template's labels cannot match it either.
+    const labels = field(field(template, 'metadata'), 'labels') as Record<string, string> | undefined;
+    if (selectorErrors.length === 0 && (selector === undefined || !selectorMatches(selector, labels))) {
+      causes.push(fieldErrors.invalidPrinted(`${path}.template.metadata.labels`, goLabelMap(labels), '`selector` does not match template `labels`'));
     }
   }
   causes.push(...validatePodTemplate(template, `${path}.template`));
@@ -53,14 +55,40 @@ export function validateJobSpec(s: Record<string, unknown>, path: string, checkS
   return causes;
 }
 
-/** Gives a job a selector on its uid and labels its template, as Kubernetes does unless manualSelector is set. */
+/**
+ * Gives a job a selector on its uid and labels its template, as Kubernetes does unless
+ * manualSelector is set: labels and selector entries the client set are kept (validation
+ * then refuses what does not match).
+ */
 function generateSelector(o: KubeObject): void {
   const s = specOf(o);
   if (s.manualSelector === true) return;
   const uid = o.metadata.uid ?? '';
   const metadata = child(child(s, 'template'), 'metadata');
-  metadata.labels = { ...(field(metadata, 'labels') ?? {}), 'controller-uid': uid, 'job-name': o.metadata.name ?? '' };
-  s.selector = { matchLabels: { 'controller-uid': uid } };
+  metadata.labels = { 'job-name': o.metadata.name ?? '', 'controller-uid': uid, ...(field(metadata, 'labels') ?? {}) };
+  const selector = child(s, 'selector');
+  selector.matchLabels = { 'controller-uid': uid, ...(field(selector, 'matchLabels') ?? {}) };
+}
+
+/** ValidateGeneratedSelector: unless manualSelector, the template carries the generated labels and the selector is the generated one. */
+function validateGeneratedSelector(o: KubeObject): StatusCause[] {
+  const s = readSpec(o);
+  const selector = field(s, 'selector');
+  if (s.manualSelector === true || selector === undefined) return [];
+  const causes: StatusCause[] = [];
+  const uid = o.metadata.uid ?? '';
+  if (uid === '') causes.push(fieldErrors.required('metadata.uid'));
+  const labels = field(field(field(s, 'template'), 'metadata'), 'labels') as Record<string, string> | undefined;
+  const expected = { 'controller-uid': uid, 'job-name': o.metadata.name ?? '' };
+  for (const [key, value] of Object.entries(expected)) {
+    const path = `spec.template.metadata.labels[${key}]`;
+    if (labels?.[key] === undefined) causes.push(fieldErrors.required(path, value));
+    else if (labels[key] !== value) causes.push(fieldErrors.invalidPrinted(path, goLabelMap(labels), `must be '${value}'`));
+  }
+  if (validateLabelSelector(selector, 'spec.selector').length === 0 && !selectorMatches(selector, expected)) {
+    causes.push(fieldErrors.invalidPrinted('spec.selector', goLabelSelector(selector), '`selector` not auto-generated'));
+  }
+  return causes;
 }
 
 function duration(o: KubeObject, now: Date): string {
@@ -88,12 +116,16 @@ export const jobStrategy: Strategy = baseStrategy(
       o.metadata.annotations = { ...(o.metadata.annotations ?? {}), 'batch.kubernetes.io/job-tracking': '' };
     },
     applyDefaults: (o) => defaultJobSpec(specOf(o)),
-    validate: (o) => validateJobSpec(readSpec(o), 'spec', true),
+    validate: (o) => [...validateGeneratedSelector(o), ...validateJobSpec(readSpec(o), 'spec', true)],
     validateUpdate: (o, old) => {
-      const causes: StatusCause[] = [];
       const a = readSpec(o);
       const b = readSpec(old);
-      if (!isDeepStrictEqual(a.selector, b.selector)) causes.push(fieldErrors.invalid('spec.selector', '', 'field is immutable'));
+      // kube-apiserver's update checks run the spec's checks a second time before the immutable fields'.
+      const causes = validateJobSpec(a, 'spec', true);
+      if (!isDeepStrictEqual(a.selector, b.selector)) {
+        const selector = field(a, 'selector');
+        causes.push(fieldErrors.invalidPrinted('spec.selector', selector === undefined ? '"null"' : goLabelSelector(selector), 'field is immutable'));
+      }
       if (!isDeepStrictEqual(a.template, b.template)) causes.push(fieldErrors.invalid('spec.template', '', 'field is immutable'));
       if (a.completions !== b.completions) causes.push(fieldErrors.invalid('spec.completions', a.completions ?? null, 'field is immutable'));
       if (a.completionMode !== b.completionMode) causes.push(fieldErrors.invalid('spec.completionMode', a.completionMode ?? '', 'field is immutable'));

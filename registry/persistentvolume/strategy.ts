@@ -3,7 +3,11 @@ import { baseStrategy, child, field, resourceInfo } from '../generic/base-strate
 import type { Strategy } from '../generic/strategy.js';
 import { age, ageColumn, column, nameColumn } from '../generic/table.js';
 import type { KubeObject } from '../generic/types.js';
+import { isDeepStrictEqual } from 'node:util';
 import { fieldErrors } from '../validation/field-errors.js';
+import { goQuantity } from '../validation/go-values.js';
+import { isJsonObject } from '../../schemas/json.js';
+import { parseQuantity, quantityText, roundUpToMilli } from '../../schemas/quantity.js';
 
 const accessModes = ['ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOnce', 'ReadWriteOncePod'];
 const reclaimPolicies = ['Delete', 'Recycle', 'Retain'];
@@ -26,11 +30,36 @@ export function storageClassOf(o: KubeObject): string {
   return o.metadata.annotations?.['volume.beta.kubernetes.io/storage-class'] ?? '';
 }
 
-/** Causes for access modes at path: at least one, each known. */
-export function validateAccessModes(modes: unknown, path: string): StatusCause[] {
-  const list = Array.isArray(modes) ? modes : [];
-  if (list.length === 0) return [fieldErrors.required(path, '')];
-  return list.filter((m) => !accessModes.includes(String(m))).map((m) => fieldErrors.notSupported(path, m, accessModes));
+/**
+ * Causes for access modes at path: each known (the message lists the three that need no
+ * feature gate, as kube-apiserver's does), and ReadWriteOncePod alone or not at all.
+ */
+export function validateAccessModes(modes: readonly unknown[], path: string): StatusCause[] {
+  const causes: StatusCause[] = [];
+  for (const m of modes) if (!accessModes.includes(String(m))) causes.push(fieldErrors.notSupported(path, m, accessModes.filter((a) => a !== 'ReadWriteOncePod')));
+  if (modes.includes('ReadWriteOncePod') && modes.some((m) => m !== 'ReadWriteOncePod' && accessModes.includes(String(m)))) {
+    causes.push(fieldErrors.forbidden(path, 'may not use ReadWriteOncePod with other access modes'));
+  }
+  return causes;
+}
+
+/** A quantity that must be above zero (ValidatePositiveQuantityValue). */
+export function positiveQuantityErrors(value: unknown, path: string): StatusCause[] {
+  const q = typeof value === 'string' || typeof value === 'number' ? parseQuantity(value) : undefined;
+  return q !== undefined && q.mantissa <= 0n ? [fieldErrors.invalid(path, quantityText(q), 'must be greater than zero')] : [];
+}
+
+/** Go's %#v of a core.ResourceList: nil when absent, else its quantities by sorted name. */
+function goResourceList(list: Readonly<Record<string, unknown>> | undefined): string {
+  if (list === undefined) return 'core.ResourceList(nil)';
+  const entries = Object.keys(list)
+    .sort()
+    .map((k) => {
+      const v = list[k];
+      const q = typeof v === 'string' || typeof v === 'number' ? parseQuantity(v) : undefined;
+      return `${JSON.stringify(k)}:${q === undefined ? 'resource.Quantity{}' : goQuantity(roundUpToMilli(q))}`;
+    });
+  return `core.ResourceList{${entries.join(', ')}}`;
 }
 
 function validatePv(o: KubeObject): StatusCause[] {
@@ -38,10 +67,12 @@ function validatePv(o: KubeObject): StatusCause[] {
   const causes: StatusCause[] = [];
   const modes = Array.isArray(s.accessModes) ? s.accessModes : [];
   if (modes.length === 0) causes.push(fieldErrors.required('spec.accessModes'));
-  else for (const m of modes) if (!accessModes.includes(String(m))) causes.push(fieldErrors.notSupported('spec.accessModes', m, accessModes));
+  causes.push(...validateAccessModes(modes, 'spec.accessModes'));
   const capacity = field(s, 'capacity');
-  if (capacity === undefined || Object.keys(capacity).length === 0) causes.push(fieldErrors.required('spec.capacity'));
-  else if (capacity.storage === undefined) causes.push(fieldErrors.required('spec.capacity', ''));
+  const names = Object.keys(capacity ?? {});
+  if (names.length === 0) causes.push(fieldErrors.required('spec.capacity', ''));
+  if (capacity?.storage === undefined || names.length > 1) causes.push(fieldErrors.notSupportedPrinted('spec.capacity', goResourceList(capacity), ['storage']));
+  for (const name of names) causes.push(...positiveQuantityErrors(capacity?.[name], `spec.capacity[${name}]`));
   const given = sources.filter((k) => s[k] !== undefined);
   if (given.length === 0) causes.push(fieldErrors.required('spec', 'must specify a volume type'));
   else if (given.length > 1) causes.push(fieldErrors.forbidden(`spec.${given[1]}`, 'may not specify more than 1 volume type'));
@@ -49,6 +80,29 @@ function validatePv(o: KubeObject): StatusCause[] {
     causes.push(fieldErrors.notSupported('spec.persistentVolumeReclaimPolicy', s.persistentVolumeReclaimPolicy, reclaimPolicies));
   }
   if (s.volumeMode !== undefined && !volumeModes.includes(String(s.volumeMode))) causes.push(fieldErrors.notSupported('spec.volumeMode', s.volumeMode, volumeModes));
+  return causes;
+}
+
+/**
+ * ValidatePersistentVolumeUpdate: the volume source is fixed at creation (a CSI volume may gain
+ * its controllerExpandSecretRef), and so is volumeMode (reported at "volumeMode", as kube-apiserver
+ * does). kube-apiserver's message also carries a Go diff of the two sources, which Kite does not print.
+ */
+function validatePvUpdate(o: KubeObject, old: KubeObject): StatusCause[] {
+  const spec = field(o, 'spec') ?? {};
+  const oldSpec = field(old, 'spec') ?? {};
+  const source = (x: Record<string, unknown>, dropExpandSecret: boolean): Record<string, unknown> => {
+    const picked: Record<string, unknown> = {};
+    for (const k of sources) if (x[k] !== undefined && x[k] !== null) picked[k] = x[k];
+    if (dropExpandSecret && isJsonObject(picked.csi)) picked.csi = { ...picked.csi, controllerExpandSecretRef: undefined };
+    return JSON.parse(JSON.stringify(picked)) as Record<string, unknown>;
+  };
+  const gainsExpandSecret = field(oldSpec, 'csi') !== undefined && field(oldSpec, 'csi')?.controllerExpandSecretRef === undefined && field(spec, 'csi')?.controllerExpandSecretRef !== undefined;
+  const causes: StatusCause[] = [];
+  if (!isDeepStrictEqual(source(spec, gainsExpandSecret), source(oldSpec, false))) {
+    causes.push(fieldErrors.forbidden('spec.persistentvolumesource', 'spec.persistentvolumesource is immutable after creation'));
+  }
+  if (spec.volumeMode !== oldSpec.volumeMode) causes.push(fieldErrors.immutable('volumeMode', spec.volumeMode ?? null));
   return causes;
 }
 
@@ -67,6 +121,7 @@ export const persistentVolumeStrategy: Strategy = baseStrategy(
       if (hostPath !== undefined) hostPath.type ??= '';
     },
     validate: validatePv,
+    validateUpdate: validatePvUpdate,
     prepareForStatusUpdate: (o, old) => {
       o.spec = structuredClone(old.spec);
     },

@@ -48,7 +48,8 @@ export const priorityClassStrategy: Strategy = baseStrategy(
       ...(o.value !== old.value ? [fieldErrors.forbidden('value', 'may not be changed in an update.')] : []),
       ...(o.preemptionPolicy !== old.preemptionPolicy ? [fieldErrors.immutable('preemptionPolicy', o.preemptionPolicy)] : []),
     ],
-    isSpecChange: (o, old) => o.value !== old.value || o.globalDefault !== old.globalDefault || o.description !== old.description || o.preemptionPolicy !== old.preemptionPolicy,
+    // kube-apiserver's PriorityClass strategy prepares no update: metadata.generation stays 1 whatever changes.
+    isSpecChange: () => false,
     table: {
       columns: [nameColumn, column('Value', 'The priority pods of this class get.', 0, 'integer'), column('Global-Default', 'Whether pods without a class get this one.', 0, 'boolean'), ageColumn],
       cells: (o, now) => [o.metadata.name, Number(o.value ?? 0), o.globalDefault === true, age(o.metadata.creationTimestamp, now)],

@@ -27,6 +27,12 @@ export const fieldErrors = {
     field,
     message: withDetail(`Unsupported value: ${printValue(value)}`, supported.length === 0 ? undefined : `supported values: ${supported.map((s) => JSON.stringify(s)).join(', ')}`),
   }),
+  /** NotSupported with a value already printed as Go prints it. */
+  notSupportedPrinted: (field: string, printed: string, supported: readonly string[]): StatusCause => ({
+    reason: 'FieldValueNotSupported',
+    field,
+    message: `Unsupported value: ${printed}: supported values: ${supported.map((s) => JSON.stringify(s)).join(', ')}`,
+  }),
   notFound: (field: string, value: unknown): StatusCause => ({ reason: 'FieldValueNotFound', field, message: `Not found: ${printValue(value)}` }),
   duplicate: (field: string, value: unknown): StatusCause => ({ reason: 'FieldValueDuplicate', field, message: `Duplicate value: ${printValue(value)}` }),
   forbidden: (field: string, detail: string): StatusCause => ({ reason: 'FieldValueForbidden', field, message: withDetail('Forbidden', detail) }),

@@ -67,6 +67,11 @@ const invalidDeployments: ReadonlyArray<[string, string, Obj]> = [
 const badSelectorBadTemplate: Obj = { selector: { matchExpressions: [{ key: 'app', operator: 'Like', values: ['web'] }] }, template: { metadata: { labels }, spec: { containers: [] } } };
 
 const handWritten: DiffCase[] = [
+  {
+    id: 'apps-dotted-names',
+    title: 'a Deployment, ReplicaSet, StatefulSet and DaemonSet named with dots: accepted or refused as kube-apiserver does, with its Warnings',
+    steps: [deployments, replicasets, statefulsets, daemonsets].map((f) => post(f.id, f.collection, { apiVersion: 'apps/v1', kind: f.kind, metadata: { name: 'a.b', labels: { case: '{ns}' } }, ...f.content })),
+  },
   ...invalidDeployments.map(([id, title, spec]): DiffCase => ({ id: `deployments-invalid-${id}`, title: `Deployment create is Invalid: ${title}`, steps: [post('create', deployPath, deploy('d', spec))] })),
   {
     id: 'workloads-selector-that-does-not-convert',

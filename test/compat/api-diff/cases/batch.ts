@@ -67,6 +67,16 @@ const handWritten: DiffCase[] = [
     steps: [post('create', cronjobs.collection, makeObject(cronjobs, 'tz', { body: cronSpec({ schedule: 'TZ=UTC */5 * * * *' }) }))],
   },
   {
+    id: 'batch-dotted-names',
+    title: 'a Job or CronJob named with dots is created, with a Warning that its name is not a DNS label; so are a schedule change with TZ= and a Job update',
+    steps: [
+      post('job', jobs.collection, { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'a.b', labels: { case: '{ns}' } }, ...jobSpec({}) }),
+      post('cronjob', cronjobs.collection, { apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'c.d', labels: { case: '{ns}' } }, ...cronSpec({}) }),
+      patch('cronjob-tz', `${cronjobs.collection}/c.d`, 'merge', { spec: { schedule: 'CRON_TZ=UTC 0 * * * *' } }),
+      patch('job-label', `${jobs.collection}/a.b`, 'merge', { metadata: { labels: { more: 'x' } } }),
+    ],
+  },
+  {
     id: 'cronjobs-update-status',
     title: 'a CronJob schedule and suspend change; cronjobs/status sets lastScheduleTime',
     steps: [

@@ -162,6 +162,7 @@ const handWritten: DiffCase[] = [
   ...invalidCreateCases(csistoragecapacities, [
     ['no-class', 'no storageClassName', { storageClassName: '' }],
     ['negative', 'a negative capacity', { capacity: '-1Gi' }],
+    ['negative-maximum', 'a negative maximumVolumeSize', { maximumVolumeSize: '-1Gi' }],
   ]),
 ];
 

@@ -34,6 +34,7 @@ export function validateImmutable(o: KubeObject, old: KubeObject, dataFields: re
 export const configMapStrategy: Strategy = baseStrategy(
   resourceInfo({ group: '', version: 'v1', resource: 'configmaps', singular: 'configmap', kind: 'ConfigMap', listKind: 'ConfigMapList', namespaced: true, shortNames: ['cm'] }),
   {
+    updateChecksFirst: true,
     validate: (o) => {
       const causes = validateDataKeys({ data: o.data, binaryData: o.binaryData });
       if (dataBytes(o.data, false) + dataBytes(o.binaryData, true) > maxDataBytes) causes.push(fieldErrors.tooLong('[]', maxDataBytes)); // Kubernetes' name for the whole object's data

@@ -17,7 +17,7 @@ const str = (v: unknown): string => (typeof v === 'string' ? v : '');
  * reportingController in events.k8s.io). Old-style events (no eventTime)
  * need only a namespace that agrees; new-style ones the reporting fields.
  */
-export function validateEventFields(o: KubeObject, names: { reportingController: string; note: string }): StatusCause[] {
+export function validateEventFields(o: KubeObject, names: { reportingController: string }): StatusCause[] {
   const causes: StatusCause[] = [];
   const ns = o.metadata.namespace ?? '';
   const involved = field(o, 'involvedObject') ?? {};
@@ -38,7 +38,7 @@ export function validateEventFields(o: KubeObject, names: { reportingController:
     const reason = str(o.reason);
     if (reason === '') causes.push(fieldErrors.required('reason', ''));
     else if (reason.length > 128) causes.push(fieldErrors.invalid('reason', '', 'can have at most 128 characters'));
-    if (str(o.message).length > 1024) causes.push(fieldErrors.invalid(names.note, '', 'can have at most 1024 characters'));
+    if (str(o.message).length > 1024) causes.push(fieldErrors.invalid('message', '', 'can have at most 1024 characters'));
   }
   for (const m of isDns1123Subdomain(ns)) causes.push(fieldErrors.invalid('namespace', ns, m));
   return causes;
@@ -107,7 +107,7 @@ export const eventStrategy: Strategy = baseStrategy(
     allowCreateOnUpdate: true,
     defaultPropagationPolicy: 'Unsupported',
     isSpecChange: () => false,
-    validate: (o) => validateEventFields(o, { reportingController: 'reportingComponent', note: 'message' }),
+    validate: (o) => validateEventFields(o, { reportingController: 'reportingComponent' }),
     fieldSelectorValue: eventFieldValue,
     table: { columns: eventColumns, cells: eventCells },
   },

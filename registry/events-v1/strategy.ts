@@ -65,7 +65,8 @@ export const eventsV1Strategy: Strategy = baseStrategy(
     conversion: eventsV1Conversion,
     validate: (o) => {
       const core = asCore(o);
-      const causes = validateEventFields(core, { reportingController: 'reportingController', note: 'note' });
+      // kube-apiserver validates the core Event it converts to, so a long note is reported at "message".
+      const causes = validateEventFields(core, { reportingController: 'reportingController' });
       if (o.eventTime === undefined || o.eventTime === null) causes.push(fieldErrors.required('eventTime', ''));
       if (o.type !== 'Normal' && o.type !== 'Warning') causes.push(fieldErrors.invalid('type', '', `has invalid value: ${typeof o.type === 'string' ? o.type : ''}`));
       for (const f of ['deprecatedFirstTimestamp', 'deprecatedLastTimestamp']) if (o[f] !== undefined && o[f] !== null) causes.push(fieldErrors.invalid(f, '', 'needs to be unset'));

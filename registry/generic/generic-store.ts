@@ -310,12 +310,14 @@ export class GenericStore implements ResourceStore {
 
   /** The field errors of obj (an update of old, through partial when a subresource takes part of it), thrown as one Invalid. */
   private validate(obj: KubeObject, old: KubeObject | undefined, partial?: PartialUpdate): void {
-    const causes: StatusCause[] = [];
-    if (partial?.validatesAlone !== true) {
-      causes.push(...validateObjectMeta(obj, this.strategy.nameRule ?? 'dns1123Subdomain', this.info.namespaced, old === undefined), ...this.strategy.validate(obj));
+    const whole = partial?.validatesAlone !== true;
+    const causes = whole ? validateObjectMeta(obj, this.strategy.nameRule ?? 'dns1123Subdomain', this.info.namespaced, old === undefined) : [];
+    const own = whole ? this.strategy.validate(obj) : [];
+    if (old === undefined) causes.push(...own, ...(this.strategy.validateCreate?.(obj) ?? []));
+    else {
+      const update = [...validateObjectMetaUpdate(obj, old), ...(partial ?? this.strategy).validateUpdate(obj, old)];
+      causes.push(...(this.strategy.updateChecksFirst === true ? [...update, ...own] : [...own, ...update]));
     }
-    if (old === undefined) causes.push(...(this.strategy.validateCreate?.(obj) ?? []));
-    if (old !== undefined) causes.push(...validateObjectMetaUpdate(obj, old), ...(partial ?? this.strategy).validateUpdate(obj, old));
     if (causes.length > 0) throw this.invalid(obj.metadata.name ?? '', causes);
   }
 

@@ -33,6 +33,8 @@ export interface Strategy {
   validateCreate?(obj: KubeObject): StatusCause[];
   /** Warnings for a valid create (old undefined) or main-resource update, sent back in Warning headers. */
   warnings?(obj: KubeObject, old: KubeObject | undefined): string[];
+  /** Whether an update's own checks are reported before validate's (kube-apiserver's Secret and ConfigMap update checks run theirs first). */
+  readonly updateChecksFirst?: boolean;
   /** Field errors of an update (immutable fields, ...), on top of validate. */
   validateUpdate(obj: KubeObject, old: KubeObject): StatusCause[];
   /**

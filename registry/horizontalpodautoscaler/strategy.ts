@@ -19,14 +19,14 @@ const cpuMetric = (utilization: number): Obj => ({ type: 'Resource', resource: {
 
 function validateHpa(s: Obj): StatusCause[] {
   const causes: StatusCause[] = [];
-  const ref = field(s, 'scaleTargetRef') ?? {};
-  if (typeof ref.kind !== 'string' || ref.kind === '') causes.push(fieldErrors.required('spec.scaleTargetRef.kind'));
-  if (typeof ref.name !== 'string' || ref.name === '') causes.push(fieldErrors.required('spec.scaleTargetRef.name'));
   const min = typeof s.minReplicas === 'number' ? s.minReplicas : 1;
   const max = typeof s.maxReplicas === 'number' ? s.maxReplicas : 0;
   if (min < 1) causes.push(fieldErrors.invalid('spec.minReplicas', min, 'must be greater than or equal to 1'));
   if (max < 1) causes.push(fieldErrors.invalid('spec.maxReplicas', max, 'must be greater than 0'));
-  else if (max < min) causes.push(fieldErrors.invalid('spec.maxReplicas', max, 'must be greater than or equal to `minReplicas`'));
+  if (max < min) causes.push(fieldErrors.invalid('spec.maxReplicas', max, 'must be greater than or equal to `minReplicas`'));
+  const ref = field(s, 'scaleTargetRef') ?? {};
+  if (typeof ref.kind !== 'string' || ref.kind === '') causes.push(fieldErrors.required('spec.scaleTargetRef.kind'));
+  if (typeof ref.name !== 'string' || ref.name === '') causes.push(fieldErrors.required('spec.scaleTargetRef.name'));
   arrayOf(s.metrics).forEach((m, i) => causes.push(...validateMetric(m, `spec.metrics[${i}]`)));
   // Scaling to zero needs a metric that does not come from the pods.
   if (min === 0 && !arrayOf(s.metrics).some((m) => m.type === 'Object' || m.type === 'External')) {

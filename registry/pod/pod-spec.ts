@@ -195,6 +195,13 @@ function validateEnv(env: unknown, at: string): StatusCause[] {
   return causes;
 }
 
+/** Go's %#v of a core.Toleration (tolerationSeconds is a pointer: Go prints its address, which cannot be known). */
+function goToleration(t: Obj): string {
+  const text = (x: unknown): string => JSON.stringify(typeof x === 'string' ? x : '');
+  const seconds = typeof t.tolerationSeconds === 'number' ? '(*int64)(0xc000000000)' : '(*int64)(nil)';
+  return `core.Toleration{Key:${text(t.key)}, Operator:${text(t.operator)}, Value:${text(t.value)}, Effect:${text(t.effect)}, TolerationSeconds:${seconds}}`;
+}
+
 function validateResources(resources: unknown, at: string): StatusCause[] {
   const causes: StatusCause[] = [];
   const r = resources as Obj | undefined;
@@ -317,7 +324,7 @@ export function validateTolerations(tolerations: unknown, path: string): StatusC
     const at = `${path}[${i}]`;
     const op = t.operator ?? 'Equal';
     if (op !== 'Equal' && op !== 'Exists') causes.push(fieldErrors.notSupported(`${at}.operator`, op, ['Equal', 'Exists']));
-    if (op === 'Exists' && typeof t.value === 'string' && t.value !== '') causes.push(fieldErrors.invalid(`${at}.operator`, t.value, 'value must be empty when `operator` is \'Exists\''));
+    if (op === 'Exists' && typeof t.value === 'string' && t.value !== '') causes.push(fieldErrors.invalidPrinted(`${at}.operator`, goToleration(t), 'value must be empty when `operator` is \'Exists\''));
     const effects = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
     if (t.effect !== undefined && t.effect !== '' && !effects.includes(String(t.effect))) causes.push(fieldErrors.notSupported(`${at}.effect`, t.effect, effects));
     if (t.tolerationSeconds !== undefined && t.effect !== 'NoExecute') causes.push(fieldErrors.invalid(`${at}.effect`, t.effect ?? '', "effect must be 'NoExecute' when `tolerationSeconds` is set"));
@@ -447,7 +454,8 @@ export function validatePodSpec(spec: Obj, path: string): StatusCause[] {
 export function validatePodTemplate(template: Obj | undefined, path: string): StatusCause[] {
   if (template === undefined) return [fieldErrors.required(path)];
   const metadata = field(template, 'metadata') ?? {};
-  const causes = [...validateLabels(metadata.labels, `${path}.metadata.labels`), ...validateAnnotations(metadata.annotations, `${path}.metadata.annotations`)];
+  // kube-apiserver reports a template's label and annotation keys at template.labels and template.annotations.
+  const causes = [...validateLabels(metadata.labels, `${path}.labels`), ...validateAnnotations(metadata.annotations, `${path}.annotations`)];
   causes.push(...validatePodSpec(field(template, 'spec') ?? {}, `${path}.spec`));
   return causes;
 }

@@ -1,14 +1,14 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { StatusCause } from '../generic/api-error.js';
-import { baseStrategy, child, field, resourceInfo } from '../generic/base-strategy.js';
+import { baseStrategy, field, resourceInfo } from '../generic/base-strategy.js';
 import type { Strategy } from '../generic/strategy.js';
 import { age, ageColumn, column, nameColumn } from '../generic/table.js';
 import type { KubeObject } from '../generic/types.js';
-import { validatePodTemplate } from '../pod/pod-spec.js';
+import { defaultPodTemplate, validatePodTemplate } from '../pod/pod-spec.js';
 import { fieldErrors } from '../validation/field-errors.js';
 import { goLabelMap, selectorMatches } from '../validation/label-selector.js';
 import { validateLabels } from '../validation/object-meta.js';
-import { defaultReplicated, nonNegative, readSpec, readStatus, replicasScale, specOf, templateContainers } from '../workload/replicated.js';
+import { nonNegative, readSpec, readStatus, replicasScale, specOf, templateContainers } from '../workload/replicated.js';
 import { replicatedStatus } from '../validation/status.js';
 
 const selectorString = (o: KubeObject): string =>
@@ -49,13 +49,15 @@ export const replicationControllerStrategy: Strategy = baseStrategy(
     },
     applyDefaults: (o) => {
       const s = specOf(o);
-      defaultReplicated(s, true);
-      const templateLabels = field(field(field(s, 'template'), 'metadata'), 'labels');
+      s.replicas ??= 1;
+      // A ReplicationController's template is a pointer in Go: none stays none (and is Required).
+      const template = field(s, 'template');
+      if (template !== undefined) defaultPodTemplate(template);
+      const templateLabels = field(field(template, 'metadata'), 'labels');
       if (templateLabels !== undefined) {
         if (Object.keys(field(s, 'selector') ?? {}).length === 0) s.selector = { ...templateLabels };
         if (Object.keys(o.metadata.labels ?? {}).length === 0) o.metadata.labels = { ...(templateLabels as Record<string, string>) };
       }
-      child(s, 'template');
     },
     validate: validateReplicationController,
     isSpecChange: (o, old) => !isDeepStrictEqual(o.spec, old.spec),

@@ -16,6 +16,34 @@ function hardNameErrors(name: string, at: string): StatusCause[] {
 }
 
 const scopes = ['Terminating', 'NotTerminating', 'BestEffort', 'NotBestEffort', 'PriorityClass', 'CrossNamespacePodAffinity'];
+/** What the pod scopes can limit: pod counts and pods' compute resources (BestEffort only the count). */
+const podCount = new Set(['pods']);
+const podCompute = new Set(['cpu', 'memory', 'limits.cpu', 'limits.memory', 'requests.cpu', 'requests.memory']);
+
+function scopeFits(scope: string, resource: string): boolean {
+  if (scope === 'BestEffort') return podCount.has(resource);
+  if (scopes.includes(scope)) return podCount.has(resource) || podCompute.has(resource);
+  return true;
+}
+
+/** validateResourceQuotaScopes: each error quotes the whole list of scopes, as Go's []core.ResourceQuotaScope. */
+function scopeErrors(spec: Record<string, unknown>): StatusCause[] {
+  const list = Array.isArray(spec.scopes) ? spec.scopes.map(String) : [];
+  if (list.length === 0) return [];
+  const printed = `[]core.ResourceQuotaScope{${list.map((x) => JSON.stringify(x)).join(', ')}}`;
+  const hard = Object.keys(field(spec, 'hard') ?? {}).sort();
+  const causes: StatusCause[] = [];
+  for (const scope of list) {
+    if (!scopes.includes(scope)) causes.push(fieldErrors.invalidPrinted('spec.scopes', printed, 'unsupported scope'));
+    for (const resource of hard) {
+      if ((quotaResources.has(resource) || isHugePages(resource)) && !scopeFits(scope, resource)) causes.push(fieldErrors.invalidPrinted('spec.scopes', printed, 'unsupported scope applied to resource'));
+    }
+  }
+  for (const [a, b] of [['BestEffort', 'NotBestEffort'], ['Terminating', 'NotTerminating']]) {
+    if (list.includes(a!) && list.includes(b!)) causes.push(fieldErrors.invalidPrinted('spec.scopes', printed, 'conflicting scopes'));
+  }
+  return causes;
+}
 
 /**
  * The Request and Limit cells kubectl shows: each resource of status.hard (what the quota
@@ -48,10 +76,7 @@ export const resourceQuotaStrategy: Strategy = baseStrategy(
         causes.push(...hardNameErrors(k, `spec.hard[${k}]`));
         if (quantityNumber(v) < 0) causes.push(fieldErrors.invalid(`spec.hard[${k}]`, v, 'must be greater than or equal to 0'));
       }
-      const sc = field(o, 'spec')?.scopes;
-      if (Array.isArray(sc)) sc.forEach((s, i) => {
-        if (!scopes.includes(String(s))) causes.push(fieldErrors.notSupported(`spec.scopes[${i}]`, s, scopes));
-      });
+      causes.push(...scopeErrors(field(o, 'spec') ?? {}));
       return causes;
     },
     table: {

@@ -54,6 +54,7 @@ export const secretStrategy: Strategy = baseStrategy(
   resourceInfo({ group: '', version: 'v1', resource: 'secrets', singular: 'secret', kind: 'Secret', listKind: 'SecretList', namespaced: true }),
   {
     confidentialFields: ['data', 'stringData'],
+    updateChecksFirst: true,
     applyDefaults: (o) => {
       if (o.type === undefined || o.type === '') o.type = 'Opaque';
       foldStringData(o);

@@ -66,7 +66,7 @@ export function isQualifiedName(value: string): string[] {
   }
   if (name.length === 0) out.push('name part must be non-empty');
   else if (name.length > 63) out.push('name part must be no more than 63 characters');
-  if (name.length > 0 && !qualifiedNamePartRe.test(name)) out.push(qualifiedNameMessage);
+  if (!qualifiedNamePartRe.test(name)) out.push(qualifiedNameMessage);
   return out;
 }
 

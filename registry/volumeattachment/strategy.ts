@@ -20,15 +20,24 @@ export const volumeAttachmentStrategy: Strategy = baseStrategy(
     },
     validate: (o) => {
       const s = field(o, 'spec') ?? {};
+      const attacher = typeof s.attacher === 'string' ? s.attacher : '';
       const causes: StatusCause[] = [];
-      if (typeof s.attacher !== 'string' || s.attacher === '') causes.push(fieldErrors.required('spec.attacher'));
-      else for (const m of isDns1123Subdomain(s.attacher)) causes.push(fieldErrors.invalid('spec.attacher', s.attacher, m));
+      // The spec's checks (ValidateVolumeAttachment)...
+      if (attacher === '') causes.push(fieldErrors.required('spec.attacher'));
+      const source = field(s, 'source') ?? {};
+      const pvName = source.persistentVolumeName;
+      const given = ['persistentVolumeName', 'inlineVolumeSpec'].filter((k) => source[k] !== undefined && source[k] !== null);
+      if (given.length === 0) causes.push(fieldErrors.required('spec.source', 'must specify exactly one of inlineVolumeSpec and persistentVolumeName'));
+      else if (given.length === 2) causes.push(fieldErrors.forbidden('spec.source', 'must specify exactly one of inlineVolumeSpec and persistentVolumeName'));
+      else if (pvName === '') causes.push(fieldErrors.required('spec.source.persistentVolumeName', 'must specify non empty persistentVolumeName'));
       // An empty node name is an Invalid subdomain, as kube-apiserver checks it.
       const node = typeof s.nodeName === 'string' ? s.nodeName : '';
       for (const m of isDns1123Subdomain(node)) causes.push(fieldErrors.invalid('spec.nodeName', node, m));
-      const source = field(s, 'source') ?? {};
-      const given = ['persistentVolumeName', 'inlineVolumeSpec'].filter((k) => source[k] !== undefined);
-      if (given.length !== 1) causes.push(fieldErrors.required('spec.source', 'must specify exactly one of inlineVolumeSpec and persistentVolumeName'));
+      // ...then v1's own (ValidateVolumeAttachmentV1): the attacher as a CSI driver name, the volume's name.
+      if (attacher === '') causes.push(fieldErrors.required('spec.attacher'));
+      if (attacher.length > 63) causes.push(fieldErrors.tooLong('spec.attacher', 63));
+      for (const m of isDns1123Subdomain(attacher.toLowerCase())) causes.push(fieldErrors.invalid('spec.attacher', attacher, m));
+      if (typeof pvName === 'string') for (const m of isDns1123Subdomain(pvName)) causes.push(fieldErrors.invalid('spec.source.persistentVolumeName', pvName, m));
       return causes;
     },
     validateUpdate: (o, old) => (isDeepStrictEqual(o.spec, old.spec) ? [] : [fieldErrors.invalid('spec', '', 'field is immutable')]),

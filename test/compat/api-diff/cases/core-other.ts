@@ -138,6 +138,8 @@ const handWritten: DiffCase[] = [
   ...invalidCreateCases(resourcequotas, [
     ['negative', 'a negative hard limit', { spec: { hard: { pods: '-1' } } }],
     ['bad-scope', 'scope Sometimes', { spec: { hard: { pods: '1' }, scopes: ['Sometimes'] } }],
+    ['scope-resource', 'scope BestEffort on requests.cpu', { spec: { hard: { pods: '1', 'requests.cpu': '1', secrets: '2' }, scopes: ['BestEffort'] } }],
+    ['conflicting-scopes', 'scopes Terminating and NotTerminating', { spec: { hard: { pods: '1' }, scopes: ['Terminating', 'NotTerminating'] } }],
     ['bad-resource', 'a resource name with a space', { spec: { hard: { 'bad name': '1' } } }],
   ]),
   {

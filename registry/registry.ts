@@ -10,6 +10,7 @@ import { AdmissionChain, type AdmissionPlugin } from './admission/admission.js';
 import { registryLookup } from './admission/lookup.js';
 import { namespaceLifecycle } from './admission/namespace-lifecycle.js';
 import { defaultIngressClass, defaultStorageClass, defaultTolerationSeconds, limitRanger, priority, storageObjectInUseProtection, taintNodesByCondition } from './admission/pod-defaults.js';
+import { runtimeClass } from './admission/runtime-class.js';
 import { serviceAccount } from './admission/service-account.js';
 import { configMapStrategy } from './configmap/strategy.js';
 import { controllerRevisionStrategy } from './controllerrevision/strategy.js';
@@ -213,6 +214,7 @@ export class KiteRegistry implements Registry {
       defaultTolerationSeconds,
       defaultStorageClass(lookup),
       storageObjectInUseProtection,
+      runtimeClass(lookup),
       defaultIngressClass(lookup),
       rbacEscalation(() => ({ authorizer: this.authorizer, resolver: this.rbacResolver })),
     ];

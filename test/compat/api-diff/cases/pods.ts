@@ -84,6 +84,26 @@ const invalidPods: ReadonlyArray<[string, string, Obj]> = [
 const handWritten: DiffCase[] = [
   ...invalidPods.map(([id, title, spec]): DiffCase => ({ id: `pods-invalid-${id}`, title: `Pod create is Invalid: ${title}`, steps: [post('create', podPath, pod('p', spec))] })),
   {
+    id: 'pods-runtime-class',
+    title: "RuntimeClass admission: a pod naming a class gets its overhead and scheduling (a conflicting node selector or overhead is Forbidden); a missing class is Forbidden",
+    steps: [
+      post('class', '/apis/node.k8s.io/v1/runtimeclasses', {
+        apiVersion: 'node.k8s.io/v1',
+        kind: 'RuntimeClass',
+        metadata: { name: 'pods-runtime-class-gvisor' },
+        handler: 'runsc',
+        overhead: { podFixed: { cpu: '250m', memory: '64Mi' } },
+        scheduling: { nodeSelector: { sandbox: 'gvisor' }, tolerations: [{ key: 'sandbox', operator: 'Exists', effect: 'NoSchedule' }, { key: 'node.kubernetes.io/unreachable', operator: 'Exists' }] },
+      }),
+      post('pod', podPath, pod('p', { runtimeClassName: 'pods-runtime-class-gvisor', nodeSelector: { zone: 'a' }, containers: [app()] })),
+      post('same-overhead', podPath, pod('q', { runtimeClassName: 'pods-runtime-class-gvisor', overhead: { cpu: '0.25', memory: '64Mi' }, containers: [app()] })),
+      post('other-overhead', podPath, pod('r', { runtimeClassName: 'pods-runtime-class-gvisor', overhead: { cpu: '1' }, containers: [app()] })),
+      post('selector-conflict', podPath, pod('s', { runtimeClassName: 'pods-runtime-class-gvisor', nodeSelector: { sandbox: 'kata' }, containers: [app()] })),
+      post('missing-class', podPath, pod('t', { runtimeClassName: 'no-such-class', containers: [app()] })),
+      del('delete-class', '/apis/node.k8s.io/v1/runtimeclasses/pods-runtime-class-gvisor'),
+    ],
+  },
+  {
     id: 'pods-bad-quantity',
     title: 'a resource quantity that does not parse is a decoding error',
     steps: [post('create', podPath, pod('p', { containers: [app({ resources: { limits: { cpu: 'lots' } } })] }))],

@@ -55,6 +55,31 @@ function walkPrune(value: unknown, node: SchemaNode, path: string, unknown: stri
 }
 
 /**
+ * Removes, in place, the empty lists Go's encoder leaves out: those of omitempty fields
+ * (without a zero value, not required by the schema, not written as null). Validation sees
+ * them first, as kube-apiserver's does ([]string{} and nil print differently), so this runs
+ * after it.
+ */
+export function dropEmptyLists(value: unknown, node: SchemaNode): void {
+  if (node.type === 'array') {
+    if (Array.isArray(value)) for (const item of value) dropEmptyLists(item, node.items);
+    return;
+  }
+  if (node.type !== 'object' || !isPlainObject(value)) return;
+  for (const key of Object.keys(value)) {
+    const child = value[key];
+    if (child === null || typeof child !== 'object') continue;
+    const field = node.fields.get(key);
+    if (field === undefined) {
+      if (node.additional !== undefined) dropEmptyLists(child, node.additional);
+      continue;
+    }
+    if (Array.isArray(child) && child.length === 0 && field.zero === undefined && !field.required && !field.nullWhenUnset) delete value[key];
+    else dropEmptyLists(child, field.node());
+  }
+}
+
+/**
  * Writes what Go's encoder would: zero values of always-serialized fields,
  * null for unset non-pointer times, canonical times and quantities, and
  * ResourceList values rounded up to milli units (core/v1's defaulting) unless

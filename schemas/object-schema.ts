@@ -6,7 +6,7 @@
  */
 import type { StatusCause } from '../registry/generic/api-error.js';
 import { goDecodeError } from './go-decode-errors.js';
-import { encodeDefaults, pruneUnknown } from './object-codec.js';
+import { dropEmptyLists, encodeDefaults, pruneUnknown } from './object-codec.js';
 import { kindSchemaNames } from './schema-sources.js';
 import { builtinSchemaTree, type SchemaNode } from './schema-tree.js';
 import type { FieldValidation } from './validate-body.js';
@@ -28,6 +28,8 @@ export interface ObjectSchema {
   decode(obj: Record<string, unknown>, fieldValidation: FieldValidation): DecodeReport;
   /** Writes, in place, the zero values and canonical forms Kubernetes' encoder writes. */
   encode(obj: Record<string, unknown>): void;
+  /** Leaves out, in place, what Kubernetes' encoder omits once the object is validated (empty omitempty lists). */
+  finish?(obj: Record<string, unknown>): void;
   /** The schema's root node, for code that walks objects by schema. */
   readonly root: SchemaNode;
   /** The tree server-side apply takes its merge rules from, when it is not root (custom resources' structural schema). */
@@ -51,6 +53,9 @@ export function builtinObjectSchema(apiVersion: string, kind: string): ObjectSch
     },
     encode: (obj) => {
       encodeDefaults(obj, root, !apiVersion.startsWith('node.k8s.io/'));
+    },
+    finish: (obj) => {
+      dropEmptyLists(obj, root);
     },
   };
 }

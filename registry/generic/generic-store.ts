@@ -380,6 +380,7 @@ export class GenericStore implements ResourceStore {
     this.validate(obj, undefined);
     options.warnings?.push(...(this.strategy.warnings?.(obj, undefined) ?? []));
     await this.admission.validate(this.admissionRequest('CREATE', obj, undefined, undefined, options));
+    this.schema?.finish?.(obj);
     // The storage layer's own refusal, after everything else (a plain error: 500 without a reason).
     if (hadResourceVersion) throw new ApiError(500, '', 'resourceVersion should not be set on objects to be created');
     const dryRun = options.dryRun === true;
@@ -550,6 +551,7 @@ export class GenericStore implements ResourceStore {
       if (causes.length > 0) throw this.invalid(name, causes);
     }
     await this.admission.validate(this.admissionRequest('UPDATE', obj, old, subresource, options));
+    this.schema?.finish?.(obj);
     await this.options.hooks?.beforeUpdate?.(obj, old, options.dryRun === true);
     return obj;
   }

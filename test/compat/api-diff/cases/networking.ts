@@ -54,6 +54,11 @@ const handWritten: DiffCase[] = [
     ['port-name-and-number', 'a service port with name and number', rule({ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { name: 'http', number: 80 } } } })],
     ['no-backend', 'no rules and no default backend', { spec: {} }],
     ['ip-host', 'an IP address as host', { spec: { rules: [{ host: '10.0.0.1', http: { paths: [{ path: '/', pathType: 'Prefix', backend }] } }] } }],
+    ['no-port', 'a service backend without a port', rule({ path: '/', pathType: 'Prefix', backend: { service: { name: 'web' } } })],
+    ['bad-service-name', 'a service name with capitals and a port name too long', rule({ path: '/', pathType: 'Prefix', backend: { service: { name: 'Web', port: { name: 'much-too-long-a-port-name' } } } })],
+    ['port-out-of-range', 'a service port number of 70000', rule({ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 70000 } } } })],
+    ['wildcard-host-bad-path', 'a good wildcard host on a rule whose path is bad, and a bad one', { spec: { rules: [{ host: '*.example.com', http: { paths: [{ path: 'api', pathType: 'Prefix', backend }] } }, { host: '*', http: { paths: [{ path: 'x', pathType: 'Exact', backend }] } }] } }],
+    ['empty-rules', 'an empty list of rules and no default backend', { spec: { rules: [] } }],
   ]),
   {
     id: 'ingresses-status-class',

@@ -73,7 +73,7 @@ export class ServiceAllocation {
       const offset = offsetOf(this.ips, wanted);
       const printed = goStringSlice([wanted]);
       if (offset === undefined || reserved.has(offset)) {
-        throw this.invalid(o, [fieldErrors.invalidPrinted('spec.clusterIPs', printed, `failed to allocate IP ${wanted}: provided IP is not in the valid range. The range of valid IPs is ${this.ips.cidr}`)]);
+        throw this.invalid(o, [fieldErrors.invalidPrinted('spec.clusterIPs', printed, `failed to allocate IP ${wanted}: the provided IP (${wanted}) is not in the valid range. The range of valid IPs is ${this.ips.cidr}`)]);
       }
       try {
         await this.ipAllocator.allocate(offset);

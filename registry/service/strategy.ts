@@ -66,7 +66,9 @@ function validateService(o: KubeObject): StatusCause[] {
     else if (typeof target === 'string') for (const m of isValidPortName(target)) causes.push(fieldErrors.invalid(`${at}.targetPort`, target, m));
     if (p.nodePort !== undefined && !needsNodePorts(type)) causes.push(fieldErrors.forbidden(`${at}.nodePort`, 'may not be used when `type` is \'ClusterIP\''));
     const id = `${String(p.port)}/${String(p.protocol)}`;
-    if (seen.has(id)) causes.push(fieldErrors.duplicate(`${at}`, `${String(p.port)}/${String(p.protocol)}`));
+    // kube-apiserver quotes the key it looked up: a core.ServicePort of only the protocol and port.
+    const key = `core.ServicePort{Name:"", Protocol:${JSON.stringify(String(p.protocol))}, AppProtocol:(*string)(nil), Port:${Number(p.port ?? 0)}, TargetPort:intstr.IntOrString{Type:0, IntVal:0, StrVal:""}, NodePort:0}`;
+    if (seen.has(id)) causes.push(fieldErrors.duplicatePrinted(at, key));
     seen.add(id);
   });
   const externallyAccessible = needsNodePorts(type) || (type === 'ClusterIP' && Array.isArray(s.externalIPs) && s.externalIPs.length > 0);

@@ -35,6 +35,8 @@ export const fieldErrors = {
   }),
   notFound: (field: string, value: unknown): StatusCause => ({ reason: 'FieldValueNotFound', field, message: `Not found: ${printValue(value)}` }),
   duplicate: (field: string, value: unknown): StatusCause => ({ reason: 'FieldValueDuplicate', field, message: `Duplicate value: ${printValue(value)}` }),
+  /** Duplicate with a value already printed as Go prints it. */
+  duplicatePrinted: (field: string, printed: string): StatusCause => ({ reason: 'FieldValueDuplicate', field, message: `Duplicate value: ${printed}` }),
   forbidden: (field: string, detail: string): StatusCause => ({ reason: 'FieldValueForbidden', field, message: withDetail('Forbidden', detail) }),
   tooLong: (field: string, max: number): StatusCause => ({ reason: 'FieldValueTooLong', field, message: `Too long: must have at most ${max} bytes` }),
   tooMany: (field: string, actual: number, max: number): StatusCause => ({ reason: 'FieldValueTooMany', field, message: `Too many: ${actual}: must have at most ${max} items` }),

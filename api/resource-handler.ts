@@ -68,6 +68,8 @@ export async function handleResource(req: Request, res: Response, rp: ResourcePa
     if (subresource !== undefined && sub === undefined) throw errors.notFound(info, name ?? '');
     const watching = legacyWatch || isWatch(req);
     const verb = legacyWatch ? 'watch' : verbOf(req.method, name !== undefined, watching);
+    // A deprecated version's Warning comes with every verb it serves (not with a 405).
+    if (info.deprecationWarning !== undefined && info.verbs.includes(verb)) warnings.push(info.deprecationWarning);
     // A collection takes GET, POST and DELETE only; PUT and PATCH name an object.
     const onCollection = name === undefined && (req.method === 'PUT' || req.method === 'PATCH');
     if (onCollection || !(sub?.verbs ?? info.verbs).includes(verb)) throw errors.methodNotAllowed('the server does not allow this method on the requested resource');

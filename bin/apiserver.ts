@@ -22,6 +22,7 @@ import { x509Authenticator } from '../api/authentication/x509-authenticator.js';
 import { buildAuthorization, parseAuthorizationModes, type Authorization, type AuthorizationMode } from '../api/authorization/modes.js';
 import type { HealthCheck } from '../api/health.js';
 import { ApiMetrics } from '../api/metrics.js';
+import { componentProbe } from './component-probe.js';
 import { startControllers, type ControllerName, type RunningControllers } from '../registry/controllers/controllers.js';
 import { KiteRegistry } from '../registry/registry.js';
 import { EmbeddedStoreClient } from '../storage/client/embedded-client.js';
@@ -289,6 +290,8 @@ export async function runApiServer(o: ApiServerOptions): Promise<RunningApiServe
     ...(o.etcdServers.length > 0 ? { remote: { endpoints: o.etcdServers, tls: storeClientTls(o.etcdTls) } } : {}),
   });
   const advertiseAddress = advertised;
+  const readStore = (): Promise<void> =>
+    Promise.race([client.get('/registry/health').then(() => undefined), new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timed out')), 2000).unref())]);
   const registry = new KiteRegistry(client, {
     ...(o.serviceClusterIpRange === undefined ? {} : { serviceClusterIpRange: o.serviceClusterIpRange }),
     ...(o.serviceNodePortRange === undefined ? {} : { serviceNodePortRange: o.serviceNodePortRange }),
@@ -297,6 +300,7 @@ export async function runApiServer(o: ApiServerOptions): Promise<RunningApiServe
     watchCache: o.watchCache === false ? false : { trustProgress: o.watchCacheConsistentReads ?? o.etcdServers.length === 0 },
     serviceAccountTokens: saKeys,
     tokenReviewer: () => review.reviewer,
+    componentProbe: componentProbe(readStore, o.controllers.length > 0),
   });
   metrics.watchCaches(() => registry.watchCache?.stats() ?? {});
   const tokens = tokenAuthenticators(fileUsers, saKeys.apiAudiences, registry.serviceAccountTokens);
@@ -320,12 +324,7 @@ export async function runApiServer(o: ApiServerOptions): Promise<RunningApiServe
     await closeStore();
     throw err;
   }
-  const storeCheck: HealthCheck = {
-    name: 'etcd',
-    check: async () => {
-      await Promise.race([client.get('/registry/health'), new Promise((_, reject) => setTimeout(() => reject(new Error('timed out')), 2000).unref())]);
-    },
-  };
+  const storeCheck: HealthCheck = { name: 'etcd', check: readStore };
   const bootstrap: HealthCheck = { name: 'poststarthook/bootstrap-controller', check: () => undefined };
   const serverAddress = `${o.bindAddress}:${o.port}`;
   let servedUrl = '';

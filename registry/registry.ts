@@ -29,6 +29,7 @@ import { eventStrategy, eventTtlSeconds } from './event/strategy.js';
 import { eventsV1Strategy } from './events-v1/strategy.js';
 import { ApiError } from './generic/api-error.js';
 import { resourceInfo } from './generic/base-strategy.js';
+import { ComponentStatusStore, componentStatusesInfo, type ComponentProbe } from './componentstatus/component-statuses.js';
 import { CreateOnlyStore } from './generic/create-only-store.js';
 import { GenericStore, type GenericStoreOptions } from './generic/generic-store.js';
 import type { Registry, ResourceStore } from './generic/resource-store.js';
@@ -130,9 +131,9 @@ const bindingsInfo: ResourceInfo = resourceInfo({ group: '', version: 'v1', reso
 /** The authorization.k8s.io reviews (POST-only, answered by the authorizer, never stored). */
 const accessReviewInfos: readonly ResourceInfo[] = [localSubjectAccessReviewInfo, selfSubjectAccessReviewInfo, selfSubjectRulesReviewInfo, subjectAccessReviewInfo];
 
-/** Every built-in resource's info, bindings, reviews, tokenreviews and selfsubjectreviews included: what Kite serves before any custom resource. */
+/** Every built-in resource's info, bindings, reviews, tokenreviews, selfsubjectreviews and componentstatuses included: what Kite serves before any custom resource. */
 export function builtinResourceInfos(): ResourceInfo[] {
-  return [...builtinStrategies.map((s) => s.info), bindingsInfo, ...accessReviewInfos, tokenReviewsInfo, selfSubjectReviewsInfo];
+  return [...builtinStrategies.map((s) => s.info), bindingsInfo, ...accessReviewInfos, tokenReviewsInfo, selfSubjectReviewsInfo, componentStatusesInfo];
 }
 
 /** Options of a KiteRegistry. */
@@ -162,6 +163,8 @@ export interface KiteRegistryOptions {
    */
   readonly serviceAccountTokens?: Omit<ServiceAccountTokensOptions, 'objects' | 'now'>;
   /** Answers TokenReviews (the API layer's token authenticators); tokenreviews answer 500 without one. */
+  /** What componentstatuses reports, probed on each request (none when absent). */
+  readonly componentProbe?: ComponentProbe;
   readonly tokenReviewer?: () => TokenReviewer | undefined;
 }
 
@@ -229,6 +232,7 @@ export class KiteRegistry implements Registry {
     );
     this.set.add(tokenReviewStore(() => options.tokenReviewer?.()));
     this.set.add(selfSubjectReviewStore(this.now));
+    this.set.add(new ComponentStatusStore(options.componentProbe ?? (() => Promise.resolve([]))));
     this.boundObjects = new CachedObjectLookup(
       { serviceaccounts: this.generic(serviceAccountStrategy.info), pods: this.generic(podStrategy.info), secrets: this.generic(secretStrategy.info) },
       { log: stderrLog('serviceaccount token checks') },

@@ -73,6 +73,7 @@ export function customResourceInfo(crd: KubeObject, version: string): ResourceIn
     schema: { kind: customSchemaName(group, version, kind), list: customSchemaName(group, version, listKind) },
     legacySingularName: str(names.singular) || kind.toLowerCase(),
     custom: true,
+    ...(v?.deprecated === true ? { deprecationWarning: typeof v.deprecationWarning === 'string' ? v.deprecationWarning : `${group}/${version} ${kind} is deprecated` } : {}),
   });
 }
 

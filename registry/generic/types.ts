@@ -70,6 +70,8 @@ export interface ResourceInfo {
   readonly subresources: readonly SubresourceInfo[];
   /** The store's key prefix of its objects, with a trailing slash: /registry/configmaps/. */
   readonly storagePrefix: string;
+  /** The Warning every request to this version gets, when the version is deprecated. */
+  readonly deprecationWarning?: string;
   /** The apiVersion objects are stored at, when another version of the kind is (events.k8s.io/v1 Events are stored as v1). */
   readonly storageApiVersion?: string;
   /** OpenAPI component schema names of the kind and its list, when it has them. */

@@ -68,6 +68,14 @@ test('kubectl 1.32 against kite apiserver', { timeout: 240_000 }, async (t) => {
     // Output formats.
     assert.match(ok(['get', 'deploy', 'web']), /^NAME\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+AGE\nweb\s+/m);
     assert.match(ok(['get', 'deploy', 'web', '-o', 'wide']), /CONTAINERS\s+IMAGES\s+SELECTOR[\s\S]*nginx\s+nginx:1\.27\s+app=web/);
+    // componentstatuses: the store healthy, the controllers in process, with kube-apiserver's deprecation Warning.
+    const cs = k(['get', 'componentstatuses']);
+    assert.equal(cs.code, 0, cs.err);
+    assert.match(cs.out, /^NAME\s+STATUS\s+MESSAGE\s+ERROR$/m);
+    assert.match(cs.out, /^etcd-0\s+Healthy\s*$/m);
+    assert.match(cs.out, /^controller-manager\s+Healthy\s+ok\s*$/m);
+    assert.match(cs.out, /^scheduler\s+(Healthy|Unhealthy)\s/m);
+    assert.match(cs.err, /Warning: v1 ComponentStatus is deprecated in v1\.19\+/);
     // kube-root-ca.crt is root-ca-cert-publisher's, in every namespace, as in any cluster.
     assert.equal(ok(['get', 'cm', '-o', 'name']).trim().split('\n').sort().join(','), 'configmap/colors,configmap/kube-root-ca.crt');
     assert.match(ok(['get', 'ns', 'team-a', '-o', 'yaml']), /^ {2}phase: Active$/m);

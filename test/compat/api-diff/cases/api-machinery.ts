@@ -19,6 +19,17 @@ const bigCm = (name: string, fill: string): Json => ({ apiVersion: 'v1', kind: '
 
 export const apiMachineryCases: readonly DiffCase[] = [
   {
+    id: 'componentstatuses-verbs',
+    title: "componentstatuses: read-only (a write is 405), a missing part is 404, each answer carries the deprecation Warning (the parts' health depends on what runs beside each server, so it is not compared)",
+    steps: [
+      get('get-missing', '/api/v1/componentstatuses/no-such-part'),
+      del('delete', '/api/v1/componentstatuses/scheduler'),
+      post('create', '/api/v1/componentstatuses', { apiVersion: 'v1', kind: 'ComponentStatus', metadata: { name: 'mine' } }),
+      put('update', '/api/v1/componentstatuses/etcd-0', { apiVersion: 'v1', kind: 'ComponentStatus', metadata: { name: 'etcd-0' } }),
+      get('get-etcd', '/api/v1/componentstatuses/etcd-0'),
+    ],
+  },
+  {
     id: 'api-unknown-paths',
     title: 'unknown resources, groups, versions and subresources are NotFound, and a DELETE of one leaves the namespace alone',
     steps: [

@@ -79,6 +79,24 @@ function invalidCrd(id: string, title: string, body: Json): DiffCase {
 
 const validCrdCases: DiffCase[] = [
   {
+    id: 'crd-deprecated-versions',
+    title: "a deprecated version's requests carry its Warning: the CRD's own text, or kube-apiserver's default one",
+    steps: [
+      ...define(
+        crd({
+          versions: [
+            { name: 'v1', served: true, storage: true, deprecated: true, schema: { openAPIV3Schema: widgetSchema } },
+            { name: 'v2', served: true, storage: false, deprecated: true, deprecationWarning: 'widgets v2 is going away; use v3', schema: { openAPIV3Schema: widgetSchema } },
+          ],
+        }),
+      ),
+      waitUntil('served-v2', `/apis/${group}/v2/namespaces/{ns}/widgets`, 'served'),
+      post('create-v1', widgets, cr('a', { spec: { size: 1 } })),
+      get('list-v2', `/apis/${group}/v2/namespaces/{ns}/widgets`),
+      del('delete-v1', `${widgets}/a`),
+    ],
+  },
+  {
     id: 'crd-basic',
     title: 'a namespaced CRD: create, Established with accepted names, then CR create, get, list, update, delete',
     steps: [

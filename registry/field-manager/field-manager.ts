@@ -47,6 +47,13 @@ const stripped: FieldSet = (() => {
   return s;
 })();
 
+/** The manager of a write: its fieldManager, else the User-Agent's product name (unknown without one), at most 128 bytes, as kube-apiserver names it. */
+export function managerOf(options: { readonly fieldManager?: string; readonly userAgent?: string }): string {
+  if (options.fieldManager !== undefined && options.fieldManager !== '') return options.fieldManager;
+  const product = (options.userAgent ?? '').split('/')[0]!.slice(0, 128);
+  return product === '' ? 'unknown' : product;
+}
+
 /** Fields ignored by an endpoint, from top-level field names. */
 export function topLevelFields(names: readonly string[]): FieldSet {
   const s = new FieldSet();

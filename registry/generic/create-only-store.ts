@@ -2,10 +2,16 @@
  * A resource that only takes POSTs and stores nothing of its own (bindings):
  * every other verb is 405, as kube-apiserver answers.
  */
+import { builtinObjectSchema } from '../../schemas/object-schema.js';
+import { managerOf, topLevelFields, updateManagedFields } from '../field-manager/field-manager.js';
+import { encodeManaged } from '../field-manager/managed-fields.js';
+import { rootRule } from '../field-manager/merge-rules.js';
 import { errors } from './api-error.js';
+import { cloneJson } from './clone-json.js';
+import { rfc3339 } from './generic-store.js';
 import type { DeleteResult, ObjectList, ResourceStore, SubresourceHandler, WriteOptions } from './resource-store.js';
 import { partialMetadata, type MetaVersion } from './table.js';
-import type { KubeObject, ResourceInfo } from './types.js';
+import { apiVersionOf, type KubeObject, type ResourceInfo } from './types.js';
 
 const notAllowed = (): never => {
   throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
@@ -26,6 +32,27 @@ export function checkKind(info: ResourceInfo, body: KubeObject): void {
   }
 }
 
+/** The managedFields entries of a create of obj at info's version: its fields, owned by the request's manager. */
+export function requestManagedFields(info: Pick<ResourceInfo, 'group' | 'version' | 'kind'>, obj: KubeObject, options: WriteOptions, now: Date, subresource = ''): Record<string, unknown>[] {
+  const apiVersion = apiVersionOf(info);
+  const schema = builtinObjectSchema(apiVersion, info.kind);
+  if (schema === undefined || obj === null || typeof obj !== 'object') return [];
+  const next = cloneJson(obj);
+  if (typeof next.metadata !== 'object' || next.metadata === null) next.metadata = {};
+  schema.decode(next, 'Ignore');
+  schema.encode(next);
+  const zero: KubeObject = { apiVersion, kind: info.kind, metadata: {} };
+  schema.encode(zero);
+  const context = { rule: rootRule(schema.root), apiVersion, subresource, ignored: topLevelFields([]), now: rfc3339(now), recordsWriter: true };
+  try {
+    const managed = updateManagedFields(context, undefined, next, zero, managerOf(options));
+    return managed === undefined ? [] : encodeManaged(managed);
+  } catch {
+    // Fields that cannot be counted (duplicate list keys) are not, as kube-apiserver's field manager leaves them.
+    return [];
+  }
+}
+
 export class CreateOnlyStore implements ResourceStore {
   readonly info: ResourceInfo;
   private readonly onCreate: (namespace: string | undefined, body: KubeObject, options: WriteOptions) => Promise<{ code: number; body: unknown }>;
@@ -35,9 +62,19 @@ export class CreateOnlyStore implements ResourceStore {
     this.onCreate = onCreate;
   }
 
-  /** POST: the answer's code and body (a Status), handed back through createResponse. */
+  /**
+   * POST: the answer's code and body, handed back through createResponse. An answer of the
+   * resource's own kind (a review) carries the managedFields of the request's fields, as
+   * kube-apiserver's field manager counts them on the request before answering.
+   */
   async createWithStatus(namespace: string | undefined, obj: KubeObject, options: WriteOptions): Promise<{ code: number; body: unknown }> {
-    return this.onCreate(namespace, obj, options);
+    const answer = await this.onCreate(namespace, obj, options);
+    const body = answer.body as KubeObject | undefined;
+    if (body?.kind === this.info.kind && typeof body.metadata === 'object' && body.metadata !== null) {
+      const managed = requestManagedFields(this.info, obj, options, new Date());
+      if (managed.length > 0) body.metadata = { ...body.metadata, managedFields: managed };
+    }
+    return answer;
   }
 
   create(): Promise<KubeObject> {

@@ -6,7 +6,7 @@ import { goQuote } from '../../schemas/go-url.js';
 import { noAdmission, type AdmissionChain, type AdmissionOperation, type UserInfo } from '../admission/admission.js';
 import { isObjectStorageError, type GetOptions, type ObjectStorage, type StorageEvent, type TryUpdate } from '../storage/object-storage.js';
 import { selectionPredicate, type SelectionPredicate } from '../storage/selection.js';
-import { applyConfig, topLevelFields, updateManagedFields, type ApplyResult, type FieldContext } from '../field-manager/field-manager.js';
+import { applyConfig, managerOf, topLevelFields, updateManagedFields, type ApplyResult, type FieldContext } from '../field-manager/field-manager.js';
 import { scaleApiVersion, toParentManaged, toScaleManaged } from '../field-manager/scale-fields.js';
 import { syncLastApplied } from '../field-manager/last-applied.js';
 import { decodeManaged, encodeManaged, type Managed } from '../field-manager/managed-fields.js';
@@ -138,12 +138,6 @@ export class GenericStore implements ResourceStore {
     };
   }
 
-  /** The manager of a write: its fieldManager, else the User-Agent's product name (unknown without one), at most 128 bytes, as kube-apiserver names it. */
-  private managerOf(options: WriteOptions): string {
-    if (options.fieldManager !== undefined && options.fieldManager !== '') return options.fieldManager;
-    const product = (options.userAgent ?? '').split('/')[0]!.slice(0, 128);
-    return product === '' ? 'unknown' : product;
-  }
 
   /**
    * The managedFields of an Update from old (undefined: a create) to obj, counted on
@@ -154,7 +148,7 @@ export class GenericStore implements ResourceStore {
     const next = cloneJson(obj);
     this.schema?.encode(next);
     try {
-      return updateManagedFields(this.fieldContext(subresource), old, next, this.zero(), this.managerOf(options));
+      return updateManagedFields(this.fieldContext(subresource), old, next, this.zero(), managerOf(options));
     } catch (e) {
       // An object ownership cannot be counted on (duplicate list keys) keeps no managedFields,
       // and validation answers for it, as kube-apiserver's UpdateNoErrors does.

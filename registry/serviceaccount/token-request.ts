@@ -8,6 +8,7 @@
 import { ApiError, errors } from '../generic/api-error.js';
 import type { GenericStore } from '../generic/generic-store.js';
 import { rfc3339 } from '../generic/generic-store.js';
+import { requestManagedFields } from '../generic/create-only-store.js';
 import type { SubresourceHandler } from '../generic/resource-store.js';
 import type { KubeObject } from '../generic/types.js';
 import type { ServiceAccountTokens, TokenIssue } from './service-account-tokens.js';
@@ -103,11 +104,18 @@ export async function requestToken(tokens: ServiceAccountTokens, stores: TokenRe
 /** The serviceaccounts/token subresource. */
 export function tokenSubresource(tokens: () => ServiceAccountTokens | undefined, stores: TokenRequestStores, now: () => Date): SubresourceHandler {
   return {
-    create: async (namespace, name, body) => {
+    create: async (namespace, name, body, options) => {
       const t = tokens();
       // Without signing keys (a registry built for tests) there are no tokens to give.
       if (t === undefined) throw errors.internal('no ServiceAccount token signing key is configured');
-      return requestToken(t, stores, namespace ?? '', name, body, now);
+      const answer = await requestToken(t, stores, namespace ?? '', name, body, now);
+      // The answer carries the request's fields (expirationSeconds defaulted), owned by its writer through the token subresource.
+      const request = asObject(body);
+      const counted: KubeObject = { ...request, metadata: asObject(request.metadata), spec: { expirationSeconds: defaultExpirationSeconds, ...asObject(request.spec) } };
+      const managed = requestManagedFields({ group: tokenRequestGroup, version: 'v1', kind: 'TokenRequest' }, counted, options, now(), 'token');
+      const issued = answer.body as KubeObject;
+      if (managed.length > 0) issued.metadata = { ...issued.metadata, managedFields: managed };
+      return answer;
     },
   };
 }

@@ -164,9 +164,10 @@ async function call(f: Fetch, url: string, path: string, method = 'GET', body?: 
 }
 
 /**
- * Replaces every value in swaps (uids, tokens, times) by its name; drops managedFields (Kite
- * has no server-side apply yet) and an empty details.group (Kite's Status says "group":"" where
- * Go leaves it out; the API differential suite reads them alike too).
+ * Replaces every value in swaps (uids, tokens, times) by its name; drops managedFields (their
+ * times are each server's clock; the API differential suite compares them) and an empty
+ * details.group (Kite's Status says "group":"" where Go leaves it out; the API differential
+ * suite reads them alike too).
  */
 function normalize(value: unknown, swaps: ReadonlyMap<string, string>): unknown {
   let text = JSON.stringify(value, (k, v: unknown) => (k === 'managedFields' || (k === 'group' && v === '') ? undefined : v));

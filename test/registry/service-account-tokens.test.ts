@@ -80,7 +80,13 @@ test('TokenRequest: the answer, and the claims as kube-apiserver 1.26 writes the
       {
         kind: 'TokenRequest',
         apiVersion: 'authentication.k8s.io/v1',
-        metadata: { name: 'bob', namespace: 'default', creationTimestamp: '2026-12-05T12:00:00Z' },
+        metadata: {
+          name: 'bob',
+          namespace: 'default',
+          creationTimestamp: '2026-12-05T12:00:00Z',
+          // The request's fields, the defaulted expiry too, owned by its writer through the token subresource.
+          managedFields: [{ manager: 'unknown', operation: 'Update', apiVersion: 'authentication.k8s.io/v1', time: '2026-12-05T12:00:00Z', fieldsType: 'FieldsV1', fieldsV1: { 'f:spec': { 'f:expirationSeconds': {} } }, subresource: 'token' }],
+        },
         spec: { audiences: [issuer], expirationSeconds: 3600, boundObjectRef: null },
         status: { expirationTimestamp: '2026-12-05T13:00:00Z' },
       },

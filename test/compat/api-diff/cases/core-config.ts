@@ -259,6 +259,7 @@ const handWritten: DiffCase[] = [
       post('token', '/api/v1/namespaces/{ns}/serviceaccounts/default/token', { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { audiences: ['api'], expirationSeconds: 3600 } }),
       post('token-missing', '/api/v1/namespaces/{ns}/serviceaccounts/missing/token', { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: {} }),
       post('token-short', '/api/v1/namespaces/{ns}/serviceaccounts/default/token', { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 60 } }),
+      post('token-default-expiry', '/api/v1/namespaces/{ns}/serviceaccounts/default/token', { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', metadata: { labels: { a: 'b' } }, spec: { audiences: ['api'] } }),
     ],
   },
 ];

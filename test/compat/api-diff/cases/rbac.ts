@@ -78,6 +78,13 @@ const handWritten: DiffCase[] = [
     ],
   },
   {
+    id: 'tokenreviews-unknown-token',
+    title: 'a TokenReview of a token no authenticator knows: not authenticated, with the fields the request set owned by its writer',
+    steps: [
+      post('review', '/apis/authentication.k8s.io/v1/tokenreviews', { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token: 'not-a-token', audiences: ['https://kubernetes.default.svc'] } }),
+    ],
+  },
+  {
     id: 'authorization-reviews',
     title: 'SubjectAccessReview, LocalSubjectAccessReview, SelfSubjectAccessReview and SelfSubjectRulesReview as the admin',
     steps: [

@@ -354,7 +354,6 @@ export class GenericStore implements ResourceStore {
     obj.apiVersion = apiVersionOf(this.info);
     obj.kind = this.info.kind;
     const generated = (obj.metadata.name === undefined || obj.metadata.name === '') && typeof obj.metadata.generateName === 'string' && obj.metadata.generateName !== '';
-    if (generated) obj.metadata.name = `${obj.metadata.generateName}${generateSuffix()}`;
     const m = obj.metadata;
     delete m.resourceVersion;
     delete m.deletionTimestamp;
@@ -366,6 +365,8 @@ export class GenericStore implements ResourceStore {
     this.strategy.applyDefaults(obj);
     const managed = keepManaged ? undefined : this.trackUpdate(undefined, obj, undefined, options);
     await this.admission.admit(this.admissionRequest('CREATE', obj, undefined, undefined, options));
+    // As in kube-apiserver, defaulting, the field manager and admission see no generated name; the strategy does.
+    if (generated) obj.metadata.name = `${obj.metadata.generateName}${generateSuffix()}`;
     this.strategy.prepareForCreate(obj);
     this.schema?.encode(obj);
     if (!keepManaged) GenericStore.setManaged(obj, managed);

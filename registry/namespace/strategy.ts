@@ -51,12 +51,14 @@ export const namespaceStrategy: Strategy = baseStrategy(
       const asked = Array.isArray(spec.finalizers) ? spec.finalizers : [];
       spec.finalizers = asked.includes('kubernetes') ? asked : [...asked, 'kubernetes'];
       o.status = { phase: 'Active' };
+      // A generated name gets its label here, after the field manager counted the request (kube-apiserver's Canonicalize).
+      o.metadata.labels = { ...o.metadata.labels, 'kubernetes.io/metadata.name': o.metadata.name ?? '' };
     },
     applyDefaults: (o) => {
       const status = child(o, 'status');
       status.phase ??= 'Active';
-      const labels = (o.metadata.labels ??= {});
-      labels['kubernetes.io/metadata.name'] = o.metadata.name ?? '';
+      // Defaulting labels a namespace by its name when the request names it.
+      if (o.metadata.name !== undefined && o.metadata.name !== '') o.metadata.labels = { ...o.metadata.labels, 'kubernetes.io/metadata.name': o.metadata.name };
     },
     prepareForUpdate: (o, old) => {
       o.spec = structuredClone(old.spec);

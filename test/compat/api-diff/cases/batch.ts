@@ -77,6 +77,14 @@ const handWritten: DiffCase[] = [
     ],
   },
   {
+    id: 'jobs-generate-name',
+    title: "a Job named by generateName: its generated selector and the template's job-name label, and a LimitRange named by generateName",
+    steps: [
+      post('job', jobs.collection, { apiVersion: 'batch/v1', kind: 'Job', metadata: { generateName: 'work-', labels: { case: '{ns}' } }, ...jobSpec({}) }),
+      post('limitrange', '/api/v1/namespaces/{ns}/limitranges', { apiVersion: 'v1', kind: 'LimitRange', metadata: { generateName: 'limits-' }, spec: { limits: [{ type: 'Container', max: { cpu: '1' } }] } }),
+    ],
+  },
+  {
     id: 'cronjobs-update-status',
     title: 'a CronJob schedule and suspend change; cronjobs/status sets lastScheduleTime',
     steps: [

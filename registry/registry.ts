@@ -366,6 +366,8 @@ export class KiteRegistry implements Registry {
         clusterIP: this.allocation.apiServerServiceIp,
         ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: this.options.advertisePort ?? 6443 }],
         sessionAffinity: 'None',
+        // kube-apiserver's own Service names its family policy, so kube-apiserver owns that field too.
+        ipFamilyPolicy: 'SingleStack',
       },
     });
     if (this.options.advertiseAddress !== undefined) {

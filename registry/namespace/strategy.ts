@@ -60,7 +60,9 @@ export const namespaceStrategy: Strategy = baseStrategy(
       // Defaulting labels a namespace by its name when the request names it.
       if (o.metadata.name !== undefined && o.metadata.name !== '') o.metadata.labels = { ...o.metadata.labels, 'kubernetes.io/metadata.name': o.metadata.name };
     },
-    prepareForUpdate: (o, old) => {
+    // An update keeps the spec, after the field manager counted the request's (kube-apiserver
+    // resets it in its strategy, after its field manager).
+    finishUpdate: (o, old) => {
       o.spec = structuredClone(old.spec);
     },
     prepareForStatusUpdate: (o, old) => {

@@ -44,11 +44,31 @@ function mutableView(spec: Obj): Obj {
   return copy;
 }
 
+/** ValidateContainerUpdates: the same number of containers (else only that is said), each with an image without spaces around it. */
+function containerUpdateErrors(now: unknown, before: unknown, path: string): { causes: StatusCause[]; stop: boolean } {
+  const list = arrayOf(now);
+  if (list.length !== arrayOf(before).length) return { causes: [fieldErrors.forbidden(path, 'pod updates may not add or remove containers')], stop: true };
+  const causes: StatusCause[] = [];
+  list.forEach((c, i) => {
+    const image = typeof c.image === 'string' ? c.image : '';
+    if (image === '') causes.push(fieldErrors.required(`${path}[${i}].image`));
+    if (image.trim() !== image) causes.push(fieldErrors.invalid(`${path}[${i}].image`, image, 'must not have leading or trailing whitespace'));
+  });
+  return { causes, stop: false };
+}
+
 function validatePodUpdate(o: KubeObject, old: KubeObject): StatusCause[] {
   const a = field(o, 'spec') ?? {};
   const b = field(old, 'spec') ?? {};
-  if (isDeepStrictEqual(mutableView(a), mutableView(b))) return [];
+  const causes: StatusCause[] = [];
+  for (const list of ['containers', 'initContainers']) {
+    const checked = containerUpdateErrors(a[list], b[list], `spec.${list}`);
+    causes.push(...checked.causes);
+    if (checked.stop) return causes;
+  }
+  if (isDeepStrictEqual(mutableView(a), mutableView(b))) return causes;
   return [
+    ...causes,
     fieldErrors.forbidden(
       'spec',
       'pod updates may not change fields other than `spec.containers[*].image`, `spec.initContainers[*].image`, `spec.activeDeadlineSeconds`, `spec.tolerations` (only additions to existing tolerations) or `spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)',

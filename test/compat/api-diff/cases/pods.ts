@@ -104,6 +104,16 @@ const handWritten: DiffCase[] = [
     ],
   },
   {
+    id: 'pods-update-images',
+    title: 'a pod update may change images, but not to an empty one or one with spaces around it',
+    steps: [
+      post('create', podPath, pod('p', { containers: [app()] })),
+      patch('image-spaces', `${podPath}/p`, 'strategic', { spec: { containers: [{ name: 'app', image: ' nginx:1.26' }] } }),
+      patch('image-empty', `${podPath}/p`, 'json', [{ op: 'replace', path: '/spec/containers/0/image', value: '' }]),
+      patch('image-ok', `${podPath}/p`, 'strategic', { spec: { containers: [{ name: 'app', image: 'nginx:1.26' }] } }),
+    ],
+  },
+  {
     id: 'pods-bad-quantity',
     title: 'a resource quantity that does not parse is a decoding error',
     steps: [post('create', podPath, pod('p', { containers: [app({ resources: { limits: { cpu: 'lots' } } })] }))],

@@ -14,10 +14,13 @@ function quoteChar(c: string): string {
   if (c === "'") return "'\\''";
   if (c === '"') return `'"'`;
   const code = c.codePointAt(0) ?? 0;
-  if (code < 0x20 || code === 0x7f) {
+  if (code < 0x20) {
     const escaped = JSON.stringify(c).slice(1, -1).replace(/\\u00([0-9a-f]{2})/i, '\\x$1');
     return `'${escaped}'`;
   }
+  // Go's strconv.Quote: DEL as \x7f, the C1 controls and the soft hyphen (not printable) as \u00XX.
+  if (code === 0x7f) return "'\\x7f'";
+  if ((code >= 0x80 && code <= 0x9f) || code === 0xad) return `'\\u${code.toString(16).padStart(4, '0')}'`;
   return `'${c}'`;
 }
 

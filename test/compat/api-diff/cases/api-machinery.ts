@@ -127,6 +127,15 @@ export const apiMachineryCases: readonly DiffCase[] = [
       get('limit-negative', cmPath, { query: { limit: '-1' } }),
       get('limit-not-a-number', cmPath, { query: { limit: 'ten' } }),
       get('continue-garbage', cmPath, { query: { continue: 'not-a-token' } }),
+      // Tokens that are not base64, or not one of the server's: each refusal as kube-apiserver words it.
+      ...Object.entries({
+        'continue-not-base64': 'a+b/c',
+        'continue-padded': Buffer.from('{"v":"meta.k8s.io/v1","rv":1,"start":"a"}').toString('base64'),
+        'continue-other-version': Buffer.from('{"v":"meta.k8s.io/v2","rv":1,"start":"a"}').toString('base64url'),
+        'continue-zero-revision': Buffer.from('{"v":"meta.k8s.io/v1","rv":0,"start":"a"}').toString('base64url'),
+        'continue-outside-prefix': Buffer.from('{"v":"meta.k8s.io/v1","rv":1,"start":"../secrets/"}').toString('base64url'),
+        'continue-not-object': Buffer.from('[1,2]').toString('base64url'),
+      }).map(([id, token]) => get(id, cmPath, { query: { continue: token } })),
       get('set-in', cmPath, { query: { labelSelector: 'tier in (db,cache)' } }),
       get('set-notin-exists', cmPath, { query: { labelSelector: 'tier notin (web),env' } }),
       get('not-exists', cmPath, { query: { labelSelector: '!env' } }),

@@ -138,7 +138,6 @@ export class GenericStore implements ResourceStore {
     };
   }
 
-
   /**
    * The managedFields of an Update from old (undefined: a create) to obj, counted on
    * obj as decoded and defaulted, before admission changes it (kube-apiserver does not

@@ -210,9 +210,8 @@ program
         log('error', `--insight-trail-size: expected a whole number from 1 to 1000000, got ${JSON.stringify(o.insightTrailSize)}`);
         process.exit(1);
       }
-      // Not 0: the kubernetes Service and the kubeconfig name the port, so it is known before listening.
-      if (!Number.isInteger(port) || port < 1 || port > 65535) {
-        log('error', `--port: expected a port number from 1 to 65535, got ${JSON.stringify(o.port)}`);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) {
+        log('error', `--port: expected a port number, got ${JSON.stringify(o.port)}`);
         process.exit(1);
       }
       limitHeapGrowth();

@@ -10,6 +10,7 @@ import { validateAnnotations, validateLabels } from '../validation/object-meta.j
 import { formatLabelSelector } from '../validation/label-selector.js';
 import { nonNegative, readSpec, readStatus, specOf } from '../workload/replicated.js';
 import { cronScheduleError } from './cron-schedule.js';
+import { templateWarnings } from '../pod/pod-warnings.js';
 
 const concurrencyPolicies = ['Allow', 'Forbid', 'Replace'];
 
@@ -60,7 +61,10 @@ export const cronJobStrategy: Strategy = baseStrategy(
   resourceInfo({ group: 'batch', version: 'v1', resource: 'cronjobs', singular: 'cronjob', kind: 'CronJob', listKind: 'CronJobList', namespaced: true, shortNames: ['cj'], categories: ['all'], subresources: ['status'] }),
   {
     // kube-apiserver names the field spec.spec.schedule in this warning.
-    warnings: (o) => (String(field(o, 'spec')?.schedule ?? '').includes('TZ') ? ['CRON_TZ or TZ used in spec.spec.schedule is not officially supported, see https://kubernetes.io/docs/concepts/workloads/controllers/cron-jobs/ for more details'] : []),
+    warnings: (o, old) => [
+      ...templateWarnings(o, old, 'spec', field(field(field(field(field(o, 'spec'), 'jobTemplate'), 'spec'), 'template'), 'spec'), 'spec.jobTemplate.spec.template.spec'),
+      ...(String(field(o, 'spec')?.schedule ?? '').includes('TZ') ? ['CRON_TZ or TZ used in spec.spec.schedule is not officially supported, see https://kubernetes.io/docs/concepts/workloads/controllers/cron-jobs/ for more details'] : []),
+    ],
     generation: true,
     prepareForCreate: (o) => {
       o.status = {};

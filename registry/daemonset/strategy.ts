@@ -9,6 +9,7 @@ import { cloneJson } from '../generic/clone-json.js';
 import { fieldErrors } from '../validation/field-errors.js';
 import { defaultReplicated, immutableSelector, labelSelectorString, nonNegative, readSpec, readStatus, specOf, templateContainers, validateSelectorAndTemplate } from '../workload/replicated.js';
 import { nonNegativeStatus } from '../validation/status.js';
+import { templateWarnings } from '../pod/pod-warnings.js';
 
 /** The annotation DaemonSets carry their template generation in. */
 const templateGenerationAnnotation = 'deprecated.daemonset.template.generation';
@@ -99,6 +100,8 @@ export const daemonSetStrategy: Strategy = baseStrategy(
       // Go's conversion to apps/v1 always writes the annotation, so a create's fields include it.
       if (o.metadata.annotations?.[templateGenerationAnnotation] === undefined) setTemplateGeneration(o, 1);
     },
+    // kube-apiserver's Warnings for a template that is valid but probably not meant.
+    warnings: (o, old) => templateWarnings(o, old, 'spec', field(field(field(o, 'spec'), 'template'), 'spec'), 'spec.template.spec'),
     validate: validateDaemonSet,
     validateUpdate: immutableSelector,
     isSpecChange: (o, old) => !isDeepStrictEqual(o.spec, old.spec),

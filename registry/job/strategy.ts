@@ -9,6 +9,7 @@ import { fieldErrors } from '../validation/field-errors.js';
 import { goLabelMap, goLabelSelector, selectorMatches, validateLabelSelector } from '../validation/label-selector.js';
 import { labelSelectorString, nonNegative, readSpec, readStatus, specOf, templateContainers } from '../workload/replicated.js';
 import { nonNegativeStatus } from '../validation/status.js';
+import { templateWarnings } from '../pod/pod-warnings.js';
 
 const completionModes = ['NonIndexed', 'Indexed'];
 const podFailureActions = ['Count', 'FailJob', 'Ignore'];
@@ -116,6 +117,8 @@ export const jobStrategy: Strategy = baseStrategy(
       o.metadata.annotations = { ...(o.metadata.annotations ?? {}), 'batch.kubernetes.io/job-tracking': '' };
     },
     applyDefaults: (o) => defaultJobSpec(specOf(o)),
+    // kube-apiserver's Warnings for a template that is valid but probably not meant.
+    warnings: (o, old) => templateWarnings(o, old, 'spec', field(field(field(o, 'spec'), 'template'), 'spec'), 'spec.template.spec'),
     validate: (o) => [...validateGeneratedSelector(o), ...validateJobSpec(readSpec(o), 'spec', true)],
     validateUpdate: (o, old) => {
       const a = readSpec(o);

@@ -9,7 +9,7 @@ import { arrayOf, child, field } from '../generic/base-strategy.js';
 import { fieldErrors } from '../validation/field-errors.js';
 import { isConfigMapKey, isValidIp, isDns1123Label, isDns1123Subdomain, isEnvVarName, isValidPortName, isValidPortNum } from '../validation/names.js';
 import { validateAnnotations, validateLabels } from '../validation/object-meta.js';
-import { quantityNumber } from '../../schemas/quantity.js';
+import { parseQuantity, quantityNumber, quantityText, roundUpToMilli, scaledValue } from '../../schemas/quantity.js';
 import { containerResourceNameErrors } from '../validation/resource-names.js';
 
 type Obj = Record<string, unknown>;
@@ -202,6 +202,19 @@ function goToleration(t: Obj): string {
   return `core.Toleration{Key:${text(t.key)}, Operator:${text(t.operator)}, Value:${text(t.value)}, Effect:${text(t.effect)}, TolerationSeconds:${seconds}}`;
 }
 
+/** A hugepages-<size> amount must be a whole, positive number of pages (in whole units, rounded up, as Go's Value()). */
+function hugePagesError(name: string, value: unknown): { text: string; message: string } | undefined {
+  if (!name.startsWith('hugepages-')) return undefined;
+  const q = typeof value === 'string' || typeof value === 'number' ? parseQuantity(value) : undefined;
+  const page = parseQuantity(name.slice('hugepages-'.length));
+  if (q === undefined) return undefined;
+  const amount = scaledValue(q, 0);
+  const size = page === undefined ? 0n : scaledValue(page, 0);
+  if (amount > 0n && size > 0n && amount % size === 0n) return undefined;
+  const text = quantityText(roundUpToMilli(q));
+  return { text, message: `${text} is not positive integer multiple of ${name}` };
+}
+
 function validateResources(resources: unknown, at: string): StatusCause[] {
   const causes: StatusCause[] = [];
   const r = resources as Obj | undefined;
@@ -225,6 +238,8 @@ function validateResources(resources: unknown, at: string): StatusCause[] {
   ] as const) {
     for (const [name, value] of Object.entries(map)) {
       if (quantityNumber(value) < 0) causes.push(fieldErrors.invalid(`${at}.resources.${kind}[${name}]`, value, 'must be greater than or equal to 0'));
+      const hugePages = hugePagesError(name, value);
+      if (hugePages !== undefined) causes.push(fieldErrors.invalid(`${at}.resources.${kind}[${name}]`, hugePages.text, hugePages.message));
     }
   }
   return causes;
@@ -406,9 +421,7 @@ export function validatePodSpec(spec: Obj, path: string): StatusCause[] {
   causes.push(...validateEphemeralContainers(spec, path, volumes));
   if (spec.restartPolicy !== undefined && !restartPolicies.includes(String(spec.restartPolicy))) causes.push(fieldErrors.notSupported(`${path}.restartPolicy`, spec.restartPolicy, restartPolicies));
   if (spec.dnsPolicy !== undefined && !dnsPolicies.includes(String(spec.dnsPolicy))) causes.push(fieldErrors.notSupported(`${path}.dnsPolicy`, spec.dnsPolicy, dnsPolicies));
-  if (typeof spec.terminationGracePeriodSeconds === 'number' && spec.terminationGracePeriodSeconds < 0) {
-    causes.push(fieldErrors.invalid(`${path}.terminationGracePeriodSeconds`, spec.terminationGracePeriodSeconds, 'must be greater than or equal to 0'));
-  }
+  // A negative terminationGracePeriodSeconds is accepted and kept, as kube-apiserver 1.26 keeps it.
   if (typeof spec.activeDeadlineSeconds === 'number' && spec.activeDeadlineSeconds <= 0) {
     causes.push(fieldErrors.invalid(`${path}.activeDeadlineSeconds`, spec.activeDeadlineSeconds, 'must be between 1 and 2147483647, inclusive'));
   }

@@ -7,6 +7,7 @@ import { keepInStep } from '../generic/plural-field.js';
 import type { KubeObject } from '../generic/types.js';
 import { fieldErrors } from '../validation/field-errors.js';
 import { defaultPod, defaultPodSpec, validatePodSpec, validatePodStatus } from './pod-spec.js';
+import { podSpecWarnings } from './pod-warnings.js';
 
 type Obj = Record<string, unknown>;
 
@@ -120,6 +121,8 @@ export const podStrategy: Strategy = baseStrategy(
     prepareForStatusUpdate: (o, old) => {
       o.spec = structuredClone(old.spec);
     },
+    // kube-apiserver's Warnings for a pod spec that is valid but probably not meant (on create; an update of a pod warns of nothing).
+    warnings: (o, old) => (old === undefined ? podSpecWarnings(field(o, 'spec'), 'spec') : []),
     validate: (o) => validatePodSpec(field(o, 'spec') ?? {}, 'spec'),
     validateStatusUpdate: (o) => validatePodStatus(field(o, 'status')),
     validateUpdate: validatePodUpdate,

@@ -3,6 +3,7 @@ import { arrayOf, baseStrategy, child, field, resourceInfo } from '../generic/ba
 import type { Strategy } from '../generic/strategy.js';
 import { column, nameColumn } from '../generic/table.js';
 import { defaultPodTemplate, validatePodTemplate } from '../pod/pod-spec.js';
+import { templateWarnings } from '../pod/pod-warnings.js';
 
 /** podtemplates (v1): a named pod template. */
 export const podTemplateStrategy: Strategy = baseStrategy(
@@ -11,6 +12,8 @@ export const podTemplateStrategy: Strategy = baseStrategy(
     returnDeletedObject: true,
     generation: true,
     applyDefaults: (o) => defaultPodTemplate(child(o, 'template')),
+    // kube-apiserver's Warnings for a template that is valid but probably not meant.
+    warnings: (o, old) => templateWarnings(o, old, 'template', field(field(o, 'template'), 'spec'), 'template.spec'),
     validate: (o) => validatePodTemplate(field(o, 'template'), 'template'),
     isSpecChange: (o, old) => !isDeepStrictEqual(o.template, old.template),
     table: {

@@ -10,6 +10,7 @@ import { goLabelMap, selectorMatches } from '../validation/label-selector.js';
 import { validateLabels } from '../validation/object-meta.js';
 import { nonNegative, readSpec, readStatus, replicasScale, specOf, templateContainers } from '../workload/replicated.js';
 import { replicatedStatus } from '../validation/status.js';
+import { templateWarnings } from '../pod/pod-warnings.js';
 
 const selectorString = (o: KubeObject): string =>
   Object.entries(field(readSpec(o), 'selector') ?? {})
@@ -59,6 +60,9 @@ export const replicationControllerStrategy: Strategy = baseStrategy(
         if (Object.keys(o.metadata.labels ?? {}).length === 0) o.metadata.labels = { ...(templateLabels as Record<string, string>) };
       }
     },
+    // kube-apiserver's Warnings for a template that is valid but probably not meant (it names the
+    // template template.spec on create and spec.template.spec on update).
+    warnings: (o, old) => templateWarnings(o, old, 'spec', field(field(field(o, 'spec'), 'template'), 'spec'), old === undefined ? 'template.spec' : 'spec.template.spec'),
     validate: validateReplicationController,
     isSpecChange: (o, old) => !isDeepStrictEqual(o.spec, old.spec),
     fieldSelectorValue: (o, f) => (f === 'status.replicas' ? String(readStatus(o).replicas ?? 0) : undefined),

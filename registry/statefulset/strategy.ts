@@ -6,6 +6,7 @@ import { age, ageColumn, column, nameColumn } from '../generic/table.js';
 import { fieldErrors } from '../validation/field-errors.js';
 import { defaultReplicated, labelSelectorString, nonNegative, readSpec, readStatus, replicasScale, specOf, templateContainers, validateSelectorAndTemplate } from '../workload/replicated.js';
 import { replicatedStatus } from '../validation/status.js';
+import { templateWarnings } from '../pod/pod-warnings.js';
 
 const podManagementPolicies = ['OrderedReady', 'Parallel'];
 const updateStrategies = ['RollingUpdate', 'OnDelete'];
@@ -52,6 +53,8 @@ export const statefulSetStrategy: Strategy = baseStrategy(
         child(claim, 'status').phase ??= 'Pending';
       }
     },
+    // kube-apiserver's Warnings for a template that is valid but probably not meant.
+    warnings: (o, old) => templateWarnings(o, old, 'spec', field(field(field(o, 'spec'), 'template'), 'spec'), 'spec.template.spec'),
     validate: validateStatefulSet,
     validateUpdate: (o, old) => {
       const a = { ...readSpec(o) };

@@ -114,6 +114,28 @@ const handWritten: DiffCase[] = [
     ],
   },
   {
+    id: 'pods-warnings',
+    title: "kube-apiserver's Warnings for a valid pod: fractional bytes, a renamed node label, a negative grace period; and for a Deployment's template; again on updates",
+    steps: [
+      post('pod', podPath, pod('p', { nodeSelector: { 'beta.kubernetes.io/os': 'linux', 'failure-domain.beta.kubernetes.io/zone': 'a' }, terminationGracePeriodSeconds: -1, containers: [app({ resources: { limits: { memory: '1.5', 'ephemeral-storage': '0.5Ki' }, requests: { memory: '0.5' } } })] })),
+      patch('pod-label', `${podPath}/p`, 'merge', { metadata: { labels: { more: 'x' } } }),
+      post('deployment', '/apis/apps/v1/namespaces/{ns}/deployments', {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'd' },
+        spec: { selector: { matchLabels: { app: 'd' } }, template: { metadata: { labels: { app: 'd' } }, spec: { nodeSelector: { 'beta.kubernetes.io/arch': 'amd64' }, containers: [app({ resources: { requests: { memory: '100.5' } } })] } } },
+      }),
+      patch('deployment-replicas', '/apis/apps/v1/namespaces/{ns}/deployments/d', 'merge', { spec: { replicas: 3 } }),
+      patch('deployment-template', '/apis/apps/v1/namespaces/{ns}/deployments/d', 'merge', { spec: { template: { metadata: { labels: { v: '2' } } } } }),
+      post('job', '/apis/batch/v1/namespaces/{ns}/jobs', { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'j' }, spec: { template: { spec: { restartPolicy: 'Never', containers: [app({ resources: { limits: { memory: '0.5Mi', 'hugepages-2Mi': '1.5' } } })] } } } }),
+      post('job-fractional', '/apis/batch/v1/namespaces/{ns}/jobs', { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'k' }, spec: { template: { spec: { restartPolicy: 'Never', containers: [app({ resources: { limits: { memory: '1.5' } } })] } } } }),
+      patch('job-label', '/apis/batch/v1/namespaces/{ns}/jobs/k', 'merge', { metadata: { labels: { more: 'x' } } }),
+      post('replicationcontroller', '/api/v1/namespaces/{ns}/replicationcontrollers', { apiVersion: 'v1', kind: 'ReplicationController', metadata: { name: 'rc' }, spec: { selector: { app: 'rc' }, template: { metadata: { labels: { app: 'rc' } }, spec: { nodeSelector: { 'beta.kubernetes.io/instance-type': 'big' }, containers: [app()] } } } }),
+      patch('replicationcontroller-replicas', '/api/v1/namespaces/{ns}/replicationcontrollers/rc', 'merge', { spec: { replicas: 2 } }),
+      post('podtemplate', '/api/v1/namespaces/{ns}/podtemplates', { apiVersion: 'v1', kind: 'PodTemplate', metadata: { name: 't' }, template: { spec: { nodeSelector: { 'failure-domain.beta.kubernetes.io/region': 'r' }, containers: [app()] } } }),
+    ],
+  },
+  {
     id: 'pods-bad-quantity',
     title: 'a resource quantity that does not parse is a decoding error',
     steps: [post('create', podPath, pod('p', { containers: [app({ resources: { limits: { cpu: 'lots' } } })] }))],

@@ -1,0 +1,67 @@
+/**
+ * The Warnings kube-apiserver sends back for a pod or a pod template that is valid but
+ * probably not what its writer meant: memory or storage asked for in fractions of a byte, node
+ * labels that were renamed long ago.
+ */
+import { isDeepStrictEqual } from 'node:util';
+import { arrayOf, field } from '../generic/base-strategy.js';
+import type { KubeObject } from '../generic/types.js';
+import { parseQuantity, quantityText, roundUpToMilli } from '../../schemas/quantity.js';
+
+type Obj = Record<string, unknown>;
+
+/** Node labels kube-apiserver 1.26 calls deprecated, and what it says of each. */
+const deprecatedNodeLabels: Readonly<Record<string, string>> = {
+  'beta.kubernetes.io/arch': 'deprecated since v1.14; use "kubernetes.io/arch" instead',
+  'beta.kubernetes.io/os': 'deprecated since v1.14; use "kubernetes.io/os" instead',
+  'failure-domain.beta.kubernetes.io/region': 'deprecated since v1.17; use "topology.kubernetes.io/region" instead',
+  'failure-domain.beta.kubernetes.io/zone': 'deprecated since v1.17; use "topology.kubernetes.io/zone" instead',
+  'beta.kubernetes.io/instance-type': 'deprecated since v1.17; use "node.kubernetes.io/instance-type" instead',
+};
+
+/** Resources counted in bytes, where a fraction of a byte means nothing. */
+const isByteResource = (name: string): boolean => name === 'memory' || name === 'ephemeral-storage' || name.startsWith('hugepages-');
+
+/** A quantity with a fraction of a unit, as held after defaulting: its text as Go writes it, or undefined when whole. */
+function fractional(value: unknown): string | undefined {
+  const q = typeof value === 'string' || typeof value === 'number' ? parseQuantity(value) : undefined;
+  if (q === undefined) return undefined;
+  const held = roundUpToMilli(q);
+  if (held.exponent >= 0) return undefined;
+  const divisor = 10n ** BigInt(-held.exponent);
+  return held.mantissa % divisor === 0n ? undefined : quantityText(held);
+}
+
+/**
+ * The warnings of a pod's spec at specPath (spec, or template.spec for a template), in
+ * kube-apiserver's order: node selector labels, then each container's byte resources.
+ */
+export function podSpecWarnings(spec: Obj | undefined, specPath: string): string[] {
+  if (spec === undefined) return [];
+  const warnings: string[] = [];
+  for (const key of Object.keys(field(spec, 'nodeSelector') ?? {})) {
+    const message = deprecatedNodeLabels[key];
+    if (message !== undefined) warnings.push(`${specPath}.nodeSelector[${key}]: ${message}`);
+  }
+  for (const list of ['initContainers', 'containers']) {
+    arrayOf(spec[list]).forEach((c, i) => {
+      for (const kind of ['limits', 'requests']) {
+        for (const [name, value] of Object.entries(field(field(c, 'resources'), kind) ?? {})) {
+          if (!isByteResource(name)) continue;
+          const text = fractional(value);
+          if (text !== undefined) warnings.push(`${specPath}.${list}[${i}].resources.${kind}[${name}]: fractional byte value ${JSON.stringify(text)} is invalid, must be an integer`);
+        }
+      }
+    });
+  }
+  return warnings;
+}
+
+/**
+ * A workload's template warnings: on create, and on an update that changes what the
+ * generation counts (`part`: spec, or a PodTemplate's template), as kube-apiserver gates them.
+ */
+export function templateWarnings(o: KubeObject, old: KubeObject | undefined, part: 'spec' | 'template', templateSpec: Obj | undefined, path: string): string[] {
+  if (old !== undefined && isDeepStrictEqual(o[part], old[part])) return [];
+  return podSpecWarnings(templateSpec, path);
+}

@@ -34,7 +34,8 @@ function fractional(value: unknown): string | undefined {
 
 /**
  * The warnings of a pod's spec at specPath (spec, or template.spec for a template), in
- * kube-apiserver's order: node selector labels, then each container's byte resources.
+ * kube-apiserver's order: node selector labels (it walks them in Go's random map order; Kite in
+ * the object's), then each container's byte resources, init containers first.
  */
 export function podSpecWarnings(spec: Obj | undefined, specPath: string): string[] {
   if (spec === undefined) return [];

@@ -117,7 +117,8 @@ const handWritten: DiffCase[] = [
     id: 'pods-warnings',
     title: "kube-apiserver's Warnings for a valid pod: fractional bytes, a renamed node label, a negative grace period; and for a Deployment's template; again on updates",
     steps: [
-      post('pod', podPath, pod('p', { nodeSelector: { 'beta.kubernetes.io/os': 'linux', 'failure-domain.beta.kubernetes.io/zone': 'a' }, terminationGracePeriodSeconds: -1, containers: [app({ resources: { limits: { memory: '1.5', 'ephemeral-storage': '0.5Ki' }, requests: { memory: '0.5' } } })] })),
+      // One renamed label per selector: kube-apiserver reports a map's keys in Go's random order.
+      post('pod', podPath, pod('p', { nodeSelector: { 'failure-domain.beta.kubernetes.io/zone': 'a', zone: 'b' }, terminationGracePeriodSeconds: -1, containers: [app({ resources: { limits: { memory: '1.5', 'ephemeral-storage': '0.5Ki' }, requests: { memory: '0.5' } } })] })),
       patch('pod-label', `${podPath}/p`, 'merge', { metadata: { labels: { more: 'x' } } }),
       post('deployment', '/apis/apps/v1/namespaces/{ns}/deployments', {
         apiVersion: 'apps/v1',

@@ -141,8 +141,9 @@ function roundUp(mantissa: bigint, exponent: number, scale: number): { mantissa:
   return { mantissa: (mantissa + divisor - 1n) / divisor, exponent: scale };
 }
 
-/** Parses a quantity string or number; undefined when it is not one. */
-export function parseQuantity(input: string | number): Quantity | undefined {
+/** Parses a quantity string or number; undefined when it is not one (or not a string or number at all). */
+export function parseQuantity(input: unknown): Quantity | undefined {
+  if (typeof input !== 'string' && typeof input !== 'number') return undefined;
   const read = readQuantity(input);
   return 'quantity' in read ? read.quantity : undefined;
 }
@@ -236,6 +237,6 @@ export function scaledValue(q: Quantity, scale: number): bigint {
 
 /** A quantity's value as a float, close enough to compare; NaN when value is not a quantity. */
 export function quantityNumber(value: unknown): number {
-  const q = typeof value === 'string' || typeof value === 'number' ? parseQuantity(value) : undefined;
+  const q = parseQuantity(value);
   return q === undefined ? NaN : Number(q.mantissa) * 10 ** q.exponent;
 }

@@ -23,8 +23,8 @@ function sameResources(a: Obj, b: Obj): boolean {
   const names = Object.keys(a);
   if (names.length !== Object.keys(b).length) return false;
   return names.every((name) => {
-    const x = typeof a[name] === 'string' || typeof a[name] === 'number' ? parseQuantity(a[name] as string | number) : undefined;
-    const y = typeof b[name] === 'string' || typeof b[name] === 'number' ? parseQuantity(b[name] as string | number) : undefined;
+    const x = parseQuantity(a[name]);
+    const y = parseQuantity(b[name]);
     return x !== undefined && y !== undefined && compareQuantities(x, y) === 0;
   });
 }

@@ -16,7 +16,7 @@ function capacityErrors(o: KubeObject): StatusCause[] {
   const storageClass = typeof o.storageClassName === 'string' ? o.storageClassName : '';
   causes.push(...isDns1123Subdomain(storageClass).map((m) => fieldErrors.invalid('storageClassName', storageClass, m)));
   const q = o.capacity;
-  if ((typeof q === 'string' || typeof q === 'number') && quantityNumber(q) < 0) causes.push(fieldErrors.invalid('capacity', q, 'must be greater than or equal to 0'));
+  if (quantityNumber(q) < 0) causes.push(fieldErrors.invalid('capacity', q, 'must be greater than or equal to 0'));
   return causes;
 }
 

@@ -14,7 +14,7 @@ const limitTypes = new Set(['Container', 'Pod', 'PersistentVolumeClaim']);
 
 /** A ResourceList's value as kube-apiserver holds it after defaulting, or undefined when it is not a quantity. */
 function listQuantity(value: unknown): Quantity | undefined {
-  const q = typeof value === 'string' || typeof value === 'number' ? parseQuantity(value) : undefined;
+  const q = parseQuantity(value);
   return q === undefined ? undefined : roundUpToMilli(q);
 }
 

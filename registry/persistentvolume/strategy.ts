@@ -45,7 +45,7 @@ export function validateAccessModes(modes: readonly unknown[], path: string): St
 
 /** A quantity that must be above zero (ValidatePositiveQuantityValue). */
 export function positiveQuantityErrors(value: unknown, path: string): StatusCause[] {
-  const q = typeof value === 'string' || typeof value === 'number' ? parseQuantity(value) : undefined;
+  const q = parseQuantity(value);
   return q !== undefined && q.mantissa <= 0n ? [fieldErrors.invalid(path, quantityText(q), 'must be greater than zero')] : [];
 }
 
@@ -56,7 +56,7 @@ function goResourceList(list: Readonly<Record<string, unknown>> | undefined): st
     .sort()
     .map((k) => {
       const v = list[k];
-      const q = typeof v === 'string' || typeof v === 'number' ? parseQuantity(v) : undefined;
+      const q = parseQuantity(v);
       return `${JSON.stringify(k)}:${q === undefined ? 'resource.Quantity{}' : goQuantity(roundUpToMilli(q))}`;
     });
   return `core.ResourceList{${entries.join(', ')}}`;

@@ -43,7 +43,7 @@ function validatePvcUpdate(o: KubeObject, old: KubeObject): StatusCause[] {
   }
   const causes: StatusCause[] = [];
   if (!isDeepStrictEqual(spec, oldSpec)) causes.push(fieldErrors.forbidden('spec', 'spec is immutable after creation except resources.requests for bound claims'));
-  const size = (x: unknown): Quantity => (typeof x === 'string' || typeof x === 'number' ? parseQuantity(x) : undefined) ?? { mantissa: 0n, exponent: 0, format: 'DecimalSI' };
+  const size = (x: unknown): Quantity => parseQuantity(x) ?? { mantissa: 0n, exponent: 0, format: 'DecimalSI' };
   if (compareQuantities(size(storageRequest(o)), size(storageRequest(old))) < 0) causes.push(fieldErrors.forbidden('spec.resources.requests.storage', 'field can not be less than previous value'));
   const mode = field(o, 'spec')?.volumeMode;
   if (mode !== field(old, 'spec')?.volumeMode) causes.push(fieldErrors.immutable('volumeMode', mode ?? null));

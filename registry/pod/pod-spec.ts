@@ -205,7 +205,7 @@ function goToleration(t: Obj): string {
 /** A hugepages-<size> amount must be a whole, positive number of pages (in whole units, rounded up, as Go's Value()). */
 function hugePagesError(name: string, value: unknown): { text: string; message: string } | undefined {
   if (!name.startsWith('hugepages-')) return undefined;
-  const q = typeof value === 'string' || typeof value === 'number' ? parseQuantity(value) : undefined;
+  const q = parseQuantity(value);
   const page = parseQuantity(name.slice('hugepages-'.length));
   if (q === undefined) return undefined;
   const amount = scaledValue(q, 0);

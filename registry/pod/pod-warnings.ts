@@ -24,7 +24,7 @@ const isByteResource = (name: string): boolean => name === 'memory' || name === 
 
 /** A quantity with a fraction of a unit, as held after defaulting: its text as Go writes it, or undefined when whole. */
 function fractional(value: unknown): string | undefined {
-  const q = typeof value === 'string' || typeof value === 'number' ? parseQuantity(value) : undefined;
+  const q = parseQuantity(value);
   if (q === undefined) return undefined;
   const held = roundUpToMilli(q);
   if (held.exponent >= 0) return undefined;

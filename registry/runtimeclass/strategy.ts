@@ -19,7 +19,7 @@ export const runtimeClassStrategy: Strategy = baseStrategy(
       const causes: StatusCause[] = isDns1123Label(handler).map((m) => fieldErrors.invalid('handler', handler, m));
       // Kubernetes names overhead quantities as resource limits, and the tolerations list twice.
       for (const [name, q] of Object.entries(field(field(o, 'overhead'), 'podFixed') ?? {})) {
-        if ((typeof q === 'string' || typeof q === 'number') && quantityNumber(q) < 0) causes.push(fieldErrors.invalid(`overhead.limits[${name}]`, q, 'must be greater than or equal to 0'));
+        if (quantityNumber(q) < 0) causes.push(fieldErrors.invalid(`overhead.limits[${name}]`, q, 'must be greater than or equal to 0'));
       }
       causes.push(...validateTolerations(field(o, 'scheduling')?.tolerations, 'scheduling.tolerations.tolerations'));
       return causes;

@@ -9,7 +9,7 @@
  * Both work in place on an object the caller owns.
  */
 import { canonicalQuantity } from './quantity.js';
-import { isPlainObject, type SchemaNode } from './schema-tree.js';
+import { isPlainObject, type FieldNode, type SchemaNode } from './schema-tree.js';
 
 /** A child path in Kubernetes' field path form: spec.containers[0].name, data[key]. */
 function fieldPath(parent: string, name: string): string {
@@ -54,6 +54,9 @@ function walkPrune(value: unknown, node: SchemaNode, path: string, unknown: stri
   }
 }
 
+/** Whether value is an empty list Go's encoder leaves out: one of an omitempty field (no zero value, not required, not written as null). */
+const omitsEmpty = (field: FieldNode, value: unknown): boolean => Array.isArray(value) && value.length === 0 && field.zero === undefined && !field.required && !field.nullWhenUnset;
+
 /**
  * Removes, in place, the empty lists Go's encoder leaves out: those of omitempty fields
  * (without a zero value, not required by the schema, not written as null). Validation sees
@@ -74,7 +77,7 @@ export function dropEmptyLists(value: unknown, node: SchemaNode): void {
       if (node.additional !== undefined) dropEmptyLists(child, node.additional);
       continue;
     }
-    if (Array.isArray(child) && child.length === 0 && field.zero === undefined && !field.required && !field.nullWhenUnset) delete value[key];
+    if (omitsEmpty(field, child)) delete value[key];
     else dropEmptyLists(child, field.node());
   }
 }
@@ -83,16 +86,17 @@ export function dropEmptyLists(value: unknown, node: SchemaNode): void {
  * Writes what Go's encoder would: zero values of always-serialized fields,
  * null for unset non-pointer times, canonical times and quantities, and
  * ResourceList values rounded up to milli units (core/v1's defaulting) unless
- * roundResourceLists is false. In place; returns the value (replaced for leaves).
+ * roundResourceLists is false; with omitEmptyLists, dropEmptyLists's work in the same
+ * walk. In place; returns the value (replaced for leaves).
  */
-export function encodeDefaults(value: unknown, node: SchemaNode, roundResourceLists = true): unknown {
+export function encodeDefaults(value: unknown, node: SchemaNode, roundResourceLists = true, omitEmptyLists = false): unknown {
   switch (node.type) {
     case 'any':
       return value;
     case 'leaf':
       return canonicalLeaf(value, node.format);
     case 'array':
-      if (Array.isArray(value)) for (let i = 0; i < value.length; i++) value[i] = encodeDefaults(value[i], node.items, roundResourceLists);
+      if (Array.isArray(value)) for (let i = 0; i < value.length; i++) value[i] = encodeDefaults(value[i], node.items, roundResourceLists, omitEmptyLists);
       return value;
     case 'object': {
       if (!isPlainObject(value)) return value;
@@ -108,7 +112,8 @@ export function encodeDefaults(value: unknown, node: SchemaNode, roundResourceLi
           if (field.zero === undefined) continue;
           value[name] = structuredClone(field.zero);
         }
-        if (value[name] !== null) value[name] = encodeDefaults(value[name], field.node(), roundResourceLists);
+        if (omitEmptyLists && omitsEmpty(field, value[name])) delete value[name];
+        else if (value[name] !== null) value[name] = encodeDefaults(value[name], field.node(), roundResourceLists, omitEmptyLists);
       }
       if (node.additional !== undefined) {
         // A map of quantities is a ResourceList, whose values core/v1's defaulting rounds up to milli units
@@ -117,7 +122,7 @@ export function encodeDefaults(value: unknown, node: SchemaNode, roundResourceLi
         for (const key of Object.keys(value)) {
           if (node.fields.has(key)) continue;
           const item = value[key];
-          value[key] = resourceList && (typeof item === 'string' || typeof item === 'number') ? (canonicalQuantity(item, true) ?? item) : encodeDefaults(item, node.additional, roundResourceLists);
+          value[key] = resourceList && (typeof item === 'string' || typeof item === 'number') ? (canonicalQuantity(item, true) ?? item) : encodeDefaults(item, node.additional, roundResourceLists, omitEmptyLists);
         }
       }
       return value;

@@ -26,8 +26,8 @@ export interface DecodeReport {
 export interface ObjectSchema {
   /** Checks obj (a request object) and, in place, removes null fields and unknown fields. */
   decode(obj: Record<string, unknown>, fieldValidation: FieldValidation): DecodeReport;
-  /** Writes, in place, the zero values and canonical forms Kubernetes' encoder writes. */
-  encode(obj: Record<string, unknown>): void;
+  /** Writes, in place, the zero values and canonical forms Kubernetes' encoder writes (and, with omitEmptyLists, leaves out what finish leaves out). */
+  encode(obj: Record<string, unknown>, omitEmptyLists?: boolean): void;
   /** Leaves out, in place, what Kubernetes' encoder omits once the object is validated (empty omitempty lists). */
   finish?(obj: Record<string, unknown>): void;
   /** The schema's root node, for code that walks objects by schema. */
@@ -41,6 +41,7 @@ export function builtinObjectSchema(apiVersion: string, kind: string): ObjectSch
   const name = kindSchemaNames.get(`${apiVersion}/${kind}`);
   if (name === undefined) return undefined;
   const root = builtinSchemaTree.node(name);
+  const roundResourceLists = !apiVersion.startsWith('node.k8s.io/');
   return {
     root,
     decode: (obj, fieldValidation) => {
@@ -51,8 +52,8 @@ export function builtinObjectSchema(apiVersion: string, kind: string): ObjectSch
       const warnings = fieldValidation === 'Warn' ? unknownFields.map((f) => `unknown field ${JSON.stringify(f)}`) : [];
       return { causes: [], unknownFields, warnings };
     },
-    encode: (obj) => {
-      encodeDefaults(obj, root, !apiVersion.startsWith('node.k8s.io/'));
+    encode: (obj, omitEmptyLists = false) => {
+      encodeDefaults(obj, root, roundResourceLists, omitEmptyLists);
     },
     finish: (obj) => {
       dropEmptyLists(obj, root);

@@ -7,6 +7,7 @@
  */
 import { ApiError, errors } from '../generic/api-error.js';
 import { resourceInfo } from '../generic/base-strategy.js';
+import { notAllowed } from '../generic/create-only-store.js';
 import type { ObjectList, ResourceStore, SubresourceHandler } from '../generic/resource-store.js';
 import { buildTable, column, nameColumn, partialMetadata, type MetaVersion, type TableConvertor } from '../generic/table.js';
 import type { KubeObject, ResourceInfo } from '../generic/types.js';
@@ -50,10 +51,6 @@ const componentTable: TableConvertor = {
     const status = healthy === undefined ? 'Unknown' : healthy.status === 'True' ? 'Healthy' : 'Unhealthy';
     return [o.metadata.name ?? '', status, String(healthy?.message ?? ''), String(healthy?.error ?? '')];
   },
-};
-
-const notAllowed = (): never => {
-  throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
 };
 
 /** Serves get and list of componentstatuses; every other verb is 405, as on kube-apiserver. */

@@ -101,7 +101,7 @@ export const daemonSetStrategy: Strategy = baseStrategy(
       if (o.metadata.annotations?.[templateGenerationAnnotation] === undefined) setTemplateGeneration(o, 1);
     },
     // kube-apiserver's Warnings for a template that is valid but probably not meant.
-    warnings: (o, old) => templateWarnings(o, old, 'spec', field(field(field(o, 'spec'), 'template'), 'spec'), 'spec.template.spec'),
+    warnings: (o, old) => templateWarnings(o, old, field(field(field(o, 'spec'), 'template'), 'spec'), 'spec.template.spec'),
     validate: validateDaemonSet,
     validateUpdate: immutableSelector,
     isSpecChange: (o, old) => !isDeepStrictEqual(o.spec, old.spec),

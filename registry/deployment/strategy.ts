@@ -67,7 +67,7 @@ export const deploymentStrategy: Strategy = baseStrategy(
       }
     },
     // kube-apiserver's Warnings for a template that is valid but probably not meant.
-    warnings: (o, old) => templateWarnings(o, old, 'spec', field(field(field(o, 'spec'), 'template'), 'spec'), 'spec.template.spec'),
+    warnings: (o, old) => templateWarnings(o, old, field(field(field(o, 'spec'), 'template'), 'spec'), 'spec.template.spec'),
     validate: validateDeployment,
     validateUpdate: immutableSelector,
     // Annotations count too: the controller copies them to the Deployment's ReplicaSets.

@@ -22,14 +22,21 @@ function rawUrlBase64(token: string): Buffer | number {
   return Buffer.from(token, 'base64url');
 }
 
-/** Go's json.Unmarshal of data into storage.continueToken ({v string, rv int64, start string}): its error, if any. */
-function continueTokenError(data: Buffer): string | undefined {
+/** The fields of a continue token, as storage.continueToken holds them. */
+interface TokenFields {
+  readonly v?: string;
+  readonly rv?: number;
+  readonly start?: string;
+}
+
+/** Go's json.Unmarshal of data into storage.continueToken ({v string, rv int64, start string}): the fields, or its error. */
+function readTokenFields(data: Buffer): TokenFields | string {
   // Go reads bytes; a byte that is not ASCII shows as the code point of the same value.
   const text = data.toString('latin1');
   const syntax = goJsonSyntaxError(text);
   if (syntax !== undefined) return syntax;
   const value = JSON.parse(text) as unknown;
-  if (value === null) return undefined;
+  if (value === null) return {};
   const kind = (x: unknown): string => (Array.isArray(x) ? 'array' : typeof x === 'boolean' ? 'bool' : typeof x);
   if (typeof value !== 'object' || Array.isArray(value)) return `json: cannot unmarshal ${kind(value)} into Go value of type storage.continueToken`;
   for (const [field, type] of [['v', 'string'], ['rv', 'int64'], ['start', 'string']] as const) {
@@ -38,7 +45,7 @@ function continueTokenError(data: Buffer): string | undefined {
     const fits = type === 'string' ? typeof x === 'string' : typeof x === 'number' && Number.isInteger(x);
     if (!fits) return `json: cannot unmarshal ${typeof x === 'number' ? `number ${String(x)}` : kind(x)} into Go struct field continueToken.${field} of type ${type}`;
   }
-  return undefined;
+  return value as TokenFields;
 }
 
 /** Go's path.Clean of an absolute path: no empty or . elements, .. resolved, no trailing slash. */
@@ -56,9 +63,8 @@ function cleanPath(path: string): string {
 export function decodeContinue(token: string): ContinuePosition {
   const data = rawUrlBase64(token);
   if (typeof data === 'number') throw invalidToken(`illegal base64 data at input byte ${data}`);
-  const error = continueTokenError(data);
-  if (error !== undefined) throw invalidToken(error);
-  const p = (JSON.parse(data.toString('latin1')) ?? {}) as { v?: string; rv?: number; start?: string };
+  const p = readTokenFields(data);
+  if (typeof p === 'string') throw invalidToken(p);
   const version = p.v ?? '';
   if (version !== 'meta.k8s.io/v1') throw invalidToken(`server does not recognize this encoded version ${version}`);
   if (p.rv === undefined || p.rv <= 0) throw invalidToken('incorrect encoded start resourceVersion (version meta.k8s.io/v1)');

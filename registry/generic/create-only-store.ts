@@ -13,7 +13,8 @@ import type { DeleteResult, ObjectList, ResourceStore, SubresourceHandler, Write
 import { partialMetadata, type MetaVersion } from './table.js';
 import { apiVersionOf, type KubeObject, type ResourceInfo } from './types.js';
 
-const notAllowed = (): never => {
+/** 405, worded as kube-apiserver words it, for a verb a resource does not serve. */
+export const notAllowed = (): never => {
   throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
 };
 

@@ -145,10 +145,9 @@ export class GenericStore implements ResourceStore {
    */
   private trackUpdate(old: KubeObject | undefined, obj: KubeObject, subresource: string | undefined, options: WriteOptions): Managed | undefined {
     const next = cloneJson(obj);
-    this.schema?.encode(next);
     // kube-apiserver counts the object as encoded: empty omitempty lists are not there (but an
     // empty managedFields is the request's reset, read from the request).
-    this.schema?.finish?.(next);
+    this.schema?.encode(next, true);
     if (obj.metadata.managedFields !== undefined) next.metadata.managedFields = obj.metadata.managedFields;
     try {
       return updateManagedFields(this.fieldContext(subresource), old, next, this.zero(), managerOf(options));

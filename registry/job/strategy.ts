@@ -118,7 +118,7 @@ export const jobStrategy: Strategy = baseStrategy(
     },
     applyDefaults: (o) => defaultJobSpec(specOf(o)),
     // kube-apiserver's Warnings for a template that is valid but probably not meant.
-    warnings: (o, old) => templateWarnings(o, old, 'spec', field(field(field(o, 'spec'), 'template'), 'spec'), 'spec.template.spec'),
+    warnings: (o, old) => templateWarnings(o, old, field(field(field(o, 'spec'), 'template'), 'spec'), 'spec.template.spec'),
     validate: (o) => [...validateGeneratedSelector(o), ...validateJobSpec(readSpec(o), 'spec', true)],
     validateUpdate: (o, old) => {
       const a = readSpec(o);

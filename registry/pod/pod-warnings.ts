@@ -3,7 +3,6 @@
  * probably not what its writer meant: memory or storage asked for in fractions of a byte, node
  * labels that were renamed long ago.
  */
-import { isDeepStrictEqual } from 'node:util';
 import { arrayOf, field } from '../generic/base-strategy.js';
 import type { KubeObject } from '../generic/types.js';
 import { parseQuantity, quantityText, roundUpToMilli } from '../../schemas/quantity.js';
@@ -59,10 +58,10 @@ export function podSpecWarnings(spec: Obj | undefined, specPath: string): string
 }
 
 /**
- * A workload's template warnings: on create, and on an update that changes what the
- * generation counts (`part`: spec, or a PodTemplate's template), as kube-apiserver gates them.
+ * A workload's template warnings: on create, and on an update that moved its generation (a
+ * change its strategy counts as a spec change), as kube-apiserver gates them.
  */
-export function templateWarnings(o: KubeObject, old: KubeObject | undefined, part: 'spec' | 'template', templateSpec: Obj | undefined, path: string): string[] {
-  if (old !== undefined && isDeepStrictEqual(o[part], old[part])) return [];
+export function templateWarnings(o: KubeObject, old: KubeObject | undefined, templateSpec: Obj | undefined, path: string): string[] {
+  if (old !== undefined && o.metadata.generation === old.metadata.generation) return [];
   return podSpecWarnings(templateSpec, path);
 }

@@ -17,7 +17,7 @@ export const replicaSetStrategy: Strategy = baseStrategy(
     },
     applyDefaults: (o) => defaultReplicated(specOf(o), true),
     // kube-apiserver's Warnings for a template that is valid but probably not meant.
-    warnings: (o, old) => templateWarnings(o, old, 'spec', field(field(field(o, 'spec'), 'template'), 'spec'), 'spec.template.spec'),
+    warnings: (o, old) => templateWarnings(o, old, field(field(field(o, 'spec'), 'template'), 'spec'), 'spec.template.spec'),
     validate: (o) => {
       const s = readSpec(o);
       return [...nonNegative(s.replicas, 'spec.replicas'), ...validateSelectorAndTemplate(s, { kindWord: 'deployment', allowedRestart: ['Always'], deadlineWord: 'ReplicaSet', unconvertibleSelector: 'invalid label selector' }), ...nonNegative(s.minReadySeconds, 'spec.minReadySeconds')];

@@ -54,7 +54,7 @@ export const statefulSetStrategy: Strategy = baseStrategy(
       }
     },
     // kube-apiserver's Warnings for a template that is valid but probably not meant.
-    warnings: (o, old) => templateWarnings(o, old, 'spec', field(field(field(o, 'spec'), 'template'), 'spec'), 'spec.template.spec'),
+    warnings: (o, old) => templateWarnings(o, old, field(field(field(o, 'spec'), 'template'), 'spec'), 'spec.template.spec'),
     validate: validateStatefulSet,
     validateUpdate: (o, old) => {
       const a = { ...readSpec(o) };

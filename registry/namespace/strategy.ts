@@ -22,8 +22,8 @@ function finalizerCauses(o: KubeObject, at: (i: number) => string): StatusCause[
 /**
  * namespaces/finalize (the namespace controller clears its finalizer with it): a PUT of the
  * whole namespace but its status, checked only for its metadata change and finalizer names
- * (on their index), as kube-apiserver's finalize strategy does. An empty list is written as
- * none, as Go writes it.
+ * (on their index), as kube-apiserver's finalize strategy does. (An empty list is left out
+ * as every empty omitempty list is, by the schema's finish.)
  */
 const finalizeUpdate: PartialUpdate = {
   validatesAlone: true,
@@ -33,8 +33,6 @@ const finalizeUpdate: PartialUpdate = {
     Object.assign(obj, structuredClone(requested));
     if (status === undefined) delete obj.status;
     else obj.status = status;
-    const spec = field(obj, 'spec');
-    if (spec !== undefined && Array.isArray(spec.finalizers) && spec.finalizers.length === 0) delete spec.finalizers;
   },
   validateUpdate: (o) => finalizerCauses(o, (i) => `spec.finalizers[${i}]`),
 };

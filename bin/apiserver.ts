@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
-import { isIP } from 'node:net';
+import { createServer as createNetServer, isIP } from 'node:net';
 import { resolve, join } from 'node:path';
 import { destination, pino, type Logger } from 'pino';
 import { createApiApp } from '../api/app.js';
@@ -290,13 +290,16 @@ export async function runApiServer(o: ApiServerOptions): Promise<RunningApiServe
     ...(o.etcdServers.length > 0 ? { remote: { endpoints: o.etcdServers, tls: storeClientTls(o.etcdTls) } } : {}),
   });
   const advertiseAddress = advertised;
+  // --port 0 asks for any free port; it is picked now, because the kubernetes Service the
+  // registry writes at start names the port the API is served on.
+  const listenPort = o.port === 0 ? await freePort(o.bindAddress) : o.port;
   const readStore = (): Promise<void> =>
     Promise.race([client.get('/registry/health').then(() => undefined), new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timed out')), 2000).unref())]);
   const registry = new KiteRegistry(client, {
     ...(o.serviceClusterIpRange === undefined ? {} : { serviceClusterIpRange: o.serviceClusterIpRange }),
     ...(o.serviceNodePortRange === undefined ? {} : { serviceNodePortRange: o.serviceNodePortRange }),
     ...(/^[0-9.]+$/.test(advertiseAddress) ? { advertiseAddress } : {}),
-    advertisePort: o.port,
+    advertisePort: listenPort,
     watchCache: o.watchCache === false ? false : { trustProgress: o.watchCacheConsistentReads ?? o.etcdServers.length === 0 },
     serviceAccountTokens: saKeys,
     tokenReviewer: () => review.reviewer,
@@ -326,7 +329,7 @@ export async function runApiServer(o: ApiServerOptions): Promise<RunningApiServe
   }
   const storeCheck: HealthCheck = { name: 'etcd', check: readStore };
   const bootstrap: HealthCheck = { name: 'poststarthook/bootstrap-controller', check: () => undefined };
-  const serverAddress = `${o.bindAddress}:${o.port}`;
+  const serverAddress = `${o.bindAddress}:${listenPort}`;
   let servedUrl = '';
   const app = createApiApp({
     registry,
@@ -363,10 +366,7 @@ export async function runApiServer(o: ApiServerOptions): Promise<RunningApiServe
   void countObjects().catch(() => undefined);
   const port = await new Promise<number>((resolvePort, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => reject(new Error(err.code === 'EADDRINUSE' ? `listen tcp ${serverAddress}: bind: address already in use` : err.message)));
-    server.listen(o.port, o.bindAddress, () => {
-      const a = server.address();
-      resolvePort(typeof a === 'object' && a !== null ? a.port : o.port);
-    });
+    server.listen(listenPort, o.bindAddress, () => resolvePort(listenPort));
   }).catch(async (err: unknown) => {
     clearInterval(counter);
     await controllers?.stop();
@@ -399,6 +399,22 @@ export async function runApiServer(o: ApiServerOptions): Promise<RunningApiServe
       log.flush();
     },
   };
+}
+
+/**
+ * A port free on the address now: the system's choice for a socket bound to port 0, released
+ * at once. Another process could take it before the API server binds it; the bind then fails
+ * with the usual "address already in use".
+ */
+function freePort(address: string): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const probe = createNetServer();
+    probe.once('error', reject);
+    probe.listen(0, address, () => {
+      const a = probe.address();
+      probe.close(() => (typeof a === 'object' && a !== null ? resolvePort(a.port) : reject(new Error(`no port was given on ${address}`))));
+    });
+  });
 }
 
 /** The group's preferred version among what the registry serves (objects are counted once, there). */

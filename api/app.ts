@@ -7,6 +7,7 @@ import { aggregatedDiscovery, aggregatedType, aggregatedVersion, apiGroupList, a
 import type { Authenticator } from './authentication/authenticator.js';
 import { alwaysAllow, type Authorizer } from './authorization/authorizer.js';
 import { GzippedDocument, sendBody } from './compression.js';
+import { kubeletClientKey, type KubeletClient } from './connect.js';
 import { authenticationFilter } from './filters/authentication.js';
 import { authorizationFilter } from './filters/authorization.js';
 import { impersonationFilter } from './filters/impersonation.js';
@@ -49,6 +50,8 @@ export interface ApiAppOptions {
   readonly slowWatchers?: SlowWatcherLimits;
   /** The insight page (/ui/) and its endpoints (/ui/api/); not served when absent. */
   readonly insight?: InsightServices;
+  /** How kubelets are reached (pods/log, exec, attach, portforward, nodes/proxy); without a client certificate when absent. */
+  readonly kubeletClient?: KubeletClient;
 }
 
 /**
@@ -61,6 +64,7 @@ export function createApiApp(o: ApiAppOptions): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   if (o.slowWatchers !== undefined) app.locals[slowWatcherLimitsKey] = o.slowWatchers;
+  if (o.kubeletClient !== undefined) app.locals[kubeletClientKey] = o.kubeletClient;
   const metrics = o.metrics ?? new ApiMetrics();
   const openapi = new ServedOpenApi(o.registry);
   app.use(requestInfoFilter);

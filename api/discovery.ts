@@ -133,7 +133,7 @@ export function apiResourceList(registry: Registry, group: string, version: stri
       verbs: r.verbs,
       ...(r.shortNames.length > 0 ? { shortNames: r.shortNames } : {}),
       ...(r.categories.length > 0 ? { categories: r.categories } : {}),
-      ...(r.verbs.includes('list') ? { storageVersionHash: storageVersionHash(r) } : {}),
+      ...(r.verbs.includes('list') && r.stored !== false ? { storageVersionHash: storageVersionHash(r) } : {}),
     });
     for (const sub of r.subresources) {
       const otherGroup = sub.kind.group !== r.group || sub.kind.version !== r.version;

@@ -36,16 +36,6 @@ function int64(req: Request, name: string): number | undefined {
   return Number(n);
 }
 
-/** Every query parameter as a string (the first of repeated ones). */
-export function queryParams(req: Request): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const key of Object.keys(req.query)) {
-    const v = param(req, key);
-    if (v !== undefined) out[key] = v;
-  }
-  return out;
-}
-
 /** Query parameters of a list. */
 export function listOptions(req: Request): ListOptions {
   const raw = param(req, 'resourceVersionMatch');

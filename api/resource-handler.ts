@@ -9,9 +9,10 @@ import { exactName } from './filters/request-info.js';
 import { duplicateFields, firstKeyOffsets } from './json-fields.js';
 import { KUBERNETES_PROTOBUF_TYPE } from './protobuf/decode.js';
 import { BodyDecodeError, encodeBody, readBody, wanted } from './negotiate.js';
-import { deleteOptions, includeObject, isWatch, listOptions, patchOptions, patchType, queryParams, watchOptions, writeOptions } from './query.js';
+import { deleteOptions, includeObject, isWatch, listOptions, patchOptions, patchType, watchOptions, writeOptions } from './query.js';
 import type { ResourcePath } from './request-path.js';
 import { sendError } from './status.js';
+import { connectQuery, serveConnect } from './connect.js';
 import { serveWatch } from './watch-stream.js';
 import { convertResponse } from './response-form.js';
 import { sendBody } from './compression.js';
@@ -73,6 +74,11 @@ export async function handleResource(req: Request, res: Response, rp: ResourcePa
     // A collection takes GET, POST and DELETE only; PUT and PATCH name an object.
     const onCollection = name === undefined && (req.method === 'PUT' || req.method === 'PATCH');
     if (onCollection || !(sub?.verbs ?? info.verbs).includes(verb)) throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
+    if (handler?.connect !== undefined && name !== undefined) {
+      const target = await handler.connect(namespace, name, { method: req.method, query: connectQuery(req.originalUrl), subpath: rp.subpath });
+      serveConnect(req, res, target);
+      return;
+    }
     switch (req.method) {
       case 'GET': {
         if (legacyWatch && subresource !== undefined) throw errors.notFoundPath();
@@ -87,11 +93,6 @@ export async function handleResource(req: Request, res: Response, rp: ResourcePa
           }
           const list = await store.list(namespace, listOptions(req));
           send(200, list, { objects: list.items, list: list.metadata });
-          return;
-        }
-        if (handler?.get !== undefined) {
-          const r = await handler.get(namespace, name, queryParams(req));
-          sendBody(req, res, r.code, r.contentType ?? 'application/json', typeof r.body === 'string' ? r.body : JSON.stringify(r.body));
           return;
         }
         const obj = await store.get(namespace, name, subresource);

@@ -2,11 +2,12 @@
  * The API server's certificates. On first start Kite makes, in <data-dir>/pki/, a CA
  * (ca.crt, ca.key), a serving certificate it signs (apiserver.crt, .key) for
  * localhost, 127.0.0.1, ::1, the bind address and every --tls-san, and an admin
- * client certificate (admin.crt, .key: CN kite-admin, O system:masters). Later
+ * client certificate (admin.crt, .key: CN kite-admin, O system:masters), and the API
+ * server's client certificate for kubelets (apiserver-kubelet-client.crt, .key). Later
  * starts reuse them; a serving certificate that no longer covers the wanted names,
  * or is about to expire, is signed anew by the same CA, so kubeconfigs stay valid.
  * --tls-cert-file/--tls-private-key-file and --client-ca-file put the operator's
- * own in their place (then Kite makes no admin certificate: it cannot sign one).
+ * own in their place (then Kite makes no client certificates: it cannot sign them).
  * Keys are written 0600 in a 0700 directory.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -23,6 +24,10 @@ const LEAF_VALIDITY_MS = 365 * DAY_MS;
 const RENEW_BEFORE_MS = 30 * DAY_MS;
 
 export const adminUser = { name: 'kite-admin', group: 'system:masters' } as const;
+
+/** Who the API server is to kubelets (as kubeadm names it), and the file it is kept in. */
+export const kubeletClientUser = { name: 'kube-apiserver-kubelet-client', group: 'system:masters' } as const;
+const kubeletClientFile = 'apiserver-kubelet-client';
 
 export interface PkiOptions {
   readonly dataDir: string;
@@ -42,6 +47,8 @@ export interface ApiServerPki {
   readonly servingCa?: string;
   /** The admin's client certificate, when Kite's CA signs client certificates. */
   readonly admin?: CertAndKey;
+  /** The API server's client certificate for kubelets (logs, exec, proxies), when Kite's CA signs client certificates. */
+  readonly kubeletClient?: CertAndKey;
 }
 
 /** A certificate or key file that cannot be used. */
@@ -112,6 +119,10 @@ export async function preparePki(o: PkiOptions): Promise<ApiServerPki> {
   if (o.clientCaFile === undefined && (admin === undefined || !stillValid(admin, now))) {
     toMake.admin = { subject: { commonName: adminUser.name, organizations: [adminUser.group] }, usages: ['client'], ...leafTimes };
   }
+  let kubeletClient = o.clientCaFile === undefined ? readPair(dir, kubeletClientFile) : undefined;
+  if (o.clientCaFile === undefined && (kubeletClient === undefined || !stillValid(kubeletClient, now))) {
+    toMake[kubeletClientFile] = { subject: { commonName: kubeletClientUser.name, organizations: [kubeletClientUser.group] }, usages: ['client'], ...leafTimes };
+  }
   if ((needCa && ca === undefined) || Object.keys(toMake).length > 0) {
     const made = await makeCertificatesInWorker({ leaves: toMake, ...(ca === undefined ? { newCa: { commonName: 'kite-ca', notBefore: new Date(now - 60_000), notAfter: new Date(now + CA_VALIDITY_MS) } } : { ca }) });
     if (ca === undefined) writePair(dir, 'ca', made.ca);
@@ -119,6 +130,7 @@ export async function preparePki(o: PkiOptions): Promise<ApiServerPki> {
     for (const [name, cert] of Object.entries(made.leaves)) writePair(dir, name, cert);
     pair = made.leaves.apiserver ?? pair;
     admin = made.leaves.admin ?? admin;
+    kubeletClient = made.leaves[kubeletClientFile] ?? kubeletClient;
   }
   const serving = ownServing
     ? { cert: readFlagFile('--tls-cert-file', o.tlsCertFile!), key: readFlagFile('--tls-private-key-file', o.tlsPrivateKeyFile!) }
@@ -140,5 +152,5 @@ export async function preparePki(o: PkiOptions): Promise<ApiServerPki> {
   } else {
     clientCa = Buffer.from(ca!.cert);
   }
-  return { serving, clientCa, ...(ownServing ? {} : { servingCa: ca!.cert }), ...(admin === undefined ? {} : { admin }) };
+  return { serving, clientCa, ...(ownServing ? {} : { servingCa: ca!.cert }), ...(admin === undefined ? {} : { admin }), ...(kubeletClient === undefined ? {} : { kubeletClient }) };
 }

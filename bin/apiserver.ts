@@ -12,6 +12,7 @@ import { createServer as createNetServer, isIP } from 'node:net';
 import { resolve, join } from 'node:path';
 import { destination, pino, type Logger } from 'pino';
 import { createApiApp } from '../api/app.js';
+import { defaultKubeletClient, serveUpgrades, type KubeletClient } from '../api/connect.js';
 import { insecurePortAuthenticator, unionAuthenticator, type Authenticator } from '../api/authentication/authenticator.js';
 import { bearerTokenAuthenticator, staticTokens, type TokenAuthenticator } from '../api/authentication/bearer-token.js';
 import { serviceAccountTokenAuthenticator } from '../api/authentication/service-account-authenticator.js';
@@ -107,6 +108,19 @@ export interface ApiServerOptions {
   readonly watchCacheConsistentReads?: boolean;
   /** --insight-trail-size: how many requests the insight page's trail keeps (default 1000). */
   readonly insightTrailSize?: number;
+  /**
+   * --kubelet-client-certificate and --kubelet-client-key: who the API server is to kubelets
+   * (pods/log, exec, attach, portforward, nodes/proxy). Default: a certificate Kite's CA signs
+   * (CN kube-apiserver-kubelet-client, O system:masters), none with --client-ca-file.
+   */
+  readonly kubeletClientCertificate?: string;
+  readonly kubeletClientKey?: string;
+  /** --kubelet-certificate-authority: verifies kubelets' serving certificates (not verified without it, as kube-apiserver). */
+  readonly kubeletCertificateAuthority?: string;
+  /** --kubelet-preferred-address-types: the node address types that reach a kubelet, most preferred first. */
+  readonly kubeletPreferredAddressTypes?: readonly string[];
+  /** --kubelet-timeout: how long connecting to a kubelet may take (default 5 s). */
+  readonly kubeletTimeoutMs?: number;
 }
 
 export interface RunningApiServer {
@@ -248,6 +262,7 @@ export async function runApiServer(o: ApiServerOptions): Promise<RunningApiServe
         ...(o.tlsPrivateKeyFile === undefined ? {} : { tlsPrivateKeyFile: o.tlsPrivateKeyFile }),
         ...(o.clientCaFile === undefined ? {} : { clientCaFile: o.clientCaFile }),
       });
+  const kubeletClient = readKubeletClient(o, pki);
   const log = pino({ level: o.logLevel ?? 'info', base: { component: 'apiserver' } }, destination(2));
   const metrics = new ApiMetrics();
   let member: RunningMember | undefined;
@@ -304,6 +319,7 @@ export async function runApiServer(o: ApiServerOptions): Promise<RunningApiServe
     serviceAccountTokens: saKeys,
     tokenReviewer: () => review.reviewer,
     componentProbe: componentProbe(readStore, o.controllers.length > 0),
+    ...(o.kubeletPreferredAddressTypes === undefined ? {} : { kubeletPreferredAddressTypes: o.kubeletPreferredAddressTypes }),
   });
   metrics.watchCaches(() => registry.watchCache?.stats() ?? {});
   const tokens = tokenAuthenticators(fileUsers, saKeys.apiAudiences, registry.serviceAccountTokens);
@@ -343,6 +359,7 @@ export async function runApiServer(o: ApiServerOptions): Promise<RunningApiServe
     authorizer: authorization.authorizer,
     issuerDiscovery: { issuer: saKeys.issuers[0]!, jwksUri: () => o.serviceAccountJwksUri ?? `${servedUrl}/openid/v1/jwks`, keys: saKeys.verificationKeys },
     insight,
+    kubeletClient,
   });
   // Every client is asked for a certificate; one the client CA did not sign is refused by the
   // authentication filter (401), not in the handshake, as kube-apiserver does.
@@ -354,6 +371,8 @@ export async function runApiServer(o: ApiServerOptions): Promise<RunningApiServe
   // keeps idle connections as long). Node's 5 s closed connections that clients had pooled, and
   // a client sending on one just as it closed got a reset ("socket hang up").
   server.keepAliveTimeout = IDLE_CONNECTION_MS;
+  // kubectl exec, attach and port-forward upgrade their connection (SPDY, WebSocket).
+  serveUpgrades(server, app);
   const countObjects = async (): Promise<void> => {
     for (const info of registry.resources()) {
       if (!info.verbs.includes('list') || info.version !== preferredVersion(registry, info.group)) continue;
@@ -398,6 +417,32 @@ export async function runApiServer(o: ApiServerOptions): Promise<RunningApiServe
       await closeStore();
       log.flush();
     },
+  };
+}
+
+/** The kubelet client's TLS from the --kubelet-* flags, or Kite's own client certificate. */
+function readKubeletClient(o: ApiServerOptions, pki: ApiServerPki | undefined): KubeletClient {
+  if ((o.kubeletClientCertificate === undefined) !== (o.kubeletClientKey === undefined)) {
+    throw new ApiServerConfigError('--kubelet-client-certificate and --kubelet-client-key must be given together');
+  }
+  const read = (flag: string, path: string): Buffer => {
+    try {
+      return readFileSync(path);
+    } catch (err) {
+      throw new ApiServerConfigError(`${flag}: ${(err as Error).message}`);
+    }
+  };
+  const own = pki?.kubeletClient;
+  const identity =
+    o.kubeletClientCertificate !== undefined && o.kubeletClientKey !== undefined
+      ? { cert: read('--kubelet-client-certificate', o.kubeletClientCertificate), key: read('--kubelet-client-key', o.kubeletClientKey) }
+      : own === undefined
+        ? {}
+        : { cert: Buffer.from(own.cert), key: Buffer.from(own.key) };
+  return {
+    ...identity,
+    ...(o.kubeletCertificateAuthority === undefined ? {} : { ca: read('--kubelet-certificate-authority', o.kubeletCertificateAuthority) }),
+    timeoutMs: o.kubeletTimeoutMs ?? defaultKubeletClient.timeoutMs,
   };
 }
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { allFlagSpecs, buildMemberConfig, ConfigError, resolveFlags, envName, isBoolFlag, logLevelOf, withoutEffectNotes } from '../storage/server/member-flags.js';
+import { allFlagSpecs, buildMemberConfig, ConfigError, resolveFlags, envName, goDurationMs, isBoolFlag, logLevelOf, withoutEffectNotes } from '../storage/server/member-flags.js';
 import { runMember } from '../storage/embed/run-member.js';
 import { openMemberLog, parseLogSettings, stderrLog, type LogLevel, type MemberLog } from '../storage/server/member-log.js';
 import { formatMemberId } from '../storage/server/member-id.js';
@@ -171,6 +171,11 @@ program
   .option('--watch-cache [bool]', 'serve lists and watches from a cache of each resource in memory, fed by one store watch per resource', parseBool, true)
   .option('--watch-cache-consistent-reads [bool]', "serve consistent lists (resourceVersion unset) from the cache once the store's progress notification shows it is current (default: on with the embedded store, off with --etcd-servers: etcd before 3.4.31 may send progress before earlier events)", parseBool)
   .option('--insight-trail-size <n>', 'how many API requests (with the store operations each caused) the insight page at /ui/ keeps in memory', '1000')
+  .option('--kubelet-client-certificate <file>', "client certificate the API server presents to kubelets (pods/log, exec, attach, portforward, nodes/proxy); default: one Kite's CA signs, CN kube-apiserver-kubelet-client, O system:masters")
+  .option('--kubelet-client-key <file>', 'key of --kubelet-client-certificate')
+  .option('--kubelet-certificate-authority <file>', "CA bundle that verifies kubelets' serving certificates (without it they are not verified, as kube-apiserver does)")
+  .option('--kubelet-preferred-address-types <types>', 'node address types that reach a kubelet, most preferred first', 'Hostname,InternalDNS,InternalIP,ExternalDNS,ExternalIP')
+  .option('--kubelet-timeout <duration>', 'how long connecting to a kubelet may take (a Go duration: 5s, 500ms, 1m)', '5s')
   .option('--insecure-plain-http', 'serve plain HTTP without TLS or authentication (every request is system:unsecured in system:masters); only on a loopback --bind-address, for tests and local study', false)
   .action(
     async (o: {
@@ -203,6 +208,11 @@ program
       serviceAccountIssuer: string[];
       apiAudiences?: string[];
       serviceAccountJwksUri?: string;
+      kubeletClientCertificate?: string;
+      kubeletClientKey?: string;
+      kubeletCertificateAuthority?: string;
+      kubeletPreferredAddressTypes: string;
+      kubeletTimeout: string;
     }) => {
       const port = Number(o.port);
       const insightTrailSize = Number(o.insightTrailSize);
@@ -212,6 +222,17 @@ program
       }
       if (!Number.isInteger(port) || port < 0 || port > 65535) {
         log('error', `--port: expected a port number, got ${JSON.stringify(o.port)}`);
+        process.exit(1);
+      }
+      let kubeletTimeoutMs = 0;
+      try {
+        kubeletTimeoutMs = goDurationMs('kubelet-timeout', o.kubeletTimeout);
+      } catch (err) {
+        log('error', (err as Error).message);
+        process.exit(1);
+      }
+      if (kubeletTimeoutMs <= 0) {
+        log('error', `--kubelet-timeout: expected a positive duration such as 5s, got ${JSON.stringify(o.kubeletTimeout)}`);
         process.exit(1);
       }
       limitHeapGrowth();
@@ -248,6 +269,11 @@ program
           watchCache: o.watchCache,
           ...(o.watchCacheConsistentReads === undefined ? {} : { watchCacheConsistentReads: o.watchCacheConsistentReads }),
           insightTrailSize,
+          ...(o.kubeletClientCertificate === undefined ? {} : { kubeletClientCertificate: o.kubeletClientCertificate }),
+          ...(o.kubeletClientKey === undefined ? {} : { kubeletClientKey: o.kubeletClientKey }),
+          ...(o.kubeletCertificateAuthority === undefined ? {} : { kubeletCertificateAuthority: o.kubeletCertificateAuthority }),
+          kubeletPreferredAddressTypes: o.kubeletPreferredAddressTypes.split(',').map((s) => s.trim()).filter((s) => s !== ''),
+          kubeletTimeoutMs,
         });
         log('info', 'kite apiserver is serving', { url: server.url, kubeconfig: server.kubeconfig, store: o.etcdServers || (o.embeddedStoreUrl === 'none' ? 'embedded' : `embedded, etcd API at ${o.embeddedStoreUrl} (etcd auth on; root's password in ${rootPasswordFile(o.dataDir)})`) });
         if (o.insecurePlainHttp) log('warn', 'serving plain HTTP without authentication: every request acts as system:unsecured in system:masters (loopback only; for tests and local study)');

@@ -48,6 +48,9 @@ import { persistentVolumeStrategy } from './persistentvolume/strategy.js';
 import { persistentVolumeClaimStrategy } from './persistentvolumeclaim/strategy.js';
 import { podStrategy } from './pod/strategy.js';
 import { bindPod, podSubresources } from './pod/pod-subresources.js';
+import { podConnectSubresources } from './pod/pod-connect.js';
+import { nodeProxy } from './node/node-proxy.js';
+import { serviceProxy } from './service/service-proxy.js';
 import { podDisruptionBudgetStrategy } from './poddisruptionbudget/strategy.js';
 import { podTemplateStrategy } from './podtemplate/strategy.js';
 import { priorityClassStrategy, systemPriorityClasses } from './priorityclass/strategy.js';
@@ -162,10 +165,12 @@ export interface KiteRegistryOptions {
    * with them and serviceAccountTokens checks them. Without them no tokens are issued.
    */
   readonly serviceAccountTokens?: Omit<ServiceAccountTokensOptions, 'objects' | 'now'>;
-  /** Answers TokenReviews (the API layer's token authenticators); tokenreviews answer 500 without one. */
   /** What componentstatuses reports, probed on each request (none when absent). */
   readonly componentProbe?: ComponentProbe;
+  /** Answers TokenReviews (the API layer's token authenticators); tokenreviews answer 500 without one. */
   readonly tokenReviewer?: () => TokenReviewer | undefined;
+  /** Which node addresses reach a kubelet, most preferred first (--kubelet-preferred-address-types). */
+  readonly kubeletPreferredAddressTypes?: readonly string[];
 }
 
 /**
@@ -274,10 +279,18 @@ export class KiteRegistry implements Registry {
   private storeOptions(strategy: Strategy): GenericStoreOptions {
     const base = { storage: this.storageFor(strategy.info.storagePrefix), admission: this.admission, now: this.now };
     const id = resourceId(strategy.info);
+    const pods = (): GenericStore => this.generic(podStrategy.info);
+    const nodes = (): GenericStore => this.generic(nodeStrategy.info);
+    const preferredAddressTypes = this.options.kubeletPreferredAddressTypes;
     if (id === resourceId(podStrategy.info)) {
-      return { ...base, subresources: podSubresources(() => this.generic(podStrategy.info), () => this.generic(podDisruptionBudgetStrategy.info), this.now) };
+      const connect = podConnectSubresources({ pods, nodes, ...(preferredAddressTypes === undefined ? {} : { preferredAddressTypes }) });
+      return { ...base, subresources: { ...podSubresources(pods, () => this.generic(podDisruptionBudgetStrategy.info), this.now), ...connect } };
     }
-    if (id === resourceId(serviceStrategy.info)) return { ...base, hooks: this.allocation.hooks() };
+    if (id === resourceId(nodeStrategy.info)) return { ...base, subresources: { proxy: nodeProxy(nodes, preferredAddressTypes) } };
+    if (id === resourceId(serviceStrategy.info)) {
+      const proxy = serviceProxy({ services: () => this.generic(serviceStrategy.info), endpoints: () => this.generic(endpointsStrategy.info), pods });
+      return { ...base, hooks: this.allocation.hooks(), subresources: { proxy } };
+    }
     if (id === resourceId(serviceAccountStrategy.info)) {
       const stores = { serviceAccounts: () => this.generic(serviceAccountStrategy.info), pods: () => this.generic(podStrategy.info), secrets: () => this.generic(secretStrategy.info) };
       return { ...base, subresources: { token: tokenSubresource(() => this.serviceAccountTokens, stores, this.now) } };

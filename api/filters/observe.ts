@@ -2,7 +2,8 @@
  * Counts and logs every request once it is answered: apiserver_request_total
  * and apiserver_request_duration_seconds with kube-apiserver's labels, the
  * in-flight gauge while it runs, and one structured log line (verb, path,
- * user when known, code, latency). Watches are counted when they end.
+ * user when known, code, latency). Watches and streams (logs, exec, proxies) are counted
+ * when they end, and not among the requests in flight.
  */
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
@@ -12,12 +13,15 @@ import { infoOf } from './request-info.js';
 
 const mutating = new Set(['create', 'update', 'patch', 'apply', 'delete', 'deletecollection']);
 
+/** Subresources whose requests last as long as a stream does, as kube-apiserver's long-running check counts them. */
+const longRunningSubresources = new Set(['attach', 'exec', 'log', 'portforward', 'proxy']);
+
 export function observeFilter(metrics: ApiMetrics, log: Logger | undefined) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const started = process.hrtime.bigint();
     const info = infoOf(res);
     const kind = info !== undefined && mutating.has(info.verb) ? 'mutating' : 'readOnly';
-    const longRunning = info?.verb === 'watch';
+    const longRunning = info?.verb === 'watch' || longRunningSubresources.has(info?.subresource ?? '');
     if (!longRunning) metrics.inflight.inc({ request_kind: kind });
     let done = false;
     const finish = (): void => {

@@ -22,6 +22,7 @@ export const componentStatusesInfo: ResourceInfo = resourceInfo({
   namespaced: false,
   shortNames: ['cs'],
   verbs: ['get', 'list'],
+  stored: false,
   deprecationWarning: 'v1 ComponentStatus is deprecated in v1.19+',
 });
 

@@ -24,6 +24,14 @@ function wellKnownSubresource(name: string, own: GroupVersionKind): SubresourceI
       return { name, kind: { group: 'policy', version: 'v1', kind: 'Eviction' }, verbs: ['create'] };
     case 'log':
       return { name, kind: own, verbs: ['get'] };
+    case 'exec':
+    case 'attach':
+    case 'portforward': {
+      const kind = { exec: 'PodExecOptions', attach: 'PodAttachOptions', portforward: 'PodPortForwardOptions' }[name];
+      return { name, kind: { group: '', version: 'v1', kind }, verbs: ['create', 'get'] };
+    }
+    case 'proxy':
+      return { name, kind: { group: '', version: 'v1', kind: `${own.kind}ProxyOptions` }, verbs: ['create', 'delete', 'get', 'patch', 'update'] };
     case 'token':
       return { name, kind: { group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest' }, verbs: ['create'] };
     default:

@@ -88,12 +88,45 @@ export interface DeleteResult {
   readonly deleted: boolean;
 }
 
-/** A subresource served by its own handler (pods/binding, pods/eviction, pods/log, serviceaccounts/token). */
+/** A request to a subresource that another server answers (pods/exec, pods/log, services/proxy...). */
+export interface ConnectRequest {
+  readonly method: string;
+  /** The query parameters, each with every value given (exec's command may be repeated). */
+  readonly query: Readonly<Record<string, readonly string[]>>;
+  /** What follows the subresource in the path (pods/p/proxy/a/b: "/a/b"); '' when nothing does. */
+  readonly subpath: string;
+}
+
+/**
+ * Where a connect request goes on, as kube-apiserver's connecters resolve it: to a kubelet
+ * (through the kubelet client's TLS), to a pod or a service endpoint (through the proxy), or
+ * nowhere (a pod's log before the pod has a node: 204, no body).
+ */
+export type ConnectTarget =
+  | { readonly kind: 'none' }
+  | {
+      readonly kind: 'kubelet' | 'proxy';
+      readonly url: URL;
+      /** Only an HTTP upgrade (SPDY, WebSocket) may go there: exec, attach, portforward. */
+      readonly upgradeRequired: boolean;
+      /** The Content-Type of what a plain request gets back, when the API server sets it (pods/log: text/plain). */
+      readonly contentType?: string;
+      /**
+       * Set when an answer outside 2xx becomes the API server's own error about this object
+       * (pods/log: a kubelet's 404 is "the server could not find the requested resource ( pods/log p)");
+       * otherwise the other server's answer is passed on as it is.
+       */
+      readonly failure?: { readonly resource: string; readonly name: string };
+      /** The request's own query goes on with it (the proxies); the URL carries the query otherwise. */
+      readonly passQuery?: boolean;
+    };
+
+/** A subresource served by its own handler (pods/binding, pods/eviction, pods/log, serviceaccounts/token, the proxies). */
 export interface SubresourceHandler {
-  /** GET: its body and content type. */
-  get?(namespace: string | undefined, name: string, query: Readonly<Record<string, string>>): Promise<{ readonly code: number; readonly body: unknown; readonly contentType?: string }>;
   /** POST: the HTTP code and body of the answer. */
   create?(namespace: string | undefined, name: string, body: unknown, options: WriteOptions): Promise<{ readonly code: number; readonly body: unknown }>;
+  /** Any verb the subresource takes: where the request goes on (the API server forwards it). */
+  connect?(namespace: string | undefined, name: string, request: ConnectRequest): Promise<ConnectTarget>;
 }
 
 export interface ResourceStore {

@@ -80,6 +80,8 @@ export interface ResourceInfo {
   readonly custom?: boolean;
   /** singularName in legacy discovery (custom resources show theirs; 1.26's built-in kinds show none). */
   readonly legacySingularName?: string;
+  /** false for a kind whose objects are made on each request, not stored (componentstatuses): discovery gives no storageVersionHash. */
+  readonly stored?: false;
 }
 
 /** apiVersion as written in objects: v1, apps/v1. */

@@ -92,7 +92,7 @@ function info(o: KubeObject, f: string): string {
 
 /** nodes (v1, cluster-scoped): registered by kubelets (or by hand); status subresource; new nodes are tainted not-ready by admission. */
 export const nodeStrategy: Strategy = baseStrategy(
-  resourceInfo({ group: '', version: 'v1', resource: 'nodes', singular: 'node', kind: 'Node', listKind: 'NodeList', namespaced: false, shortNames: ['no'], subresources: ['status'] }),
+  resourceInfo({ group: '', version: 'v1', resource: 'nodes', singular: 'node', kind: 'Node', listKind: 'NodeList', namespaced: false, shortNames: ['no'], subresources: ['status', 'proxy'] }),
   {
     applyDefaults: (o) => keepInStep(o.spec, 'podCIDR', 'podCIDRs'),
     validate: validateNode,

@@ -1,7 +1,7 @@
 /**
  * The pod subresources with logic of their own: binding (the scheduler's
- * assignment of a pod to a node), eviction (a delete that disruption budgets
- * may refuse), and log (which needs a kubelet Kite does not have).
+ * assignment of a pod to a node) and eviction (a delete that disruption budgets
+ * may refuse). Those another server answers are in pod-connect.ts.
  */
 import { ApiError, errors } from '../generic/api-error.js';
 import { arrayOf, child, field } from '../generic/base-strategy.js';
@@ -112,15 +112,5 @@ export function podSubresources(pods: () => GenericStore, budgets: () => Generic
   return {
     binding: { create: (ns, name, body, options) => bindPod(pods(), ns, name, body, options, now) },
     eviction: { create: (ns, name, body, options) => evictPod(pods(), budgets(), ns, name, body, options, now) },
-    log: {
-      get: async (ns, name) => {
-        const pod = await pods().get(ns, name);
-        const node = field(pod, 'spec')?.nodeName;
-        // Without a node nothing ran: no log, 204 No Content with no body or type, as kube-apiserver
-        // answers (its log streamer has no location to read from).
-        if (typeof node !== 'string' || node === '') return { code: 204, body: '' };
-        throw new ApiError(500, '', 'no preferred addresses found; known addresses: []');
-      },
-    },
   };
 }

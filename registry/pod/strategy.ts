@@ -106,7 +106,7 @@ const ephemeralContainersUpdate: PartialUpdate = {
 
 /** pods (v1): phase Pending and a QoS class on create; a graceful deletion while on a node; NAME READY STATUS RESTARTS AGE (wide: IP NODE). */
 export const podStrategy: Strategy = baseStrategy(
-  resourceInfo({ group: '', version: 'v1', resource: 'pods', singular: 'pod', kind: 'Pod', listKind: 'PodList', namespaced: true, shortNames: ['po'], categories: ['all'], subresources: ['status', 'binding', 'ephemeralcontainers', 'eviction', 'log'] }),
+  resourceInfo({ group: '', version: 'v1', resource: 'pods', singular: 'pod', kind: 'Pod', listKind: 'PodList', namespaced: true, shortNames: ['po'], categories: ['all'], subresources: ['status', 'binding', 'ephemeralcontainers', 'eviction', 'log', 'exec', 'attach', 'portforward', 'proxy'] }),
   {
     returnDeletedObject: true,
     prepareForCreate: (o) => {

@@ -143,7 +143,7 @@ function dropTypeDependentFields(o: KubeObject, old: KubeObject): void {
 
 /** services (v1): type ClusterIP by default, a cluster IP and node ports allocated without collisions (see allocation.ts). */
 export const serviceStrategy: Strategy = baseStrategy(
-  resourceInfo({ group: '', version: 'v1', resource: 'services', singular: 'service', kind: 'Service', listKind: 'ServiceList', namespaced: true, shortNames: ['svc'], categories: ['all'], subresources: ['status'] }),
+  resourceInfo({ group: '', version: 'v1', resource: 'services', singular: 'service', kind: 'Service', listKind: 'ServiceList', namespaced: true, shortNames: ['svc'], categories: ['all'], subresources: ['status', 'proxy'] }),
   {
     validateStatusUpdate: loadBalancerStatus,
     returnDeletedObject: true,

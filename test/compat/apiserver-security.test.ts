@@ -87,7 +87,7 @@ test('kubectl and client-node with the generated kubeconfig over verified TLS; t
     // A restart reuses everything: the same files, and a kubeconfig kept from before still works.
     const kept = join(dir.path, 'kept.kubeconfig');
     copyFileSync(server.kubeconfig, kept);
-    const files = ['ca.crt', 'ca.key', 'apiserver.crt', 'apiserver.key', 'admin.crt', 'admin.key'];
+    const files = ['ca.crt', 'ca.key', 'apiserver.crt', 'apiserver.key', 'admin.crt', 'admin.key', 'apiserver-kubelet-client.crt', 'apiserver-kubelet-client.key'];
     const before = new Map(files.map((f) => [f, readFileSync(join(pki, f), 'utf8')]));
     assert.equal(await server.stop(), 0);
     server = await startApiServer(dataDir, port);

@@ -16,7 +16,6 @@ export interface KnownDifference {
 }
 
 export const knownDifferences: readonly KnownDifference[] = [
-  { case: 'discovery-core', steps: ['api-v1'], reason: 'missing componentstatuses and the subresources a kubelet serves (nodes/proxy, pods/attach, pods/exec, pods/portforward, pods/proxy, services/proxy)' },
   { case: 'discovery-groups', steps: ['apis'], reason: 'missing apiregistration.k8s.io, certificates.k8s.io, storage.k8s.io.versions[1], admissionregistration.k8s.io and flowcontrol.apiserver.k8s.io' },
   { case: 'discovery-group-versions', steps: ['autoscaling-v1', 'autoscaling-v2', 'discovery-k8s-io-v1', 'policy-v1'], reason: 'storageVersionHash names the version Kite stores (autoscaling/v2, discovery.k8s.io/v1, policy/v1: objects are kept whole in the newest version) where kube-apiserver 1.26 stores autoscaling/v1, discovery.k8s.io/v1beta1 and policy/v1beta1' },
   { case: 'api-methods-media-types', steps: ['accept-xml'], reason: '406 NotAcceptable differs in message; the reference says: 406: Not Acceptable  Available representations: application/json, application/yaml, application/vnd.kubernetes...' },

@@ -9,6 +9,7 @@ import { coreOtherCases } from './core-other.js';
 import { customResourceCases } from './custom-resources.js';
 import { discoveryCases } from './discovery.js';
 import { eventCases } from './events.js';
+import { kubeletCases } from './kubelet.js';
 import { namespaceCases } from './namespaces.js';
 import { networkingCases } from './networking.js';
 import { podCases } from './pods.js';
@@ -25,6 +26,7 @@ export const allCases: readonly DiffCase[] = [
   ...coreConfigCases,
   ...serviceCases,
   ...podCases,
+  ...kubeletCases,
   ...eventCases,
   ...appsCases,
   ...coreOtherCases,

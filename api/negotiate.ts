@@ -133,10 +133,21 @@ export async function readBody(req: Request): Promise<{ body: unknown; contentTy
   const syntax = jsonDepthExceeded(text) ? goJsonSyntaxError(text) : undefined;
   if (syntax !== undefined) throw new BodyDecodeError(syntax, summarizeBody(bytes), false);
   try {
-    return { body: JSON.parse(text), contentType, bytes };
+    return { body: JSON.parse(text, surrogateEscape.test(text) ? wellFormedStrings : undefined), contentType, bytes };
   } catch {
     throw new BodyDecodeError(goJsonSyntaxError(text) ?? 'unexpected end of JSON input', summarizeBody(bytes), false);
   }
+}
+
+/** A UTF-16 surrogate escaped in JSON text (\uD800 to \uDFFF), which may stand alone. */
+const surrogateEscape = /\\u[dD][89a-fA-F]/;
+
+/** A surrogate without its pair. */
+const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/** A JSON.parse reviver: a lone surrogate in a string becomes U+FFFD, as Go's decoder reads it. */
+function wellFormedStrings(_key: string, value: unknown): unknown {
+  return typeof value === 'string' ? value.replace(loneSurrogate, '\ufffd') : value;
 }
 
 /** Whether text nests arrays and objects deeper than Go's decoder allows (counted without parsing). */

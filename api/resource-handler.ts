@@ -45,6 +45,11 @@ function watchOfName<T extends { fieldSelector?: string }>(options: T, name: str
   return options;
 }
 
+/** Warning headers, as kube-apiserver sends them (code 299, agent "-"). */
+function appendWarnings(res: Response, warnings: readonly string[]): void {
+  for (const w of warnings) res.append('Warning', `299 - "${w.replace(/"/g, '\\"')}"`);
+}
+
 /**
  * One request on a resource path: decode, call the store's verb, encode. No
  * storage logic here; every rule is in the registry.
@@ -59,7 +64,7 @@ export async function handleResource(req: Request, res: Response, rp: ResourcePa
     const want = wanted(req);
     const send = (code: number, body: unknown, shape?: { objects: KubeObject[]; list?: ObjectList['metadata'] }): void => {
       const out = convertResponse(store, want, req, body, shape);
-      for (const w of warnings) res.append('Warning', `299 - "${w.replace(/"/g, '\\"')}"`);
+      appendWarnings(res, warnings);
       const { type, text } = encodeBody(out, want.format);
       sendBody(req, res, code, type, text);
     };
@@ -69,11 +74,14 @@ export async function handleResource(req: Request, res: Response, rp: ResourcePa
     if (subresource !== undefined && sub === undefined) throw errors.notFound(info, name ?? '');
     const watching = legacyWatch || isWatch(req);
     const verb = legacyWatch ? 'watch' : verbOf(req.method, name !== undefined, watching);
-    // A deprecated version's Warning comes with every verb it serves (not with a 405).
-    if (info.deprecationWarning !== undefined && info.verbs.includes(verb)) warnings.push(info.deprecationWarning);
     // A collection takes GET, POST and DELETE only; PUT and PATCH name an object.
     const onCollection = name === undefined && (req.method === 'PUT' || req.method === 'PATCH');
-    if (onCollection || !(sub?.verbs ?? info.verbs).includes(verb)) throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
+    const allowed = !onCollection && (sub?.verbs ?? info.verbs).includes(verb);
+    // A PATCH of no patch type is refused before it is handled, without the deprecation Warning.
+    const patchKind = allowed && req.method === 'PATCH' ? patchType((req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()) : undefined;
+    // A deprecated version's Warning comes with every verb it serves (not with a 405).
+    if (info.deprecationWarning !== undefined && info.verbs.includes(verb)) warnings.push(info.deprecationWarning);
+    if (!allowed) throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
     if (handler?.connect !== undefined && name !== undefined) {
       const target = await handler.connect(namespace, name, { method: req.method, query: connectQuery(req.originalUrl), subpath: rp.subpath });
       serveConnect(req, res, target);
@@ -88,6 +96,7 @@ export async function handleResource(req: Request, res: Response, rp: ResourcePa
             // A selector or Table option that does not parse is a 400 answer, not an ERROR in a 200 stream.
             store.checkSelectors(options);
             if (want.as === 'Table') includeObject(req);
+            appendWarnings(res, warnings);
             serveWatch(req, res, store, namespace, options, want);
             return;
           }
@@ -127,7 +136,7 @@ export async function handleResource(req: Request, res: Response, rp: ResourcePa
         return;
       }
       case 'PATCH': {
-        const type = patchType((req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase());
+        const type = patchKind!;
         if (type === 'apply' && store.apply === undefined) throw errors.unsupportedPatchType();
         let body: unknown;
         try {
@@ -162,7 +171,7 @@ export async function handleResource(req: Request, res: Response, rp: ResourcePa
     }
   } catch (err) {
     // Warnings recorded before the failure (unknown fields of a body that is then refused) go out with it, as kube-apiserver sends them.
-    if (!res.headersSent) for (const w of warnings) res.append('Warning', `299 - "${w.replace(/"/g, '\\"')}"`);
+    if (!res.headersSent) appendWarnings(res, warnings);
     sendError(res, err);
   }
 }

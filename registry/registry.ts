@@ -20,7 +20,7 @@ import { CrdController } from './customresourcedefinition/crd-controller.js';
 import { customResourceDefinitionStrategy } from './customresourcedefinition/strategy.js';
 import { csiDriverStrategy } from './csidriver/strategy.js';
 import { csiNodeStrategy } from './csinode/strategy.js';
-import { csiStorageCapacityStrategy } from './csistoragecapacity/strategy.js';
+import { csiStorageCapacityStrategy, csiStorageCapacityV1beta1Strategy } from './csistoragecapacity/strategy.js';
 import { daemonSetStrategy } from './daemonset/strategy.js';
 import { deploymentStrategy } from './deployment/strategy.js';
 import { endpointsStrategy } from './endpoints/strategy.js';
@@ -120,6 +120,7 @@ export const builtinStrategies: readonly Strategy[] = [
   csiDriverStrategy,
   csiNodeStrategy,
   csiStorageCapacityStrategy,
+  csiStorageCapacityV1beta1Strategy,
   storageClassStrategy,
   volumeAttachmentStrategy,
   customResourceDefinitionStrategy,

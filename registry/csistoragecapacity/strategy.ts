@@ -1,6 +1,6 @@
 import type { StatusCause } from '../generic/api-error.js';
 import { baseStrategy, field, resourceInfo } from '../generic/base-strategy.js';
-import type { Strategy } from '../generic/strategy.js';
+import type { Strategy, VersionConversion } from '../generic/strategy.js';
 import { column, nameColumn } from '../generic/table.js';
 import { fieldErrors } from '../validation/field-errors.js';
 import type { KubeObject } from '../generic/types.js';
@@ -20,20 +20,45 @@ function capacityErrors(o: KubeObject): StatusCause[] {
   return causes;
 }
 
-/** csistoragecapacities (storage.k8s.io/v1): capacity a driver offers in a topology segment. */
-export const csiStorageCapacityStrategy: Strategy = baseStrategy(
-  resourceInfo({ group: 'storage.k8s.io', version: 'v1', resource: 'csistoragecapacities', singular: 'csistoragecapacity', kind: 'CSIStorageCapacity', listKind: 'CSIStorageCapacityList', namespaced: true }),
-  {
-    unconditionalUpdate: false,
-    // kube-apiserver 1.26 runs its CSIStorageCapacity checks twice (so every cause, metadata's
-    // too, comes twice) and never checks maximumVolumeSize.
-    validate: (o) => {
-      const own = capacityErrors(o);
-      return [...own, ...validateObjectMeta(o, 'dns1123Subdomain', true, true), ...own];
-    },
-    table: {
-      columns: [nameColumn, column('Created At', 'When the object was created.', 0, 'date')],
-      cells: (o) => [o.metadata.name, o.metadata.creationTimestamp ?? ''],
-    },
+const info = (version: string, deprecationWarning?: string) =>
+  resourceInfo({
+    group: 'storage.k8s.io',
+    version,
+    resource: 'csistoragecapacities',
+    singular: 'csistoragecapacity',
+    kind: 'CSIStorageCapacity',
+    listKind: 'CSIStorageCapacityList',
+    namespaced: true,
+    storageApiVersion: 'storage.k8s.io/v1',
+    ...(deprecationWarning === undefined ? {} : { deprecationWarning }),
+  });
+
+const behaviour: Partial<Strategy> = {
+  unconditionalUpdate: false,
+  // kube-apiserver 1.26 runs its CSIStorageCapacity checks twice (so every cause, metadata's
+  // too, comes twice) and never checks maximumVolumeSize.
+  validate: (o) => {
+    const own = capacityErrors(o);
+    return [...own, ...validateObjectMeta(o, 'dns1123Subdomain', true, true), ...own];
   },
+  table: {
+    columns: [nameColumn, column('Created At', 'When the object was created.', 0, 'date')],
+    cells: (o) => [o.metadata.name, o.metadata.creationTimestamp ?? ''],
+  },
+};
+
+/** csistoragecapacities (storage.k8s.io/v1): capacity a driver offers in a topology segment. */
+export const csiStorageCapacityStrategy: Strategy = baseStrategy(info('v1'), behaviour);
+
+/** The same fields at storage.k8s.io/v1beta1 (deprecated, still served by 1.26): only the apiVersion differs. */
+const v1beta1Conversion: VersionConversion = {
+  storageApiVersion: 'storage.k8s.io/v1',
+  storageKind: 'CSIStorageCapacity',
+  toStorage: (o) => ({ ...o, apiVersion: 'storage.k8s.io/v1' }),
+  fromStorage: (o) => ({ ...o, apiVersion: 'storage.k8s.io/v1beta1' }),
+};
+
+export const csiStorageCapacityV1beta1Strategy: Strategy = baseStrategy(
+  info('v1beta1', 'storage.k8s.io/v1beta1 CSIStorageCapacity is deprecated in v1.24+, unavailable in v1.27+; use storage.k8s.io/v1 CSIStorageCapacity'),
+  { ...behaviour, conversion: v1beta1Conversion },
 );

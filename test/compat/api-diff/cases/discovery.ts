@@ -23,6 +23,7 @@ const groupVersions = [
   'authorization.k8s.io/v1',
   'scheduling.k8s.io/v1',
   'storage.k8s.io/v1',
+  'storage.k8s.io/v1beta1',
 ];
 
 export const discoveryCases: readonly DiffCase[] = [

@@ -71,6 +71,14 @@ const csistoragecapacities: Fixture = {
   content: { storageClassName: 'fast', capacity: '10Gi', nodeTopology: { matchLabels: { zone: 'a' } } },
 };
 
+// The same kind at storage.k8s.io/v1beta1, deprecated and still served by 1.26.
+const csistoragecapacitiesV1beta1: Fixture = {
+  ...csistoragecapacities,
+  id: 'csistoragecapacities-v1beta1',
+  collection: '/apis/storage.k8s.io/v1beta1/namespaces/{ns}/csistoragecapacities',
+  apiVersion: 'storage.k8s.io/v1beta1',
+};
+
 const handWritten: DiffCase[] = [
   ...invalidCreateCases(priorityclasses, [
     ['system-prefix', 'a name starting with system-', {}, { name: 'system-{ns}' }],
@@ -164,9 +172,22 @@ const handWritten: DiffCase[] = [
     ['negative', 'a negative capacity', { capacity: '-1Gi' }],
     ['negative-maximum', 'a negative maximumVolumeSize', { maximumVolumeSize: '-1Gi' }],
   ]),
+  ...invalidCreateCases(csistoragecapacitiesV1beta1, [['no-class', 'no storageClassName', { storageClassName: '' }]]),
+  {
+    id: 'csistoragecapacities-across-versions',
+    title: 'a CSIStorageCapacity made at v1beta1 read at v1, and one made at v1 read and listed at v1beta1',
+    steps: [
+      post('create-v1beta1', csistoragecapacitiesV1beta1.collection, makeObject(csistoragecapacitiesV1beta1, 'old')),
+      get('get-v1', objectPath(csistoragecapacities, 'old')),
+      post('create-v1', csistoragecapacities.collection, makeObject(csistoragecapacities, 'new')),
+      get('get-v1beta1', objectPath(csistoragecapacitiesV1beta1, 'new')),
+      get('list-v1beta1', csistoragecapacitiesV1beta1.collection),
+      patch('patch-v1beta1', objectPath(csistoragecapacitiesV1beta1, 'new'), 'merge', { capacity: '20Gi' }),
+    ],
+  },
 ];
 
 export const schedulingNodeStorageCases: readonly DiffCase[] = [
-  ...[priorityclasses, runtimeclasses, storageclasses, csidrivers, csinodes, volumeattachments, csistoragecapacities].flatMap((f) => standardCases(f)),
+  ...[priorityclasses, runtimeclasses, storageclasses, csidrivers, csinodes, volumeattachments, csistoragecapacities, csistoragecapacitiesV1beta1].flatMap((f) => standardCases(f)),
   ...handWritten,
 ];

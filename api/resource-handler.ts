@@ -76,7 +76,9 @@ export async function handleResource(req: Request, res: Response, rp: ResourcePa
     const verb = legacyWatch ? 'watch' : verbOf(req.method, name !== undefined, watching);
     // A collection takes GET, POST and DELETE only; PUT and PATCH name an object.
     const onCollection = name === undefined && (req.method === 'PUT' || req.method === 'PATCH');
-    const allowed = !onCollection && (sub?.verbs ?? info.verbs).includes(verb);
+    // A proxy takes every method: HEAD as a get, OPTIONS as itself (kube-apiserver's proxies route them all).
+    const proxyMethod = sub?.name === 'proxy' && (req.method === 'HEAD' || req.method === 'OPTIONS');
+    const allowed = !onCollection && (proxyMethod || (sub?.verbs ?? info.verbs).includes(verb));
     // A PATCH of no patch type is refused before it is handled, without the deprecation Warning.
     const patchKind = allowed && req.method === 'PATCH' ? patchType((req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()) : undefined;
     // A deprecated version's Warning comes with every verb it serves (not with a 405).

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
 import { openApiPaths } from './openapi-paths.js';
 import { allSchemas, referencedNames, refPrefix } from './schema-sources.js';
-import type { ServedGroupVersion } from './served-resources.js';
+import type { ServedGroupVersion, ServedResource } from './served-resources.js';
 
 /** A served v3 document: `{openapi, info, paths, components: {schemas}}`. */
 export interface OpenApiDocument {
@@ -55,9 +55,15 @@ function closure(roots: readonly string[], source: SchemaSource): string[] {
   return [...seen].sort();
 }
 
+/** The component schemas a resource's operations read and write (a connect subresource answers a string: none). */
+function schemaRoots(r: ServedResource): string[] {
+  if (r.connect !== undefined) return [];
+  return [r.schema, ...(r.listSchema === undefined ? [] : [r.listSchema])];
+}
+
 function buildV3(gv: ServedGroupVersion, source: SchemaSource): OpenApiDocument {
   const paths = openApiPaths(gv);
-  const roots = gv.resources.flatMap((r) => [r.schema, ...(r.listSchema === undefined ? [] : [r.listSchema])]);
+  const roots = gv.resources.flatMap(schemaRoots);
   const names = closure([...roots, ...referencedNames(paths)], source);
   return { openapi: '3.0.0', info: apiVersionTitle, paths, components: { schemas: Object.fromEntries(names.map((n) => [n, source(n)!])) } };
 }
@@ -128,7 +134,7 @@ function buildV2(groupVersions: readonly ServedGroupVersion[], source: SchemaSou
       if (!isJsonObject(item)) continue;
       paths[path] = Object.fromEntries(Object.entries(item).map(([verb, op]) => [verb, verb === 'parameters' && Array.isArray(op) ? op.map(toV2Parameter) : isJsonObject(op) ? toV2Operation(op) : op]));
     }
-    roots.push(...gv.resources.flatMap((r) => [r.schema, ...(r.listSchema === undefined ? [] : [r.listSchema])]), ...referencedNames(p));
+    roots.push(...gv.resources.flatMap(schemaRoots), ...referencedNames(p));
   }
   const names = closure(roots, source);
   return { swagger: '2.0', info: apiVersionTitle, paths, definitions: Object.fromEntries(names.map((n) => [n, toV2Schema(source(n)!)])) };

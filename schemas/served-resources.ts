@@ -22,7 +22,7 @@ export interface ServedResource {
   readonly isNamespaced: boolean;
   /** The kind the operations read and write (Scale for deployments/scale). */
   readonly gvk: GroupVersionKind;
-  /** Component schema name of that kind. */
+  /** Component schema name of that kind ('' for a connect subresource, which has none). */
   readonly schema: string;
   /** Kind part of the operation ids when it is not the kind, e.g. DeploymentScale. */
   readonly operationName?: string;
@@ -30,6 +30,20 @@ export interface ServedResource {
   readonly listSchema?: string;
   /** The verbs served (get, list, watch, create, update, patch, delete, deletecollection). */
   readonly verbs: readonly string[];
+  /**
+   * A subresource another server answers (pods/exec, the proxies): the HTTP methods it takes
+   * and its query options; its operations are `connect` ones, answering a string.
+   */
+  readonly connect?: { readonly methods: readonly string[]; readonly options: readonly QueryOption[] };
+  /** A subresource read as text (pods/log): its query options. */
+  readonly text?: { readonly options: readonly QueryOption[] };
+}
+
+/** A query parameter of an operation. */
+export interface QueryOption {
+  readonly name: string;
+  readonly type: 'string' | 'integer' | 'boolean';
+  readonly description: string;
 }
 
 /** One group-version as served under /openapi/v3. */

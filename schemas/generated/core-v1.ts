@@ -38,6 +38,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/configmaps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description List or watch ConfigMap objects in every namespace. */
+        get: operations["listCoreV1ConfigMapForAllNamespaces"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/endpoints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description List or watch Endpoints objects in every namespace. */
+        get: operations["listCoreV1EndpointsForAllNamespaces"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description List or watch Event objects in every namespace. */
+        get: operations["listCoreV1EventForAllNamespaces"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/limitranges": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description List or watch LimitRange objects in every namespace. */
+        get: operations["listCoreV1LimitRangeForAllNamespaces"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/namespaces": {
         parameters: {
             query?: never;
@@ -382,6 +450,40 @@ export interface paths {
         patch: operations["patchCoreV1NamespacedPod"];
         trace?: never;
     };
+    "/api/v1/namespaces/{namespace}/pods/{name}/attach": {
+        parameters: {
+            query?: {
+                /** @description The container (the only one when not given). */
+                container?: string;
+                /** @description Stream the container's standard error. */
+                stderr?: boolean;
+                /** @description Stream to the container's standard input. */
+                stdin?: boolean;
+                /** @description Stream the container's standard output. */
+                stdout?: boolean;
+                /** @description Allocate a terminal. */
+                tty?: boolean;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the PodAttachOptions. */
+                name: string;
+                /** @description Namespace of the object. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** @description Connect GET requests to the attach subresource. */
+        get: operations["connectCoreV1GetNamespacedPodAttach"];
+        put?: never;
+        /** @description Connect POST requests to the attach subresource. */
+        post: operations["connectCoreV1PostNamespacedPodAttach"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/namespaces/{namespace}/pods/{name}/binding": {
         parameters: {
             query?: never;
@@ -448,6 +550,154 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/namespaces/{namespace}/pods/{name}/exec": {
+        parameters: {
+            query?: {
+                /** @description The command and its arguments, one parameter each. */
+                command?: string;
+                /** @description The container (the only one when not given). */
+                container?: string;
+                /** @description Stream the container's standard error. */
+                stderr?: boolean;
+                /** @description Stream to the container's standard input. */
+                stdin?: boolean;
+                /** @description Stream the container's standard output. */
+                stdout?: boolean;
+                /** @description Allocate a terminal. */
+                tty?: boolean;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the PodExecOptions. */
+                name: string;
+                /** @description Namespace of the object. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** @description Connect GET requests to the exec subresource. */
+        get: operations["connectCoreV1GetNamespacedPodExec"];
+        put?: never;
+        /** @description Connect POST requests to the exec subresource. */
+        post: operations["connectCoreV1PostNamespacedPodExec"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/namespaces/{namespace}/pods/{name}/log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Name of the Pod. */
+                name: string;
+                /** @description Namespace of the object. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** @description Read the Pod's log. */
+        get: operations["readCoreV1NamespacedPodLog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/namespaces/{namespace}/pods/{name}/portforward": {
+        parameters: {
+            query?: {
+                /** @description The ports to forward. */
+                ports?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the PodPortForwardOptions. */
+                name: string;
+                /** @description Namespace of the object. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** @description Connect GET requests to the portforward subresource. */
+        get: operations["connectCoreV1GetNamespacedPodPortforward"];
+        put?: never;
+        /** @description Connect POST requests to the portforward subresource. */
+        post: operations["connectCoreV1PostNamespacedPodPortforward"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/namespaces/{namespace}/pods/{name}/proxy": {
+        parameters: {
+            query?: {
+                /** @description The path to pass on. */
+                path?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the PodProxyOptions. */
+                name: string;
+                /** @description Namespace of the object. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** @description Connect GET requests to the proxy subresource. */
+        get: operations["connectCoreV1GetNamespacedPodProxy"];
+        /** @description Connect PUT requests to the proxy subresource. */
+        put: operations["connectCoreV1PutNamespacedPodProxy"];
+        /** @description Connect POST requests to the proxy subresource. */
+        post: operations["connectCoreV1PostNamespacedPodProxy"];
+        /** @description Connect DELETE requests to the proxy subresource. */
+        delete: operations["connectCoreV1DeleteNamespacedPodProxy"];
+        /** @description Connect OPTIONS requests to the proxy subresource. */
+        options: operations["connectCoreV1OptionsNamespacedPodProxy"];
+        /** @description Connect HEAD requests to the proxy subresource. */
+        head: operations["connectCoreV1HeadNamespacedPodProxy"];
+        /** @description Connect PATCH requests to the proxy subresource. */
+        patch: operations["connectCoreV1PatchNamespacedPodProxy"];
+        trace?: never;
+    };
+    "/api/v1/namespaces/{namespace}/pods/{name}/proxy/{path}": {
+        parameters: {
+            query?: {
+                /** @description The path to pass on. */
+                path?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the PodProxyOptions. */
+                name: string;
+                /** @description Namespace of the object. */
+                namespace: string;
+                /** @description The path to pass on. */
+                path: string;
+            };
+            cookie?: never;
+        };
+        /** @description Connect GET requests to the proxy subresource. */
+        get: operations["connectCoreV1GetNamespacedPodProxyWithPath"];
+        /** @description Connect PUT requests to the proxy subresource. */
+        put: operations["connectCoreV1PutNamespacedPodProxyWithPath"];
+        /** @description Connect POST requests to the proxy subresource. */
+        post: operations["connectCoreV1PostNamespacedPodProxyWithPath"];
+        /** @description Connect DELETE requests to the proxy subresource. */
+        delete: operations["connectCoreV1DeleteNamespacedPodProxyWithPath"];
+        /** @description Connect OPTIONS requests to the proxy subresource. */
+        options: operations["connectCoreV1OptionsNamespacedPodProxyWithPath"];
+        /** @description Connect HEAD requests to the proxy subresource. */
+        head: operations["connectCoreV1HeadNamespacedPodProxyWithPath"];
+        /** @description Connect PATCH requests to the proxy subresource. */
+        patch: operations["connectCoreV1PatchNamespacedPodProxyWithPath"];
         trace?: never;
     };
     "/api/v1/namespaces/{namespace}/pods/{name}/status": {
@@ -850,6 +1100,70 @@ export interface paths {
         patch: operations["patchCoreV1NamespacedService"];
         trace?: never;
     };
+    "/api/v1/namespaces/{namespace}/services/{name}/proxy": {
+        parameters: {
+            query?: {
+                /** @description The path to pass on. */
+                path?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the ServiceProxyOptions. */
+                name: string;
+                /** @description Namespace of the object. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** @description Connect GET requests to the proxy subresource. */
+        get: operations["connectCoreV1GetNamespacedServiceProxy"];
+        /** @description Connect PUT requests to the proxy subresource. */
+        put: operations["connectCoreV1PutNamespacedServiceProxy"];
+        /** @description Connect POST requests to the proxy subresource. */
+        post: operations["connectCoreV1PostNamespacedServiceProxy"];
+        /** @description Connect DELETE requests to the proxy subresource. */
+        delete: operations["connectCoreV1DeleteNamespacedServiceProxy"];
+        /** @description Connect OPTIONS requests to the proxy subresource. */
+        options: operations["connectCoreV1OptionsNamespacedServiceProxy"];
+        /** @description Connect HEAD requests to the proxy subresource. */
+        head: operations["connectCoreV1HeadNamespacedServiceProxy"];
+        /** @description Connect PATCH requests to the proxy subresource. */
+        patch: operations["connectCoreV1PatchNamespacedServiceProxy"];
+        trace?: never;
+    };
+    "/api/v1/namespaces/{namespace}/services/{name}/proxy/{path}": {
+        parameters: {
+            query?: {
+                /** @description The path to pass on. */
+                path?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the ServiceProxyOptions. */
+                name: string;
+                /** @description Namespace of the object. */
+                namespace: string;
+                /** @description The path to pass on. */
+                path: string;
+            };
+            cookie?: never;
+        };
+        /** @description Connect GET requests to the proxy subresource. */
+        get: operations["connectCoreV1GetNamespacedServiceProxyWithPath"];
+        /** @description Connect PUT requests to the proxy subresource. */
+        put: operations["connectCoreV1PutNamespacedServiceProxyWithPath"];
+        /** @description Connect POST requests to the proxy subresource. */
+        post: operations["connectCoreV1PostNamespacedServiceProxyWithPath"];
+        /** @description Connect DELETE requests to the proxy subresource. */
+        delete: operations["connectCoreV1DeleteNamespacedServiceProxyWithPath"];
+        /** @description Connect OPTIONS requests to the proxy subresource. */
+        options: operations["connectCoreV1OptionsNamespacedServiceProxyWithPath"];
+        /** @description Connect HEAD requests to the proxy subresource. */
+        head: operations["connectCoreV1HeadNamespacedServiceProxyWithPath"];
+        /** @description Connect PATCH requests to the proxy subresource. */
+        patch: operations["connectCoreV1PatchNamespacedServiceProxyWithPath"];
+        trace?: never;
+    };
     "/api/v1/namespaces/{namespace}/services/{name}/status": {
         parameters: {
             query?: never;
@@ -981,6 +1295,66 @@ export interface paths {
         patch: operations["patchCoreV1Node"];
         trace?: never;
     };
+    "/api/v1/nodes/{name}/proxy": {
+        parameters: {
+            query?: {
+                /** @description The path to pass on. */
+                path?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the NodeProxyOptions. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        /** @description Connect GET requests to the proxy subresource. */
+        get: operations["connectCoreV1GetNodeProxy"];
+        /** @description Connect PUT requests to the proxy subresource. */
+        put: operations["connectCoreV1PutNodeProxy"];
+        /** @description Connect POST requests to the proxy subresource. */
+        post: operations["connectCoreV1PostNodeProxy"];
+        /** @description Connect DELETE requests to the proxy subresource. */
+        delete: operations["connectCoreV1DeleteNodeProxy"];
+        /** @description Connect OPTIONS requests to the proxy subresource. */
+        options: operations["connectCoreV1OptionsNodeProxy"];
+        /** @description Connect HEAD requests to the proxy subresource. */
+        head: operations["connectCoreV1HeadNodeProxy"];
+        /** @description Connect PATCH requests to the proxy subresource. */
+        patch: operations["connectCoreV1PatchNodeProxy"];
+        trace?: never;
+    };
+    "/api/v1/nodes/{name}/proxy/{path}": {
+        parameters: {
+            query?: {
+                /** @description The path to pass on. */
+                path?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the NodeProxyOptions. */
+                name: string;
+                /** @description The path to pass on. */
+                path: string;
+            };
+            cookie?: never;
+        };
+        /** @description Connect GET requests to the proxy subresource. */
+        get: operations["connectCoreV1GetNodeProxyWithPath"];
+        /** @description Connect PUT requests to the proxy subresource. */
+        put: operations["connectCoreV1PutNodeProxyWithPath"];
+        /** @description Connect POST requests to the proxy subresource. */
+        post: operations["connectCoreV1PostNodeProxyWithPath"];
+        /** @description Connect DELETE requests to the proxy subresource. */
+        delete: operations["connectCoreV1DeleteNodeProxyWithPath"];
+        /** @description Connect OPTIONS requests to the proxy subresource. */
+        options: operations["connectCoreV1OptionsNodeProxyWithPath"];
+        /** @description Connect HEAD requests to the proxy subresource. */
+        head: operations["connectCoreV1HeadNodeProxyWithPath"];
+        /** @description Connect PATCH requests to the proxy subresource. */
+        patch: operations["connectCoreV1PatchNodeProxyWithPath"];
+        trace?: never;
+    };
     "/api/v1/nodes/{name}/status": {
         parameters: {
             query?: never;
@@ -1001,6 +1375,23 @@ export interface paths {
         head?: never;
         /** @description Partially update the Node. */
         patch: operations["patchCoreV1NodeStatus"];
+        trace?: never;
+    };
+    "/api/v1/persistentvolumeclaims": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description List or watch PersistentVolumeClaim objects in every namespace. */
+        get: operations["listCoreV1PersistentVolumeClaimForAllNamespaces"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/persistentvolumes": {
@@ -1065,6 +1456,1826 @@ export interface paths {
         head?: never;
         /** @description Partially update the PersistentVolume. */
         patch: operations["patchCoreV1PersistentVolumeStatus"];
+        trace?: never;
+    };
+    "/api/v1/pods": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description List or watch Pod objects in every namespace. */
+        get: operations["listCoreV1PodForAllNamespaces"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/podtemplates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description List or watch PodTemplate objects in every namespace. */
+        get: operations["listCoreV1PodTemplateForAllNamespaces"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/replicationcontrollers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description List or watch ReplicationController objects in every namespace. */
+        get: operations["listCoreV1ReplicationControllerForAllNamespaces"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/resourcequotas": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description List or watch ResourceQuota objects in every namespace. */
+        get: operations["listCoreV1ResourceQuotaForAllNamespaces"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/secrets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description List or watch Secret objects in every namespace. */
+        get: operations["listCoreV1SecretForAllNamespaces"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/serviceaccounts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description List or watch ServiceAccount objects in every namespace. */
+        get: operations["listCoreV1ServiceAccountForAllNamespaces"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/services": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description List or watch Service objects in every namespace. */
+        get: operations["listCoreV1ServiceForAllNamespaces"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/watch/configmaps": {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Watch ConfigMap objects in every namespace (deprecated). */
+        get: operations["watchCoreV1ConfigMapListForAllNamespaces"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/watch/endpoints": {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Watch Endpoints objects in every namespace (deprecated). */
+        get: operations["watchCoreV1EndpointsListForAllNamespaces"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/watch/events": {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Watch Event objects in every namespace (deprecated). */
+        get: operations["watchCoreV1EventListForAllNamespaces"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/watch/limitranges": {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Watch LimitRange objects in every namespace (deprecated). */
+        get: operations["watchCoreV1LimitRangeListForAllNamespaces"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/watch/namespaces": {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Watch Namespace objects (deprecated: list with watch=true). */
+        get: operations["watchCoreV1NamespaceList"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/watch/namespaces/{namespace}/configmaps": {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Namespace of the objects. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** @description Watch ConfigMap objects (deprecated: list with watch=true). */
+        get: operations["watchCoreV1NamespacedConfigMapList"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/watch/namespaces/{namespace}/configmaps/{name}": {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the ConfigMap. */
+                name: string;
+                /** @description Namespace of the objects. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** @description Watch one ConfigMap (deprecated: list with watch=true and a metadata.name field selector). */
+        get: operations["watchCoreV1NamespacedConfigMap"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/watch/namespaces/{namespace}/endpoints": {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Namespace of the objects. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** @description Watch Endpoints objects (deprecated: list with watch=true). */
+        get: operations["watchCoreV1NamespacedEndpointsList"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/watch/namespaces/{namespace}/endpoints/{name}": {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the Endpoints. */
+                name: string;
+                /** @description Namespace of the objects. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** @description Watch one Endpoints (deprecated: list with watch=true and a metadata.name field selector). */
+        get: operations["watchCoreV1NamespacedEndpoints"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/watch/namespaces/{namespace}/events": {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Namespace of the objects. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** @description Watch Event objects (deprecated: list with watch=true). */
+        get: operations["watchCoreV1NamespacedEventList"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/watch/namespaces/{namespace}/events/{name}": {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the Event. */
+                name: string;
+                /** @description Namespace of the objects. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** @description Watch one Event (deprecated: list with watch=true and a metadata.name field selector). */
+        get: operations["watchCoreV1NamespacedEvent"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/watch/namespaces/{namespace}/limitranges": {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Namespace of the objects. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** @description Watch LimitRange objects (deprecated: list with watch=true). */
+        get: operations["watchCoreV1NamespacedLimitRangeList"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/watch/namespaces/{namespace}/limitranges/{name}": {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the LimitRange. */
+                name: string;
+                /** @description Namespace of the objects. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** @description Watch one LimitRange (deprecated: list with watch=true and a metadata.name field selector). */
+        get: operations["watchCoreV1NamespacedLimitRange"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/watch/namespaces/{namespace}/persistentvolumeclaims": {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Namespace of the objects. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** @description Watch PersistentVolumeClaim objects (deprecated: list with watch=true). */
+        get: operations["watchCoreV1NamespacedPersistentVolumeClaimList"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/watch/namespaces/{namespace}/persistentvolumeclaims/{name}": {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the PersistentVolumeClaim. */
+                name: string;
+                /** @description Namespace of the objects. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** @description Watch one PersistentVolumeClaim (deprecated: list with watch=true and a metadata.name field selector). */
+        get: operations["watchCoreV1NamespacedPersistentVolumeClaim"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/watch/namespaces/{namespace}/pods": {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Namespace of the objects. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** @description Watch Pod objects (deprecated: list with watch=true). */
+        get: operations["watchCoreV1NamespacedPodList"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/watch/namespaces/{namespace}/pods/{name}": {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the Pod. */
+                name: string;
+                /** @description Namespace of the objects. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** @description Watch one Pod (deprecated: list with watch=true and a metadata.name field selector). */
+        get: operations["watchCoreV1NamespacedPod"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/watch/namespaces/{namespace}/podtemplates": {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Namespace of the objects. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** @description Watch PodTemplate objects (deprecated: list with watch=true). */
+        get: operations["watchCoreV1NamespacedPodTemplateList"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/watch/namespaces/{namespace}/podtemplates/{name}": {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the PodTemplate. */
+                name: string;
+                /** @description Namespace of the objects. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** @description Watch one PodTemplate (deprecated: list with watch=true and a metadata.name field selector). */
+        get: operations["watchCoreV1NamespacedPodTemplate"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/watch/namespaces/{namespace}/replicationcontrollers": {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Namespace of the objects. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** @description Watch ReplicationController objects (deprecated: list with watch=true). */
+        get: operations["watchCoreV1NamespacedReplicationControllerList"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/watch/namespaces/{namespace}/replicationcontrollers/{name}": {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the ReplicationController. */
+                name: string;
+                /** @description Namespace of the objects. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** @description Watch one ReplicationController (deprecated: list with watch=true and a metadata.name field selector). */
+        get: operations["watchCoreV1NamespacedReplicationController"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/watch/namespaces/{namespace}/resourcequotas": {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Namespace of the objects. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** @description Watch ResourceQuota objects (deprecated: list with watch=true). */
+        get: operations["watchCoreV1NamespacedResourceQuotaList"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/watch/namespaces/{namespace}/resourcequotas/{name}": {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the ResourceQuota. */
+                name: string;
+                /** @description Namespace of the objects. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** @description Watch one ResourceQuota (deprecated: list with watch=true and a metadata.name field selector). */
+        get: operations["watchCoreV1NamespacedResourceQuota"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/watch/namespaces/{namespace}/secrets": {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Namespace of the objects. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** @description Watch Secret objects (deprecated: list with watch=true). */
+        get: operations["watchCoreV1NamespacedSecretList"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/watch/namespaces/{namespace}/secrets/{name}": {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the Secret. */
+                name: string;
+                /** @description Namespace of the objects. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** @description Watch one Secret (deprecated: list with watch=true and a metadata.name field selector). */
+        get: operations["watchCoreV1NamespacedSecret"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/watch/namespaces/{namespace}/serviceaccounts": {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Namespace of the objects. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** @description Watch ServiceAccount objects (deprecated: list with watch=true). */
+        get: operations["watchCoreV1NamespacedServiceAccountList"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/watch/namespaces/{namespace}/serviceaccounts/{name}": {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the ServiceAccount. */
+                name: string;
+                /** @description Namespace of the objects. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** @description Watch one ServiceAccount (deprecated: list with watch=true and a metadata.name field selector). */
+        get: operations["watchCoreV1NamespacedServiceAccount"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/watch/namespaces/{namespace}/services": {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Namespace of the objects. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** @description Watch Service objects (deprecated: list with watch=true). */
+        get: operations["watchCoreV1NamespacedServiceList"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/watch/namespaces/{namespace}/services/{name}": {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the Service. */
+                name: string;
+                /** @description Namespace of the objects. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** @description Watch one Service (deprecated: list with watch=true and a metadata.name field selector). */
+        get: operations["watchCoreV1NamespacedService"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/watch/namespaces/{name}": {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the Namespace. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        /** @description Watch one Namespace (deprecated: list with watch=true and a metadata.name field selector). */
+        get: operations["watchCoreV1Namespace"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/watch/nodes": {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Watch Node objects (deprecated: list with watch=true). */
+        get: operations["watchCoreV1NodeList"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/watch/nodes/{name}": {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the Node. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        /** @description Watch one Node (deprecated: list with watch=true and a metadata.name field selector). */
+        get: operations["watchCoreV1Node"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/watch/persistentvolumeclaims": {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Watch PersistentVolumeClaim objects in every namespace (deprecated). */
+        get: operations["watchCoreV1PersistentVolumeClaimListForAllNamespaces"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/watch/persistentvolumes": {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Watch PersistentVolume objects (deprecated: list with watch=true). */
+        get: operations["watchCoreV1PersistentVolumeList"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/watch/persistentvolumes/{name}": {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the PersistentVolume. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        /** @description Watch one PersistentVolume (deprecated: list with watch=true and a metadata.name field selector). */
+        get: operations["watchCoreV1PersistentVolume"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/watch/pods": {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Watch Pod objects in every namespace (deprecated). */
+        get: operations["watchCoreV1PodListForAllNamespaces"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/watch/podtemplates": {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Watch PodTemplate objects in every namespace (deprecated). */
+        get: operations["watchCoreV1PodTemplateListForAllNamespaces"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/watch/replicationcontrollers": {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Watch ReplicationController objects in every namespace (deprecated). */
+        get: operations["watchCoreV1ReplicationControllerListForAllNamespaces"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/watch/resourcequotas": {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Watch ResourceQuota objects in every namespace (deprecated). */
+        get: operations["watchCoreV1ResourceQuotaListForAllNamespaces"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/watch/secrets": {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Watch Secret objects in every namespace (deprecated). */
+        get: operations["watchCoreV1SecretListForAllNamespaces"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/watch/serviceaccounts": {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Watch ServiceAccount objects in every namespace (deprecated). */
+        get: operations["watchCoreV1ServiceAccountListForAllNamespaces"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/watch/services": {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Watch Service objects in every namespace (deprecated). */
+        get: operations["watchCoreV1ServiceListForAllNamespaces"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
 }
@@ -3701,6 +5912,13 @@ export interface components {
          * @description A timestamp in RFC 3339 form with second precision, always in UTC when written by the server.
          */
         "io.k8s.apimachinery.pkg.apis.meta.v1.Time": string;
+        "io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent": {
+            /** @default {} */
+            object: components["schemas"]["io.k8s.apimachinery.pkg.runtime.RawExtension"];
+            /** @default  */
+            type: string;
+        };
+        "io.k8s.apimachinery.pkg.runtime.RawExtension": Record<string, never>;
         /**
          * Format: int-or-string
          * @description A value that is either a whole number or a string, such as a port number or a named port.
@@ -3777,6 +5995,174 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["io.k8s.api.core.v1.ComponentStatus"];
                     "application/yaml": components["schemas"]["io.k8s.api.core.v1.ComponentStatus"];
+                };
+            };
+        };
+    };
+    listCoreV1ConfigMapForAllNamespaces: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.core.v1.ConfigMapList"];
+                    "application/yaml": components["schemas"]["io.k8s.api.core.v1.ConfigMapList"];
+                };
+            };
+        };
+    };
+    listCoreV1EndpointsForAllNamespaces: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.core.v1.EndpointsList"];
+                    "application/yaml": components["schemas"]["io.k8s.api.core.v1.EndpointsList"];
+                };
+            };
+        };
+    };
+    listCoreV1EventForAllNamespaces: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.core.v1.EventList"];
+                    "application/yaml": components["schemas"]["io.k8s.api.core.v1.EventList"];
+                };
+            };
+        };
+    };
+    listCoreV1LimitRangeForAllNamespaces: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.core.v1.LimitRangeList"];
+                    "application/yaml": components["schemas"]["io.k8s.api.core.v1.LimitRangeList"];
                 };
             };
         };
@@ -5876,6 +8262,78 @@ export interface operations {
             };
         };
     };
+    connectCoreV1GetNamespacedPodAttach: {
+        parameters: {
+            query?: {
+                /** @description The container (the only one when not given). */
+                container?: string;
+                /** @description Stream the container's standard error. */
+                stderr?: boolean;
+                /** @description Stream to the container's standard input. */
+                stdin?: boolean;
+                /** @description Stream the container's standard output. */
+                stdout?: boolean;
+                /** @description Allocate a terminal. */
+                tty?: boolean;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the PodAttachOptions. */
+                name: string;
+                /** @description Namespace of the object. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+        };
+    };
+    connectCoreV1PostNamespacedPodAttach: {
+        parameters: {
+            query?: {
+                /** @description The container (the only one when not given). */
+                container?: string;
+                /** @description Stream the container's standard error. */
+                stderr?: boolean;
+                /** @description Stream to the container's standard input. */
+                stdin?: boolean;
+                /** @description Stream the container's standard output. */
+                stdout?: boolean;
+                /** @description Allocate a terminal. */
+                tty?: boolean;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the PodAttachOptions. */
+                name: string;
+                /** @description Namespace of the object. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+        };
+    };
     createCoreV1NamespacedPodBinding: {
         parameters: {
             query?: {
@@ -6114,6 +8572,588 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["io.k8s.api.policy.v1.Eviction"];
                     "application/yaml": components["schemas"]["io.k8s.api.policy.v1.Eviction"];
+                };
+            };
+        };
+    };
+    connectCoreV1GetNamespacedPodExec: {
+        parameters: {
+            query?: {
+                /** @description The command and its arguments, one parameter each. */
+                command?: string;
+                /** @description The container (the only one when not given). */
+                container?: string;
+                /** @description Stream the container's standard error. */
+                stderr?: boolean;
+                /** @description Stream to the container's standard input. */
+                stdin?: boolean;
+                /** @description Stream the container's standard output. */
+                stdout?: boolean;
+                /** @description Allocate a terminal. */
+                tty?: boolean;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the PodExecOptions. */
+                name: string;
+                /** @description Namespace of the object. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+        };
+    };
+    connectCoreV1PostNamespacedPodExec: {
+        parameters: {
+            query?: {
+                /** @description The command and its arguments, one parameter each. */
+                command?: string;
+                /** @description The container (the only one when not given). */
+                container?: string;
+                /** @description Stream the container's standard error. */
+                stderr?: boolean;
+                /** @description Stream to the container's standard input. */
+                stdin?: boolean;
+                /** @description Stream the container's standard output. */
+                stdout?: boolean;
+                /** @description Allocate a terminal. */
+                tty?: boolean;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the PodExecOptions. */
+                name: string;
+                /** @description Namespace of the object. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+        };
+    };
+    readCoreV1NamespacedPodLog: {
+        parameters: {
+            query?: {
+                /** @description The container (the only one when not given). */
+                container?: string;
+                /** @description Keep streaming the log as it grows. */
+                follow?: boolean;
+                /** @description Do not verify the kubelet's serving certificate. */
+                insecureSkipTLSVerifyBackend?: boolean;
+                /** @description Stop after this many bytes. */
+                limitBytes?: number;
+                /** @description The log of the container's previous run. */
+                previous?: boolean;
+                /** @description Only lines from the last this many seconds. */
+                sinceSeconds?: number;
+                /** @description Only this many lines from the end. */
+                tailLines?: number;
+                /** @description Begin each line with its RFC3339 timestamp. */
+                timestamps?: boolean;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the Pod. */
+                name: string;
+                /** @description Namespace of the object. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                    "application/json": string;
+                    "application/yaml": string;
+                };
+            };
+        };
+    };
+    connectCoreV1GetNamespacedPodPortforward: {
+        parameters: {
+            query?: {
+                /** @description The ports to forward. */
+                ports?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the PodPortForwardOptions. */
+                name: string;
+                /** @description Namespace of the object. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+        };
+    };
+    connectCoreV1PostNamespacedPodPortforward: {
+        parameters: {
+            query?: {
+                /** @description The ports to forward. */
+                ports?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the PodPortForwardOptions. */
+                name: string;
+                /** @description Namespace of the object. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+        };
+    };
+    connectCoreV1GetNamespacedPodProxy: {
+        parameters: {
+            query?: {
+                /** @description The path to pass on. */
+                path?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the PodProxyOptions. */
+                name: string;
+                /** @description Namespace of the object. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+        };
+    };
+    connectCoreV1PutNamespacedPodProxy: {
+        parameters: {
+            query?: {
+                /** @description The path to pass on. */
+                path?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the PodProxyOptions. */
+                name: string;
+                /** @description Namespace of the object. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+        };
+    };
+    connectCoreV1PostNamespacedPodProxy: {
+        parameters: {
+            query?: {
+                /** @description The path to pass on. */
+                path?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the PodProxyOptions. */
+                name: string;
+                /** @description Namespace of the object. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+        };
+    };
+    connectCoreV1DeleteNamespacedPodProxy: {
+        parameters: {
+            query?: {
+                /** @description The path to pass on. */
+                path?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the PodProxyOptions. */
+                name: string;
+                /** @description Namespace of the object. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+        };
+    };
+    connectCoreV1OptionsNamespacedPodProxy: {
+        parameters: {
+            query?: {
+                /** @description The path to pass on. */
+                path?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the PodProxyOptions. */
+                name: string;
+                /** @description Namespace of the object. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+        };
+    };
+    connectCoreV1HeadNamespacedPodProxy: {
+        parameters: {
+            query?: {
+                /** @description The path to pass on. */
+                path?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the PodProxyOptions. */
+                name: string;
+                /** @description Namespace of the object. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+        };
+    };
+    connectCoreV1PatchNamespacedPodProxy: {
+        parameters: {
+            query?: {
+                /** @description The path to pass on. */
+                path?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the PodProxyOptions. */
+                name: string;
+                /** @description Namespace of the object. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+        };
+    };
+    connectCoreV1GetNamespacedPodProxyWithPath: {
+        parameters: {
+            query?: {
+                /** @description The path to pass on. */
+                path?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the PodProxyOptions. */
+                name: string;
+                /** @description Namespace of the object. */
+                namespace: string;
+                /** @description The path to pass on. */
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+        };
+    };
+    connectCoreV1PutNamespacedPodProxyWithPath: {
+        parameters: {
+            query?: {
+                /** @description The path to pass on. */
+                path?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the PodProxyOptions. */
+                name: string;
+                /** @description Namespace of the object. */
+                namespace: string;
+                /** @description The path to pass on. */
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+        };
+    };
+    connectCoreV1PostNamespacedPodProxyWithPath: {
+        parameters: {
+            query?: {
+                /** @description The path to pass on. */
+                path?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the PodProxyOptions. */
+                name: string;
+                /** @description Namespace of the object. */
+                namespace: string;
+                /** @description The path to pass on. */
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+        };
+    };
+    connectCoreV1DeleteNamespacedPodProxyWithPath: {
+        parameters: {
+            query?: {
+                /** @description The path to pass on. */
+                path?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the PodProxyOptions. */
+                name: string;
+                /** @description Namespace of the object. */
+                namespace: string;
+                /** @description The path to pass on. */
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+        };
+    };
+    connectCoreV1OptionsNamespacedPodProxyWithPath: {
+        parameters: {
+            query?: {
+                /** @description The path to pass on. */
+                path?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the PodProxyOptions. */
+                name: string;
+                /** @description Namespace of the object. */
+                namespace: string;
+                /** @description The path to pass on. */
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+        };
+    };
+    connectCoreV1HeadNamespacedPodProxyWithPath: {
+        parameters: {
+            query?: {
+                /** @description The path to pass on. */
+                path?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the PodProxyOptions. */
+                name: string;
+                /** @description Namespace of the object. */
+                namespace: string;
+                /** @description The path to pass on. */
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+        };
+    };
+    connectCoreV1PatchNamespacedPodProxyWithPath: {
+        parameters: {
+            query?: {
+                /** @description The path to pass on. */
+                path?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the PodProxyOptions. */
+                name: string;
+                /** @description Namespace of the object. */
+                namespace: string;
+                /** @description The path to pass on. */
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
                 };
             };
         };
@@ -8498,6 +11538,412 @@ export interface operations {
             };
         };
     };
+    connectCoreV1GetNamespacedServiceProxy: {
+        parameters: {
+            query?: {
+                /** @description The path to pass on. */
+                path?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the ServiceProxyOptions. */
+                name: string;
+                /** @description Namespace of the object. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+        };
+    };
+    connectCoreV1PutNamespacedServiceProxy: {
+        parameters: {
+            query?: {
+                /** @description The path to pass on. */
+                path?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the ServiceProxyOptions. */
+                name: string;
+                /** @description Namespace of the object. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+        };
+    };
+    connectCoreV1PostNamespacedServiceProxy: {
+        parameters: {
+            query?: {
+                /** @description The path to pass on. */
+                path?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the ServiceProxyOptions. */
+                name: string;
+                /** @description Namespace of the object. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+        };
+    };
+    connectCoreV1DeleteNamespacedServiceProxy: {
+        parameters: {
+            query?: {
+                /** @description The path to pass on. */
+                path?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the ServiceProxyOptions. */
+                name: string;
+                /** @description Namespace of the object. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+        };
+    };
+    connectCoreV1OptionsNamespacedServiceProxy: {
+        parameters: {
+            query?: {
+                /** @description The path to pass on. */
+                path?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the ServiceProxyOptions. */
+                name: string;
+                /** @description Namespace of the object. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+        };
+    };
+    connectCoreV1HeadNamespacedServiceProxy: {
+        parameters: {
+            query?: {
+                /** @description The path to pass on. */
+                path?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the ServiceProxyOptions. */
+                name: string;
+                /** @description Namespace of the object. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+        };
+    };
+    connectCoreV1PatchNamespacedServiceProxy: {
+        parameters: {
+            query?: {
+                /** @description The path to pass on. */
+                path?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the ServiceProxyOptions. */
+                name: string;
+                /** @description Namespace of the object. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+        };
+    };
+    connectCoreV1GetNamespacedServiceProxyWithPath: {
+        parameters: {
+            query?: {
+                /** @description The path to pass on. */
+                path?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the ServiceProxyOptions. */
+                name: string;
+                /** @description Namespace of the object. */
+                namespace: string;
+                /** @description The path to pass on. */
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+        };
+    };
+    connectCoreV1PutNamespacedServiceProxyWithPath: {
+        parameters: {
+            query?: {
+                /** @description The path to pass on. */
+                path?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the ServiceProxyOptions. */
+                name: string;
+                /** @description Namespace of the object. */
+                namespace: string;
+                /** @description The path to pass on. */
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+        };
+    };
+    connectCoreV1PostNamespacedServiceProxyWithPath: {
+        parameters: {
+            query?: {
+                /** @description The path to pass on. */
+                path?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the ServiceProxyOptions. */
+                name: string;
+                /** @description Namespace of the object. */
+                namespace: string;
+                /** @description The path to pass on. */
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+        };
+    };
+    connectCoreV1DeleteNamespacedServiceProxyWithPath: {
+        parameters: {
+            query?: {
+                /** @description The path to pass on. */
+                path?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the ServiceProxyOptions. */
+                name: string;
+                /** @description Namespace of the object. */
+                namespace: string;
+                /** @description The path to pass on. */
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+        };
+    };
+    connectCoreV1OptionsNamespacedServiceProxyWithPath: {
+        parameters: {
+            query?: {
+                /** @description The path to pass on. */
+                path?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the ServiceProxyOptions. */
+                name: string;
+                /** @description Namespace of the object. */
+                namespace: string;
+                /** @description The path to pass on. */
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+        };
+    };
+    connectCoreV1HeadNamespacedServiceProxyWithPath: {
+        parameters: {
+            query?: {
+                /** @description The path to pass on. */
+                path?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the ServiceProxyOptions. */
+                name: string;
+                /** @description Namespace of the object. */
+                namespace: string;
+                /** @description The path to pass on. */
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+        };
+    };
+    connectCoreV1PatchNamespacedServiceProxyWithPath: {
+        parameters: {
+            query?: {
+                /** @description The path to pass on. */
+                path?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the ServiceProxyOptions. */
+                name: string;
+                /** @description Namespace of the object. */
+                namespace: string;
+                /** @description The path to pass on. */
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+        };
+    };
     readCoreV1NamespacedServiceStatus: {
         parameters: {
             query?: never;
@@ -9237,6 +12683,384 @@ export interface operations {
             };
         };
     };
+    connectCoreV1GetNodeProxy: {
+        parameters: {
+            query?: {
+                /** @description The path to pass on. */
+                path?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the NodeProxyOptions. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+        };
+    };
+    connectCoreV1PutNodeProxy: {
+        parameters: {
+            query?: {
+                /** @description The path to pass on. */
+                path?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the NodeProxyOptions. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+        };
+    };
+    connectCoreV1PostNodeProxy: {
+        parameters: {
+            query?: {
+                /** @description The path to pass on. */
+                path?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the NodeProxyOptions. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+        };
+    };
+    connectCoreV1DeleteNodeProxy: {
+        parameters: {
+            query?: {
+                /** @description The path to pass on. */
+                path?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the NodeProxyOptions. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+        };
+    };
+    connectCoreV1OptionsNodeProxy: {
+        parameters: {
+            query?: {
+                /** @description The path to pass on. */
+                path?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the NodeProxyOptions. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+        };
+    };
+    connectCoreV1HeadNodeProxy: {
+        parameters: {
+            query?: {
+                /** @description The path to pass on. */
+                path?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the NodeProxyOptions. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+        };
+    };
+    connectCoreV1PatchNodeProxy: {
+        parameters: {
+            query?: {
+                /** @description The path to pass on. */
+                path?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the NodeProxyOptions. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+        };
+    };
+    connectCoreV1GetNodeProxyWithPath: {
+        parameters: {
+            query?: {
+                /** @description The path to pass on. */
+                path?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the NodeProxyOptions. */
+                name: string;
+                /** @description The path to pass on. */
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+        };
+    };
+    connectCoreV1PutNodeProxyWithPath: {
+        parameters: {
+            query?: {
+                /** @description The path to pass on. */
+                path?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the NodeProxyOptions. */
+                name: string;
+                /** @description The path to pass on. */
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+        };
+    };
+    connectCoreV1PostNodeProxyWithPath: {
+        parameters: {
+            query?: {
+                /** @description The path to pass on. */
+                path?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the NodeProxyOptions. */
+                name: string;
+                /** @description The path to pass on. */
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+        };
+    };
+    connectCoreV1DeleteNodeProxyWithPath: {
+        parameters: {
+            query?: {
+                /** @description The path to pass on. */
+                path?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the NodeProxyOptions. */
+                name: string;
+                /** @description The path to pass on. */
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+        };
+    };
+    connectCoreV1OptionsNodeProxyWithPath: {
+        parameters: {
+            query?: {
+                /** @description The path to pass on. */
+                path?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the NodeProxyOptions. */
+                name: string;
+                /** @description The path to pass on. */
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+        };
+    };
+    connectCoreV1HeadNodeProxyWithPath: {
+        parameters: {
+            query?: {
+                /** @description The path to pass on. */
+                path?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the NodeProxyOptions. */
+                name: string;
+                /** @description The path to pass on. */
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+        };
+    };
+    connectCoreV1PatchNodeProxyWithPath: {
+        parameters: {
+            query?: {
+                /** @description The path to pass on. */
+                path?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the NodeProxyOptions. */
+                name: string;
+                /** @description The path to pass on. */
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+        };
+    };
     readCoreV1NodeStatus: {
         parameters: {
             query?: never;
@@ -9353,6 +13177,48 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["io.k8s.api.core.v1.Node"];
                     "application/yaml": components["schemas"]["io.k8s.api.core.v1.Node"];
+                };
+            };
+        };
+    };
+    listCoreV1PersistentVolumeClaimForAllNamespaces: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.core.v1.PersistentVolumeClaimList"];
+                    "application/yaml": components["schemas"]["io.k8s.api.core.v1.PersistentVolumeClaimList"];
                 };
             };
         };
@@ -9759,6 +13625,2169 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["io.k8s.api.core.v1.PersistentVolume"];
                     "application/yaml": components["schemas"]["io.k8s.api.core.v1.PersistentVolume"];
+                };
+            };
+        };
+    };
+    listCoreV1PodForAllNamespaces: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.core.v1.PodList"];
+                    "application/yaml": components["schemas"]["io.k8s.api.core.v1.PodList"];
+                };
+            };
+        };
+    };
+    listCoreV1PodTemplateForAllNamespaces: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.core.v1.PodTemplateList"];
+                    "application/yaml": components["schemas"]["io.k8s.api.core.v1.PodTemplateList"];
+                };
+            };
+        };
+    };
+    listCoreV1ReplicationControllerForAllNamespaces: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.core.v1.ReplicationControllerList"];
+                    "application/yaml": components["schemas"]["io.k8s.api.core.v1.ReplicationControllerList"];
+                };
+            };
+        };
+    };
+    listCoreV1ResourceQuotaForAllNamespaces: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.core.v1.ResourceQuotaList"];
+                    "application/yaml": components["schemas"]["io.k8s.api.core.v1.ResourceQuotaList"];
+                };
+            };
+        };
+    };
+    listCoreV1SecretForAllNamespaces: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.core.v1.SecretList"];
+                    "application/yaml": components["schemas"]["io.k8s.api.core.v1.SecretList"];
+                };
+            };
+        };
+    };
+    listCoreV1ServiceAccountForAllNamespaces: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.core.v1.ServiceAccountList"];
+                    "application/yaml": components["schemas"]["io.k8s.api.core.v1.ServiceAccountList"];
+                };
+            };
+        };
+    };
+    listCoreV1ServiceForAllNamespaces: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.core.v1.ServiceList"];
+                    "application/yaml": components["schemas"]["io.k8s.api.core.v1.ServiceList"];
+                };
+            };
+        };
+    };
+    watchCoreV1ConfigMapListForAllNamespaces: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+        };
+    };
+    watchCoreV1EndpointsListForAllNamespaces: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+        };
+    };
+    watchCoreV1EventListForAllNamespaces: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+        };
+    };
+    watchCoreV1LimitRangeListForAllNamespaces: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+        };
+    };
+    watchCoreV1NamespaceList: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+        };
+    };
+    watchCoreV1NamespacedConfigMapList: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Namespace of the objects. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+        };
+    };
+    watchCoreV1NamespacedConfigMap: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the ConfigMap. */
+                name: string;
+                /** @description Namespace of the objects. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+        };
+    };
+    watchCoreV1NamespacedEndpointsList: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Namespace of the objects. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+        };
+    };
+    watchCoreV1NamespacedEndpoints: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the Endpoints. */
+                name: string;
+                /** @description Namespace of the objects. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+        };
+    };
+    watchCoreV1NamespacedEventList: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Namespace of the objects. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+        };
+    };
+    watchCoreV1NamespacedEvent: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the Event. */
+                name: string;
+                /** @description Namespace of the objects. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+        };
+    };
+    watchCoreV1NamespacedLimitRangeList: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Namespace of the objects. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+        };
+    };
+    watchCoreV1NamespacedLimitRange: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the LimitRange. */
+                name: string;
+                /** @description Namespace of the objects. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+        };
+    };
+    watchCoreV1NamespacedPersistentVolumeClaimList: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Namespace of the objects. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+        };
+    };
+    watchCoreV1NamespacedPersistentVolumeClaim: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the PersistentVolumeClaim. */
+                name: string;
+                /** @description Namespace of the objects. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+        };
+    };
+    watchCoreV1NamespacedPodList: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Namespace of the objects. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+        };
+    };
+    watchCoreV1NamespacedPod: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the Pod. */
+                name: string;
+                /** @description Namespace of the objects. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+        };
+    };
+    watchCoreV1NamespacedPodTemplateList: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Namespace of the objects. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+        };
+    };
+    watchCoreV1NamespacedPodTemplate: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the PodTemplate. */
+                name: string;
+                /** @description Namespace of the objects. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+        };
+    };
+    watchCoreV1NamespacedReplicationControllerList: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Namespace of the objects. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+        };
+    };
+    watchCoreV1NamespacedReplicationController: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the ReplicationController. */
+                name: string;
+                /** @description Namespace of the objects. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+        };
+    };
+    watchCoreV1NamespacedResourceQuotaList: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Namespace of the objects. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+        };
+    };
+    watchCoreV1NamespacedResourceQuota: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the ResourceQuota. */
+                name: string;
+                /** @description Namespace of the objects. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+        };
+    };
+    watchCoreV1NamespacedSecretList: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Namespace of the objects. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+        };
+    };
+    watchCoreV1NamespacedSecret: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the Secret. */
+                name: string;
+                /** @description Namespace of the objects. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+        };
+    };
+    watchCoreV1NamespacedServiceAccountList: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Namespace of the objects. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+        };
+    };
+    watchCoreV1NamespacedServiceAccount: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the ServiceAccount. */
+                name: string;
+                /** @description Namespace of the objects. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+        };
+    };
+    watchCoreV1NamespacedServiceList: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Namespace of the objects. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+        };
+    };
+    watchCoreV1NamespacedService: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the Service. */
+                name: string;
+                /** @description Namespace of the objects. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+        };
+    };
+    watchCoreV1Namespace: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the Namespace. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+        };
+    };
+    watchCoreV1NodeList: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+        };
+    };
+    watchCoreV1Node: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the Node. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+        };
+    };
+    watchCoreV1PersistentVolumeClaimListForAllNamespaces: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+        };
+    };
+    watchCoreV1PersistentVolumeList: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+        };
+    };
+    watchCoreV1PersistentVolume: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the PersistentVolume. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+        };
+    };
+    watchCoreV1PodListForAllNamespaces: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+        };
+    };
+    watchCoreV1PodTemplateListForAllNamespaces: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+        };
+    };
+    watchCoreV1ReplicationControllerListForAllNamespaces: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+        };
+    };
+    watchCoreV1ResourceQuotaListForAllNamespaces: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+        };
+    };
+    watchCoreV1SecretListForAllNamespaces: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+        };
+    };
+    watchCoreV1ServiceAccountListForAllNamespaces: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+        };
+    };
+    watchCoreV1ServiceListForAllNamespaces: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
                 };
             };
         };

@@ -43,6 +43,23 @@ export interface paths {
         patch: operations["patchNetworkingV1IngressClass"];
         trace?: never;
     };
+    "/apis/networking.k8s.io/v1/ingresses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description List or watch Ingress objects in every namespace. */
+        get: operations["listNetworkingV1IngressForAllNamespaces"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/apis/networking.k8s.io/v1/namespaces/{namespace}/ingresses": {
         parameters: {
             query?: never;
@@ -183,6 +200,346 @@ export interface paths {
         head?: never;
         /** @description Partially update the NetworkPolicy. */
         patch: operations["patchNetworkingV1NamespacedNetworkPolicyStatus"];
+        trace?: never;
+    };
+    "/apis/networking.k8s.io/v1/networkpolicies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description List or watch NetworkPolicy objects in every namespace. */
+        get: operations["listNetworkingV1NetworkPolicyForAllNamespaces"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/apis/networking.k8s.io/v1/watch/ingressclasses": {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Watch IngressClass objects (deprecated: list with watch=true). */
+        get: operations["watchNetworkingV1IngressClassList"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/apis/networking.k8s.io/v1/watch/ingressclasses/{name}": {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the IngressClass. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        /** @description Watch one IngressClass (deprecated: list with watch=true and a metadata.name field selector). */
+        get: operations["watchNetworkingV1IngressClass"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/apis/networking.k8s.io/v1/watch/ingresses": {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Watch Ingress objects in every namespace (deprecated). */
+        get: operations["watchNetworkingV1IngressListForAllNamespaces"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/apis/networking.k8s.io/v1/watch/namespaces/{namespace}/ingresses": {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Namespace of the objects. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** @description Watch Ingress objects (deprecated: list with watch=true). */
+        get: operations["watchNetworkingV1NamespacedIngressList"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/apis/networking.k8s.io/v1/watch/namespaces/{namespace}/ingresses/{name}": {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the Ingress. */
+                name: string;
+                /** @description Namespace of the objects. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** @description Watch one Ingress (deprecated: list with watch=true and a metadata.name field selector). */
+        get: operations["watchNetworkingV1NamespacedIngress"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/apis/networking.k8s.io/v1/watch/namespaces/{namespace}/networkpolicies": {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Namespace of the objects. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** @description Watch NetworkPolicy objects (deprecated: list with watch=true). */
+        get: operations["watchNetworkingV1NamespacedNetworkPolicyList"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/apis/networking.k8s.io/v1/watch/namespaces/{namespace}/networkpolicies/{name}": {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the NetworkPolicy. */
+                name: string;
+                /** @description Namespace of the objects. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** @description Watch one NetworkPolicy (deprecated: list with watch=true and a metadata.name field selector). */
+        get: operations["watchNetworkingV1NamespacedNetworkPolicy"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/apis/networking.k8s.io/v1/watch/networkpolicies": {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Watch NetworkPolicy objects in every namespace (deprecated). */
+        get: operations["watchNetworkingV1NetworkPolicyListForAllNamespaces"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
 }
@@ -577,6 +934,13 @@ export interface components {
          * @description A timestamp in RFC 3339 form with second precision, always in UTC when written by the server.
          */
         "io.k8s.apimachinery.pkg.apis.meta.v1.Time": string;
+        "io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent": {
+            /** @default {} */
+            object: components["schemas"]["io.k8s.apimachinery.pkg.runtime.RawExtension"];
+            /** @default  */
+            type: string;
+        };
+        "io.k8s.apimachinery.pkg.runtime.RawExtension": Record<string, never>;
         /**
          * Format: int-or-string
          * @description A value that is either a whole number or a string, such as a port number or a named port.
@@ -873,6 +1237,48 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["io.k8s.api.networking.v1.IngressClass"];
                     "application/yaml": components["schemas"]["io.k8s.api.networking.v1.IngressClass"];
+                };
+            };
+        };
+    };
+    listNetworkingV1IngressForAllNamespaces: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.networking.v1.IngressList"];
+                    "application/yaml": components["schemas"]["io.k8s.api.networking.v1.IngressList"];
                 };
             };
         };
@@ -1731,6 +2137,403 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["io.k8s.api.networking.v1.NetworkPolicy"];
                     "application/yaml": components["schemas"]["io.k8s.api.networking.v1.NetworkPolicy"];
+                };
+            };
+        };
+    };
+    listNetworkingV1NetworkPolicyForAllNamespaces: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.networking.v1.NetworkPolicyList"];
+                    "application/yaml": components["schemas"]["io.k8s.api.networking.v1.NetworkPolicyList"];
+                };
+            };
+        };
+    };
+    watchNetworkingV1IngressClassList: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+        };
+    };
+    watchNetworkingV1IngressClass: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the IngressClass. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+        };
+    };
+    watchNetworkingV1IngressListForAllNamespaces: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+        };
+    };
+    watchNetworkingV1NamespacedIngressList: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Namespace of the objects. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+        };
+    };
+    watchNetworkingV1NamespacedIngress: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the Ingress. */
+                name: string;
+                /** @description Namespace of the objects. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+        };
+    };
+    watchNetworkingV1NamespacedNetworkPolicyList: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Namespace of the objects. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+        };
+    };
+    watchNetworkingV1NamespacedNetworkPolicy: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the NetworkPolicy. */
+                name: string;
+                /** @description Namespace of the objects. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+        };
+    };
+    watchNetworkingV1NetworkPolicyListForAllNamespaces: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
                 };
             };
         };

@@ -72,6 +72,145 @@ export interface paths {
         patch: operations["patchPolicyV1NamespacedPodDisruptionBudgetStatus"];
         trace?: never;
     };
+    "/apis/policy/v1/poddisruptionbudgets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description List or watch PodDisruptionBudget objects in every namespace. */
+        get: operations["listPolicyV1PodDisruptionBudgetForAllNamespaces"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/apis/policy/v1/watch/namespaces/{namespace}/poddisruptionbudgets": {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Namespace of the objects. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** @description Watch PodDisruptionBudget objects (deprecated: list with watch=true). */
+        get: operations["watchPolicyV1NamespacedPodDisruptionBudgetList"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/apis/policy/v1/watch/namespaces/{namespace}/poddisruptionbudgets/{name}": {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the PodDisruptionBudget. */
+                name: string;
+                /** @description Namespace of the objects. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** @description Watch one PodDisruptionBudget (deprecated: list with watch=true and a metadata.name field selector). */
+        get: operations["watchPolicyV1NamespacedPodDisruptionBudget"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/apis/policy/v1/watch/poddisruptionbudgets": {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Watch PodDisruptionBudget objects in every namespace (deprecated). */
+        get: operations["watchPolicyV1PodDisruptionBudgetListForAllNamespaces"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -349,6 +488,13 @@ export interface components {
          * @description A timestamp in RFC 3339 form with second precision, always in UTC when written by the server.
          */
         "io.k8s.apimachinery.pkg.apis.meta.v1.Time": string;
+        "io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent": {
+            /** @default {} */
+            object: components["schemas"]["io.k8s.apimachinery.pkg.runtime.RawExtension"];
+            /** @default  */
+            type: string;
+        };
+        "io.k8s.apimachinery.pkg.runtime.RawExtension": Record<string, never>;
         /**
          * Format: int-or-string
          * @description A value that is either a whole number or a string, such as a port number or a named port.
@@ -788,6 +934,182 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["io.k8s.api.policy.v1.PodDisruptionBudget"];
                     "application/yaml": components["schemas"]["io.k8s.api.policy.v1.PodDisruptionBudget"];
+                };
+            };
+        };
+    };
+    listPolicyV1PodDisruptionBudgetForAllNamespaces: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.policy.v1.PodDisruptionBudgetList"];
+                    "application/yaml": components["schemas"]["io.k8s.api.policy.v1.PodDisruptionBudgetList"];
+                };
+            };
+        };
+    };
+    watchPolicyV1NamespacedPodDisruptionBudgetList: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Namespace of the objects. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+        };
+    };
+    watchPolicyV1NamespacedPodDisruptionBudget: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the PodDisruptionBudget. */
+                name: string;
+                /** @description Namespace of the objects. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+        };
+    };
+    watchPolicyV1PodDisruptionBudgetListForAllNamespaces: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
                 };
             };
         };

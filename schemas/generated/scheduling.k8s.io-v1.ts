@@ -43,6 +43,85 @@ export interface paths {
         patch: operations["patchSchedulingV1PriorityClass"];
         trace?: never;
     };
+    "/apis/scheduling.k8s.io/v1/watch/priorityclasses": {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Watch PriorityClass objects (deprecated: list with watch=true). */
+        get: operations["watchSchedulingV1PriorityClassList"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/apis/scheduling.k8s.io/v1/watch/priorityclasses/{name}": {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the PriorityClass. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        /** @description Watch one PriorityClass (deprecated: list with watch=true and a metadata.name field selector). */
+        get: operations["watchSchedulingV1PriorityClass"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -233,6 +312,13 @@ export interface components {
          * @description A timestamp in RFC 3339 form with second precision, always in UTC when written by the server.
          */
         "io.k8s.apimachinery.pkg.apis.meta.v1.Time": string;
+        "io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent": {
+            /** @default {} */
+            object: components["schemas"]["io.k8s.apimachinery.pkg.runtime.RawExtension"];
+            /** @default  */
+            type: string;
+        };
+        "io.k8s.apimachinery.pkg.runtime.RawExtension": Record<string, never>;
     };
     responses: never;
     parameters: never;
@@ -524,6 +610,93 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["io.k8s.api.scheduling.v1.PriorityClass"];
                     "application/yaml": components["schemas"]["io.k8s.api.scheduling.v1.PriorityClass"];
+                };
+            };
+        };
+    };
+    watchSchedulingV1PriorityClassList: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+        };
+    };
+    watchSchedulingV1PriorityClass: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the PriorityClass. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
                 };
             };
         };

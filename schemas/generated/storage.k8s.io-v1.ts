@@ -85,6 +85,23 @@ export interface paths {
         patch: operations["patchStorageV1CSINode"];
         trace?: never;
     };
+    "/apis/storage.k8s.io/v1/csistoragecapacities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description List or watch CSIStorageCapacity objects in every namespace. */
+        get: operations["listStorageV1CSIStorageCapacityForAllNamespaces"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/apis/storage.k8s.io/v1/namespaces/{namespace}/csistoragecapacities": {
         parameters: {
             query?: never;
@@ -236,6 +253,444 @@ export interface paths {
         head?: never;
         /** @description Partially update the VolumeAttachment. */
         patch: operations["patchStorageV1VolumeAttachmentStatus"];
+        trace?: never;
+    };
+    "/apis/storage.k8s.io/v1/watch/csidrivers": {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Watch CSIDriver objects (deprecated: list with watch=true). */
+        get: operations["watchStorageV1CSIDriverList"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/apis/storage.k8s.io/v1/watch/csidrivers/{name}": {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the CSIDriver. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        /** @description Watch one CSIDriver (deprecated: list with watch=true and a metadata.name field selector). */
+        get: operations["watchStorageV1CSIDriver"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/apis/storage.k8s.io/v1/watch/csinodes": {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Watch CSINode objects (deprecated: list with watch=true). */
+        get: operations["watchStorageV1CSINodeList"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/apis/storage.k8s.io/v1/watch/csinodes/{name}": {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the CSINode. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        /** @description Watch one CSINode (deprecated: list with watch=true and a metadata.name field selector). */
+        get: operations["watchStorageV1CSINode"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/apis/storage.k8s.io/v1/watch/csistoragecapacities": {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Watch CSIStorageCapacity objects in every namespace (deprecated). */
+        get: operations["watchStorageV1CSIStorageCapacityListForAllNamespaces"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/apis/storage.k8s.io/v1/watch/namespaces/{namespace}/csistoragecapacities": {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Namespace of the objects. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** @description Watch CSIStorageCapacity objects (deprecated: list with watch=true). */
+        get: operations["watchStorageV1NamespacedCSIStorageCapacityList"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/apis/storage.k8s.io/v1/watch/namespaces/{namespace}/csistoragecapacities/{name}": {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the CSIStorageCapacity. */
+                name: string;
+                /** @description Namespace of the objects. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** @description Watch one CSIStorageCapacity (deprecated: list with watch=true and a metadata.name field selector). */
+        get: operations["watchStorageV1NamespacedCSIStorageCapacity"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/apis/storage.k8s.io/v1/watch/storageclasses": {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Watch StorageClass objects (deprecated: list with watch=true). */
+        get: operations["watchStorageV1StorageClassList"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/apis/storage.k8s.io/v1/watch/storageclasses/{name}": {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the StorageClass. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        /** @description Watch one StorageClass (deprecated: list with watch=true and a metadata.name field selector). */
+        get: operations["watchStorageV1StorageClass"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/apis/storage.k8s.io/v1/watch/volumeattachments": {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Watch VolumeAttachment objects (deprecated: list with watch=true). */
+        get: operations["watchStorageV1VolumeAttachmentList"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/apis/storage.k8s.io/v1/watch/volumeattachments/{name}": {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the VolumeAttachment. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        /** @description Watch one VolumeAttachment (deprecated: list with watch=true and a metadata.name field selector). */
+        get: operations["watchStorageV1VolumeAttachment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
 }
@@ -869,6 +1324,13 @@ export interface components {
          * @description A timestamp in RFC 3339 form with second precision, always in UTC when written by the server.
          */
         "io.k8s.apimachinery.pkg.apis.meta.v1.Time": string;
+        "io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent": {
+            /** @default {} */
+            object: components["schemas"]["io.k8s.apimachinery.pkg.runtime.RawExtension"];
+            /** @default  */
+            type: string;
+        };
+        "io.k8s.apimachinery.pkg.runtime.RawExtension": Record<string, never>;
     };
     responses: never;
     parameters: never;
@@ -1446,6 +1908,48 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["io.k8s.api.storage.v1.CSINode"];
                     "application/yaml": components["schemas"]["io.k8s.api.storage.v1.CSINode"];
+                };
+            };
+        };
+    };
+    listStorageV1CSIStorageCapacityForAllNamespaces: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.storage.v1.CSIStorageCapacityList"];
+                    "application/yaml": components["schemas"]["io.k8s.api.storage.v1.CSIStorageCapacityList"];
                 };
             };
         };
@@ -2441,6 +2945,488 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["io.k8s.api.storage.v1.VolumeAttachment"];
                     "application/yaml": components["schemas"]["io.k8s.api.storage.v1.VolumeAttachment"];
+                };
+            };
+        };
+    };
+    watchStorageV1CSIDriverList: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+        };
+    };
+    watchStorageV1CSIDriver: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the CSIDriver. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+        };
+    };
+    watchStorageV1CSINodeList: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+        };
+    };
+    watchStorageV1CSINode: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the CSINode. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+        };
+    };
+    watchStorageV1CSIStorageCapacityListForAllNamespaces: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+        };
+    };
+    watchStorageV1NamespacedCSIStorageCapacityList: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Namespace of the objects. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+        };
+    };
+    watchStorageV1NamespacedCSIStorageCapacity: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the CSIStorageCapacity. */
+                name: string;
+                /** @description Namespace of the objects. */
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+        };
+    };
+    watchStorageV1StorageClassList: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+        };
+    };
+    watchStorageV1StorageClass: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the StorageClass. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+        };
+    };
+    watchStorageV1VolumeAttachmentList: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+        };
+    };
+    watchStorageV1VolumeAttachment: {
+        parameters: {
+            query?: {
+                /** @description Only objects whose labels match. */
+                labelSelector?: string;
+                /** @description Only objects whose fields match. */
+                fieldSelector?: string;
+                /** @description Most objects to return; the rest come with continue. */
+                limit?: number;
+                /** @description Token from a previous limited list. */
+                continue?: string;
+                /** @description Which version of the store to read. */
+                resourceVersion?: string;
+                /** @description Exact or NotOlderThan. */
+                resourceVersionMatch?: string;
+                /** @description Stream changes instead of listing. */
+                watch?: boolean;
+                /** @description Send BOOKMARK events with the progress of a watch. */
+                allowWatchBookmarks?: boolean;
+                /** @description Start a watch with the current objects as ADDED events. */
+                sendInitialEvents?: boolean;
+                /** @description Ends a list or watch after this many seconds. */
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Name of the VolumeAttachment. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
                 };
             };
         };

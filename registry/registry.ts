@@ -4,6 +4,7 @@
  * kube-apiserver creates at start (system namespaces, priority classes, the
  * bootstrap RBAC policy, the kubernetes service). Controllers run beside it (registry/controllers).
  */
+import { isDeepStrictEqual } from 'node:util';
 import type { JsonObject } from '../schemas/json.js';
 import type { StoreClient } from '../storage/client/store-client.js';
 import { AdmissionChain, type AdmissionPlugin } from './admission/admission.js';
@@ -28,7 +29,7 @@ import { endpointSliceStrategy } from './endpointslice/strategy.js';
 import { eventStrategy, eventTtlSeconds } from './event/strategy.js';
 import { eventsV1Strategy } from './events-v1/strategy.js';
 import { ApiError } from './generic/api-error.js';
-import { resourceInfo } from './generic/base-strategy.js';
+import { arrayOf, child, resourceInfo } from './generic/base-strategy.js';
 import { ComponentStatusStore, componentStatusesInfo, type ComponentProbe } from './componentstatus/component-statuses.js';
 import { CreateOnlyStore } from './generic/create-only-store.js';
 import { GenericStore, type GenericStoreOptions } from './generic/generic-store.js';
@@ -373,29 +374,77 @@ export class KiteRegistry implements Registry {
       roleBindings: this.generic(roleBindingStrategy.info),
     });
     await this.startRbac();
-    await this.ensure(serviceStrategy.info, 'default', {
-      metadata: { name: 'kubernetes', labels: { component: 'apiserver', provider: 'kubernetes' } },
-      spec: {
-        type: 'ClusterIP',
-        clusterIP: this.allocation.apiServerServiceIp,
-        ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: this.options.advertisePort ?? 6443 }],
-        sessionAffinity: 'None',
-        // kube-apiserver's own Service names its family policy, so kube-apiserver owns that field too.
-        ipFamilyPolicy: 'SingleStack',
+    await this.reconcileKubernetesService();
+  }
+
+  /**
+   * The kubernetes Service in default, pointing at this API server, as kube-apiserver's
+   * bootstrap controller keeps it: created when missing, its ports put back when they name
+   * another port (a restart on another --port), and its Endpoints and EndpointSlice (the
+   * advertise address and port) made or corrected. An address no pod can reach (loopback,
+   * link-local) is not a valid endpoint: then, as with kube-apiserver, there are none.
+   */
+  private async reconcileKubernetesService(): Promise<void> {
+    const port = this.options.advertisePort ?? 6443;
+    const servicePorts = [{ name: 'https', port: 443, protocol: 'TCP', targetPort: port }];
+    await this.reconcile(
+      serviceStrategy.info,
+      'default',
+      {
+        metadata: { name: 'kubernetes', labels: { component: 'apiserver', provider: 'kubernetes' } },
+        spec: {
+          type: 'ClusterIP',
+          clusterIP: this.allocation.apiServerServiceIp,
+          ports: servicePorts,
+          sessionAffinity: 'None',
+          // kube-apiserver's own Service names its family policy, so kube-apiserver owns that field too.
+          ipFamilyPolicy: 'SingleStack',
+        },
       },
-    });
-    if (this.options.advertiseAddress !== undefined) {
-      try {
-        await this.ensure(endpointsStrategy.info, 'default', {
-          metadata: { name: 'kubernetes', labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' } },
-          subsets: [{ addresses: [{ ip: this.options.advertiseAddress }], ports: [{ name: 'https', port: this.options.advertisePort ?? 6443, protocol: 'TCP' }] }],
-        });
-      } catch (e) {
-        // An address no pod can reach (loopback, link-local) is not a valid endpoint: as with
-        // kube-apiserver's endpoint reconciler, the kubernetes service then has none.
-        if (!(e instanceof ApiError && e.reason === 'Invalid')) throw e;
-      }
+      (current) => {
+        const spec = child(current, 'spec');
+        const same = isDeepStrictEqual(arrayOf(spec.ports).map((p) => ({ name: p.name, port: p.port, protocol: p.protocol, targetPort: p.targetPort })), servicePorts) && spec.type === 'ClusterIP';
+        if (same) return undefined;
+        spec.ports = servicePorts;
+        spec.type = 'ClusterIP';
+        return current;
+      },
+    );
+    const ip = this.options.advertiseAddress;
+    if (ip === undefined) return;
+    const subsets = [{ addresses: [{ ip }], ports: [{ name: 'https', port, protocol: 'TCP' }] }];
+    const slice = {
+      addressType: ip.includes(':') ? 'IPv6' : 'IPv4',
+      endpoints: [{ addresses: [ip], conditions: { ready: true } }],
+      ports: [{ name: 'https', port, protocol: 'TCP' }],
+    };
+    try {
+      await this.reconcile(endpointsStrategy.info, 'default', { metadata: { name: 'kubernetes', labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' } }, subsets }, (current) => {
+        if (isDeepStrictEqual(current['subsets'], subsets)) return undefined;
+        current['subsets'] = subsets;
+        return current;
+      });
+      await this.reconcile(endpointSliceStrategy.info, 'default', { metadata: { name: 'kubernetes', labels: { 'kubernetes.io/service-name': 'kubernetes' } }, ...slice }, (current) => {
+        const now = { addressType: current['addressType'], endpoints: current['endpoints'], ports: current['ports'] };
+        return isDeepStrictEqual(now, slice) ? undefined : { ...current, ...slice };
+      });
+    } catch (e) {
+      if (!(e instanceof ApiError && e.reason === 'Invalid')) throw e;
     }
+  }
+
+  /** Creates obj when missing; when it exists, applies correct (which answers undefined when nothing is to change). */
+  private async reconcile(info: ResourceInfo, namespace: string | undefined, obj: KubeObject, correct: (current: KubeObject) => KubeObject | undefined): Promise<void> {
+    const store = this.generic(info);
+    let current: KubeObject;
+    try {
+      current = await store.get(namespace, obj.metadata.name!);
+    } catch (e) {
+      if (!(e instanceof ApiError && e.code === 404)) throw e;
+      return this.ensure(info, namespace, obj);
+    }
+    if (correct(structuredClone(current)) === undefined) return;
+    await store.guaranteedUpdate(namespace, obj.metadata.name!, (latest) => correct(latest) ?? latest, {}, { manager: 'kube-apiserver' });
   }
 
   private async ensure(info: ResourceInfo, namespace: string | undefined, obj: KubeObject): Promise<void> {

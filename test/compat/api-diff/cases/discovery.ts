@@ -50,6 +50,10 @@ export const discoveryCases: readonly DiffCase[] = [
   {
     id: 'discovery-kubernetes-service',
     title: 'the kubernetes Service in default exists (kube-apiserver makes it at start)',
-    steps: [get('service', '/api/v1/namespaces/default/services/kubernetes')],
+    steps: [
+      get('service', '/api/v1/namespaces/default/services/kubernetes'),
+      get('endpoints', '/api/v1/namespaces/default/endpoints/kubernetes'),
+      get('endpointslice', '/apis/discovery.k8s.io/v1/namespaces/default/endpointslices/kubernetes'),
+    ],
   },
 ];

@@ -10,12 +10,12 @@
  */
 import { IncomingMessage, request as httpRequest, ServerResponse, type IncomingHttpHeaders, type Server } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { connect as netConnect, type Socket } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Express, Request, Response } from 'express';
 import { ApiError, errors } from '../registry/generic/api-error.js';
-import type { ConnectRequest, ConnectTarget } from '../registry/generic/resource-store.js';
+import type { ConnectRequest, ConnectTarget, Registry } from '../registry/generic/resource-store.js';
+import { resolvePath } from './request-path.js';
 import { sendError } from './status.js';
 
 /** How the API server reaches kubelets (kube-apiserver's kubelet client flags). */
@@ -43,13 +43,10 @@ const upgradeHeads = new WeakMap<IncomingMessage, Buffer>();
 /** Headers that concern one connection, not the request: never passed on (but an upgrade's own). */
 const hopByHop = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
 
-/** The paths of the subresources that take an upgraded connection (exec, attach, portforward, the proxies). */
-const connectPath = /\/(exec|attach|portforward)$|\/proxy(\/|$)/;
-
 /**
- * An upgrade request to any other path is served as the plain request it is (Go's server
- * ignores an Upgrade it does not take: an h2c offer, say). Node's parser stops at its headers,
- * so its body (by Content-Length) is read from the connection here.
+ * An upgrade request to any path but a connect subresource's is served as the plain request it
+ * is (Go's server ignores an Upgrade it does not take: an h2c offer, say). Node's parser stops
+ * at its headers, so its body (by Content-Length) is read from the connection here.
  */
 function plainRequest(req: IncomingMessage, socket: Duplex, head: Buffer): IncomingMessage | ApiError {
   const plain = new IncomingMessage(socket as Socket);
@@ -81,11 +78,21 @@ function plainRequest(req: IncomingMessage, socket: Duplex, head: Buffer): Incom
 /**
  * Routes upgrade requests through the app like any other request (its filters authenticate
  * and authorize them), on a response bound to the raw connection. An answer other than a
- * connect subresource's ends the connection once written.
+ * connect subresource's ends the connection once written. The returned function ends every
+ * upgraded connection still open (a server that stops: node's closeAllConnections does not
+ * see them).
  */
-export function serveUpgrades(server: Server, app: Express): void {
+export function serveUpgrades(server: Server, app: Express, registry: Registry): () => void {
+  const isConnect = (path: string): boolean => {
+    const rp = resolvePath(registry, path);
+    return rp?.name !== undefined && rp.subresource !== undefined && rp.store.subresource(rp.subresource)?.connect !== undefined;
+  };
+  const open = new Set<Duplex>();
   server.on('upgrade', (upgrading: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const connects = connectPath.test((upgrading.url ?? '').split('?')[0]!);
+    open.add(socket);
+    socket.once('close', () => open.delete(socket));
+    socket.on('error', () => socket.destroy());
+    const connects = isConnect((upgrading.url ?? '').split('?')[0]!);
     const req = connects ? upgrading : plainRequest(upgrading, socket, head);
     if (req instanceof ApiError) {
       socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${JSON.stringify(req.toStatus())}`);
@@ -96,9 +103,11 @@ export function serveUpgrades(server: Server, app: Express): void {
     res.shouldKeepAlive = false;
     res.assignSocket(socket as Socket);
     res.on('finish', () => socket.end());
-    socket.on('error', () => socket.destroy());
     app(req, res);
   });
+  return () => {
+    for (const socket of open) socket.destroy();
+  };
 }
 
 function isUpgrade(req: Request): boolean {
@@ -114,13 +123,19 @@ export function connectQuery(url: string): ConnectRequest['query'] {
   return out;
 }
 
-/** The request headers passed on: not the client's credentials (the API server authenticated it), not hop-by-hop ones. */
+/**
+ * The request headers passed on: not the client's credentials (the API server authenticated
+ * it), not hop-by-hop ones but an upgrade's Connection and Upgrade.
+ */
 function forwardedHeaders(req: Request, target: URL, upgrade: boolean): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(req.headers as IncomingHttpHeaders)) {
-    if (value === undefined || name === 'host' || name === 'authorization' || name.startsWith('impersonate-')) continue;
-    if (!upgrade && hopByHop.has(name)) continue;
+    if (value === undefined || name === 'host' || name === 'authorization' || name.startsWith('impersonate-') || hopByHop.has(name)) continue;
     out[name] = value;
+  }
+  if (upgrade) {
+    out['connection'] = 'Upgrade';
+    out['upgrade'] = req.headers.upgrade ?? '';
   }
   const from = req.socket.remoteAddress;
   if (from !== undefined) out['x-forwarded-for'] = typeof out['x-forwarded-for'] === 'string' ? `${out['x-forwarded-for']}, ${from}` : from;
@@ -130,8 +145,8 @@ function forwardedHeaders(req: Request, target: URL, upgrade: boolean): Record<s
 
 /** A connection error as Go's net package words it (dial tcp 127.0.0.1:1: connect: connection refused). */
 function dialError(err: NodeJS.ErrnoException, target: URL): string {
-  const hostPort = `${target.hostname.replace(/^\[|\]$/g, '')}:${target.port || (target.protocol === 'https:' ? '443' : '80')}`;
-  const where = target.hostname.startsWith('[') ? `[${hostPort.slice(0, hostPort.lastIndexOf(':'))}]${hostPort.slice(hostPort.lastIndexOf(':'))}` : hostPort;
+  // A URL's hostname keeps an IPv6 address's brackets, as Go prints it: [::1]:10250.
+  const where = `${target.hostname}:${target.port || (target.protocol === 'https:' ? '443' : '80')}`;
   switch (err.code) {
     case 'ECONNREFUSED':
       return `dial tcp ${where}: connect: connection refused`;
@@ -182,100 +197,119 @@ function failureOf(code: number, body: string, about: { resource: string; name: 
   return new ApiError(code, reason, `${message} ( ${about.resource} ${about.name})`, { name: about.name, group: '', kind: about.resource });
 }
 
-/** Sends a plain request on and streams the answer back. */
-function forwardRequest(req: Request, res: Response, target: ConnectTarget & { kind: 'kubelet' | 'proxy' }, url: URL, kubelet: KubeletClient): void {
+/** The HTTP code and headers of an answer passed on (hop-by-hop ones left out). */
+function answerHeaders(answer: IncomingMessage, contentType: string | undefined): Record<string, string | string[]> {
+  const headers: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(answer.headers)) if (value !== undefined && !hopByHop.has(name)) headers[name] = value;
+  if (contentType !== undefined) headers['content-type'] = contentType;
+  return headers;
+}
+
+/**
+ * Sends the request on and answers with what comes back. An upgrade request is spliced to the
+ * other server's connection only once that server answers 101 Switching Protocols (any other
+ * answer is passed on and the connection ends), so that nothing the client sends reaches the
+ * other server outside the upgraded stream it was authorized for.
+ */
+function forward(req: Request, res: Response, target: ConnectTarget & { kind: 'kubelet' | 'proxy' }, url: URL, kubelet: KubeletClient, upgrade: boolean): void {
   const https = url.protocol === 'https:';
   const send = https ? httpsRequest : httpRequest;
-  const outgoing = send(url, { method: req.method, headers: forwardedHeaders(req, url, false), ...(https ? tlsOptions(target, kubelet) : {}), timeout: kubelet.timeoutMs });
+  // A log is asked for as kube-apiserver's log streamer asks: a bare GET.
+  const headers = target.failure !== undefined ? { host: url.host } : forwardedHeaders(req, url, upgrade);
+  // A connection of its own (no pool), so that ending this request ends only its connection.
+  const outgoing = send(url, { method: req.method, headers, ...(https ? tlsOptions(target, kubelet) : {}), timeout: kubelet.timeoutMs, agent: false });
   let connected = false;
-  // A kept-alive connection is connected already.
-  outgoing.on('socket', (s) => (s.connecting ? s.once(https ? 'secureConnect' : 'connect', () => (connected = true)) : (connected = true)));
+  outgoing.on('socket', (s) => s.once(https ? 'secureConnect' : 'connect', () => (connected = true)));
   outgoing.on('timeout', () => {
     // Only connecting is timed: an answer may stream for as long as it lasts (a followed log).
     if (!connected) outgoing.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' }));
   });
-  outgoing.on('error', (err: NodeJS.ErrnoException) => {
-    const message = dialError(err, url);
-    // kube-apiserver's log streamer words a failed request as Go's HTTP client does; its proxy gives the dial error alone.
-    const method = req.method.charAt(0) + req.method.slice(1).toLowerCase();
-    sendError(res, new ApiError(500, '', target.failure === undefined ? message : `${method} ${JSON.stringify(url.href)}: ${message}`));
-  });
-  outgoing.on('response', (answer) => {
-    outgoing.setTimeout(0);
-    const code = answer.statusCode ?? 502;
-    if (target.failure !== undefined && (code < 200 || code > 206)) {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      answer.on('data', (c: Buffer) => {
-        if (size < MAX_ERROR_BODY) chunks.push(c.subarray(0, MAX_ERROR_BODY - size));
-        size += c.length;
-      });
-      answer.on('end', () => sendError(res, failureOf(code, Buffer.concat(chunks).toString(), target.failure!)));
-      answer.on('error', (err) => sendError(res, err));
-      return;
-    }
-    const headers: Record<string, string | string[]> = {};
-    for (const [name, value] of Object.entries(answer.headers)) if (value !== undefined && !hopByHop.has(name)) headers[name] = value;
-    if (target.contentType !== undefined) headers['content-type'] = target.contentType;
-    res.writeHead(code, headers);
-    answer.pipe(res);
-    answer.on('error', () => res.destroy());
-  });
+  // The client gone (before or after the other server answered): the other connection goes too.
   res.on('close', () => outgoing.destroy());
-  req.pipe(outgoing);
-}
-
-/** Connects to the target and splices the client's upgraded connection to it. */
-function forwardUpgrade(req: Request, res: Response, target: ConnectTarget & { kind: 'kubelet' | 'proxy' }, url: URL, kubelet: KubeletClient): void {
-  const client = res.socket;
-  if (client === null) return;
-  const https = url.protocol === 'https:';
-  const port = Number(url.port || (https ? 443 : 80));
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  const backend = https ? tlsConnect({ host, port, ...tlsOptions(target, kubelet) }) : netConnect({ host, port });
-  const timer = setTimeout(() => backend.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })), kubelet.timeoutMs);
-  let spliced = false;
-  backend.once('error', (err: NodeJS.ErrnoException) => {
-    clearTimeout(timer);
-    if (!spliced) return sendError(res, new ApiError(500, '', `error dialing backend: ${dialError(err, url)}`));
-    client.destroy();
+  outgoing.on('error', (err: NodeJS.ErrnoException) => {
+    // Failing once the answer is under way (a malformed or cut answer), the response is cut too.
+    if (res.headersSent) return void res.destroy();
+    const message = dialError(err, url);
+    // An upgrade that cannot connect is kube-apiserver's "error dialing backend"; its log streamer
+    // words a failed request as Go's HTTP client does; its proxy gives the dial error alone.
+    const method = req.method.charAt(0) + req.method.slice(1).toLowerCase();
+    const text = upgrade ? `error dialing backend: ${message}` : target.failure === undefined ? message : `${method} ${JSON.stringify(url.href)}: ${message}`;
+    sendError(res, new ApiError(500, '', text));
   });
-  backend.once(https ? 'secureConnect' : 'connect', () => {
-    clearTimeout(timer);
-    spliced = true;
+  outgoing.on('upgrade', (answer: IncomingMessage, backend: Socket, backendHead: Buffer) => {
+    outgoing.setTimeout(0);
+    const client = res.socket;
+    if (client === null || !upgrade) return backend.destroy();
     // From here on the bytes are the two servers' own; the request counts as answered (101).
     res.statusCode = 101;
     res.detachSocket(client);
-    const lines = [`${req.method} ${url.pathname}${url.search} HTTP/1.1`];
-    for (const [name, value] of Object.entries(forwardedHeaders(req, url, true))) for (const v of [value].flat()) lines.push(`${name}: ${v}`);
-    backend.write(`${lines.join('\r\n')}\r\n\r\n`);
-    const head = upgradeHeads.get(req);
-    if (head !== undefined && head.length > 0) backend.write(head);
+    const lines = [`HTTP/1.1 101 ${answer.statusMessage ?? 'Switching Protocols'}`];
+    for (let i = 0; i + 1 < answer.rawHeaders.length; i += 2) lines.push(`${answer.rawHeaders[i]!}: ${answer.rawHeaders[i + 1]!}`);
+    client.write(`${lines.join('\r\n')}\r\n\r\n`);
+    if (backendHead.length > 0) client.write(backendHead);
+    const clientHead = upgradeHeads.get(req);
+    if (clientHead !== undefined && clientHead.length > 0) backend.write(clientHead);
     client.pipe(backend);
     backend.pipe(client);
     client.on('error', () => backend.destroy());
+    backend.on('error', () => client.destroy());
     client.on('close', () => {
       backend.destroy();
       res.emit('close');
     });
     backend.on('close', () => client.destroy());
   });
+  outgoing.on('response', (answer) => {
+    outgoing.setTimeout(0);
+    const code = answer.statusCode ?? 502;
+    if (target.failure !== undefined && (code < 200 || code > 206)) {
+      // Read as kube-apiserver reads it: at most MAX_ERROR_BODY bytes, the rest not waited for.
+      const chunks: Buffer[] = [];
+      let size = 0;
+      const done = (): void => sendError(res, failureOf(code, Buffer.concat(chunks).toString(), target.failure!));
+      answer.on('data', (c: Buffer) => {
+        chunks.push(c.subarray(0, MAX_ERROR_BODY - size));
+        size += c.length;
+        if (size >= MAX_ERROR_BODY) {
+          answer.removeAllListeners('end');
+          answer.destroy();
+          done();
+        }
+      });
+      answer.on('end', done);
+      answer.on('error', (err) => sendError(res, err));
+      return;
+    }
+    // A log returns its text alone, as kube-apiserver's log streamer does; a proxy passes headers on.
+    res.writeHead(code, target.failure !== undefined ? { 'content-type': target.contentType ?? 'text/plain' } : answerHeaders(answer, target.contentType));
+    answer.pipe(res);
+    answer.on('error', () => res.destroy());
+  });
+  if (upgrade) outgoing.end();
+  else req.pipe(outgoing);
 }
 
-/** Serves a connect subresource's request where the registry said it goes. */
-export function serveConnect(req: Request, res: Response, target: ConnectTarget): void {
+/** Serves a connect subresource's request where the registry said it goes (subpath: what followed a proxy subresource). */
+export function serveConnect(req: Request, res: Response, target: ConnectTarget, subpath: string): void {
   if (target.kind === 'none') {
     res.status(204).end();
     return;
   }
   const upgrade = isUpgrade(req);
   if (target.upgradeRequired && !upgrade) throw errors.badRequest('Upgrade request required');
+  // A proxy asked for its root without the slash is sent to it with one, as kube-apiserver
+  // does (relative links in what the root serves then resolve under the proxy path).
+  if (target.passQuery === true && subpath === '' && !req.path.endsWith('/') && (req.method === 'GET' || req.method === 'HEAD') && !upgrade) {
+    const q = req.originalUrl.indexOf('?');
+    res.status(301).setHeader('Location', `${req.path}/${q >= 0 ? req.originalUrl.slice(q) : ''}`);
+    res.end();
+    return;
+  }
   const kubelet = (req.app.locals[kubeletClientKey] as KubeletClient | undefined) ?? defaultKubeletClient;
   const url = new URL(target.url.href);
   if (target.passQuery === true) {
     const q = req.originalUrl.indexOf('?');
     if (q >= 0) url.search = req.originalUrl.slice(q);
   }
-  if (upgrade && upgradeHeads.has(req)) forwardUpgrade(req, res, target, url, kubelet);
-  else forwardRequest(req, res, target, url, kubelet);
+  forward(req, res, target, url, kubelet, upgrade && upgradeHeads.has(req));
 }

@@ -61,13 +61,6 @@ export async function handleResource(req: Request, res: Response, rp: ResourcePa
   const user = userOf(res);
   const who = user === undefined ? {} : { user: { username: user.name, uid: user.uid, groups: user.groups, extra: user.extra } };
   try {
-    const want = wanted(req);
-    const send = (code: number, body: unknown, shape?: { objects: KubeObject[]; list?: ObjectList['metadata'] }): void => {
-      const out = convertResponse(store, want, req, body, shape);
-      appendWarnings(res, warnings);
-      const { type, text } = encodeBody(out, want.format);
-      sendBody(req, res, code, type, text);
-    };
     const handler = subresource === undefined ? undefined : store.subresource(subresource);
     const info = store.info;
     const sub = subresource === undefined ? undefined : info.subresources.find((s) => s.name === subresource);
@@ -79,16 +72,24 @@ export async function handleResource(req: Request, res: Response, rp: ResourcePa
     // A proxy takes every method: HEAD as a get, OPTIONS as itself (kube-apiserver's proxies route them all).
     const proxyMethod = sub?.name === 'proxy' && (req.method === 'HEAD' || req.method === 'OPTIONS');
     const allowed = !onCollection && (proxyMethod || (sub?.verbs ?? info.verbs).includes(verb));
+    // Another server answers a connect subresource: its Accept and Content-Type are that server's business.
+    if (allowed && handler?.connect !== undefined && name !== undefined) {
+      const target = await handler.connect(namespace, name, { method: req.method, query: connectQuery(req.originalUrl), subpath: rp.subpath });
+      serveConnect(req, res, target, rp.subpath);
+      return;
+    }
+    const want = wanted(req);
+    const send = (code: number, body: unknown, shape?: { objects: KubeObject[]; list?: ObjectList['metadata'] }): void => {
+      const out = convertResponse(store, want, req, body, shape);
+      appendWarnings(res, warnings);
+      const { type, text } = encodeBody(out, want.format);
+      sendBody(req, res, code, type, text);
+    };
     // A PATCH of no patch type is refused before it is handled, without the deprecation Warning.
     const patchKind = allowed && req.method === 'PATCH' ? patchType((req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()) : undefined;
     // A deprecated version's Warning comes with every verb it serves (not with a 405).
     if (info.deprecationWarning !== undefined && info.verbs.includes(verb)) warnings.push(info.deprecationWarning);
     if (!allowed) throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
-    if (handler?.connect !== undefined && name !== undefined) {
-      const target = await handler.connect(namespace, name, { method: req.method, query: connectQuery(req.originalUrl), subpath: rp.subpath });
-      serveConnect(req, res, target);
-      return;
-    }
     switch (req.method) {
       case 'GET': {
         if (legacyWatch && subresource !== undefined) throw errors.notFoundPath();

@@ -253,6 +253,9 @@ export async function runApiServer(o: ApiServerOptions): Promise<RunningApiServe
   // The reviewer uses the registry's token checks, so it is set once the registry exists.
   const review: { reviewer?: TokenReviewer } = {};
   const advertised = o.advertiseAddress ?? (o.bindAddress === '0.0.0.0' || o.bindAddress === '::' ? '127.0.0.1' : o.bindAddress);
+  // --port 0 asks for any free port; it is picked now, before anything starts, because the
+  // kubernetes Service the registry writes at start names the port the API is served on.
+  const listenPort = o.port === 0 ? await freePort(o.bindAddress) : o.port;
   const pki: ApiServerPki | undefined = plain
     ? undefined
     : await preparePki({
@@ -305,9 +308,6 @@ export async function runApiServer(o: ApiServerOptions): Promise<RunningApiServe
     ...(o.etcdServers.length > 0 ? { remote: { endpoints: o.etcdServers, tls: storeClientTls(o.etcdTls) } } : {}),
   });
   const advertiseAddress = advertised;
-  // --port 0 asks for any free port; it is picked now, because the kubernetes Service the
-  // registry writes at start names the port the API is served on.
-  const listenPort = o.port === 0 ? await freePort(o.bindAddress) : o.port;
   const readStore = (): Promise<void> =>
     Promise.race([client.get('/registry/health').then(() => undefined), new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timed out')), 2000).unref())]);
   const registry = new KiteRegistry(client, {
@@ -372,7 +372,7 @@ export async function runApiServer(o: ApiServerOptions): Promise<RunningApiServe
   // a client sending on one just as it closed got a reset ("socket hang up").
   server.keepAliveTimeout = IDLE_CONNECTION_MS;
   // kubectl exec, attach and port-forward upgrade their connection (SPDY, WebSocket).
-  serveUpgrades(server, app);
+  const closeUpgrades = serveUpgrades(server, app, registry);
   const countObjects = async (): Promise<void> => {
     for (const info of registry.resources()) {
       if (!info.verbs.includes('list') || info.version !== preferredVersion(registry, info.group)) continue;
@@ -410,6 +410,7 @@ export async function runApiServer(o: ApiServerOptions): Promise<RunningApiServe
     stop: async () => {
       clearInterval(counter);
       server.closeAllConnections();
+      closeUpgrades();
       await new Promise<void>((r) => server.close(() => r()));
       await controllers?.stop();
       // The CRD controllers (apiextensions) that registry.start() started.

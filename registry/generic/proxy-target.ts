@@ -6,6 +6,7 @@
 import { BlockList, isIP } from 'node:net';
 import { lookup } from 'node:dns/promises';
 import { errors } from './api-error.js';
+import { goQuote } from '../../schemas/go-url.js';
 
 /** A proxy path's name split up, as Go's SplitSchemeNamePort; undefined when it is not one. */
 export function splitSchemeNamePort(id: string): { scheme: string; name: string; port: string } | undefined {
@@ -23,6 +24,24 @@ export function splitSchemeNamePort(id: string): { scheme: string; name: string;
 /** The 400 a proxy request gets for a name that does not split ("invalid pod request \"a:b:c:d\""). */
 export function invalidProxyName(kind: string, id: string): Error {
   return errors.badRequest(`invalid ${kind} request ${JSON.stringify(id)}`);
+}
+
+/** Go's net.JoinHostPort: an IPv6 address in brackets. */
+export function joinHostPort(host: string, port: number | string): string {
+  return host.includes(':') ? `[${host}]:${String(port)}` : `${host}:${String(port)}`;
+}
+
+/**
+ * The URL a proxy request goes to: scheme (http when empty), host, port (none when empty) and
+ * the path after the subresource. A port that is not a port number is refused: pasted into
+ * the URL it could name another host (p:80@169.254.169.254).
+ */
+export function proxyUrl(scheme: string, host: string, port: string, subpath: string): URL {
+  if (port !== '' && !(/^[0-9]{1,5}$/.test(port) && Number(port) >= 1 && Number(port) <= 65535)) throw errors.badRequest(`invalid port ${goQuote(port)}`);
+  const authority = port === '' ? (host.includes(':') ? `[${host}]` : host) : joinHostPort(host, port);
+  const url = new URL(`${scheme === '' ? 'http' : scheme}://${authority}/`);
+  url.pathname = subpath === '' ? '/' : subpath;
+  return url;
 }
 
 /** The 400 of an address a proxy may not reach. */

@@ -48,8 +48,3 @@ function kubeletPort(node: KubeObject): number {
   const port = endpoint?.Port;
   return typeof port === 'number' && Number.isInteger(port) && port > 0 && port < 65536 ? port : defaultKubeletPort;
 }
-
-/** Go's net.JoinHostPort: an IPv6 address in brackets. */
-export function joinHostPort(host: string, port: number | string): string {
-  return host.includes(':') ? `[${host}]:${String(port)}` : `${host}:${String(port)}`;
-}

@@ -8,10 +8,10 @@
 import { ApiError, errors } from '../generic/api-error.js';
 import { arrayOf, field } from '../generic/base-strategy.js';
 import type { GenericStore } from '../generic/generic-store.js';
-import { checkProxyableIp, invalidProxyName, splitSchemeNamePort } from '../generic/proxy-target.js';
+import { checkProxyableIp, invalidProxyName, joinHostPort, proxyUrl, splitSchemeNamePort } from '../generic/proxy-target.js';
 import type { ConnectRequest, ConnectTarget, SubresourceHandler } from '../generic/resource-store.js';
 import type { KubeObject } from '../generic/types.js';
-import { joinHostPort, kubeletAddress } from '../node/kubelet-connection.js';
+import { kubeletAddress } from '../node/kubelet-connection.js';
 import { goQuote } from '../../schemas/go-url.js';
 
 /** How the pod subresources reach kubelets. */
@@ -154,7 +154,9 @@ export function podConnectSubresources(o: PodConnectOptions): Record<string, Sub
     attach: stream('attach'),
     portforward: {
       connect: async (ns, name, request) => {
-        const params = new URLSearchParams(ports(request.query).map((p): [string, string] => ['port', String(p)]));
+        // The ports go on as one comma-separated value, as kube-apiserver sends them.
+        const given = ports(request.query);
+        const params = new URLSearchParams(given.length === 0 ? [] : [['port', given.join(',')]]);
         const pod = await o.pods().get(ns, name);
         const url = await onKubelet(pod, withQuery(`/portForward/${ns ?? ''}/${name}`, params));
         if (url === undefined) throw noHost(name);
@@ -182,11 +184,9 @@ export function podConnectSubresources(o: PodConnectOptions): Record<string, Sub
           const withPorts = arrayOf(field(pod, 'spec')?.containers).find((c) => arrayOf(c.ports).length > 0);
           if (withPorts !== undefined) port = String(arrayOf(withPorts.ports)[0]!.containerPort ?? '');
         }
-        const status = field(pod, 'status');
-        const ip = String(arrayOf(status?.podIPs)[0]?.ip ?? '');
+        const ip = String(arrayOf(field(pod, 'status')?.podIPs)[0]?.ip ?? '');
         checkProxyableIp(ip);
-        const host = port === '' ? (ip.includes(':') ? `[${ip}]` : ip) : joinHostPort(ip, port);
-        return { kind: 'proxy', url: new URL(`${parts.scheme === '' ? 'http' : parts.scheme}://${host}${request.subpath === '' ? '/' : request.subpath}`), upgradeRequired: false, passQuery: true };
+        return { kind: 'proxy', url: proxyUrl(parts.scheme, ip, port, request.subpath), upgradeRequired: false, passQuery: true };
       },
     },
   };

@@ -6,10 +6,9 @@
 import { ApiError, errors } from '../generic/api-error.js';
 import { arrayOf, field } from '../generic/base-strategy.js';
 import type { GenericStore } from '../generic/generic-store.js';
-import { invalidProxyName, splitSchemeNamePort } from '../generic/proxy-target.js';
+import { invalidProxyName, proxyUrl, splitSchemeNamePort } from '../generic/proxy-target.js';
 import type { SubresourceHandler } from '../generic/resource-store.js';
 import type { KubeObject } from '../generic/types.js';
-import { joinHostPort } from '../node/kubelet-connection.js';
 
 export interface ServiceProxyStores {
   readonly services: () => GenericStore;
@@ -24,9 +23,9 @@ async function isValidAddress(stores: ServiceProxyStores, namespace: string | un
   let pod: KubeObject;
   try {
     pod = await stores.pods().get(namespace, ref.name);
-  } catch (e) {
-    if (e instanceof ApiError && e.code === 404) return false;
-    throw e;
+  } catch {
+    // An address whose pod cannot be read is skipped, as kube-apiserver skips it.
+    return false;
   }
   return arrayOf(field(pod, 'status')?.podIPs).some((p) => p.ip === address.ip);
 }
@@ -66,8 +65,7 @@ export function serviceProxy(stores: ServiceProxyStores): SubresourceHandler {
         for (let j = 0; j < addresses.length; j++) {
           const address = addresses[(start + j) % addresses.length]!;
           if (!(await isValidAddress(stores, ns, address))) continue;
-          const path = request.subpath === '' ? '/' : request.subpath;
-          return { kind: 'proxy', url: new URL(`${parts.scheme === '' ? 'http' : parts.scheme}://${joinHostPort(String(address.ip), String(port.port))}${path}`), upgradeRequired: false, passQuery: true };
+          return { kind: 'proxy', url: proxyUrl(parts.scheme, String(address.ip), String(port.port), request.subpath), upgradeRequired: false, passQuery: true };
         }
       }
       throw errors.unavailable(`no endpoints available for service ${JSON.stringify(id)}`);

@@ -26,10 +26,11 @@ interface Seen {
 }
 
 /** A stand-in kubelet: containerLogs answers two lines (404 for a container named gone); exec upgrades and echoes in capitals. */
-async function fakeKubelet(dir: string): Promise<{ server: Server; port: number; seen: Seen[] }> {
+async function fakeKubelet(dir: string): Promise<{ server: Server; port: number; seen: Seen[]; afterRefusal: string[] }> {
   const ca = await TestCa.create(dir, 'kubelet');
   const files = await ca.issue('kubelet', { hosts: ['127.0.0.1'] });
   const seen: Seen[] = [];
+  const afterRefusal: string[] = [];
   const server = createServer({ cert: readFileSync(files.cert), key: readFileSync(files.key), requestCert: true, rejectUnauthorized: false }, (req, res) => {
     const peer = (req.socket as TLSSocket).getPeerCertificate();
     seen.push({ url: req.url ?? '', clientCn: peer.subject === undefined ? undefined : String(peer.subject.CN), authorization: req.headers.authorization });
@@ -39,19 +40,36 @@ async function fakeKubelet(dir: string): Promise<{ server: Server; port: number;
     }
     res.writeHead(200, { 'content-type': 'application/octet-stream' }).end('first line\nsecond line\n');
   });
-  server.on('upgrade', (req, socket) => {
+  server.on('upgrade', (req, socket, head: Buffer) => {
     const peer = (socket as TLSSocket).getPeerCertificate();
     seen.push({ url: req.url ?? '', clientCn: peer.subject === undefined ? undefined : String(peer.subject.CN), authorization: req.headers.authorization });
+    if (req.url?.includes('/broken') === true) {
+      // An answer that does not parse (more body than its length says).
+      socket.write('HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n\r\nnot an HTTP answer');
+      return;
+    }
+    if (req.url?.includes('/broken') === true) {
+      // An answer that does not parse (more body than its length says).
+      socket.write('HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n\r\nnot an HTTP answer');
+      return;
+    }
+    if (req.url?.includes('/gone') === true) {
+      // A kubelet that will not upgrade answers and keeps the connection: whatever else arrives on it is recorded.
+      if (head.length > 0) afterRefusal.push(head.toString());
+      socket.on('data', (d: Buffer) => afterRefusal.push(d.toString()));
+      socket.write('HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nContent-Length: 18\r\n\r\npod does not exist');
+      return;
+    }
     socket.write(`HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: ${String(req.headers.upgrade)}\r\n\r\n`);
     socket.on('data', (d: Buffer) => socket.write(d.toString().toUpperCase()));
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  return { server, port: (server.address() as AddressInfo).port, seen };
+  return { server, port: (server.address() as AddressInfo).port, seen, afterRefusal };
 }
 
 /** Sends an upgrade request over TLS and returns what came back before `until` matched (or the socket closed). */
-async function upgradeRequest(port: number, tls: { ca: Buffer; cert?: Buffer; key?: Buffer }, path: string, send: string, until: RegExp, body = ''): Promise<string> {
+async function upgradeRequest(port: number, tls: { ca: Buffer; cert?: Buffer; key?: Buffer }, path: string, send: string, until: RegExp, body = '', pipelined = ''): Promise<string> {
   const socket = connect({ host: '127.0.0.1', port, ca: tls.ca, ...(tls.cert === undefined ? {} : { cert: tls.cert, key: tls.key }) });
   await once(socket, 'secureConnect');
   let got = '';
@@ -79,7 +97,7 @@ async function upgradeRequest(port: number, tls: { ca: Buffer; cert?: Buffer; ke
     });
     socket.on('error', reject);
     const length = body === '' ? '' : `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n`;
-    socket.write(`POST ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: v4.channel.k8s.io\r\n${length}\r\n${body}`);
+    socket.write(`POST ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: v4.channel.k8s.io\r\n${length}\r\n${body}${pipelined}`);
   });
 }
 
@@ -105,7 +123,7 @@ test('kubectl logs and an exec upgrade reach the kubelet through kite apiserver'
   };
   try {
     await apply({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1' }, status: { addresses: [{ type: 'InternalIP', address: '127.0.0.1' }], daemonEndpoints: { kubeletEndpoint: { Port: kubelet.port } } } });
-    await apply({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'default' }, spec: { nodeName: 'n1', containers: [{ name: 'app', image: 'nginx:1.25' }, { name: 'gone', image: 'nginx:1.25' }] } });
+    await apply({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'default' }, spec: { nodeName: 'n1', containers: [{ name: 'app', image: 'nginx:1.25' }, { name: 'gone', image: 'nginx:1.25' }, { name: 'broken', image: 'nginx:1.25' }] } });
 
     const logs = await kubectl(['logs', 'p', '-c', 'app', '--tail=2', '--timestamps']);
     assert.equal(logs.code, 0, logs.err);
@@ -123,7 +141,7 @@ test('kubectl logs and an exec upgrade reach the kubelet through kite apiserver'
     // kubectl picks a container itself; a client that does not is told to.
     const choose = await server.fetch('/api/v1/namespaces/default/pods/p/log');
     assert.equal(choose.status, 400);
-    assert.equal(((await choose.json()) as { message: string }).message, 'a container name must be specified for pod p, choose one of: [app gone]');
+    assert.equal(((await choose.json()) as { message: string }).message, 'a container name must be specified for pod p, choose one of: [app gone broken]');
 
     // An exec: the client's upgraded connection is spliced to the kubelet's.
     const admin = adminTls(join(dir.path, 'data'))!;
@@ -134,6 +152,25 @@ test('kubectl logs and an exec upgrade reach the kubelet through kite apiserver'
     const execSeen = kubelet.seen.at(-1)!;
     assert.equal(execSeen.url, '/exec/default/p/app?command=echo&command=hi&error=1&output=1');
     assert.equal(execSeen.clientCn, 'kube-apiserver-kubelet-client');
+
+    // A kubelet that does not upgrade: its answer comes back and the connection ends; nothing the
+    // client sent after its request (here a second request, pipelined) reaches the kubelet.
+    const refusedByKubelet = await upgradeRequest(
+      server.port,
+      { ca: admin.ca!, cert: admin.cert!, key: admin.key! },
+      '/api/v1/namespaces/default/pods/p/exec?command=ls&container=gone&stdout=true',
+      '',
+      /pod does not exist/,
+      '',
+      'POST /exec/kube-system/etcd/etcd?command=sh HTTP/1.1\r\nHost: x\r\n\r\n',
+    );
+    assert.match(refusedByKubelet, /^HTTP\/1\.1 404 /);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual(kubelet.afterRefusal, []);
+
+    // A kubelet answer that does not parse cuts the client's connection; the server carries on.
+    await upgradeRequest(server.port, { ca: admin.ca!, cert: admin.cert!, key: admin.key! }, '/api/v1/namespaces/default/pods/p/exec?command=ls&container=broken&stdout=true', '', /^$/);
+    assert.equal((await server.fetch('/readyz')).status, 200);
 
     // The upgrade goes through the filters: without credentials it is refused before any kubelet is reached.
     const before = kubelet.seen.length;

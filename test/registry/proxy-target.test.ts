@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isProxyableIp, splitSchemeNamePort } from '../../registry/generic/proxy-target.js';
+import { isProxyableIp, proxyUrl, splitSchemeNamePort } from '../../registry/generic/proxy-target.js';
 
 /**
  * The proxy subresources' checks, as Go's IP.IsGlobalUnicast and SplitSchemeNamePort decide
@@ -21,4 +21,13 @@ test('a proxy name splits into scheme, name and port as Go splits it', () => {
   assert.deepEqual(splitSchemeNamePort('https:web:443'), { scheme: 'https', name: 'web', port: '443' });
   assert.deepEqual(splitSchemeNamePort('http:web:'), { scheme: 'http', name: 'web', port: '' });
   for (const bad of ['a:b:c:d', 'ftp:web:21', ':8080', 'https::443', '']) assert.equal(splitSchemeNamePort(bad), undefined, bad);
+});
+
+test('a proxy URL takes a port number only, so the port cannot name another host', () => {
+  assert.equal(proxyUrl('', '10.0.0.5', '8080', '/healthz').href, 'http://10.0.0.5:8080/healthz');
+  assert.equal(proxyUrl('https', 'fd00::5', '', '').href, 'https://[fd00::5]/');
+  assert.equal(proxyUrl('', 'fd00::5', '443', '/a/b/').href, 'http://[fd00::5]:443/a/b/');
+  for (const port of ['80@169.254.169.254', 'x', '0', '65536', '1e3', ' 80']) {
+    assert.throws(() => proxyUrl('', '10.0.0.5', port, '/'), (e: Error & { code?: number }) => e.code === 400 && /invalid port/.test(e.message), port);
+  }
 });

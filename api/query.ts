@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 import { errors, type StatusCause } from '../registry/generic/api-error.js';
-import { goQuote } from '../schemas/go-url.js';
+import { goParseInt64 } from '../schemas/go-url.js';
 import { goStringSlice } from '../registry/validation/go-values.js';
 import { applyNeedsFieldManager } from '../registry/generic/generic-store.js';
 import type { DeleteOptions, ListOptions, PatchOptions, PatchType, WatchOptions, WriteOptions } from '../registry/generic/resource-store.js';
@@ -30,9 +30,8 @@ function int(req: Request, name: string): number | undefined {
 function int64(req: Request, name: string): number | undefined {
   const v = param(req, name);
   if (v === undefined || v === '') return undefined;
-  if (!/^[+-]?\d+$/.test(v)) throw errors.badRequest(`strconv.ParseInt: parsing ${goQuote(v)}: invalid syntax`);
-  const n = BigInt(v);
-  if (n > 9223372036854775807n || n < -9223372036854775808n) throw errors.badRequest(`strconv.ParseInt: parsing ${goQuote(v)}: value out of range`);
+  const n = goParseInt64(v);
+  if (n instanceof Error) throw errors.badRequest(n.message);
   return Number(n);
 }
 

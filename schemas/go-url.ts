@@ -305,3 +305,14 @@ export function queryValues(url: GoUrl): Map<string, string[]> {
   }
   return out;
 }
+
+/**
+ * Go's strconv.ParseInt(text, 10, 64): the value, or the error Go gives
+ * (strconv.ParseInt: parsing "x": invalid syntax | value out of range).
+ */
+export function goParseInt64(text: string): bigint | Error {
+  if (!/^[+-]?[0-9]+$/.test(text)) return new Error(`strconv.ParseInt: parsing ${goQuote(text)}: invalid syntax`);
+  const n = BigInt(text);
+  if (n > 0x7fffffffffffffffn || n < -0x8000000000000000n) return new Error(`strconv.ParseInt: parsing ${goQuote(text)}: value out of range`);
+  return n;
+}

@@ -12,7 +12,7 @@ import { checkProxyableIp, invalidProxyName, joinHostPort, proxyUrl, splitScheme
 import type { ConnectRequest, ConnectTarget, SubresourceHandler } from '../generic/resource-store.js';
 import type { KubeObject } from '../generic/types.js';
 import { kubeletAddress } from '../node/kubelet-connection.js';
-import { goQuote } from '../../schemas/go-url.js';
+import { goParseInt64, goQuote } from '../../schemas/go-url.js';
 
 /** How the pod subresources reach kubelets. */
 export interface PodConnectOptions {
@@ -34,9 +34,8 @@ function flag(query: Query, name: string): boolean {
 function int64(query: Query, name: string): bigint | undefined {
   const v = query[name]?.[0];
   if (v === undefined || v === '') return undefined;
-  if (!/^[+-]?[0-9]+$/.test(v)) throw errors.badRequest(`strconv.ParseInt: parsing ${goQuote(v)}: invalid syntax`);
-  const n = BigInt(v);
-  if (n > 0x7fffffffffffffffn || n < -0x8000000000000000n) throw errors.badRequest(`strconv.ParseInt: parsing ${goQuote(v)}: value out of range`);
+  const n = goParseInt64(v);
+  if (n instanceof Error) throw errors.badRequest(n.message);
   return n;
 }
 

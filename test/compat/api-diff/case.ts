@@ -19,7 +19,7 @@ export interface RequestStep {
   readonly kind: 'request';
   /** Unique within the case; other steps and known-differences.ts refer to it. */
   readonly id: string;
-  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS';
   /** Absolute path, e.g. /api/v1/namespaces/{ns}/configmaps. */
   readonly path: string;
   /** Query parameters, in order. */

@@ -110,8 +110,9 @@ export function serveUpgrades(server: Server, app: Express, registry: Registry):
   };
 }
 
+/** Whether a request asked for an upgrade, and came through serveUpgrades (which alone can splice it). */
 function isUpgrade(req: Request): boolean {
-  return upgradeHeads.has(req) || (/\bupgrade\b/i.test(req.headers.connection ?? '') && req.headers.upgrade !== undefined);
+  return upgradeHeads.has(req);
 }
 
 /** The query as the registry's connecters read it: every value of each name. */
@@ -311,5 +312,5 @@ export function serveConnect(req: Request, res: Response, target: ConnectTarget,
     const q = req.originalUrl.indexOf('?');
     if (q >= 0) url.search = req.originalUrl.slice(q);
   }
-  forward(req, res, target, url, kubelet, upgrade && upgradeHeads.has(req));
+  forward(req, res, target, url, kubelet, upgrade);
 }

@@ -5,6 +5,7 @@
  * the node's kubelet address), with kube-apiserver's errors at each step; the API server
  * forwards the request.
  */
+import { isIP } from 'node:net';
 import { ApiError, errors } from '../generic/api-error.js';
 import { arrayOf, field } from '../generic/base-strategy.js';
 import type { GenericStore } from '../generic/generic-store.js';
@@ -134,7 +135,10 @@ export function podConnectSubresources(o: PodConnectOptions): Record<string, Sub
       throw e;
     }
     const kubelet = kubeletAddress(node, o.preferredAddressTypes);
-    return new URL(`https://${joinHostPort(kubelet.host, kubelet.port)}${path}`);
+    const url = new URL(`https://${joinHostPort(kubelet.host, kubelet.port)}${path}`);
+    // A node address that is not a host name or IP (it holds '@', '/' or '?') would name another host.
+    if (isIP(kubelet.host) !== 6 && url.hostname !== kubelet.host.toLowerCase()) throw new ApiError(500, '', `invalid kubelet address ${JSON.stringify(kubelet.host)} of node ${JSON.stringify(nodeName)}`);
+    return url;
   };
   const noHost = (name: string): Error => errors.badRequest(`pod ${name} does not have a host assigned`);
   /** exec and attach: a container's streams through the kubelet, by an upgraded connection only. */

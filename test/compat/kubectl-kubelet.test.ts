@@ -138,6 +138,15 @@ test('kubectl logs and an exec upgrade reach the kubelet through kite apiserver'
     assert.notEqual(missing.code, 0);
     assert.match(missing.err, /Error from server \(NotFound\): the server could not find the requested resource \( pods\/log p\)/);
 
+    // A node address that would name another host in the URL is refused, and nothing is sent.
+    await apply({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'n-odd' }, status: { addresses: [{ type: 'InternalIP', address: `10.0.0.9@127.0.0.1:${kubelet.port}/x` }] } });
+    await apply({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'odd', namespace: 'default' }, spec: { nodeName: 'n-odd', containers: [{ name: 'app', image: 'nginx:1.25' }] } });
+    const seenBefore = kubelet.seen.length;
+    const odd = await server.fetch('/api/v1/namespaces/default/pods/odd/log');
+    assert.equal(odd.status, 500);
+    assert.match(((await odd.json()) as { message: string }).message, /^invalid kubelet address/);
+    assert.equal(kubelet.seen.length, seenBefore);
+
     // kubectl picks a container itself; a client that does not is told to.
     const choose = await server.fetch('/api/v1/namespaces/default/pods/p/log');
     assert.equal(choose.status, 400);

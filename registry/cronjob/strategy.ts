@@ -62,7 +62,7 @@ export const cronJobStrategy: Strategy = baseStrategy(
   {
     // kube-apiserver names the field spec.spec.schedule in this warning.
     warnings: (o, old) => [
-      ...templateWarnings(o, old, field(field(field(field(field(o, 'spec'), 'jobTemplate'), 'spec'), 'template'), 'spec'), 'spec.jobTemplate.spec.template.spec'),
+      ...templateWarnings(o, old, ['spec', 'jobTemplate', 'spec', 'template']),
       ...(String(field(o, 'spec')?.schedule ?? '').includes('TZ') ? ['CRON_TZ or TZ used in spec.spec.schedule is not officially supported, see https://kubernetes.io/docs/concepts/workloads/controllers/cron-jobs/ for more details'] : []),
     ],
     generation: true,

@@ -9,7 +9,7 @@ import { cloneJson } from '../generic/clone-json.js';
 import { fieldErrors } from '../validation/field-errors.js';
 import { defaultReplicated, immutableSelector, labelSelectorString, nonNegative, readSpec, readStatus, specOf, templateContainers, validateSelectorAndTemplate } from '../workload/replicated.js';
 import { nonNegativeStatus } from '../validation/status.js';
-import { templateWarnings } from '../pod/pod-warnings.js';
+import { specTemplateWarnings } from '../pod/pod-warnings.js';
 
 /** The annotation DaemonSets carry their template generation in. */
 const templateGenerationAnnotation = 'deprecated.daemonset.template.generation';
@@ -101,7 +101,7 @@ export const daemonSetStrategy: Strategy = baseStrategy(
       if (o.metadata.annotations?.[templateGenerationAnnotation] === undefined) setTemplateGeneration(o, 1);
     },
     // kube-apiserver's Warnings for a template that is valid but probably not meant.
-    warnings: (o, old) => templateWarnings(o, old, field(field(field(o, 'spec'), 'template'), 'spec'), 'spec.template.spec'),
+    warnings: specTemplateWarnings,
     validate: validateDaemonSet,
     validateUpdate: immutableSelector,
     isSpecChange: (o, old) => !isDeepStrictEqual(o.spec, old.spec),

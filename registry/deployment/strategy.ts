@@ -7,7 +7,7 @@ import { age, ageColumn, column, nameColumn } from '../generic/table.js';
 import { fieldErrors } from '../validation/field-errors.js';
 import { defaultReplicated, immutableSelector, labelSelectorString, nonNegative, readSpec, readStatus, replicasScale, specOf, templateContainers, validateSelectorAndTemplate } from '../workload/replicated.js';
 import { replicatedStatus } from '../validation/status.js';
-import { templateWarnings } from '../pod/pod-warnings.js';
+import { specTemplateWarnings } from '../pod/pod-warnings.js';
 
 const strategyTypes = ['Recreate', 'RollingUpdate'];
 
@@ -67,7 +67,7 @@ export const deploymentStrategy: Strategy = baseStrategy(
       }
     },
     // kube-apiserver's Warnings for a template that is valid but probably not meant.
-    warnings: (o, old) => templateWarnings(o, old, field(field(field(o, 'spec'), 'template'), 'spec'), 'spec.template.spec'),
+    warnings: specTemplateWarnings,
     validate: validateDeployment,
     validateUpdate: immutableSelector,
     // Annotations count too: the controller copies them to the Deployment's ReplicaSets.

@@ -9,7 +9,7 @@ import { fieldErrors } from '../validation/field-errors.js';
 import { goLabelMap, goLabelSelector, selectorMatches, validateLabelSelector } from '../validation/label-selector.js';
 import { labelSelectorString, nonNegative, readSpec, readStatus, specOf, templateContainers } from '../workload/replicated.js';
 import { nonNegativeStatus } from '../validation/status.js';
-import { templateWarnings } from '../pod/pod-warnings.js';
+import { specTemplateWarnings } from '../pod/pod-warnings.js';
 
 const completionModes = ['NonIndexed', 'Indexed'];
 const podFailureActions = ['Count', 'FailJob', 'Ignore'];
@@ -118,7 +118,7 @@ export const jobStrategy: Strategy = baseStrategy(
     },
     applyDefaults: (o) => defaultJobSpec(specOf(o)),
     // kube-apiserver's Warnings for a template that is valid but probably not meant.
-    warnings: (o, old) => templateWarnings(o, old, field(field(field(o, 'spec'), 'template'), 'spec'), 'spec.template.spec'),
+    warnings: specTemplateWarnings,
     validate: (o) => [...validateGeneratedSelector(o), ...validateJobSpec(readSpec(o), 'spec', true)],
     validateUpdate: (o, old) => {
       const a = readSpec(o);

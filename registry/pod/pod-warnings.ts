@@ -58,10 +58,16 @@ export function podSpecWarnings(spec: Obj | undefined, specPath: string): string
 }
 
 /**
- * A workload's template warnings: on create, and on an update that moved its generation (a
- * change its strategy counts as a spec change), as kube-apiserver gates them.
+ * The warnings of the pod template at templateAt (field names from the object down to the
+ * template), reported as reportedAs.spec: on create, and on an update that moved the object's
+ * generation (a change its strategy counts as a spec change), as kube-apiserver gates them.
  */
-export function templateWarnings(o: KubeObject, old: KubeObject | undefined, templateSpec: Obj | undefined, path: string): string[] {
+export function templateWarnings(o: KubeObject, old: KubeObject | undefined, templateAt: readonly string[], reportedAs = templateAt.join('.')): string[] {
   if (old !== undefined && o.metadata.generation === old.metadata.generation) return [];
-  return podSpecWarnings(templateSpec, path);
+  let template: Obj | undefined = o;
+  for (const name of templateAt) template = field(template, name);
+  return podSpecWarnings(field(template, 'spec'), `${reportedAs}.spec`);
 }
+
+/** The Warnings of a workload's spec.template (Deployments, ReplicaSets, StatefulSets, DaemonSets, Jobs). */
+export const specTemplateWarnings = (o: KubeObject, old: KubeObject | undefined): string[] => templateWarnings(o, old, ['spec', 'template']);

@@ -13,7 +13,7 @@ export const podTemplateStrategy: Strategy = baseStrategy(
     generation: true,
     applyDefaults: (o) => defaultPodTemplate(child(o, 'template')),
     // kube-apiserver's Warnings for a template that is valid but probably not meant.
-    warnings: (o, old) => templateWarnings(o, old, field(field(o, 'template'), 'spec'), 'template.spec'),
+    warnings: (o, old) => templateWarnings(o, old, ['template']),
     validate: (o) => validatePodTemplate(field(o, 'template'), 'template'),
     isSpecChange: (o, old) => !isDeepStrictEqual(o.template, old.template),
     table: {

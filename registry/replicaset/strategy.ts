@@ -1,10 +1,10 @@
 import { isDeepStrictEqual } from 'node:util';
-import { baseStrategy, field, resourceInfo } from '../generic/base-strategy.js';
+import { baseStrategy, resourceInfo } from '../generic/base-strategy.js';
 import type { Strategy } from '../generic/strategy.js';
 import { age, ageColumn, column, nameColumn } from '../generic/table.js';
 import { defaultReplicated, immutableSelector, labelSelectorString, nonNegative, readSpec, readStatus, replicasScale, specOf, templateContainers, validateSelectorAndTemplate } from '../workload/replicated.js';
 import { replicatedStatus } from '../validation/status.js';
-import { templateWarnings } from '../pod/pod-warnings.js';
+import { specTemplateWarnings } from '../pod/pod-warnings.js';
 
 /** replicasets (apps/v1): replicas of a pod template; status and scale subresources. */
 export const replicaSetStrategy: Strategy = baseStrategy(
@@ -17,7 +17,7 @@ export const replicaSetStrategy: Strategy = baseStrategy(
     },
     applyDefaults: (o) => defaultReplicated(specOf(o), true),
     // kube-apiserver's Warnings for a template that is valid but probably not meant.
-    warnings: (o, old) => templateWarnings(o, old, field(field(field(o, 'spec'), 'template'), 'spec'), 'spec.template.spec'),
+    warnings: specTemplateWarnings,
     validate: (o) => {
       const s = readSpec(o);
       return [...nonNegative(s.replicas, 'spec.replicas'), ...validateSelectorAndTemplate(s, { kindWord: 'deployment', allowedRestart: ['Always'], deadlineWord: 'ReplicaSet', unconvertibleSelector: 'invalid label selector' }), ...nonNegative(s.minReadySeconds, 'spec.minReadySeconds')];

@@ -62,7 +62,7 @@ export const replicationControllerStrategy: Strategy = baseStrategy(
     },
     // kube-apiserver's Warnings for a template that is valid but probably not meant (it names the
     // template template.spec on create and spec.template.spec on update).
-    warnings: (o, old) => templateWarnings(o, old, field(field(field(o, 'spec'), 'template'), 'spec'), old === undefined ? 'template.spec' : 'spec.template.spec'),
+    warnings: (o, old) => templateWarnings(o, old, ['spec', 'template'], old === undefined ? 'template' : 'spec.template'),
     validate: validateReplicationController,
     isSpecChange: (o, old) => !isDeepStrictEqual(o.spec, old.spec),
     fieldSelectorValue: (o, f) => (f === 'status.replicas' ? String(readStatus(o).replicas ?? 0) : undefined),

@@ -6,7 +6,7 @@ import { age, ageColumn, column, nameColumn } from '../generic/table.js';
 import { fieldErrors } from '../validation/field-errors.js';
 import { defaultReplicated, labelSelectorString, nonNegative, readSpec, readStatus, replicasScale, specOf, templateContainers, validateSelectorAndTemplate } from '../workload/replicated.js';
 import { replicatedStatus } from '../validation/status.js';
-import { templateWarnings } from '../pod/pod-warnings.js';
+import { specTemplateWarnings } from '../pod/pod-warnings.js';
 
 const podManagementPolicies = ['OrderedReady', 'Parallel'];
 const updateStrategies = ['RollingUpdate', 'OnDelete'];
@@ -54,7 +54,7 @@ export const statefulSetStrategy: Strategy = baseStrategy(
       }
     },
     // kube-apiserver's Warnings for a template that is valid but probably not meant.
-    warnings: (o, old) => templateWarnings(o, old, field(field(field(o, 'spec'), 'template'), 'spec'), 'spec.template.spec'),
+    warnings: specTemplateWarnings,
     validate: validateStatefulSet,
     validateUpdate: (o, old) => {
       const a = { ...readSpec(o) };

@@ -441,24 +441,19 @@ export class KiteRegistry implements Registry {
       current = await store.get(namespace, obj.metadata.name!);
     } catch (e) {
       if (!(e instanceof ApiError && e.code === 404)) throw e;
-      return this.ensure(info, namespace, obj);
+      try {
+        await store.create(namespace, structuredClone(obj), { fieldManager: 'kube-apiserver' });
+      } catch (err) {
+        if (!(err instanceof ApiError && err.reason === 'AlreadyExists')) throw err;
+      }
+      return;
     }
     if (correct(structuredClone(current)) === undefined) return;
     await store.guaranteedUpdate(namespace, obj.metadata.name!, (latest) => correct(latest) ?? latest, {}, { manager: 'kube-apiserver' });
   }
 
+  /** Creates obj when missing; an existing one is left as it is. */
   private async ensure(info: ResourceInfo, namespace: string | undefined, obj: KubeObject): Promise<void> {
-    const store = this.generic(info);
-    try {
-      await store.get(namespace, obj.metadata.name!);
-      return;
-    } catch (e) {
-      if (!(e instanceof ApiError && e.code === 404)) throw e;
-    }
-    try {
-      await store.create(namespace, structuredClone(obj), { fieldManager: 'kube-apiserver' });
-    } catch (e) {
-      if (!(e instanceof ApiError && e.reason === 'AlreadyExists')) throw e;
-    }
+    await this.reconcile(info, namespace, obj, () => undefined);
   }
 }
